@@ -1,0 +1,3 @@
+from mmsua.cli.main import main
+
+raise SystemExit(main())

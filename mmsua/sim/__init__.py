@@ -1,0 +1,1 @@
+"""A simulated carrier: emulated modem, SMSC and MMSC on loopback, for tests and `mmsua demo`."""

@@ -1,0 +1,52 @@
+"""The layers are a contract: import-linter checks it, and the installed
+distribution exposes mmsua.drivers and mmsua.tui (mapped from drivers/ and tui/)."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_mapped_packages_import_from_the_install() -> None:
+    drivers = importlib.import_module("mmsua.drivers")
+    tui = importlib.import_module("mmsua.tui")
+    assert Path(drivers.__file__).parent == ROOT / "drivers"
+    assert Path(tui.__file__).parent == ROOT / "tui"
+
+
+def test_no_generic_top_level_names_are_installed() -> None:
+    for generic in ("drivers", "tui"):
+        spec = importlib.util.find_spec(generic)
+        # Only the source folder itself (when the repo root is on sys.path) may match.
+        assert spec is None or Path(spec.origin or "").parent == ROOT / generic
+
+
+def _installed_layout(dest: Path) -> Path:
+    """The tree as a wheel installs it: drivers/ and tui/ inside mmsua/.
+
+    import-linter walks packages on disk and cannot follow setuptools'
+    package-dir mapping, so it reads this copy.
+    """
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "mmsua", dest / "mmsua", ignore=ignore)
+    shutil.copytree(ROOT / "drivers", dest / "mmsua" / "drivers", ignore=ignore)
+    shutil.copytree(ROOT / "tui", dest / "mmsua" / "tui", ignore=ignore)
+    shutil.copy(ROOT / "pyproject.toml", dest / "pyproject.toml")
+    return dest
+
+
+def test_layer_contracts_hold(tmp_path: Path) -> None:
+    lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which("lint-imports")
+    assert lint, "import-linter is a test dependency: pip install -e '.[test]'"
+    tree = _installed_layout(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    result = subprocess.run([lint, "--no-cache"], cwd=tree, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
