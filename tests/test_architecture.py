@@ -50,3 +50,22 @@ def test_layer_contracts_hold(tmp_path: Path) -> None:
     result = subprocess.run([lint, "--no-cache"], cwd=tree, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+def test_wheel_installs_only_under_mmsua(tmp_path: Path) -> None:
+    """A wheel carries drivers/ and tui/ as mmsua/drivers and mmsua/tui, nothing generic."""
+    import zipfile
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    (wheel,) = tmp_path.glob("mmsua-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    top_levels = {name.split("/", 1)[0] for name in names}
+    version = wheel.name.split("-")[1]
+    assert top_levels == {"mmsua", f"mmsua-{version}.dist-info"}
+    assert "mmsua/drivers/__init__.py" in names
+    assert "mmsua/tui/__init__.py" in names
