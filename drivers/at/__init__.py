@@ -1,0 +1,2 @@
+"""The AT channel: sans-I/O framing (framing.py), error code tables (codes.py)
+and the threaded channel over pyserial (channel.py)."""
