@@ -1,0 +1,165 @@
+"""What the store hands out: frozen records with the JSON shapes of docs/api.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+# Message states (docs/api.md).
+IN_STATES = ("notified", "deferred", "retrieving", "received", "rejected", "expired")
+OUT_STATES = ("queued", "sending", "sent", "failed")
+# Per-recipient statuses (docs/api.md).
+RECIPIENT_STATUSES = (
+    "pending", "delivered", "read", "rejected", "expired", "deleted", "unreachable", "forwarded", "unknown",
+)
+
+
+def iso(timestamp: float | None) -> str | None:
+    """Unix time as ISO 8601 UTC with a Z, or None."""
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class PartData:
+    """A part to store: its bytes and headers."""
+
+    content_type: str
+    data: bytes
+    name: str | None = None
+    content_id: str | None = None
+    charset: str | None = None
+    content_location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PartInfo:
+    """A stored part without its bytes."""
+
+    index: int
+    content_type: str
+    name: str | None
+    size: int
+    content_id: str | None
+    charset: str | None
+    content_location: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "content_type": self.content_type,
+            "name": self.name,
+            "size": self.size,
+            "content_id": self.content_id,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    address: str
+    status: str
+    updated: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"address": self.address, "status": self.status, "updated": iso(self.updated)}
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: int
+    conversation_id: int
+    direction: str
+    kind: str
+    state: str
+    sender: str | None
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    bcc: tuple[str, ...]
+    subject: str | None
+    date: float
+    text: str
+    parts: tuple[PartInfo, ...]
+    size: int | None
+    expiry: float | None
+    recipients: tuple[Recipient, ...]
+    read: bool
+    read_report_requested: bool
+    delivery_report_requested: bool
+    error: str | None
+    transaction_id: str | None = None
+    message_id: str | None = None
+    content_location: str | None = None
+    priority: str | None = None
+    message_class: str | None = None
+    sms_reference: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "conversation_id": self.conversation_id,
+            "direction": self.direction,
+            "kind": self.kind,
+            "state": self.state,
+            "from": self.sender,
+            "to": list(self.to),
+            "cc": list(self.cc),
+            "bcc": list(self.bcc),
+            "subject": self.subject,
+            "date": iso(self.date),
+            "text": self.text,
+            "parts": [part.to_dict() for part in self.parts],
+            "size": self.size,
+            "expiry": iso(self.expiry),
+            "recipients": [recipient.to_dict() for recipient in self.recipients],
+            "read": self.read,
+            "read_report_requested": self.read_report_requested,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: int
+    participants: tuple[str, ...]
+    last_date: float | None
+    last_preview: str
+    unread: int
+    message_count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "participants": list(self.participants),
+            "last_date": iso(self.last_date),
+            "last_preview": self.last_preview,
+            "unread": self.unread,
+            "message_count": self.message_count,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """A durable piece of work: retrieve, notify_resp, acknowledge, send, read_report."""
+
+    id: int
+    kind: str
+    message_id: int
+    attempts: int
+    next_attempt: float
+    deadline: float | None
+    last_error: str | None
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSms:
+    """An SMS kept from the modem (see Store.add_sms)."""
+
+    id: int
+    storage: str | None
+    index: int | None
+    pdu_hex: str
+    tpdu_length: int
+    date: float

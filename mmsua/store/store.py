@@ -1,0 +1,685 @@
+"""The durable store: one SQLite database in WAL mode plus a folder of large parts.
+
+Every engine step is one :meth:`Store.transaction`; it commits before the next
+network step, so a crash anywhere leaves a state the engine resumes from (the
+``tasks`` table says what is still owed). The store is shared by the engine and
+the daemon's API threads: one connection guarded by a lock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+from mmsua.store import schema
+from mmsua.store.records import (
+    Conversation,
+    Message,
+    PartData,
+    PartInfo,
+    Recipient,
+    StoredSms,
+    Task,
+)
+
+# Parts larger than this live in files under parts/ (keeps the database small
+# and pages of message lists fast); smaller ones stay inline.
+INLINE_PART_LIMIT = 64 * 1024
+PREVIEW_LENGTH = 120
+
+_T = TypeVar("_T")
+
+_MESSAGE_FIELDS = {
+    "state", "sender", "subject", "body_text", "date", "read", "read_report_requested",
+    "delivery_report_requested", "size", "expiry", "priority", "message_class", "error",
+    "transaction_id", "message_id", "content_location", "sms_reference",
+}
+
+
+class StoreError(Exception):
+    """The store cannot do what was asked (bad id, unreadable file...)."""
+
+
+class NotFound(StoreError):
+    pass
+
+
+class DuplicateMessage(StoreError):
+    """A message with the same transaction id, message id or content location exists."""
+
+    def __init__(self, existing_id: int) -> None:
+        super().__init__(f"duplicate of message {existing_id}")
+        self.existing_id = existing_id
+
+
+def default_store_path() -> Path:
+    """$XDG_DATA_HOME/mmsua/store.sqlite (~/.local/share when unset)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "mmsua" / "store.sqlite"
+
+
+def conversation_key(participants: Iterable[str]) -> str:
+    return ",".join(sorted(set(participants)))
+
+
+class Store:
+    """Messages, parts, conversations, tasks and raw PDUs in one SQLite file."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path) if path is not None else default_store_path()
+        self.directory = self.path.parent
+        self.parts_dir = self.directory / "parts"
+        for folder in (self.directory, self.parts_dir):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)
+        if not self.path.exists():
+            # Create it private before SQLite does (SQLite copies this mode to -wal/-shm).
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.chmod(self.path, 0o600)
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
+        self._conn.row_factory = sqlite3.Row
+        mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise StoreError(f"{self.path}: SQLite refused WAL mode (got {mode})")
+        self._conn.execute("PRAGMA synchronous=FULL")  # a committed step survives power loss
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        schema.migrate(self._conn)
+        self.fts = bool(
+            self._conn.execute("SELECT 1 FROM sqlite_master WHERE name='messages_fts'").fetchone()
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions -------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic step; nested calls join the outer transaction."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self._depth = 0
+                self._conn.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            self._conn.execute("COMMIT")
+
+    def _q(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def _x(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._conn.execute(sql, params)
+
+    # -- conversations ------------------------------------------------------
+
+    def conversation_for(self, participants: Iterable[str]) -> int:
+        """The id of the conversation with exactly these participants (created if new)."""
+        people = sorted(set(participants))
+        key = conversation_key(people)
+        with self.transaction():
+            row = self._q("SELECT id FROM conversations WHERE key = ?", (key,))
+            if row:
+                return int(row[0]["id"])
+            cid = self._x(
+                "INSERT INTO conversations(key, participants) VALUES (?, ?)", (key, json.dumps(people))
+            ).lastrowid
+            self._conn.executemany(
+                "INSERT INTO conversation_participants(conversation_id, address) VALUES (?, ?)",
+                [(cid, address) for address in people],
+            )
+            return int(cid)
+
+    def get_conversation(self, conversation_id: int) -> Conversation:
+        rows = self._q("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
+        if not rows:
+            raise NotFound(f"no conversation {conversation_id}")
+        return _conversation(rows[0])
+
+    def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0) -> list[Conversation]:
+        """Most recent first; ``query`` matches participants and message text."""
+        if not query:
+            rows = self._q(
+                "SELECT * FROM conversations WHERE message_count > 0 "
+                "ORDER BY last_date DESC, id DESC LIMIT ? OFFSET ?",
+                (limit, offset),
+            )
+            return [_conversation(row) for row in rows]
+        like = f"%{_escape_like(query)}%"
+        ids = {
+            row[0]
+            for row in self._q(
+                "SELECT conversation_id FROM conversation_participants WHERE address LIKE ? ESCAPE '\\'", (like,)
+            )
+        }
+        ids.update(row["conversation_id"] for row in self._search_rows(query, 2000))
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self._q(
+            f"SELECT * FROM conversations WHERE id IN ({marks}) AND message_count > 0 "
+            "ORDER BY last_date DESC, id DESC LIMIT ? OFFSET ?",
+            (*ids, limit, offset),
+        )
+        return [_conversation(row) for row in rows]
+
+    def _refresh_conversation(self, conversation_id: int) -> None:
+        """Recompute the summary columns (inside the caller's transaction)."""
+        counts = self._q(
+            "SELECT count(*) AS n, coalesce(sum(read = 0 AND direction = 'in'), 0) AS unread "
+            "FROM messages WHERE conversation_id = ?",
+            (conversation_id,),
+        )[0]
+        last = self._q(
+            "SELECT id, date, subject, body_text, kind, state, size FROM messages "
+            "WHERE conversation_id = ? ORDER BY date DESC, id DESC LIMIT 1",
+            (conversation_id,),
+        )
+        preview, last_date = "", None
+        if last:
+            row = last[0]
+            last_date = row["date"]
+            preview = _preview(row)
+        self._x(
+            "UPDATE conversations SET message_count = ?, unread = ?, last_date = ?, last_preview = ? WHERE id = ?",
+            (counts["n"], counts["unread"], last_date, preview, conversation_id),
+        )
+
+    # -- messages -----------------------------------------------------------
+
+    def add_message(
+        self,
+        *,
+        participants: Iterable[str],
+        direction: str,
+        kind: str,
+        state: str,
+        date: float | None = None,
+        sender: str | None = None,
+        to: Sequence[str] = (),
+        cc: Sequence[str] = (),
+        bcc: Sequence[str] = (),
+        subject: str | None = None,
+        text: str = "",
+        read: bool = False,
+        read_report_requested: bool = False,
+        delivery_report_requested: bool = False,
+        size: int | None = None,
+        expiry: float | None = None,
+        priority: str | None = None,
+        message_class: str | None = None,
+        error: str | None = None,
+        transaction_id: str | None = None,
+        message_id: str | None = None,
+        content_location: str | None = None,
+        sms_reference: int | None = None,
+    ) -> int:
+        """Insert a message; raises :class:`DuplicateMessage` when its ids are known."""
+        now = time.time()
+        with self.transaction():
+            existing = self.find_duplicate(direction, transaction_id, message_id, content_location)
+            if existing is not None:
+                raise DuplicateMessage(existing)
+            cid = self.conversation_for(participants)
+            mid = self._x(
+                "INSERT INTO messages(conversation_id, direction, kind, state, sender, to_addrs, cc_addrs, "
+                "bcc_addrs, subject, body_text, date, read, read_report_requested, delivery_report_requested, "
+                "size, expiry, priority, message_class, error, transaction_id, message_id, content_location, "
+                "sms_reference, created, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    cid, direction, kind, state, sender, json.dumps(list(to)), json.dumps(list(cc)),
+                    json.dumps(list(bcc)), subject, text, date if date is not None else now, int(read),
+                    int(read_report_requested), int(delivery_report_requested), size, expiry, priority,
+                    message_class, error, transaction_id, message_id, content_location, sms_reference, now, now,
+                ),
+            ).lastrowid
+            self._refresh_conversation(cid)
+            return int(mid)
+
+    def find_duplicate(
+        self,
+        direction: str,
+        transaction_id: str | None = None,
+        message_id: str | None = None,
+        content_location: str | None = None,
+    ) -> int | None:
+        """The id of a message of this direction sharing any of these network ids."""
+        for column, value in (
+            ("transaction_id", transaction_id),
+            ("message_id", message_id),
+            ("content_location", content_location),
+        ):
+            if value is None:
+                continue
+            rows = self._q(f"SELECT id FROM messages WHERE direction = ? AND {column} = ?", (direction, value))
+            if rows:
+                return int(rows[0]["id"])
+        return None
+
+    def update_message(self, message_id: int, **fields: Any) -> None:
+        """Set columns of a message (``text`` is an alias of body_text)."""
+        if "text" in fields:
+            fields["body_text"] = fields.pop("text")
+        unknown = set(fields) - _MESSAGE_FIELDS
+        if unknown:
+            raise StoreError(f"unknown message fields: {sorted(unknown)}")
+        if not fields:
+            return
+        for flag in ("read", "read_report_requested", "delivery_report_requested"):
+            if flag in fields:
+                fields[flag] = int(bool(fields[flag]))
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        with self.transaction():
+            cid = self._conversation_of(message_id)
+            self._x(
+                f"UPDATE messages SET {assignments}, updated = ? WHERE id = ?",
+                (*fields.values(), time.time(), message_id),
+            )
+            self._refresh_conversation(cid)
+
+    def _conversation_of(self, message_id: int) -> int:
+        rows = self._q("SELECT conversation_id FROM messages WHERE id = ?", (message_id,))
+        if not rows:
+            raise NotFound(f"no message {message_id}")
+        return int(rows[0]["conversation_id"])
+
+    def get_message(self, message_id: int) -> Message:
+        rows = self._q("SELECT * FROM messages WHERE id = ?", (message_id,))
+        if not rows:
+            raise NotFound(f"no message {message_id}")
+        return self._message(rows[0])
+
+    def list_messages(self, conversation_id: int, before_id: int | None = None, limit: int = 50) -> list[Message]:
+        """A page of a conversation, oldest first within the page, newest page first."""
+        if before_id is None:
+            rows = self._q(
+                "SELECT * FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?",
+                (conversation_id, limit),
+            )
+        else:
+            rows = self._q(
+                "SELECT * FROM messages WHERE conversation_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+                (conversation_id, before_id, limit),
+            )
+        return [self._message(row) for row in reversed(rows)]
+
+    def messages_in_state(self, *states: str) -> list[Message]:
+        marks = ",".join("?" * len(states))
+        return [self._message(row) for row in self._q(f"SELECT * FROM messages WHERE state IN ({marks})", states)]
+
+    def count_in_state(self, *states: str) -> int:
+        marks = ",".join("?" * len(states))
+        return int(self._q(f"SELECT count(*) FROM messages WHERE state IN ({marks})", states)[0][0])
+
+    def search_messages(self, query: str, limit: int = 50) -> list[Message]:
+        return [self._message(row) for row in self._search_rows(query, limit)]
+
+    def _search_rows(self, query: str, limit: int) -> list[sqlite3.Row]:
+        if self.fts:
+            match = _fts_query(query)
+            if not match:
+                return []
+            return self._q(
+                "SELECT messages.* FROM messages_fts JOIN messages ON messages.id = messages_fts.rowid "
+                "WHERE messages_fts MATCH ? ORDER BY messages.id DESC LIMIT ?",
+                (match, limit),
+            )
+        like = f"%{_escape_like(query)}%"
+        return self._q(
+            "SELECT * FROM messages WHERE body_text LIKE ?1 ESCAPE '\\' OR subject LIKE ?1 ESCAPE '\\' "
+            "OR sender LIKE ?1 ESCAPE '\\' ORDER BY id DESC LIMIT ?2",
+            (like, limit),
+        )
+
+    def mark_read(self, message_id: int, read: bool = True) -> None:
+        self.update_message(message_id, read=read)
+
+    def delete_message(self, message_id: int) -> None:
+        files = [row["file"] for row in self._q("SELECT file FROM parts WHERE message_id = ? AND file IS NOT NULL", (message_id,))]
+        with self.transaction():
+            cid = self._conversation_of(message_id)
+            self._x("DELETE FROM messages WHERE id = ?", (message_id,))
+            self._refresh_conversation(cid)
+        for name in files:
+            self._part_path(name).unlink(missing_ok=True)
+
+    def _message(self, row: sqlite3.Row) -> Message:
+        mid = row["id"]
+        parts = tuple(self.list_parts(mid))
+        recipients = tuple(
+            Recipient(r["address"], r["status"], r["updated"])
+            for r in self._q("SELECT address, status, updated FROM recipients WHERE message_id = ? ORDER BY rowid", (mid,))
+        )
+        return _from_row(
+            Message,
+            row,
+            to=tuple(json.loads(row["to_addrs"])),
+            cc=tuple(json.loads(row["cc_addrs"])),
+            bcc=tuple(json.loads(row["bcc_addrs"])),
+            text=row["body_text"],
+            parts=parts,
+            recipients=recipients,
+            read=bool(row["read"]),
+            read_report_requested=bool(row["read_report_requested"]),
+            delivery_report_requested=bool(row["delivery_report_requested"]),
+        )
+
+    # -- parts --------------------------------------------------------------
+
+    def set_parts(self, message_id: int, parts: Sequence[PartData]) -> None:
+        """Store a message's parts (replacing any), large ones as private files.
+
+        File names are generated here; a name from the network is only a column.
+        """
+        written: list[str] = []
+        try:
+            rows = []
+            for index, part in enumerate(parts):
+                data, file = part.data, None
+                if len(part.data) > INLINE_PART_LIMIT:
+                    file = self._write_part_file(message_id, index, part.data)
+                    written.append(file)
+                    data = None
+                rows.append(
+                    (message_id, index, part.content_type, part.name, part.content_id, part.content_location,
+                     part.charset, len(part.data), data, file)
+                )
+            old = [r["file"] for r in self._q("SELECT file FROM parts WHERE message_id = ? AND file IS NOT NULL", (message_id,))]
+            with self.transaction():
+                self._conversation_of(message_id)
+                self._x("DELETE FROM parts WHERE message_id = ?", (message_id,))
+                self._conn.executemany(
+                    "INSERT INTO parts(message_id, idx, content_type, name, content_id, content_location, charset, "
+                    "size, data, file) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    rows,
+                )
+        except BaseException:
+            for name in written:
+                self._part_path(name).unlink(missing_ok=True)
+            raise
+        for name in old:
+            self._part_path(name).unlink(missing_ok=True)
+
+    def list_parts(self, message_id: int) -> list[PartInfo]:
+        return [
+            PartInfo(r["idx"], r["content_type"], r["name"], r["size"], r["content_id"], r["charset"], r["content_location"])
+            for r in self._q(
+                "SELECT idx, content_type, name, size, content_id, charset, content_location FROM parts "
+                "WHERE message_id = ? ORDER BY idx",
+                (message_id,),
+            )
+        ]
+
+    def get_part(self, message_id: int, index: int) -> tuple[PartInfo, bytes]:
+        rows = self._q("SELECT * FROM parts WHERE message_id = ? AND idx = ?", (message_id, index))
+        if not rows:
+            raise NotFound(f"no part {index} in message {message_id}")
+        r = rows[0]
+        info = PartInfo(r["idx"], r["content_type"], r["name"], r["size"], r["content_id"], r["charset"], r["content_location"])
+        if r["file"] is None:
+            return info, bytes(r["data"] or b"")
+        try:
+            return info, self._part_path(r["file"]).read_bytes()
+        except OSError as exc:
+            raise StoreError(f"part {index} of message {message_id}: {exc}") from exc
+
+    def _part_path(self, name: str) -> Path:
+        # Names are ours ("<id>-<idx>-<hex>.part"), but never trust a column as a path.
+        return self.parts_dir / Path(name).name
+
+    def _write_part_file(self, message_id: int, index: int, data: bytes) -> str:
+        name = f"{message_id}-{index}-{secrets.token_hex(8)}.part"
+        fd = os.open(self.parts_dir / name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return name
+
+    # -- recipients ---------------------------------------------------------
+
+    def set_recipients(self, message_id: int, addresses: Iterable[str], status: str = "pending") -> None:
+        now = time.time()
+        with self.transaction():
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO recipients(message_id, address, status, updated) VALUES (?,?,?,?)",
+                [(message_id, address, status, now) for address in dict.fromkeys(addresses)],
+            )
+
+    def set_recipient_status(self, message_id: int, address: str, status: str) -> bool:
+        """Update one recipient's status (inserting it if unknown). True when something changed."""
+        now = time.time()
+        with self.transaction():
+            current = self._q(
+                "SELECT status FROM recipients WHERE message_id = ? AND address = ?", (message_id, address)
+            )
+            if current and current[0]["status"] == status:
+                return False
+            # 'read' is final: a late delivery report must not turn it back.
+            if current and current[0]["status"] == "read" and status == "delivered":
+                return False
+            self._x(
+                "INSERT INTO recipients(message_id, address, status, updated) VALUES (?,?,?,?) "
+                "ON CONFLICT(message_id, address) DO UPDATE SET status = excluded.status, updated = excluded.updated",
+                (message_id, address, status, now),
+            )
+            self._x("UPDATE messages SET updated = ? WHERE id = ?", (now, message_id))
+            return True
+
+    # -- tasks (outbox, pending notifications, owed responses) ----------------
+
+    def put_task(
+        self,
+        kind: str,
+        message_id: int,
+        *,
+        next_attempt: float | None = None,
+        deadline: float | None = None,
+        args: dict[str, Any] | None = None,
+    ) -> int:
+        """Add (or reset) the task ``kind`` for a message."""
+        with self.transaction():
+            return int(
+                self._x(
+                    "INSERT INTO tasks(kind, message_id, next_attempt, deadline, args) VALUES (?,?,?,?,?) "
+                    "ON CONFLICT(kind, message_id) DO UPDATE SET next_attempt = excluded.next_attempt, "
+                    "deadline = excluded.deadline, args = excluded.args, attempts = 0, last_error = NULL "
+                    "RETURNING id",
+                    (kind, message_id, next_attempt if next_attempt is not None else time.time(), deadline,
+                     json.dumps(args or {})),
+                ).fetchone()[0]
+            )
+
+    def due_tasks(self, now: float | None = None, limit: int = 20) -> list[Task]:
+        rows = self._q(
+            "SELECT * FROM tasks WHERE next_attempt <= ? ORDER BY next_attempt, id LIMIT ?",
+            (now if now is not None else time.time(), limit),
+        )
+        return [_task(row) for row in rows]
+
+    def next_task_time(self) -> float | None:
+        row = self._q("SELECT min(next_attempt) FROM tasks")[0]
+        return row[0]
+
+    def tasks_for(self, message_id: int) -> list[Task]:
+        return [_task(row) for row in self._q("SELECT * FROM tasks WHERE message_id = ? ORDER BY id", (message_id,))]
+
+    def get_task(self, kind: str, message_id: int) -> Task | None:
+        rows = self._q("SELECT * FROM tasks WHERE kind = ? AND message_id = ?", (kind, message_id))
+        return _task(rows[0]) if rows else None
+
+    def reschedule_task(self, task_id: int, next_attempt: float, error: str | None) -> None:
+        with self.transaction():
+            self._x(
+                "UPDATE tasks SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?",
+                (next_attempt, error, task_id),
+            )
+
+    def finish_task(self, task_id: int) -> None:
+        with self.transaction():
+            self._x("DELETE FROM tasks WHERE id = ?", (task_id,))
+
+    def count_tasks(self, kind: str) -> int:
+        return int(self._q("SELECT count(*) FROM tasks WHERE kind = ?", (kind,))[0][0])
+
+    # -- raw PDUs -----------------------------------------------------------
+
+    def add_raw(
+        self, direction: str, kind: str, data: bytes, *, message_id: int | None = None, error: str | None = None
+    ) -> int:
+        with self.transaction():
+            return int(
+                self._x(
+                    "INSERT INTO raw_pdus(direction, kind, message_id, date, data, error) VALUES (?,?,?,?,?,?)",
+                    (direction, kind, message_id, time.time(), bytes(data), error),
+                ).lastrowid
+            )
+
+    def link_raw(self, raw_id: int, message_id: int) -> None:
+        with self.transaction():
+            self._x("UPDATE raw_pdus SET message_id = ? WHERE id = ?", (message_id, raw_id))
+
+    def raw_pdus(self, message_id: int | None = None, *, undecoded: bool = False) -> list[dict[str, Any]]:
+        """Raw PDUs of a message, or (``undecoded``) every one that failed to decode."""
+        if undecoded:
+            rows = self._q("SELECT * FROM raw_pdus WHERE error IS NOT NULL ORDER BY id")
+        else:
+            rows = self._q("SELECT * FROM raw_pdus WHERE message_id = ? ORDER BY id", (message_id,))
+        return [
+            {"id": r["id"], "direction": r["direction"], "kind": r["kind"], "message_id": r["message_id"],
+             "date": r["date"], "data": bytes(r["data"]), "error": r["error"]}
+            for r in rows
+        ]
+
+    # -- SMS kept from the modem --------------------------------------------
+
+    def add_sms(self, storage: str | None, index: int | None, pdu_hex: str, tpdu_length: int) -> tuple[int, bool]:
+        """Keep an SMS before the modem deletes it. Returns (id, new)."""
+        pdu_hex = pdu_hex.strip().upper()
+        with self.transaction():
+            rows = self._q(
+                "SELECT id FROM sms_received WHERE pdu_hex = ? AND storage IS ? AND idx IS ? AND deleted = 0",
+                (pdu_hex, storage, index),
+            )
+            if rows:
+                return int(rows[0]["id"]), False
+            sid = self._x(
+                "INSERT INTO sms_received(storage, idx, pdu_hex, tpdu_length, date) VALUES (?,?,?,?,?)",
+                (storage, index, pdu_hex, tpdu_length, time.time()),
+            ).lastrowid
+            return int(sid), True
+
+    def consume_sms(self, ids: Iterable[int]) -> None:
+        with self.transaction():
+            self._conn.executemany("UPDATE sms_received SET consumed = 1 WHERE id = ?", [(i,) for i in ids])
+
+    def mark_sms_deleted(self, sms_id: int) -> None:
+        with self.transaction():
+            self._x("UPDATE sms_received SET deleted = 1 WHERE id = ?", (sms_id,))
+
+    def unconsumed_sms(self) -> list[StoredSms]:
+        return [
+            StoredSms(r["id"], r["storage"], r["idx"], r["pdu_hex"], r["tpdu_length"], r["date"])
+            for r in self._q("SELECT * FROM sms_received WHERE consumed = 0 ORDER BY id")
+        ]
+
+    def undeleted_sms(self) -> list[StoredSms]:
+        """SMS kept here whose copy on the modem may still need deleting."""
+        return [
+            StoredSms(r["id"], r["storage"], r["idx"], r["pdu_hex"], r["tpdu_length"], r["date"])
+            for r in self._q("SELECT * FROM sms_received WHERE deleted = 0 AND idx IS NOT NULL ORDER BY id")
+        ]
+
+    # -- learned values (own number...) --------------------------------------
+
+    def get_learned(self, key: str) -> str | None:
+        rows = self._q("SELECT value FROM settings_learned WHERE key = ?", (key,))
+        return rows[0]["value"] if rows else None
+
+    def set_learned(self, key: str, value: str) -> None:
+        with self.transaction():
+            self._x(
+                "INSERT INTO settings_learned(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def find_message(self, direction: str, **ids: Any) -> Message | None:
+        """The message of this direction with the given network id (one keyword)."""
+        ((column, value),) = ids.items()
+        if column not in ("transaction_id", "message_id", "content_location", "sms_reference"):
+            raise StoreError(f"cannot look messages up by {column}")
+        rows = self._q(
+            f"SELECT * FROM messages WHERE direction = ? AND {column} = ? ORDER BY id DESC LIMIT 1", (direction, value)
+        )
+        return self._message(rows[0]) if rows else None
+
+
+def _from_row(cls: type[_T], row: sqlite3.Row, **override: Any) -> _T:
+    """Build a record from the columns named like its fields, plus overrides."""
+    columns = row.keys()
+    values = {f.name: override[f.name] if f.name in override else row[f.name]
+              for f in fields(cls) if f.name in override or f.name in columns}
+    return cls(**values)
+
+
+def _conversation(row: sqlite3.Row) -> Conversation:
+    return _from_row(Conversation, row, participants=tuple(json.loads(row["participants"])))
+
+
+def _task(row: sqlite3.Row) -> Task:
+    return _from_row(Task, row, args=json.loads(row["args"]))
+
+
+def _preview(row: sqlite3.Row) -> str:
+    text = (row["body_text"] or "").strip() or (row["subject"] or "").strip()
+    if not text and row["kind"] == "mms" and row["state"] in ("notified", "deferred", "retrieving", "expired", "rejected"):
+        size = row["size"]
+        text = f"[MMS {row['state']}" + (f", {size} bytes]" if size else "]")
+    elif not text:
+        text = "[attachment]" if row["kind"] == "mms" else ""
+    text = " ".join(text.split())
+    return text[:PREVIEW_LENGTH]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _fts_query(text: str) -> str:
+    """Each word as a quoted prefix term: user text is never FTS syntax."""
+    words = [w.replace('"', '""') for w in text.split()]
+    return " ".join(f'"{w}"*' for w in words if w)

@@ -1,0 +1,235 @@
+"""The store on real SQLite: schema, WAL, permissions, dedupe, paging, search, tasks."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from mmsua.store import DuplicateMessage, NotFound, PartData, Store
+from mmsua.store import schema
+from mmsua.store.store import INLINE_PART_LIMIT, default_store_path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "data" / "store.sqlite")
+    yield s
+    s.close()
+
+
+def _incoming(store: Store, sender: str = "+447700900123", **kw) -> int:
+    fields = dict(participants=[sender], direction="in", kind="mms", state="received", sender=sender)
+    fields.update(kw)
+    return store.add_message(**fields)
+
+
+def test_new_store_is_wal_versioned_and_private(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "store.sqlite"
+    with Store(path) as s:
+        _incoming(s, text="hello")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        assert stat.S_IMODE((path.parent / "parts").stat().st_mode) == 0o700
+        wal = path.with_name(path.name + "-wal")
+        assert wal.exists() and stat.S_IMODE(wal.stat().st_mode) == 0o600
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+
+
+def test_default_path_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_store_path() == tmp_path / "xdg" / "mmsua" / "store.sqlite"
+    with Store() as s:
+        assert s.path == tmp_path / "xdg" / "mmsua" / "store.sqlite"
+
+
+def test_migrations_upgrade_an_old_store_and_keep_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    schema.MIGRATIONS[0](conn)  # a version-1 store, before search existed
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO conversations(key, participants) VALUES ('+1555', '[\"+1555\"]')")
+    conn.execute(
+        "INSERT INTO messages(conversation_id, direction, kind, state, body_text, date, created, updated) "
+        "VALUES (1, 'in', 'sms', 'received', 'pineapple pizza', 1, 1, 1)"
+    )
+    conn.close()
+    with Store(path) as s:
+        assert [m.text for m in s.search_messages("pineapple")] == ["pineapple pizza"]
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+
+
+def test_a_store_from_a_newer_mmsua_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 5}")
+    conn.close()
+    with pytest.raises(schema.SchemaTooNew, match="newer"):
+        Store(path)
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [{"transaction_id": "T1"}, {"message_id": "M1"}, {"content_location": "http://mmsc/1"}],
+)
+def test_duplicates_never_make_a_second_message(store: Store, ids: dict) -> None:
+    first = _incoming(store, **ids)
+    with pytest.raises(DuplicateMessage) as caught:
+        _incoming(store, **ids)
+    assert caught.value.existing_id == first
+    # The unique index holds even if a caller skips the check.
+    column = next(iter(ids))
+    with pytest.raises(sqlite3.IntegrityError):
+        store._x(
+            f"INSERT INTO messages(conversation_id, direction, kind, state, date, created, updated, {column}) "
+            "VALUES (1, 'in', 'mms', 'received', 0, 0, 0, ?)",
+            (ids[column],),
+        )
+    assert store.get_conversation(store.get_message(first).conversation_id).message_count == 1
+
+
+def test_same_ids_in_the_other_direction_are_not_duplicates(store: Store) -> None:
+    _incoming(store, transaction_id="T1")
+    store.add_message(participants=["+1555"], direction="out", kind="mms", state="queued", transaction_id="T1")
+
+
+def test_conversations_summarise_and_sort_by_recent(store: Store) -> None:
+    a = _incoming(store, "+15550001", text="old", date=100)
+    b = _incoming(store, "+15550002", text="newer", date=200)
+    _incoming(store, "+15550001", text="newest from a", date=300)
+    convs = store.list_conversations()
+    assert [c.participants for c in convs] == [("+15550001",), ("+15550002",)]
+    assert convs[0].unread == 2 and convs[0].message_count == 2
+    assert convs[0].last_preview == "newest from a"
+    store.mark_read(a)
+    assert store.list_conversations()[0].unread == 1
+    store.delete_message(b)
+    assert [c.participants for c in store.list_conversations()] == [("+15550001",)]
+
+
+def test_participant_order_does_not_split_a_conversation(store: Store) -> None:
+    assert store.conversation_for(["+2", "+1"]) == store.conversation_for(["+1", "+2", "+1"])
+
+
+def test_messages_are_paged_oldest_first_within_the_page(store: Store) -> None:
+    ids = [_incoming(store, text=f"m{i}", date=i) for i in range(7)]
+    cid = store.get_message(ids[0]).conversation_id
+    last_page = store.list_messages(cid, limit=3)
+    assert [m.id for m in last_page] == ids[4:]
+    before = store.list_messages(cid, before_id=last_page[0].id, limit=3)
+    assert [m.id for m in before] == ids[1:4]
+
+
+def test_search_by_text_and_participant(store: Store) -> None:
+    _incoming(store, "+15550001", text="Let us meet at the café tomorrow")
+    _incoming(store, "+15550002", subject="Holiday pictures")
+    assert [c.participants for c in store.list_conversations(query="cafe")] == [("+15550001",)]
+    assert [c.participants for c in store.list_conversations(query="holid")] == [("+15550002",)]
+    assert [c.participants for c in store.list_conversations(query="0002")] == [("+15550002",)]
+    # FTS syntax in user text is just text.
+    assert store.list_conversations(query='"NEAR( OR *') == []
+
+
+def test_parts_small_inline_large_in_private_files_with_generated_names(store: Store) -> None:
+    mid = _incoming(store)
+    big = bytes(range(256)) * (INLINE_PART_LIMIT // 256 + 10)
+    store.set_parts(
+        mid,
+        [
+            PartData("text/plain", "hi".encode(), name="../../etc/passwd", charset="utf-8"),
+            PartData("image/jpeg", big, name="../../../evil.jpg", content_id="<img>"),
+        ],
+    )
+    info, data = store.get_part(mid, 1)
+    assert data == big and info.name == "../../../evil.jpg" and info.size == len(big)
+    files = list(store.parts_dir.iterdir())
+    assert len(files) == 1 and "evil" not in files[0].name and files[0].parent == store.parts_dir
+    assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
+    assert store.get_part(mid, 0)[1] == b"hi"
+    assert [p.to_dict()["content_type"] for p in store.get_message(mid).parts] == ["text/plain", "image/jpeg"]
+    store.delete_message(mid)
+    assert list(store.parts_dir.iterdir()) == []
+    with pytest.raises(NotFound):
+        store.get_part(mid, 0)
+
+
+def test_recipient_status_updates_and_read_is_not_undone_by_delivery(store: Store) -> None:
+    mid = store.add_message(participants=["+1", "+2"], direction="out", kind="mms", state="sent", to=["+1", "+2"])
+    store.set_recipients(mid, ["+1", "+2"])
+    assert store.set_recipient_status(mid, "+1", "read")
+    assert not store.set_recipient_status(mid, "+1", "delivered")
+    store.set_recipient_status(mid, "+2", "delivered")
+    assert {r.address: r.status for r in store.get_message(mid).recipients} == {"+1": "read", "+2": "delivered"}
+
+
+def test_tasks_are_durable_and_due_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    with Store(path) as s:
+        mid = _incoming(s, state="notified")
+        s.put_task("retrieve", mid, next_attempt=50, deadline=1000, args={"deferred": False})
+        s.put_task("notify_resp", mid, next_attempt=10)
+    with Store(path) as s:  # a restart sees the same work
+        due = s.due_tasks(now=60)
+        assert [t.kind for t in due] == ["notify_resp", "retrieve"]
+        assert due[1].deadline == 1000 and due[1].args == {"deferred": False}
+        s.reschedule_task(due[1].id, 500, "HTTP 503")
+        assert s.due_tasks(now=60)[0].kind == "notify_resp"
+        t = s.get_task("retrieve", mid)
+        assert t.attempts == 1 and t.last_error == "HTTP 503"
+        assert s.next_task_time() == 10
+        s.finish_task(due[0].id)
+        assert s.count_tasks("retrieve") == 1
+
+
+def test_a_failed_step_rolls_back_whole(store: Store) -> None:
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            mid = _incoming(store, transaction_id="T9")
+            store.put_task("notify_resp", mid)
+            raise RuntimeError("crash between the two")
+    assert store.find_duplicate("in", transaction_id="T9") is None
+    assert store.due_tasks(now=1e12) == []
+
+
+def test_sms_kept_once_until_consumed_and_deleted(store: Store) -> None:
+    sid, new = store.add_sms("SM", 3, "0791aa", 20)
+    assert new and store.add_sms("SM", 3, "0791AA", 20) == (sid, False)
+    assert [s.id for s in store.unconsumed_sms()] == [sid]
+    store.consume_sms([sid])
+    assert store.unconsumed_sms() == []
+    assert [s.index for s in store.undeleted_sms()] == [3]
+    store.mark_sms_deleted(sid)
+    assert store.undeleted_sms() == []
+
+
+def test_raw_pdus_are_kept_byte_for_byte(store: Store) -> None:
+    rid = store.add_raw("in", "push", b"\x00\xffgarbage", error="truncated header at offset 3")
+    mid = _incoming(store)
+    raw2 = store.add_raw("in", "mms", b"\x8c\x84", message_id=mid)
+    assert [r["data"] for r in store.raw_pdus(undecoded=True)] == [b"\x00\xffgarbage"]
+    assert [r["id"] for r in store.raw_pdus(mid)] == [raw2]
+    store.link_raw(rid, mid)
+    assert len(store.raw_pdus(mid)) == 2
+
+
+def test_message_to_dict_has_the_api_shape(store: Store) -> None:
+    mid = _incoming(store, subject="Hi", text="there", to=["+1"], date=0, read_report_requested=True)
+    d = store.get_message(mid).to_dict()
+    for key in ("id", "conversation_id", "direction", "kind", "state", "from", "to", "cc", "subject", "date",
+                "text", "parts", "size", "expiry", "recipients", "read", "read_report_requested", "error"):
+        assert key in d
+    assert d["date"] == "1970-01-01T00:00:00Z" and d["from"] == "+447700900123"
+    assert d["read_report_requested"] is True and d["read"] is False
+    c = store.list_conversations()[0].to_dict()
+    assert set(c) == {"id", "participants", "last_date", "last_preview", "unread", "message_count"}
+
+
+def test_unknown_ids_are_clear_errors(store: Store) -> None:
+    with pytest.raises(NotFound, match="no message 42"):
+        store.get_message(42)
+    with pytest.raises(NotFound):
+        store.update_message(42, state="sent")
