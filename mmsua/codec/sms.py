@@ -1,0 +1,686 @@
+"""SMS PDUs (3GPP TS 23.040 §9.2): decode SMS-DELIVER, SMS-STATUS-REPORT and
+SMS-SUBMIT; encode SMS-SUBMIT (the handset sends), SMS-DELIVER and
+SMS-STATUS-REPORT (the simulated carrier sends).
+
+Modems print a PDU as hex after ``+CMT:``/``+CMGR:`` with the SMSC address in
+front (TS 27.005 §3.1, the "<pdu>" of PDU mode); the header's length counts the
+TPDU octets only. :func:`decode_sms` takes it with or without that prefix.
+
+Binary user data (WAP Push: DCS 0x04, 0xF4/0xF5, or a general-group DCS with
+class bits such as 0x06) comes out as the exact octets in ``user_data``; 7-bit
+and UCS-2 messages also get ``text``. For a 7-bit message ``user_data`` holds the
+septet values after the header, one per byte (unpacked), which is what
+:func:`encode_deliver` takes back.
+
+Everything malformed raises :class:`PduError` with the offset in the input
+(counting the SMSC prefix when present), never another exception.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from mmsua.codec import gsm7
+from mmsua.codec.errors import PduError
+from mmsua.codec.udh import (
+    WAP_PUSH_PORT,
+    WAP_PUSH_SOURCE_PORT,
+    Concat,
+    InformationElement,
+    Ports,
+    Udh,
+    decode_udh,
+)
+
+__all__ = [
+    "Concat", "DataCoding", "InformationElement", "Ports", "SmsDeliver", "SmsStatusReport", "SmsSubmit",
+    "SubmitPdu", "Udh", "data_coding", "decode_sms", "encode_deliver", "encode_status_report",
+    "encode_submit", "split_text_submit", "status_meaning", "tpdu_length", "wap_push_sms",
+]
+
+MAX_UD_OCTETS = 140
+MAX_UD_SEPTETS = 160
+MAX_ADDRESS_DIGITS = 20  # TP-OA/DA/RA: 2 to 12 octets including the length and type octets
+
+# ----------------------------------------------------------------------------- data types
+
+
+@dataclass(frozen=True, slots=True)
+class DataCoding:
+    """What a TP-DCS octet means (3GPP TS 23.038 §4)."""
+
+    alphabet: str  # "gsm7", "8bit" or "ucs2"
+    message_class: int | None  # 0-3, or None when the DCS gives no class
+    compressed: bool
+    group: str  # "general", "automatic-deletion", "reserved", "mwi-discard", "mwi-store", "data-class"
+
+
+@dataclass(frozen=True, slots=True)
+class SmsDeliver:
+    smsc: str | None
+    originator: str
+    originator_toa: int
+    pid: int
+    dcs: int
+    timestamp: datetime
+    udh: Udh | None
+    user_data: bytes  # after the UDH: octets (8-bit, UCS-2) or unpacked septets (7-bit)
+    text: str | None  # 7-bit and UCS-2 messages; None for 8-bit data and compressed text
+    more_messages: bool = False
+    status_report_indication: bool = False
+    reply_path: bool = False
+
+    @property
+    def coding(self) -> DataCoding:
+        return data_coding(self.dcs)
+
+    @property
+    def ports(self) -> Ports | None:
+        return self.udh.ports if self.udh else None
+
+    @property
+    def concat(self) -> Concat | None:
+        return self.udh.concat if self.udh else None
+
+
+@dataclass(frozen=True, slots=True)
+class SmsSubmit:
+    smsc: str | None
+    destination: str
+    destination_toa: int
+    message_reference: int
+    pid: int
+    dcs: int
+    validity: timedelta | datetime | bytes | None  # relative, absolute, enhanced (raw 7 octets), none
+    udh: Udh | None
+    user_data: bytes
+    text: str | None
+    status_report_request: bool = False
+    reject_duplicates: bool = False
+    reply_path: bool = False
+
+    @property
+    def coding(self) -> DataCoding:
+        return data_coding(self.dcs)
+
+
+@dataclass(frozen=True, slots=True)
+class SmsStatusReport:
+    smsc: str | None
+    message_reference: int
+    recipient: str
+    service_centre_time: datetime
+    discharge_time: datetime
+    status: int
+    status_meaning: str
+    recipient_toa: int = 0x81
+    more_messages: bool = False
+
+    @property
+    def outcome(self) -> str:
+        """"delivered", "pending" (the SC is still trying) or "failed" (§9.2.3.15)."""
+        if self.status < 0x20:
+            return "delivered"
+        if self.status < 0x40:
+            return "pending"
+        return "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitPdu:
+    """An SMS-SUBMIT ready for ``AT+CMGS=<tpdu_length>``: ``hex`` starts with "00"
+    (use the SMSC stored in the SIM), and ``tpdu_length`` leaves that octet out."""
+
+    hex: str
+    tpdu_length: int
+
+
+# ----------------------------------------------------------------------------- data coding
+
+
+def data_coding(dcs: int) -> DataCoding:
+    """Interpret TP-DCS. Reserved codings read as the 7-bit default alphabet (§4)."""
+    group = dcs >> 4
+    if group <= 0x7:  # 00xx general, 01xx automatic deletion: same layout of the low bits
+        alphabet = ("gsm7", "8bit", "ucs2", "gsm7")[(dcs >> 2) & 0x03]
+        cls = dcs & 0x03 if dcs & 0x10 else None
+        return DataCoding(alphabet, cls, bool(dcs & 0x20), "general" if group <= 0x3 else "automatic-deletion")
+    if group == 0xF:
+        return DataCoding("8bit" if dcs & 0x04 else "gsm7", dcs & 0x03, False, "data-class")
+    if group == 0xC:
+        return DataCoding("gsm7", None, False, "mwi-discard")
+    if group == 0xD:
+        return DataCoding("gsm7", None, False, "mwi-store")
+    if group == 0xE:
+        return DataCoding("ucs2", None, False, "mwi-store")
+    return DataCoding("gsm7", None, False, "reserved")
+
+
+_STATUS = {
+    0x00: "short message received by the SME",
+    0x01: "short message forwarded by the SC to the SME but the SC is unable to confirm delivery",
+    0x02: "short message replaced by the SC",
+    0x20: "congestion (SC still trying)",
+    0x21: "SME busy (SC still trying)",
+    0x22: "no response from SME (SC still trying)",
+    0x23: "service rejected (SC still trying)",
+    0x24: "quality of service not available (SC still trying)",
+    0x25: "error in SME (SC still trying)",
+    0x40: "remote procedure error",
+    0x41: "incompatible destination",
+    0x42: "connection rejected by SME",
+    0x43: "not obtainable",
+    0x44: "quality of service not available",
+    0x45: "no interworking available",
+    0x46: "SM validity period expired",
+    0x47: "SM deleted by originating SME",
+    0x48: "SM deleted by SC administration",
+    0x49: "SM does not exist",
+    0x60: "congestion (SC gave up)",
+    0x61: "SME busy (SC gave up)",
+    0x62: "no response from SME (SC gave up)",
+    0x63: "service rejected (SC gave up)",
+    0x64: "quality of service not available (SC gave up)",
+    0x65: "error in SME (SC gave up)",
+}
+
+
+def status_meaning(status: int) -> str:
+    """TP-ST in words (TS 23.040 §9.2.3.15), including the reserved and SC-specific ranges."""
+    if status in _STATUS:
+        return _STATUS[status]
+    kind = {0: "transaction completed", 1: "temporary error, SC still trying",
+            2: "permanent error, SC gave up", 3: "temporary error, SC gave up"}.get(status >> 5)
+    if kind is None:
+        return f"reserved status 0x{status:02X}"
+    specific = "SC-specific" if status & 0x10 else "reserved"
+    return f"{kind} ({specific} value 0x{status:02X})"
+
+
+# ----------------------------------------------------------------------------- decoding
+
+
+class _Cursor:
+    """Reads octets from the PDU and raises PduError with the absolute offset when they run out."""
+
+    __slots__ = ("data", "pos")
+
+    def __init__(self, data: bytes, pos: int = 0) -> None:
+        self.data = data
+        self.pos = pos
+
+    def u8(self, what: str) -> int:
+        if self.pos >= len(self.data):
+            raise PduError(f"PDU ends before the {what}", self.pos)
+        value = self.data[self.pos]
+        self.pos += 1
+        return value
+
+    def take(self, n: int, what: str) -> bytes:
+        if self.pos + n > len(self.data):
+            raise PduError(f"PDU ends inside the {what} ({n} octets needed, {len(self.data) - self.pos} left)", self.pos)
+        chunk = self.data[self.pos : self.pos + n]
+        self.pos += n
+        return chunk
+
+
+_BCD_DIGITS = "0123456789*#abc"
+
+
+def _bcd_digits(raw: bytes, count: int) -> str:
+    """Semi-octet digits, low nibble first; 0xF is filler (§9.1.2.3)."""
+    out: list[str] = []
+    for octet in raw:
+        for nibble in (octet & 0x0F, octet >> 4):
+            if len(out) == count:
+                break
+            if nibble != 0xF:
+                out.append(_BCD_DIGITS[nibble])
+    return "".join(out)
+
+
+def _address(cur: _Cursor, what: str) -> tuple[str, int]:
+    """TP-OA / TP-DA / TP-RA (§9.1.2.5): digit count, type of address, semi-octets."""
+    start = cur.pos
+    digits = cur.u8(f"{what} length")
+    toa = cur.u8(f"{what} type of address")
+    if digits > MAX_ADDRESS_DIGITS:
+        raise PduError(f"{what} length {digits} exceeds the {MAX_ADDRESS_DIGITS} semi-octets allowed", start)
+    raw = cur.take((digits + 1) // 2, what)
+    if toa & 0x70 == 0x50:  # alphanumeric: GSM 7-bit packed in the semi-octets
+        return gsm7.decode(gsm7.unpack(raw, digits * 4 // 7)), toa
+    number = _bcd_digits(raw, digits)
+    return ("+" + number if toa & 0x70 == 0x10 and number else number), toa
+
+
+def _smsc(cur: _Cursor) -> str | None:
+    """The RP address the modem prints first: octet count (with the type octet), type, digits."""
+    start = cur.pos
+    n = cur.u8("SMSC address length")
+    if n == 0:
+        return None
+    if n > 11:
+        raise PduError(f"SMSC address length {n} exceeds the 11 octets allowed", start)
+    toa = cur.u8("SMSC type of address")
+    raw = cur.take(n - 1, "SMSC address")
+    if toa & 0x70 == 0x50:
+        return gsm7.decode(gsm7.unpack(raw, (n - 1) * 8 // 7))
+    number = _bcd_digits(raw, 2 * (n - 1))
+    return "+" + number if toa & 0x70 == 0x10 and number else number
+
+
+def _bcd_value(octet: int, offset: int, what: str) -> int:
+    lo, hi = octet & 0x0F, octet >> 4
+    if lo > 9 or hi > 9:
+        raise PduError(f"{what} octet 0x{octet:02X} is not two decimal semi-octets", offset)
+    return lo * 10 + hi
+
+
+def _timestamp(cur: _Cursor, what: str) -> datetime:
+    """TP-SCTS-style time stamp (§9.2.3.11): YY MM DD hh mm ss TZ, semi-octets swapped."""
+    start = cur.pos
+    raw = cur.take(7, what)
+    y, mo, d, h, mi, s = (_bcd_value(b, start + i, what) for i, b in enumerate(raw[:6]))
+    tz = raw[6]
+    if tz >> 4 > 9 or tz & 0x07 > 9:
+        raise PduError(f"{what} time zone octet 0x{tz:02X} is not decimal", start + 6)
+    quarters = (tz & 0x07) * 10 + (tz >> 4)
+    offset = timedelta(minutes=15 * quarters) * (-1 if tz & 0x08 else 1)
+    try:
+        return datetime(1900 + y if y >= 90 else 2000 + y, mo, d, h, mi, s, tzinfo=timezone(offset))
+    except ValueError as exc:
+        raise PduError(f"{what} is not a valid date and time ({exc})", start) from None
+
+
+def _relative_validity(vp: int) -> timedelta:
+    """TP-VP relative format (§9.2.3.12.1)."""
+    if vp <= 143:
+        return timedelta(minutes=5 * (vp + 1))
+    if vp <= 167:
+        return timedelta(hours=12, minutes=30 * (vp - 143))
+    if vp <= 196:
+        return timedelta(days=vp - 166)
+    return timedelta(weeks=vp - 192)
+
+
+def _user_data(cur: _Cursor, dcs: int, udhi: bool) -> tuple[Udh | None, bytes, str | None]:
+    start = cur.pos
+    udl = cur.u8("user data length")
+    coding = data_coding(dcs)
+    udh: Udh | None = None
+    if coding.alphabet == "gsm7":
+        if udl > MAX_UD_SEPTETS:
+            raise PduError(f"user data length {udl} exceeds {MAX_UD_SEPTETS} septets", start)
+        raw = cur.take((udl * 7 + 7) // 8, "user data")
+        skip = 0
+        if udhi:
+            udh, header_octets = decode_udh(raw, start + 1)
+            skip = (header_octets * 8 + 6) // 7  # the header plus fill bits up to a septet boundary
+            if skip > udl:
+                raise PduError(f"user data header ({header_octets} octets) is longer than the user data length {udl}", start)
+        septets = gsm7.unpack(raw, udl)[skip:]
+        return udh, septets, None if coding.compressed else gsm7.decode(septets)
+    if udl > MAX_UD_OCTETS:
+        raise PduError(f"user data length {udl} exceeds {MAX_UD_OCTETS} octets", start)
+    raw = cur.take(udl, "user data")
+    header_octets = 0
+    if udhi:
+        udh, header_octets = decode_udh(raw, start + 1)
+    body = bytes(raw[header_octets:])
+    text = None
+    if coding.alphabet == "ucs2" and not coding.compressed:
+        text = body.decode("utf-16-be", errors="replace")  # UCS-2 is UTF-16 without surrogates; phones send both
+    return udh, body, text
+
+
+def _end(cur: _Cursor) -> None:
+    extra = len(cur.data) - cur.pos
+    if extra:
+        raise PduError(f"{extra} octet(s) after the end of the user data", cur.pos)
+
+
+def _decode_deliver(cur: _Cursor, smsc: str | None, fo: int) -> SmsDeliver:
+    originator, toa = _address(cur, "originator address")
+    pid = cur.u8("protocol identifier")
+    dcs = cur.u8("data coding scheme")
+    timestamp = _timestamp(cur, "service centre time stamp")
+    udh, user_data, text = _user_data(cur, dcs, bool(fo & 0x40))
+    _end(cur)
+    return SmsDeliver(smsc, originator, toa, pid, dcs, timestamp, udh, user_data, text,
+                      more_messages=not fo & 0x04, status_report_indication=bool(fo & 0x20), reply_path=bool(fo & 0x80))
+
+
+def _decode_submit(cur: _Cursor, smsc: str | None, fo: int) -> SmsSubmit:
+    reference = cur.u8("message reference")
+    destination, toa = _address(cur, "destination address")
+    pid = cur.u8("protocol identifier")
+    dcs = cur.u8("data coding scheme")
+    vpf = (fo >> 3) & 0x03
+    validity: timedelta | datetime | bytes | None = None
+    if vpf == 2:
+        validity = _relative_validity(cur.u8("validity period"))
+    elif vpf == 3:
+        validity = _timestamp(cur, "validity period")
+    elif vpf == 1:
+        validity = bytes(cur.take(7, "enhanced validity period"))
+    udh, user_data, text = _user_data(cur, dcs, bool(fo & 0x40))
+    _end(cur)
+    return SmsSubmit(smsc, destination, toa, reference, pid, dcs, validity, udh, user_data, text,
+                     status_report_request=bool(fo & 0x20), reject_duplicates=bool(fo & 0x04), reply_path=bool(fo & 0x80))
+
+
+def _decode_status_report(cur: _Cursor, smsc: str | None, fo: int) -> SmsStatusReport:
+    reference = cur.u8("message reference")
+    recipient, toa = _address(cur, "recipient address")
+    sc_time = _timestamp(cur, "service centre time stamp")
+    discharge = _timestamp(cur, "discharge time")
+    status = cur.u8("status")
+    if cur.pos < len(cur.data):  # optional TP-PI and what it announces (§9.2.3.27)
+        pi = ext = cur.u8("parameter indicator")
+        while ext & 0x80:  # extension octets follow; nothing is defined in them yet
+            ext = cur.u8("parameter indicator extension")
+        if pi & 0x01:
+            cur.u8("protocol identifier")
+        dcs = cur.u8("data coding scheme") if pi & 0x02 else 0
+        if pi & 0x04:
+            _user_data(cur, dcs, bool(fo & 0x40))
+    _end(cur)
+    return SmsStatusReport(smsc, reference, recipient, sc_time, discharge, status, status_meaning(status),
+                           recipient_toa=toa, more_messages=not fo & 0x04)
+
+
+def _decode(data: bytes, has_smsc: bool) -> SmsDeliver | SmsStatusReport | SmsSubmit:
+    cur = _Cursor(data)
+    smsc = _smsc(cur) if has_smsc else None
+    fo = cur.u8("first octet")
+    mti = fo & 0x03
+    if mti == 0:
+        return _decode_deliver(cur, smsc, fo)
+    if mti == 1:
+        return _decode_submit(cur, smsc, fo)
+    if mti == 2:
+        return _decode_status_report(cur, smsc, fo)
+    raise PduError("message type indicator 3 is reserved", cur.pos - 1)
+
+
+_HEX_SPACE = re.compile(r"\s+")
+
+
+def _as_bytes(pdu: bytes | bytearray | memoryview | str) -> bytes:
+    if isinstance(pdu, str):
+        text = _HEX_SPACE.sub("", pdu)
+        bad = re.search(r"[^0-9A-Fa-f]", text)
+        if bad:
+            raise PduError(f"not hexadecimal: {bad.group()!r}", bad.start())
+        if len(text) % 2:
+            raise PduError("odd number of hex digits", len(text))
+        return binascii.unhexlify(text)
+    if isinstance(pdu, (bytes, bytearray, memoryview)):
+        return bytes(pdu)
+    raise PduError(f"an SMS PDU is bytes or hex text, not {type(pdu).__name__}")
+
+
+def decode_sms(pdu: bytes | str, *, tpdu_length: int | None = None,
+               has_smsc: bool | None = None) -> SmsDeliver | SmsStatusReport | SmsSubmit:
+    """Decode one SMS PDU as a modem prints it (hex text) or as bytes.
+
+    ``has_smsc`` says whether the SMSC address comes first. When it is None,
+    ``tpdu_length`` (the length in the +CMT/+CMGR header, which counts TPDU
+    octets only) decides when it matches either reading. When it matches neither
+    (modems do print wrong lengths) or is not given, both readings are tried and
+    the one that decodes exactly is taken, preferring the SMSC form, which is what
+    modems print in PDU mode. If neither decodes, the error that got further is raised.
+    """
+    data = _as_bytes(pdu)
+    if not data:
+        raise PduError("empty PDU", 0)
+    if has_smsc is not None:
+        return _decode(data, has_smsc)
+    if tpdu_length is not None:
+        if len(data) == tpdu_length + 1 + data[0]:
+            return _decode(data, True)
+        if len(data) == tpdu_length:
+            return _decode(data, False)
+    try:
+        return _decode(data, True)
+    except PduError as with_smsc:
+        try:
+            return _decode(data, False)
+        except PduError as without:
+            raise with_smsc if (with_smsc.offset or 0) >= (without.offset or 0) else without from None
+
+
+def tpdu_length(pdu: bytes) -> int:
+    """The length a modem puts in the +CMT/+CMGS header for a PDU with SMSC prefix."""
+    return len(pdu) - 1 - pdu[0]
+
+
+# ----------------------------------------------------------------------------- encoding
+
+
+def _encode_address(address: str, toa: int | None, what: str) -> bytes:
+    """TP-OA/DA/RA: "+digits" international, digits (with * # a b c) unknown, anything else alphanumeric."""
+    if address.startswith("+") and address[1:] and all(c in _BCD_DIGITS for c in address[1:]):
+        digits, default_toa = address[1:], 0x91
+    elif address and all(c in _BCD_DIGITS for c in address):
+        digits, default_toa = address, 0x81
+    else:
+        if not address:
+            raise PduError(f"empty {what}")
+        septets = gsm7.encode(address)
+        packed = gsm7.pack(septets)
+        if len(packed) > 10:
+            raise PduError(f"alphanumeric {what} {address!r} is longer than 11 characters")
+        return bytes(((len(septets) * 7 + 3) // 4, 0xD0 if toa is None else toa)) + packed
+    if len(digits) > MAX_ADDRESS_DIGITS:
+        raise PduError(f"{what} {address!r} has more than {MAX_ADDRESS_DIGITS} digits")
+    return bytes((len(digits), default_toa if toa is None else toa)) + _encode_bcd(digits)
+
+
+def _encode_bcd(digits: str) -> bytes:
+    nibbles = [_BCD_DIGITS.index(c) for c in digits]
+    if len(nibbles) % 2:
+        nibbles.append(0xF)
+    return bytes(nibbles[i] | nibbles[i + 1] << 4 for i in range(0, len(nibbles), 2))
+
+
+def _encode_smsc(smsc: str | None) -> bytes:
+    if not smsc:
+        return b"\x00"
+    international = smsc.startswith("+")
+    digits = smsc[1:] if international else smsc
+    if not digits or not all(c in _BCD_DIGITS for c in digits) or len(digits) > 20:
+        raise PduError(f"SMSC address {smsc!r} is not a number of up to 20 digits")
+    body = bytes((0x91 if international else 0x81,)) + _encode_bcd(digits)
+    return bytes((len(body),)) + body
+
+
+def _encode_timestamp(when: datetime, what: str) -> bytes:
+    offset = when.utcoffset()
+    if offset is None:
+        raise PduError(f"{what} needs a time zone (an aware datetime)")
+    minutes = int(offset.total_seconds()) // 60
+    quarters, rest = divmod(abs(minutes), 15)
+    if rest or quarters > 79 or int(offset.total_seconds()) % 60:
+        raise PduError(f"{what} time zone offset {offset} is not a whole number of quarter hours within ±19:45")
+    if not 1990 <= when.year <= 2089:
+        raise PduError(f"{what} year {when.year} is outside 1990-2089, which two digits can carry")
+    fields = (when.year % 100, when.month, when.day, when.hour, when.minute, when.second)
+    out = bytearray((v % 10) << 4 | v // 10 for v in fields)
+    out.append((quarters % 10) << 4 | quarters // 10 | (0x08 if minutes < 0 else 0))
+    return bytes(out)
+
+
+def _encode_relative_validity(validity: timedelta) -> int:
+    """The smallest TP-VP whose period is at least ``validity`` (capped at 63 weeks)."""
+    for vp in range(256):
+        if _relative_validity(vp) >= validity:
+            return vp
+    return 255
+
+
+def _user_data_field(alphabet: str, udh: Udh | None, payload: bytes) -> bytes:
+    """TP-UDL and TP-UD for septets (gsm7) or octets (8bit, ucs2), with the header in front."""
+    header = udh.encode() if udh is not None and udh.elements else b""
+    if alphabet == "gsm7":
+        fill = (7 - (len(header) * 8) % 7) % 7
+        udl = (len(header) * 8 + fill) // 7 + len(payload)
+        if udl > MAX_UD_SEPTETS:
+            raise PduError(f"user data of {udl} septets exceeds the {MAX_UD_SEPTETS} that fit one SMS")
+        return bytes((udl,)) + header + gsm7.pack(payload, fill)
+    ud = header + payload
+    if len(ud) > MAX_UD_OCTETS:
+        raise PduError(f"user data of {len(ud)} octets exceeds the {MAX_UD_OCTETS} that fit one SMS")
+    return bytes((len(ud),)) + ud
+
+
+def _payload(alphabet: str, text: str | None, data: bytes | None) -> bytes:
+    if text is not None and data is not None:
+        raise PduError("give text or data, not both")
+    if data is not None:
+        if alphabet == "gsm7" and any(b > 0x7F for b in data):
+            raise PduError("7-bit user data are septet values 0-127")
+        return bytes(data)
+    text = text or ""
+    if alphabet == "gsm7":
+        return gsm7.encode(text)
+    if alphabet == "ucs2":
+        return text.encode("utf-16-be")
+    raise PduError("8-bit data coding needs data=bytes, not text")
+
+
+def _check_byte(value: int, what: str) -> int:
+    if not 0 <= value <= 0xFF:
+        raise PduError(f"{what} {value} is not an octet (0-255)")
+    return value
+
+
+def encode_submit(destination: str, *, text: str | None = None, data: bytes | None = None,
+                  udh: Udh | None = None, dcs: int | None = None, reference: int = 0,
+                  request_status_report: bool = False,
+                  validity: timedelta | datetime | None = None) -> SubmitPdu:
+    """One SMS-SUBMIT. Without ``dcs``: text goes 7-bit when the alphabet has every
+    character and UCS-2 otherwise; data goes 8-bit (0x04)."""
+    if dcs is None:
+        dcs = 0x04 if data is not None else (0x00 if gsm7.can_encode(text or "") else 0x08)
+    _check_byte(dcs, "data coding scheme")
+    _check_byte(reference, "message reference")
+    alphabet = data_coding(dcs).alphabet
+    fo = 0x01
+    vp = b""
+    if isinstance(validity, timedelta):
+        fo |= 0x10
+        vp = bytes((_encode_relative_validity(validity),))
+    elif isinstance(validity, datetime):
+        fo |= 0x18
+        vp = _encode_timestamp(validity, "validity period")
+    if request_status_report:
+        fo |= 0x20
+    if udh is not None and udh.elements:
+        fo |= 0x40
+    tpdu = (bytes((fo, reference)) + _encode_address(destination, None, "destination")
+            + bytes((0x00, dcs)) + vp + _user_data_field(alphabet, udh, _payload(alphabet, text, data)))
+    return SubmitPdu("00" + tpdu.hex().upper(), len(tpdu))
+
+
+def _text_chunks(text: str, alphabet: str, capacity: int) -> list[str]:
+    """Split ``text`` into pieces of at most ``capacity`` septets (gsm7) or UTF-16
+    units (ucs2) without breaking an escape sequence or a surrogate pair."""
+    chunks: list[str] = []
+    current: list[str] = []
+    used = 0
+    for ch in text:
+        size = len(gsm7.encode(ch)) if alphabet == "gsm7" else len(ch.encode("utf-16-be")) // 2
+        if used + size > capacity:
+            chunks.append("".join(current))
+            current, used = [], 0
+        current.append(ch)
+        used += size
+    chunks.append("".join(current))
+    return chunks
+
+
+def split_text_submit(destination: str, text: str, *, reference: int,
+                      request_status_report: bool = False) -> list[SubmitPdu]:
+    """A plain-text SMS as one SUBMIT, or several with a concatenation header
+    (8-bit reference when ``reference`` < 256, else 16-bit)."""
+    alphabet, dcs = ("gsm7", 0x00) if gsm7.can_encode(text) else ("ucs2", 0x08)
+    single = len(gsm7.encode(text)) <= MAX_UD_SEPTETS if alphabet == "gsm7" else len(text.encode("utf-16-be")) <= MAX_UD_OCTETS
+    if single:
+        return [encode_submit(destination, text=text, dcs=dcs, request_status_report=request_status_report)]
+    if not 0 <= reference <= 0xFFFF:
+        raise PduError(f"concatenation reference {reference} is not 0-65535")
+    bits = 8 if reference <= 0xFF else 16
+    header_octets = 1 + (5 if bits == 8 else 6)
+    capacity = (MAX_UD_OCTETS - header_octets) * 8 // 7 if alphabet == "gsm7" else (MAX_UD_OCTETS - header_octets) // 2
+    chunks = _text_chunks(text, alphabet, capacity)
+    if len(chunks) > 255:
+        raise PduError(f"text needs {len(chunks)} SMS; a concatenated message has at most 255")
+    return [
+        encode_submit(destination, text=chunk, dcs=dcs,
+                      udh=Udh.of(concat=Concat(reference, len(chunks), i + 1, bits)),
+                      request_status_report=request_status_report)
+        for i, chunk in enumerate(chunks)
+    ]
+
+
+def encode_deliver(originator: str, *, user_data: bytes = b"", text: str | None = None,
+                   udh: Udh | None = None, dcs: int = 0x04, timestamp: datetime,
+                   smsc: str | None = None, pid: int = 0, originator_toa: int | None = None,
+                   more_messages: bool = False, status_report_indication: bool = False,
+                   reply_path: bool = False) -> bytes:
+    """An SMS-DELIVER as a modem prints it: SMSC address (0x00 when None), then the TPDU.
+
+    ``user_data`` is octets for 8-bit and UCS-2 codings and septet values for
+    7-bit ones (what :func:`decode_sms` returns); ``text`` is the alternative for
+    7-bit and UCS-2.
+    """
+    _check_byte(dcs, "data coding scheme")
+    _check_byte(pid, "protocol identifier")
+    alphabet = data_coding(dcs).alphabet
+    fo = 0x00 | (0 if more_messages else 0x04)
+    fo |= 0x20 if status_report_indication else 0
+    fo |= 0x40 if udh is not None and udh.elements else 0
+    fo |= 0x80 if reply_path else 0
+    payload = _payload(alphabet, text, None if text is not None else user_data)
+    return (_encode_smsc(smsc) + bytes((fo,)) + _encode_address(originator, originator_toa, "originator")
+            + bytes((pid, dcs)) + _encode_timestamp(timestamp, "service centre time stamp")
+            + _user_data_field(alphabet, udh, payload))
+
+
+def encode_status_report(*, message_reference: int, recipient: str, service_centre_time: datetime,
+                         discharge_time: datetime, status: int, smsc: str | None = None,
+                         recipient_toa: int | None = None) -> bytes:
+    """An SMS-STATUS-REPORT as a modem prints it (SMSC address first, 0x00 when None)."""
+    _check_byte(message_reference, "message reference")
+    _check_byte(status, "status")
+    return (_encode_smsc(smsc) + bytes((0x06, message_reference))  # MTI 10, no more messages
+            + _encode_address(recipient, recipient_toa, "recipient")
+            + _encode_timestamp(service_centre_time, "service centre time stamp")
+            + _encode_timestamp(discharge_time, "discharge time") + bytes((status,)))
+
+
+def wap_push_sms(originator: str, push: bytes, *, reference: int, timestamp: datetime,
+                 smsc: str | None = None) -> list[bytes]:
+    """A WSP push datagram as SMS-DELIVER PDUs to port 2948 from 9200 (16-bit ports),
+    concatenated (8-bit reference when < 256, else 16-bit) when it needs more than one."""
+    ports = Ports(WAP_PUSH_PORT, WAP_PUSH_SOURCE_PORT, 16)
+    single_room = MAX_UD_OCTETS - len(Udh.of(ports=ports).encode())
+    if len(push) <= single_room:
+        return [encode_deliver(originator, user_data=push, udh=Udh.of(ports=ports), dcs=0x04,
+                               timestamp=timestamp, smsc=smsc)]
+    if not 0 <= reference <= 0xFFFF:
+        raise PduError(f"concatenation reference {reference} is not 0-65535")
+    bits = 8 if reference <= 0xFF else 16
+    room = MAX_UD_OCTETS - len(Udh.of(concat=Concat(reference, 1, 1, bits), ports=ports).encode())
+    pieces = [push[i : i + room] for i in range(0, len(push), room)]
+    if len(pieces) > 255:
+        raise PduError(f"push of {len(push)} octets needs {len(pieces)} SMS; at most 255 can be joined")
+    return [
+        encode_deliver(originator, user_data=piece, dcs=0x04, timestamp=timestamp, smsc=smsc,
+                       udh=Udh.of(concat=Concat(reference, len(pieces), i + 1, bits), ports=ports))
+        for i, piece in enumerate(pieces)
+    ]

@@ -1,0 +1,138 @@
+"""SMS User Data Header (3GPP TS 23.040 §9.2.3.24): information elements.
+
+The UDH is a length octet (UDHL) followed by information elements, each an
+identifier (IEI), a length and that many octets. Concatenation (IEI 0x00 with an
+8-bit reference, 0x08 with a 16-bit one) and application port addressing (0x04
+with 8-bit ports, 0x05 with 16-bit ports) are understood; every other element is
+kept as it came, so a header re-encodes to the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mmsua.codec.errors import PduError
+
+IEI_CONCAT_8 = 0x00
+IEI_PORTS_8 = 0x04
+IEI_PORTS_16 = 0x05
+IEI_CONCAT_16 = 0x08
+
+WAP_PUSH_PORT = 2948  # WAP-259 WDP: the connectionless push port of the handset
+WAP_PUSH_SOURCE_PORT = 9200  # WAP connectionless session service on the server side
+
+
+@dataclass(frozen=True, slots=True)
+class InformationElement:
+    iei: int
+    data: bytes
+
+    def encode(self) -> bytes:
+        return bytes((self.iei, len(self.data))) + self.data
+
+
+@dataclass(frozen=True, slots=True)
+class Concat:
+    """One segment of a concatenated message: segment ``sequence`` of ``total``."""
+
+    reference: int
+    total: int
+    sequence: int
+    bits: int = 8  # width of the reference: 8 (IEI 0x00) or 16 (IEI 0x08)
+
+    def element(self) -> InformationElement:
+        if self.bits == 16:
+            return InformationElement(IEI_CONCAT_16, self.reference.to_bytes(2, "big") + bytes((self.total, self.sequence)))
+        return InformationElement(IEI_CONCAT_8, bytes((self.reference, self.total, self.sequence)))
+
+
+@dataclass(frozen=True, slots=True)
+class Ports:
+    """Application port addressing: the datagram goes to ``destination``."""
+
+    destination: int
+    source: int
+    bits: int = 16  # 8 (IEI 0x04) or 16 (IEI 0x05)
+
+    def element(self) -> InformationElement:
+        if self.bits == 8:
+            return InformationElement(IEI_PORTS_8, bytes((self.destination, self.source)))
+        return InformationElement(IEI_PORTS_16, self.destination.to_bytes(2, "big") + self.source.to_bytes(2, "big"))
+
+
+@dataclass(frozen=True, slots=True)
+class Udh:
+    elements: tuple[InformationElement, ...]
+
+    @classmethod
+    def of(cls, *, concat: Concat | None = None, ports: Ports | None = None,
+           extra: tuple[InformationElement, ...] = ()) -> Udh:
+        """A header with the given concatenation and port elements (in that order) and any others."""
+        elements: list[InformationElement] = []
+        if concat is not None:
+            elements.append(concat.element())
+        if ports is not None:
+            elements.append(ports.element())
+        return cls(tuple(elements) + tuple(extra))
+
+    @property
+    def concat(self) -> Concat | None:
+        """The concatenation element, or None.
+
+        Per §9.2.3.24.1/.8 an element with a total of 0, or a sequence of 0 or
+        beyond the total, is to be ignored: it stays in ``elements`` but is not
+        reported here.
+        """
+        for ie in self.elements:
+            if ie.iei == IEI_CONCAT_8 and len(ie.data) == 3:
+                ref, total, seq, bits = ie.data[0], ie.data[1], ie.data[2], 8
+            elif ie.iei == IEI_CONCAT_16 and len(ie.data) == 4:
+                ref, total, seq, bits = int.from_bytes(ie.data[:2], "big"), ie.data[2], ie.data[3], 16
+            else:
+                continue
+            if total == 0 or seq == 0 or seq > total:
+                continue
+            return Concat(ref, total, seq, bits)
+        return None
+
+    @property
+    def ports(self) -> Ports | None:
+        """The application port element (the first well-formed one), or None."""
+        for ie in self.elements:
+            if ie.iei == IEI_PORTS_8 and len(ie.data) == 2:
+                return Ports(ie.data[0], ie.data[1], 8)
+            if ie.iei == IEI_PORTS_16 and len(ie.data) == 4:
+                return Ports(int.from_bytes(ie.data[:2], "big"), int.from_bytes(ie.data[2:], "big"), 16)
+        return None
+
+    def encode(self) -> bytes:
+        """The header with its leading length octet (UDHL)."""
+        body = b"".join(ie.encode() for ie in self.elements)
+        if len(body) > 139:
+            raise PduError(f"user data header of {len(body)} octets does not fit an SMS")
+        return bytes((len(body),)) + body
+
+
+def decode_udh(data: bytes, offset: int = 0) -> tuple[Udh, int]:
+    """Decode the header at the start of ``data`` (the user data).
+
+    Returns the header and its size in octets including the UDHL octet.
+    ``offset`` is where ``data`` starts in the whole PDU, for error positions.
+    """
+    if not data:
+        raise PduError("user data header indicated but the user data is empty", offset)
+    udhl = data[0]
+    if 1 + udhl > len(data):
+        raise PduError(f"user data header length {udhl} runs past the user data ({len(data) - 1} octets)", offset)
+    elements: list[InformationElement] = []
+    pos = 1
+    end = 1 + udhl
+    while pos < end:
+        if pos + 2 > end:
+            raise PduError("information element header cut short by the user data header length", offset + pos)
+        iei, iel = data[pos], data[pos + 1]
+        if pos + 2 + iel > end:
+            raise PduError(f"information element 0x{iei:02X} of {iel} octets runs past the user data header", offset + pos)
+        elements.append(InformationElement(iei, bytes(data[pos + 2 : pos + 2 + iel])))
+        pos += 2 + iel
+    return Udh(tuple(elements)), end
