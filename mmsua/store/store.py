@@ -20,6 +20,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, TypeVar
 
+from mmsua import paths
 from mmsua.store import schema
 from mmsua.store.records import (
     Conversation,
@@ -63,8 +64,7 @@ class DuplicateMessage(StoreError):
 
 def default_store_path() -> Path:
     """$XDG_DATA_HOME/mmsua/store.sqlite (~/.local/share when unset)."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "mmsua" / "store.sqlite"
+    return paths.store_dir() / "store.sqlite"
 
 
 def conversation_key(participants: Iterable[str]) -> str:

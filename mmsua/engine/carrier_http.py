@@ -1,0 +1,161 @@
+"""HTTP to the MMSC the way carriers insist on it.
+
+Every request goes through the MMS proxy (requests then writes the request line
+in absolute form), carries User-Agent and x-wap-profile, and names the MMS type
+in Accept. POST bodies are bytes, so requests sends a Content-Length and never
+chunked encoding. Failures come back as one of two errors: transient (try again
+later: 5xx, timeouts, resets, truncated bodies, a portal page instead of a PDU)
+or permanent (4xx: the request itself is wrong).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import requests
+
+from mmsua.engine.settings import AgentSettings
+
+log = logging.getLogger(__name__)
+
+MMS_CONTENT_TYPE = "application/vnd.wap.mms-message"
+ACCEPT = f"{MMS_CONTENT_TYPE}, */*;q=0.1"
+# Some 4xx mean "not now" rather than "never".
+_TRANSIENT_4XX = {408, 425, 429}
+
+
+class CarrierHttpError(Exception):
+    """An exchange with the MMSC failed; ``transient`` says whether retrying may help."""
+
+    transient = True
+
+    def __init__(self, reason: str, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+class TransientHttpError(CarrierHttpError):
+    transient = True
+
+
+class PermanentHttpError(CarrierHttpError):
+    transient = False
+
+
+def proxies_for(proxy: str) -> dict[str, str] | None:
+    """requests' ``proxies`` for a "host:port" setting (None: no proxy)."""
+    if not proxy:
+        return None
+    from mmsua.config import parse_proxy  # the one parser of this setting
+
+    parsed = parse_proxy(proxy)
+    if parsed is None:
+        return None
+    host, port = parsed
+    hostpart = f"[{host}]" if ":" in host else host
+    url = f"http://{hostpart}:{port}"
+    return {"http": url, "https": url}
+
+
+class CarrierHttp:
+    """GET and POST of MMS PDUs. ``session_factory`` gives the bearer's session."""
+
+    def __init__(
+        self,
+        settings: AgentSettings,
+        session_factory: Callable[[], requests.Session] | None = None,
+    ) -> None:
+        self.settings = settings
+        self._session_factory = session_factory or requests.Session
+        self._session: requests.Session | None = None
+        self._proxies = proxies_for(settings.proxy)
+        # A PDU larger than this is not an MMS: stop reading rather than fill memory.
+        self.max_body = max(settings.max_message_size * 4, 2 * 1024 * 1024)
+
+    def headers(self) -> dict[str, str]:
+        headers = {"User-Agent": self.settings.user_agent, "Accept": ACCEPT}
+        if self.settings.uaprof_url:
+            headers["x-wap-profile"] = self.settings.uaprof_url
+        return headers
+
+    def session(self) -> requests.Session:
+        if self._session is None:
+            session = self._session_factory()
+            session.trust_env = False  # only the configured MMS proxy, never $http_proxy
+            self._session = session
+        return self._session
+
+    def close(self) -> None:
+        """Forget the session (the bearer is being released)."""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def get(self, url: str) -> bytes:
+        """Fetch a PDU (M-Retrieve.conf) from a Content-Location."""
+        return self._exchange("GET", url, None, expect_pdu=True)
+
+    def post(self, body: bytes, *, expect_pdu: bool = True, url: str | None = None) -> bytes:
+        """POST a PDU to the MMSC; the answer (M-Send.conf) when ``expect_pdu``."""
+        target = url or self.settings.mmsc_url
+        if not target:
+            raise PermanentHttpError("no MMSC URL configured (mms.mmsc)")
+        return self._exchange("POST", target, bytes(body), expect_pdu=expect_pdu)
+
+    def _exchange(self, method: str, url: str, body: bytes | None, *, expect_pdu: bool) -> bytes:
+        headers = self.headers()
+        if body is not None:
+            headers["Content-Type"] = MMS_CONTENT_TYPE
+            headers["Content-Length"] = str(len(body))
+        try:
+            response = self.session().request(
+                method, url, data=body, headers=headers, proxies=self._proxies,
+                timeout=self.settings.http_timeout, stream=True, allow_redirects=False,
+            )
+        except requests.exceptions.Timeout as exc:
+            raise TransientHttpError(f"{method} {url}: timed out ({exc.__class__.__name__})") from exc
+        except requests.exceptions.RequestException as exc:
+            raise TransientHttpError(f"{method} {url}: connection failed: {_short(exc)}") from exc
+        try:
+            data = self._read(response, method, url)
+        finally:
+            response.close()
+        status = response.status_code
+        if 500 <= status or status in _TRANSIENT_4XX or 300 <= status < 400:
+            raise TransientHttpError(f"{method} {url}: HTTP {status} {response.reason or ''}".rstrip(), status)
+        if 400 <= status:
+            raise PermanentHttpError(f"{method} {url}: HTTP {status} {response.reason or ''}".rstrip(), status)
+        if expect_pdu:
+            ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if ctype != MMS_CONTENT_TYPE:
+                raise TransientHttpError(
+                    f"{method} {url}: answer is {ctype or 'untyped'}, not {MMS_CONTENT_TYPE} "
+                    "(a carrier portal page or a proxy error)", status,
+                )
+            if not data:
+                raise TransientHttpError(f"{method} {url}: empty answer", status)
+        return data
+
+    def _read(self, response: requests.Response, method: str, url: str) -> bytes:
+        chunks: list[bytes] = []
+        total = 0
+        try:
+            for chunk in response.iter_content(64 * 1024):
+                total += len(chunk)
+                if total > self.max_body:
+                    raise PermanentHttpError(f"{method} {url}: answer larger than {self.max_body} bytes")
+                chunks.append(chunk)
+        except requests.exceptions.RequestException as exc:
+            raise TransientHttpError(f"{method} {url}: connection lost mid-body: {_short(exc)}") from exc
+        data = b"".join(chunks)
+        declared = response.headers.get("Content-Length")
+        if declared is not None and declared.isdigit() and int(declared) != len(data):
+            raise TransientHttpError(f"{method} {url}: body truncated ({len(data)} of {declared} bytes)")
+        return data
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) < 200 else text[:200] + "…"

@@ -1,0 +1,79 @@
+"""The user agent's settings, as one frozen value (mmsua.config builds it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+# Android's assumption when the carrier states no limit.
+DEFAULT_MAX_MESSAGE_SIZE = 300 * 1024
+RETRIEVAL_POLICIES = ("auto", "manual", "reject")
+ROAMING_POLICIES = ("auto", "defer")
+BEARERS = ("modem", "interface", "ppp")
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSettings:
+    # Carrier HTTP.
+    mmsc_url: str = ""
+    proxy: str = ""  # "host:port" or "[v6]:port"; empty: no proxy
+    user_agent: str = "mmsua/0.1"
+    uaprof_url: str = ""  # x-wap-profile
+    max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
+    http_timeout: float = 60.0
+    # Receiving.
+    retrieval_policy: str = "auto"  # auto | manual | reject
+    roaming_policy: str = "defer"  # auto | defer
+    max_auto_retrieve_size: int = 0  # defer larger notifications (0: no limit)
+    allow_delivery_reports: bool = True  # Report-Allowed in M-NotifyResp.ind / M-Acknowledge.ind
+    send_read_reports: bool = True  # answer read-report requests when a message is opened
+    # Sending.
+    delivery_report: bool = False
+    read_report: bool = False
+    expiry_seconds: int = 7 * 24 * 3600
+    sms_fallback: bool = False  # resend as SMS automatically after a permanent MMS failure
+    # Retries.
+    retry_initial: float = 30.0
+    retry_max: float = 3600.0
+    max_attempts: int = 10
+    # Identity.
+    own_number: str = ""
+    country_code: str = ""  # ISO ("GB") or calling code ("44")
+    # Modem and data path (passed to mmsua.drivers).
+    port: str = ""
+    baudrate: int = 115200
+    profile: str = "auto"
+    pin: str = ""
+    apn: str = ""
+    cid: int = 2
+    pdp_type: str = "IP"
+    apn_user: str = ""
+    apn_password: str = ""
+    apn_auth: str = "none"
+    bearer: str = "modem"
+    interface: str = ""
+    # Store and integration.
+    store_path: str = ""  # a directory (store.sqlite inside) or a .sqlite file; empty: XDG data dir
+    on_message_command: tuple[str, ...] = field(default_factory=tuple)
+    on_message_timeout: int = 30
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.retrieval_policy not in RETRIEVAL_POLICIES:
+            problems.append(f"retrieval_policy {self.retrieval_policy!r} is not one of {', '.join(RETRIEVAL_POLICIES)}")
+        if self.roaming_policy not in ROAMING_POLICIES:
+            problems.append(f"roaming_policy {self.roaming_policy!r} is not one of {', '.join(ROAMING_POLICIES)}")
+        if self.max_message_size < 4096:
+            problems.append(f"max_message_size {self.max_message_size} is too small for any MMS")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    def with_changes(self, **changes: object) -> AgentSettings:
+        return replace(self, **changes)
+
+    def store_file(self) -> Path | None:
+        """The database file named by ``store_path`` (None: the default place)."""
+        if not self.store_path:
+            return None
+        path = Path(self.store_path).expanduser()
+        return path if path.suffix in (".sqlite", ".db", ".sqlite3") else path / "store.sqlite"
