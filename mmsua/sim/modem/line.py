@@ -1,0 +1,98 @@
+"""The wire between host and emulated modem: line rate, port presence, open/close.
+
+Both front ends (the pty bridge and the `simmodem://` pyserial URL) move bytes
+through one of these, so a slow link or a vanished port looks the same to any
+program.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from mmsua.sim.modem.core import EmulatedModem
+
+
+class PortGone(OSError):
+    """The device node is gone (USB unplug, re-enumeration)."""
+
+
+class Throttle:
+    """Paces bytes to `rate` bytes per second (None = as fast as the host can take)."""
+
+    def __init__(self, rate: float | None) -> None:
+        self.rate = rate
+        self._free_at = 0.0
+        self._lock = threading.Lock()
+
+    def pace(self, n: int) -> None:
+        if not self.rate or n <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._free_at)
+            self._free_at = start + n / self.rate
+            wait = self._free_at - now
+        if wait > 0:
+            time.sleep(wait)
+
+    def chunk(self) -> int:
+        """Largest piece to move at once so bytes trickle rather than arrive in bursts."""
+        return 65536 if not self.rate else max(1, int(self.rate // 100))
+
+
+class ModemLine:
+    def __init__(self, modem: EmulatedModem, line_rate: float | None = None) -> None:
+        self.modem = modem
+        self.rx = Throttle(line_rate)  # modem -> host
+        self.tx = Throttle(line_rate)  # host -> modem
+        self.present = True
+        self.opened = 0
+        self._watchers: list[Callable[[bool], None]] = []
+
+    @property
+    def line_rate(self) -> float | None:
+        return self.rx.rate
+
+    def on_presence(self, fn: Callable[[bool], None]) -> None:
+        self._watchers.append(fn)
+
+    def open(self) -> None:
+        if not self.present:
+            raise PortGone("the modem's port is not there")
+        self.opened += 1
+        self.modem.outbox.clear()  # what the modem said while nobody listened is lost
+
+    def close(self) -> None:
+        self.opened = max(0, self.opened - 1)
+
+    def write(self, data: bytes) -> int:
+        if not self.present:
+            raise PortGone("the modem's port vanished")
+        step = self.tx.chunk()
+        for i in range(0, len(data), step):
+            piece = data[i : i + step]
+            self.tx.pace(len(piece))
+            self.modem.receive(piece)
+        return len(data)
+
+    def read(self, limit: int, timeout: float | None) -> bytes:
+        """Up to `limit` bytes, waiting up to `timeout` for the first."""
+        if not self.present:
+            raise PortGone("the modem's port vanished")
+        data = self.modem.outbox.get(min(limit, self.rx.chunk()), timeout)
+        self.rx.pace(len(data))
+        return data
+
+    def vanish(self) -> None:
+        """Fault: the device node disappears, as on a USB unplug."""
+        self.present = False
+        self.modem.outbox.put(b"")  # wake readers
+        for fn in list(self._watchers):
+            fn(False)
+
+    def reappear(self) -> None:
+        self.present = True
+        for fn in list(self._watchers):
+            fn(True)

@@ -1,0 +1,110 @@
+"""The emulated modem as a real serial device: a pty whose slave any program can open.
+
+`path` is a stable symlink (like /dev/serial/by-id/...) to the current
+/dev/pts/N; when the port "vanishes" the pty is torn down and the symlink
+removed, and it comes back as a new pty under the same symlink.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import threading
+import tty
+from pathlib import Path
+
+from mmsua.sim.modem.line import ModemLine, PortGone
+
+
+class PtyPort:
+    def __init__(self, line: ModemLine, link_path: Path) -> None:
+        self.line = line
+        self.path = link_path
+        self.device = ""  # the /dev/pts/N behind the symlink
+        self._master = -1
+        self._slave = -1
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        line.on_presence(self._presence)
+
+    def start(self) -> PtyPort:
+        self._open_pty()
+        return self
+
+    def _open_pty(self) -> None:
+        master, slave = os.openpty()
+        tty.setraw(slave)  # no echo, no CR/LF translation by the line discipline
+        os.set_blocking(master, False)
+        self._master, self._slave = master, slave
+        self.device = os.ttyname(slave)
+        tmp = self.path.with_name(self.path.name + ".new")
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(self.device)
+        tmp.replace(self.path)
+        self._stop = threading.Event()
+        stop = self._stop
+        self._threads = [
+            threading.Thread(target=self._pump_in, args=(master, stop), name="simmodem-pty-in", daemon=True),
+            threading.Thread(target=self._pump_out, args=(master, stop), name="simmodem-pty-out", daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+
+    def _close_pty(self) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=5)
+        self._threads = []
+        for fd in (self._master, self._slave):
+            if fd >= 0:
+                os.close(fd)
+        self._master = self._slave = -1
+        self.path.unlink(missing_ok=True)
+
+    def _presence(self, present: bool) -> None:
+        with self._lock:
+            if present and self._master < 0:
+                self._open_pty()
+            elif not present and self._master >= 0:
+                self._close_pty()
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._master >= 0:
+                self._close_pty()
+
+    def _pump_in(self, master: int, stop: threading.Event) -> None:
+        while not stop.is_set():
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                data = os.read(master, 4096)
+            except BlockingIOError:
+                continue
+            except OSError:
+                stop.wait(0.05)  # EIO: no program has the slave open right now
+                continue
+            try:
+                self.line.write(data)
+            except PortGone:
+                return
+
+    def _pump_out(self, master: int, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                data = self.line.read(4096, 0.05)
+            except PortGone:
+                return
+            while data and not stop.is_set():
+                _, ready, _ = select.select([], [master], [], 0.05)
+                if not ready:
+                    continue
+                try:
+                    written = os.write(master, data)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    break
+                data = data[written:]

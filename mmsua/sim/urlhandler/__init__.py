@@ -1,0 +1,1 @@
+"""pyserial URL handlers of the simulated carrier (serial.protocol_handler_packages)."""
