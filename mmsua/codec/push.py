@@ -1,0 +1,111 @@
+"""The WSP Push PDU (WAP-230 §8.2.4, WAP-251) as carried by WAP Push SMS.
+
+Connectionless form: TID, PDU type (0x06 Push / 0x07 ConfirmedPush),
+HeadersLen (uintvar), Content-Type, headers, body.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mmsua.codec.errors import PduError
+from mmsua.codec.reader import Reader
+from mmsua.codec.wsp import (
+    ContentType,
+    Header,
+    app_id_value,
+    decode_content_type,
+    decode_header,
+    enc_integer,
+    enc_text_string,
+    enc_uintvar,
+    encode_content_type,
+    encode_headers,
+)
+from mmsua.codec.wsp_tables import PDU_CONFIRMED_PUSH, PDU_PUSH, PUSH_APP_IDS
+
+__all__ = ["PushPdu", "decode_push", "encode_push", "MMS_APP_ID", "MMS_CONTENT_TYPE"]
+
+MMS_APP_ID = 0x04  # x-wap-application:mms.ua
+MMS_CONTENT_TYPE = "application/vnd.wap.mms-message"
+_APP_ID_HEADER = "X-Wap-Application-Id"
+
+
+@dataclass(frozen=True, slots=True)
+class PushPdu:
+    transaction_id: int | None
+    pdu_type: int
+    content_type: ContentType
+    headers: tuple[Header, ...]
+    app_id: int | str | None
+    body: bytes
+    # Real-world deviations that decoding worked around, in words.
+    notes: tuple[str, ...] = ()
+
+    @property
+    def is_mms(self) -> bool:
+        return self.content_type.media_type == MMS_CONTENT_TYPE
+
+    @property
+    def app_id_name(self) -> str | None:
+        if isinstance(self.app_id, int):
+            return PUSH_APP_IDS.get(self.app_id, f"application id {self.app_id}")
+        return self.app_id
+
+
+def decode_push(data: bytes, *, connectionless: bool = True) -> PushPdu:
+    """Decode a WSP Push PDU; ``connectionless`` means it starts with a TID octet."""
+    r = Reader(data)
+    tid = r.byte() if connectionless else None
+    pdu_type = r.byte()
+    if pdu_type not in (PDU_PUSH, PDU_CONFIRMED_PUSH):
+        raise PduError(f"WSP PDU type 0x{pdu_type:02x} is not Push (0x06) or ConfirmedPush (0x07)", r.pos - 1)
+    len_at = r.pos
+    headers_len = r.uintvar()
+    if headers_len == 0:
+        raise PduError("WSP headers length is 0, leaving no room for the required content type", len_at)
+    region = r.sub(headers_len, "WSP push headers")
+    content_type = decode_content_type(region)
+    headers: list[Header] = []
+    notes: list[str] = []
+    body_start = r.pos
+    while not region.at_end():
+        # Some MMSCs overstate HeadersLen: the MMS body then starts inside the
+        # header area. An M-Message-Type header (0x8C 0x80-0x9F) there is the tell.
+        if (
+            content_type.media_type == MMS_CONTENT_TYPE
+            and region.remaining >= 2
+            and data[region.pos] == 0x8C
+            and 0x80 <= data[region.pos + 1] <= 0x9F
+        ):
+            notes.append(f"headers length overstated by {region.remaining}: MMS body starts at offset {region.pos}")
+            body_start = region.pos
+            break
+        headers.append(decode_header(region))
+    app_id: int | str | None = None
+    for h in headers:
+        if h.name == _APP_ID_HEADER and isinstance(h.value, (int, str)):
+            app_id = h.value
+            break
+    return PushPdu(tid, pdu_type, content_type, tuple(headers), app_id, data[body_start:], tuple(notes))
+
+
+def encode_push(
+    content_type: ContentType | str,
+    body: bytes,
+    *,
+    transaction_id: int | None = 0,
+    app_id: int | str | None = MMS_APP_ID,
+    headers: tuple[Header, ...] = (),
+    pdu_type: int = PDU_PUSH,
+) -> bytes:
+    """Encode a Push PDU; ``transaction_id=None`` gives the connection-mode form (no TID)."""
+    ct = ContentType(content_type) if isinstance(content_type, str) else content_type
+    head = [encode_content_type(ct)]
+    if app_id is not None:
+        value = app_id_value(app_id)
+        head.append(b"\xaf" + (enc_integer(value) if isinstance(value, int) else enc_text_string(value)))
+    head.append(encode_headers(h for h in headers if h.name != _APP_ID_HEADER or app_id is None))
+    joined = b"".join(head)
+    prefix = b"" if transaction_id is None else bytes((transaction_id & 0xFF,))
+    return prefix + bytes((pdu_type,)) + enc_uintvar(len(joined)) + joined + bytes(body)
