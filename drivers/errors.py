@@ -98,3 +98,13 @@ class ReplayMismatch(ModemError):
         self.got = got
         where = f"transcript line {expected_line_no}" if expected_line_no is not None else "end of transcript"
         super().__init__(f"{where}: expected host to write {expected!r}, got {got!r}")
+
+
+class TranscriptError(ModemError):
+    """A transcript file (hw_fixtures format) cannot be parsed."""
+
+    def __init__(self, source: str, line_no: int, reason: str) -> None:
+        self.source = source
+        self.line_no = line_no
+        self.reason = reason
+        super().__init__(f"{source}:{line_no}: {reason}")

@@ -1,0 +1,629 @@
+"""The AT channel: one modem port, one command at a time, URCs to subscribers.
+
+``AtChannel`` opens any pyserial URL (device path, ``socket://``, ``rfc2217://``,
+``loop://``, ``replay://`` and ``record://`` from this package). A reader thread
+feeds :class:`~mmsua.drivers.at.framing.AtFramer` and sorts what comes back; a
+dispatcher thread hands URCs to subscribers, so a subscriber may itself run
+commands (``+CMTI`` → ``AT+CMGR``) without deadlocking the reader.
+
+Failures are typed (:mod:`mmsua.drivers.errors`): ``CmeError``/``CmsError``/
+``AtCommandError`` for error finals, ``AtTimeout`` when the modem is silent (the
+next command then resynchronises first: ESC, ``AT`` until ``OK``), ``PortGone``
+when the port vanishes (``reopen()`` when it is back), ``ModemReset`` when the
+modem announces a restart while a command is pending.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import serial
+
+from ..errors import AtCommandError, AtTimeout, CmeError, CmsError, ModemError, ModemReset, PortGone, ReplayMismatch
+from .codes import cme_meaning, cms_meaning
+from .framing import (
+    NEED_DATA,
+    AtFramer,
+    Echo,
+    Expectation,
+    FinalResult,
+    FramingWarning,
+    InfoLine,
+    Noise,
+    Prompt,
+    RawPayload,
+    Unsolicited,
+)
+
+log = logging.getLogger(__name__)
+
+ESC = b"\x1b"
+CTRL_Z = b"\x1a"
+# A weak boot sign (+CPIN: READY, +QIND: SMS DONE...) means "the modem restarted"
+# only when no other boot sign was seen this recently (they come in bursts).
+BOOT_WINDOW = 60.0
+RESYNC_TRIES = 3
+RESYNC_TIMEOUT = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class AtResponse:
+    """A command's answer: information lines in order, the final result code and
+    any counted binary payload."""
+
+    command: str
+    lines: tuple[str, ...]
+    final: str
+    data: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class Urc:
+    """An unsolicited result code. ``pdu`` is the second line of +CMT/+CDS/+CBM;
+    ``reset`` is "strong"/"weak" for boot signs (RDY, +CPIN: READY...), else None."""
+
+    name: str
+    line: str
+    pdu: str | None
+    time: float
+    reset: str | None = None
+
+
+def answer_prefix(cmd: str) -> str | None:
+    """The information-line prefix a command answers with: ``AT+CREG?`` → ``+CREG:``."""
+    m = re.match(r"(?i)\s*AT([+^#$%*][A-Z0-9_]+)", cmd)
+    return m.group(1).upper() + ":" if m else None
+
+
+@dataclass(slots=True)
+class _Pending:
+    command: str
+    expectation: Expectation
+    payload: bytes | None = None
+    terminator: bytes | None = None
+    detail_prefix: str | None = None
+    lines: list[str] = field(default_factory=list)
+    data: bytearray = field(default_factory=bytearray)
+    final: str | None = None
+    error: ModemError | None = None
+    prompted: bool = False
+    payload_sent: bool = False
+    done: bool = False
+    last_activity: float = 0.0
+
+
+@dataclass(slots=True)
+class _Waiter:
+    predicate: Callable[[Urc], bool]
+    urc: Urc | None = None
+
+
+class AtChannel:
+    """One AT port. Thread-safe: commands are serialised by a lock."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        baudrate: int = 115200,
+        rtscts: bool = False,
+        default_timeout: float = 5.0,
+        sync_on_open: bool = True,
+    ) -> None:
+        self.url = url
+        self.baudrate = baudrate
+        self.rtscts = rtscts
+        self.default_timeout = default_timeout
+        self.sync_on_open = sync_on_open
+        self.serial: serial.SerialBase | None = None
+        self.warnings: deque[str] = deque(maxlen=100)  # framing warnings, newest last
+        self._framer = AtFramer()
+        self._cond = threading.Condition(threading.RLock())
+        self._cmd_lock = threading.RLock()
+        self._pending: _Pending | None = None
+        self._waiters: list[_Waiter] = []
+        self._history: deque[Urc] = deque(maxlen=64)
+        self._subscribers: list[Callable[[Urc], None]] = []
+        self._gone_subscribers: list[Callable[[PortGone], None]] = []
+        self._queue: queue.Queue[object] = queue.Queue()
+        self._reader: threading.Thread | None = None
+        self._dispatcher: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._gone: str | None = None
+        self._dirty = False
+        self._established = False
+        self._last_boot = -BOOT_WINDOW * 2
+
+    # ---- lifecycle ---------------------------------------------------------------------
+    def open(self) -> AtChannel:
+        """Open the port, start the reader, and (``sync_on_open``) cancel a pending
+        prompt with ESC and check that the modem answers ``AT``."""
+        if self.is_open:
+            return self
+        try:
+            ser = serial.serial_for_url(self.url, baudrate=self.baudrate, rtscts=self.rtscts, timeout=0.05)
+        except (serial.SerialException, OSError, ValueError) as exc:
+            raise PortGone(self.url, f"cannot open: {exc}") from exc
+        with self._cond:
+            self.serial = ser
+            self._framer = AtFramer()
+            self._gone = None
+            self._pending = None
+            self._dirty = False
+            self._established = False
+            self._stop.clear()
+        self._reader = threading.Thread(target=self._read_loop, args=(ser,), name=f"at-reader {self.url}", daemon=True)
+        self._reader.start()
+        if self._dispatcher is None or not self._dispatcher.is_alive():
+            self._dispatcher = threading.Thread(target=self._dispatch_loop, name="at-urc-dispatch", daemon=True)
+            self._dispatcher.start()
+        if self.sync_on_open:
+            try:
+                self.resync()
+            except BaseException:
+                self.close()
+                raise
+        return self
+
+    def close(self) -> None:
+        self._stop.set()
+        reader, self._reader = self._reader, None
+        if reader is not None and reader is not threading.current_thread():
+            reader.join(timeout=2.0)
+        ser, self.serial = self.serial, None
+        if ser is not None:
+            try:
+                ser.close()
+            except Exception:  # closing a vanished port may fail; it is closed either way
+                log.debug("closing %s failed", self.url, exc_info=True)
+        with self._cond:
+            if self._pending is not None and not self._pending.done:
+                self._finish(self._pending, error=PortGone(self.url, "channel closed"))
+            self._cond.notify_all()
+        dispatcher, self._dispatcher = self._dispatcher, None
+        if dispatcher is not None and dispatcher is not threading.current_thread():
+            self._queue.put(None)
+            dispatcher.join(timeout=2.0)
+
+    def reopen(self) -> AtChannel:
+        """Close and open again (after :class:`PortGone`, once the device is back)."""
+        self.close()
+        return self.open()
+
+    @property
+    def is_open(self) -> bool:
+        return self.serial is not None and self._gone is None and self._reader is not None and self._reader.is_alive()
+
+    def __enter__(self) -> AtChannel:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- subscribers -------------------------------------------------------------------
+    def subscribe(self, callback: Callable[[Urc], None]) -> Callable[[], None]:
+        """Call ``callback(urc)`` for every URC (on the dispatcher thread). Returns the unsubscriber."""
+        with self._cond:
+            self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with self._cond:
+                if callback in self._subscribers:
+                    self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def subscribe_port_gone(self, callback: Callable[[PortGone], None]) -> Callable[[], None]:
+        """Call ``callback(error)`` once when the port vanishes (USB unplug)."""
+        with self._cond:
+            self._gone_subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with self._cond:
+                if callback in self._gone_subscribers:
+                    self._gone_subscribers.remove(callback)
+
+        return unsubscribe
+
+    def wait_urc(
+        self, predicate_or_prefix: Callable[[Urc], bool] | str, timeout: float, *, since: float | None = None
+    ) -> Urc:
+        """The next URC matching a predicate or starting with a prefix; with ``since``
+        (a ``time.monotonic()`` value) a matching URC that already arrived counts too."""
+        predicate = _as_predicate(predicate_or_prefix)
+        with self._cond:
+            if since is not None:
+                for urc in self._history:
+                    if urc.time >= since and predicate(urc):
+                        return urc
+            waiter = _Waiter(predicate)
+            self._waiters.append(waiter)
+        return self._await(waiter, timeout, f"<URC {predicate_or_prefix!r}>")
+
+    # ---- commands ----------------------------------------------------------------------
+    def command(
+        self,
+        cmd: str,
+        *,
+        timeout: float | None = None,
+        prefix: str | None = None,
+        payload: bytes | None = None,
+        payload_terminator: bytes | None = CTRL_Z,
+        binary_prefix: str | None = None,
+        final_ok: tuple[str, ...] = (),
+        binary_field: int | None = None,
+        silence_ends: float | None = None,
+    ) -> AtResponse:
+        """Send one command line and collect its answer.
+
+        ``prefix``: the information-line prefix of the answer (default: derived from
+        the command, ``AT+CSQ`` → ``+CSQ:``); an explicit one wins even over URC names.
+        ``payload``: written after the ``> `` prompt (or CONNECT/DOWNLOAD), followed
+        by ``payload_terminator`` (Ctrl-Z for CMGS; None for counted sends).
+        ``binary_prefix``: an information line whose byte count announces raw bytes
+        (``+QIRD:``, ``+CIPRXGET: 2``), collected in ``AtResponse.data``
+        (``binary_field`` picks the count's field when the default table has none).
+        ``final_ok``: extra success finals. ``silence_ends``: for modems that omit
+        the final (Wavecom ``+CPIN: READY``), end the answer this many seconds after
+        an information line with final "".
+        """
+        explicit = prefix is not None
+        exp = Expectation(
+            command=cmd,
+            prefix=prefix if explicit else answer_prefix(cmd),
+            prefix_explicit=explicit,
+            binary_prefix=binary_prefix,
+            binary_field=binary_field,
+            payload_pending=payload is not None,
+            final_ok=tuple(final_ok),
+        )
+        with self._cmd_lock:
+            if self._dirty:
+                self._resync_locked()
+            return self._run(cmd, exp, timeout, payload, payload_terminator, None, silence_ends)
+
+    def command_then_urc(
+        self,
+        cmd: str,
+        urc_prefix: str,
+        *,
+        timeout: float | None = None,
+        urc_timeout: float,
+        prefix: str | None = None,
+        match: Callable[[Urc], bool] | None = None,
+    ) -> tuple[AtResponse, Urc]:
+        """A command answered OK first and with its result later as a URC
+        (AT+QIOPEN → ``+QIOPEN: 0,0``, NETOPEN, CIPOPEN, HTTPACTION, QHTTPGET, SAPBR).
+
+        The URC is awaited from before the command is written, so it cannot be
+        missed; a matching URC line that comes *before* a failing final is part of
+        the raised error's lines (SIMCom ``+CIPOPEN: 1,3`` then ``ERROR``)."""
+
+        def predicate(u: Urc) -> bool:
+            return u.line.startswith(urc_prefix) and (match is None or match(u))
+
+        exp = Expectation(command=cmd, prefix=prefix, prefix_explicit=prefix is not None)
+        waiter = _Waiter(predicate)
+        with self._cmd_lock:
+            if self._dirty:
+                self._resync_locked()
+            with self._cond:
+                self._waiters.append(waiter)
+            try:
+                response = self._run(cmd, exp, timeout, None, None, urc_prefix, None)
+            except BaseException:
+                with self._cond:
+                    if waiter in self._waiters:
+                        self._waiters.remove(waiter)
+                raise
+        return response, self._await(waiter, urc_timeout, f"{cmd} → {urc_prefix}")
+
+    def resync(self) -> None:
+        """Cancel a pending prompt with ESC (never Ctrl-Z) and send ``AT`` until ``OK``."""
+        with self._cmd_lock:
+            self._resync_locked()
+
+    def write_raw(self, data: bytes) -> None:
+        """Write bytes as they are (data phase after CONNECT, PPP)."""
+        self._write(data)
+
+    def read_raw(self, n: int, timeout: float) -> bytes:
+        """Up to ``n`` bytes of the data phase after CONNECT (fewer if ``timeout`` passes)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            if not self._framer.held:
+                self._framer.hold()
+            while self._framer.buffered < n and self._gone is None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            data = self._framer.take_raw(n)
+            if not data and self._gone is not None:
+                raise PortGone(self.url, self._gone)
+            return data
+
+    def end_data(self) -> None:
+        """Leave the data phase: what follows is parsed as lines again."""
+        with self._cond:
+            self._framer.resume()
+            self._pump()
+
+    # ---- internals: commands -------------------------------------------------------------
+    def _resync_locked(self) -> None:
+        self._write(ESC)
+        last: ModemError | None = None
+        for _ in range(RESYNC_TRIES):
+            try:
+                self._run("AT", Expectation(command="AT"), min(RESYNC_TIMEOUT, self.default_timeout), None, None, None, None)
+            except (AtTimeout, AtCommandError) as exc:
+                last = exc
+                continue
+            self._dirty = False
+            return
+        assert last is not None
+        raise last
+
+    def _run(
+        self,
+        cmd: str,
+        exp: Expectation,
+        timeout: float | None,
+        payload: bytes | None,
+        terminator: bytes | None,
+        detail_prefix: str | None,
+        silence_ends: float | None,
+    ) -> AtResponse:
+        timeout = self.default_timeout if timeout is None else timeout
+        pending = _Pending(cmd, exp, payload, terminator, detail_prefix, last_activity=time.monotonic())
+        with self._cond:
+            if self._gone is not None or self.serial is None:
+                raise PortGone(self.url, self._gone or "channel not open")
+            if self._framer.held:
+                self._framer.resume()
+                self._pump()
+            self._pending = pending
+            self._framer.expect(exp)
+        self._write((cmd + "\r").encode("ascii", errors="replace"), pending)
+        deadline = time.monotonic() + timeout
+        while True:
+            to_write: bytes | None = None
+            with self._cond:
+                while not pending.done and not (pending.prompted and not pending.payload_sent):
+                    now = time.monotonic()
+                    left = deadline - now
+                    if silence_ends is not None and pending.lines:
+                        quiet = pending.last_activity + silence_ends - now
+                        if quiet <= 0:
+                            self._finish(pending, final="")
+                            break
+                        left = min(left, quiet)
+                    if left <= 0:
+                        self._abandon(pending)
+                        raise AtTimeout(cmd, timeout, pending.lines)
+                    self._cond.wait(left)
+                if pending.done:
+                    if pending.error is not None:
+                        raise pending.error
+                    self._established = True
+                    return AtResponse(cmd, tuple(pending.lines), pending.final or "", bytes(pending.data))
+                # The prompt came: send the payload (outside the lock, it may be large).
+                pending.payload_sent = True
+                to_write = (pending.payload or b"") + (pending.terminator or b"")
+                echo = _printable(pending.payload or b"")
+                self._framer.expect(replace(exp, payload_pending=False, command=echo or cmd))
+            self._write(to_write, pending)
+
+    def _abandon(self, pending: _Pending) -> None:
+        """A timed-out command: forget it; its late answer will be dropped as stray."""
+        pending.done = True
+        if self._pending is pending:
+            self._pending = None
+            self._framer.expect(None)
+        self._dirty = True
+
+    def _write(self, data: bytes, pending: _Pending | None = None) -> None:
+        ser = self.serial
+        if ser is None or self._gone is not None:
+            raise PortGone(self.url, self._gone or "channel not open")
+        try:
+            ser.write(data)
+        except ReplayMismatch:
+            with self._cond:
+                if pending is not None:
+                    self._abandon(pending)
+            raise
+        except (serial.SerialException, OSError, TypeError, AttributeError) as exc:
+            # TypeError/AttributeError: pyserial's fd was closed under it.
+            self._port_gone(f"write failed: {exc}")
+            raise PortGone(self.url, self._gone or str(exc)) from exc
+
+    def _finish(self, pending: _Pending, *, final: str | None = None, error: ModemError | None = None) -> None:
+        pending.final = final
+        pending.error = error
+        pending.done = True
+        if self._pending is pending:
+            self._pending = None
+            self._framer.expect(None)
+        self._cond.notify_all()
+
+    def _await(self, waiter: _Waiter, timeout: float, what: str) -> Urc:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            try:
+                while waiter.urc is None:
+                    if self._gone is not None:
+                        raise PortGone(self.url, self._gone)
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise AtTimeout(what, timeout)
+                    self._cond.wait(left)
+                return waiter.urc
+            finally:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+
+    # ---- internals: reader ---------------------------------------------------------------
+    def _read_loop(self, ser: serial.SerialBase) -> None:
+        while not self._stop.is_set():
+            try:
+                waiting = ser.in_waiting
+                data = ser.read(max(1, min(waiting, 65536)))
+            except Exception as exc:  # SerialException, OSError, or TypeError on a closed fd
+                if self._stop.is_set():
+                    return
+                self._port_gone(f"read failed: {exc}")
+                return
+            if data:
+                with self._cond:
+                    self._framer.feed(data)
+                    self._pump()
+                    self._cond.notify_all()
+
+    def _port_gone(self, reason: str) -> None:
+        with self._cond:
+            if self._gone is not None:
+                return
+            self._gone = reason
+            log.warning("port %s vanished: %s", self.url, reason)
+            error = PortGone(self.url, reason)
+            if self._pending is not None:
+                self._finish(self._pending, error=error)
+            self._cond.notify_all()
+            callbacks = list(self._gone_subscribers)
+        for cb in callbacks:
+            self._queue.put(lambda cb=cb: cb(error))
+
+    def _pump(self) -> None:
+        """Handle every event the framer has (called with the lock held)."""
+        while True:
+            ev = self._framer.next_event()
+            if ev is NEED_DATA:
+                return
+            pending = self._pending
+            if pending is not None:
+                pending.last_activity = time.monotonic()
+            if isinstance(ev, InfoLine):
+                if pending is not None:
+                    pending.lines.append(ev.text)
+                else:
+                    log.info("answer line with no command pending dropped: %r", ev.text)
+            elif isinstance(ev, FinalResult):
+                self._on_final(ev, pending)
+            elif isinstance(ev, Unsolicited):
+                self._on_urc(ev, pending)
+            elif isinstance(ev, Prompt):
+                if pending is not None and pending.payload is not None and not pending.payload_sent:
+                    pending.prompted = True
+                    self._cond.notify_all()
+                else:
+                    # A prompt nobody asked for (a crashed session's CMGS): cancel it
+                    # with ESC, never Ctrl-Z, which would send the leftover text.
+                    log.warning("unexpected %r prompt: cancelling it with ESC", ev.text)
+                    self._write_quiet(ESC)
+            elif isinstance(ev, RawPayload):
+                if pending is not None:
+                    pending.data += ev.data
+                else:
+                    log.warning("%d raw bytes with no command pending dropped", len(ev.data))
+            elif isinstance(ev, FramingWarning):
+                log.warning("%s", ev.message)
+                self.warnings.append(ev.message)
+            elif isinstance(ev, Noise):
+                log.info("line noise skipped (%s): %r", ev.reason, ev.data)
+            elif isinstance(ev, Echo):
+                log.debug("echo %r", ev.text)
+
+    def _on_final(self, ev: FinalResult, pending: _Pending | None) -> None:
+        if pending is None or pending.done:
+            if ev.kind == "NO CARRIER":
+                self._on_urc(Unsolicited("NO CARRIER", ev.text), None)
+            else:
+                log.info("stray final %r with no command pending dropped", ev.text)
+            return
+        if ev.success:
+            self._finish(pending, final=ev.text)
+            return
+        lines = list(pending.lines)
+        if ev.kind == "CME":
+            code, meaning = cme_meaning(ev.text.partition(":")[2])
+            error: ModemError = CmeError(code, meaning, pending.command, lines)
+        elif ev.kind == "CMS":
+            code, meaning = cms_meaning(ev.text.partition(":")[2])
+            error = CmsError(code, meaning, pending.command, lines)
+        else:
+            error = AtCommandError(pending.command, ev.text, lines)
+        self._finish(pending, error=error)
+
+    def _on_urc(self, ev: Unsolicited, pending: _Pending | None) -> None:
+        now = time.monotonic()
+        urc = Urc(ev.name, ev.line, ev.pdu, now, ev.reset)
+        self._history.append(urc)
+        for waiter in self._waiters:
+            if waiter.urc is None and waiter.predicate(urc):
+                waiter.urc = urc
+                break
+        if pending is not None and pending.detail_prefix and urc.line.startswith(pending.detail_prefix):
+            pending.lines.append(urc.line)
+        if urc.reset is not None:
+            fresh = now - self._last_boot > BOOT_WINDOW
+            if pending is not None and (urc.reset == "strong" or (fresh and self._established)):
+                log.warning("modem restarted (%s) while %r was pending", urc.line, pending.command)
+                self._finish(pending, error=ModemReset(urc))
+            self._last_boot = now
+        self._cond.notify_all()
+        self._queue.put(urc)
+
+    def _write_quiet(self, data: bytes) -> None:
+        try:
+            if self.serial is not None:
+                self.serial.write(data)
+        except Exception:
+            log.warning("could not write %r", data, exc_info=True)
+
+    # ---- internals: dispatcher -----------------------------------------------------------
+    def _dispatch_loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if callable(item):
+                try:
+                    item()
+                except Exception:
+                    log.exception("port-gone subscriber failed")
+                continue
+            with self._cond:
+                subscribers = list(self._subscribers)
+            for cb in subscribers:
+                try:
+                    cb(item)  # type: ignore[arg-type]
+                except Exception:
+                    log.exception("URC subscriber %r failed on %r", cb, item)
+
+
+def _as_predicate(predicate_or_prefix: Callable[[Urc], bool] | str) -> Callable[[Urc], bool]:
+    if callable(predicate_or_prefix):
+        return predicate_or_prefix
+    prefix = predicate_or_prefix
+
+    def starts(u: Urc) -> bool:
+        return u.line.startswith(prefix) or u.name == prefix
+
+    return starts
+
+
+def _printable(payload: bytes) -> str | None:
+    """The payload as text when the modem may echo it (SMS PDU hex), else None."""
+    try:
+        text = payload.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    return text if text.isprintable() and text else None
