@@ -17,6 +17,16 @@ from mmsua import __version__, exit_codes
 
 # Order is the order shown in --help.
 SUBCOMMANDS: tuple[str, ...] = (
+    "daemon",
+    "send",
+    "ls",
+    "show",
+    "fetch",
+    "export",
+    "status",
+    "config",
+    "decode",
+    "tui",
 )
 
 

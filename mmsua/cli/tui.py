@@ -1,0 +1,112 @@
+"""`mmsua tui`: the inbox and composer in the terminal, as a client of the daemon."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from mmsua import config
+
+    parser = subparsers.add_parser(
+        "tui",
+        help="open the inbox and composer (connects to the running daemon)",
+        description="The Textual inbox. It talks to `mmsua daemon` over its socket; with --embedded it runs "
+        "its own engine in-process instead (for a machine where no daemon runs).",
+    )
+    parser.add_argument("--socket", metavar="PATH", help="API socket path (default: $XDG_RUNTIME_DIR/mmsua/api.sock)")
+    parser.add_argument("--embedded", action="store_true", help="run the engine in this process instead of connecting to a daemon")
+    parser.add_argument("--contacts", metavar="FILE.vcf", help="vCard file whose names label numbers (default: contacts.vcf in the config directory, if present)")
+    parser.add_argument("--theme", choices=("dark", "light"), default="dark", help="colour theme (ctrl+t toggles)")
+    parser.add_argument("--images", choices=("auto", "halfcell", "unicode", "none"), default="auto", help="how pictures are drawn: auto (Kitty/Sixel where the terminal supports it), halfcell, unicode or none")
+    parser.add_argument("--save-dir", metavar="DIR", help="where attachments are saved (default: ~/Downloads)")
+    parser.add_argument("--no-bell", action="store_true", help="do not ring the terminal bell when a message arrives")
+    config.add_arguments(parser.add_argument_group("settings (read from the config file; used by --embedded, and --max-size by the composer's size meter)"))
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+    from pathlib import Path
+
+    from mmsua import config, exit_codes, paths
+    from mmsua.daemon.client import Client, DaemonUnavailable
+
+    try:
+        cfg = config.from_args(args)
+    except config.ConfigError as error:
+        print(f"mmsua tui: {error}", file=sys.stderr)
+        return exit_codes.CONFIG
+    args.max_message_size = int(cfg["mms.max_size"])
+
+    contacts_path = Path(args.contacts).expanduser() if args.contacts else paths.config_dir() / "contacts.vcf"
+    if args.contacts and not contacts_path.is_file():
+        print(f"mmsua tui: no contacts file at {contacts_path}", file=sys.stderr)
+        return exit_codes.IOERR
+
+    if args.embedded:
+        try:
+            client, label, closer = _embedded(cfg)
+        except Exception as error:  # a config or modem problem: say it plainly
+            print(f"mmsua tui: cannot start the embedded engine: {error}", file=sys.stderr)
+            return exit_codes.CONFIG
+    else:
+        socket = Path(args.socket) if args.socket else paths.socket_path()
+        client = Client(socket)
+        try:
+            client.connect()
+        except DaemonUnavailable:
+            print(
+                f"mmsua tui: no mmsua daemon is running (nothing answers on {socket}).\n"
+                "  start one:                 mmsua daemon\n"
+                "  or run the engine in here: mmsua tui --embedded\n"
+                "  or try it on a simulated carrier: mmsua demo",
+                file=sys.stderr,
+            )
+            return exit_codes.UNAVAILABLE
+        label, closer = f"daemon {socket}", client.close
+
+    return run_app(client, args, contacts_path if contacts_path.is_file() else None, label, closer)
+
+
+def run_app(client: object, args: argparse.Namespace, contacts_path: object, label: str, closer: object = None) -> int:
+    """Open the TUI on ``client`` (also used by `mmsua demo`)."""
+    from pathlib import Path
+
+    from mmsua import exit_codes
+
+    # textual-image asks the terminal what it supports; that must happen before Textual starts.
+    import textual_image.widget  # noqa: F401
+    from mmsua.tui.app import make_app
+    from mmsua.tui.contacts import Contacts
+    from mmsua.tui.protocol import DEFAULT_MAX_MESSAGE_SIZE, Settings
+
+    settings = Settings(
+        contacts=Contacts.load(contacts_path),  # type: ignore[arg-type]
+        theme="textual-light" if getattr(args, "theme", "dark") == "light" else "textual-dark",
+        images=getattr(args, "images", "auto"),
+        save_dir=Path(args.save_dir).expanduser() if getattr(args, "save_dir", None) else Path.home() / "Downloads",
+        bell=not getattr(args, "no_bell", False),
+        max_message_size=getattr(args, "max_message_size", None) or DEFAULT_MAX_MESSAGE_SIZE,
+        connection_label=label,
+    )
+    try:
+        make_app(client, settings).run()  # type: ignore[arg-type]
+    finally:
+        if callable(closer):
+            closer()
+    return exit_codes.OK
+
+
+def _embedded(cfg: object) -> tuple[object, str, object]:
+    """A LocalClient on an in-process engine built from the usual configuration."""
+    from mmsua import config
+    from mmsua.daemon.client import LocalClient
+    from mmsua.engine.agent import UserAgent
+
+    agent = UserAgent.from_config(cfg) if hasattr(UserAgent, "from_config") else UserAgent(config.agent_settings(cfg))  # type: ignore[arg-type]
+    start = getattr(agent, "start", None)
+    if callable(start):
+        start()
+    stop = getattr(agent, "stop", None) or getattr(agent, "close", None)
+    return LocalClient(agent), "embedded engine", stop

@@ -1,0 +1,101 @@
+"""Every user action, defined once.
+
+Each entry names the action, its keys, what it does, where it applies and the
+CLI command that does the same. From this table come the key bindings (and so
+the footer), the command palette, the help screen and the CLI parity list, so
+the four never drift apart. The handler is the Textual action ``action_<id>``
+on the class that owns the context (the app, the conversation list, the
+conversation view or the composer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+# Contexts, in the order the help screen lists them.
+APP = "app"
+LIST = "list"
+CONVERSATION = "conversation"
+COMPOSER = "composer"
+CONTEXT_TITLES = {
+    APP: "Everywhere",
+    LIST: "Conversations",
+    CONVERSATION: "Conversation",
+    COMPOSER: "Composer",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    id: str
+    keys: str  # Textual key names, comma-separated; the first is shown
+    description: str
+    context: str
+    footer: bool = True  # shown in the footer (vim keys are bound but hidden)
+    palette: bool = True  # offered in the command palette
+    cli: str | None = None  # the CLI command doing the same, where one makes sense
+    priority: bool = False
+    label: str = ""  # a shorter name for the footer, when the description is long
+
+    @property
+    def key_label(self) -> str:
+        return self.keys.split(",")[0].replace("question_mark", "?").replace("slash", "/")
+
+
+ACTIONS: tuple[Action, ...] = (
+    # Everywhere
+    Action("compose", "c", "Compose", APP, cli="mmsua send TO… [--subject S] [--text T] [--attach FILE]"),
+    Action("search", "slash", "Search", APP),
+    Action("next_unread", "n", "Next unread", APP, footer=False),
+    Action("show_log", "L", "Log", APP, footer=False, cli="mmsua status --json"),
+    Action("help", "question_mark,f1", "Help", APP),
+    Action("toggle_theme", "ctrl+t", "Light/dark theme", APP, footer=False),
+    Action("screenshot", "f8", "Save a screenshot", APP, footer=False),
+    Action("back", "q", "Back", APP),
+    Action("quit", "ctrl+q", "Quit", APP, footer=False, priority=True),
+    # Conversation list
+    Action("open", "enter", "Open", LIST, cli="mmsua show ID"),
+    Action("cursor_down", "j,down", "Next conversation", LIST, footer=False, palette=False),
+    Action("cursor_up", "k,up", "Previous conversation", LIST, footer=False, palette=False),
+    Action("first", "g,home", "First conversation", LIST, footer=False, palette=False),
+    Action("last", "G,end", "Last conversation", LIST, footer=False, palette=False),
+    Action("page_down", "pagedown,ctrl+f", "Page down", LIST, footer=False, palette=False),
+    Action("page_up", "pageup,ctrl+b", "Page up", LIST, footer=False, palette=False),
+    # Conversation view
+    Action("reply", "r", "Reply", CONVERSATION, cli="mmsua send NUMBER"),
+    Action("reply_all", "R", "Reply all", CONVERSATION, cli="mmsua send NUMBER NUMBER…"),
+    Action("next_message", "j,down", "Next message", CONVERSATION, footer=False, palette=False),
+    Action("previous_message", "k,up", "Previous message", CONVERSATION, footer=False, palette=False),
+    Action("download", "f", "Download a waiting message", CONVERSATION, label="Download", cli="mmsua fetch ID"),
+    Action("save_part", "s", "Save an attachment", CONVERSATION, label="Save", cli="mmsua show ID --save DIR"),
+    Action("open_part", "o", "Open an attachment with the system viewer", CONVERSATION, label="Open"),
+    Action("retry", "t", "Retry a failed message", CONVERSATION, label="Retry", cli="mmsua retry ID"),
+    # Composer
+    Action("send", "ctrl+s", "Send", COMPOSER, cli="mmsua send", priority=True),
+    Action("attach", "ctrl+a", "Attach file", COMPOSER, priority=True),
+    Action("cancel", "escape", "Cancel", COMPOSER),
+)
+
+BY_ID: dict[tuple[str, str], Action] = {(a.context, a.id): a for a in ACTIONS}
+
+
+def in_context(context: str) -> tuple[Action, ...]:
+    return tuple(a for a in ACTIONS if a.context == context)
+
+
+def bindings(context: str) -> list[Binding]:
+    """The Textual bindings of one context, for a class's ``BINDINGS``."""
+    return [
+        Binding(
+            a.keys,
+            a.id,
+            a.label or a.description,
+            show=a.footer,
+            key_display=a.key_label if a.footer else None,
+            priority=a.priority,
+            id=f"{a.context}.{a.id}",
+        )
+        for a in in_context(context)
+    ]

@@ -1,0 +1,363 @@
+"""The mmsua inbox: conversations on the left, the open one on the right.
+
+Built with :func:`make_app` from any :class:`~mmsua.tui.protocol.ApiClient`; every
+blocking call runs in a thread worker and comes back with ``call_from_thread``.
+Daemon events arrive on another thread and are posted as Textual messages.
+"""
+
+from __future__ import annotations
+
+import collections
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.dom import DOMNode
+from textual.message import Message as TextualMessage
+from textual.widgets import Footer, Input, TextArea
+
+from mmsua.tui import actions
+from mmsua.tui.commands import ActionCommands
+from mmsua.tui.display import safe_line
+from mmsua.tui.events import Serialised, subscribe
+from mmsua.tui.files import open_with_viewer, part_filename, write_new
+from mmsua.tui.model import Conversation, Message, Status
+from mmsua.tui.protocol import ApiClient, Settings
+from mmsua.tui.screens.compose import ComposeScreen, Draft
+from mmsua.tui.screens.dialogs import PartChooser
+from mmsua.tui.screens.help import HelpScreen
+from mmsua.tui.screens.log import LogScreen
+from mmsua.tui.widgets.conversation_list import ConversationList, conversation_title
+from mmsua.tui.widgets.conversation_view import ConversationView, part_bytes
+from mmsua.tui.widgets.status_bar import StatusBar
+
+STATUS_POLL_SECONDS = 15.0
+LOG_LINES = 500
+
+
+class DaemonEvent(TextualMessage):
+    def __init__(self, name: str, data: Any) -> None:
+        super().__init__()
+        self.name = name
+        self.data = data
+
+
+class MmsuaApp(App[None]):
+    TITLE = "mmsua"
+    CSS_PATH = "app.tcss"
+    BINDINGS = actions.bindings(actions.APP)
+    COMMANDS = App.COMMANDS | {ActionCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
+
+    def __init__(self, client: ApiClient, settings: Settings) -> None:
+        super().__init__()
+        self.client: Any = Serialised(client)
+        self.settings = settings
+        self.status: Status | None = None
+        self.log_lines: collections.deque[Text] = collections.deque(maxlen=LOG_LINES)
+        self.received: list[int] = []  # ids of messages that arrived while open (tests read this)
+
+    # ---- layout -------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        s = self.settings
+        with Horizontal(id="panes"):
+            with Vertical(id="sidebar"):
+                yield Input(placeholder="search conversations…", id="search")
+                yield ConversationList(self._fetch_conversations, s.contacts, s.clock, id="conversations")
+            yield ConversationView(self.client, s.contacts, s.clock, s.images, s.page_size, id="conversation")
+        yield StatusBar(s.connection_label, id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.theme = self.settings.theme
+        self.query_one(ConversationList).focus()
+        self._poll_status()
+        self.set_interval(STATUS_POLL_SECONDS, self._poll_status)
+        try:
+            subscribe(self.client, lambda name, data: self.post_message(DaemonEvent(name, data)))
+        except Exception as error:
+            self._set_connected(False)
+            self._log("ERROR", f"cannot subscribe to daemon events: {error}")
+
+    def _fetch_conversations(self, query: str | None, limit: int, offset: int) -> list[Conversation]:
+        return [Conversation.from_api(c) for c in self.client.list_conversations(query=query, limit=limit, offset=offset)]
+
+    @property
+    def conversation_list(self) -> ConversationList:
+        return self.query_one(ConversationList)
+
+    @property
+    def conversation_view(self) -> ConversationView:
+        return self.query_one(ConversationView)
+
+    def action_target(self, context: str) -> DOMNode | None:
+        """The object whose ``action_<id>`` handles actions of ``context`` right now."""
+        if context == actions.APP:
+            return self
+        if context == actions.LIST and self.screen is self.screen_stack[0]:
+            return self.conversation_list
+        if context == actions.CONVERSATION and self.screen is self.screen_stack[0] and self.conversation_view.conversation:
+            return self.conversation_view
+        if context == actions.COMPOSER and isinstance(self.screen, ComposeScreen):
+            return self.screen
+        return None
+
+    # ---- status and events --------------------------------------------------
+    @work(thread=True, exclusive=True, group="status")
+    def _poll_status(self) -> None:
+        try:
+            status = Status.from_api(self.client.status())
+        except Exception as error:
+            self.call_from_thread(self._set_connected, False, str(error))
+            return
+        self.call_from_thread(self._set_status, status)
+
+    def _set_status(self, status: Status) -> None:
+        self.status = status
+        bar = self.query_one(StatusBar)
+        bar.status = status
+        bar.connected = True
+
+    def _set_connected(self, connected: bool, reason: str = "") -> None:
+        self.query_one(StatusBar).connected = connected
+        if not connected and reason:
+            self._log("ERROR", reason)
+
+    def _log(self, level: str, text: str) -> None:
+        line = Text.assemble((self.settings.clock().strftime("%H:%M:%S "), "dim"), (f"{level:<7}", "bold red" if level in ("ERROR", "WARNING") else "bold"), safe_line(text, limit=1000))
+        self.log_lines.append(line)
+        if isinstance(self.screen, LogScreen):
+            self.screen.add(line)
+
+    async def on_daemon_event(self, event: DaemonEvent) -> None:
+        if event.name in ("message.received", "message.updated"):
+            message = Message.from_api(event.data)
+            await self.conversation_view.upsert(message)
+            self._refresh_list_top()
+            if event.name == "message.received":
+                self.received.append(message.id)
+                self._announce(message)
+        elif event.name == "modem.state":
+            self._set_status(Status.from_api(event.data))
+        elif event.name == "log":
+            data = event.data or {}
+            self._log(str(data.get("level", "INFO")), str(data.get("text", "")))
+
+    def _announce(self, message: Message) -> None:
+        if message.outgoing:
+            return
+        who = self.settings.contacts.label(message.sender) if message.sender else "someone"
+        what = message.subject or message.text or ("a multimedia message to download" if message.pending else "a message")
+        body = Text.assemble(safe_line(who, limit=40, style="bold"), ": ", safe_line(what, limit=80))
+        self.notify(body.plain, title="New message", markup=False)
+        if self.settings.bell:
+            self.bell()
+
+    @work(thread=True, exclusive=True, group="list-top")
+    def _refresh_list_top(self) -> None:
+        if self.conversation_list.query:
+            return
+        rows = self._fetch_conversations(None, 20, 0)
+        self.call_from_thread(self.conversation_list.merge_top, rows)
+
+    # ---- list and search ----------------------------------------------------
+    @on(ConversationList.Opened)
+    def _open(self, event: ConversationList.Opened) -> None:
+        self.conversation_view.show(event.conversation)
+        self.screen.add_class("-reading")
+        self.conversation_view.focus()
+
+    @on(ConversationView.Loaded)
+    def _loaded(self, event: ConversationView.Loaded) -> None:
+        self._refresh_list_top()
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        self.screen.remove_class("-reading")
+        search.add_class("-visible")
+        search.focus()
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.conversation_list.reload(event.value.strip() or None)
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self, event: Input.Submitted) -> None:
+        self.conversation_list.focus()
+
+    def action_next_unread(self) -> None:
+        rows = self.conversation_list.rows
+        start = self.conversation_list.cursor + 1
+        for i in list(range(start, len(rows))) + list(range(0, start)):
+            if rows[i].unread:
+                self.conversation_list.cursor = i
+                self.conversation_list.focus()
+                self.conversation_list.action_open()
+                return
+        self.notify("No unread conversations.")
+
+    def action_back(self) -> None:
+        search = self.query_one("#search", Input)
+        if self.focused is search:
+            search.value = ""
+            search.remove_class("-visible")
+            self.conversation_list.focus()
+        elif self.focused is self.conversation_view or self.screen.has_class("-reading"):
+            self.screen.remove_class("-reading")
+            self.conversation_list.focus()
+        else:
+            self.exit()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Keys typed into a text field are text, not commands.
+        if action in ("back", "compose", "next_unread", "search", "show_log") and isinstance(self.focused, (Input, TextArea)):
+            return False
+        return True
+
+    # ---- screens ------------------------------------------------------------
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_show_log(self) -> None:
+        self.push_screen(LogScreen(self.log_lines))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+
+    def action_screenshot(self) -> None:
+        path = self.save_screenshot(path=str(self.settings.save_dir))
+        self.notify(f"Screenshot saved to {path}", markup=False)
+
+    def action_compose(self, draft: Draft | None = None) -> None:
+        def sent(answer: Any) -> None:
+            if answer is None:
+                return
+            first = answer[0] if isinstance(answer, list) and answer else answer
+            self.notify("Message queued for sending.", markup=False)
+            try:
+                message = Message.from_api(first)
+            except (TypeError, ValueError, KeyError):
+                return
+            self._refresh_list_top()
+            view = self.conversation_view
+            if view.conversation is None or view.conversation.id != message.conversation_id:
+                self.run_worker(self._open_by_id(message.conversation_id), group="open-after-send")
+            else:
+                self.run_worker(view.upsert(message))
+
+        self.push_screen(
+            ComposeScreen(self.client, self.settings.contacts, self.settings.max_message_size, draft or Draft(), start_dir=self.settings.save_dir.parent),
+            sent,
+        )
+
+    async def _open_by_id(self, conversation_id: int) -> None:
+        rows = await self._in_thread(lambda: self._fetch_conversations(None, 50, 0))
+        for row in rows:
+            if row.id == conversation_id:
+                self.conversation_view.show(row)
+                self.screen.add_class("-reading")
+                return
+
+    async def _in_thread(self, fn: Any) -> Any:
+        import asyncio
+
+        return await asyncio.get_running_loop().run_in_executor(None, fn)
+
+    # ---- message actions (from the conversation view) -----------------------
+    @on(ConversationView.ActionRequested)
+    def _message_action(self, event: ConversationView.ActionRequested) -> None:
+        handler = getattr(self, f"_do_{event.action}")
+        handler(event.message)
+
+    def _reply_draft(self, message: Message | None, everyone: bool) -> Draft:
+        view = self.conversation_view
+        participants = view.conversation.participants if view.conversation else ()
+        if everyone or message is None or message.outgoing or not message.sender:
+            to = participants
+        else:
+            to = (message.sender,)
+        subject = ""
+        if message is not None and message.subject:
+            subject = message.subject if message.subject.lower().startswith("re:") else f"Re: {message.subject}"
+        return Draft(tuple(to), subject[:200])
+
+    def _do_reply(self, message: Message | None) -> None:
+        self.action_compose(self._reply_draft(message, everyone=False))
+
+    def _do_reply_all(self, message: Message | None) -> None:
+        self.action_compose(self._reply_draft(message, everyone=True))
+
+    def _do_download(self, message: Message | None) -> None:
+        if message is None or not message.pending:
+            self.notify("Nothing to download: choose a message that is waiting at the carrier.", severity="warning")
+            return
+        self._call_and_update("fetch", message.id, "Downloading…")
+
+    def _do_retry(self, message: Message | None) -> None:
+        if message is None or message.state != "failed":
+            self.notify("Only a failed message can be sent again.", severity="warning")
+            return
+        self._call_and_update("retry", message.id, "Sending again…")
+
+    @work(thread=True, group="message-actions")
+    def _call_and_update(self, method: str, message_id: int, note: str) -> None:
+        self.call_from_thread(self.notify, note)
+        try:
+            answer = getattr(self.client, method)(message_id)
+        except Exception as error:
+            self.call_from_thread(self.notify, f"{method} failed: {safe_line(str(error), 200).plain}", severity="error", markup=False)
+            return
+        self.call_from_thread(self._upsert_answer, answer)
+
+    def _upsert_answer(self, answer: Any) -> None:
+        try:
+            message = Message.from_api(answer)
+        except (TypeError, ValueError, KeyError):
+            return
+        self.run_worker(self.conversation_view.upsert(message))
+
+    def _choose_part(self, message: Message | None, title: str, directory: Path | None, then: Any) -> None:
+        parts = message.attachments if message else ()
+        if message is None or not parts:
+            self.notify("This message has no attachments.", severity="warning")
+            return
+        if len(parts) == 1 and directory is None:
+            then(message, parts[0], None)
+            return
+        chooser = PartChooser(parts, title, directory)
+        self.push_screen(chooser, lambda part: part and then(message, part, chooser.directory))
+
+    def _do_save_part(self, message: Message | None) -> None:
+        self._choose_part(message, "Save attachment", self.settings.save_dir, self._save)
+
+    def _do_open_part(self, message: Message | None) -> None:
+        self._choose_part(message, "Open attachment", None, self._open_part)
+
+    @work(thread=True, group="parts")
+    def _save(self, message: Message, part: Any, directory: Path) -> None:
+        try:
+            data = part_bytes(self.client.get_part(message.id, part.index))
+            path = write_new(directory, part_filename(part.name, part.content_type, part.index), data)
+        except Exception as error:
+            self.call_from_thread(self.notify, f"Not saved: {error}", severity="error", markup=False)
+            return
+        self.call_from_thread(self.notify, f"Saved {path}", markup=False)
+
+    @work(thread=True, group="parts")
+    def _open_part(self, message: Message, part: Any, _directory: Path | None) -> None:
+        try:
+            data = part_bytes(self.client.get_part(message.id, part.index))
+            open_with_viewer(part_filename(part.name, part.content_type, part.index), data)
+        except Exception as error:
+            self.call_from_thread(self.notify, f"Cannot open: {error}", severity="error", markup=False)
+
+
+def make_app(client: ApiClient, settings: Settings | None = None) -> MmsuaApp:
+    """The app, ready to ``run()`` or ``run_test()``."""
+    return MmsuaApp(client, settings or Settings())
+
+
+__all__ = ["MmsuaApp", "make_app", "conversation_title"]

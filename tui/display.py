@@ -1,0 +1,92 @@
+"""Everything from the network becomes screen text here, and only here.
+
+Each helper passes the raw string through ``mmsua.textsafe`` and returns a
+``rich.text.Text`` (never a markup string), so escape sequences are dropped and
+"[bold]" or "[@click=...]" stay literal characters. Long input is cut before
+cleaning, so a 10 MB subject costs the same as a short one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from rich.text import Text
+
+from mmsua.textsafe import clean_line, clean_text
+
+# How much raw text we ever look at: enough for any screen, bounded for hostile input.
+_RAW_LINE_CAP = 4_000
+MESSAGE_TEXT_LIMIT = 20_000
+
+
+def safe_line(raw: str | None, limit: int = 200, style: str = "") -> Text:
+    """One line of network text, sanitised and truncated with an ellipsis."""
+    raw = raw or ""
+    if len(raw) > limit:
+        # Keep one more char than fits so clean_line sees it is long and adds "…".
+        raw = raw[: min(_RAW_LINE_CAP, limit * 4)]
+    return Text(clean_line(raw, limit=limit), style=style, no_wrap=True, overflow="ellipsis")
+
+
+def safe_block(raw: str | None, limit: int = MESSAGE_TEXT_LIMIT, style: str = "") -> Text:
+    """Multi-line network text (a message body), sanitised and bounded."""
+    raw = raw or ""
+    truncated = len(raw) > limit
+    text = Text(clean_text(raw[:limit]), style=style)
+    if truncated:
+        text.append(f"\n… {len(raw) - limit:,} more characters not shown", style="dim italic")
+    return text
+
+
+def human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB" if size >= 10 * 1024 else f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def short_time(when: datetime | None, now: datetime) -> str:
+    """14:05 today, "Mon" this week, "12 Mar" this year, else "12 Mar 2023"."""
+    if when is None:
+        return ""
+    local = when.astimezone(now.tzinfo or timezone.utc)
+    if local.date() == now.date():
+        return local.strftime("%H:%M")
+    if now - local < timedelta(days=6) and local <= now:
+        return local.strftime("%a")
+    if local.year == now.year:
+        return f"{local.day} {local.strftime('%b')}"
+    return f"{local.day} {local.strftime('%b %Y')}"
+
+
+def long_time(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return ""
+    local = when.astimezone(now.tzinfo or timezone.utc)
+    if local.date() == now.date():
+        return local.strftime("%H:%M")
+    return f"{local.day} {local.strftime('%b %Y %H:%M')}"
+
+
+# Per-recipient and per-message states, as a glyph and a style.
+STATUS_LOOK: dict[str, tuple[str, str]] = {
+    "queued": ("◷ queued", "dim"),
+    "sending": ("↑ sending", "dim"),
+    "sent": ("✓ sent", ""),
+    "pending": ("✓ sent", ""),
+    "delivered": ("✓✓ delivered", "green"),
+    "read": ("✓✓ read", "bold green"),
+    "failed": ("✗ failed", "bold red"),
+    "rejected": ("✗ rejected", "red"),
+    "expired": ("✗ expired", "red"),
+    "deleted": ("✗ deleted unread", "red"),
+    "unreachable": ("✗ unreachable", "red"),
+    "forwarded": ("↪ forwarded", ""),
+    "unknown": ("? unknown", "dim"),
+}
+
+
+def status_text(status: str) -> Text:
+    label, style = STATUS_LOOK.get(status, (status, ""))
+    return Text(clean_line(label, limit=30), style=style)

@@ -1,0 +1,1 @@
+"""Screens of the app: composer, help, log and small dialogs."""

@@ -1,0 +1,209 @@
+"""The composer: recipients, subject, text, attachments, a live size meter, send."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.suggester import Suggester
+from textual.widgets import Button, Footer, Input, Label, Static, TextArea
+
+from mmsua.tui import actions, recipients
+from mmsua.tui.contacts import Contacts
+from mmsua.tui.display import human_size, safe_line
+from mmsua.tui.protocol import ApiClient
+from mmsua.tui.screens.dialogs import FilePicker
+from mmsua.tui.sizing import Attachment, SizeEstimate, estimate
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    to: tuple[str, ...] = ()
+    subject: str = ""
+    text: str = ""
+
+
+class RecipientSuggester(Suggester):
+    """Completes the last recipient in the field from the contacts."""
+
+    def __init__(self, contacts: Contacts) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.contacts = contacts
+
+    async def get_suggestion(self, value: str) -> str | None:
+        head, sep, last = value.rpartition(",")
+        token = last.strip()
+        if not token:
+            return None
+        for name, address in self.contacts.complete(token, limit=1):
+            prefix = head + sep + (" " if sep else "")
+            if address.lower().startswith(token.lower()):
+                return prefix + address
+            return prefix + address if name.lower().startswith(token.lower()) else None
+        return None
+
+
+def meter(size: SizeEstimate, width: int = 24) -> Text:
+    filled = min(width, int(size.ratio * width))
+    style = "green" if size.ratio <= 0.8 else "yellow" if size.ratio <= 1 else ("yellow" if size.fits else "red")
+    text = Text.assemble(("█" * filled, style), ("░" * (width - filled), "dim"), f"  {human_size(size.total)} of {human_size(size.limit)}")
+    if size.total > size.limit:
+        if size.fits:
+            names = ", ".join(a.path.name for a in size.scaled)
+            text.append("\n")
+            text.append_text(safe_line(f"pictures will be scaled to fit: {names}", limit=120, style="yellow"))
+        else:
+            text.append("\ntoo large for the carrier, even with pictures scaled", style="bold red")
+    return text
+
+
+class ComposeScreen(Screen[Any]):
+    """Write a message; dismisses with the daemon's answer once queued."""
+
+    BINDINGS = actions.bindings(actions.COMPOSER)
+
+    DEFAULT_CSS = """
+    ComposeScreen { align: center top; }
+    ComposeScreen > VerticalScroll { width: 100; max-width: 100%; padding: 1 2; }
+    ComposeScreen .title { text-style: bold; color: $primary; margin-bottom: 1; }
+    ComposeScreen Label { color: $text-muted; margin-top: 1; }
+    ComposeScreen TextArea { height: 10; }
+    ComposeScreen #to-error, ComposeScreen #send-error { color: $error; height: auto; }
+    ComposeScreen #attachments { height: auto; color: $text; }
+    ComposeScreen #meter { height: auto; margin-top: 1; }
+    ComposeScreen .buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    ComposeScreen .buttons Button { margin-left: 2; }
+    """
+
+    def __init__(self, client: ApiClient, contacts: Contacts, limit: int, draft: Draft = Draft(), start_dir: Path | None = None) -> None:
+        super().__init__()
+        self._client = client
+        self._contacts = contacts
+        self._limit = limit
+        self._draft = draft
+        self._start_dir = start_dir or Path.home()
+        self.attachments: list[Attachment] = []
+        self.sending = False
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static("New message" if not self._draft.to else "Reply", classes="title")
+            yield Label("To (numbers or e-mail, separated by commas)")
+            yield Input(", ".join(self._draft.to), id="to", placeholder="+447700900123, Alice…", suggester=RecipientSuggester(self._contacts))
+            yield Static("", id="to-error", markup=False)
+            yield Label("Subject")
+            yield Input(self._draft.subject, id="subject", placeholder="optional")
+            yield Label("Text")
+            yield TextArea(self._draft.text, id="text", soft_wrap=True, show_line_numbers=False)
+            yield Label("Attachments  (ctrl+a to add)")
+            yield Static(Text("none", style="dim"), id="attachments", markup=False)
+            yield Static("", id="meter", markup=False)
+            yield Static("", id="send-error", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Attach…", id="attach")
+                yield Button("Send", id="send", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._update_meter()
+        target = "#text" if self._draft.to else "#to"
+        self.query_one(target).focus()
+
+    # ---- live checks ------------------------------------------------------
+    @on(Input.Changed, "#to")
+    def _check_to(self, event: Input.Changed) -> None:
+        _, bad = self._recipients()
+        self.query_one("#to-error", Static).update(
+            Text.assemble("not a number or e-mail: ", safe_line(", ".join(bad), limit=100)) if bad else ""
+        )
+
+    def _recipients(self) -> tuple[list[str], list[str]]:
+        text = self.query_one("#to", Input).value
+        # A contact name typed whole counts as that contact's first address.
+        resolved = []
+        for token in recipients.split(text):
+            if recipients.validate(token) is None:
+                matches = [a for n, a in self._contacts.complete(token, limit=50) if n.lower() == token.lower()]
+                resolved.append(matches[0] if matches else token)
+            else:
+                resolved.append(token)
+        return recipients.parse(", ".join(resolved))
+
+    @on(Input.Changed, "#subject")
+    @on(TextArea.Changed, "#text")
+    def _changed(self) -> None:
+        self._update_meter()
+
+    def _estimate(self) -> SizeEstimate:
+        return estimate(self.query_one("#text", TextArea).text, self.query_one("#subject", Input).value, self.attachments, self._limit)
+
+    def _update_meter(self) -> None:
+        self.query_one("#meter", Static).update(meter(self._estimate()))
+        listing = Text("none", style="dim") if not self.attachments else Text("\n").join(
+            Text.assemble("▪ ", safe_line(a.path.name, limit=60), (f"  {a.content_type}  {human_size(a.size)}", "dim")) for a in self.attachments
+        )
+        self.query_one("#attachments", Static).update(listing)
+
+    # ---- actions ----------------------------------------------------------
+    def action_attach(self) -> None:
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.attachments.append(Attachment.from_path(path))
+                self._start_dir = path.parent
+                self._update_meter()
+
+        self.app.push_screen(FilePicker(self._start_dir), chosen)
+
+    def add_attachment(self, path: Path) -> None:
+        """Attach a file without the picker (tests, drag and drop, the CLI)."""
+        self.attachments.append(Attachment.from_path(path))
+        self._update_meter()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_send(self) -> None:
+        if self.sending:
+            return
+        to, bad = self._recipients()
+        error = self.query_one("#send-error", Static)
+        if bad or not to:
+            error.update("add at least one valid recipient" if not to else "fix the recipients first")
+            self.query_one("#to").focus()
+            return
+        size = self._estimate()
+        if not size.fits:
+            error.update("too large for the carrier: remove an attachment")
+            return
+        text = self.query_one("#text", TextArea).text
+        subject = self.query_one("#subject", Input).value
+        if not (text or subject or self.attachments):
+            error.update("the message is empty")
+            return
+        self.sending = True
+        error.update(Text("sending…", style="dim"))
+        attachments = [{"path": str(a.path)} for a in self.attachments]
+
+        def work() -> None:
+            try:
+                answer = self._client.send(to=to, subject=subject or None, text=text or None, attachments=attachments or None)
+            except Exception as failure:  # the draft stays on screen: nothing is lost
+                self.app.call_from_thread(self._failed, str(failure))
+                return
+            self.app.call_from_thread(self.dismiss, answer)
+
+        self.run_worker(work, thread=True, group="send")
+
+    def _failed(self, reason: str) -> None:
+        self.sending = False
+        self.query_one("#send-error", Static).update(Text.assemble("not sent: ", safe_line(reason, limit=200)))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        {"cancel": self.action_cancel, "attach": self.action_attach, "send": self.action_send}[event.button.id or "cancel"]()

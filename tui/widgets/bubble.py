@@ -1,0 +1,171 @@
+"""One message in a conversation, drawn as a bubble.
+
+Incoming messages sit on the left, outgoing on the right. A bubble shows the
+sender (in groups), subject, text, pictures inline, other parts with their type
+and size, per-recipient status of sent messages, and, for a notification still
+at the carrier, its size and how to download it. All network text goes through
+``tui.display`` and is shown as ``Text``, never markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Static
+
+from mmsua.tui.contacts import Contacts
+from mmsua.tui.display import human_size, long_time, safe_block, safe_line, status_text
+from mmsua.tui.model import Message, Part
+
+PART_ICONS = {"image": "▣", "audio": "♪", "video": "▶", "text": "≡"}
+
+
+def part_label(part: Part) -> Text:
+    kind = part.content_type.split("/")[0]
+    icon = PART_ICONS.get(kind, "◆")
+    if "vcard" in part.content_type or "x-vcard" in part.content_type:
+        icon = "☺"
+    return Text.assemble(
+        (f"{icon} ", "bold"),
+        safe_line(part.name or "(unnamed)", limit=60),
+        ("  ", ""),
+        safe_line(part.content_type, limit=50, style="dim"),
+        ("  ", ""),
+        (human_size(part.size), "dim"),
+    )
+
+
+class PictureSlot(Static):
+    """Where a picture goes; the conversation view fills it once the bytes arrive."""
+
+    DEFAULT_CSS = """
+    PictureSlot { width: auto; height: auto; color: $text-muted; }
+    """
+
+    def __init__(self, message_id: int, part: Part) -> None:
+        super().__init__(Text.assemble(part_label(part), ("  loading…", "dim italic")), markup=False)
+        self.message_id = message_id
+        self.part = part
+
+
+class Bubble(Vertical, can_focus=False):
+    """A message; the conversation view selects one at a time."""
+
+    DEFAULT_CSS = """
+    Bubble {
+        height: auto;
+        width: auto;
+        max-width: 80%;
+        min-width: 24;
+        padding: 0 1;
+        margin: 0 1 1 1;
+        border: round $panel-lighten-2;
+        background: $panel;
+    }
+    Bubble.-out { border: round $primary 60%; background: $primary 15%; }
+    Bubble.-selected { border: round $accent; }
+    Bubble.-failed { border: round $error; }
+    Bubble.-pending { border: dashed $warning; background: $surface; }
+    Bubble > Static { width: auto; height: auto; }
+    Bubble > .meta { color: $text-muted; }
+    Bubble > .subject { text-style: bold; }
+    Bubble > .status { color: $text-muted; }
+    """
+
+    def __init__(self, message: Message, contacts: Contacts, now: Callable[[], datetime], group: bool) -> None:
+        classes = "-out" if message.outgoing else "-in"
+        if message.state == "failed":
+            classes += " -failed"
+        if message.pending:
+            classes += " -pending"
+        super().__init__(classes=classes)
+        self.message = message
+        self._contacts = contacts
+        self._now = now
+        self._group = group
+
+    def compose(self) -> ComposeResult:
+        m = self.message
+        yield Static(self._meta(), classes="meta", markup=False)
+        if m.pending:
+            yield from self._pending()
+            return
+        if m.subject:
+            yield Static(safe_line(m.subject, limit=200), classes="subject", markup=False)
+        if m.text:
+            yield Static(safe_block(m.text), classes="body", markup=False)
+        for part in m.attachments:
+            if part.is_image:
+                yield PictureSlot(m.id, part)
+            else:
+                yield Static(part_label(part), classes="part", markup=False)
+        if m.outgoing:
+            yield Static(self._delivery(), classes="status", markup=False)
+
+    def _meta(self) -> Text:
+        m = self.message
+        bits: list[Text] = []
+        if not m.outgoing and (self._group or m.pending):
+            bits.append(safe_line(self._contacts.label(m.sender) if m.sender else "unknown sender", limit=60, style="bold"))
+        if m.outgoing:
+            bits.append(Text("You", style="bold"))
+        bits.append(Text(long_time(m.date, self._now())))
+        if m.kind == "sms":
+            bits.append(Text("SMS"))
+        return Text(" · ").join(bits)
+
+    def _pending(self) -> ComposeResult:
+        m = self.message
+        waiting = "Downloading…" if m.state == "retrieving" else "Multimedia message waiting at the carrier"
+        lines = Text.assemble((f"⇣ {waiting}", "bold"), "\n", (f"{human_size(m.size)}" if m.size else "size not given", ""))
+        if m.subject:
+            lines.append("\n")
+            lines.append_text(safe_line(m.subject, limit=200, style="italic"))
+        if m.expiry is not None:
+            lines.append(f"\nexpires {long_time(m.expiry, self._now())}", style="dim")
+        if m.state != "retrieving":
+            lines.append("\npress f to download", style="dim")
+        yield Static(lines, classes="body", markup=False)
+
+    def _delivery(self) -> Text:
+        m = self.message
+        if m.state in ("queued", "sending", "failed") or not m.recipients:
+            line = status_text(m.state)
+            if m.state == "failed":
+                if m.error:
+                    line.append(": ")
+                    line.append_text(safe_line(m.error, limit=160))
+                line.append("   t retry", style="dim")
+            return line
+        text = Text()
+        many = len(m.recipients) > 1
+        for i, r in enumerate(m.recipients):
+            if i:
+                text.append("\n")
+            if many:
+                text.append_text(safe_line(self._contacts.label(r.address), limit=40))
+                text.append("  ")
+            text.append_text(status_text(r.status))
+        return text
+
+    def set_picture(self, slot: PictureSlot, widget: Widget) -> None:
+        self.mount(widget, after=slot)
+        slot.remove()
+
+
+class BubbleRow(Vertical):
+    """Holds one bubble and aligns it: incoming left, outgoing right."""
+
+    DEFAULT_CSS = """
+    BubbleRow { height: auto; width: 1fr; }
+    BubbleRow.-out { align-horizontal: right; }
+    """
+
+    def __init__(self, bubble: Bubble) -> None:
+        super().__init__(bubble, classes="-out" if bubble.message.outgoing else "-in")
+        self.bubble = bubble

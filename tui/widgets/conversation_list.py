@@ -1,0 +1,297 @@
+"""The conversation list: virtual, paged, searchable.
+
+Only the rows on screen are drawn (Textual's line API, as toolong does), and
+conversations are fetched a page at a time as the cursor or the scroll nears
+the end of what is loaded, so 2,000 conversations cost what 20 do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from mmsua.tui import actions
+from mmsua.tui.contacts import Contacts
+from mmsua.tui.display import safe_line, short_time
+from mmsua.tui.model import Conversation
+
+ROW_HEIGHT = 3  # name and time, preview and badge, a blank line
+PAGE_SIZE = 100
+PREFETCH_ROWS = 30  # fetch the next page when the cursor or the view gets this close
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    generation: int
+    offset: int
+    rows: list[Conversation]
+    complete: bool
+
+
+def conversation_title(conversation: Conversation, contacts: Contacts) -> Text:
+    """Names (or numbers) of the participants; groups list them all."""
+    labels = [contacts.label(p) for p in conversation.participants] or ["(no participants)"]
+    title = safe_line(", ".join(labels), limit=120)
+    if len(labels) > 1:
+        title = Text.assemble(Text(f"{len(labels)}· ", style="dim"), title)
+    return title
+
+
+class ConversationList(ScrollView, can_focus=True):
+    """Conversations, most recent first. Enter (or a click) opens one."""
+
+    BINDINGS = actions.bindings(actions.LIST)
+
+    COMPONENT_CLASSES = {
+        "conversation-list--cursor",
+        "conversation-list--unread",
+        "conversation-list--time",
+        "conversation-list--preview",
+        "conversation-list--badge",
+        "conversation-list--loading",
+    }
+
+    DEFAULT_CSS = """
+    ConversationList { background: $surface; scrollbar-size-vertical: 1; }
+    ConversationList > .conversation-list--cursor { background: $boost; }
+    ConversationList:focus > .conversation-list--cursor { background: $primary 35%; }
+    ConversationList > .conversation-list--unread { text-style: bold; }
+    ConversationList > .conversation-list--time { color: $text-muted; }
+    ConversationList > .conversation-list--preview { color: $text-muted; }
+    ConversationList > .conversation-list--badge { background: $accent; color: $text; text-style: bold; }
+    ConversationList > .conversation-list--loading { color: $text-muted; text-style: italic; }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    class Opened(Message):
+        def __init__(self, conversation: Conversation) -> None:
+            super().__init__()
+            self.conversation = conversation
+
+    class Highlighted(Message):
+        def __init__(self, conversation: Conversation) -> None:
+            super().__init__()
+            self.conversation = conversation
+
+    def __init__(
+        self,
+        fetch: Callable[[str | None, int, int], list[Conversation]],
+        contacts: Contacts,
+        now: Callable[[], object],
+        *,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self._fetch = fetch
+        self._contacts = contacts
+        self._now = now
+        self.rows: list[Conversation] = []
+        self.query: str | None = None
+        self.complete = False
+        self._loading = False
+        self._generation = 0
+        self._cache: dict[tuple[int, int, bool], tuple[Strip, Strip]] = {}
+
+    # ---- data -------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self, query: str | None = None) -> None:
+        """Start over (a new search, or the first load)."""
+        self._generation += 1
+        self.query = query or None
+        self.rows = []
+        self.complete = False
+        self._loading = False
+        self._cache.clear()
+        self.cursor = 0
+        self.scroll_to(y=0, animate=False)
+        self._update_size()
+        self._request_page()
+
+    def _request_page(self) -> None:
+        if self._loading or self.complete:
+            return
+        self._loading = True
+        generation, query, offset = self._generation, self.query, len(self.rows)
+        self.run_worker(lambda: self._load(generation, query, offset), thread=True, group="conversation-pages")
+
+    def _load(self, generation: int, query: str | None, offset: int) -> None:
+        rows = self._fetch(query, PAGE_SIZE, offset)
+        page = Page(generation, offset, rows, complete=len(rows) < PAGE_SIZE)
+        self.app.call_from_thread(self._add_page, page)
+
+    def _add_page(self, page: Page) -> None:
+        if page.generation != self._generation or page.offset != len(self.rows):
+            return  # an older search, or a page already replaced
+        self._loading = False
+        known = {row.id for row in self.rows}
+        self.rows.extend(r for r in page.rows if r.id not in known)
+        self.complete = page.complete
+        self._update_size()
+        self.refresh()
+        if page.offset == 0 and self.rows:
+            self.post_message(self.Highlighted(self.rows[min(self.cursor, len(self.rows) - 1)]))
+        self._maybe_prefetch()
+
+    def merge_top(self, rows: list[Conversation]) -> None:
+        """Put freshly fetched most-recent conversations first, keeping the cursor on its row."""
+        current = self.highlighted
+        fresh = {r.id for r in rows}
+        self.rows = list(rows) + [r for r in self.rows if r.id not in fresh]
+        self._cache.clear()
+        if current is not None:
+            self.cursor = next((i for i, r in enumerate(self.rows) if r.id == current.id), self.cursor)
+        self._update_size()
+        self.refresh()
+
+    def replace(self, conversation: Conversation) -> None:
+        for i, row in enumerate(self.rows):
+            if row.id == conversation.id:
+                self.rows[i] = conversation
+                self._cache.clear()
+                self.refresh()
+                return
+
+    def _update_size(self) -> None:
+        extra = 0 if self.complete else 1  # the "loading…" row
+        self.virtual_size = Size(self.size.width, (len(self.rows) + extra) * ROW_HEIGHT)
+
+    def _maybe_prefetch(self) -> None:
+        bottom_row = (self.scroll_offset.y + self.size.height) // ROW_HEIGHT
+        if not self.complete and max(self.cursor, bottom_row) + PREFETCH_ROWS >= len(self.rows):
+            self._request_page()
+
+    @property
+    def highlighted(self) -> Conversation | None:
+        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+
+    # ---- drawing ----------------------------------------------------------
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+
+    def on_resize(self) -> None:
+        self._cache.clear()
+        self._update_size()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        line = self.scroll_offset.y + y
+        row, within = divmod(line, ROW_HEIGHT)
+        base = self.rich_style
+        if row >= len(self.rows):
+            if row == len(self.rows) and not self.complete and within == 0:
+                self.call_later(self._request_page)
+                return self._note("loading…", width)
+            if row == 0 and self.complete and within == 1:
+                return self._note("No conversations" + (" match" if self.query else " yet"), width)
+            return Strip.blank(width, base)
+        if within == 2:
+            return Strip.blank(width, base)
+        selected = row == self.cursor
+        key = (row, width, selected)
+        if key not in self._cache:
+            self._cache[key] = self._render_row(self.rows[row], width, selected)
+            if len(self._cache) > 600:
+                self._cache.pop(next(iter(self._cache)))
+        return self._cache[key][within]
+
+    def _note(self, note: str, width: int) -> Strip:
+        return self._strip(Text(note, style=self.get_component_rich_style("conversation-list--loading")), width, 3, self.rich_style)
+
+    def _render_row(self, conversation: Conversation, width: int, selected: bool) -> tuple[Strip, Strip]:
+        style = self.rich_style
+        if selected:
+            style = style + self.get_component_rich_style("conversation-list--cursor")
+        unread = conversation.unread > 0
+        pad = 1
+        inner = max(width - 2 * pad, 1)
+        # Line 1: marker, title ... time
+        time_text = Text(short_time(conversation.last_date, self._now()), style=self.get_component_rich_style("conversation-list--time"))
+        title = conversation_title(conversation, self._contacts)
+        if unread:
+            title.stylize(self.get_component_rich_style("conversation-list--unread"))
+        marker = Text("● " if unread else "  ", style=Style(color="bright_blue") if unread else Style())
+        line1 = self._fit(marker, title, time_text, inner)
+        # Line 2: preview ... unread badge
+        preview = safe_line(conversation.last_preview, limit=300, style=self.get_component_rich_style("conversation-list--preview"))
+        badge = Text(f" {conversation.unread} " if unread else "", style=self.get_component_rich_style("conversation-list--badge"))
+        line2 = self._fit(Text("  "), preview, badge, inner)
+        return tuple(self._strip(text, width, pad, style) for text in (line1, line2))  # type: ignore[return-value]
+
+    @staticmethod
+    def _fit(lead: Text, body: Text, tail: Text, width: int) -> Text:
+        room = max(width - lead.cell_len - tail.cell_len - (1 if tail.cell_len else 0), 1)
+        body = body.copy()
+        body.truncate(room, overflow="ellipsis", pad=True)
+        return Text.assemble(lead, body, " " if tail.cell_len else "", tail)
+
+    def _strip(self, text: Text, width: int, pad: int, style: Style) -> Strip:
+        text = Text.assemble(" " * pad, text, " " * pad)
+        text.truncate(width, pad=True)
+        segments = [Segment(s.text, style + s.style if s.style else style) for s in text.render(self.app.console) if s.text != "\n"]
+        return Strip(segments).crop_extend(0, width, style)
+
+    # ---- moving -----------------------------------------------------------
+    def watch_cursor(self, old: int, new: int) -> None:
+        if not self.rows:
+            return
+        clamped = max(0, min(new, len(self.rows) - 1))
+        if clamped != new:
+            self.cursor = clamped
+            return
+        self._cache = {k: v for k, v in self._cache.items() if k[0] not in (old, new)}
+        self.refresh()
+        top, bottom = new * ROW_HEIGHT, new * ROW_HEIGHT + ROW_HEIGHT
+        if top < self.scroll_offset.y:
+            self.scroll_to(y=top, animate=False)
+        elif bottom > self.scroll_offset.y + self.size.height:
+            self.scroll_to(y=bottom - self.size.height, animate=False)
+        self._maybe_prefetch()
+        if old != new:
+            self.post_message(self.Highlighted(self.rows[new]))
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._maybe_prefetch()
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = len(self.rows) - 1
+
+    def action_page_down(self) -> None:
+        self.cursor += max(self.size.height // ROW_HEIGHT, 1)
+
+    def action_page_up(self) -> None:
+        self.cursor -= max(self.size.height // ROW_HEIGHT, 1)
+
+    def action_open(self) -> None:
+        if self.highlighted is not None:
+            self.post_message(self.Opened(self.highlighted))
+
+    def on_click(self, event: events.Click) -> None:
+        row = int(event.y + self.scroll_offset.y) // ROW_HEIGHT
+        if 0 <= row < len(self.rows):
+            self.cursor = row
+            self.focus()
+            self.action_open()

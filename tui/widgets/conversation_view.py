@@ -1,0 +1,313 @@
+"""The open conversation: a page of bubbles pinned to the bottom.
+
+The newest page of messages loads first; older pages load when the selection
+or the scroll reaches the top. Pictures are fetched and decoded in thread
+workers, so the UI never waits on the daemon or on Pillow.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.message import Message as TextualMessage
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Static
+
+from mmsua.tui import actions
+from mmsua.tui.contacts import Contacts
+from mmsua.tui.display import safe_line
+from mmsua.tui.model import Conversation, Message, Part
+from mmsua.tui.protocol import ApiClient, ImageMode
+from mmsua.tui.widgets.bubble import Bubble, BubbleRow, PictureSlot, part_label
+
+MAX_PICTURE_PIXELS = 800  # pictures are scaled down to this before the terminal sees them
+
+
+def decode_picture(data: bytes) -> Any:
+    """A Pillow image from part bytes, shrunk for the terminal (runs in a worker)."""
+    from PIL import Image as PILImage
+
+    image = PILImage.open(io.BytesIO(data))
+    image.draft("RGB", (MAX_PICTURE_PIXELS, MAX_PICTURE_PIXELS))  # fast JPEG shrink-on-load
+    image = image.convert("RGB")
+    image.thumbnail((MAX_PICTURE_PIXELS, MAX_PICTURE_PIXELS))
+    return image
+
+
+PICTURE_COLUMNS = 40
+
+
+def picture_widget(image: Any, mode: ImageMode) -> Widget:
+    """A textual-image widget sized from the picture's aspect (a cell is about twice as tall as wide)."""
+    from textual_image import widget as image_widgets
+
+    cls = {
+        "halfcell": image_widgets.HalfcellImage,
+        "unicode": image_widgets.UnicodeImage,
+    }.get(mode, image_widgets.Image)
+    widget = cls(image, classes="picture")
+    width, height = image.size
+    widget.styles.width = PICTURE_COLUMNS
+    widget.styles.height = max(3, min(30, round(PICTURE_COLUMNS * height / max(width, 1) / 2)))
+    return widget
+
+
+def part_bytes(answer: Any) -> bytes:
+    data = answer.get("data_b64") if isinstance(answer, dict) else getattr(answer, "data_b64", None)
+    if data is None:
+        data = answer.get("data", b"") if isinstance(answer, dict) else getattr(answer, "data", b"")
+        return bytes(data)
+    return base64.b64decode(data)
+
+
+class ConversationView(VerticalScroll, can_focus=True):
+    BINDINGS = actions.bindings(actions.CONVERSATION)
+
+    DEFAULT_CSS = """
+    ConversationView { background: $background; padding: 0 1; scrollbar-size-vertical: 1; }
+    ConversationView > .header { dock: top; width: 1fr; padding: 0 1; background: $panel; color: $text; text-style: bold; }
+    ConversationView > .older { width: 1fr; content-align: center middle; color: $text-muted; }
+    ConversationView > .empty { width: 1fr; height: 1fr; content-align: center middle; color: $text-muted; }
+    ConversationView .picture { margin: 1 0 0 0; }
+    """
+
+    selected: reactive[int] = reactive(-1, always_update=True)
+
+    class ActionRequested(TextualMessage):
+        """The user asked for an action on a message (the app carries it out)."""
+
+        def __init__(self, action: str, message: Message | None) -> None:
+            super().__init__()
+            self.action = action
+            self.message = message
+
+    class Loaded(TextualMessage):
+        def __init__(self, conversation_id: int, count: int) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+            self.count = count
+
+    def __init__(self, client: ApiClient, contacts: Contacts, now: Callable[[], datetime], images: ImageMode, page_size: int = 50, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._client = client
+        self._contacts = contacts
+        self._now = now
+        self._images = images
+        self._page_size = page_size
+        self.conversation: Conversation | None = None
+        self.messages: list[Message] = []
+        self.complete = True
+        self._generation = 0
+        self._pictures: dict[tuple[int, int], Any] = {}
+
+    def on_mount(self) -> None:
+        self.anchor()
+        self._show_empty()
+
+    def _show_empty(self) -> None:
+        self.remove_children()
+        self.mount(Static("Pick a conversation, or press c to write a message.", classes="empty"))
+
+    # ---- loading ------------------------------------------------------------
+    def show(self, conversation: Conversation) -> None:
+        self._generation += 1
+        self.conversation = conversation
+        self.messages = []
+        self.complete = False
+        self.selected = -1
+        self.remove_children()
+        title = Text(", ").join(safe_line(self._contacts.label(p), limit=60) for p in conversation.participants)
+        if len(conversation.participants) > 1:
+            title = Text.assemble(("Group · ", "dim"), title)
+        self.mount(Static(title, classes="header", markup=False))
+        self._load(before_id=None)
+
+    @property
+    def group(self) -> bool:
+        return self.conversation is not None and len(self.conversation.participants) > 1
+
+    def _load(self, before_id: int | None) -> None:
+        assert self.conversation is not None
+        generation, conversation_id = self._generation, self.conversation.id
+
+        def work() -> None:
+            raw = self._client.list_messages(conversation_id, before_id=before_id, limit=self._page_size)
+            page = [Message.from_api(m) for m in raw]
+            self.app.call_from_thread(self._add_page, generation, before_id, page)
+
+        self.run_worker(work, thread=True, group="conversation-load")
+
+    async def _add_page(self, generation: int, before_id: int | None, page: list[Message]) -> None:
+        if generation != self._generation:
+            return
+        self.complete = len(page) < self._page_size
+        for old in self.query(".older"):
+            await old.remove()
+        rows = [BubbleRow(self._bubble(m)) for m in page]
+        if before_id is None:
+            self.messages = page
+            if rows:
+                await self.mount_all(rows)
+            self.selected = len(self.messages) - 1
+            self.scroll_end(animate=False)
+        else:
+            self.messages = page + self.messages
+            first = self.query(BubbleRow).first() if self.query(BubbleRow) else None
+            if rows:
+                await self.mount_all(rows, before=first)
+            self.selected = self.selected + len(page)
+        if not self.complete:
+            header = self.query_one(".header")
+            await self.mount(Static("↑ older messages", classes="older"), after=header)
+        self._fetch_pictures(page)
+        self._mark_read(page)
+        self.post_message(self.Loaded(self.conversation.id if self.conversation else 0, len(self.messages)))
+
+    def _bubble(self, message: Message) -> Bubble:
+        return Bubble(message, self._contacts, self._now, self.group)
+
+    def load_older(self) -> None:
+        if not self.complete and self.messages:
+            self.complete = True  # one request at a time; the page says if more remain
+            self._load(before_id=self.messages[0].id)
+
+    def _mark_read(self, page: list[Message]) -> None:
+        unread = [m.id for m in page if not m.outgoing and not m.read and not m.pending]
+        if unread:
+            self.run_worker(lambda: [self._client.mark_read(i) for i in unread], thread=True, group="mark-read")
+
+    # ---- pictures -----------------------------------------------------------
+    def _fetch_pictures(self, messages: list[Message]) -> None:
+        if self._images == "none":
+            return
+        wanted = [(m.id, p) for m in messages for p in m.attachments if p.is_image]
+        if not wanted:
+            return
+        generation = self._generation
+
+        def work() -> None:
+            for message_id, part in wanted:
+                key = (message_id, part.index)
+                image = self._pictures.get(key)
+                if image is None:
+                    try:
+                        image = decode_picture(part_bytes(self._client.get_part(message_id, part.index)))
+                    except Exception as error:  # a broken picture must not break the conversation
+                        self.app.call_from_thread(self._picture_failed, generation, message_id, part, str(error))
+                        continue
+                    self._pictures[key] = image
+                    if len(self._pictures) > 64:
+                        self._pictures.pop(next(iter(self._pictures)))
+                self.app.call_from_thread(self._place_picture, generation, message_id, part, image)
+
+        self.run_worker(work, thread=True, group="pictures")
+
+    def _slot(self, message_id: int, part: Part) -> tuple[Bubble, PictureSlot] | None:
+        for slot in self.query(PictureSlot):
+            if slot.message_id == message_id and slot.part.index == part.index:
+                return slot.parent, slot  # type: ignore[return-value]
+        return None
+
+    def _place_picture(self, generation: int, message_id: int, part: Part, image: Any) -> None:
+        if generation != self._generation or (found := self._slot(message_id, part)) is None:
+            return
+        bubble, slot = found
+        bubble.set_picture(slot, picture_widget(image, self._images))
+
+    def _picture_failed(self, generation: int, message_id: int, part: Part, reason: str) -> None:
+        if generation != self._generation or (found := self._slot(message_id, part)) is None:
+            return
+        found[1].update(Text.assemble(part_label(part), ("  cannot show: ", "dim"), safe_line(reason, limit=80, style="dim")))
+
+    # ---- live updates -------------------------------------------------------
+    async def upsert(self, message: Message) -> None:
+        """A message arrived or changed: update its bubble, or add one at the end."""
+        if self.conversation is None or message.conversation_id != self.conversation.id:
+            return
+        for row in self.query(BubbleRow):
+            if row.bubble.message.id == message.id:
+                index = self.messages.index(row.bubble.message)
+                self.messages[index] = message
+                new_row = BubbleRow(self._bubble(message))
+                await self.mount(new_row, after=row)
+                await row.remove()
+                self._apply_selection(-1, self.selected)
+                self._fetch_pictures([message])
+                return
+        was_last = self.selected == len(self.messages) - 1
+        self.messages.append(message)
+        await self.mount(BubbleRow(self._bubble(message)))
+        if was_last:
+            self.selected = len(self.messages) - 1
+        self._fetch_pictures([message])
+        if self.app.focused is self or self.screen.is_active:
+            self._mark_read([message])
+
+    # ---- selection ----------------------------------------------------------
+    @property
+    def selected_message(self) -> Message | None:
+        return self.messages[self.selected] if 0 <= self.selected < len(self.messages) else None
+
+    def _apply_selection(self, old: int, new: int) -> None:
+        rows = list(self.query(BubbleRow))
+        for i, row in enumerate(rows):
+            row.bubble.set_class(i == new, "-selected")
+
+    def watch_selected(self, old: int, new: int) -> None:
+        if not self.messages:
+            return
+        if new < 0 or new >= len(self.messages):
+            self.selected = max(0, min(new, len(self.messages) - 1))
+            return
+        self._apply_selection(old, new)
+        rows = list(self.query(BubbleRow))
+        if 0 <= new < len(rows):
+            self.scroll_to_widget(rows[new], animate=False, top=False)
+
+    def action_next_message(self) -> None:
+        if self.selected >= len(self.messages) - 1:
+            self.scroll_end(animate=False)
+        self.selected += 1
+
+    def action_previous_message(self) -> None:
+        if self.selected <= 0:
+            self.load_older()
+            self.scroll_home(animate=False)
+        self.selected -= 1
+
+    def _request(self, action: str) -> None:
+        if self.conversation is not None:
+            self.post_message(self.ActionRequested(action, self.selected_message))
+
+    def action_reply(self) -> None:
+        self._request("reply")
+
+    def action_reply_all(self) -> None:
+        self._request("reply_all")
+
+    def action_download(self) -> None:
+        self._request("download")
+
+    def action_save_part(self) -> None:
+        self._request("save_part")
+
+    def action_open_part(self) -> None:
+        self._request("open_part")
+
+    def action_retry(self) -> None:
+        self._request("retry")
+
+    def on_click(self, event: Any) -> None:
+        widget = event.widget
+        while widget is not None and not isinstance(widget, Bubble):
+            widget = widget.parent
+        if isinstance(widget, Bubble) and widget.message in self.messages:
+            self.selected = self.messages.index(widget.message)
+        self.focus()
