@@ -1,0 +1,297 @@
+"""Bearer 1: the modem's own TCP/IP stack over AT, as a requests transport adapter.
+
+HTTP leaves through the modem on the MMS context's cid: no root, no routes on
+the Pi, the internet context untouched. The request is written here (absolute
+form through the carrier's proxy, Content-Length, never chunked) and the
+response parsed as bytes stream in; bodies move in socket-sized pieces both
+ways, so a 1 MB MMS is never held twice by the bearer.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import requests
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers, super_len
+
+from ..errors import ModemError
+from ..pdp import PdpContext, PdpSettings
+from ..profiles import Profile
+from .at_sockets import DIALECTS, READ_CHUNK, SocketStack
+from .base import DOWN, ERROR, UP, BearerError, ConnectionClosed
+from .http11 import HttpProtocolError, ResponseParser, encode_head, request_target
+
+log = logging.getLogger(__name__)
+
+DEFAULT_READ_TIMEOUT = 60.0
+
+
+def _read_timeout(timeout: Any) -> float:
+    if isinstance(timeout, tuple):
+        timeout = timeout[1]
+    return float(timeout) if timeout is not None else DEFAULT_READ_TIMEOUT
+
+
+class _SocketBody(io.RawIOBase):
+    """The response body as a readable stream straight off the modem socket.
+
+    Reading pulls one socket read at a time; the socket is closed (and the
+    adapter's lock released) at the end of the body, on error or on close().
+    """
+
+    def __init__(self, adapter: AtHttpAdapter, link: int, parser: ResponseParser, timeout: float) -> None:
+        super().__init__()
+        self._adapter = adapter
+        self._link = link
+        self._parser = parser
+        self._timeout = timeout
+        self._pending = bytearray()
+        self._done = False
+        self._released = False
+        self._pieces: list[bytes] = parser.take_body()
+        if parser.complete:
+            self._finish()
+
+    def readable(self) -> bool:
+        return True
+
+    def _finish(self) -> None:
+        self._done = True
+        if not self._released:
+            self._released = True
+            self._adapter._release(self._link)
+
+    def _fill(self) -> None:
+        """Get at least one more body piece, or end."""
+        while not self._pieces and not self._done:
+            try:
+                more = self._adapter._pump(self._link, self._parser, self._timeout)
+            except BaseException:
+                self._finish()
+                raise
+            self._pieces.extend(self._parser.take_body())
+            if not more or self._parser.complete:
+                self._pieces.extend(self._parser.take_body())
+                self._finish()
+
+    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+        if size is None or size < 0:
+            out = bytearray()
+            while True:
+                piece = self.read(READ_CHUNK * 8)
+                if not piece:
+                    return bytes(out)
+                out += piece
+        out = bytearray()
+        while len(out) < size:
+            if not self._pieces:
+                self._fill()
+                if not self._pieces:
+                    break
+            piece = self._pieces[0]
+            take = size - len(out)
+            if len(piece) <= take:
+                out += piece
+                self._pieces.pop(0)
+            else:
+                out += piece[:take]
+                self._pieces[0] = piece[take:]
+        return bytes(out)
+
+    def readinto(self, buffer: Any) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self._released:
+            self._finish()
+        super().close()
+
+    # requests calls raw.release_conn() after a non-streamed read.
+    def release_conn(self) -> None:
+        self.close()
+
+
+class AtHttpAdapter(BaseAdapter):
+    """A requests adapter for http:// that uses the modem's socket stack.
+
+    ``proxy``: the carrier's WAP/HTTP proxy as (host, port), or None to go
+    straight to the MMSC. One request at a time (the AT port is one line).
+    """
+
+    def __init__(self, stack: SocketStack, proxy: tuple[str, int] | None = None) -> None:
+        super().__init__()
+        self.stack = stack
+        self.proxy = proxy
+        self._busy = threading.Lock()
+
+    # -- requests API
+
+    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None, verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:  # noqa: ARG002
+        target = request_target(request.url or "", self.proxy)
+        body = request.body
+        length = self._body_length(request)
+        head = encode_head(request.method or "GET", target, list(request.headers.items()), length)
+        read_timeout = _read_timeout(timeout)
+        self._busy.acquire()
+        link: int | None = None
+        try:
+            link = self.stack.open(target.host, target.port)
+            self.stack.send(link, head)
+            for piece in self._body_pieces(body):
+                self.stack.send(link, piece)
+            parser = ResponseParser(head_request=(request.method or "").upper() == "HEAD")
+            while parser.head is None:
+                if not self._pump(link, parser, read_timeout):
+                    break
+        except BaseException as error:
+            if link is not None:
+                self._release(link)
+            else:
+                self._busy.release()
+            if isinstance(error, HttpProtocolError):
+                raise ConnectionClosed(str(error)) from error
+            raise
+        assert parser.head is not None
+        response = requests.Response()
+        response.status_code = parser.head.status
+        response.reason = parser.head.reason
+        response.headers = CaseInsensitiveDict(parser.head.headers)
+        response.encoding = get_encoding_from_headers(response.headers)
+        response.url = request.url or ""
+        response.request = request
+        response.connection = self
+        response.raw = _SocketBody(self, link, parser, read_timeout)
+        return response
+
+    def close(self) -> None:
+        pass
+
+    # -- internals
+
+    @staticmethod
+    def _body_length(request: requests.PreparedRequest) -> int | None:
+        declared = request.headers.get("Content-Length")
+        if declared is not None:
+            return int(declared)
+        if request.body is None:
+            return 0 if (request.method or "").upper() in ("POST", "PUT") else None
+        if request.headers.get("Transfer-Encoding"):
+            raise BearerError("a body of unknown length cannot go through the modem (no chunked uploads): pass bytes or a file")
+        return super_len(request.body)
+
+    def _body_pieces(self, body: Any) -> Iterator[bytes | memoryview]:
+        if body is None:
+            return
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        if isinstance(body, (bytes, bytearray, memoryview)):
+            if len(body):
+                yield memoryview(body)
+            return
+        if hasattr(body, "read"):
+            while True:
+                piece = body.read(self.stack.send_chunk * 16)
+                if not piece:
+                    return
+                yield piece.encode("utf-8") if isinstance(piece, str) else piece
+        raise BearerError(f"cannot send a request body of type {type(body).__name__} through the modem")
+
+    def _pump(self, link: int, parser: ResponseParser, timeout: float) -> bool:
+        """One socket read into the parser; False when the socket is finished."""
+        while True:
+            data = self.stack.receive(link, READ_CHUNK)
+            if data:
+                try:
+                    parser.feed(data)
+                except HttpProtocolError as error:
+                    raise ConnectionClosed(f"bad HTTP from the MMSC or proxy: {error}") from error
+                return not parser.complete
+            reason = self.stack.events.is_closed(link)
+            if reason:
+                try:
+                    parser.close()
+                except HttpProtocolError as error:
+                    raise ConnectionClosed(f"{error} (socket {link}: {reason})") from error
+                return False
+            self.stack.wait_readable(link, timeout)
+
+    def _release(self, link: int) -> None:
+        try:
+            self.stack.close(link)
+        finally:
+            if self._busy.locked():
+                self._busy.release()
+
+
+class InternalTcpBearer:
+    """The modem's TCP stack on the MMS APN's context, with the proxy from config."""
+
+    def __init__(
+        self,
+        channel: Any,
+        profile: Profile,
+        pdp_settings: PdpSettings,
+        *,
+        proxy: tuple[str, int] | None = None,
+        connect_timeout: float = 60.0,
+        pdp: PdpContext | None = None,
+    ) -> None:
+        if profile.socket_dialect not in DIALECTS:
+            raise BearerError(
+                f"the {profile.name} profile has no internal TCP stack driver; "
+                f"use the interface or ppp bearer ({', '.join(profile.bearers)})"
+            )
+        self.pdp = pdp or PdpContext(channel, profile, pdp_settings)
+        self.stack = DIALECTS[profile.socket_dialect](channel, profile, self.pdp, connect_timeout=connect_timeout)
+        self.proxy = proxy
+        self.state = DOWN
+        self.addresses: list[str] = []
+        self._session: requests.Session | None = None
+
+    def up(self) -> None:
+        try:
+            self.addresses = self.stack.up()
+        except ModemError as error:
+            self.state = ERROR
+            if isinstance(error, BearerError):
+                raise
+            raise BearerError(f"the MMS data context did not come up: {error}") from error
+        self.state = UP
+
+    def session(self) -> requests.Session:
+        if self.state != UP:
+            raise BearerError("the internal TCP bearer is not up (call up() first)")
+        if self._session is None:
+            session = requests.Session()
+            session.trust_env = False  # the OS proxy settings are not the carrier's
+            adapter = AtHttpAdapter(self.stack, self.proxy)
+            session.mount("http://", adapter)
+            session.mount("https://", _Refuse())
+            self._session = session
+        return self._session
+
+    def down(self) -> None:
+        try:
+            if self.state == UP:
+                self.stack.down()
+        finally:
+            self.state = DOWN
+            if self._session is not None:
+                self._session.close()
+                self._session = None
+
+
+class _Refuse(BaseAdapter):
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        raise BearerError("https:// is not carried by the modem's TCP stack; MMSC URLs are http://")
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,223 @@
+"""Finding the modem's AT port when none is configured.
+
+First the USB ids: a table per vendor says which USB interface carries AT
+commands (e.g. a Quectel EG25-G exposes four ttyUSB ports; AT is interface 2,
+the third). Then /dev/serial/by-id gives a stable name for the chosen port.
+Where the table has no answer (an unknown device, or a family whose layout
+varies), each candidate port is probed with ``AT`` and the first that answers
+``OK`` wins. The choice always comes with the reason, for the logs and doctor.
+
+Port maps: ModemManager's udev rules (quectel/simtech/sierra plugins) and the
+vendors' USB interface descriptions, as summarised in modem-dialects.md §1.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ModemError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class UsbModem:
+    vendor: str
+    model: str
+    at_interface: int | None  # None: layout varies, probe this device's ports
+    note: str = ""
+
+
+# (vid, pid) -> what it is and where AT lives.
+USB_MODEMS: dict[tuple[int, int], UsbModem] = {
+    (0x2C7C, 0x0125): UsbModem("Quectel", "EC25/EG25-G", 2, "if3 is the second AT port (PPP)"),
+    (0x2C7C, 0x0121): UsbModem("Quectel", "EC21", 2),
+    (0x05C6, 0x9215): UsbModem("Quectel", "EC20", 2),
+    (0x2C7C, 0x0296): UsbModem("Quectel", "BG96", 2),
+    (0x2C7C, 0x0306): UsbModem("Quectel", "EP06/EG06/EM06", 2),
+    (0x2C7C, 0x0512): UsbModem("Quectel", "EM12/EG12/EG18", 2),
+    (0x1E0E, 0x9001): UsbModem("SIMCom", "SIM7600/SIM7000", 2, "if3 is the modem (PPP) port"),
+    (0x1E0E, 0x9011): UsbModem("SIMCom", "A7600/SIM7600 (RNDIS)", 4, "if5 is the second AT/PPP port"),
+    (0x12D1, 0x1506): UsbModem("Huawei", "E3372/E3131 (stick mode)", 2, "PCUI port (gammu's interface 02 advice)"),
+    (0x12D1, 0x1001): UsbModem("Huawei", "E1752/E169/E220", 2, "PCUI port (gammu's interface 02 advice)"),
+    (0x12D1, 0x1003): UsbModem("Huawei", "E220/E230", None),
+    (0x12D1, 0x155E): UsbModem("Huawei", "Brovi E3372-325", 0, "AT on ttyUSB0 (gammu#829)"),
+    (0x12D1, 0x15C1): UsbModem("Huawei", "ME909s", None),
+    (0x12D1, 0x1F01): UsbModem("Huawei", "E3372/E3131 in storage or HiLink mode", None, "run usb_modeswitch; HiLink has no AT port"),
+    (0x1199, 0x9071): UsbModem("Sierra Wireless", "MC7455/EM7455", 3),
+    (0x1199, 0x9079): UsbModem("Sierra Wireless", "EM7455 (Lenovo)", 3),
+    (0x1199, 0x9091): UsbModem("Sierra Wireless", "EM7565", 3),
+    (0x1546, 0x1141): UsbModem("u-blox", "SARA-R4/LARA-R2/TOBY-L2", None),
+    (0x1546, 0x1102): UsbModem("u-blox", "SARA-U2/LISA-U2", None),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SerialPort:
+    """One serial port as the system lists it."""
+
+    device: str
+    vid: int | None = None
+    pid: int | None = None
+    interface_number: int | None = None
+    manufacturer: str | None = None
+    product: str | None = None
+    serial_number: str | None = None
+    usb_path: str | None = None  # the USB device (bus path) the port belongs to
+
+
+@dataclass(frozen=True, slots=True)
+class PortChoice:
+    device: str  # the stable /dev/serial/by-id path when there is one
+    reason: str
+    node: str  # the /dev/tty* it resolves to
+
+
+class NoModemFound(ModemError):
+    """No port looks like, or answers like, a modem."""
+
+
+_IF_IN_LOCATION = re.compile(r":\d+\.(\d+)$")
+
+
+def _interface_from_location(location: str | None) -> int | None:
+    match = _IF_IN_LOCATION.search(location or "")
+    return int(match.group(1)) if match else None
+
+
+def list_serial_ports() -> list[SerialPort]:
+    """The system's serial ports, via pyserial's list_ports."""
+    from serial.tools import list_ports
+
+    found = []
+    for info in list_ports.comports():
+        location = getattr(info, "location", None)
+        found.append(
+            SerialPort(
+                device=info.device,
+                vid=info.vid,
+                pid=info.pid,
+                interface_number=_interface_from_location(location),
+                manufacturer=info.manufacturer,
+                product=info.product,
+                serial_number=info.serial_number,
+                usb_path=location.split(":", 1)[0] if location else None,
+            )
+        )
+    return found
+
+
+def by_id_links(directory: str | os.PathLike[str] = "/dev/serial/by-id") -> dict[str, str]:
+    """Map resolved device node -> /dev/serial/by-id link (stable across re-plugs)."""
+    links: dict[str, str] = {}
+    folder = Path(directory)
+    if not folder.is_dir():
+        return links
+    for link in sorted(folder.iterdir()):
+        try:
+            links.setdefault(os.path.realpath(link), str(link))
+        except OSError:
+            continue
+    return links
+
+
+def probe_at(device: str, *, timeout: float = 1.0, baudrate: int = 115200) -> bool:
+    """True if ``device`` answers ``AT`` with ``OK`` (ESC first: a pending prompt is cancelled, not sent)."""
+    import serial
+
+    try:
+        with serial.serial_for_url(device, baudrate=baudrate, timeout=0.1, write_timeout=timeout) as port:
+            port.reset_input_buffer()
+            port.write(b"\x1b\rAT\r")
+            deadline = time.monotonic() + timeout
+            seen = b""
+            while time.monotonic() < deadline:
+                seen += port.read(64)
+                if b"OK" in seen:
+                    return True
+                if b"ERROR" in seen:
+                    return True  # it speaks AT, it just disliked the ESC line
+    except (OSError, ValueError, serial.SerialException) as error:
+        log.info("probing %s: %s", device, error)
+    return False
+
+
+def _describe(port: SerialPort) -> str:
+    ids = f"{port.vid:04x}:{port.pid:04x}" if port.vid is not None and port.pid is not None else "no USB ids"
+    return f"{port.device} ({ids}, interface {port.interface_number})"
+
+
+def choose_port(
+    ports: Sequence[SerialPort] | None = None,
+    *,
+    links: dict[str, str] | None = None,
+    probe: Callable[[str], bool] | None = probe_at,
+) -> PortChoice:
+    """The modem's AT port and why it was chosen (NoModemFound with what was seen)."""
+    ports = list_serial_ports() if ports is None else list(ports)
+    links = by_id_links() if links is None else links
+
+    def stable(device: str) -> str:
+        return links.get(os.path.realpath(device), links.get(device, device))
+
+    def choice(port: SerialPort, reason: str) -> PortChoice:
+        device = stable(port.device)
+        if device != port.device:
+            reason += f"; stable name {device}"
+        return PortChoice(device, reason, port.device)
+
+    probe_later: list[tuple[SerialPort, str]] = []
+    for port in sorted(ports, key=lambda p: p.device):
+        if port.vid is None or port.pid is None:
+            continue
+        known = USB_MODEMS.get((port.vid, port.pid))
+        if known is None:
+            continue
+        ids = f"{port.vid:04x}:{port.pid:04x}"
+        if known.at_interface is None:
+            probe_later.append((port, f"{known.vendor} {known.model} ({ids}) has no fixed AT interface"))
+        elif port.interface_number == known.at_interface:
+            note = f" ({known.note})" if known.note else ""
+            return choice(port, f"{known.vendor} {known.model} ({ids}), interface {known.at_interface} is the AT port{note}")
+    # Unknown USB serial devices, then everything else that looks like a modem tty.
+    seen = {p.device for p, _ in probe_later}
+    for port in sorted(ports, key=lambda p: p.device):
+        if port.device in seen or not _modem_like(port):
+            continue
+        known = port.vid is not None and (port.vid, port.pid) in USB_MODEMS
+        if not known:
+            probe_later.append((port, "not in the USB table"))
+    if probe is not None:
+        for port, why in probe_later:
+            if probe(port.device):
+                return choice(port, f"{_describe(port)} answered AT ({why})")
+    seen_text = ", ".join(_describe(p) for p in ports) or "no serial ports at all"
+    raise NoModemFound(
+        "no modem AT port found (seen: " + seen_text + "). Plug the modem in, check `lsusb`, "
+        "stop ModemManager if it holds the port, or give --port"
+    )
+
+
+def _modem_like(port: SerialPort) -> bool:
+    name = os.path.basename(port.device)
+    return name.startswith(("ttyUSB", "ttyACM")) or port.vid is not None
+
+
+def describe_ports(ports: Iterable[SerialPort]) -> list[dict[str, Any]]:
+    """For doctor --json: what the system shows."""
+    return [
+        {
+            "device": p.device,
+            "usb_id": f"{p.vid:04x}:{p.pid:04x}" if p.vid is not None and p.pid is not None else None,
+            "interface": p.interface_number,
+            "known_as": (lambda k: f"{k.vendor} {k.model}" if k else None)(USB_MODEMS.get((p.vid or -1, p.pid or -1))),
+        }
+        for p in ports
+    ]

@@ -1,0 +1,62 @@
+"""Quectel LTE modules (EC25, EC21, EC20, EG25-G, BG96, EM06) and the serial M95/M26.
+
+Facts: modem-dialects.md §3.1 (Quectel EC2x/BG96 TCP/IP AT manuals, ofono's
+Quectel plugin): boot URCs RDY/+CPIN/+QUSIM/+QIND: SMS DONE, AT+QINISTAT bitmap,
+CSMS service 128 on serial modules, AT+CNMA=1 on EC2x and bare AT+CNMA on
+serial modules, Qualcomm-based CNMI mode 1, sockets via QICSGP/QIACT/QIOPEN.
+"""
+
+from __future__ import annotations
+
+from .base import (
+    BEARER_INTERFACE,
+    BEARER_INTERNAL_TCP,
+    BEARER_PPP,
+    Profile,
+    SmsReady,
+    timeouts,
+)
+
+_QUECTEL_TIMEOUTS = timeouts(
+    {"AT+QIACT": 150.0, "AT+QIDEACT": 40.0, "AT+QICLOSE": 10.0, "AT+QIOPEN": 10.0, "AT+QISEND": 10.0}
+)
+
+PROFILE = Profile(
+    name="quectel",
+    description="Quectel EC25/EC21/EC20/EG25-G/BG96/EM06 (LTE, Qualcomm-based)",
+    manufacturer_patterns=("quectel",),
+    init_commands=(
+        # URCs must reach the port the driver listens on, or +CMTI never comes.
+        'AT+QURCCFG="urcport","all"',
+        "AT+CGEREP=2,1",
+    ),
+    sms_ready=SmsReady(urcs=("+QIND: SMS DONE",), poll="AT+QINISTAT", poll_prefix="+QINISTAT:", poll_ready_mask=2),
+    reset_urcs=("RDY",),
+    noise_urcs=("+QIND:", "+QUSIM:", "+CFUN:"),
+    cnmi_modes=(1, 2),
+    storage_preference=("ME", "SM", "MT"),
+    cnma_command="AT+CNMA=1",
+    bearers=(BEARER_INTERNAL_TCP, BEARER_INTERFACE, BEARER_PPP),
+    socket_dialect="quectel",
+    pdp_auth="qicsgp",
+    timeouts=_QUECTEL_TIMEOUTS,
+    socket_chunk=1460,
+    signal_command="AT+QCSQ",
+)
+
+# M95/M26 answer CGMI with "Quectel_Ltd" or a reseller name; the model says it.
+SERIAL_PROFILE = Profile(
+    name="quectel-serial",
+    description="Quectel M95/M26 (2G serial modules)",
+    manufacturer_patterns=("quectel", "foxcom"),
+    model_patterns=("m95", "m26", "m66", "mc60"),
+    init_commands=("AT+CGEREP=2,1",),
+    sms_ready=SmsReady(urcs=("SMS Ready", "Call Ready")),
+    reset_urcs=("RDY",),
+    cnmi_modes=(2, 1),
+    storage_preference=("SM", "ME", "MT"),
+    cnma_command="AT+CNMA",
+    bearers=(BEARER_PPP,),
+    timeouts=timeouts(),
+    signal_command=None,
+)

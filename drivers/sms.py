@@ -1,0 +1,714 @@
+"""SMS in PDU mode (TS 27.005): storage, new-message indications, reading, deleting, sending.
+
+PDUs are moved as hex text and never decoded here (the codec does that in the
+layer above); the only peek is the TP-MTI bits, to tell a status report from a
+delivery when a stored message is read. Parsers at the top are pure.
+
+Durability rule (design card): a stored SMS is deleted only when the layer above
+calls :meth:`SmsService.acknowledge_stored` (or :meth:`delete`); a direct +CMT is
+acknowledged to the network (AT+CNMA, when +CSMS needs it) only after the
+callback has returned.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import CmeError, CmsError, ModemError
+from .modem import AnswerError, after_prefix, split_fields
+from .profiles import Profile
+
+log = logging.getLogger(__name__)
+
+# --------------------------------------------------------------------------------------
+# Boundary types
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingSms:
+    """One SMS PDU as the modem handed it over.
+
+    ``pdu_hex`` includes the SMSC address prefix (as +CMT/+CMGR give it);
+    ``tpdu_length`` is the modem's stated TPDU length (may be wrong: frame by
+    the line, warn on mismatch). ``index``/``storage`` are set for stored
+    messages (delete them with :meth:`SmsService.acknowledge_stored`).
+    """
+
+    pdu_hex: str
+    tpdu_length: int | None
+    index: int | None
+    storage: str | None
+    source: str  # "cmt" | "cmti" | "cmgl" | "cds" | "cdsi"
+    kind: str = "deliver"  # "deliver" | "status-report" | "submit"
+    stat: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SmsSettings:
+    """What :meth:`SmsService.start` chose, for the doctor and the logs."""
+
+    storages: tuple[str, str, str]
+    cnmi: tuple[int, ...]
+    direct: bool
+    cnma_required: bool
+    csms_service: int | None
+    used: int | None = None
+    total: int | None = None
+
+
+class StorageFull(ModemError):
+    """The SMS storage is full and nothing handled is left to free."""
+
+
+class SmsNotReady(ModemError):
+    """The modem's SMS subsystem did not become ready in time."""
+
+
+# --------------------------------------------------------------------------------------
+# Parsers
+
+
+def _list_groups(text: str) -> list[str]:
+    """Top-level parenthesised groups of ``text`` (nested groups kept whole)."""
+    groups: list[str] = []
+    depth = 0
+    start = 0
+    quoted = False
+    for i, ch in enumerate(text):
+        if ch == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif ch == "(":
+            if depth == 0:
+                start = i + 1
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                groups.append(text[start:i])
+    return groups
+
+
+def parse_cpms_test(line: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """``AT+CPMS=?`` in all its real shapes → the three storage lists.
+
+    ``("SM","ME"),("SM","ME"),("SM","ME")``; nested ``(("SM","BM","SR"),("SM"))``
+    (Wavecom: two lists, the third repeats the second); bare ``"ME","MT","SM"``
+    (Huawei MU609: the same list for all three); ``(),(),()`` or nothing (no
+    storage over AT: empty lists).
+    """
+    body = after_prefix(line, "+CPMS")
+    groups = _list_groups(body)
+    if len(groups) == 1 and "(" in groups[0]:
+        groups = _list_groups(groups[0])  # the nested form
+    if not groups:
+        names = tuple(x for x in split_fields(body) if x)
+        return names, names, names
+    lists = [tuple(x for x in split_fields(g) if x) for g in groups]
+    while len(lists) < 3:
+        lists.append(lists[-1])
+    return lists[0], lists[1], lists[2]
+
+
+def choose_storages(
+    lists: tuple[Sequence[str], Sequence[str], Sequence[str]], preference: Sequence[str]
+) -> tuple[str, str, str]:
+    """Three storages: mem1 (read/delete) = mem3 (receive) so +CMTI indexes are readable."""
+    mem1, mem2, mem3 = (tuple(x.upper() for x in lst) for lst in lists)
+    if not mem1 or not mem3:
+        raise ModemError("the modem offers no SMS storage over AT (AT+CPMS=? lists are empty)")
+    both = [s for s in preference if s in mem1 and s in mem3]
+    both += [s for s in mem3 if s in mem1 and s not in both]
+    if not both:
+        raise ModemError(f"no SMS storage is both readable {mem1} and receivable {mem3}")
+    receive = both[0]
+    write = receive if receive in mem2 else (next((s for s in preference if s in mem2), mem2[0]) if mem2 else receive)
+    return receive, write, receive
+
+
+def parse_cpms_counts(line: str) -> list[tuple[int, int]]:
+    """``+CPMS: <used1>,<total1>,...`` (set answer) or ``+CPMS: "SM",1,50,...`` (read answer)."""
+    nums = [int(x) for x in split_fields(after_prefix(line, "+CPMS")) if x.strip().isdigit()]
+    return [(nums[i], nums[i + 1]) for i in range(0, len(nums) - 1, 2)]
+
+
+def _expand_range(text: str) -> set[int]:
+    values: set[int] = set()
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if "-" in part:
+            low, high = part.split("-", 1)
+            values.update(range(int(low), int(high) + 1))
+        else:
+            values.add(int(part))
+    return values
+
+
+def parse_cnmi_test(line: str) -> list[set[int]]:
+    """``+CNMI: (0-3),(0-3),(0,2,3),(0-2),(0,1)`` → one set per parameter."""
+    groups = _list_groups(after_prefix(line, "+CNMI"))
+    try:
+        return [_expand_range(g) for g in groups]
+    except ValueError:
+        raise AnswerError("CNMI ranges", line) from None
+
+
+def choose_cnmi(options: Sequence[set[int]], modes: Sequence[int], *, direct: bool) -> tuple[int, ...]:
+    """Pick <mode>,<mt>,<bm>,<ds>,<bfr> from what the modem offers.
+
+    Stored delivery (mt=1, +CMTI) by default; mt=2 (+CMT) when ``direct``.
+    Status reports: stored (ds=2, +CDSI) or direct (ds=1, +CDS) to match, else
+    whichever is offered, else none (SIM800L offers ds 0/1 only).
+    """
+
+    def pick(i: int, wanted: Sequence[int], default: int) -> int | None:
+        if i >= len(options):
+            return None
+        for value in wanted:
+            if value in options[i]:
+                return value
+        return default if default in options[i] else min(options[i], default=None)
+
+    mode = pick(0, modes, 0)
+    mt = pick(1, (2, 1) if direct else (1,), 0)
+    if mt is None or mt == 0:
+        raise ModemError(f"the modem offers no new-message indication it can keep ({options!r})")
+    bm = pick(2, (0,), 0)
+    ds = pick(3, (1, 2, 0) if direct else (2, 1, 0), 0)
+    bfr = pick(4, (0,), 0)
+    chosen = [v for v in (mode, mt, bm, ds, bfr) if v is not None]
+    return tuple(chosen)
+
+
+def parse_csms_test(line: str) -> set[int]:
+    groups = _list_groups(after_prefix(line, "+CSMS"))
+    return _expand_range(groups[0]) if groups else set()
+
+
+def parse_csms(line: str) -> int | None:
+    fields = split_fields(after_prefix(line, "+CSMS"))
+    return int(fields[0]) if fields and fields[0].isdigit() else None
+
+
+def parse_cmti(line: str) -> tuple[str | None, int]:
+    """``+CMTI: "SM",13``, ``+CDSI: "SR",0``; ``+CMTI: ,-1`` (SIM7000G: not stored)."""
+    name = line.split(":", 1)[0].strip()
+    fields = split_fields(after_prefix(line, name))
+    if len(fields) < 2:
+        raise AnswerError(name, line)
+    try:
+        index = int(fields[1])
+    except ValueError:
+        raise AnswerError(name, line) from None
+    storage = fields[0].strip().upper() or None
+    return storage, index
+
+
+def _last_int(fields: Sequence[str]) -> int | None:
+    for field_ in reversed(fields):
+        if field_.strip().lstrip("-").isdigit():
+            return int(field_)
+    return None
+
+
+def parse_cmt_header(line: str) -> int | None:
+    """``+CMT: ,<len>``, ``+CMT: "",<len>``, ``+CMT:,<len>``, ``+CMT: <len>``, ``+CDS: <len>``, ``+CDS: ,<len>``."""
+    name = line.split(":", 1)[0].strip()
+    return _last_int(split_fields(after_prefix(line, name)))
+
+
+def parse_cmgr_header(line: str) -> tuple[int | None, int | None]:
+    """``+CMGR: <stat>,[<alpha>],<length>`` → (stat, length)."""
+    fields = split_fields(after_prefix(line, "+CMGR"))
+    stat = int(fields[0]) if fields and fields[0].isdigit() else None
+    return stat, _last_int(fields[1:]) if len(fields) > 1 else None
+
+
+def parse_cmgl_header(line: str) -> tuple[int, int | None, int | None]:
+    """``+CMGL: <index>,<stat>,[<alpha>],<length>`` (Pantech: no alpha field) → (index, stat, length)."""
+    fields = split_fields(after_prefix(line, "+CMGL"))
+    if not fields or not fields[0].isdigit():
+        raise AnswerError("CMGL entry", line)
+    stat = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else None
+    return int(fields[0]), stat, _last_int(fields[2:]) if len(fields) > 2 else None
+
+
+_HEX = re.compile(r"^[0-9A-Fa-f]+$")
+
+
+def is_pdu_line(line: str) -> bool:
+    text = line.strip()
+    return bool(text) and len(text) % 2 == 0 and bool(_HEX.match(text))
+
+
+def pdu_kind(pdu_hex: str) -> str:
+    """TP-MTI of a received PDU (with SMSC prefix): deliver, status-report or submit."""
+    try:
+        raw = bytes.fromhex(pdu_hex[:64])
+        first = raw[raw[0] + 1]
+    except (ValueError, IndexError):
+        return "deliver"
+    return {0: "deliver", 1: "submit", 2: "status-report"}.get(first & 0x03, "deliver")
+
+
+def tpdu_octets(pdu_hex: str) -> int | None:
+    """Octets after the SMSC part (what the stated length should count)."""
+    try:
+        smsc = int(pdu_hex[:2], 16)
+    except ValueError:
+        return None
+    return len(pdu_hex) // 2 - smsc - 1
+
+
+def pair_pdus(lines: Sequence[str], prefix: str) -> list[tuple[str, str]]:
+    """(header, pdu) pairs from an answer's lines; a header without PDU is dropped with a warning."""
+    pairs: list[tuple[str, str]] = []
+    pending: str | None = None
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            continue
+        if line.upper().startswith(prefix.upper()):
+            if pending is not None:
+                log.warning("%s without a PDU line: %r", prefix, pending)
+            pending = line
+        elif pending is not None and is_pdu_line(line):
+            pairs.append((pending, line))
+            pending = None
+        else:
+            # Garbage before a CMGL list (D-Link DWM222) or a stray URC.
+            log.warning("ignoring line %r in a %s answer", line, prefix)
+    if pending is not None:
+        log.warning("%s without a PDU line: %r", prefix, pending)
+    return pairs
+
+
+def _check_length(pdu_hex: str, stated: int | None) -> None:
+    actual = tpdu_octets(pdu_hex)
+    if stated is not None and actual is not None and actual != stated:
+        log.warning("stated TPDU length %s but the PDU line holds %s octets; using the line", stated, actual)
+
+
+# --------------------------------------------------------------------------------------
+# The service
+
+
+# Errors that mean "SMS not ready yet / SIM busy": ask again after a pause.
+_BUSY_CMS = frozenset({314, 500, 512})
+_BUSY_CME = frozenset({10, 14, 515})
+MEMORY_FULL = 322
+INVALID_INDEX = 321
+
+
+@dataclass(slots=True)
+class _State:
+    storages: tuple[str, str, str] | None = None
+    handled: set[tuple[str, int]] = field(default_factory=set)
+    cnma_required: bool = False
+    direct: bool = False
+
+
+class SmsService:
+    """SMS over an AT channel with a profile's dialect.
+
+    ``on_sms(IncomingSms)`` is called for every message; for stored messages it
+    is called from the service's worker thread (or from :meth:`drain` when no
+    worker runs), for +CMT straight from the channel's URC dispatch. ``direct``
+    asks for +CMT delivery where the profile allows it.
+    """
+
+    def __init__(
+        self,
+        channel: Any,
+        profile: Profile,
+        *,
+        on_sms: Callable[[IncomingSms], None] | None = None,
+        direct: bool = False,
+        keep_handled: bool = False,
+        busy_delays: Sequence[float] = (0.5, 1.0, 2.0, 4.0, 8.0, 8.0),
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.channel = channel
+        self.profile = profile
+        self.on_sms = on_sms or (lambda sms: None)
+        self._want_direct = direct
+        self._keep_handled = keep_handled
+        self._delays = tuple(busy_delays)
+        self._sleep = sleep
+        self._state = _State()
+        self._work: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._ready = threading.Event()
+        self._unsubscribe: Callable[[], None] | None = None
+        self._worker: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.settings: SmsSettings | None = None
+
+    # -- plumbing
+
+    def _cmd(self, cmd: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", self.profile.timeout_for(cmd))
+        return self.channel.command(cmd, **kwargs)
+
+    def _busy(self, cmd: str, **kwargs: Any) -> Any:
+        """A command retried while the SIM/SMS part says busy; CMS 322 frees handled slots once."""
+        freed = False
+        for delay in (*self._delays, None):
+            try:
+                return self._cmd(cmd, **kwargs)
+            except CmsError as error:
+                if error.code == MEMORY_FULL and not freed:
+                    self.free_handled(reason=f"{cmd} answered +CMS ERROR: 322 (memory full)")
+                    freed = True
+                    continue
+                if error.code not in _BUSY_CMS or delay is None:
+                    raise
+                log.info("SMS busy (%s); retrying %s in %.1f s", error, cmd, delay)
+                self._sleep(delay)
+            except CmeError as error:
+                if error.code not in _BUSY_CME or delay is None:
+                    raise
+                log.info("SIM busy (%s); retrying %s in %.1f s", error, cmd, delay)
+                self._sleep(delay)
+        raise AssertionError("unreachable")
+
+    # -- start-up
+
+    def subscribe(self) -> None:
+        """Listen for SMS URCs (done by :meth:`start`; early callers catch SMS DONE)."""
+        if self._unsubscribe is None:
+            self._unsubscribe = self.channel.subscribe(self._on_urc)
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Until the modem's SMS part answers: its ready URC, its poll, or AT+CPMS? answering."""
+        self.subscribe()
+        ready = self.profile.sms_ready
+        deadline = time.monotonic() + timeout
+        if ready.poll and ready.poll_prefix:
+            while not self._ready.is_set():
+                try:
+                    response = self._cmd(ready.poll)
+                except ModemError as error:
+                    log.info("%s not answered (%s); falling back to AT+CPMS?", ready.poll, error)
+                    break
+                value = next((after_prefix(x, ready.poll_prefix) for x in response.lines if x.upper().startswith(ready.poll_prefix.upper())), "")
+                bits = int(value.split(",")[0]) if value.split(",")[0].strip().isdigit() else 0
+                if bits & ready.poll_ready_mask == ready.poll_ready_mask:
+                    self._ready.set()
+                    break
+                if time.monotonic() > deadline:
+                    raise SmsNotReady(f"{ready.poll} still says {value!r} after {timeout:.0f} s: the SIM's SMS part is not up")
+                self._sleep(1.0)
+        if not self._ready.is_set():
+            # The ready URC may have come before the port was opened: ask instead.
+            self._busy("AT+CPMS?")
+            self._ready.set()
+
+    def start(self, *, collect: bool = True, worker: bool = True) -> SmsSettings:
+        """PDU mode, +CSMS, three storages, +CNMI from the modem's lists; then collect stored SMS."""
+        self.wait_ready()
+        self._busy("AT+CMGF=0")
+        service = self._choose_service()
+        lists = None
+        for line in self._busy("AT+CPMS=?").lines:
+            if line.strip().upper().startswith("+CPMS"):
+                lists = parse_cpms_test(line)
+        if lists is None:
+            raise ModemError("AT+CPMS=? gave no storage lists")
+        storages = choose_storages(lists, self.profile.storage_preference)
+        used, total = self._set_storages(storages)
+        cnmi_options: list[set[int]] = []
+        for line in self._busy("AT+CNMI=?").lines:
+            if line.strip().upper().startswith("+CNMI"):
+                cnmi_options = parse_cnmi_test(line)
+        cnmi = choose_cnmi(cnmi_options, self.profile.cnmi_modes, direct=self._state.direct)
+        if cnmi[1] != 2:
+            self._state.direct = False
+            self._state.cnma_required = False
+        self._busy("AT+CNMI=" + ",".join(str(v) for v in cnmi))
+        self.settings = SmsSettings(storages, cnmi, self._state.direct, self._state.cnma_required, service, used, total)
+        log.info("SMS: %s", self.settings)
+        if worker:
+            self.start_worker()
+        if used is not None and total and used >= total:
+            self.free_handled(reason=f"receive storage {storages[2]} full ({used}/{total})")
+        if collect:
+            for sms in self.collect_stored():
+                self._emit(sms)
+        return self.settings
+
+    def _choose_service(self) -> int | None:
+        """Phase 2 (service 0: the modem acks) unless direct delivery with CNMA is wanted and possible."""
+        offered: set[int] = set()
+        try:
+            for line in self._busy("AT+CSMS=?").lines:
+                if line.strip().upper().startswith("+CSMS"):
+                    offered = parse_csms_test(line)
+        except ModemError as error:
+            log.info("AT+CSMS=? not answered: %s", error)
+        wanted_direct = self._want_direct and self.profile.direct_delivery_ok
+        service: int | None = None
+        if wanted_direct and self.profile.cnma_command is not None:
+            for candidate in (1, 128):
+                if candidate in offered:
+                    service = candidate
+                    break
+        if service is None and 0 in offered:
+            service = 0
+        if service is not None:
+            try:
+                self._busy(f"AT+CSMS={service}")
+            except ModemError as error:
+                log.info("AT+CSMS=%s refused (%s)", service, error)
+                service = None
+        self._state.direct = wanted_direct
+        self._state.cnma_required = bool(
+            wanted_direct and service in self.profile.cnma_services and self.profile.cnma_command
+        )
+        return service
+
+    def _set_storages(self, storages: tuple[str, str, str]) -> tuple[int | None, int | None]:
+        # Always the three-storage form: the E3372-325 accepts nothing else.
+        response = self._busy('AT+CPMS="{}","{}","{}"'.format(*storages))
+        self._state.storages = storages
+        for line in response.lines:
+            if line.strip().upper().startswith("+CPMS"):
+                counts = parse_cpms_counts(line)
+                if len(counts) >= 3:
+                    return counts[2]
+                if counts:
+                    return counts[0]
+        return None, None
+
+    # -- URCs
+
+    def _on_urc(self, urc: Any) -> None:
+        name = (getattr(urc, "name", "") or "").upper()
+        line = getattr(urc, "line", "") or ""
+        head = line.split(":", 1)[0].strip().upper()
+        if line.strip().upper() in (x.upper() for x in self.profile.sms_ready.urcs):
+            self._ready.set()
+            return
+        if head in ("+CMT", "+CDS") or name in ("+CMT", "+CDS"):
+            pdu = (getattr(urc, "pdu", None) or "").strip()
+            if not pdu:
+                log.warning("%s without its PDU line: %r", head, line)
+                return
+            stated = parse_cmt_header(line)
+            _check_length(pdu, stated)
+            kind = "status-report" if head == "+CDS" else pdu_kind(pdu)
+            sms = IncomingSms(pdu, stated, None, None, "cds" if head == "+CDS" else "cmt", kind)
+            delivered = self._emit(sms)
+            if self._state.cnma_required:
+                self._work.put(("ack", delivered))
+            return
+        if head in ("+CMTI", "+CDSI"):
+            try:
+                storage, index = parse_cmti(line)
+            except AnswerError as error:
+                log.warning("%s", error)
+                return
+            self._work.put(("read", (storage, index, head)))
+
+    def _emit(self, sms: IncomingSms) -> bool:
+        try:
+            self.on_sms(sms)
+            return True
+        except Exception:  # the layer above failed: keep the SMS, log why
+            log.exception("the SMS callback failed for %s", sms)
+            return False
+
+    def start_worker(self) -> None:
+        if self._worker is None:
+            self._stop.clear()
+            self._worker = threading.Thread(target=self._run, name="mmsua-sms", daemon=True)
+            self._worker.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.drain(timeout=0.2)
+
+    def drain(self, timeout: float = 0.0) -> int:
+        """Do the queued work (reads after +CMTI, CNMA acks); returns how many items ran."""
+        done = 0
+        while True:
+            try:
+                kind, item = self._work.get(timeout=timeout if done == 0 else 0)
+            except queue.Empty:
+                return done
+            done += 1
+            try:
+                if kind == "read":
+                    storage, index, head = item
+                    self._handle_stored(storage, index, head)
+                elif kind == "ack":
+                    self._acknowledge_direct(item)
+            except ModemError as error:
+                log.error("SMS %s failed: %s", kind, error)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._worker is not None:
+            self._worker.join(timeout=2.0)
+            self._worker = None
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def _handle_stored(self, storage: str | None, index: int, head: str) -> None:
+        if storage is None or index < 0:
+            # SIM7000G "+CMTI: ,-1": arrived but not stored where we can name it.
+            log.warning("%s without storage/index (%r,%s): listing all stored messages", head, storage, index)
+            for sms in self.collect_stored():
+                self._emit(sms)
+            return
+        sms = self.read(storage, index, source="cdsi" if head == "+CDSI" else "cmti")
+        if sms is None:
+            log.warning("%s announced %s %s but it is empty there or elsewhere", head, storage, index)
+            return
+        self._emit(sms)
+
+    def _acknowledge_direct(self, delivered: bool) -> None:
+        command = self.profile.cnma_command
+        if command is None:
+            return
+        if not delivered and command.endswith("=1"):
+            command = command[:-1] + "2"  # RP-ERROR: the network keeps it and retries
+        self._cmd(command)
+
+    # -- reading and listing
+
+    def _select_read_storage(self, storage: str) -> None:
+        current = self._state.storages
+        if current is None or current[0] == storage:
+            return
+        self._set_storages((storage, current[1], current[2]))
+
+    def read(self, storage: str, index: int, *, source: str = "cmti") -> IncomingSms | None:
+        """AT+CMGR from ``storage`` (other storages tried if empty: +CDSI "SM" for an SR report)."""
+        home = self._state.storages
+        candidates = [storage]
+        if home is not None:
+            candidates += [s for s in ("SR", *home) if s not in candidates]
+        try:
+            for candidate in candidates:
+                try:
+                    self._select_read_storage(candidate)
+                except ModemError as error:
+                    log.info("storage %s not selectable: %s", candidate, error)
+                    continue
+                sms = self._read_here(candidate, index, source)
+                if sms is not None:
+                    return sms
+            return None
+        finally:
+            if home is not None and self._state.storages != home:
+                self._set_storages(home)
+
+    def _read_here(self, storage: str, index: int, source: str) -> IncomingSms | None:
+        try:
+            response = self._busy(f"AT+CMGR={index}")
+        except CmsError as error:
+            if error.code == INVALID_INDEX:
+                return None  # an empty slot (gammu#4)
+            raise
+        pairs = pair_pdus(response.lines, "+CMGR")
+        if not pairs:
+            return None  # "OK without +CMGR": nothing there (EC25, EC20)
+        header, pdu = pairs[0]
+        stat, stated = parse_cmgr_header(header)
+        _check_length(pdu, stated)
+        kind = pdu_kind(pdu)
+        return IncomingSms(pdu, stated, index, storage, source, kind, stat)
+
+    def collect_stored(self) -> list[IncomingSms]:
+        """AT+CMGL=4: every message in the read storage (what came while nobody listened)."""
+        storages = self._state.storages
+        storage = storages[0] if storages else None
+        response = self._busy("AT+CMGL=4", timeout=self.profile.timeout_for("AT+CMGL"))
+        found = []
+        for header, pdu in pair_pdus(response.lines, "+CMGL"):
+            try:
+                index, stat, stated = parse_cmgl_header(header)
+            except AnswerError as error:
+                log.warning("%s", error)
+                continue
+            _check_length(pdu, stated)
+            found.append(IncomingSms(pdu, stated, index, storage, "cmgl", pdu_kind(pdu), stat))
+        return found
+
+    # -- deleting
+
+    def acknowledge_stored(self, storage: str, index: int) -> None:
+        """The layer above keeps this SMS safely: it may go from the modem.
+
+        Deleted now (or, with ``keep_handled``, when the storage fills); if the
+        delete fails it stays marked and is retried when the storage is full.
+        """
+        self._state.handled.add((storage.upper(), index))
+        if self._keep_handled:
+            return
+        try:
+            self.delete(storage, index)
+        except ModemError as error:
+            log.warning("could not delete %s %s now (%s); will retry when storage fills", storage, index, error)
+
+    def delete(self, storage: str, index: int) -> None:
+        storage = storage.upper()
+        self._select_read_storage(storage)
+        home = self._state.storages
+        self._busy(self.profile.cmgd_command.format(index=index))
+        self._state.handled.discard((storage, index))
+        if home is not None and home[0] != storage:
+            self._set_storages(home)
+
+    @property
+    def handled(self) -> frozenset[tuple[str, int]]:
+        return frozenset(self._state.handled)
+
+    def free_handled(self, *, reason: str) -> int:
+        """Delete every message the layer above marked handled; StorageFull if none."""
+        pending = sorted(self._state.handled)
+        if not pending:
+            raise StorageFull(
+                f"{reason}; no stored SMS is marked handled, so none can be freed: "
+                "the layer above must acknowledge stored messages (or delete some by hand)"
+            )
+        log.warning("%s: freeing %d handled message(s)", reason, len(pending))
+        freed = 0
+        for storage, index in pending:
+            self._select_read_storage(storage)
+            self._cmd(self.profile.cmgd_command.format(index=index))
+            self._state.handled.discard((storage, index))
+            freed += 1
+        home = self._state.storages
+        if home is not None:
+            self._set_storages(home)
+        return freed
+
+    # -- sending
+
+    def send_pdu(self, pdu_hex: str, tpdu_length: int) -> int:
+        """AT+CMGS=<len>, the PDU after the "> " prompt; returns the message reference."""
+        pdu_hex = pdu_hex.strip()
+        if not is_pdu_line(pdu_hex):
+            raise ModemError("the PDU to send is not an even-length hex string")
+        actual = tpdu_octets(pdu_hex)
+        if actual is not None and actual != tpdu_length:
+            raise ModemError(f"tpdu_length {tpdu_length} disagrees with the PDU ({actual} octets after the SMSC)")
+        response = self._busy(f"AT+CMGS={tpdu_length}", payload=pdu_hex.encode("ascii"))
+        for line in response.lines:
+            if line.strip().upper().startswith("+CMGS"):
+                fields = split_fields(after_prefix(line, "+CMGS"))
+                if fields and fields[0].isdigit():
+                    return int(fields[0])
+        raise AnswerError("message reference", " | ".join(response.lines))

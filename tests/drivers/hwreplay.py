@@ -1,0 +1,37 @@
+"""Helpers for tests that replay hw_fixtures transcripts through the real driver code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mmsua.drivers  # noqa: F401  (registers the replay:// URL handler)
+from mmsua.drivers.at.channel import AtChannel
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "hw_fixtures"
+VENDOR_DIRS = ("generic", "quectel", "simcom", "huawei", "sierra", "ublox")
+
+
+def fixture_path(rel: str) -> Path:
+    path = FIXTURES / rel
+    assert path.is_file(), f"missing fixture {path}"
+    return path
+
+
+def replay_channel(rel: str, *, default_timeout: float = 2.0) -> AtChannel:
+    """An open AtChannel on the transcript (its sync ESC/AT is the transcript's first host lines)."""
+    return AtChannel(f"replay://{fixture_path(rel)}", default_timeout=default_timeout).open()
+
+
+def assert_played(channel: AtChannel) -> None:
+    """Every line of the transcript was reached: the driver did exactly what the modem log shows."""
+    left = channel.serial.unconsumed()  # type: ignore[union-attr]
+    assert left == [], f"transcript lines never reached: {left[:5]}"
+
+
+def vendor_fixtures() -> list[Path]:
+    return sorted(p for d in VENDOR_DIRS for p in (FIXTURES / d).rglob("*.txt"))
+
+
+def no_sleep(_seconds: float) -> None:
+    """Back-off delays in tests: the transcript decides what happens next, not the clock."""

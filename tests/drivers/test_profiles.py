@@ -1,0 +1,66 @@
+"""Profile selection from identification, the override by name, and what each profile promises."""
+
+from __future__ import annotations
+
+import pytest
+
+from mmsua.drivers.modem import ModemIdentity
+from mmsua.drivers.profiles import PROFILES, UnknownProfile, get_profile, select_profile
+from mmsua.drivers.profiles.base import BEARER_INTERNAL_TCP
+
+IDENTITIES = [
+    # (manufacturer, model, profile) — the answers the real logs show (modem-dialects §2.3)
+    ("Quectel", "EC25", "quectel"),
+    ("Quectel", "EG25", "quectel"),
+    ("Quectel", "BG96", "quectel"),
+    ("Quectel", "EM06", "quectel"),
+    ("Quectel_Ltd", "Quectel_M95", "quectel-serial"),
+    ("FOXCOM MODEM", "Quectel_M26", "quectel-serial"),
+    ("SIMCOM INCORPORATED", "SIMCOM_SIM7600E-H", "simcom"),
+    ("SIMCOM INCORPORATED", "SIMCOM_SIM7000G", "simcom"),
+    ("SIMCOM_Ltd", "SIMCOM_SIM800L", "simcom-sim800"),
+    ("huawei", "E3372", "huawei"),
+    ("Huawei Technologies Co., Ltd.", "ME909s-120", "huawei"),
+    ("Sierra Wireless, Incorporated", "MC7455", "sierra"),
+    ("u-blox", "LARA-R211", "ublox"),
+    ("u-blox", "TOBY-L201", "ublox"),
+    ("QUALCOMM INCORPORATED", "M6280", "generic"),
+    (" WAVECOM MODEM", "MULTIBAND 900E 1800", "generic"),
+    ("Telit", "HE910-D", "generic"),
+    ("", "", "generic"),
+]
+
+
+@pytest.mark.parametrize(("manufacturer", "model", "expected"), IDENTITIES)
+def test_selection(manufacturer: str, model: str, expected: str) -> None:
+    assert select_profile(ModemIdentity(manufacturer, model, "", "")).name == expected
+
+
+def test_override_by_name_and_unknown_name() -> None:
+    identity = ModemIdentity("Quectel", "EC25", "", "")
+    assert select_profile(identity, "generic").name == "generic"
+    assert get_profile(" Huawei ").name == "huawei"
+    with pytest.raises(UnknownProfile, match="known: generic"):
+        get_profile("nokia")
+
+
+def test_every_profile_is_consistent() -> None:
+    names = [p.name for p in PROFILES]
+    assert len(names) == len(set(names))
+    for profile in PROFILES:
+        assert profile.bearers, profile.name
+        # a profile offering the internal stack names a dialect the bearer implements
+        assert (BEARER_INTERNAL_TCP in profile.bearers) == (profile.socket_dialect is not None), profile.name
+        assert profile.pdp_auth in ("cgauth", "qicsgp")
+        assert profile.timeout_for("AT+CGACT=1,2") >= 60, profile.name
+        assert profile.timeout_for("AT+CSQ") is None
+        if profile.direct_delivery_ok is False:
+            assert profile.cnma_command is None
+
+
+def test_quectel_dialect() -> None:
+    q = get_profile("quectel")
+    assert q.socket_dialect == "quectel" and q.pdp_auth == "qicsgp"
+    assert q.sms_ready.poll == "AT+QINISTAT" and "+QIND: SMS DONE" in q.sms_ready.urcs
+    assert q.cnmi_modes[0] == 1  # Qualcomm-based firmware refuse CNMI mode 2
+    assert q.timeout_for("AT+QIACT=2") == 150.0
