@@ -25,7 +25,9 @@ SUBCOMMANDS: tuple[str, ...] = (
     "export",
     "status",
     "config",
+    "demo",
     "decode",
+    "compose",
     "tui",
 )
 
