@@ -146,6 +146,7 @@ class EmulatedModem(QuectelStack, SimcomStack):
         self.network = network or Network()
         self.timing = timing or Timing()
         self.on_submit = on_submit
+        self.on_tcp_connect: Callable[[int], None] | None = None  # the carrier learns who owns a socket
         self.lock = threading.RLock()
         self.outbox = Outbox()
         caps = {"SM": 30, "ME": 50, "SR": 10, **(capacity or {})}

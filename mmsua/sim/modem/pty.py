@@ -93,6 +93,9 @@ class PtyPort:
 
     def _pump_out(self, master: int, stop: threading.Event) -> None:
         while not stop.is_set():
+            if self.line.opened:  # a simmodem:// client holds the port: it gets the output
+                stop.wait(0.05)
+                continue
             try:
                 data = self.line.read(4096, 0.05)
             except PortGone:

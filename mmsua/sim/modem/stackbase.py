@@ -80,6 +80,8 @@ class StackBase:
         def connect() -> None:
             try:
                 tcp.connect(host, port)
+                if self.on_tcp_connect is not None:
+                    self.on_tcp_connect(tcp.local_port)
                 ok = True
             except OSError as exc:
                 self.last_ip_error = 566

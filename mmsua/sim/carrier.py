@@ -1,0 +1,230 @@
+"""`SimulatedCarrier`: the whole simulated network from one object.
+
+    with SimulatedCarrier(profile="quectel-eg25g") as carrier:
+        phone = carrier.add_handset("+15550100001")
+        # point mmsua at phone.serial_url (in-process) or phone.pty_path (any program),
+        # APN carrier.apn, MMSC carrier.mmsc_url, proxy carrier.proxy
+
+Stopping it (leaving the `with`) ends every thread and socket it started and
+removes its temporary directory.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import mmsua.sim  # noqa: F401  (registers the simmodem:// URL handler)
+from mmsua.sim import registry
+from mmsua.sim.faults import MmscFaults
+from mmsua.sim.friend import Friend
+from mmsua.sim.identity import Identities
+from mmsua.sim.mmsc import Mailbox, Mmsc
+from mmsua.sim.modem.core import EmulatedModem, Network, Timing
+from mmsua.sim.modem.line import ModemLine
+from mmsua.sim.modem.profiles import get_profile
+from mmsua.sim.modem.pty import PtyPort
+from mmsua.sim.proxy import MmsProxy
+from mmsua.sim.scheduler import Scheduler
+from mmsua.sim.smsc import Plan, Smsc
+
+_names = itertools.count(1)
+
+
+@dataclass(slots=True)
+class Handset:
+    """A subscriber with an emulated modem."""
+
+    msisdn: str
+    modem: EmulatedModem
+    line: ModemLine
+    name: str
+    serial_url: str
+    pty: PtyPort | None = None
+
+    @property
+    def pty_path(self) -> str | None:
+        """Stable path of the serial device (a symlink to the current /dev/pts/N)."""
+        return str(self.pty.path) if self.pty is not None else None
+
+    # faults
+    def reboot(self, flood: int = 1) -> None:
+        self.modem.reboot(flood=flood)
+
+    def mute(self, on: bool = True) -> None:
+        self.modem.mute(on)
+
+    def garbage(self, data: bytes | None = None, length: int = 16) -> None:
+        self.modem.inject_garbage(data, length)
+
+    def vanish(self) -> None:
+        self.line.vanish()
+
+    def reappear(self) -> None:
+        self.line.reappear()
+
+
+class SimulatedCarrier:
+    def __init__(
+        self,
+        profile: str = "quectel-eg25g",
+        line_rate: float | None = None,
+        proxy: bool = True,
+        *,
+        friend: bool | str = False,
+        apn: str = "mms",
+        max_message_size: int = 300 * 1024,
+        require_ua_headers: bool = False,
+        timing: Timing | None = None,
+        push_plan: Plan | None = None,
+        operator: str = "SimCarrier",
+    ) -> None:
+        self.profile = get_profile(profile).key
+        self.line_rate = line_rate
+        self.apn = apn
+        self.operator = operator
+        self.timing = timing or Timing()
+        self._want_proxy = proxy
+        self._friend_number = friend if isinstance(friend, str) else ("+15550100099" if friend else None)
+        self.identities = Identities()
+        self.mailbox = Mailbox()
+        self.scheduler: Scheduler | None = None
+        self._friend_scheduler: Scheduler | None = None
+        self.smsc: Smsc | None = None
+        self.mmsc: Mmsc | None = None
+        self._proxy: MmsProxy | None = None
+        self.friend: Friend | None = None
+        self.handsets: dict[str, Handset] = {}
+        self._dir: Path | None = None
+        self._lock = threading.Lock()
+        self._mmsc_args = dict(max_message_size=max_message_size, require_ua_headers=require_ua_headers, push_plan=push_plan)
+        self.running = False
+
+    # ------------------------------------------------------------- lifecycle
+    def start(self) -> SimulatedCarrier:
+        self._dir = Path(tempfile.mkdtemp(prefix="mmsua-sim-"))
+        self.scheduler = Scheduler()
+        self.smsc = Smsc(self.scheduler)
+        self.mmsc = Mmsc(self.smsc, identities=self.identities, mailbox=self.mailbox, **self._mmsc_args).start()
+        if self._want_proxy:
+            self._proxy = MmsProxy(self.identities).start()
+        if self._friend_number:
+            self._friend_scheduler = Scheduler("sim-friend")
+            self.friend = Friend(self._friend_number, self.mmsc.url, self._friend_scheduler)
+            self.smsc.attach(self._friend_number, self.friend)
+        self.running = True
+        return self
+
+    def stop(self) -> None:
+        if not self.running:
+            return
+        self.running = False
+        for sched in (self._friend_scheduler, self.scheduler):
+            if sched is not None:
+                sched.stop()
+        for handset in self.handsets.values():
+            if handset.pty is not None:
+                handset.pty.stop()
+            registry.unregister(handset.name)
+            handset.modem.close()
+        for handset in self.handsets.values():
+            handset.modem.join_network_threads()
+        if self._proxy is not None:
+            self._proxy.stop()
+        if self.mmsc is not None:
+            self.mmsc.stop()
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+
+    def __enter__(self) -> SimulatedCarrier:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -------------------------------------------------------------- handsets
+    def add_handset(
+        self,
+        msisdn: str,
+        *,
+        profile: str | None = None,
+        pin: str | None = None,
+        line_rate: float | None = None,
+        capacity: dict[str, int] | None = None,
+        pty: bool = True,
+        name: str | None = None,
+        imsi: str | None = None,
+    ) -> Handset:
+        """A subscriber with an emulated modem, powered on and registered to the network."""
+        if not self.running or self.smsc is None or self._dir is None:
+            raise RuntimeError("start the carrier first")
+        number = next(_names)
+        name = name or f"sim{number}"
+        network = Network(operator=self.operator, apns={self.apn.lower(): ("", ""), "internet": ("", "")})
+        modem = EmulatedModem(
+            get_profile(profile or self.profile), msisdn=msisdn, imsi=imsi or f"00101{number:010d}", imei=f"8612340500{number:05d}",
+            pin=pin, capacity=capacity, network=network, timing=self.timing,
+        )
+        modem.on_submit = lambda tpdu: self.smsc.submit(msisdn, tpdu)  # type: ignore[union-attr]
+        modem.on_tcp_connect = lambda port: self.identities.bind(port, msisdn)
+        line = ModemLine(modem, line_rate if line_rate is not None else self.line_rate)
+        url = registry.register(name, line)
+        port = PtyPort(line, self._dir / f"tty{name.upper()}").start() if pty else None
+        handset = Handset(msisdn, modem, line, name, url, port)
+        with self._lock:
+            self.handsets[msisdn] = handset
+        self.smsc.attach(msisdn, modem)
+        modem.power_on()
+        return handset
+
+    # ---------------------------------------------------------------- access
+    @property
+    def mmsc_url(self) -> str:
+        assert self.mmsc is not None, "start the carrier first"
+        return self.mmsc.url
+
+    @property
+    def proxy(self) -> str | None:
+        """"127.0.0.1:PORT" of the MMS proxy the handsets must use, or None."""
+        return self._proxy.address if self._proxy is not None else None
+
+    @property
+    def proxy_server(self) -> MmsProxy | None:
+        return self._proxy
+
+    @property
+    def faults(self) -> MmscFaults:
+        assert self.mmsc is not None, "start the carrier first"
+        return self.mmsc.faults
+
+    def send_sms(self, to: str, text: str, *, originator: str = "+15550107777", plan: Plan | None = None) -> list[bytes]:
+        """A plain text SMS from someone on the network."""
+        assert self.smsc is not None, "start the carrier first"
+        return self.smsc.text(to, text, originator=originator, plan=plan)
+
+    def send_mms(self, sender: str, to: list[str], **kwargs):
+        """An MMS from someone on the network (notified to each handset in `to`)."""
+        assert self.mmsc is not None, "start the carrier first"
+        return self.mmsc.send_from(sender, to, **kwargs)
+
+    def settle(self, timeout: float = 5.0) -> bool:
+        """Wait until the network has nothing scheduled (tests)."""
+        ok = True
+        for sched in (self.scheduler, self._friend_scheduler):
+            if sched is not None:
+                ok = sched.idle(timeout) and ok
+        return ok
+
+    def describe(self) -> dict[str, object]:
+        """What a client needs to reach this carrier."""
+        return {
+            "apn": self.apn,
+            "mmsc": self.mmsc_url,
+            "proxy": self.proxy,
+            "friend": self._friend_number,
+            "handsets": {h.msisdn: {"serial_url": h.serial_url, "pty": h.pty_path, "profile": h.modem.profile.key} for h in self.handsets.values()},
+        }
