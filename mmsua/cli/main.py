@@ -29,6 +29,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "decode",
     "compose",
     "tui",
+    "sim",
 )
 
 
