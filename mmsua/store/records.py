@@ -145,7 +145,7 @@ class Task:
 
     id: int
     kind: str
-    message_id: int
+    message_id: int | None
     attempts: int
     next_attempt: float
     deadline: float | None

@@ -99,7 +99,7 @@ CREATE TABLE recipients (
 CREATE TABLE tasks (
     id            INTEGER PRIMARY KEY,
     kind          TEXT NOT NULL,
-    message_id    INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    message_id    INTEGER REFERENCES messages(id) ON DELETE CASCADE,  -- NULL: owed for an undecodable push
     attempts      INTEGER NOT NULL DEFAULT 0,
     next_attempt  REAL NOT NULL,
     deadline      REAL,          -- give up after this (a notification's expiry)

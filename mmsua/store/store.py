@@ -307,6 +307,24 @@ class Store:
             )
             self._refresh_conversation(cid)
 
+    def set_addresses(self, message_id: int, to: Sequence[str], cc: Sequence[str]) -> None:
+        """Replace a message's To and Cc (known only once an MMS is retrieved)."""
+        with self.transaction():
+            self._conversation_of(message_id)
+            self._x("UPDATE messages SET to_addrs = ?, cc_addrs = ? WHERE id = ?",
+                    (json.dumps(list(to)), json.dumps(list(cc)), message_id))
+
+    def move_to_conversation(self, message_id: int, participants: Iterable[str]) -> int:
+        """Re-file a message (a retrieved MMS shows its whole group only once retrieved)."""
+        with self.transaction():
+            old = self._conversation_of(message_id)
+            new = self.conversation_for(participants)
+            if new != old:
+                self._x("UPDATE messages SET conversation_id = ? WHERE id = ?", (new, message_id))
+                self._refresh_conversation(old)
+                self._refresh_conversation(new)
+            return new
+
     def _conversation_of(self, message_id: int) -> int:
         rows = self._q("SELECT conversation_id FROM messages WHERE id = ?", (message_id,))
         if not rows:
@@ -504,7 +522,7 @@ class Store:
     def put_task(
         self,
         kind: str,
-        message_id: int,
+        message_id: int | None,
         *,
         next_attempt: float | None = None,
         deadline: float | None = None,
@@ -547,6 +565,11 @@ class Store:
                 "UPDATE tasks SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?",
                 (next_attempt, error, task_id),
             )
+
+    def update_task_args(self, task_id: int, args: dict[str, Any]) -> None:
+        """Record a task's progress (e.g. recipients already served)."""
+        with self.transaction():
+            self._x("UPDATE tasks SET args = ? WHERE id = ?", (json.dumps(args), task_id))
 
     def finish_task(self, task_id: int) -> None:
         with self.transaction():
