@@ -8,8 +8,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from mmsua.cli.decode import analyse, as_json, as_lines
 from mmsua.cli.main import main
+from mmsua.codec.errors import PduError
 from mmsua.codec.mms import Address, Expiry, MessageType, MmsPdu, Part, encode_mms
 from mmsua.codec.push import MMS_CONTENT_TYPE, encode_push
 from mmsua.codec.sms import encode_deliver, tpdu_length, wap_push_sms
@@ -148,3 +152,12 @@ def test_demo_decodes_its_own_two_segment_push(capsys) -> None:
     code, out, _ = _run(capsys, "demo", "--json")
     obj = json.loads(out)
     assert obj["demo"] == "codec" and len(obj["sms"]) == 2 and obj["mms"]["message_type"] == "m-notification-ind"
+
+
+@given(st.one_of(st.binary(max_size=300), st.text(alphabet="0123456789ABCDEF\n+CMT:, ", max_size=300).map(str.encode),
+                 st.binary(max_size=200).map(lambda b: b"\x8c" + b)))
+def test_any_input_decodes_or_reports_a_pdu_error(data: bytes) -> None:
+    result = analyse(data)
+    assert result.error is None or isinstance(result.error, PduError)
+    as_lines(result)
+    as_json(result)
