@@ -1,0 +1,68 @@
+"""`mmsua daemon`: own the modem, run the engine, serve the local API."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from mmsua import config
+
+    parser = subparsers.add_parser(
+        "daemon",
+        help="run the MMS engine on the modem and serve the local API",
+        description="Runs until SIGTERM. Common settings can be given here instead of in the config file, e.g. "
+        "mmsua daemon --port /dev/ttyUSB2 --apn mms.example --mmsc http://mmsc.example/mms --proxy 10.0.0.1:8080",
+    )
+    config.add_arguments(parser)
+    parser.add_argument("--socket", metavar="PATH", help="API socket path (default: $XDG_RUNTIME_DIR/mmsua/api.sock)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import logging
+    import sys
+    from pathlib import Path
+
+    from mmsua import config, exit_codes
+    from mmsua.daemon.runner import Daemon, check
+    from mmsua.daemon.server import SocketInUse
+    from mmsua.drivers.errors import ModemError
+
+    _log_at_info()
+    try:
+        settings = config.from_args(args)
+    except config.ConfigError as error:
+        print(f"mmsua daemon: {error}", file=sys.stderr)
+        return exit_codes.CONFIG
+    problems = check(settings)
+    if problems:
+        print("mmsua daemon: the configuration is not complete:", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        print("set them in the config file or on the command line; `mmsua config --show` lists every setting", file=sys.stderr)
+        return exit_codes.CONFIG
+    daemon = Daemon(settings, Path(args.socket) if args.socket else None)
+    try:
+        daemon.run()
+    except SocketInUse as error:
+        print(f"mmsua daemon: {error}", file=sys.stderr)
+        return exit_codes.UNAVAILABLE
+    except OSError as error:
+        print(f"mmsua daemon: {error}", file=sys.stderr)
+        return exit_codes.IOERR
+    except ModemError as error:
+        print(f"mmsua daemon: the modem cannot be used: {error}", file=sys.stderr)
+        return exit_codes.UNAVAILABLE
+    return exit_codes.OK
+
+
+def _log_at_info() -> None:
+    """The daemon logs each message's story at INFO to stderr (the journal under systemd)."""
+    import logging
+
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)

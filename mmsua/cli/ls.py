@@ -1,0 +1,41 @@
+"""`mmsua ls`: conversations, or the messages of one conversation."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from mmsua.daemon.clisupport import add_socket_argument
+
+    parser = subparsers.add_parser("ls", help="list conversations (or one conversation's messages)")
+    parser.add_argument("conversation", nargs="?", type=int, help="list this conversation's messages")
+    parser.add_argument("--query", "-q", help="only conversations matching this text")
+    parser.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    parser.add_argument("--json", action="store_true", help="print the API's JSON")
+    add_socket_argument(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from mmsua import exit_codes
+    from mmsua.daemon import render
+    from mmsua.daemon.clisupport import print_json, run_with_client
+
+    def body(client) -> int:
+        if args.conversation is not None:
+            items = client.list_messages(args.conversation, limit=args.limit)
+            row = render.message_row
+        else:
+            items = client.list_conversations(query=args.query, limit=args.limit)
+            row = render.conversation_row
+        if args.json:
+            print_json(items)
+        elif not items:
+            print("no messages" if args.conversation is not None else "no conversations")
+        else:
+            for item in items:
+                print(row(item))
+        return exit_codes.OK
+
+    return run_with_client(args, body)

@@ -1,0 +1,376 @@
+"""Configuration: TOML file, command line, carrier database and SIM, each value with its source.
+
+Precedence, lowest first: built-in default, SIM (what the modem reports), carrier
+database (serviceproviders.xml, see mmsua.provisioning), the config file, the
+command line. Every value remembers where it came from, so ``mmsua config
+--show`` can say why a setting is what it is.
+
+The file is ``$XDG_CONFIG_HOME/mmsua/config.toml`` unless ``--config`` names
+another; a missing default file is fine, a missing named file is an error.
+Unknown keys are errors (a typo must not silently leave a carrier setting unset).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mmsua import paths
+
+DEFAULT = "default"
+COMMAND_LINE = "command line"
+SIM = "SIM"
+CARRIER = "carrier database"
+FILE = "config file"
+
+BEARERS = ("modem", "interface", "ppp")
+PDP_TYPES = ("IP", "IPV6", "IPV4V6")
+AUTH_METHODS = ("none", "pap", "chap")
+RETRIEVAL_POLICIES = ("auto", "manual", "reject")
+ROAMING_POLICIES = ("auto", "defer")
+# Android's default when the carrier says nothing (issue 6); headers take a margin.
+DEFAULT_MAX_SIZE = 300 * 1024
+DEFAULT_USER_AGENT = "mmsua/0.1"
+
+
+class ConfigError(ValueError):
+    """The configuration is unreadable or holds a value that cannot work."""
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    name: str  # dotted: section.key, as in the TOML file
+    kind: type
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+    flag: str | None = None  # the command-line option that sets it, if any
+    secret: bool = False  # shown masked by `config --show`
+
+
+KEYS: tuple[Key, ...] = (
+    Key("modem.port", str, "", "serial port or pyserial URL of the modem's AT channel", flag="--port"),
+    Key("modem.profile", str, "auto", "modem profile (auto, generic, quectel, simcom, huawei, sierra, ublox)", flag="--profile"),
+    Key("modem.baudrate", int, 115200, "serial speed"),
+    Key("modem.pin", str, "", "SIM PIN, when the SIM asks for one", secret=True),
+    Key("mms.apn", str, "", "APN of the MMS data context", flag="--apn"),
+    Key("mms.cid", int, 2, "PDP context id used for MMS", flag="--cid"),
+    Key("mms.username", str, "", "APN user name"),
+    Key("mms.password", str, "", "APN password", secret=True),
+    Key("mms.auth", str, "none", "APN authentication", choices=AUTH_METHODS),
+    Key("mms.pdp_type", str, "IP", "PDP type of the MMS context", choices=PDP_TYPES, flag="--pdp-type"),
+    Key("mms.bearer", str, "modem", "how HTTP reaches the MMSC", choices=BEARERS, flag="--bearer"),
+    Key("mms.interface", str, "", "network interface for bearer=interface (wwan0, usb0, ppp0)", flag="--interface"),
+    Key("mms.mmsc", str, "", "MMSC URL", flag="--mmsc"),
+    Key("mms.proxy", str, "", "MMS proxy as host:port (empty: none)", flag="--proxy"),
+    Key("mms.user_agent", str, DEFAULT_USER_AGENT, "User-Agent header sent to the MMSC", flag="--user-agent"),
+    Key("mms.uaprof", str, "", "x-wap-profile header (UAProf URL) sent to the MMSC"),
+    Key("mms.max_size", int, DEFAULT_MAX_SIZE, "largest message the carrier accepts, in bytes", flag="--max-size"),
+    Key("policy.retrieval", str, "auto", "what to do with a notification", choices=RETRIEVAL_POLICIES, flag="--retrieval"),
+    Key("policy.roaming", str, "defer", "retrieval while roaming", choices=ROAMING_POLICIES),
+    Key("policy.max_retrieve_size", int, 0, "defer notifications larger than this (0: no limit)"),
+    Key("reports.delivery", bool, False, "ask for delivery reports on sent messages"),
+    Key("reports.read", bool, False, "ask for read reports on sent messages"),
+    Key("reports.send_read_reports", bool, True, "answer read-report requests when a message is opened"),
+    Key("reports.report_allowed", bool, True, "allow the MMSC to send delivery reports about received messages"),
+    Key("sms.fallback", bool, False, "resend as SMS automatically when an MMS send fails for good"),
+    Key("identity.own_number", str, "", "own phone number (else from the SIM or the network)"),
+    Key("identity.country", str, "", "ISO country code for normalising national numbers (e.g. GB)"),
+    Key("store.path", str, "", "directory of the message store", flag="--store"),
+    Key("carrier.auto", bool, True, "fill unset MMS settings from the SIM's carrier (serviceproviders.xml)"),
+    Key("carrier.databases", list, [], "carrier database files (default: mobile-broadband-provider-info's)"),
+    Key("hooks.on_message", list, [], "command run for each received message, as an argument list"),
+    Key("hooks.timeout", int, 30, "seconds before the on-message command is stopped"),
+)
+KEYS_BY_NAME: dict[str, Key] = {key.name: key for key in KEYS}
+# The keys a carrier database entry can fill.
+CARRIER_KEYS = ("mms.apn", "mms.username", "mms.password", "mms.auth", "mms.pdp_type", "mms.mmsc", "mms.proxy")
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    value: Any
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The merged settings. ``config["mms.apn"]`` is the value, ``config.source("mms.apn")`` its origin."""
+
+    values: Mapping[str, Value]
+    file: Path | None = None
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name].value
+
+    def source(self, name: str) -> str:
+        return self.values[name].source
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(KEYS_BY_NAME)
+
+    def with_values(self, updates: Mapping[str, Any], source: str, *, overrides: tuple[str, ...] | None = None) -> Config:
+        """A copy with ``updates`` applied from ``source``.
+
+        ``overrides`` lists the kinds of source this one beats (e.g. a carrier
+        database entry beats defaults and the SIM, not the config file); None
+        means it beats every source (the file, the command line).
+        """
+        merged = dict(self.values)
+        for name, raw in updates.items():
+            key = _key(name)
+            if overrides is not None and _source_kind(merged[name].source) not in overrides:
+                continue
+            merged[name] = Value(_coerce(key, raw, source), source)
+        return Config(merged, self.file)
+
+    def path(self, name: str) -> Path | None:
+        value = self[name]
+        return Path(value).expanduser() if value else None
+
+    def store_path(self) -> Path:
+        return self.path("store.path") or paths.store_dir()
+
+    def proxy(self) -> tuple[str, int] | None:
+        return parse_proxy(self["mms.proxy"])
+
+    def check_ready(self) -> list[str]:
+        """What is still missing before the daemon can move MMS (empty when ready)."""
+        missing = []
+        if not self["modem.port"]:
+            missing.append("modem.port (--port): the modem's AT port, e.g. /dev/ttyUSB2")
+        if not self["mms.mmsc"]:
+            missing.append("mms.mmsc (--mmsc): the carrier's MMSC URL")
+        if self["mms.bearer"] != "interface" and not self["mms.apn"]:
+            missing.append("mms.apn (--apn): the carrier's MMS APN")
+        if self["mms.bearer"] == "interface" and not self["mms.interface"]:
+            missing.append("mms.interface (--interface): the interface that carries the MMS APN")
+        return missing
+
+    def to_agent_settings(self) -> Any:
+        """The engine's settings (mmsua.engine.settings.AgentSettings) built from this config."""
+        return agent_settings(self)
+
+
+def _source_kind(source: str) -> str:
+    for kind in (CARRIER, FILE):
+        if source.startswith(kind):
+            return kind
+    return source
+
+
+def _key(name: str) -> Key:
+    try:
+        return KEYS_BY_NAME[name]
+    except KeyError:
+        raise ConfigError(f"unknown setting {name!r}; known settings: {', '.join(KEYS_BY_NAME)}") from None
+
+
+def parse_proxy(text: str) -> tuple[str, int] | None:
+    """``host:port`` or ``[v6addr]:port`` (IPv6-only MMS APNs have v6 proxies); empty is no proxy."""
+    text = text.strip()
+    if not text:
+        return None
+    for prefix in ("http://", "https://"):
+        if text.startswith(prefix):
+            text = text[len(prefix):].rstrip("/")
+    if text.startswith("["):
+        host, sep, rest = text[1:].partition("]")
+        if not sep:
+            raise ConfigError(f"proxy {text!r}: missing ']' after the IPv6 address")
+        port_text = rest[1:] if rest.startswith(":") else ""
+    elif text.count(":") == 1:
+        host, _, port_text = text.partition(":")
+    elif text.count(":") > 1:
+        raise ConfigError(f"proxy {text!r}: write an IPv6 address in brackets, e.g. [2001:db8::1]:8080")
+    else:
+        host, port_text = text, ""
+    if not host:
+        raise ConfigError(f"proxy {text!r} has no host")
+    if not port_text:
+        return host, 80  # WAP 2.0 proxies without a stated port listen on 80
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError(f"proxy {text!r}: port must be a number from 1 to 65535")
+    return host, int(port_text)
+
+
+def _coerce(key: Key, raw: Any, source: str) -> Any:
+    where = f"{key.name} (from {source})"
+    if key.kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.lower() in ("true", "yes", "1", "on", "false", "no", "0", "off"):
+            return raw.lower() in ("true", "yes", "1", "on")
+        raise ConfigError(f"{where}: expected true or false, got {raw!r}")
+    if key.kind is int:
+        if isinstance(raw, bool) or not isinstance(raw, (int, str)):
+            raise ConfigError(f"{where}: expected a whole number, got {raw!r}")
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigError(f"{where}: expected a whole number, got {raw!r}") from None
+        if value < 0:
+            raise ConfigError(f"{where}: must not be negative")
+        return value
+    if key.kind is list:
+        if isinstance(raw, str):
+            raise ConfigError(f"{where}: give the command as a list of arguments, e.g. [\"/usr/local/bin/forward\", \"--to\", \"me\"]; it is never run through a shell")
+        if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+            raise ConfigError(f"{where}: expected a list of strings")
+        return list(raw)
+    if not isinstance(raw, (str, int)) or isinstance(raw, bool):
+        raise ConfigError(f"{where}: expected text, got {raw!r}")
+    value = str(raw)
+    if key.choices:
+        normal = value.upper() if key.name == "mms.pdp_type" else value.lower()
+        if normal not in key.choices:
+            raise ConfigError(f"{where}: {value!r} is not one of {', '.join(key.choices)}")
+        value = normal
+    if key.name == "mms.proxy":
+        parse_proxy(value)
+    if key.name == "mms.mmsc" and value and not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{where}: the MMSC must be an http:// or https:// URL, got {value!r}")
+    return value
+
+
+def defaults() -> Config:
+    return Config({key.name: Value(list(key.default) if key.kind is list else key.default, DEFAULT) for key in KEYS})
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    """The file's settings as dotted names; errors name the file and the problem."""
+    try:
+        with path.open("rb") as handle:
+            document = tomllib.load(handle)
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {path}: {error.strerror or error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
+    flat: dict[str, Any] = {}
+    for section, table in document.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"config file {path}: {section!r} must be a [section], not a value")
+        for name, value in table.items():
+            dotted = f"{section}.{name}"
+            if dotted not in KEYS_BY_NAME:
+                raise ConfigError(f"config file {path}: unknown setting {dotted!r}; see `mmsua config --show` for the known ones")
+            flat[dotted] = value
+    return flat
+
+
+def load(config_path: Path | str | None = None, cli: Mapping[str, Any] | None = None) -> Config:
+    """Defaults, then the file (named or the XDG default), then command-line values."""
+    config = defaults()
+    named = config_path is not None
+    path = Path(config_path).expanduser() if named else paths.config_file()
+    if named or path.exists():
+        config = Config(config.values, path)
+        config = config.with_values(read_file(path), f"{FILE} {path}")
+    if cli:
+        given = {name: value for name, value in cli.items() if value is not None}
+        config = config.with_values(given, COMMAND_LINE)
+    return config
+
+
+def apply_carrier(config: Config, values: Mapping[str, Any], description: str) -> Config:
+    """Fill carrier settings from the database where neither file nor command line set them."""
+    unknown = set(values) - set(CARRIER_KEYS)
+    if unknown:
+        raise ConfigError(f"not carrier settings: {', '.join(sorted(unknown))}")
+    return config.with_values(values, f"{CARRIER} ({description})", overrides=(DEFAULT, SIM, CARRIER))
+
+
+def apply_sim(config: Config, values: Mapping[str, Any]) -> Config:
+    """Values the SIM or the network reported (e.g. the own number), weakest after defaults."""
+    return config.with_values(values, SIM, overrides=(DEFAULT, SIM))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--config`` and one option per key that has a flag."""
+    parser.add_argument("--config", metavar="FILE", help=f"config file (default {paths.config_file()})")
+    for key in KEYS:
+        if key.flag is None:
+            continue
+        kwargs: dict[str, Any] = {"dest": _dest(key), "default": None, "help": key.help}
+        if key.kind is int:
+            kwargs["type"] = int
+            kwargs["metavar"] = "N"
+        elif key.choices:
+            kwargs["choices"] = key.choices
+        else:
+            kwargs["metavar"] = key.flag.lstrip("-").upper().replace("-", "_")
+        parser.add_argument(key.flag, **kwargs)
+
+
+def _dest(key: Key) -> str:
+    return "cfg_" + key.name.replace(".", "_")
+
+
+def from_args(args: argparse.Namespace) -> Config:
+    cli = {key.name: getattr(args, _dest(key), None) for key in KEYS if key.flag is not None}
+    return load(getattr(args, "config", None), cli)
+
+
+def show(config: Config) -> list[tuple[str, str, str]]:
+    """Rows of (key, shown value, source) for ``mmsua config --show``; secrets masked."""
+    rows = []
+    for key in KEYS:
+        value = config[key.name]
+        if key.secret and value:
+            shown = "********"
+        elif key.kind is bool:
+            shown = "true" if value else "false"
+        elif key.kind is list:
+            shown = " ".join(repr(item) for item in value) if value else ""
+        else:
+            shown = str(value)
+        if key.name == "store.path" and not value:
+            shown = f"{config.store_path()}"
+        rows.append((key.name, shown, config.source(key.name)))
+    return rows
+
+
+def agent_settings(config: Config) -> Any:
+    """mmsua.engine.settings.AgentSettings from the merged config."""
+    from mmsua.engine.settings import AgentSettings
+
+    store = config["store.path"] or str(paths.store_dir())
+    try:
+        return AgentSettings(
+            mmsc_url=config["mms.mmsc"],
+            proxy=config["mms.proxy"],
+            user_agent=config["mms.user_agent"],
+            uaprof_url=config["mms.uaprof"],
+            max_message_size=config["mms.max_size"],
+            retrieval_policy=config["policy.retrieval"],
+            roaming_policy=config["policy.roaming"],
+            max_auto_retrieve_size=config["policy.max_retrieve_size"],
+            allow_delivery_reports=config["reports.report_allowed"],
+            send_read_reports=config["reports.send_read_reports"],
+            delivery_report=config["reports.delivery"],
+            read_report=config["reports.read"],
+            sms_fallback=config["sms.fallback"],
+            own_number=config["identity.own_number"],
+            country_code=config["identity.country"],
+            port=config["modem.port"],
+            baudrate=config["modem.baudrate"],
+            profile=config["modem.profile"],
+            pin=config["modem.pin"],
+            apn=config["mms.apn"],
+            cid=config["mms.cid"],
+            pdp_type=config["mms.pdp_type"],
+            apn_user=config["mms.username"],
+            apn_password=config["mms.password"],
+            apn_auth=config["mms.auth"],
+            bearer=config["mms.bearer"],
+            interface=config["mms.interface"],
+            store_path=store,
+            on_message_command=tuple(config["hooks.on_message"]),
+            on_message_timeout=config["hooks.timeout"],
+        )
+    except ValueError as error:
+        raise ConfigError(str(error)) from None

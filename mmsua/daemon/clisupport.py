@@ -1,0 +1,54 @@
+"""What every CLI client shares: the --socket option, connecting, errors as exit statuses."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from mmsua import exit_codes, paths
+from mmsua.daemon.client import Client, DaemonUnavailable
+from mmsua.daemon.protocol import ApiError
+
+EXIT_FOR_CODE = {
+    "bad_request": exit_codes.USAGE,
+    "not_found": exit_codes.FAILURE,
+    "too_large": exit_codes.FAILURE,
+    "unavailable": exit_codes.TEMPFAIL,
+    "internal": exit_codes.SOFTWARE,
+}
+
+
+def add_socket_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--socket", metavar="PATH", help=f"the daemon's API socket (default {paths.socket_path()})")
+
+
+def run_with_client(args: argparse.Namespace, body: Callable[[Client], int]) -> int:
+    """Connect, run ``body``, and turn API failures into a message and an exit status."""
+    try:
+        with Client(getattr(args, "socket", None)) as client:
+            return body(client)
+    except DaemonUnavailable as error:
+        print(f"mmsua: {error}", file=sys.stderr)
+        return exit_codes.UNAVAILABLE
+    except ApiError as error:
+        print(f"mmsua: {error.code}: {error.message}", file=sys.stderr)
+        return EXIT_FOR_CODE.get(error.code, exit_codes.FAILURE)
+
+
+def print_json(value: Any) -> None:
+    # ensure_ascii keeps control characters from the network escaped on the terminal.
+    json.dump(value, sys.stdout, ensure_ascii=True, indent=2)
+    sys.stdout.write("\n")
+
+
+def message_id(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a message id is a number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("a message id is a positive number")
+    return value

@@ -1,0 +1,111 @@
+"""The on-message command: integration without code.
+
+For each received message the configured command runs as an argument list
+(never through a shell; nothing from the network reaches its arguments) with
+the message's JSON (the API's ``Message`` shape) on standard input and
+``MMSUA_MESSAGE_ID`` in its environment. It runs on a worker thread, one at a
+time in arrival order, bounded by a timeout; a failure is logged and never
+stops the daemon or loses the message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import subprocess
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mmsua.textsafe import clean_line
+
+log = logging.getLogger("mmsua.hook")
+QUEUE_LIMIT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class HookResult:
+    message_id: Any
+    ok: bool
+    detail: str  # "exit 0", "exit 3: <stderr line>", "timed out after 30 s", "cannot run: ..."
+
+
+class MessageHook:
+    def __init__(self, command: Sequence[str], timeout: float = 30.0) -> None:
+        if isinstance(command, str) or not command or not all(isinstance(a, str) for a in command):
+            raise ValueError("the on-message command is a non-empty list of arguments")
+        self.command = list(command)
+        self.timeout = timeout
+        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue(QUEUE_LIMIT)
+        self._worker: threading.Thread | None = None
+        self.results: list[HookResult] = []  # the most recent outcomes, for status and tests
+        self._done = threading.Condition()
+
+    def run(self, message: dict[str, Any]) -> HookResult:
+        """Run the command for one message now and return what happened."""
+        message_id = message.get("id")
+        payload = json.dumps(message, ensure_ascii=False).encode("utf-8")
+        env = {**os.environ, "MMSUA_MESSAGE_ID": str(message_id)}
+        try:
+            completed = subprocess.run(
+                self.command, input=payload, capture_output=True, timeout=self.timeout, env=env,
+                shell=False, check=False, stdin=None, close_fds=True,
+            )
+        except subprocess.TimeoutExpired:
+            result = HookResult(message_id, False, f"timed out after {self.timeout:g} s")
+        except OSError as error:
+            result = HookResult(message_id, False, f"cannot run {self.command[0]!r}: {error.strerror or error}")
+        else:
+            detail = f"exit {completed.returncode}"
+            stderr = completed.stderr.decode("utf-8", "replace").strip()
+            if completed.returncode != 0 and stderr:
+                detail += ": " + clean_line(stderr.splitlines()[-1], limit=200)
+            result = HookResult(message_id, completed.returncode == 0, detail)
+        if result.ok:
+            log.info("message %s: on-message command done (%s)", message_id, result.detail)
+        else:
+            log.warning("message %s: on-message command failed (%s)", message_id, result.detail)
+        with self._done:
+            self.results = [*self.results[-99:], result]
+            self._done.notify_all()
+        return result
+
+    def on_event(self, name: str, data: Any) -> None:
+        """The engine's subscribe callback: queue received messages for the worker."""
+        if name != "message.received" or not isinstance(data, dict):
+            return
+        self.start()
+        try:
+            self._queue.put_nowait(data)
+        except queue.Full:
+            log.error("message %s: on-message queue full; command not run", data.get("id"))
+
+    def start(self) -> None:
+        if self._worker is None:
+            self._worker = threading.Thread(target=self._work, name="on-message", daemon=True)
+            self._worker.start()
+
+    def stop(self, wait: float = 5.0) -> None:
+        if self._worker is not None:
+            self._queue.put(None)
+            self._worker.join(wait)
+            self._worker = None
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[HookResult]:
+        """Block until ``count`` results exist (for tests and benchmarks)."""
+        with self._done:
+            self._done.wait_for(lambda: len(self.results) >= count, timeout)
+            return list(self.results)
+
+    def _work(self) -> None:
+        while True:
+            message = self._queue.get()
+            if message is None:
+                return
+            try:
+                self.run(message)
+            except Exception:  # a bug here must not kill the worker
+                log.exception("on-message command crashed for message %s", message.get("id"))

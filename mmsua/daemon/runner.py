@@ -1,0 +1,168 @@
+"""`mmsua daemon`: config → carrier settings → engine → API server, until SIGTERM.
+
+Order matters for nothing-lost: the engine starts (and resumes whatever a crash
+interrupted) before the socket opens; on SIGTERM the socket closes first so no
+new request arrives while the engine finishes its current step and stops.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from mmsua import provisioning
+from mmsua.config import Config, ConfigError
+from mmsua.daemon.hook import MessageHook
+from mmsua.daemon.server import ApiServer
+
+log = logging.getLogger("mmsua.daemon")
+AgentFactory = Callable[[Any], Any]
+
+
+def default_agent_factory(settings: Any) -> Any:
+    from mmsua.engine.agent import UserAgent
+
+    return UserAgent(settings)
+
+
+def sim_identity(agent: Any) -> provisioning.SimIdentity | None:
+    """What the engine read from the SIM (IMSI, SPN, GID1), when it offers it."""
+    read = getattr(agent, "sim_identity", None)
+    if read is None:
+        return None
+    try:
+        info = read()
+    except Exception as error:  # a SIM that cannot be read leaves the config as it is
+        log.warning("cannot read the SIM's identity for carrier settings: %s", error)
+        return None
+    if not info or not info.get("imsi"):
+        return None
+    try:
+        return provisioning.SimIdentity(str(info["imsi"]), str(info.get("spn") or ""), str(info.get("gid1") or ""), info.get("mnc_length"))
+    except provisioning.ProvisioningError as error:
+        log.warning("SIM identity unusable for carrier settings: %s", error)
+        return None
+
+
+def provision(config: Config, agent: Any) -> Config:
+    """Fill carrier settings from the SIM's carrier and hand them to the engine if they changed."""
+    sim = sim_identity(agent)
+    if sim is None:
+        return config
+    own = (getattr(agent, "sim_identity")() or {}).get("own_number")
+    if own:
+        from mmsua.config import apply_sim
+
+        config = apply_sim(config, {"identity.own_number": own})
+    try:
+        updated, match = provisioning.apply(config, sim)
+    except provisioning.ProvisioningError as error:
+        log.warning("carrier database: %s", error)
+        return config
+    if match.chosen is not None:
+        log.info("carrier settings: %s (%s)", match.chosen.describe(), match.reason)
+    else:
+        log.warning("carrier settings not chosen: %s", match.reason)
+        for candidate in match.candidates:
+            log.warning("  candidate: %s", candidate.describe())
+    if updated.values != config.values:
+        update = getattr(agent, "update_settings", None)
+        if update is not None:
+            update(updated.to_agent_settings())
+        else:
+            log.warning("the engine cannot take new settings while running; restart with them in the config")
+    return updated
+
+
+class Daemon:
+    """The running daemon; ``run()`` blocks until ``stop()`` or SIGTERM/SIGINT."""
+
+    def __init__(self, config: Config, socket_path: Path | None = None, agent_factory: AgentFactory | None = None) -> None:
+        self.config = config
+        self.socket_path = socket_path
+        self.agent_factory = agent_factory or default_agent_factory
+        self.agent: Any = None
+        self.server: ApiServer | None = None
+        self.hook: MessageHook | None = None
+        self._stop = threading.Event()
+
+    def start(self) -> None:
+        settings = self.config.to_agent_settings()
+        self.agent = self.agent_factory(settings)
+        command = self.config["hooks.on_message"]
+        if command:
+            self.hook = MessageHook(command, self.config["hooks.timeout"])
+            self.agent.subscribe(self.hook.on_event)
+        self.agent.subscribe(_log_event)
+        start = getattr(self.agent, "start", None)
+        if start is not None:
+            start()
+        self.config = provision(self.config, self.agent)
+        for missing in self.config.check_ready():
+            log.warning("not set, so MMS cannot move until it is: %s", missing)
+        self.server = ApiServer(self.agent, self.socket_path)
+        self.server.start()
+        log.info("daemon ready (store %s)", self.config.store_path())
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def shutdown(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+        if self.hook is not None:
+            self.hook.stop()
+        stop = getattr(self.agent, "stop", None)
+        if stop is not None:
+            stop()
+        log.info("daemon stopped")
+
+    def run(self) -> None:
+        previous = {}
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                previous[signum] = signal.signal(signum, self._on_signal)
+        try:
+            self.start()
+            while not self._stop.wait(3600):
+                pass
+        finally:
+            self.shutdown()
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        log.info("%s received; shutting down", signal.Signals(signum).name)
+        self._stop.set()
+
+
+def _log_event(name: str, data: Any) -> None:
+    """One log line per message event, so the journal tells each message's story."""
+    if name in ("message.received", "message.updated") and isinstance(data, dict):
+        from mmsua.textsafe import clean_line
+
+        error = f" ({clean_line(str(data['error']), limit=120)})" if data.get("error") else ""
+        log.info(
+            "message %s %s %s %s: %s%s", data.get("id"), data.get("direction"), data.get("kind"),
+            "received" if name == "message.received" else "updated", data.get("state"), error,
+        )
+    elif name == "modem.state" and isinstance(data, dict):
+        log.info("modem: registration %s, data path %s", data.get("registration"), data.get("data_path"))
+
+
+def check(config: Config) -> list[str]:
+    """Problems that stop the daemon from starting at all.
+
+    Only the modem port is required up front: the MMS APN and MMSC may still come
+    from the carrier database once the SIM is read (see :func:`provision`).
+    """
+    try:
+        config.to_agent_settings()
+    except ConfigError as error:
+        return [str(error)]
+    return [item for item in config.check_ready() if item.startswith("modem.port")]

@@ -1,0 +1,245 @@
+"""The daemon's Unix-socket server: JSON lines in, engine calls, answers and events out.
+
+Threads, not polling: one thread accepts, one per client reads and dispatches,
+one per client writes from a bounded queue. A client that stops reading its
+events is dropped rather than allowed to stall the engine. Calls into the engine
+are serialised by one lock, so the engine sees one request at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import socket
+import threading
+from pathlib import Path
+from typing import Any
+
+from mmsua import paths
+from mmsua.daemon import dispatch
+from mmsua.daemon.protocol import MAX_LINE, ApiError, answer, encode, error_answer, event, parse_request
+
+log = logging.getLogger("mmsua.daemon")
+OUTBOX_LIMIT = 1000  # events queued for one client before it counts as stuck
+
+
+class SocketInUse(RuntimeError):
+    """Another daemon answers on the socket path."""
+
+
+class _Connection:
+    def __init__(self, server: ApiServer, sock: socket.socket, number: int) -> None:
+        self.server = server
+        self.sock = sock
+        self.number = number
+        self.subscribed = False
+        self.outbox: queue.Queue[bytes | None] = queue.Queue(OUTBOX_LIMIT)
+        self.closed = threading.Event()
+
+    def start(self) -> None:
+        threading.Thread(target=self._read, name=f"api-read-{self.number}", daemon=True).start()
+        threading.Thread(target=self._write, name=f"api-write-{self.number}", daemon=True).start()
+
+    def send(self, obj: dict[str, Any]) -> None:
+        if self.closed.is_set():
+            return
+        try:
+            self.outbox.put_nowait(encode(obj))
+        except queue.Full:
+            log.warning("API client %d does not read its events; dropping it", self.number)
+            self.close()
+
+    def close(self) -> None:
+        if self.closed.is_set():
+            return
+        self.closed.set()
+        self.server._forget(self)
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        try:
+            self.outbox.put_nowait(None)
+        except queue.Full:
+            pass
+
+    def _read(self) -> None:
+        reader = self.sock.makefile("rb")
+        try:
+            while not self.closed.is_set():
+                line = reader.readline(MAX_LINE + 1)
+                if not line:
+                    break
+                if len(line) > MAX_LINE:
+                    self.send(error_answer(None, ApiError("bad_request", f"request longer than {MAX_LINE} bytes")))
+                    break
+                if line.strip():
+                    self._handle(line)
+        except OSError:
+            pass
+        finally:
+            reader.close()
+            self.close()
+
+    def _handle(self, line: bytes) -> None:
+        request_id = None
+        try:
+            request = parse_request(line)
+            request_id = request.id
+            if request.method == "subscribe":
+                self.subscribed = True
+                self.send(answer(request_id, {}))
+                return
+            result = self.server._call(request.method, request.params)
+            self.send(answer(request_id, result))
+        except ApiError as error:
+            self.send(error_answer(request_id, error))
+
+    def _write(self) -> None:
+        try:
+            while True:
+                data = self.outbox.get()
+                if data is None:
+                    break
+                self.sock.sendall(data)
+        except OSError:
+            pass
+        finally:
+            self.close()
+            self.sock.close()
+
+
+class ApiServer:
+    """Serves ``agent`` (anything with the API's methods and ``subscribe(cb)``) on ``path``."""
+
+    def __init__(self, agent: Any, path: Path | None = None) -> None:
+        self.agent = agent
+        self.path = Path(path) if path else paths.socket_path()
+        self._listener: socket.socket | None = None
+        self._connections: set[_Connection] = set()
+        self._lock = threading.Lock()
+        self._engine_lock = threading.Lock()
+        self._accepting: threading.Thread | None = None
+        self._count = 0
+        self._log_handler: _EventLogHandler | None = None
+
+    def start(self) -> None:
+        paths.ensure_private_dir(self.path.parent)
+        _remove_stale(self.path)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old_umask = os.umask(0o177)  # the socket is created 0600
+        try:
+            listener.bind(str(self.path))
+        finally:
+            os.umask(old_umask)
+        listener.listen(16)
+        self._listener = listener
+        subscribe = getattr(self.agent, "subscribe", None)
+        if subscribe is not None:
+            subscribe(self.publish)
+        self._log_handler = _EventLogHandler(self)
+        logging.getLogger("mmsua").addHandler(self._log_handler)
+        self._accepting = threading.Thread(target=self._accept, name="api-accept", daemon=True)
+        self._accepting.start()
+        log.info("API listening on %s", self.path)
+
+    def stop(self) -> None:
+        """Stop accepting, drop every client, remove the socket file."""
+        listener, self._listener = self._listener, None
+        if self._log_handler is not None:
+            logging.getLogger("mmsua").removeHandler(self._log_handler)
+            self._log_handler = None
+        if listener is not None:
+            try:
+                listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            listener.close()
+            try:
+                self.path.unlink()
+            except FileNotFoundError:
+                pass
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            connection.close()
+        if self._accepting is not None:
+            self._accepting.join(timeout=5)
+
+    def publish(self, name: str, data: Any) -> None:
+        """Send an event to every subscribed client (the engine's subscribe callback)."""
+        try:
+            message = event(name, dispatch.plain(data))
+        except TypeError as error:
+            log.error("event %s cannot be sent: %s", name, error)
+            return
+        with self._lock:
+            targets = [c for c in self._connections if c.subscribed]
+        for connection in targets:
+            connection.send(message)
+
+    @property
+    def client_count(self) -> int:
+        with self._lock:
+            return len(self._connections)
+
+    def _call(self, method: str, params: dict[str, Any]) -> Any:
+        with self._engine_lock:
+            return dispatch.call(self.agent, method, params)
+
+    def _accept(self) -> None:
+        while self._listener is not None:
+            listener = self._listener
+            try:
+                sock, _ = listener.accept()
+            except OSError:
+                break
+            with self._lock:
+                self._count += 1
+                connection = _Connection(self, sock, self._count)
+                self._connections.add(connection)
+            connection.start()
+
+    def _forget(self, connection: _Connection) -> None:
+        with self._lock:
+            self._connections.discard(connection)
+
+
+def _remove_stale(path: Path) -> None:
+    """Remove a socket left by a daemon that died; refuse when one still answers."""
+    if not path.exists() and not path.is_symlink():
+        return
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(str(path))
+    except OSError:
+        path.unlink()
+        log.info("removed a stale API socket %s", path)
+        return
+    finally:
+        probe.close()
+    raise SocketInUse(f"another mmsua daemon is already serving {path}")
+
+
+class _EventLogHandler(logging.Handler):
+    """Log records of mmsua as ``log`` events, so the TUI can show what the daemon does."""
+
+    def __init__(self, server: ApiServer) -> None:
+        super().__init__(logging.INFO)
+        self.server = server
+        self._inside = threading.local()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(self._inside, "busy", False):
+            return  # a log line written while publishing must not recurse
+        self._inside.busy = True
+        try:
+            from datetime import datetime, timezone
+
+            when = datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="seconds")
+            self.server.publish("log", {"time": when, "level": record.levelname, "text": record.getMessage()})
+        except Exception:  # logging must never take the daemon down
+            pass
+        finally:
+            self._inside.busy = False

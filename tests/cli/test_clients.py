@@ -1,0 +1,170 @@
+"""The CLI clients against a daemon API served on a real Unix socket."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "daemon"))
+from bookagent import BookAgent  # noqa: E402
+
+from mmsua import exit_codes  # noqa: E402
+from mmsua.cli.main import main  # noqa: E402
+from mmsua.daemon.server import ApiServer  # noqa: E402
+from mmsua.textsafe import safe_filename  # noqa: E402
+
+
+@pytest.fixture
+def daemon(tmp_path: Path):
+    short = Path(f"/tmp/mmsua-cli-{os.getpid()}")
+    short.mkdir(mode=0o700, exist_ok=True)
+    path = short / "api.sock"
+    agent = BookAgent()
+    server = ApiServer(agent, path)
+    server.start()
+    yield agent, str(path)
+    server.stop()
+    subprocess.run(["rm", "-rf", str(short)], check=False)
+
+
+def with_parts(agent: BookAgent) -> dict:
+    return agent.receive(
+        "+15551234567\x1b]0;pwned\x07",
+        "look \x1b[2J at this",
+        parts=[
+            {"index": 0, "content_type": "image/jpeg", "name": "../../etc/passwd", "size": 4, "content_id": "a", "data": b"\xff\xd8\xff\xd9"},
+            {"index": 1, "content_type": "text/plain", "name": "", "size": 2, "content_id": "b", "data": b"hi"},
+            {"index": 2, "content_type": "image/jpeg", "name": "../../etc/passwd", "size": 1, "content_id": "c", "data": b"x"},
+        ],
+    )
+
+
+def test_clients_say_how_to_start_a_missing_daemon(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["status"], ["ls"], ["show", "1"], ["fetch", "1"], ["send", "--to", "+1555", "--text", "x"], ["export", "1", str(tmp_path)]):
+        assert main([*argv, "--socket", str(tmp_path / "none.sock")]) == exit_codes.UNAVAILABLE
+        err = capsys.readouterr().err
+        assert "daemon is not running" in err and "mmsua daemon" in err
+
+
+def test_console_script_exit_status_without_daemon(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "mmsua", "status"], capture_output=True, text=True, env=env)
+    assert result.returncode == 69
+    assert "start it with `mmsua daemon`" in result.stderr
+
+
+def test_status_text_and_json(daemon, capsys: pytest.CaptureFixture[str]) -> None:
+    _, sock = daemon
+    assert main(["status", "--socket", sock]) == 0
+    assert "Registration:" in capsys.readouterr().out
+    assert main(["status", "--json", "--socket", sock]) == 0
+    assert json.loads(capsys.readouterr().out)["own_number"] == "+15550000000"
+
+
+def test_ls_and_show_sanitise_network_text(daemon, capsys: pytest.CaptureFixture[str]) -> None:
+    agent, sock = daemon
+    message = with_parts(agent)
+    assert main(["ls", "--socket", sock]) == 0
+    assert "+15551234567" in capsys.readouterr().out
+    assert main(["ls", "1", "--socket", sock]) == 0
+    out = capsys.readouterr().out
+    assert "look" in out and "\x1b" not in out
+    assert main(["show", str(message["id"]), "--socket", sock]) == 0
+    out = capsys.readouterr().out
+    assert "From:    +15551234567" in out and "\x1b" not in out and "\x07" not in out
+    assert "image/jpeg" in out
+    assert main(["show", str(message["id"]), "--json", "--socket", sock]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out  # JSON escapes control characters
+    assert json.loads(out)["text"] == "look \x1b[2J at this"  # …and keeps the data intact
+
+
+def test_show_unknown_message(daemon, capsys: pytest.CaptureFixture[str]) -> None:
+    _, sock = daemon
+    assert main(["show", "999", "--socket", sock]) == exit_codes.FAILURE
+    assert "not_found: no message 999" in capsys.readouterr().err
+
+
+def test_bad_id_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["show", "abc"])
+    assert exit_.value.code == 2
+
+
+def test_fetch_reports_an_unavailable_data_path(daemon, capsys: pytest.CaptureFixture[str]) -> None:
+    _, sock = daemon
+    assert main(["fetch", "1", "--socket", sock]) == exit_codes.TEMPFAIL
+    assert "unavailable: the MMS data path is down" in capsys.readouterr().err
+
+
+def test_send_group_separately_and_attachments(daemon, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    agent, sock = daemon
+    picture = tmp_path / "cat.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\nfake")
+    calls: list[dict] = []
+    original = agent.send
+
+    def spy(**params):
+        calls.append(params)
+        return original(**params)
+
+    agent.send = spy  # type: ignore[method-assign]
+    assert main(["send", "--to", "+15551111111", "--to", "+15552222222", "--cc", "+15553333333", "--subject", "Hi",
+                 "--text", "hello", "--attach", str(picture), "--socket", sock]) == 0
+    out = capsys.readouterr().out
+    assert "to +15551111111, +15552222222: queued" in out
+    sent = calls[-1]
+    assert sent["to"] == ["+15551111111", "+15552222222"] and sent["cc"] == ["+15553333333"] and sent["subject"] == "Hi"
+    attachment = sent["attachments"][0]
+    assert attachment["name"] == "cat.png" and attachment["content_type"] == "image/png"
+    assert base64.b64decode(attachment["data_b64"]) == picture.read_bytes()
+    assert main(["send", "--to", "+15551111111", "--to", "+15552222222", "--text", "x", "--separately", "--socket", sock]) == 0
+    assert capsys.readouterr().out.count("queued") == 2
+    assert calls[-1]["separately"] is True
+    assert main(["send", "--to", "+15551111111", "--text", "x", "--sms", "--socket", sock]) == 0
+    assert calls[-1]["as_sms"] is True
+
+
+def test_send_input_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sock = str(tmp_path / "unused.sock")
+    assert main(["send", "--to", "+1555", "--socket", sock]) == exit_codes.USAGE
+    assert "nothing to send" in capsys.readouterr().err
+    assert main(["send", "--to", "+1555", "--sms", "--subject", "s", "--text", "t", "--socket", sock]) == exit_codes.USAGE
+    assert main(["send", "--to", "+1555", "--attach", str(tmp_path / "missing.jpg"), "--socket", sock]) == exit_codes.IOERR
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_send_too_large(daemon, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, sock = daemon
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(400_000))
+    assert main(["send", "--to", "+1555", "--attach", str(big), "--socket", sock]) == exit_codes.FAILURE
+    assert "too_large" in capsys.readouterr().err
+
+
+def test_export_writes_safe_names_and_never_overwrites(daemon, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    agent, sock = daemon
+    message = with_parts(agent)
+    target = tmp_path / "out"
+    target.mkdir()
+    safe = safe_filename("../../etc/passwd")
+    assert "/" not in safe and not safe.startswith(".")
+    (target / safe).write_bytes(b"precious")
+    assert main(["export", str(message["id"]), str(target), "--socket", sock]) == 0
+    written = sorted(p.name for p in target.iterdir())
+    assert written == sorted([safe, f"{safe}-1", f"{safe}-2", "part-1.txt"])
+    assert (target / safe).read_bytes() == b"precious"
+    assert (target / f"{safe}-1").read_bytes() == b"\xff\xd8\xff\xd9"
+    assert (target / f"{safe}-2").read_bytes() == b"x"
+    assert (target / "part-1.txt").read_bytes() == b"hi"
+    assert stat.S_IMODE((target / "part-1.txt").stat().st_mode) == 0o600
+    assert not (tmp_path / "etc").exists()
+    assert main(["export", str(message["id"]), str(target), "--socket", sock]) == 0
+    assert len(list(target.iterdir())) == 7  # a second export adds, never replaces

@@ -1,0 +1,252 @@
+"""The JSON-lines API over a real Unix socket: framing, dispatch, errors, events, shutdown."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from bookagent import BookAgent
+
+from mmsua.daemon.client import Client, DaemonUnavailable, LocalClient
+from mmsua.daemon.protocol import ApiError
+from mmsua.daemon.server import ApiServer, SocketInUse
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture
+def sock_path(tmp_path: Path) -> Path:
+    # AF_UNIX paths are limited to ~107 bytes; pytest's tmp_path can be long.
+    short = Path(f"/tmp/mmsua-test-{os.getpid()}-{threading.get_ident() % 10000}")
+    short.mkdir(mode=0o700, exist_ok=True)
+    yield short / "run" / "api.sock"
+    subprocess.run(["rm", "-rf", str(short)], check=False)
+
+
+@pytest.fixture
+def served(sock_path: Path):
+    agent = BookAgent()
+    server = ApiServer(agent, sock_path)
+    server.start()
+    yield agent, server
+    server.stop()
+
+
+def raw(path: Path) -> tuple[socket.socket, object]:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(10)
+    sock.connect(str(path))
+    return sock, sock.makefile("rb")
+
+
+def exchange(sock: socket.socket, reader, line: bytes) -> dict:
+    sock.sendall(line)
+    return json.loads(reader.readline())
+
+
+def test_socket_and_directory_are_private(served, sock_path: Path) -> None:
+    assert stat.S_ISSOCK(sock_path.stat().st_mode)
+    assert stat.S_IMODE(sock_path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(sock_path.parent.stat().st_mode) == 0o700
+
+
+def test_requests_get_answers_with_their_id(served, sock_path: Path) -> None:
+    sock, reader = raw(sock_path)
+    answer = exchange(sock, reader, b'{"id": "abc", "method": "status"}\n')
+    assert answer["id"] == "abc" and answer["result"]["registration"] == "home"
+    answer = exchange(sock, reader, b'{"id": 2, "method": "list_conversations", "params": {"limit": 5}}\n')
+    assert answer == {"id": 2, "result": [{"id": 1, "participants": ["+15551234567"], "last_date": None, "last_preview": "", "unread": 0, "message_count": 0}]}
+    sock.close()
+
+
+@pytest.mark.parametrize(
+    "line, code, fragment",
+    [
+        (b"this is not json\n", "bad_request", "not a JSON object"),
+        (b"[1, 2]\n", "bad_request", "a request is a JSON object"),
+        (b'{"id": 1, "method": "format_disk"}\n', "bad_request", "unknown method 'format_disk'"),
+        (b'{"id": 1, "method": "__init__"}\n', "bad_request", "unknown method"),
+        (b'{"id": 1, "method": "show_message", "params": {"id": 1, "evil": true}}\n', "bad_request", "unknown parameter(s) evil"),
+        (b'{"id": 1, "method": "show_message", "params": {}}\n', "bad_request", "missing a required argument"),
+        (b'{"id": 1, "method": "show_message", "params": [1]}\n', "bad_request", "params must be an object"),
+        (b'{"id": 1, "method": "show_message", "params": {"id": 99}}\n', "not_found", "no message 99"),
+        (b'{"id": 1, "method": "send", "params": {"to": []}}\n', "bad_request", "no recipient"),
+        (b'{"id": 1, "method": "fetch", "params": {"id": 1}}\n', "unavailable", "data path is down"),
+        (b'{"id": 1, "method": "retry", "params": {"id": 1}}\n', "internal", "RuntimeError: boom"),
+    ],
+)
+def test_bad_requests_get_coded_errors_and_the_connection_lives_on(served, sock_path: Path, line: bytes, code: str, fragment: str) -> None:
+    sock, reader = raw(sock_path)
+    answer = exchange(sock, reader, line)
+    assert answer["error"]["code"] == code
+    assert fragment in answer["error"]["message"]
+    assert exchange(sock, reader, b'{"id": 9, "method": "status"}\n')["id"] == 9
+    sock.close()
+
+
+def test_too_large_is_its_own_code(served, sock_path: Path) -> None:
+    with Client(sock_path) as client:
+        with pytest.raises(ApiError) as caught:
+            client.send(to=["+15551234567"], attachments=[{"name": "big", "content_type": "image/jpeg", "data_b64": "A" * 500_000}])
+    assert caught.value.code == "too_large"
+
+
+def test_many_clients_at_once(served, sock_path: Path) -> None:
+    agent, server = served
+    results: list[int] = []
+    lock = threading.Lock()
+
+    def one(n: int) -> None:
+        with Client(sock_path) as client:
+            for _ in range(20):
+                sent = client.send(to=[f"+1555{n:07d}"], text=f"hello {n}")
+                assert sent["to"] == [f"+1555{n:07d}"]
+            with lock:
+                results.append(n)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(results) == list(range(8))
+    assert len(agent.messages) == 160
+
+
+def test_events_reach_subscribers_only(served, sock_path: Path) -> None:
+    agent, server = served
+    listener = Client(sock_path)
+    events = listener.events()
+    got: list[tuple[str, dict]] = []
+    reader = threading.Thread(target=lambda: got.extend(next(events) for _ in range(2)))
+    quiet_sock, quiet = raw(sock_path)
+    assert exchange(quiet_sock, quiet, b'{"id": 1, "method": "status"}\n')["id"] == 1
+    # Wait until the server has the subscription registered before emitting.
+    for _ in range(200):
+        if server.client_count == 2:
+            break
+        time.sleep(0.01)
+    reader.start()
+    agent.receive("+15551234567", "first")
+    agent.receive("+15551234567", "second \x1b[31m")
+    reader.join(10)
+    assert [(name, data["text"]) for name, data in got] == [("message.received", "first"), ("message.received", "second \x1b[31m")]
+    # The unsubscribed connection saw no event: its next line is the answer.
+    assert exchange(quiet_sock, quiet, b'{"id": 2, "method": "status"}\n')["id"] == 2
+    quiet_sock.close()
+    listener.close()
+
+
+def test_events_and_answers_interleave_on_one_connection(served, sock_path: Path) -> None:
+    agent, _ = served
+    with Client(sock_path) as client:
+        client.subscribe()
+        sent = client.send(to=["+15551234567"], text="x")  # the engine emits message.updated while answering
+        assert sent["state"] == "queued"
+        assert client._pending_events and client._pending_events[0][0] == "message.updated"
+
+
+def test_stop_removes_the_socket_and_drops_clients(sock_path: Path) -> None:
+    server = ApiServer(BookAgent(), sock_path)
+    server.start()
+    client = Client(sock_path)
+    client.status()
+    server.stop()
+    assert not sock_path.exists()
+    with pytest.raises(DaemonUnavailable) as caught:
+        client.status()
+    assert "mmsua daemon" in str(caught.value)
+
+
+def test_stale_socket_is_replaced_and_a_live_one_is_refused(sock_path: Path) -> None:
+    sock_path.parent.mkdir(parents=True, mode=0o700)
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(str(sock_path))
+    stale.close()  # a file nobody listens on: what SIGKILL leaves behind
+    first = ApiServer(BookAgent(), sock_path)
+    first.start()
+    try:
+        with pytest.raises(SocketInUse):
+            ApiServer(BookAgent(), sock_path).start()
+        assert Client(sock_path).status()["operator"] == "Test"
+    finally:
+        first.stop()
+
+
+def test_client_without_daemon_says_how_to_start_it(sock_path: Path) -> None:
+    with pytest.raises(DaemonUnavailable) as caught:
+        Client(sock_path).status()
+    assert caught.value.code == "unavailable"
+    assert "mmsua daemon" in str(caught.value)
+
+
+def test_local_client_matches_the_socket_client(served, sock_path: Path) -> None:
+    agent, _ = served
+    local = LocalClient(agent)
+    seen: list[str] = []
+    local.on_event(lambda name, data: seen.append(name))
+    message = local.send(to=["+15551234567"], text="hi")
+    with Client(sock_path) as remote:
+        assert remote.show_message(message["id"]) == local.show_message(message["id"])
+        with pytest.raises(ApiError) as remote_error:
+            remote.show_message(12345)
+    with pytest.raises(ApiError) as local_error:
+        local.show_message(12345)
+    assert (remote_error.value.code, str(remote_error.value)) == (local_error.value.code, str(local_error.value))
+    assert "message.updated" in seen
+
+
+def test_on_event_callback_thread(served, sock_path: Path) -> None:
+    agent, server = served
+    got = threading.Event()
+    client = Client(sock_path)
+    client.on_event(lambda name, data: got.set() if name == "message.received" else None)
+    for _ in range(200):
+        if server.client_count >= 1 and any(c.subscribed for c in server._connections):
+            break
+        time.sleep(0.01)
+    agent.receive("+1555", "hello")
+    assert got.wait(10)
+    client.close()
+
+
+DAEMON_SCRIPT = """
+import sys, logging
+sys.path.insert(0, {here!r})
+from pathlib import Path
+from bookagent import BookAgent
+from mmsua import config
+from mmsua.daemon.runner import Daemon
+logging.basicConfig(level=logging.INFO)
+cfg = config.load("/dev/null", {{"modem.port": "loop://", "store.path": {store!r}}})
+Daemon(cfg, Path({sock!r}), agent_factory=BookAgent).run()
+print("clean exit", flush=True)
+"""
+
+
+def test_sigterm_shuts_down_cleanly(sock_path: Path, tmp_path: Path) -> None:
+    script = DAEMON_SCRIPT.format(here=str(HERE), store=str(tmp_path / "store"), sock=str(sock_path))
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(500):
+            if sock_path.exists():
+                break
+            time.sleep(0.02)
+        assert Client(sock_path).status()["registration"] == "home"
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=20)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "clean exit" in out
+    assert "SIGTERM received; shutting down" in err and "daemon stopped" in err
+    assert not sock_path.exists()
