@@ -61,8 +61,13 @@ def test_wheel_installs_only_under_mmsua(tmp_path: Path) -> None:
     """A wheel carries drivers/ and tui/ as mmsua/drivers and mmsua/tui, nothing generic."""
     import zipfile
 
+    # Build from a copy: setuptools writes build/ and *.egg-info into the source
+    # tree, and two builds of the same tree at once trip over each other.
+    source = tmp_path / "src"
+    skip = shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "__pycache__", ".hypothesis", ".pytest_cache")
+    shutil.copytree(ROOT, source, ignore=skip)
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(source)],
         capture_output=True,
         text=True,
     )
