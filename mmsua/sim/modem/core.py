@@ -184,6 +184,7 @@ class EmulatedModem(QuectelStack, SimcomStack):
         self.pin_tries = 3
         self.sim_ready = False  # SMS/phonebook initialised ("SMS DONE")
         self.registered = False
+        self._last_stat = -1
         self._mode = "command"
         self._line = bytearray()
         self._last_line = ""
@@ -553,11 +554,10 @@ class EmulatedModem(QuectelStack, SimcomStack):
         return REG_STATES.get(self.network.registration, 4)
 
     def _update_registration(self) -> None:
-        was = self._reg_stat()
         self.registered = self.sim_state == "READY" and self.cfun == 1 and self.network.registration in ("home", "roaming")
         now = self._reg_stat()
-        if now != was or not getattr(self, "_reg_announced", False):
-            self._reg_announced = True
+        if now != self._last_stat:
+            self._last_stat = now
             for name, n in self.reg_n.items():
                 if n:
                     self.urc(f"{name}: {self._reg_fields(name, n, now)}")
@@ -662,7 +662,7 @@ class EmulatedModem(QuectelStack, SimcomStack):
                 raise cms(302)
             chosen[i] = mem.upper()
         self.cpms = chosen
-        self._pump_inbound()
+        self._later(0.0, self._pump_inbound)
         return ["+CPMS: " + ",".join(f"{self._storage(m).used},{self._storage(m).capacity}" for m in chosen)]
 
     def at_CNMI(self, op, args, cmd):
@@ -684,7 +684,7 @@ class EmulatedModem(QuectelStack, SimcomStack):
             if values[4] == 0:
                 for text in held:
                     self._later_urc(text)
-        self._pump_inbound()
+        self._later(0.0, self._pump_inbound)
         return []
 
     def at_CSCA(self, op, args, cmd):
@@ -745,7 +745,7 @@ class EmulatedModem(QuectelStack, SimcomStack):
             for i, sms in store.items():
                 if doomed is None or sms.stat in doomed:
                     store.delete(i)
-        self._pump_inbound()  # the network retries what did not fit
+        self._later(0.0, self._pump_inbound)  # the network retries what did not fit
         return []
 
     def at_CMGS(self, op, args, cmd):

@@ -1,0 +1,45 @@
+"""A small AT host for the emulated-modem tests."""
+from __future__ import annotations
+
+import re
+import time
+
+import serial
+
+import mmsua.sim  # noqa: F401
+from mmsua.sim.carrier import SimulatedCarrier
+
+
+class At:
+    """A tiny host: writes a command, reads until a final result."""
+
+    FINALS = (b"\r\nOK\r\n", b"ERROR\r\n", b"\r\n> ", b"SEND OK\r\n", b"SEND FAIL\r\n")
+
+    def __init__(self, port: serial.SerialBase) -> None:
+        self.port = port
+
+    def read_until(self, *needles: bytes, timeout: float = 5.0) -> bytes:
+        buf = bytearray()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            buf += self.port.read(max(1, self.port.in_waiting or 1))
+            if any(n in buf for n in needles) or (b"ERROR" in needles or needles == self.FINALS) and re.search(rb"\+CM[ES] ERROR: [^\r]*\r\n", buf):
+                return bytes(buf)
+        raise AssertionError(f"none of {needles!r} in {bytes(buf)!r}")
+
+    def cmd(self, line: str, *, until: tuple[bytes, ...] = FINALS) -> bytes:
+        self.port.write(line.encode("latin-1") + b"\r")
+        return self.read_until(*until)
+
+
+
+
+def open_handset(carrier: SimulatedCarrier, msisdn: str = "+15550100001", **kw):
+    phone = carrier.add_handset(msisdn, pty=kw.pop("pty", False), **kw)
+    port = serial.serial_for_url(phone.serial_url, timeout=0.05)
+    at = At(port)
+    deadline = time.monotonic() + 5
+    while not phone.modem.sim_ready and phone.modem.sim_state == "READY" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    at.cmd("ATE0")
+    return phone, at
