@@ -441,8 +441,8 @@ def _interpret(name: str, raw: bytes) -> str | int | bytes:
     first = raw[0]
     if name == "Content-ID" or name in TEXT_HEADERS:
         if first >= 0x20 and first < 0x80 or first == 0:
-            body = raw[1:-1] if first in (0x22, QUOTE) else raw[:-1]
-            return text(body)
+            quote = 0x22 if name == "Content-ID" else QUOTE  # Quoted-string vs Text-string
+            return text(raw[1:-1] if first == quote else raw[:-1])
         return raw
     if name in INTEGER_HEADERS:
         try:

@@ -115,7 +115,7 @@ def _text(r: Reader) -> str:
 
 
 def _uri(r: Reader) -> Any:
-    if r.peek() <= 0x1F:
+    if 0 < r.peek() <= 0x1F:  # the MMS 1.3 mbox form (length, status count, URI)
         return _UNRECOGNISED
     return text(r.text_string()).strip()
 
