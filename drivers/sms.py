@@ -313,6 +313,7 @@ INVALID_INDEX = 321
 @dataclass(slots=True)
 class _State:
     storages: tuple[str, str, str] | None = None
+    readable: tuple[str, ...] = ()  # the AT+CPMS=? <mem1> list
     handled: set[tuple[str, int]] = field(default_factory=set)
     cnma_required: bool = False
     direct: bool = False
@@ -425,6 +426,7 @@ class SmsService:
         if lists is None:
             raise ModemError("AT+CPMS=? gave no storage lists")
         storages = choose_storages(lists, self.profile.storage_preference)
+        self._state.readable = tuple(x.upper() for x in lists[0])
         used, total = self._set_storages(storages)
         cnmi_options: list[set[int]] = []
         for line in self._busy("AT+CNMI=?").lines:
@@ -596,9 +598,13 @@ class SmsService:
     def read(self, storage: str, index: int, *, source: str = "cmti") -> IncomingSms | None:
         """AT+CMGR from ``storage`` (other storages tried if empty: +CDSI "SM" for an SR report)."""
         home = self._state.storages
-        candidates = [storage]
-        if home is not None:
-            candidates += [s for s in ("SR", *home) if s not in candidates]
+        # Storage names in URCs lie (EC25 +CDSI "SM" for a report kept in SR):
+        # the named one first, then SR for reports, then the others offered.
+        others = [s for s in self._state.readable if s != storage]
+        if source == "cdsi" and "SR" in others:
+            others.remove("SR")
+            others.insert(0, "SR")
+        candidates = [storage, *others]
         try:
             for candidate in candidates:
                 try:
@@ -661,6 +667,11 @@ class SmsService:
             self.delete(storage, index)
         except ModemError as error:
             log.warning("could not delete %s %s now (%s); will retry when storage fills", storage, index, error)
+
+    def mark_handled(self, storage: str, index: int) -> None:
+        """Say a stored SMS is safely kept without deleting it now (e.g. from the
+        layer above's records of an earlier run); it is freed when storage fills."""
+        self._state.handled.add((storage.upper(), index))
 
     def delete(self, storage: str, index: int) -> None:
         storage = storage.upper()

@@ -117,6 +117,10 @@ class _LinkEvents:
         with self._cond:
             self._data.discard(link)
 
+    def has_data(self, link: int) -> bool:
+        with self._cond:
+            return link in self._data
+
     def is_closed(self, link: int) -> str | None:
         with self._cond:
             return self._closed.get(link)
@@ -441,8 +445,9 @@ class SimcomSockets(SocketStack):
 
     def close(self, link: int) -> None:
         try:
-            if not self.events.is_closed(link):
-                self._cmd(f"AT+CIPCLOSE={link}")
+            # Always asked, even after +IPCLOSE (then it answers +CIPCLOSE: <link>,4 and
+            # ERROR): whether a close URC was already seen must not change what is sent.
+            self._cmd(f"AT+CIPCLOSE={link}")
         except ModemError as error:
             log.info("AT+CIPCLOSE=%s: %s", link, error)
         finally:

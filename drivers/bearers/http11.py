@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ..errors import ModemError
+from .base import BearerError
 
 MAX_HEAD = 64 * 1024  # a response head larger than this is not a WAP proxy's
 MAX_CHUNK_LINE = 1024
 
 
-class HttpProtocolError(ModemError):
+class HttpProtocolError(BearerError):
     """The peer's bytes are not HTTP/1.x."""
 
 

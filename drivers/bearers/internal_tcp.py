@@ -38,6 +38,35 @@ def _read_timeout(timeout: Any) -> float:
     return float(timeout) if timeout is not None else DEFAULT_READ_TIMEOUT
 
 
+class _SocketReader:
+    """Reads one modem socket: waits for the data URC only when the buffer was drained.
+
+    A read that returns a full chunk means more is probably buffered (the modem
+    announces new data only after its buffer was read empty), so it reads on
+    without waiting; a short or empty read waits for the next +QIURC/+CIPRXGET.
+    """
+
+    def __init__(self, stack: SocketStack, link: int, timeout: float) -> None:
+        self.stack = stack
+        self.link = link
+        self.timeout = timeout
+        self._more = False
+
+    def next_data(self) -> bytes:
+        """The next bytes from the socket; b"" when the peer has closed and all was read."""
+        events = self.stack.events
+        while True:
+            if not self._more:
+                self.stack.wait_readable(self.link, self.timeout)
+                # Closed with nothing announced since the buffer was drained: the end.
+                if not events.has_data(self.link) and events.is_closed(self.link):
+                    return b""
+            data = self.stack.receive(self.link, READ_CHUNK)
+            self._more = len(data) >= READ_CHUNK
+            if data:
+                return data
+
+
 class _SocketBody(io.RawIOBase):
     """The response body as a readable stream straight off the modem socket.
 
@@ -45,12 +74,12 @@ class _SocketBody(io.RawIOBase):
     adapter's lock released) at the end of the body, on error or on close().
     """
 
-    def __init__(self, adapter: AtHttpAdapter, link: int, parser: ResponseParser, timeout: float) -> None:
+    def __init__(self, adapter: AtHttpAdapter, reader: _SocketReader, parser: ResponseParser) -> None:
         super().__init__()
         self._adapter = adapter
-        self._link = link
+        self._reader = reader
+        self._link = reader.link
         self._parser = parser
-        self._timeout = timeout
         self._pending = bytearray()
         self._done = False
         self._released = False
@@ -71,7 +100,7 @@ class _SocketBody(io.RawIOBase):
         """Get at least one more body piece, or end."""
         while not self._pieces and not self._done:
             try:
-                more = self._adapter._pump(self._link, self._parser, self._timeout)
+                more = self._adapter._pump(self._reader, self._parser)
             except BaseException:
                 self._finish()
                 raise
@@ -148,8 +177,9 @@ class AtHttpAdapter(BaseAdapter):
             for piece in self._body_pieces(body):
                 self.stack.send(link, piece)
             parser = ResponseParser(head_request=(request.method or "").upper() == "HEAD")
+            reader = _SocketReader(self.stack, link, read_timeout)
             while parser.head is None:
-                if not self._pump(link, parser, read_timeout):
+                if not self._pump(reader, parser):
                     break
         except BaseException as error:
             if link is not None:
@@ -168,7 +198,7 @@ class AtHttpAdapter(BaseAdapter):
         response.url = request.url or ""
         response.request = request
         response.connection = self
-        response.raw = _SocketBody(self, link, parser, read_timeout)
+        response.raw = _SocketBody(self, reader, parser)
         return response
 
     def close(self) -> None:
@@ -204,24 +234,22 @@ class AtHttpAdapter(BaseAdapter):
                 yield piece.encode("utf-8") if isinstance(piece, str) else piece
         raise BearerError(f"cannot send a request body of type {type(body).__name__} through the modem")
 
-    def _pump(self, link: int, parser: ResponseParser, timeout: float) -> bool:
-        """One socket read into the parser; False when the socket is finished."""
-        while True:
-            data = self.stack.receive(link, READ_CHUNK)
-            if data:
-                try:
-                    parser.feed(data)
-                except HttpProtocolError as error:
-                    raise ConnectionClosed(f"bad HTTP from the MMSC or proxy: {error}") from error
-                return not parser.complete
-            reason = self.stack.events.is_closed(link)
-            if reason:
-                try:
-                    parser.close()
-                except HttpProtocolError as error:
-                    raise ConnectionClosed(f"{error} (socket {link}: {reason})") from error
-                return False
-            self.stack.wait_readable(link, timeout)
+    @staticmethod
+    def _pump(reader: _SocketReader, parser: ResponseParser) -> bool:
+        """One socket read into the parser; False when the response is finished."""
+        data = reader.next_data()
+        if not data:
+            try:
+                parser.close()
+            except HttpProtocolError as error:
+                reason = reader.stack.events.is_closed(reader.link)
+                raise ConnectionClosed(f"{error} (socket {reader.link}: {reason})") from error
+            return False
+        try:
+            parser.feed(data)
+        except HttpProtocolError as error:
+            raise ConnectionClosed(f"bad HTTP from the MMSC or proxy: {error}") from error
+        return not parser.complete
 
     def _release(self, link: int) -> None:
         try:
