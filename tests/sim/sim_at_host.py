@@ -39,7 +39,7 @@ def open_handset(carrier: SimulatedCarrier, msisdn: str = "+15550100001", **kw):
     port = serial.serial_for_url(phone.serial_url, timeout=0.05)
     at = At(port)
     deadline = time.monotonic() + 5
-    while not phone.modem.sim_ready and phone.modem.sim_state == "READY" and time.monotonic() < deadline:
+    while not (phone.modem.sim_ready and phone.modem.registered) and phone.modem.sim_state == "READY" and time.monotonic() < deadline:
         time.sleep(0.01)
     at.cmd("ATE0")
     return phone, at
