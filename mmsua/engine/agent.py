@@ -80,6 +80,7 @@ class UserAgent:
             from mmsua.engine.modem_link import ModemLink
 
             self.link = ModemLink(self.settings, self.engine, on_state=lambda: self._publish("modem.state", self.status()))
+            self.engine.sms = self.link
             self.link.start()
 
     def stop(self) -> None:

@@ -157,9 +157,9 @@ class Engine:
                     return
             try:
                 worked = self.run_due()
-            except Exception:  # a bug in one step must not stop the phone
+            except Exception:  # the store itself failing: wait, do not spin
                 log.exception("engine step failed")
-                worked = True
+                worked = False
             self._expire_segments()
             with self._wake:
                 if self._stopping:
@@ -210,6 +210,9 @@ class Engine:
         except NotFound:
             log.info("task %s: message %s was deleted", task.kind, task.message_id)
             self.store.finish_task(task.id)
+        except Exception as exc:  # a bug in one step must not spin or stop the phone
+            log.exception("%s of message %s failed unexpectedly", task.kind, task.message_id)
+            self._retry_or_give_up(task, True, f"internal error: {exc.__class__.__name__}: {exc}", None)
 
     def _release_bearer(self) -> None:
         if self._bearer_up:

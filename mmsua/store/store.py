@@ -286,7 +286,7 @@ class Store:
                 return int(rows[0]["id"])
         return None
 
-    def update_message(self, message_id: int, **fields: Any) -> None:
+    def update_message(self, message_id: int, /, **fields: Any) -> None:
         """Set columns of a message (``text`` is an alias of body_text)."""
         if "text" in fields:
             fields["body_text"] = fields.pop("text")

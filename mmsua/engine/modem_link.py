@@ -1,0 +1,262 @@
+"""The engine's side of the modem: the driver (mmsua.drivers) wired to the runner.
+
+Start-up runs in its own thread so the API answers at once: open the AT port,
+identify, unlock the SIM, read IMSI and own number, start SMS (stored SMS that
+arrived while nobody listened come in first), then hand the engine a data path
+over the configured bearer. Each SMS goes to :meth:`Engine.receive_sms`, which
+keeps it durably; only then is it deleted from the modem.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from mmsua.engine.runner import Engine
+from mmsua.engine.settings import AgentSettings
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
+_REGISTRATION = {
+    "home": "home", "sms-only-home": "home", "roaming": "roaming", "sms-only-roaming": "roaming",
+    "searching": "searching", "denied": "denied",
+}
+
+
+class BearerDataPath:
+    """A driver bearer as the engine's DataPath: up on first use, down when idle."""
+
+    def __init__(self, bearer: Any, registered: Callable[[], bool]) -> None:
+        self.bearer = bearer
+        self._registered = registered
+        self._lock = threading.Lock()
+
+    def session(self) -> requests.Session:
+        with self._lock:
+            if self.bearer.state != "up":
+                log.info("bringing up the MMS data path")
+                self.bearer.up()
+            return self.bearer.session()
+
+    def release(self) -> None:
+        with self._lock:
+            if self.bearer.state == "up":
+                log.info("releasing the MMS data path (idle)")
+                self.bearer.down()
+
+    def available(self) -> bool:
+        return self._registered() and self.bearer.state != "error"
+
+    @property
+    def state(self) -> str:
+        return str(self.bearer.state)
+
+
+class ModemLink:
+    def __init__(self, settings: AgentSettings, engine: Engine, on_state: Callable[[], None] | None = None) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.on_state = on_state or (lambda: None)
+        self.channel: Any = None
+        self.modem: Any = None
+        self.sms: Any = None
+        self.bearer: Any = None
+        self.identity: Any = None
+        self.imsi: str | None = None
+        self.spn: str | None = None
+        self.sim_number: str | None = None
+        self.registration = "unknown"
+        self.operator_name: str | None = None
+        self.signal: int | None = None
+        self.error: str | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._bring_up, name="mmsua-modem", daemon=True)
+        self._thread.start()
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Tests and the doctor: until start-up succeeded (False after ``timeout``)."""
+        return self._ready.wait(timeout)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+        self.engine.set_data_path(None)
+        for action in (
+            lambda: self._unsubscribe and self._unsubscribe(),
+            lambda: self.sms and self.sms.stop(),
+            lambda: self.bearer and self.bearer.down(),
+            lambda: self.channel and self.channel.close(),
+        ):
+            try:
+                action()
+            except Exception as exc:  # the port may already be gone
+                log.debug("modem shutdown step: %s", exc)
+
+    # -- start-up -------------------------------------------------------------
+
+    def _bring_up(self) -> None:
+        """Start the modem, retrying with backoff (a modem plugged in late, a reset at boot);
+        meanwhile the daemon keeps serving the store."""
+        for delay in (*RETRY_DELAYS, *([RETRY_DELAYS[-1]] * 1_000_000)):
+            try:
+                self._open()
+            except Exception as exc:  # ModemError and friends
+                self.error = str(exc)
+                log.error("modem start-up failed: %s; trying again in %.0f s", exc, delay)
+                self._close_quietly()
+                self.on_state()
+                if self._stop.wait(delay):
+                    return
+                continue
+            self.error = None
+            self._ready.set()
+            self.on_state()
+            return
+
+    def _close_quietly(self) -> None:
+        for thing in (self.sms, self.channel):
+            try:
+                if thing is not None:
+                    (thing.stop if thing is self.sms else thing.close)()
+            except Exception as exc:
+                log.debug("closing after a failed start: %s", exc)
+        self.sms = self.channel = None
+
+    def _open(self) -> None:
+        from mmsua.drivers.at.channel import AtChannel
+        from mmsua.drivers.modem import Modem
+        from mmsua.drivers.sms import SmsService
+
+        s = self.settings
+        self.channel = AtChannel(s.port, baudrate=s.baudrate).open()
+        self.modem = Modem(self.channel, pin=s.pin or None)
+        self.identity = self.modem.start(profile_override=None if s.profile in ("", "auto") else s.profile)
+        self.modem.unlock()
+        self.imsi = _quiet(self.modem.imsi)
+        self.spn = _quiet(self.modem.service_provider)
+        self.sim_number = _quiet(self.modem.own_number)
+        if self.imsi:
+            self.engine.mcc = self.imsi[:3]
+        self.engine.learn_own_number(self.sim_number)
+        self._refresh_registration()
+        _quiet(self.modem.enable_registration_urcs)
+        self._unsubscribe = self.modem.on_registration(self._on_registration)
+        # SMS: everything kept earlier but not yet deleted on the modem goes first.
+        self.sms = SmsService(self.channel, self.modem.profile, on_sms=self._on_sms)
+        self.sms.start(collect=False, worker=True)
+        self._delete_kept()
+        for incoming in self.sms.collect_stored():
+            self._on_sms(incoming)
+        self.bearer = self._make_bearer()
+        self.engine.set_data_path(BearerDataPath(self.bearer, lambda: self.registration in ("home", "roaming")))
+        log.info("modem ready: %s %s, %s", self.identity.manufacturer, self.identity.model, self.registration)
+
+    def _make_bearer(self) -> Any:
+        from mmsua.config import parse_proxy
+
+        s = self.settings
+        proxy = parse_proxy(s.proxy) if s.proxy else None
+        if s.bearer == "interface":
+            from mmsua.drivers.bearers.interface import InterfaceBearer
+
+            return InterfaceBearer(s.interface or None, proxy=proxy)
+        if s.bearer == "ppp":
+            from mmsua.drivers.bearers import ppp
+
+            factory = getattr(ppp, "PppBearer", None)
+            if factory is None:
+                raise RuntimeError("the ppp bearer is not available in this driver version")
+            return factory(self.channel, self.modem.profile, self._pdp_settings(), proxy=proxy)
+        from mmsua.drivers.bearers.internal_tcp import InternalTcpBearer
+
+        return InternalTcpBearer(self.channel, self.modem.profile, self._pdp_settings(), proxy=proxy)
+
+    def _pdp_settings(self) -> Any:
+        from mmsua.drivers.pdp import PdpSettings
+
+        s = self.settings
+        return PdpSettings(cid=s.cid, apn=s.apn, pdp_type=s.pdp_type, username=s.apn_user or None,
+                           password=s.apn_password or None, auth=s.apn_auth)
+
+    # -- SMS --------------------------------------------------------------------
+
+    def _on_sms(self, incoming: Any) -> None:
+        """Keep it, then let the modem delete it (never the other way round)."""
+        sms_id = self.engine.receive_sms(incoming.pdu_hex, incoming.tpdu_length, incoming.storage, incoming.index)
+        if incoming.storage is not None and incoming.index is not None:
+            try:
+                self.sms.acknowledge_stored(incoming.storage, incoming.index)
+                self.engine.store.mark_sms_deleted(sms_id)
+            except Exception as exc:  # kept in the store; deleted on the next start
+                log.warning("SMS %s/%s kept but not deleted from the modem: %s", incoming.storage, incoming.index, exc)
+
+    def _delete_kept(self) -> None:
+        for kept in self.engine.store.undeleted_sms():
+            try:
+                if kept.storage is not None and kept.index is not None:
+                    self.sms.delete(kept.storage, kept.index)
+                self.engine.store.mark_sms_deleted(kept.id)
+            except Exception as exc:
+                log.warning("could not delete kept SMS %s/%s: %s", kept.storage, kept.index, exc)
+
+    def send_pdu(self, pdu_hex: str, tpdu_length: int) -> int:
+        if self.sms is None:
+            raise RuntimeError("the modem is not ready to send SMS")
+        return int(self.sms.send_pdu(pdu_hex, tpdu_length))
+
+    # -- state ------------------------------------------------------------------
+
+    def _on_registration(self, registration: Any) -> None:
+        self._set_registration(registration.state)
+
+    def _refresh_registration(self) -> None:
+        reg = _quiet(self.modem.registration)
+        if reg is not None:
+            self._set_registration(reg.state)
+        operator = _quiet(self.modem.operator)
+        self.operator_name = getattr(operator, "name", None)
+        signal = _quiet(self.modem.signal)
+        self.signal = getattr(signal, "percent", None)
+
+    def _set_registration(self, state: str) -> None:
+        new = _REGISTRATION.get(state, "unknown")
+        if new != self.registration:
+            self.registration = new
+            self.engine.roaming = new == "roaming"
+            self.on_state()
+
+    def status(self) -> dict[str, Any]:
+        identity = self.identity
+        state = getattr(self.bearer, "state", "down") if self.bearer is not None else ("error" if self.error else "down")
+        return {
+            "modem": None if identity is None else {"manufacturer": identity.manufacturer, "model": identity.model,
+                                                    "revision": identity.revision, "imei": identity.imei},
+            "operator": self.operator_name,
+            "signal": self.signal,
+            "registration": self.registration,
+            "data_path": state if state in ("up", "down", "error") else "down",
+        }
+
+    def sim_identity(self) -> dict[str, Any] | None:
+        if not self.imsi:
+            return None
+        return {"imsi": self.imsi, "spn": self.spn or "", "gid1": "", "own_number": self.sim_number}
+
+
+def _quiet(call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except Exception as exc:  # optional facts: a modem that lacks them still works
+        log.info("%s: %s", getattr(call, "__name__", "query"), exc)
+        return None

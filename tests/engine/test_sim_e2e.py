@@ -1,0 +1,277 @@
+"""End to end on the simulated carrier: the real driver on an emulated modem, the real
+HTTP path through the carrier's proxy to the simulated MMSC, the real store."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mmsua.codec.mms import MessageType
+from mmsua.engine.agent import BadRequest, UserAgent
+from mmsua.engine.compose import TooLarge
+from mmsua.engine.settings import AgentSettings
+from mmsua.sim.carrier import SimulatedCarrier
+from mmsua.sim.smsc import Plan
+
+ME = "+15550100001"
+FRIEND = "+15550107777"
+WAIT = 20.0
+
+
+def wait_for(what: str, check: Callable[[], Any], timeout: float = WAIT) -> Any:
+    """Until ``check()`` is truthy; fails naming what never happened."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"never happened: {what}")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def carrier() -> Iterator[SimulatedCarrier]:
+    with SimulatedCarrier(profile="quectel-eg25g", require_ua_headers=True) as sim:
+        yield sim
+
+
+def start_agent(carrier: SimulatedCarrier, msisdn: str, store: Path, **changes: Any) -> UserAgent:
+    handset = carrier.handsets.get(msisdn) or carrier.add_handset(msisdn)
+    settings = AgentSettings(
+        port=handset.serial_url, apn=carrier.apn, mmsc_url=carrier.mmsc_url, proxy=carrier.proxy or "",
+        user_agent="mmsua-test/1.0", uaprof_url="http://uaprof.example/mmsua.xml", store_path=str(store),
+        country_code="US", retry_initial=0.05, retry_max=0.2, http_timeout=3,
+    ).with_changes(**changes)
+    agent = UserAgent(settings)
+    agent.start()
+    assert agent.link.wait_ready(30), agent.link.error
+    return agent
+
+
+@pytest.fixture
+def me(carrier: SimulatedCarrier, tmp_path: Path) -> Iterator[UserAgent]:
+    agent = start_agent(carrier, ME, tmp_path / "me.sqlite")
+    yield agent
+    agent.stop()
+
+
+def only_message(agent: UserAgent, state: str) -> dict[str, Any] | None:
+    for conversation in agent.list_conversations():
+        for message in agent.list_messages(conversation["id"]):
+            if message["state"] == state:
+                return message
+    return None
+
+
+def client_pdus(carrier: SimulatedCarrier, kind: MessageType) -> list[Any]:
+    return [pdu for pdu in list(carrier.mmsc.received) if pdu.message_type == kind]
+
+
+def test_notification_retrieved_stored_and_answered(carrier, me) -> None:
+    carrier.send_mms(FRIEND, [ME], text="hello from the network", subject="Hi")
+    message = wait_for("message retrieved", lambda: only_message(me, "received"))
+    assert message["from"] == FRIEND and message["subject"] == "Hi" and message["text"] == "hello from the network"
+    resp = wait_for("M-NotifyResp.ind", lambda: client_pdus(carrier, MessageType.M_NOTIFYRESP_IND))
+    assert resp[0].status == 0x81  # Retrieved
+    assert resp[0].report_allowed is True
+    # The SMS that carried the push is gone from the modem once kept.
+    assert me.store.undeleted_sms() == []
+    assert me.store.raw_pdus(message["id"])  # push and M-Retrieve.conf kept byte for byte
+
+
+def test_concatenated_notification_out_of_order_with_duplicates(tmp_path) -> None:
+    # Segments arrive 2, 1, then 1 again: one message, stored once.
+    with SimulatedCarrier(profile="simcom-sim7600", push_plan=Plan(order=(1, 0), duplicates=(0,))) as sim:
+        agent = start_agent(sim, ME, tmp_path / "s.sqlite")
+        try:
+            sim.send_mms(FRIEND, [ME], text="long one", subject="S" * 120)
+            message = wait_for("message retrieved", lambda: only_message(agent, "received"))
+            assert message["subject"] == "S" * 120
+            assert len([p for p in sim.smsc.log.sent if p[0] == ME]) >= 3  # it really was split
+            sim.settle()
+            time.sleep(0.2)
+            conversations = agent.list_conversations()
+            assert len(conversations) == 1 and conversations[0]["message_count"] == 1
+        finally:
+            agent.stop()
+
+
+def test_deferred_then_fetched_with_acknowledge(carrier, tmp_path) -> None:
+    agent = start_agent(carrier, ME, tmp_path / "m.sqlite", retrieval_policy="manual")
+    try:
+        carrier.send_mms(FRIEND, [ME], text="later please")
+        deferred = wait_for("notification deferred", lambda: only_message(agent, "deferred"))
+        assert deferred["size"] and deferred["text"] == ""
+        resp = wait_for("NotifyResp Deferred", lambda: client_pdus(carrier, MessageType.M_NOTIFYRESP_IND))
+        assert resp[0].status == 0x83
+        assert agent.status()["pending_notifications"] == 1
+        agent.fetch(deferred["id"])
+        received = wait_for("fetched", lambda: only_message(agent, "received"))
+        assert received["id"] == deferred["id"] and received["text"] == "later please"
+        ack = wait_for("M-Acknowledge.ind", lambda: client_pdus(carrier, MessageType.M_ACKNOWLEDGE_IND))
+        assert ack[0].transaction_id == resp[0].transaction_id
+        assert len(client_pdus(carrier, MessageType.M_NOTIFYRESP_IND)) == 1  # no second NotifyResp
+    finally:
+        agent.stop()
+
+
+def _png(size: tuple[int, int], seed: int) -> bytes:
+    from PIL import Image
+
+    image = Image.effect_noise(size, 60 + seed).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def test_group_send_with_three_attachments_through_the_proxy(carrier, me, tmp_path) -> None:
+    group = ["+15550100002", "+15550100003", "+15550100004"]
+    for number in group:
+        carrier.add_handset(number)
+    photo = tmp_path / "photo.dat"  # the name says nothing; the bytes say PNG
+    photo.write_bytes(_png((1600, 1200), 1))
+    card = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nEND:VCARD\r\n"
+    sent = me.send(
+        to=group, subject="Trip", text="pictures from the trip",
+        attachments=[{"path": str(photo)}, {"name": "ann.vcf", "data_b64": _b64(card)},
+                     {"name": "small.png", "data_b64": _b64(_png((64, 64), 2))}],
+    )
+    assert sent["state"] == "queued"
+    done = wait_for("sent", lambda: me.show_message(sent["id"])["state"] == "sent" and me.show_message(sent["id"]))
+    send_req = client_pdus(carrier, MessageType.M_SEND_REQ)[0]
+    assert sorted(a.value for a in send_req.to) == group and send_req.sender.is_insert_token
+    assert send_req.subject == "Trip" and send_req.content_type.get("start") == "<smil>"
+    types = [p.content_type.media_type for p in send_req.parts]
+    assert types[0] == "application/smil" and types.count("image/jpeg") + types.count("image/png") == 2
+    assert "text/x-vcard" in types and "text/plain" in types and len(types) == 5
+    stored = next(iter(m for m in carrier.mmsc.messages.values() if m.sender == ME))
+    assert len(stored.deliveries) == 3  # one MMS, three recipients
+    assert sorted(r["address"] for r in done["recipients"]) == group
+    # One conversation with the three of them; a reply goes to all.
+    conversation = me.list_conversations()[0]
+    assert sorted(conversation["participants"]) == group
+    reply = me.send(conversation_id=conversation["id"], text="and one more")
+    assert sorted(reply["to"]) == group
+    proxied = next(r for r in carrier.proxy_server.requests if r.method == "POST")
+    assert proxied.target == carrier.mmsc_url  # absolute form through the proxy
+    post = next(r for r in carrier.mmsc.requests if r.method == "POST")
+    assert post.via_proxy
+    assert post.headers["user-agent"] == "mmsua-test/1.0"
+    assert post.headers["x-wap-profile"] == "http://uaprof.example/mmsua.xml"
+    assert post.headers["content-type"] == "application/vnd.wap.mms-message"
+    assert int(post.headers["content-length"]) == len(post.body)
+    assert "transfer-encoding" not in post.headers
+    assert "application/vnd.wap.mms-message" in post.headers["accept"]
+    assert len(post.body) <= 300 * 1024
+
+
+def test_separately_sends_one_message_each(carrier, me) -> None:
+    for number in ("+15550100002", "+15550100003"):
+        carrier.add_handset(number)
+    sent = me.send(to=["+15550100002", "+15550100003"], text="each their own", separately=True)
+    assert isinstance(sent, list) and [m["to"] for m in sent] == [["+15550100002"], ["+15550100003"]]
+    wait_for("both sent", lambda: all(me.show_message(m["id"])["state"] == "sent" for m in sent))
+    assert len(me.list_conversations()) == 2
+
+
+def test_delivery_and_read_reports_update_the_senders_status(carrier, me, tmp_path) -> None:
+    friend = start_agent(carrier, "+15550100002", tmp_path / "friend.sqlite")
+    try:
+        sent = me.send(to=["+15550100002"], text="did you get this?", delivery_report=True, read_report=True)
+        got = wait_for("friend retrieved", lambda: only_message(friend, "received"))
+        assert got["read_report_requested"] is True
+        wait_for("delivered", lambda: me.show_message(sent["id"])["recipients"][0]["status"] == "delivered")
+        friend.mark_read(got["id"])
+        rec = wait_for("M-Read-Rec.ind", lambda: client_pdus(carrier, MessageType.M_READ_REC_IND))
+        assert rec[0].message_id == me.show_message(sent["id"]).get("message_id", rec[0].message_id)
+        wait_for("read", lambda: me.show_message(sent["id"])["recipients"][0]["status"] == "read")
+    finally:
+        friend.stop()
+
+
+@pytest.mark.parametrize(
+    "inject",
+    [
+        lambda f: f.http_status(503, method="GET"),
+        lambda f: f.http_status(500, method="GET", times=2),
+        lambda f: f.reset_mid_body(method="GET"),
+        lambda f: f.truncate_body(method="GET"),
+        lambda f: f.wrong_content_type(method="GET"),
+        lambda f: f.slow(4.0, method="GET"),
+    ],
+    ids=["503", "500x2", "reset", "truncated", "content-type", "slow"],
+)
+def test_retrieve_recovers_from_transient_mmsc_faults(carrier, me, inject) -> None:
+    inject(carrier.faults)
+    carrier.send_mms(FRIEND, [ME], text="despite it all")
+    message = wait_for("retrieved after retries", lambda: only_message(me, "received"), timeout=30)
+    assert message["text"] == "despite it all"
+    retries = [r for r in carrier.mmsc.requests if r.method == "GET"]
+    assert len(retries) >= 2
+
+
+def test_a_vanished_message_fails_with_a_clear_reason(carrier, me) -> None:
+    stored = carrier.send_mms(FRIEND, [ME], text="gone")
+    carrier.mmsc.forget(stored.message_id)
+    message = wait_for("gave up", lambda: only_message(me, "expired") or only_message(me, "failed"))
+    assert "404" in message["error"]
+
+
+def test_send_faults_transient_recovers_permanent_fails_with_the_specs_meaning(carrier, me) -> None:
+    carrier.add_handset("+15550100002")
+    carrier.faults.http_status(503, method="POST")
+    ok = me.send(to=["+15550100002"], text="first")
+    wait_for("sent after a 503", lambda: me.show_message(ok["id"])["state"] == "sent")
+    carrier.faults.send_conf_status(0xE5)  # error-permanent-content-not-accepted
+    bad = me.send(to=["+15550100002"], text="second")
+    failed = wait_for("failed", lambda: me.show_message(bad["id"])["state"] == "failed" and me.show_message(bad["id"]))
+    assert "content-not-accepted" in failed["error"] and "not accepted" in failed["error"]
+    # The user retries; now the MMSC accepts it.
+    me.retry(bad["id"])
+    wait_for("sent on retry", lambda: me.show_message(bad["id"])["state"] == "sent")
+
+
+def test_resend_a_failed_mms_as_sms(carrier, me) -> None:
+    carrier.add_handset("+15550100002")
+    carrier.faults.send_conf_status(0xE1)
+    bad = me.send(to=["+15550100002"], text="plain words")
+    wait_for("failed", lambda: me.show_message(bad["id"])["state"] == "failed")
+    sms = me.resend_as_sms(bad["id"])
+    assert sms["kind"] == "sms"
+    wait_for("SMS sent", lambda: me.show_message(sms["id"])["state"] == "sent")
+    submitted = [s for s in carrier.smsc.log.submitted if s.sender == ME]
+    assert submitted and submitted[0].decoded.text == "plain words"
+
+
+def test_a_message_too_large_to_fit_is_refused_before_anything_is_sent(carrier, me) -> None:
+    noise = os.urandom(400 * 1024)  # cannot be scaled or compressed
+    with pytest.raises(TooLarge, match="carrier accepts"):
+        me.send(to=["+15550100002"], text="big", attachments=[{"name": "blob.bin", "data_b64": _b64(noise)}])
+    assert me.list_conversations() == [] and client_pdus(carrier, MessageType.M_SEND_REQ) == []
+    with pytest.raises(BadRequest):
+        me.send(to=["not a number"], text="x")
+
+
+def test_plain_sms_received_in_the_same_conversation(carrier, me) -> None:
+    carrier.send_sms(ME, "short one", originator=FRIEND)
+    carrier.send_sms(ME, "ünïcode and long " * 12, originator=FRIEND)  # UCS-2, concatenated
+    wait_for("two SMS", lambda: me.list_conversations() and me.list_conversations()[0]["message_count"] == 2)
+    carrier.send_mms(FRIEND, [ME], text="an MMS too")
+    wait_for("mms", lambda: only_message(me, "received") and me.list_conversations()[0]["message_count"] == 3)
+    conversation = me.list_conversations()
+    assert len(conversation) == 1
+    texts = [m["text"] for m in me.list_messages(conversation[0]["id"])]
+    assert texts[0] == "short one" and texts[1] == "ünïcode and long " * 12
+
+
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode()
