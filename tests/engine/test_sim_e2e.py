@@ -275,3 +275,13 @@ def _b64(data: bytes) -> str:
     import base64
 
     return base64.b64encode(data).decode()
+
+
+def test_sms_send_and_its_status_report(carrier, me) -> None:
+    carrier.add_handset("+15550100002")
+    sent = me.send(to=["+15550100002"], text="text only", as_sms=True, delivery_report=True)
+    assert sent["kind"] == "sms" and sent["state"] == "queued"
+    wait_for("SMS sent", lambda: me.show_message(sent["id"])["state"] == "sent")
+    wait_for("status report", lambda: me.show_message(sent["id"])["recipients"][0]["status"] == "delivered")
+    with pytest.raises(BadRequest, match="attachments"):
+        me.send(to=["+15550100002"], text="x", as_sms=True, attachments=[{"name": "a", "data_b64": _b64(b"a")}])

@@ -1,0 +1,112 @@
+"""Crash safety of the runner: a process killed with SIGKILL mid-step leaves a store
+from which a new engine finishes the work exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from mmsua.codec.mms import Address, ContentType, Expiry, MessageType, MmsPdu, Part, encode_mms
+from mmsua.codec.push import encode_push
+from mmsua.engine.runner import DirectDataPath, Engine
+from mmsua.engine.settings import AgentSettings
+from mmsua.sim.carrier import SimulatedCarrier
+from mmsua.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from mmsua.engine.runner import DirectDataPath, Engine
+    from mmsua.engine.settings import AgentSettings
+    from mmsua.store import Store
+    store_path, mmsc, proxy, push_hex = sys.argv[1:5]
+    engine = Engine(Store(store_path), AgentSettings(mmsc_url=mmsc, proxy=proxy, http_timeout=60),
+                    data_path=DirectDataPath())
+    engine.receive_push(bytes.fromhex(push_hex))
+    print("stored", flush=True)
+    engine.run_due()          # hangs in the GET: the MMSC is slow; the parent kills us here
+    print("not killed", flush=True)
+    """
+)
+
+
+def _notification(tid: str, location: str) -> bytes:
+    pdu = MmsPdu(MessageType.M_NOTIFICATION_IND, transaction_id=tid, mms_version="1.2",
+                 sender=Address.phone("+15550107777"), message_class="personal", message_size=200,
+                 expiry=Expiry.after(3600), content_location=location)
+    return encode_push("application/vnd.wap.mms-message", encode_mms(pdu), transaction_id=7)
+
+
+def _retrieve_conf() -> bytes:
+    return encode_mms(MmsPdu(
+        MessageType.M_RETRIEVE_CONF, transaction_id="r1", mms_version="1.2", message_id="crash-1",
+        sender=Address.phone("+15550107777"), to=(Address.phone("+15550100001"),),
+        date=datetime(2025, 1, 1, tzinfo=timezone.utc),
+        content_type=ContentType.of("application/vnd.wap.multipart.mixed"),
+        parts=(Part.from_text("survived"),),
+    ))
+
+
+def test_killed_during_retrieval_resumes_and_answers_once(tmp_path: Path) -> None:
+    store_path = tmp_path / "store.sqlite"
+    with SimulatedCarrier(proxy=True) as carrier:
+        delivery = carrier.mmsc.deliver_raw("+15550100001", _retrieve_conf())
+        location = f"{carrier.mmsc_url.rsplit('/mms', 1)[0]}{delivery.location}"
+        push = _notification(delivery.transaction_id, location)
+        carrier.faults.slow(30.0, method="GET")
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(store_path), carrier.mmsc_url, carrier.proxy, push.hex()],
+            cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        )
+        try:
+            assert child.stdout.readline().strip() == "stored"
+            deadline = time.monotonic() + 20
+            while not any(r.method == "GET" for r in carrier.mmsc.requests):
+                assert time.monotonic() < deadline, "the child never reached the MMSC"
+                time.sleep(0.02)
+            os.kill(child.pid, signal.SIGKILL)
+        finally:
+            child.wait(10)
+        assert child.returncode == -signal.SIGKILL
+
+        carrier.faults.clear()
+        with Store(store_path) as store:
+            # What the crash left: the notification, owed a retrieval.
+            [pending] = store.messages_in_state("retrieving")
+            assert store.get_task("retrieve", pending.id) is not None
+            engine = Engine(store, AgentSettings(mmsc_url=carrier.mmsc_url, proxy=carrier.proxy),
+                            data_path=DirectDataPath())
+            engine.resume()
+            while engine.run_due():
+                pass
+            message = store.get_message(pending.id)
+            assert message.state == "received" and message.text == "survived"
+            # The same push again (the carrier re-sends): still one message.
+            engine.receive_push(push)
+            while engine.run_due():
+                pass
+            assert store.list_conversations()[0].message_count == 1
+        notify = [p for p in carrier.mmsc.received if p.message_type == MessageType.M_NOTIFYRESP_IND]
+        assert [p.transaction_id for p in notify][:1] == [delivery.transaction_id]
+        assert delivery.notify_status == 0x81
+
+
+def test_a_send_interrupted_before_the_post_is_still_queued(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        engine = Engine(store, AgentSettings(mmsc_url="http://127.0.0.1:9/mms"))  # no data path: nothing runs
+        mid = engine.queue_mms(to=["+15550100002"], cc=[], bcc=[], subject=None, parts=[], text="hi",
+                               delivery_report=False, read_report=False)
+        assert engine.run_due() is False
+        store.update_message(mid, state="sending")  # as if killed after marking, before the answer
+    with Store(tmp_path / "s.sqlite") as store:
+        engine = Engine(store, AgentSettings())
+        engine.resume()
+        assert store.get_message(mid).state == "queued" and store.get_task("send", mid) is not None
