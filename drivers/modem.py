@@ -549,6 +549,17 @@ class Modem:
             raise SimError("the SIM is PUK-locked: unlock it in a phone with the PUK", state)
         raise SimError(f"the SIM is in state {state}; it cannot be used until that is resolved", state)
 
+    def radio_on(self) -> int:
+        """AT+CFUN=1 when the modem started in 0 (off) or 4 (flight mode); returns the old mode."""
+        mode = 1
+        response = self._optional("AT+CFUN?", prefix="+CFUN")
+        for line in _lines(response, "+CFUN") if response is not None else ():
+            fields = split_fields(after_prefix(line, "+CFUN"))
+            mode = _int(fields[0]) if fields and _int(fields[0]) is not None else 1
+        if mode != 1:
+            self._busy("AT+CFUN=1", timeout=30.0)
+        return mode
+
     def imsi(self) -> str:
         return parse_imsi(_lines(self._busy("AT+CIMI")))
 

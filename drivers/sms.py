@@ -341,7 +341,7 @@ class SmsService:
     ) -> None:
         self.channel = channel
         self.profile = profile
-        self.on_sms = on_sms or (lambda sms: None)
+        self.on_sms = on_sms if on_sms is not None else (lambda sms: None)
         self._want_direct = direct
         self._keep_handled = keep_handled
         self._delays = tuple(busy_delays)
@@ -390,29 +390,35 @@ class SmsService:
             self._unsubscribe = self.channel.subscribe(self._on_urc)
 
     def wait_ready(self, timeout: float = 60.0) -> None:
-        """Until the modem's SMS part answers: its ready URC, its poll, or AT+CPMS? answering."""
+        """Until the modem's SMS part answers: its init poll (AT+QINISTAT) or AT+CPMS? answering.
+
+        Always asked, never inferred from a ready URC: that URC may have come
+        before anyone listened, and asking keeps the command order fixed.
+        """
         self.subscribe()
         ready = self.profile.sms_ready
         deadline = time.monotonic() + timeout
         if ready.poll and ready.poll_prefix:
-            while not self._ready.is_set():
+            while True:
                 try:
                     response = self._cmd(ready.poll)
                 except ModemError as error:
-                    log.info("%s not answered (%s); falling back to AT+CPMS?", ready.poll, error)
+                    log.info("%s not answered (%s); asking AT+CPMS? instead", ready.poll, error)
                     break
-                value = next((after_prefix(x, ready.poll_prefix) for x in response.lines if x.upper().startswith(ready.poll_prefix.upper())), "")
-                bits = int(value.split(",")[0]) if value.split(",")[0].strip().isdigit() else 0
+                value = next(
+                    (after_prefix(x, ready.poll_prefix) for x in response.lines if x.upper().startswith(ready.poll_prefix.upper())),
+                    "",
+                )
+                first = value.split(",")[0].strip()
+                bits = int(first) if first.isdigit() else 0
                 if bits & ready.poll_ready_mask == ready.poll_ready_mask:
                     self._ready.set()
-                    break
+                    return
                 if time.monotonic() > deadline:
                     raise SmsNotReady(f"{ready.poll} still says {value!r} after {timeout:.0f} s: the SIM's SMS part is not up")
                 self._sleep(1.0)
-        if not self._ready.is_set():
-            # The ready URC may have come before the port was opened: ask instead.
-            self._busy("AT+CPMS?")
-            self._ready.set()
+        self._busy("AT+CPMS?")
+        self._ready.set()
 
     def start(self, *, collect: bool = True, worker: bool = True) -> SmsSettings:
         """PDU mode, +CSMS, three storages, +CNMI from the modem's lists; then collect stored SMS."""
@@ -444,7 +450,7 @@ class SmsService:
         if used is not None and total and used >= total:
             self.free_handled(reason=f"receive storage {storages[2]} full ({used}/{total})")
         if collect:
-            for sms in self.collect_stored():
+            for sms in self.collect_stored(everywhere=True):
                 self._emit(sms)
         return self.settings
 
@@ -570,7 +576,7 @@ class SmsService:
         if storage is None or index < 0:
             # SIM7000G "+CMTI: ,-1": arrived but not stored where we can name it.
             log.warning("%s without storage/index (%r,%s): listing all stored messages", head, storage, index)
-            for sms in self.collect_stored():
+            for sms in self.collect_stored(everywhere=True):
                 self._emit(sms)
             return
         sms = self.read(storage, index, source="cdsi" if head == "+CDSI" else "cmti")
@@ -636,10 +642,31 @@ class SmsService:
         kind = pdu_kind(pdu)
         return IncomingSms(pdu, stated, index, storage, source, kind, stat)
 
-    def collect_stored(self) -> list[IncomingSms]:
-        """AT+CMGL=4: every message in the read storage (what came while nobody listened)."""
-        storages = self._state.storages
-        storage = storages[0] if storages else None
+    def collect_stored(self, *, everywhere: bool = False) -> list[IncomingSms]:
+        """AT+CMGL=4 in the read storage: what came while nobody listened.
+
+        ``everywhere`` also lists the other storages the modem offers (not the
+        MT/BM aggregates): SMS land where firmware chooses, not where CPMS says
+        (A7670E and E3131 put them in ME while SM was selected).
+        """
+        home = self._state.storages
+        found = self._list_here(home[0] if home else None)
+        if everywhere and home is not None:
+            others = [s for s in self._state.readable if s not in (home[0], "MT", "BM")]
+            try:
+                for storage in others:
+                    try:
+                        self._select_read_storage(storage)
+                    except ModemError as error:
+                        log.info("storage %s not selectable: %s", storage, error)
+                        continue
+                    found += self._list_here(storage)
+            finally:
+                if self._state.storages != home:
+                    self._set_storages(home)
+        return found
+
+    def _list_here(self, storage: str | None) -> list[IncomingSms]:
         response = self._busy("AT+CMGL=4", timeout=self.profile.timeout_for("AT+CMGL"))
         found = []
         for header, pdu in pair_pdus(response.lines, "+CMGL"):
@@ -675,8 +702,8 @@ class SmsService:
 
     def delete(self, storage: str, index: int) -> None:
         storage = storage.upper()
-        self._select_read_storage(storage)
         home = self._state.storages
+        self._select_read_storage(storage)
         self._busy(self.profile.cmgd_command.format(index=index))
         self._state.handled.discard((storage, index))
         if home is not None and home[0] != storage:
@@ -695,13 +722,13 @@ class SmsService:
                 "the layer above must acknowledge stored messages (or delete some by hand)"
             )
         log.warning("%s: freeing %d handled message(s)", reason, len(pending))
+        home = self._state.storages
         freed = 0
         for storage, index in pending:
             self._select_read_storage(storage)
             self._cmd(self.profile.cmgd_command.format(index=index))
             self._state.handled.discard((storage, index))
             freed += 1
-        home = self._state.storages
         if home is not None:
             self._set_storages(home)
         return freed

@@ -35,3 +35,21 @@ def vendor_fixtures() -> list[Path]:
 
 def no_sleep(_seconds: float) -> None:
     """Back-off delays in tests: the transcript decides what happens next, not the clock."""
+
+
+class Inbox(list):
+    """The layer above in SMS tests: keeps what SmsService hands up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        import threading
+
+        self.arrived = threading.Event()
+
+    @property
+    def items(self) -> list:
+        return self
+
+    def __call__(self, sms: object) -> None:
+        self.append(sms)
+        self.arrived.set()

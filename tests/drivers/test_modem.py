@@ -25,3 +25,38 @@ def test_quectel_ec25_startup() -> None:
         assert signal.rssi_dbm == -65 and signal.rsrp_dbm == -95.0 and signal.technology == "lte"
         assert modem.operator().name == "Mint"
         assert_played(channel)
+
+
+def test_generic_modem_with_pin_radio_off_and_sim_busy() -> None:
+    with replay_channel("generic/qualcomm-m6280/startup-pin.txt") as channel:
+        modem = Modem(channel, pin="1234", sleep=no_sleep)
+        identity = modem.start()
+        assert (identity.manufacturer, identity.model, identity.imei) == ("QUALCOMM INCORPORATED", "M6280", "111111111111111")
+        assert modem.profile.name == "generic"
+        assert modem.unlock() == "READY"
+        assert modem.radio_on() == 0  # it was off; AT+CFUN=1 sent
+        assert modem.imsi() == "111111111111111"  # after two CME 14 (SIM busy)
+        reg = modem.registration()
+        assert (reg.state, reg.source) == ("home", "CGREG")
+        assert modem.signal().rssi_dbm == -77
+        assert_played(channel)
+
+
+def test_pin_asked_but_not_configured_is_a_clear_error() -> None:
+    with replay_channel("generic/qualcomm-m6280/startup-pin.txt") as channel:
+        modem = Modem(channel, sleep=no_sleep)
+        modem.start()
+        with pytest.raises(SimError, match="asks for its PIN and none is configured") as info:
+            modem.unlock()
+        assert info.value.state == "SIM PIN"
+
+
+def test_sim_busy_forever_gives_up_with_the_cme_error() -> None:
+    with replay_channel("generic/qualcomm-m6280/startup-pin.txt") as channel:
+        modem = Modem(channel, pin="1234", busy_delays=(0.0,), sleep=no_sleep)
+        modem.start()
+        modem.unlock()
+        modem.radio_on()
+        with pytest.raises(CmeError) as info:
+            modem.imsi()
+        assert info.value.code == 14

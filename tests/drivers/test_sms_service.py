@@ -5,24 +5,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from hwreplay import assert_played, no_sleep, replay_channel
+from hwreplay import Inbox, assert_played, no_sleep, replay_channel
 
 from mmsua.drivers.profiles import get_profile
 from mmsua.drivers.sms import IncomingSms, SmsService, StorageFull, tpdu_octets
 
 QUECTEL = get_profile("quectel")
-
-
-class Inbox:
-    """The layer above: collects what the service hands up."""
-
-    def __init__(self) -> None:
-        self.items: list[IncomingSms] = []
-        self.arrived = threading.Event()
-
-    def __call__(self, sms: IncomingSms) -> None:
-        self.items.append(sms)
-        self.arrived.set()
 
 
 def test_cmgl_at_start_then_cmti_read_and_delete_only_when_acknowledged() -> None:
