@@ -41,7 +41,8 @@ class Action:
 
     @property
     def key_label(self) -> str:
-        return self.keys.split(",")[0].replace("question_mark", "?").replace("slash", "/")
+        first = self.keys.split(",")[0]
+        return {"question_mark": "?", "slash": "/", "escape": "esc"}.get(first, first)
 
 
 ACTIONS: tuple[Action, ...] = (

@@ -13,17 +13,19 @@ from typing import Any
 
 from rich.text import Text
 from textual import on, work
+from textual.worker import get_current_worker
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.dom import DOMNode
 from textual.message import Message as TextualMessage
+from textual.screen import Screen
 from textual.widgets import Footer, Input, TextArea
 
 from mmsua.tui import actions
 from mmsua.tui.commands import ActionCommands
 from mmsua.tui.display import safe_line
 from mmsua.tui.events import Serialised, subscribe
-from mmsua.tui.files import open_with_viewer, part_filename, write_new
+from mmsua.tui.files import open_with_viewer, save_part
 from mmsua.tui.model import Conversation, Message, Status
 from mmsua.tui.protocol import ApiClient, Settings
 from mmsua.tui.screens.compose import ComposeScreen, Draft
@@ -93,16 +95,18 @@ class MmsuaApp(App[None]):
     def conversation_view(self) -> ConversationView:
         return self.query_one(ConversationView)
 
-    def action_target(self, context: str) -> DOMNode | None:
-        """The object whose ``action_<id>`` handles actions of ``context`` right now."""
+    def action_target(self, context: str, screen: Screen[Any] | None = None) -> DOMNode | None:
+        """The object whose ``action_<id>`` handles actions of ``context`` on ``screen``."""
+        screen = screen or self.screen
+        main = screen is self.screen_stack[0]
         if context == actions.APP:
             return self
-        if context == actions.LIST and self.screen is self.screen_stack[0]:
+        if context == actions.LIST and main:
             return self.conversation_list
-        if context == actions.CONVERSATION and self.screen is self.screen_stack[0] and self.conversation_view.conversation:
+        if context == actions.CONVERSATION and main and self.conversation_view.conversation:
             return self.conversation_view
-        if context == actions.COMPOSER and isinstance(self.screen, ComposeScreen):
-            return self.screen
+        if context == actions.COMPOSER and isinstance(screen, ComposeScreen):
+            return screen
         return None
 
     # ---- status and events --------------------------------------------------
@@ -161,7 +165,8 @@ class MmsuaApp(App[None]):
         if self.conversation_list.query:
             return
         rows = self._fetch_conversations(None, 20, 0)
-        self.call_from_thread(self.conversation_list.merge_top, rows)
+        if not get_current_worker().is_cancelled:  # a newer refresh is under way
+            self.call_from_thread(self.conversation_list.merge_top, rows)
 
     # ---- list and search ----------------------------------------------------
     @on(ConversationList.Opened)
@@ -170,8 +175,8 @@ class MmsuaApp(App[None]):
         self.screen.add_class("-reading")
         self.conversation_view.focus()
 
-    @on(ConversationView.Loaded)
-    def _loaded(self, event: ConversationView.Loaded) -> None:
+    @on(ConversationView.ReadChanged)
+    def _read_changed(self, event: ConversationView.ReadChanged) -> None:
         self._refresh_list_top()
 
     def action_search(self) -> None:
@@ -340,7 +345,7 @@ class MmsuaApp(App[None]):
     def _save(self, message: Message, part: Any, directory: Path) -> None:
         try:
             data = part_bytes(self.client.get_part(message.id, part.index))
-            path = write_new(directory, part_filename(part.name, part.content_type, part.index), data)
+            path = save_part(directory, part, data)
         except Exception as error:
             self.call_from_thread(self.notify, f"Not saved: {error}", severity="error", markup=False)
             return
@@ -350,7 +355,7 @@ class MmsuaApp(App[None]):
     def _open_part(self, message: Message, part: Any, _directory: Path | None) -> None:
         try:
             data = part_bytes(self.client.get_part(message.id, part.index))
-            open_with_viewer(part_filename(part.name, part.content_type, part.index), data)
+            open_with_viewer(part, data)
         except Exception as error:
             self.call_from_thread(self.notify, f"Cannot open: {error}", severity="error", markup=False)
 

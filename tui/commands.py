@@ -19,8 +19,9 @@ class ActionCommands(Provider):
         for action in actions.ACTIONS:
             if not action.palette:
                 continue
-            target = app.action_target(action.context)  # type: ignore[attr-defined]
-            if target is not None and target.check_action(action.id, ()) is not False:
+            # Judged on the screen the palette was opened from, not on the palette itself.
+            target = app.action_target(action.context, self.screen)  # type: ignore[attr-defined]
+            if target is not None:
                 found.append((action, target))
         return found
 

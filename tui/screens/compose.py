@@ -70,13 +70,14 @@ class ComposeScreen(Screen[Any]):
 
     DEFAULT_CSS = """
     ComposeScreen { align: center top; }
-    ComposeScreen > VerticalScroll { width: 100; max-width: 100%; padding: 1 2; }
-    ComposeScreen .title { text-style: bold; color: $primary; margin-bottom: 1; }
-    ComposeScreen Label { color: $text-muted; margin-top: 1; }
-    ComposeScreen TextArea { height: 10; }
-    ComposeScreen #to-error, ComposeScreen #send-error { color: $error; height: auto; }
-    ComposeScreen #attachments { height: auto; color: $text; }
-    ComposeScreen #meter { height: auto; margin-top: 1; }
+    ComposeScreen > VerticalScroll { width: 100; max-width: 100%; padding: 0 2; scrollbar-size-vertical: 1; }
+    ComposeScreen .title { text-style: bold; color: $primary; margin: 1 0; }
+    ComposeScreen Label { color: $text-muted; padding: 0 1; }
+    ComposeScreen TextArea { height: 8; }
+    ComposeScreen #to-error, ComposeScreen #send-error { color: $error; height: auto; padding: 0 1; }
+    ComposeScreen .-empty { display: none; }
+    ComposeScreen #attachments { height: auto; color: $text; padding: 0 1; margin-bottom: 1; }
+    ComposeScreen #meter { height: auto; padding: 0 1; }
     ComposeScreen .buttons { height: auto; margin-top: 1; align-horizontal: right; }
     ComposeScreen .buttons Button { margin-left: 2; }
     """
@@ -96,7 +97,7 @@ class ComposeScreen(Screen[Any]):
             yield Static("New message" if not self._draft.to else "Reply", classes="title")
             yield Label("To (numbers or e-mail, separated by commas)")
             yield Input(", ".join(self._draft.to), id="to", placeholder="+447700900123, Alice…", suggester=RecipientSuggester(self._contacts))
-            yield Static("", id="to-error", markup=False)
+            yield Static("", id="to-error", markup=False, classes="-empty")
             yield Label("Subject")
             yield Input(self._draft.subject, id="subject", placeholder="optional")
             yield Label("Text")
@@ -104,7 +105,7 @@ class ComposeScreen(Screen[Any]):
             yield Label("Attachments  (ctrl+a to add)")
             yield Static(Text("none", style="dim"), id="attachments", markup=False)
             yield Static("", id="meter", markup=False)
-            yield Static("", id="send-error", markup=False)
+            yield Static("", id="send-error", markup=False, classes="-empty")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Attach…", id="attach")
@@ -120,9 +121,12 @@ class ComposeScreen(Screen[Any]):
     @on(Input.Changed, "#to")
     def _check_to(self, event: Input.Changed) -> None:
         _, bad = self._recipients()
-        self.query_one("#to-error", Static).update(
-            Text.assemble("not a number or e-mail: ", safe_line(", ".join(bad), limit=100)) if bad else ""
-        )
+        self._say("#to-error", Text.assemble("not a number or e-mail: ", safe_line(", ".join(bad), limit=100)) if bad else "")
+
+    def _say(self, selector: str, text: Text | str) -> None:
+        line = self.query_one(selector, Static)
+        line.update(text)
+        line.set_class(not str(text), "-empty")
 
     def _recipients(self) -> tuple[list[str], list[str]]:
         text = self.query_one("#to", Input).value
@@ -173,22 +177,21 @@ class ComposeScreen(Screen[Any]):
         if self.sending:
             return
         to, bad = self._recipients()
-        error = self.query_one("#send-error", Static)
         if bad or not to:
-            error.update("add at least one valid recipient" if not to else "fix the recipients first")
+            self._say("#send-error", "add at least one valid recipient" if not to else "fix the recipients first")
             self.query_one("#to").focus()
             return
         size = self._estimate()
         if not size.fits:
-            error.update("too large for the carrier: remove an attachment")
+            self._say("#send-error", "too large for the carrier: remove an attachment")
             return
         text = self.query_one("#text", TextArea).text
         subject = self.query_one("#subject", Input).value
         if not (text or subject or self.attachments):
-            error.update("the message is empty")
+            self._say("#send-error", "the message is empty")
             return
         self.sending = True
-        error.update(Text("sending…", style="dim"))
+        self._say("#send-error", Text("sending…", style="dim"))
         attachments = [{"path": str(a.path)} for a in self.attachments]
 
         def work() -> None:
@@ -203,7 +206,7 @@ class ComposeScreen(Screen[Any]):
 
     def _failed(self, reason: str) -> None:
         self.sending = False
-        self.query_one("#send-error", Static).update(Text.assemble("not sent: ", safe_line(reason, limit=200)))
+        self._say("#send-error", Text.assemble("not sent: ", safe_line(reason, limit=200)))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         {"cancel": self.action_cancel, "attach": self.action_attach, "send": self.action_send}[event.button.id or "cancel"]()

@@ -140,7 +140,7 @@ class Bubble(Vertical, can_focus=False):
                 if m.error:
                     line.append(": ")
                     line.append_text(safe_line(m.error, limit=160))
-                line.append("   t retry", style="dim")
+                line.append("\npress t to retry", style="dim")
             return line
         text = Text()
         many = len(m.recipients) > 1

@@ -62,7 +62,7 @@ class ConversationList(ScrollView, can_focus=True):
     }
 
     DEFAULT_CSS = """
-    ConversationList { background: $surface; scrollbar-size-vertical: 1; }
+    ConversationList { background: $surface; scrollbar-size-vertical: 1; overflow-x: hidden; }
     ConversationList > .conversation-list--cursor { background: $boost; }
     ConversationList:focus > .conversation-list--cursor { background: $primary 35%; }
     ConversationList > .conversation-list--unread { text-style: bold; }
@@ -166,7 +166,7 @@ class ConversationList(ScrollView, can_focus=True):
 
     def _update_size(self) -> None:
         extra = 0 if self.complete else 1  # the "loading…" row
-        self.virtual_size = Size(self.size.width, (len(self.rows) + extra) * ROW_HEIGHT)
+        self.virtual_size = Size(0, (len(self.rows) + extra) * ROW_HEIGHT)
 
     def _maybe_prefetch(self) -> None:
         bottom_row = (self.scroll_offset.y + self.size.height) // ROW_HEIGHT
@@ -208,8 +208,13 @@ class ConversationList(ScrollView, can_focus=True):
                 self._cache.pop(next(iter(self._cache)))
         return self._cache[key][within]
 
+    def _fg(self, component: str) -> Style:
+        """A component's colour and text style without its background (the row's shows through)."""
+        full = self.get_component_rich_style(component)
+        return Style(color=full.color, bold=full.bold, italic=full.italic)
+
     def _note(self, note: str, width: int) -> Strip:
-        return self._strip(Text(note, style=self.get_component_rich_style("conversation-list--loading")), width, 3, self.rich_style)
+        return self._strip(Text(note, style=self._fg("conversation-list--loading")), width, 3, self.rich_style)
 
     def _render_row(self, conversation: Conversation, width: int, selected: bool) -> tuple[Strip, Strip]:
         style = self.rich_style
@@ -219,14 +224,14 @@ class ConversationList(ScrollView, can_focus=True):
         pad = 1
         inner = max(width - 2 * pad, 1)
         # Line 1: marker, title ... time
-        time_text = Text(short_time(conversation.last_date, self._now()), style=self.get_component_rich_style("conversation-list--time"))
+        time_text = Text(short_time(conversation.last_date, self._now()), style=self._fg("conversation-list--time"))
         title = conversation_title(conversation, self._contacts)
         if unread:
-            title.stylize(self.get_component_rich_style("conversation-list--unread"))
+            title.stylize(self._fg("conversation-list--unread"))
         marker = Text("● " if unread else "  ", style=Style(color="bright_blue") if unread else Style())
         line1 = self._fit(marker, title, time_text, inner)
         # Line 2: preview ... unread badge
-        preview = safe_line(conversation.last_preview, limit=300, style=self.get_component_rich_style("conversation-list--preview"))
+        preview = safe_line(conversation.last_preview, limit=300, style=self._fg("conversation-list--preview"))
         badge = Text(f" {conversation.unread} " if unread else "", style=self.get_component_rich_style("conversation-list--badge"))
         line2 = self._fit(Text("  "), preview, badge, inner)
         return tuple(self._strip(text, width, pad, style) for text in (line1, line2))  # type: ignore[return-value]

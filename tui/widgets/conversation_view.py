@@ -88,6 +88,9 @@ class ConversationView(VerticalScroll, can_focus=True):
             self.action = action
             self.message = message
 
+    class ReadChanged(TextualMessage):
+        """Messages were marked read: unread counts elsewhere are stale."""
+
     class Loaded(TextualMessage):
         def __init__(self, conversation_id: int, count: int) -> None:
             super().__init__()
@@ -180,8 +183,15 @@ class ConversationView(VerticalScroll, can_focus=True):
 
     def _mark_read(self, page: list[Message]) -> None:
         unread = [m.id for m in page if not m.outgoing and not m.read and not m.pending]
-        if unread:
-            self.run_worker(lambda: [self._client.mark_read(i) for i in unread], thread=True, group="mark-read")
+        if not unread:
+            return
+
+        def work() -> None:
+            for message_id in unread:
+                self._client.mark_read(message_id)
+            self.post_message(self.ReadChanged())
+
+        self.run_worker(work, thread=True, group="mark-read")
 
     # ---- pictures -----------------------------------------------------------
     def _fetch_pictures(self, messages: list[Message]) -> None:
@@ -231,24 +241,24 @@ class ConversationView(VerticalScroll, can_focus=True):
         """A message arrived or changed: update its bubble, or add one at the end."""
         if self.conversation is None or message.conversation_id != self.conversation.id:
             return
-        for row in self.query(BubbleRow):
-            if row.bubble.message.id == message.id:
-                index = self.messages.index(row.bubble.message)
-                self.messages[index] = message
-                new_row = BubbleRow(self._bubble(message))
-                await self.mount(new_row, after=row)
-                await row.remove()
-                self._apply_selection(-1, self.selected)
-                self._fetch_pictures([message])
-                return
+        index = next((i for i, m in enumerate(self.messages) if m.id == message.id), None)
+        if index is not None:
+            self.messages[index] = message
+            rows = [row for row in self.query(BubbleRow) if row.bubble.message.id == message.id]
+            if rows:
+                await self.mount(BubbleRow(self._bubble(message)), after=rows[-1])
+                for row in rows:
+                    await row.remove()
+            self._apply_selection(-1, self.selected)
+            self._fetch_pictures([message])
+            return
         was_last = self.selected == len(self.messages) - 1
         self.messages.append(message)
         await self.mount(BubbleRow(self._bubble(message)))
         if was_last:
             self.selected = len(self.messages) - 1
         self._fetch_pictures([message])
-        if self.app.focused is self or self.screen.is_active:
-            self._mark_read([message])
+        self._mark_read([message])
 
     # ---- selection ----------------------------------------------------------
     @property

@@ -1,0 +1,297 @@
+"""The TUI driven by Textual's Pilot against a real store (real SQLite) through LocalClient."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from conftest import ALICE, CAROL, HOSTILE_SENDER, NOW, build_app, jpeg, pilot_test, populate, settle
+
+from mmsua.store.records import PartData
+from mmsua.tui.widgets.bubble import Bubble, PictureSlot
+from mmsua.tui.widgets.conversation_list import ConversationList
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def bubble_texts(app) -> list[str]:
+    """What each bubble shows, as plain text (its Statics' content)."""
+    out = []
+    for bubble in app.query(Bubble):
+        out.append("\n".join(str(static.render()) for static in bubble.query("Static")))
+    return out
+
+
+def open_row(app, participants: tuple[str, ...]) -> int:
+    rows = app.query_one(ConversationList).rows
+    return next(i for i, r in enumerate(rows) if r.participants == participants)
+
+
+async def open_conversation(app, pilot, participants: tuple[str, ...]) -> None:
+    app.query_one(ConversationList).cursor = open_row(app, participants)
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
+@pilot_test
+async def test_list_shows_names_from_contacts_most_recent_first(store, contacts_file, tmp_path):
+    populate(store)
+    app, _ = build_app(store, contacts_file, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        listing = app.query_one(ConversationList)
+        dates = [r.last_date for r in listing.rows]
+        assert dates == sorted(dates, reverse=True)
+        first_lines = [listing.render_line(y).text for y in range(0, 12)]
+        screen = "\n".join(first_lines)
+        assert "+15551234567" in screen  # the most recent: the deferred notification, no contact name
+        assert "Alice Smith" in screen  # named from the vCard
+        assert "3· " in screen  # the group shows its size and participants
+
+
+@pilot_test
+async def test_opening_a_conversation_shows_its_messages_and_marks_them_read(store, contacts_file, tmp_path):
+    ids = populate(store)
+    app, _ = build_app(store, contacts_file, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await open_conversation(app, pilot, (ALICE,))
+        texts = bubble_texts(app)
+        assert any("Holiday" in t and "Look at this view!" in t for t in texts)
+        assert any("Lovely! When are you back?" in t and "delivered" in t for t in texts)
+        assert app.focused is app.query_one("#conversation")
+        assert store.get_message(ids["picture"]).read  # opening it marked it read
+        await pilot.press("q")
+        assert app.focused is app.query_one(ConversationList)
+
+
+@pilot_test
+async def test_a_picture_is_shown_inline(store, contacts_file, tmp_path):
+    from textual_image.widget import HalfcellImage
+
+    populate(store)
+    app, _ = build_app(store, contacts_file, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await open_conversation(app, pilot, (ALICE,))
+        pictures = list(app.query(HalfcellImage))
+        assert len(pictures) == 1
+        assert not app.query(PictureSlot)  # the placeholder was replaced
+        assert pictures[0].size.width == 40 and pictures[0].size.height > 5
+        # Half-cell rendering: the picture's cells carry its colours (orange background, blue disc).
+        strips = [pictures[0].render_line(y) for y in range(pictures[0].size.height)]
+        colours = {seg.style.bgcolor.triplet for strip in strips for seg in strip if seg.style and seg.style.bgcolor}
+        assert any(c and c.red > 180 and c.blue < 100 for c in colours)
+
+
+@pilot_test
+async def test_group_shows_senders_parts_and_failed_status(store, contacts_file, tmp_path):
+    populate(store)
+    app, _ = build_app(store, contacts_file, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        rows = app.query_one(ConversationList).rows
+        group = next(r for r in rows if len(r.participants) == 3)
+        app.query_one(ConversationList).cursor = rows.index(group)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        texts = bubble_texts(app)
+        assert any(t.startswith("Bob Jones") and "Who is in for Friday?" in t for t in texts)
+        assert any("note.amr" in t and "audio/amr" in t and "12 KB" in t for t in texts)
+        assert any("failed" in t and "503 Service Unavailable" in t for t in texts)
+
+
+@pilot_test
+async def test_a_message_arriving_while_open_appears_live(store, contacts_file, tmp_path):
+    populate(store)
+    app, agent = build_app(store, contacts_file, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await open_conversation(app, pilot, (ALICE,))
+        before = len(app.query(Bubble))
+        new = store.add_message(participants=[ALICE], direction="in", kind="mms", state="received", sender=ALICE,
+                                text="Just landed", date=NOW + 10)
+        agent.publish("message.received", agent.show_message(new))
+        await settle(app, pilot)
+        assert len(app.query(Bubble)) == before + 1
+        assert "Just landed" in bubble_texts(app)[-1]
+        assert app.received == [new]
+        assert app.query_one(ConversationList).rows[0].participants == (ALICE,)  # moved to the top
+
+
+@pilot_test
+async def test_downloading_a_deferred_message(store, contacts_file, tmp_path):
+    ids = populate(store)
+    app, agent = build_app(store, contacts_file, tmp_path)
+    agent.deferred_content[ids["deferred"]] = [PartData("text/plain", b"Here is the video", name="t.txt"),
+                                                PartData("image/jpeg", jpeg((20, 200, 20)), name="frame.jpg")]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await open_conversation(app, pilot, (CAROL,))
+        texts = bubble_texts(app)
+        assert "waiting at the carrier" in texts[-1] and "1.2 MB" in texts[-1] and "Big video" in texts[-1]
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert store.get_message(ids["deferred"]).state == "received"
+        texts = bubble_texts(app)
+        assert "Here is the video" in texts[-1] and "waiting" not in texts[-1]
+
+
+@pilot_test
+async def test_hostile_content_is_shown_literally_and_safely(store, contacts_file, tmp_path):
+    populate(store)
+    app, _ = build_app(store, contacts_file, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await open_conversation(app, pilot, (HOSTILE_SENDER,))
+        svg = app.export_screenshot()
+        assert "[@click=app.quit]" in svg.replace("&#160;", " ")  # the name, literally
+        text = bubble_texts(app)[-1]
+        assert "[bold red]x[/]" in text  # markup stays text
+        assert "\x1b" not in text and "pwned" not in text  # escape sequences and OSC titles dropped
+        assert len(text) < 2000  # the 10 MB subject is cut for display
+        # Clicking the hostile name does not run its "action".
+        await pilot.click("#conversation .header")
+        await pilot.pause()
+        assert app.is_running
+
+
+@pilot_test
+async def test_search_filters_as_you_type(store, contacts_file, tmp_path):
+    populate(store)
+    app, _ = build_app(store, contacts_file, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"Friday")
+        await settle(app, pilot)
+        rows = app.query_one(ConversationList).rows
+        assert [len(r.participants) for r in rows] == [3]
+        await pilot.press("enter", "q")  # back to the list, search kept
+        assert app.focused is app.query_one(ConversationList)
+
+
+@pilot_test
+async def test_compose_with_attachment_queues_it_and_shows_delivery(store, contacts_file, tmp_path):
+    """Store-only engine: the message is queued with its attachment, then the carrier's
+    delivery report (published as an event) turns the status to delivered."""
+    populate(store)
+    picture = tmp_path / "cat.jpg"
+    picture.write_bytes(jpeg())
+    app, agent = build_app(store, contacts_file, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        composer = app.screen
+        await pilot.press(*"Alice Smith", "tab", *"Cat", "tab", *"Look at him")
+        composer.add_attachment(picture)
+        await pilot.pause()
+        assert "cat.jpg" in str(composer.query_one("#attachments").render())
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        sent = store.list_messages(store.conversation_for([ALICE]))[-1]
+        assert sent.direction == "out" and sent.to == (ALICE,) and sent.subject == "Cat"
+        assert [p.name for p in sent.parts] == ["text.txt", "cat.jpg"]
+        assert "queued" in bubble_texts(app)[-1]
+        agent.deliver(sent.id)
+        await settle(app, pilot)
+        assert "delivered" in bubble_texts(app)[-1]
+
+
+@pilot_test
+async def test_composer_refuses_bad_recipients_and_keeps_the_draft(store, contacts_file, tmp_path):
+    populate(store, hostile=False)
+    app, _ = build_app(store, contacts_file, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c")
+        await pilot.press(*"nobody here", "tab", "tab", *"hello", "ctrl+s")
+        await settle(app, pilot)
+        composer = app.screen
+        assert "not a number or e-mail: nobody here" in str(composer.query_one("#to-error").render())
+        assert composer.query_one("#text").text == "hello"
+
+
+@pilot_test
+async def test_save_writes_a_safe_name_without_overwriting(store, contacts_file, tmp_path):
+    populate(store)
+    mid = store.add_message(participants=[ALICE], direction="in", kind="mms", state="received", sender=ALICE,
+                            text="file", date=NOW + 5)
+    store.set_parts(mid, [PartData("image/jpeg", b"\xff\xd8not really", name="../../etc/passwd")])
+    save_dir = tmp_path / "saved"
+    save_dir.mkdir()
+    (save_dir / "etc_passwd").write_bytes(b"existing")
+    app, _ = build_app(store, contacts_file, save_dir, images="none")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await open_conversation(app, pilot, (ALICE,))
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(app, pilot)
+    names = sorted(p.name for p in save_dir.iterdir())
+    assert (save_dir / "etc_passwd").read_bytes() == b"existing"
+    assert len(names) == 2 and all("/" not in n and not n.startswith(".") for n in names)
+    assert not (tmp_path / "etc").exists()
+
+
+@pilot_test
+async def test_help_and_palette_come_from_the_action_registry(store, contacts_file, tmp_path):
+    from rich.console import Console
+
+    from mmsua.tui import actions
+    from mmsua.tui.screens.help import help_table
+
+    populate(store, hostile=False)
+    app, _ = build_app(store, contacts_file, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        console = Console(width=120, record=True, file=io.StringIO())
+        console.print(help_table())
+        shown = console.export_text()
+        for action in actions.ACTIONS:
+            assert action.description in shown and (action.cli or "") in shown
+        await pilot.press("escape")
+        # The palette runs a registry action: "Compose" opens the composer.
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Compose")
+        await pilot.pause(0.5)
+        await pilot.press("down", "enter")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "ComposeScreen"
+
+
+def test_every_action_has_a_handler_where_it_applies() -> None:
+    from mmsua.tui import actions
+    from mmsua.tui.app import MmsuaApp
+    from mmsua.tui.screens.compose import ComposeScreen
+    from mmsua.tui.widgets.conversation_view import ConversationView
+
+    owners = {actions.APP: MmsuaApp, actions.LIST: ConversationList, actions.CONVERSATION: ConversationView,
+              actions.COMPOSER: ComposeScreen}
+    for action in actions.ACTIONS:
+        assert callable(getattr(owners[action.context], f"action_{action.id}", None)), action
+    keys = [(a.context, k) for a in actions.ACTIONS for k in a.keys.split(",")]
+    assert len(keys) == len(set(keys)), "a key is bound twice in one context"
+
+
+def test_cli_has_the_tui_subcommand() -> None:
+    from mmsua.cli.main import build_parser
+
+    args = build_parser().parse_args(["tui", "--images", "halfcell", "--theme", "light"])
+    assert args.images == "halfcell" and args.func.__module__ == "mmsua.cli.tui"
+
+
+def test_no_daemon_is_explained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mmsua import exit_codes
+    from mmsua.cli.main import main
+
+    status = main(["tui", "--socket", str(tmp_path / "none.sock")])
+    err = capsys.readouterr().err
+    assert status == exit_codes.UNAVAILABLE
+    assert "no mmsua daemon is running" in err and "mmsua daemon" in err and "--embedded" in err
