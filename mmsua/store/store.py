@@ -182,7 +182,7 @@ class Store:
                 "SELECT conversation_id FROM conversation_participants WHERE address LIKE ? ESCAPE '\\'", (like,)
             )
         }
-        ids.update(row["conversation_id"] for row in self._search_rows(query, 2000))
+        ids.update(self._matching_conversations(query))
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
@@ -361,6 +361,26 @@ class Store:
 
     def search_messages(self, query: str, limit: int = 50) -> list[Message]:
         return [self._message(row) for row in self._search_rows(query, limit)]
+
+    def _matching_conversations(self, query: str) -> set[int]:
+        """Ids of conversations with a message matching ``query`` (text, subject, sender)."""
+        if self.fts:
+            match = _fts_query(query)
+            if not match:
+                return set()
+            rows = self._q(
+                "SELECT DISTINCT messages.conversation_id FROM messages_fts "
+                "JOIN messages ON messages.id = messages_fts.rowid WHERE messages_fts MATCH ?",
+                (match,),
+            )
+        else:
+            like = f"%{_escape_like(query)}%"
+            rows = self._q(
+                "SELECT DISTINCT conversation_id FROM messages WHERE body_text LIKE ?1 ESCAPE '\\' "
+                "OR subject LIKE ?1 ESCAPE '\\' OR sender LIKE ?1 ESCAPE '\\'",
+                (like,),
+            )
+        return {int(row[0]) for row in rows}
 
     def _search_rows(self, query: str, limit: int) -> list[sqlite3.Row]:
         if self.fts:
