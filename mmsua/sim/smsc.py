@@ -32,15 +32,26 @@ class Handset(Protocol):
 class Plan:
     """How a series of segments reaches the handset.
 
-    order: indices into the segments in the order they are sent (default: as given);
+    order: indices of the segments sent first, in this order; segments it does not
+    name follow in their own order (a plan is chosen before the message is split,
+    so it cannot know how many segments there will be, and must not lose any);
+    drop: indices never sent (a segment lost in the network);
     duplicates: indices sent a second time at the end; delay: before the first;
-    gap: between consecutive segments.
+    gap: between consecutive segments. Indices that do not exist are ignored.
     """
 
     order: tuple[int, ...] | None = None
     duplicates: tuple[int, ...] = ()
     delay: float = 0.0
     gap: float = 0.0
+    drop: tuple[int, ...] = ()
+
+    def sequence(self, count: int) -> list[int]:
+        """The indices sent, in sending order, for a series of `count` segments."""
+        first = [i for i in dict.fromkeys(self.order or ()) if 0 <= i < count]
+        rest = [i for i in range(count) if i not in first]
+        sent = [i for i in first + rest if i not in self.drop]
+        return sent + [i for i in self.duplicates if 0 <= i < count]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +94,7 @@ class Smsc:
     def deliver(self, to: str, pdus: list[bytes], plan: Plan | None = None) -> None:
         """Send PDUs (SMSC address + TPDU) to a handset following the plan."""
         plan = plan or Plan()
-        order = list(plan.order) if plan.order is not None else list(range(len(pdus)))
-        order += list(plan.duplicates)
-        for step, index in enumerate(order):
+        for step, index in enumerate(plan.sequence(len(pdus))):
             pdu = pdus[index]
             self._scheduler.call_later(plan.delay + step * plan.gap, lambda pdu=pdu: self._hand_over(to, pdu))
 

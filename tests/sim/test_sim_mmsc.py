@@ -163,13 +163,50 @@ def test_gone_and_expired_locations(net):
     assert requests.get(loc, timeout=5).status_code == 404
 
 
+def _joined(delivered: list[bytes]) -> list:
+    """Datagrams the handset can rebuild from the PDUs it was handed, in arrival order."""
+    joiner, out = PushReassembler(), []
+    for pdu in delivered:
+        got = joiner.feed(decode_sms(pdu), time.monotonic())
+        if got is not None:
+            out.append(got)
+    return out
+
+
 def test_long_notification_is_concatenated_out_of_order_with_duplicates(net):
     c, _, b, _ = net
     c.mmsc.push_plan = Plan(order=(1, 0), duplicates=(0,), gap=0.01)
+    stored = c.send_mms("+15550100009", ["+15550100002"], subject="s" * 150, text="hi")
+    assert wait_for(lambda: c.settle(0.05) and len(b.modem.delivered) >= 4)
+    concat = [decode_sms(p).concat for p in b.modem.delivered]
+    total = concat[0].total
+    assert total == 3 and len(b.modem.delivered) == total + 1
+    # the planned order first, the segments the plan did not name after it, the duplicate last
+    assert [x.sequence for x in concat] == [2, 1, 3, 1]
+    datagrams = _joined(b.modem.delivered)
+    assert len(datagrams) == 1  # the repeated segment does not make a second message
+    push = decode_push(datagrams[0].data)
+    assert datagrams[0].destination_port == 2948 and push.content_type.media_type == "application/vnd.wap.mms-message"
+    note = decode_mms(push.body)
+    assert note.message_type == MessageType.M_NOTIFICATION_IND
+    assert note.subject == "s" * 150 and note.sender.value == "+15550100009"
+    assert note.content_location.endswith(stored.deliveries[0].location)
+
+
+def test_a_dropped_segment_leaves_the_notification_incomplete(net):
+    c, _, b, _ = net
+    c.mmsc.push_plan = Plan(drop=(1,))
     c.send_mms("+15550100009", ["+15550100002"], subject="s" * 150, text="hi")
-    assert wait_for(lambda: len(b.modem.delivered) == 3)
-    seqs = [decode_sms(p).concat.sequence for p in b.modem.delivered]
-    assert seqs == [2, 1, 1]  # the planned order, with the duplicate last
+    assert wait_for(lambda: c.settle(0.05) and len(b.modem.delivered) == 2)
+    assert [decode_sms(p).concat.sequence for p in b.modem.delivered] == [1, 3]
+    assert _joined(b.modem.delivered) == []
+
+
+def test_plan_sequence_never_loses_a_segment_it_does_not_name():
+    assert Plan(order=(1, 0)).sequence(3) == [1, 0, 2]
+    assert Plan(order=(5, 1)).sequence(2) == [1, 0]  # no segment 5: ignored
+    assert Plan(order=(0, 0), duplicates=(2,), drop=(1,)).sequence(3) == [0, 2, 2]
+    assert Plan().sequence(2) == [0, 1]
 
 
 def test_serves_real_retrieve_conf_byte_for_byte(net):
