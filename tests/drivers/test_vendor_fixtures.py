@@ -39,7 +39,7 @@ def test_fixture_names_its_source_and_parses(path: Path) -> None:
 @pytest.mark.parametrize("path", ALL, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_fixture_is_replayed_by_a_test(path: Path) -> None:
     rel = str(path.relative_to(FIXTURES))
-    users = [t.name for t in TESTS.glob("test_*.py") if f'"{rel}"' in t.read_text()]
+    users = [t.name for t in TESTS.glob("test_*.py") if f'"{rel}"' in t.read_text() or f"'{rel}'" in t.read_text()]
     assert users, f"no test replays {rel}"
 
 

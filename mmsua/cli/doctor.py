@@ -1,0 +1,278 @@
+"""`mmsua doctor`: can MMS work with this modem, SIM, network and carrier settings?
+
+Runs, in order: find the port, open it, identify the modem, SIM, registration,
+signal, SMS settings, the MMS APN's data context and one HTTP request to the
+MMSC through the carrier's proxy over the chosen bearer. Each step prints OK or
+what is wrong and what to do; a step whose prerequisite failed is skipped. The
+exit status is 0 only when every step passed (warnings allowed).
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict, dataclass
+from typing import Any
+
+OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    status: str
+    detail: str
+    advice: str = ""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "doctor",
+        help="check modem, SIM, network, SMS and the MMS data path step by step",
+        description="Check, step by step, that MMS can work: modem, SIM, registration, signal, "
+        "SMS settings, the MMS APN's data context and an HTTP request to the MMSC through the proxy.",
+    )
+    parser.add_argument("--port", help="the modem's AT port or a pyserial URL (default: find it)")
+    parser.add_argument("--baud", type=int, default=115200, help="UART speed (USB ports ignore it)")
+    parser.add_argument("--profile", help="force a modem profile (generic, quectel, simcom, huawei, sierra, ublox...)")
+    parser.add_argument("--pin", help="the SIM PIN, if the SIM asks for one")
+    parser.add_argument("--apn", help="the carrier's MMS APN")
+    parser.add_argument("--cid", type=int, default=2, help="PDP context id for the MMS APN (not the internet one; default 2)")
+    parser.add_argument("--pdp-type", default="IP", choices=("IP", "IPV6", "IPV4V6"))
+    parser.add_argument("--username", help="MMS APN username")
+    parser.add_argument("--password", help="MMS APN password")
+    parser.add_argument("--auth", default=None, choices=("none", "pap", "chap"), help="APN authentication (default: pap with a username, else none)")
+    parser.add_argument("--mmsc", help="the MMSC URL, e.g. http://mmsc.example/mms")
+    parser.add_argument("--proxy", help="the carrier's MMS proxy as HOST:PORT")
+    parser.add_argument("--bearer", default="modem", choices=("modem", "interface", "ppp"), help="how HTTP reaches the MMSC")
+    parser.add_argument("--interface", help="for --bearer interface: the interface up on the MMS APN (wwan0, usb0...)")
+    parser.add_argument("--data-port", help="for --bearer ppp: the modem's data port (e.g. /dev/ttyUSB3)")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the MMSC")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.set_defaults(func=run)
+
+
+def _proxy(text: str | None) -> tuple[str, int] | None:
+    if not text:
+        return None
+    text = text.removeprefix("http://").rstrip("/")
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise ValueError(f"--proxy must be HOST:PORT, not {text!r}")
+    return host, int(port)
+
+
+class _Doctor:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.checks: list[Check] = []
+
+    def add(self, name: str, status: str, detail: str, advice: str = "") -> bool:
+        self.checks.append(Check(name, status, detail, advice))
+        return status in (OK, WARN)
+
+    def skip_rest(self, names: list[str], why: str) -> None:
+        done = {c.name for c in self.checks}
+        for name in names:
+            if name not in done:
+                self.add(name, SKIP, why)
+
+    STEPS = ["port", "open", "identify", "sim", "registration", "signal", "sms", "mms-context", "mmsc"]
+
+    def run(self) -> list[Check]:
+        from mmsua.drivers.at.channel import AtChannel
+        from mmsua.drivers.errors import ModemError
+
+        port = self._port()
+        if port is None:
+            self.skip_rest(self.STEPS, "no modem port")
+            return self.checks
+        channel = AtChannel(port, baudrate=self.args.baud)
+        try:
+            channel.open()
+        except ModemError as error:
+            self.add("open", FAIL, str(error), "check the device exists, you are in the 'dialout' group, and ModemManager does not hold the port (see mmsua/data/99-mmsua-modem.rules)")
+            self.skip_rest(self.STEPS, "the port did not open")
+            return self.checks
+        self.add("open", OK, f"{port} answers AT")
+        try:
+            self._modem_steps(channel)
+        finally:
+            channel.close()
+        self.skip_rest(self.STEPS, "an earlier step failed")
+        return self.checks
+
+    def _port(self) -> str | None:
+        from mmsua.drivers.ports import NoModemFound, choose_port
+
+        if self.args.port:
+            self.add("port", OK, f"{self.args.port} (given)")
+            return self.args.port
+        try:
+            choice = choose_port()
+        except NoModemFound as error:
+            self.add("port", FAIL, str(error), "plug the modem in or give --port")
+            return None
+        self.add("port", OK, f"{choice.device}: {choice.reason}")
+        return choice.device
+
+    def _modem_steps(self, channel: Any) -> None:
+        from mmsua.drivers.errors import ModemError
+        from mmsua.drivers.modem import Modem, SimError
+        from mmsua.drivers.profiles import UnknownProfile
+
+        modem = Modem(channel, pin=self.args.pin)
+        try:
+            identity = modem.start(profile_override=self.args.profile)
+        except UnknownProfile as error:
+            self.add("identify", FAIL, str(error), "give one of the names listed, or leave --profile out")
+            return
+        except ModemError as error:
+            self.add("identify", FAIL, str(error), "the port answers but not like a modem: is this the AT port?")
+            return
+        profile = modem.profile
+        assert profile is not None
+        self.add("identify", OK, f"{identity.manufacturer} {identity.model} ({identity.revision}), IMEI {identity.imei}; profile {profile.name}")
+        try:
+            modem.unlock()
+            modem.radio_on()
+            imsi = modem.imsi()
+        except SimError as error:
+            self.add("sim", FAIL, str(error), "give --pin, or unlock the SIM in a phone")
+            return
+        except ModemError as error:
+            self.add("sim", FAIL, str(error), "check the SIM is inserted and seated; some modems need a power cycle after inserting it")
+            return
+        spn = modem.service_provider()
+        self.add("sim", OK, f"ready; IMSI {imsi[:5]}… (MCC {imsi[:3]}, MNC {imsi[3:5]}/{imsi[3:6]})" + (f", provider {spn}" if spn else ""))
+        reg = modem.registration()
+        if reg.state in ("home", "roaming"):
+            tech = f" on {reg.technology}" if reg.technology else ""
+            self.add("registration", OK, f"registered ({reg.state}{tech}, from {reg.source})")
+        elif reg.state in ("sms-only-home", "sms-only-roaming"):
+            self.add("registration", WARN, f"registered for SMS only ({reg.state})", "MMS notifications arrive, but retrieval needs data service: check the SIM's data plan")
+        else:
+            self.add("registration", FAIL, f"not registered ({reg.state})", "check the antenna, the SIM's plan and coverage; 'denied' means the network refuses this SIM")
+            return
+        signal = modem.signal()
+        if signal.percent is None:
+            self.add("signal", WARN, "unknown", "the modem does not report it now; MMS may still work")
+        elif signal.percent < 15:
+            self.add("signal", WARN, f"weak: {signal.percent}% ({signal.rssi_dbm} dBm)", "move the antenna or the modem; large MMS may time out")
+        else:
+            self.add("signal", OK, f"{signal.percent}% ({signal.rssi_dbm} dBm" + (f", RSRP {signal.rsrp_dbm:g} dBm" if signal.rsrp_dbm is not None else "") + ")")
+        if not self._sms_step(channel, profile):
+            return
+        self._data_steps(channel, profile)
+
+    def _sms_step(self, channel: Any, profile: Any) -> bool:
+        from mmsua.drivers.errors import ModemError
+        from mmsua.drivers.sms import SmsService
+
+        sms = SmsService(channel, profile)
+        try:
+            settings = sms.start(worker=False, collect=False)
+        except ModemError as error:
+            return self.add("sms", FAIL, str(error), "the modem's SMS part is not usable: try again after 'SMS DONE', check the SIM")
+        finally:
+            sms.stop()
+        delivery = "direct (+CMT)" if settings.direct else "stored (+CMTI)"
+        usage = f", {settings.used}/{settings.total} used" if settings.total else ""
+        detail = f"PDU mode, storage {settings.storages[0]}{usage}, delivery {delivery}, CNMI={','.join(map(str, settings.cnmi))}"
+        if settings.total and settings.used is not None and settings.used >= settings.total:
+            return self.add("sms", WARN, detail + " — storage FULL", "new SMS (and MMS notifications) wait at the network until messages are deleted")
+        return self.add("sms", OK, detail)
+
+    def _data_steps(self, channel: Any, profile: Any) -> None:
+        from mmsua.drivers.bearers.base import BearerError
+        from mmsua.drivers.errors import ModemError
+        from mmsua.drivers.pdp import PdpSettings
+
+        args = self.args
+        if not args.apn:
+            self.add("mms-context", FAIL, "no MMS APN given", "give --apn (the carrier's MMS APN, often 'mms' or the data APN)")
+            return
+        try:
+            proxy = _proxy(args.proxy)
+            auth = args.auth or ("pap" if args.username else "none")
+            settings = PdpSettings(args.cid, args.apn, args.pdp_type, args.username, args.password, auth)
+        except ValueError as error:
+            self.add("mms-context", FAIL, str(error), "fix the setting")
+            return
+        try:
+            bearer = self._bearer(channel, profile, settings, proxy)
+            bearer.up()
+        except (ModemError, BearerError) as error:
+            self.add("mms-context", FAIL, f"{args.bearer} bearer: {error}", "check the APN, its username/password, and the cid (it must not be the internet one)")
+            return
+        where = ", ".join(getattr(bearer, "addresses", []) or [getattr(bearer, "source_address", "") or ""])
+        self.add("mms-context", OK, f"{args.bearer} bearer up on cid {args.cid} (APN {args.apn})" + (f", address {where}" if where else ""))
+        try:
+            self._http_step(bearer, proxy)
+        finally:
+            try:
+                bearer.down()
+            except (ModemError, BearerError) as error:
+                self.add("cleanup", WARN, f"could not take the MMS context down: {error}")
+
+    def _bearer(self, channel: Any, profile: Any, settings: Any, proxy: tuple[str, int] | None) -> Any:
+        from mmsua.drivers.bearers.base import BearerError
+
+        if self.args.bearer == "modem":
+            from mmsua.drivers.bearers.internal_tcp import InternalTcpBearer
+
+            return InternalTcpBearer(channel, profile, settings, proxy=proxy)
+        if self.args.bearer == "interface":
+            from mmsua.drivers.bearers.interface import InterfaceBearer
+
+            if not self.args.interface:
+                raise BearerError("give --interface (the interface up on the MMS APN)")
+            return InterfaceBearer(self.args.interface, proxy=proxy)
+        from mmsua.drivers.bearers.ppp import PppBearer
+
+        if not self.args.data_port:
+            raise BearerError("give --data-port (the modem's second AT/PPP port)")
+        return PppBearer(self.args.data_port, settings.cid, proxy=proxy)
+
+    def _http_step(self, bearer: Any, proxy: tuple[str, int] | None) -> None:
+        import requests
+
+        if not self.args.mmsc:
+            self.add("mmsc", FAIL, "no MMSC URL given", "give --mmsc (the carrier's MMSC URL)")
+            return
+        session = bearer.session()
+        session.headers.clear()
+        session.headers.update({"User-Agent": "mmsua-doctor", "Accept": "*/*, application/vnd.wap.mms-message"})
+        via = f" via proxy {proxy[0]}:{proxy[1]}" if proxy else ""
+        try:
+            response = session.get(self.args.mmsc, timeout=self.args.timeout)
+            response.close()
+        except requests.RequestException as error:
+            self.add("mmsc", FAIL, f"no HTTP answer from {self.args.mmsc}{via}: {error}", "check --mmsc and --proxy against the carrier's MMS settings")
+            return
+        # Any HTTP answer proves the path; MMSCs commonly answer a bare GET with 4xx.
+        self.add("mmsc", OK, f"{self.args.mmsc}{via} answered HTTP {response.status_code} {response.reason}".rstrip())
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from mmsua import exit_codes
+    from mmsua.textsafe import clean_line
+
+    checks = _Doctor(args).run()
+    failed = [c for c in checks if c.status == FAIL]
+    ok = not failed and all(c.status != SKIP for c in checks)
+    if args.json:
+        print(json.dumps({"ok": ok, "checks": [asdict(c) for c in checks]}, indent=2))
+    else:
+        marks = {OK: "OK  ", WARN: "WARN", FAIL: "FAIL", SKIP: "SKIP"}
+        for c in checks:
+            print(f"{marks[c.status]}  {c.name:<13} {clean_line(c.detail)}")
+            if c.advice and c.status in (FAIL, WARN):
+                print(f"      {'':<13} → {clean_line(c.advice)}")
+        print("MMS can work." if ok else "MMS cannot work yet: fix the first FAIL above.")
+    if ok:
+        return exit_codes.OK
+    if failed and failed[0].name in ("port", "open"):
+        return exit_codes.UNAVAILABLE
+    return exit_codes.FAILURE
