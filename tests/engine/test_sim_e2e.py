@@ -285,3 +285,22 @@ def test_sms_send_and_its_status_report(carrier, me) -> None:
     wait_for("status report", lambda: me.show_message(sent["id"])["recipients"][0]["status"] == "delivered")
     with pytest.raises(BadRequest, match="attachments"):
         me.send(to=["+15550100002"], text="x", as_sms=True, attachments=[{"name": "a", "data_b64": _b64(b"a")}])
+
+
+def test_an_undecodable_push_is_kept_raw_and_answered_unrecognised(carrier, me) -> None:
+    broken = bytes.fromhex("8c8298") + b"BAD-TID-7\x00" + b"\x8d\x92\x89\xff\xff\xff"
+    carrier.mmsc.push(ME, broken)
+    resp = wait_for("NotifyResp Unrecognised", lambda: client_pdus(carrier, MessageType.M_NOTIFYRESP_IND))
+    assert resp[0].transaction_id == "BAD-TID-7" and resp[0].status == 0x84
+    kept = me.store.raw_pdus(undecoded=True)
+    assert kept and broken in kept[0]["data"]
+    assert me.list_conversations() == []
+
+
+def test_an_expired_notification_is_marked_not_fetched(carrier, me) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    carrier.send_mms(FRIEND, [ME], text="too late", expires=datetime.now(timezone.utc) - timedelta(seconds=5))
+    message = wait_for("expired", lambda: only_message(me, "expired"))
+    assert "expired" in message["error"]
+    assert [r for r in carrier.mmsc.requests if r.method == "GET"] == []

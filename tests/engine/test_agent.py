@@ -1,0 +1,98 @@
+"""The UserAgent facade with no modem at all: the store browses, sends queue, errors are coded."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+
+from mmsua.daemon.dispatch import to_api_error
+from mmsua.engine.agent import BadRequest, UserAgent
+from mmsua.engine.settings import AgentSettings
+from mmsua.store import NotFound, PartData
+
+
+@pytest.fixture
+def agent(tmp_path: Path) -> UserAgent:
+    ua = UserAgent(AgentSettings(store_path=str(tmp_path / "store"), country_code="GB", own_number="+447700900001"))
+    ua.start()
+    yield ua
+    ua.stop()
+
+
+def _received(agent: UserAgent, **kw) -> int:
+    fields = dict(participants=["+447700900123"], direction="in", kind="mms", state="received",
+                  sender="+447700900123", text="look", message_id="m-1", read_report_requested=True)
+    fields.update(kw)
+    mid = agent.store.add_message(**fields)
+    agent.store.set_parts(mid, [PartData("image/png", b"\x89PNG....", name="../x.png")])
+    return mid
+
+
+def test_the_store_is_browsable_without_a_modem(agent: UserAgent, tmp_path: Path) -> None:
+    assert (tmp_path / "store" / "store.sqlite").exists()
+    mid = _received(agent)
+    [conversation] = agent.list_conversations()
+    assert conversation["participants"] == ["+447700900123"] and conversation["unread"] == 1
+    [message] = agent.list_messages(conversation["id"])
+    assert message == agent.show_message(mid)
+    part = agent.get_part(mid, 0)
+    assert base64.b64decode(part["data_b64"]) == b"\x89PNG...." and part["name"] == "../x.png"
+    status = agent.status()
+    assert status["modem"] is None and status["data_path"] == "down" and status["own_number"] == "+447700900001"
+
+
+def test_opening_a_message_queues_its_read_report_once(agent: UserAgent) -> None:
+    events = []
+    agent.subscribe(lambda event, data: events.append((event, data["id"], data["read"])))
+    mid = _received(agent)
+    assert agent.mark_read(mid)["read"] is True
+    assert agent.store.get_task("read_report", mid) is not None
+    agent.store.finish_task(agent.store.get_task("read_report", mid).id)
+    agent.mark_read(mid)
+    assert agent.store.get_task("read_report", mid) is None
+    assert ("message.updated", mid, True) in events
+
+
+def test_read_reports_are_not_sent_when_the_user_forbids_them(tmp_path: Path) -> None:
+    with UserAgent(AgentSettings(store_path=str(tmp_path / "s.sqlite"), send_read_reports=False)) as ua:
+        mid = _received(ua)
+        ua.mark_read(mid)
+        assert ua.store.get_task("read_report", mid) is None
+
+
+def test_send_without_a_modem_is_queued_and_stays_queued(agent: UserAgent) -> None:
+    sent = agent.send(to=["07700 900123"], text="hi", subject="s")
+    assert sent["state"] == "queued" and sent["to"] == ["+447700900123"] and sent["direction"] == "out"
+    assert [p["content_type"] for p in sent["parts"]] == ["application/smil", "text/plain"]
+    assert agent.status()["queued"] == 1
+    # Same person, national or international: one conversation with the earlier one.
+    _received(agent, message_id="m-2")
+    assert len(agent.list_conversations()) == 1
+
+
+@pytest.mark.parametrize(
+    ("call", "code"),
+    [
+        (lambda a: a.show_message(999), "not_found"),
+        (lambda a: a.send(to=[], text="x"), "bad_request"),
+        (lambda a: a.send(to=["+447700900123"]), "bad_request"),
+        (lambda a: a.send(to=["+447700900123"], attachments=[{"path": "/nonexistent/file"}]), "bad_request"),
+        (lambda a: a.fetch(_received(a, message_id="m-9")), "bad_request"),
+        (lambda a: a.list_conversations(limit=0), "bad_request"),
+    ],
+)
+def test_errors_map_to_api_codes(agent: UserAgent, call, code: str) -> None:
+    with pytest.raises(Exception) as caught:
+        call(agent)
+    assert to_api_error("x", caught.value).code == code
+
+
+def test_delete_removes_the_message(agent: UserAgent) -> None:
+    mid = _received(agent)
+    assert agent.delete(mid) == {}
+    with pytest.raises(NotFound):
+        agent.show_message(mid)
+    with pytest.raises(BadRequest):
+        agent.retry(_received(agent, message_id="m-3"))
