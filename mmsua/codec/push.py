@@ -64,6 +64,8 @@ def decode_push(data: bytes, *, connectionless: bool = True) -> PushPdu:
     headers_len = r.uintvar()
     if headers_len == 0:
         raise PduError("WSP headers length is 0, leaving no room for the required content type", len_at)
+    if headers_len > r.remaining:
+        raise PduError(f"WSP headers length {headers_len} runs past the end of the data ({r.remaining} bytes remain)", len_at)
     region = r.sub(headers_len, "WSP push headers")
     content_type = decode_content_type(region)
     headers: list[Header] = []

@@ -7,7 +7,7 @@ from typing import Any
 
 from mmsua.codec.errors import PduError
 from mmsua.codec.mms import tables as t
-from mmsua.codec.mms.pdu import Address, Expiry, MessageType, MmsPdu
+from mmsua.codec.mms.pdu import Address, Expiry, MessageType, MmsPdu, build_pdu
 from mmsua.codec.multipart import Part, decode_entries
 from mmsua.codec.reader import Reader
 from mmsua.codec.wsp import (
@@ -89,13 +89,11 @@ def decode_mms(data: bytes | bytearray | memoryview) -> MmsPdu:
         raise PduError("no X-Mms-Message-Type header", 0)
     for key in ("to", "cc", "bcc"):
         fields[key] = tuple(fields[key])
-    return MmsPdu(
-        content_type=content_type,
-        parts=parts,
-        extra_headers=tuple(extra),
-        trailing=trailing,
-        **fields,
-    )
+    fields["content_type"] = content_type
+    fields["parts"] = parts
+    fields["extra_headers"] = tuple(extra)
+    fields["trailing"] = trailing
+    return build_pdu(fields)
 
 
 # -- value decoders: each returns the value, or _UNRECOGNISED ------------------

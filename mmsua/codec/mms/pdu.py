@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from mmsua.codec.errors import PduError
@@ -198,6 +198,20 @@ class MmsPdu:
     def text(self) -> str:
         """The text/plain parts joined by blank lines."""
         return "\n\n".join(p.text or "" for p in self.parts if p.content_type.media_type == "text/plain")
+
+
+_SETTERS = tuple((MmsPdu.__dict__[f.name].__set__, f.name, f.default) for f in fields(MmsPdu))
+
+
+def build_pdu(values: dict[str, object]) -> MmsPdu:
+    """Build an MmsPdu from already well-typed values, about twice as fast as the
+    generated frozen ``__init__``, which would otherwise dominate decoding small PDUs.
+    Callers guarantee what ``__post_init__`` would fix: tuples, and a MessageType."""
+    pdu = object.__new__(MmsPdu)
+    get = values.get
+    for set_slot, name, default in _SETTERS:
+        set_slot(pdu, get(name, default))
+    return pdu
 
 
 def _lookup(table: dict[int, tuple[str, str]], code: int, index: int, ranges: bool = False) -> str:
