@@ -152,14 +152,15 @@ class ModemLink:
         self._refresh_registration()
         _quiet(self.modem.enable_registration_urcs)
         self._unsubscribe = self.modem.on_registration(self._on_registration)
+        # The data path first, so notifications that waited on the modem are retrieved, not deferred.
+        self.bearer = self._make_bearer()
+        self.engine.set_data_path(BearerDataPath(self.bearer, lambda: self.registration in ("home", "roaming")))
         # SMS: everything kept earlier but not yet deleted on the modem goes first.
         self.sms = SmsService(self.channel, self.modem.profile, on_sms=self._on_sms)
         self.sms.start(collect=False, worker=True)
         self._delete_kept()
-        for incoming in self.sms.collect_stored():
+        for incoming in self.sms.collect_stored(everywhere=True):
             self._on_sms(incoming)
-        self.bearer = self._make_bearer()
-        self.engine.set_data_path(BearerDataPath(self.bearer, lambda: self.registration in ("home", "roaming")))
         log.info("modem ready: %s %s, %s", self.identity.manufacturer, self.identity.model, self.registration)
 
     def _make_bearer(self) -> Any:

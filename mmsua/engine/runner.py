@@ -168,8 +168,10 @@ class Engine:
                     continue
                 self._release_bearer()  # idle: give the MMS context back
                 due = self.store.next_task_time() if self.data_path is not None else None
-                timeout = None if due is None else max(0.0, due - self.clock())
-                self._wake.wait(timeout if timeout is None else min(timeout, 600.0))
+                timeout = 600.0 if due is None else min(max(0.0, due - self.clock()), 600.0)
+                if self._reassembler.pending:
+                    timeout = min(timeout, 30.0)  # incomplete SMS sets must still expire
+                self._wake.wait(timeout)
 
     def set_data_path(self, data_path: DataPath | None) -> None:
         """The bearer came up (or went away); network tasks run only with one."""

@@ -304,3 +304,16 @@ def test_an_expired_notification_is_marked_not_fetched(carrier, me) -> None:
     message = wait_for("expired", lambda: only_message(me, "expired"))
     assert "expired" in message["error"]
     assert [r for r in carrier.mmsc.requests if r.method == "GET"] == []
+
+
+def test_notifications_that_arrived_while_nobody_listened_are_retrieved_at_start(carrier, tmp_path) -> None:
+    carrier.add_handset(ME)
+    carrier.send_mms(FRIEND, [ME], text="while you were away")
+    carrier.settle()
+    agent = start_agent(carrier, ME, tmp_path / "late.sqlite")
+    try:
+        message = wait_for("retrieved", lambda: only_message(agent, "received"))
+        assert message["text"] == "while you were away"
+        wait_for("deleted from the modem", lambda: agent.store.undeleted_sms() == [])
+    finally:
+        agent.stop()
