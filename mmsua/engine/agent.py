@@ -5,10 +5,14 @@ JSON shapes as plain dicts and lists. Without a modem it still lists and shows
 what the store holds (the TUI can browse); with one (``settings.port``) it runs
 the driver through :mod:`mmsua.engine.modem_link`.
 
-Events for :meth:`subscribe` callbacks: ``message.received`` when a message's
-content is stored (an SMS, a retrieved MMS, or a new notification),
-``message.updated`` for every later change of state or status, ``modem.state``
-with the Status shape, and ``log`` with ``{time, level, text}``.
+Events for :meth:`subscribe` callbacks (data: the Message shape):
+``message.received`` when a message's content is stored (an SMS, a retrieved
+MMS: state ``received``) and when a notification arrives that waits for the
+user (state ``deferred``, ``rejected`` or ``expired``); ``message.updated`` for
+everything else (a notification being retrieved, sending, statuses, reads).
+So an on-message hook that acts on ``message.received`` with state
+``received`` runs exactly once per message. ``modem.state`` carries the Status
+shape, ``log`` carries ``{time, level, text}``.
 """
 
 from __future__ import annotations

@@ -349,7 +349,10 @@ class Engine:
         if event.error:
             log.warning("push kept raw: %s", event.error)
         if new_id is not None:
-            self._emit_message("message.received", new_id)
+            # A notification about to be retrieved is news only once its content is in;
+            # one that waits for the user (deferred...) is news now.
+            waiting = self.store.get_message(new_id).state != "notified"
+            self._emit_message("message.received" if waiting else "message.updated", new_id)
         elif touched is not None:
             self._emit_message("message.updated", touched)
         self.wake()
@@ -508,7 +511,10 @@ class Engine:
         if message_id is not None and task.kind in ("retrieve", "send", "send_sms"):
             self._emit_message("message.updated", message_id)
             if when is None and task.kind == "send" and self.settings.sms_fallback:
-                self.resend_as_sms(message_id)
+                try:
+                    self.resend_as_sms(message_id)
+                except ValueError as exc:
+                    log.info("no SMS fallback for message %s: %s", message_id, exc)
 
     # -- answers to the MMSC ------------------------------------------------------------
 

@@ -317,3 +317,12 @@ def test_notifications_that_arrived_while_nobody_listened_are_retrieved_at_start
         wait_for("deleted from the modem", lambda: agent.store.undeleted_sms() == [])
     finally:
         agent.stop()
+
+
+def test_events_say_received_once_the_content_is_in(carrier, me) -> None:
+    events: list[tuple[str, str]] = []
+    me.subscribe(lambda name, data: events.append((name, data.get("state", ""))) if name.startswith("message.") else None)
+    carrier.send_mms(FRIEND, [ME], text="news")
+    wait_for("received", lambda: ("message.received", "received") in events)
+    assert [e for e in events if e[0] == "message.received"] == [("message.received", "received")]
+    assert ("message.updated", "retrieving") in events
