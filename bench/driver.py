@@ -1,0 +1,253 @@
+"""Driver benchmark: HTTP through the modem's TCP stack as a share of the serial line rate,
+and the latency from a +CMT line to the IncomingSms callback.
+
+The "modem" here is a small Quectel socket-stack emulator behind a pseudo-terminal
+(the driver opens the pty's slave like any /dev/ttyUSB) that paces everything it
+sends to the line rate (8N1: baud / 10 bytes per second), as a UART would. The peer figure printed
+beside each result is the physical limit: the line rate itself, and the share the
+AT framing leaves for payload (QIRD header, CR LF, OK per 1500-byte read).
+
+    .venv/bin/python bench/driver.py                   # 921600 and 3000000 baud, 300 KB
+    .venv/bin/python bench/driver.py --baud 115200 --size 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import threading
+import time
+
+import mmsua.drivers  # noqa: F401  (URL handlers)
+from mmsua.drivers.at.channel import AtChannel
+from mmsua.drivers.bearers.internal_tcp import InternalTcpBearer
+from mmsua.drivers.pdp import PdpSettings
+from mmsua.drivers.profiles import get_profile
+from mmsua.drivers.sms import IncomingSms, SmsService
+
+PDU = (
+    "07912374151616F6440B911174164210F000F571309290346280860605040B8423F04F06226170706C69636174696F6E2F766E"
+    "642E7761702E6D6D732D6D65737361676500AF848C82983831343630343934406D6D7331008D928918802B33333333333439"
+    "333231312F545950453D504C4D4E0096008F8186818A808E03017A598805810303F48083687474703A2F2F6D74732F3F6964"
+    "3D383134363034393400"
+)
+
+
+class PacedLine:
+    """Writes to the pty master no faster than ``rate`` bytes per second.
+
+    Like a UART, the line cannot bank idle time: each piece is delivered when it
+    would have been clocked out, counting from when the line was last free.
+    """
+
+    def __init__(self, fd: int, rate: float | None) -> None:
+        self.fd = fd
+        self.rate = rate
+        self.free_at = 0.0
+        self.lock = threading.Lock()
+
+    def send(self, data: bytes) -> None:
+        with self.lock:
+            view = memoryview(data)
+            # Within one burst the clock runs on (sleep overshoot is not lost line time);
+            # between bursts an idle line starts again from now.
+            self.free_at = max(self.free_at, time.perf_counter())
+            for i in range(0, len(view), 64):
+                piece = view[i : i + 64]
+                if self.rate:
+                    self.free_at += len(piece) / self.rate
+                    wait = self.free_at - time.perf_counter()
+                    if wait > 0:
+                        time.sleep(wait)
+                while piece:
+                    piece = piece[os.write(self.fd, piece) :]
+
+
+class QuectelEmulator:
+    """Enough of a Quectel EC25's AT socket stack to serve one HTTP response per connection."""
+
+    def __init__(self, rate: float | None, body: bytes) -> None:
+        self.rate = rate
+        self.body = body
+        self.master, self.slave = os.openpty()
+        self.url = os.ttyname(self.slave)
+        self.rx = bytearray()
+        self.line: PacedLine | None = None
+        self.cmt_sent: list[float] = []
+        self.upload_done_at = 0.0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        self.line = PacedLine(self.master, self.rate)
+        buf = bytearray()
+        send_left = 0
+        request = bytearray()
+        while True:
+            try:
+                data = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            buf += data
+            while True:
+                if send_left:
+                    take = min(send_left, len(buf))
+                    request += buf[:take]
+                    del buf[:take]
+                    send_left -= take
+                    if send_left:
+                        break
+                    wait = self.upload_done_at - time.perf_counter()
+                    if wait > 0:
+                        time.sleep(wait)
+                    self.line.send(b"\r\nSEND OK\r\n")
+                    if self._request_complete(request):
+                        body = b"" if request.startswith(b"POST") else self.body
+                        head = (
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.wap.mms-message\r\n"
+                            f"Content-Length: {len(body)}\r\n\r\n"
+                        ).encode()
+                        self.rx = bytearray(head + body)
+                        request.clear()
+                        self.line.send(b'\r\n+QIURC: "recv",0\r\n')
+                    continue
+                end = buf.find(b"\r")
+                if end < 0:
+                    break
+                cmd = bytes(buf[:end]).decode("latin-1").strip().lstrip("\x1b")
+                del buf[: end + 1]
+                if cmd:
+                    send_left = self._command(cmd)
+
+    @staticmethod
+    def _request_complete(request: bytearray) -> bool:
+        end = request.find(b"\r\n\r\n")
+        if end < 0:
+            return False
+        length = 0
+        for line in bytes(request[:end]).split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        return len(request) >= end + 4 + length
+
+    def _command(self, cmd: str) -> int:
+        assert self.line is not None
+        up = cmd.upper()
+        if up.startswith("AT+QISEND="):
+            n = int(cmd.split(",")[1])
+            self.line.send(b"\r\n> ")
+            # The host's n bytes cannot arrive faster than the line clocks them in.
+            self.upload_done_at = time.perf_counter() + (n / self.rate if self.rate else 0.0)
+            return n
+        if up.startswith("AT+QIRD="):
+            n = int(cmd.split(",")[1])
+            piece = bytes(self.rx[:n])
+            del self.rx[:n]
+            self.line.send(b"\r\n+QIRD: %d\r\n" % len(piece) + piece + b"\r\n\r\nOK\r\n")
+            return 0
+        if up.startswith("AT+QIOPEN="):
+            self.line.send(b"\r\nOK\r\n\r\n+QIOPEN: 0,0\r\n")
+            return 0
+        if up == "AT+QIACT?":
+            self.line.send(b'\r\n+QIACT: 2,1,1,"10.64.2.1"\r\n\r\nOK\r\n')
+            return 0
+        if up == "AT+CGDCONT?":
+            self.line.send(b'\r\n+CGDCONT: 2,"IP","mms","0.0.0.0",0,0\r\n\r\nOK\r\n')
+            return 0
+        self.line.send(b"\r\nOK\r\n")
+        return 0
+
+    def send_cmt(self) -> None:
+        assert self.line is not None
+        self.line.send(b"\r\n+CMT: ,153\r\n" + PDU.encode() + b"\r\n")
+        self.cmt_sent.append(time.perf_counter())
+
+
+def framing_share(chunk: int = 1500) -> float:
+    """Payload share of the modem->host bytes for one QIRD read of ``chunk`` bytes."""
+    overhead = len(b"\r\n+QIRD: 1500\r\n") + len(b"\r\n\r\nOK\r\n")
+    return chunk / (chunk + overhead)
+
+
+def bench_throughput(baud: int, size: int) -> tuple[float, float, float]:
+    rate = baud / 10
+    body = bytes(i % 251 for i in range(size))
+    emulator = QuectelEmulator(rate, body)
+    with AtChannel(emulator.url, default_timeout=10.0) as channel:
+        bearer = InternalTcpBearer(channel, get_profile("quectel"), PdpSettings(2, "mms"), proxy=("10.0.0.10", 8080))
+        bearer.up()
+        session = bearer.session()
+        start = time.perf_counter()
+        response = session.get("http://mmsc.example/m/1", timeout=60)
+        elapsed = time.perf_counter() - start
+        assert response.content == body, "body corrupted"
+        bearer.down()
+    throughput = size / elapsed
+    return throughput, throughput / rate, rate
+
+
+def bench_upload(baud: int, size: int) -> tuple[float, float]:
+    """POST of ``size`` bytes (QISEND pieces of 1460) as a share of the host->modem line rate."""
+    rate = baud / 10
+    body = bytes(i % 251 for i in range(size))
+    emulator = QuectelEmulator(rate, b"")
+    with AtChannel(emulator.url, default_timeout=10.0) as channel:
+        bearer = InternalTcpBearer(channel, get_profile("quectel"), PdpSettings(2, "mms"), proxy=("10.0.0.10", 8080))
+        bearer.up()
+        start = time.perf_counter()
+        response = bearer.session().post("http://mmsc.example/", data=body, timeout=60)
+        elapsed = time.perf_counter() - start
+        assert response.status_code == 200
+        bearer.down()
+    return size / elapsed, size / elapsed / rate
+
+
+def bench_cmt_latency(runs: int) -> list[float]:
+    emulator = QuectelEmulator(None, b"")
+    got: list[float] = []
+    arrived = threading.Event()
+
+    def on_sms(sms: IncomingSms) -> None:
+        got.append(time.perf_counter())
+        arrived.set()
+
+    with AtChannel(emulator.url, default_timeout=5.0) as channel:
+        sms = SmsService(channel, get_profile("quectel"), on_sms=on_sms)
+        sms.subscribe()
+        for _ in range(runs):
+            arrived.clear()
+            emulator.send_cmt()
+            if not arrived.wait(5.0):
+                raise SystemExit("no IncomingSms for a +CMT within 5 s")
+        sms.stop()
+    return [(b - a) * 1000 for a, b in zip(emulator.cmt_sent, got)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baud", type=int, action="append", help="line rate(s) in baud (8N1)")
+    parser.add_argument("--size", type=int, default=300_000, help="HTTP body bytes (default 300 KB)")
+    parser.add_argument("--runs", type=int, default=200, help="+CMT latency samples")
+    args = parser.parse_args()
+    bauds = args.baud or [921_600, 3_000_000]
+    print(f"HTTP GET of a {args.size} byte body through AtHttpAdapter (Quectel QIRD 1500-byte reads)")
+    print(f"{'baud':>10} {'line B/s':>10} {'mmsua B/s':>10} {'share':>7} {'AT-framing ceiling':>19}")
+    for baud in bauds:
+        throughput, share, rate = bench_throughput(baud, args.size)
+        print(f"{baud:>10} {rate:>10.0f} {throughput:>10.0f} {share:>6.1%} {framing_share():>18.1%}")
+    print(f"HTTP POST of a {args.size} byte body (Quectel QISEND 1460-byte pieces, each waits for its prompt)")
+    print(f"{'baud':>10} {'line B/s':>10} {'mmsua B/s':>10} {'share':>7} {'AT-framing ceiling':>19}")
+    for baud in bauds:
+        throughput, share = bench_upload(baud, args.size)
+        ceiling = 1460 / (1460 + len(b"AT+QISEND=0,1460\r"))
+        print(f"{baud:>10} {baud / 10:>10.0f} {throughput:>10.0f} {share:>6.1%} {ceiling:>18.1%}")
+    samples = sorted(bench_cmt_latency(args.runs))
+    p95 = samples[int(len(samples) * 0.95) - 1]
+    print(f"+CMT line written -> IncomingSms callback, {len(samples)} runs (unpaced loopback line):")
+    print(f"  median {statistics.median(samples):.2f} ms, p95 {p95:.2f} ms, max {samples[-1]:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
