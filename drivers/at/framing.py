@@ -398,7 +398,7 @@ class AtFramer:
             stripped = bytes(self._buf).lstrip(b"\r\n")
             if stripped[:1] == b">" and stripped[1:].strip(b" ") == b"":
                 self._buf.clear()
-                self._emit_prompt(">" if stripped == b">" else "> ")
+                self._emit_prompt(">")  # "> " and ">" alike: a chunk may end between them
                 return True
             return False
         line = bytes(self._buf[:nl])

@@ -30,6 +30,8 @@ SUBCOMMANDS: tuple[str, ...] = (
     "compose",
     "tui",
     "sim",
+    "record",
+    "doctor",
 )
 
 

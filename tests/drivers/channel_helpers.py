@@ -4,6 +4,7 @@ AtChannel over replay://, collect URCs, and a scripted modem on a real pty."""
 from __future__ import annotations
 
 import os
+import select
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -33,8 +34,8 @@ class PtyModem:
     """A scripted modem on the master side of a real pseudo-terminal.
 
     ``answer(line) -> bytes | None`` gets each command line the host wrote
-    (without its CR); what it returns is written back. Raw writes (payloads,
-    ESC) are recorded in ``received``.
+    (without its CR; a Ctrl-Z-terminated payload keeps its Ctrl-Z); what it
+    returns is written back. Everything the host wrote is in ``received``.
     """
 
     def __init__(self, answer: Callable[[bytes], bytes | None]) -> None:
@@ -54,6 +55,9 @@ class PtyModem:
     def _run(self) -> None:
         while not self._stop:
             try:
+                ready, _, _ = select.select([self.master], [], [], 0.02)
+                if not ready:
+                    continue
                 data = os.read(self.master, 4096)
             except OSError:
                 return
@@ -61,10 +65,13 @@ class PtyModem:
                 return
             self.received += data
             self._buf += data
-            while b"\r" in self._buf:
-                line, _, rest = bytes(self._buf).partition(b"\r")
-                self._buf = bytearray(rest.lstrip(b"\n"))
-                line = line.lstrip(b"\x1b")
+            while b"\r" in self._buf or b"\x1a" in self._buf:
+                # A command ends with CR; an SMS payload with Ctrl-Z (kept, so answer() sees it).
+                cut = min(i for i in (self._buf.find(b"\r"), self._buf.find(b"\x1a")) if i >= 0)
+                line = bytes(self._buf[: cut + 1 if self._buf[cut] == 0x1A else cut])
+                self._buf = bytearray(bytes(self._buf[cut + 1 :]).lstrip(b"\n"))
+                if b"AT" in line and not line.endswith(b"\x1a"):
+                    line = line[line.index(b"AT") :]  # like a modem: a command starts at "AT"
                 if not line:
                     continue
                 self.lines.append(line)
@@ -75,6 +82,8 @@ class PtyModem:
     def unplug(self) -> None:
         """Close the master: the slave device reports EIO/hang-up like an unplugged USB tty."""
         self._stop = True
+        if threading.current_thread() is not self._thread:
+            self._thread.join()  # a read blocked on the master would keep the pty alive
         os.close(self.master)
         if self._slave >= 0:
             os.close(self._slave)  # with no slave fd of ours left, the channel's fd sees the hang-up
@@ -86,3 +95,14 @@ class PtyModem:
         if self._slave >= 0:
             os.close(self._slave)
             self._slave = -1
+
+
+def wait_for(condition: Callable[[], bool], what: str, limit: float = 5.0) -> None:
+    """Poll until ``condition()`` holds (a bound on waiting, not a speed assertion)."""
+    import time
+
+    end = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.005)
