@@ -205,12 +205,17 @@ class MmsuaApp(App[None]):
         self.notify("No unread conversations.")
 
     def action_back(self) -> None:
+        """q: leave the search field, then the open conversation, then the app.
+
+        Decided on state that changes at once (focus moves asynchronously, and a
+        fast "q q" must not be read as two "leave the conversation" presses).
+        """
         search = self.query_one("#search", Input)
         if self.focused is search:
             search.value = ""
             search.remove_class("-visible")
             self.conversation_list.focus()
-        elif self.focused is self.conversation_view or self.screen.has_class("-reading"):
+        elif self.screen.has_class("-reading"):
             self.screen.remove_class("-reading")
             self.conversation_list.focus()
         else:
