@@ -202,7 +202,7 @@ class Store:
         )[0]
         last = self._q(
             "SELECT id, date, subject, body_text, kind, state, size FROM messages "
-            "WHERE conversation_id = ? ORDER BY date DESC, id DESC LIMIT 1",
+            "WHERE conversation_id = ? ORDER BY id DESC LIMIT 1",  # the latest stored, whatever its stated date
             (conversation_id,),
         )
         preview, last_date = "", None

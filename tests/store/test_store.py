@@ -233,3 +233,9 @@ def test_unknown_ids_are_clear_errors(store: Store) -> None:
         store.get_message(42)
     with pytest.raises(NotFound):
         store.update_message(42, state="sent")
+
+
+def test_the_latest_stored_message_is_the_preview_even_with_an_older_network_date(store: Store) -> None:
+    store.add_message(participants=["+1"], direction="out", kind="mms", state="sent", text="question", date=1000.5)
+    _incoming(store, "+1", text="answer", date=1000.0)  # the MMSC's Date has whole seconds
+    assert store.list_conversations()[0].last_preview == "answer"
