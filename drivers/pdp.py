@@ -205,18 +205,23 @@ class PdpContext:
         if self.is_active():
             return self.addresses()
         command = f"AT+QIACT={self.cid}" if self._quectel else f"AT+CGACT=1,{self.cid}"
+        self.retrying(lambda: self._cmd(command), "activating")
+        return self.addresses()
+
+    def retrying(self, action: Callable[[], Any], what: str) -> Any:
+        """Run ``action``; a refusal (any ModemError but a lost port or a reset) is retried
+        after each back-off delay; ActivationFailed when every try was refused."""
         last: Exception | None = None
         for attempt, delay in enumerate((*self._delays, None), start=1):
             try:
-                self._cmd(command)
-                return self.addresses()
+                return action()
             except ModemError as error:
                 if type(error).__name__ in ("PortGone", "ModemReset"):
                     raise
                 last = error
                 if delay is None:
                     break
-                log.warning("activating context %s refused (%s); retry %d in %.0f s", self.cid, error, attempt, delay)
+                log.warning("%s context %s refused (%s); retry %d in %.0f s", what, self.cid, error, attempt, delay)
                 self._sleep(delay)
         raise ActivationFailed(
             f"the network refused the MMS context (cid {self.cid}, APN {self.settings.apn!r}) "

@@ -20,7 +20,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import AtCommandError, ModemError
+from ..errors import AtCommandError, CmeError, ModemError
 from ..modem import after_prefix, split_fields
 from ..pdp import PdpContext
 from ..profiles import Profile
@@ -286,7 +286,19 @@ class QuectelSockets(SocketStack):
 
     def open(self, host: str, port: int) -> int:
         link = self._allocate()
-        err = self._connect(link, f'AT+QIOPEN={self.pdp.cid},{link},"TCP","{host}",{port},0,0', "+QIOPEN:")
+        command = f'AT+QIOPEN={self.pdp.cid},{link},"TCP","{host}",{port},0,0'
+        try:
+            err = self._connect(link, command, "+QIOPEN:")
+        except CmeError as error:
+            if error.code != 563:
+                raise
+            # 563 "socket identity has been used": a process that died (SIGKILL, crash)
+            # left this connectId open in the modem. Close it and try once more.
+            log.info("socket %s still open in the modem from an earlier run; closing it", link)
+            self._close_quietly(link)
+            link = self._allocate()
+            command = f'AT+QIOPEN={self.pdp.cid},{link},"TCP","{host}",{port},0,0'
+            err = self._connect(link, command, "+QIOPEN:")
         if err != 0:
             self._close_quietly(link)
             raise BearerError(
@@ -371,22 +383,26 @@ class SimcomSockets(SocketStack):
         self._cmd(f"AT+CSOCKSETPN={cid}")
         self._cmd("AT+CIPMODE=0")
         self._cmd("AT+CIPRXGET=1")
+        self.pdp.retrying(self._netopen, "opening the socket stack on")
+        return self.pdp.addresses()
+
+    def _netopen(self) -> None:
+        """AT+NETOPEN → +NETOPEN: <err>; "already opened" counts as open."""
         try:
             _response, urc = self.channel.command_then_urc(
                 "AT+NETOPEN", "+NETOPEN:", timeout=self.profile.timeout_for("AT+NETOPEN"), urc_timeout=self.connect_timeout
             )
         except AtCommandError as error:
             if any("already opened" in x.lower() for x in error.lines):
-                return self.pdp.addresses()
+                return
             raise BearerError(
-                f"AT+NETOPEN failed ({error}): the modem's TCP stack could not open on context {cid}; "
+                f"AT+NETOPEN failed ({error}): the modem's TCP stack could not open on context {self.pdp.cid}; "
                 "on SIM7600 this happens when the stack is already held by another context"
             ) from error
         fields = split_fields(after_prefix(_urc_line(urc), "+NETOPEN"))
         err = int(fields[0]) if fields and fields[0].isdigit() else -1
         if err != 0:
             raise BearerError(f"+NETOPEN: {err} ({SIMCOM_ERRORS.get(err, 'unknown')}): the MMS context did not open")
-        return self.pdp.addresses()
 
     def down(self) -> None:
         try:
