@@ -67,13 +67,15 @@ class AtResponse:
 @dataclass(frozen=True, slots=True)
 class Urc:
     """An unsolicited result code. ``pdu`` is the second line of +CMT/+CDS/+CBM;
-    ``reset`` is "strong"/"weak" for boot signs (RDY, +CPIN: READY...), else None."""
+    ``reset`` is "strong"/"weak" for boot signs (RDY, +CPIN: READY...), else None;
+    ``data`` the raw bytes a direct-push URC carries (``+QIURC: "recv",0,5``)."""
 
     name: str
     line: str
     pdu: str | None
     time: float
     reset: str | None = None
+    data: bytes = b""  # raw bytes pushed with the URC (direct-push socket modes)
 
 
 def answer_prefix(cmd: str) -> str | None:
@@ -564,7 +566,7 @@ class AtChannel:
 
     def _on_urc(self, ev: Unsolicited, pending: _Pending | None) -> None:
         now = time.monotonic()
-        urc = Urc(ev.name, ev.line, ev.pdu, now, ev.reset)
+        urc = Urc(ev.name, ev.line, ev.pdu, now, ev.reset, ev.data)
         self._history.append(urc)
         for waiter in self._waiters:
             if waiter.urc is None and waiter.predicate(urc):

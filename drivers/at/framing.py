@@ -84,6 +84,7 @@ class Unsolicited:
     line: str
     pdu: str | None = None
     reset: str | None = None
+    data: bytes = b""  # raw bytes pushed with the URC (+QIURC: "recv",<id>,<len> in direct-push mode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +236,21 @@ def fields_of(s: str) -> list[str]:
     return [f.strip() for f in rest.split(",")] if rest.strip() else []
 
 
+_PUSHED = (
+    re.compile(r'^\+QIURC: "recv",\d+,(\d+)$'),  # Quectel direct-push mode
+    re.compile(r"^\+RECEIVE,\d+,(\d+):$"),  # SIM800 CIPRXGET=0 push mode
+)
+
+
+def _pushed_length(s: str) -> int:
+    """The byte count of a URC that carries raw data after its line, else 0."""
+    for pattern in _PUSHED:
+        m = pattern.match(s)
+        if m:
+            return int(m.group(1))
+    return 0
+
+
 def _two_line_name(s: str) -> str | None:
     name = urc_name(s).upper()
     return name if name in TWO_LINE else None
@@ -317,6 +333,7 @@ class AtFramer:
         self._expect = IDLE
         self._raw_left = 0
         self._raw = bytearray()
+        self._raw_urc: tuple[str, str] | None = None  # (name, line) of a URC whose bytes are being read
         self._held = False
         self._body: _Body | None = None
         self._after_prompt = False
@@ -384,7 +401,12 @@ class AtFramer:
             del self._buf[:take]
             self._raw_left -= take
             if self._raw_left == 0:
-                self._events.append(RawPayload(bytes(self._raw)))
+                if self._raw_urc is not None:
+                    name, line = self._raw_urc
+                    self._raw_urc = None
+                    self._events.append(Unsolicited(name, line, None, None, bytes(self._raw)))
+                else:
+                    self._events.append(RawPayload(bytes(self._raw)))
                 self._raw.clear()
             return True
         if self._after_prompt:
@@ -491,6 +513,13 @@ class AtFramer:
                 self._body = _Body(name, s, False, pdu_mode, stated)
 
     def _urc(self, s: str) -> None:
+        n = _pushed_length(s)
+        if n:
+            # Direct-push socket data: exactly n raw bytes follow the URC line and
+            # must never be parsed as lines (they may hold "\r\nOK\r\n").
+            self._raw_urc = (urc_name(s), s)
+            self._raw_left = n
+            return
         name = _two_line_name(s)
         if name is not None:
             needs, pdu_mode, stated = _body_shape(name, s)

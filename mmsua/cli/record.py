@@ -90,9 +90,11 @@ def run(args: argparse.Namespace) -> int:
         status = main([*command, "--port", url])
     else:
         status = _probe(url, args, clean_line)
+    # stderr: stdout belongs to the recorded subcommand (e.g. `doctor --json`).
     print(
         f"transcript written to {out}. Before sharing it, replace IMEI, IMSI, ICCID and phone numbers "
-        "with zeros (see hw_fixtures/README.md)."
+        "with zeros (see hw_fixtures/README.md).",
+        file=sys.stderr,
     )
     return status
 

@@ -181,6 +181,13 @@ def test_garbage_is_trimmed_or_skipped() -> None:
     ]
 
 
+def test_direct_push_urc_carries_its_raw_bytes_even_mid_command() -> None:
+    data = b'+QIURC: "recv",0,6\r\n\r\nOK\r\n\r\nOK\r\n'
+    events = run(data, pending("AT+CSQ"))
+    assert events == [Unsolicited("+QIURC", '+QIURC: "recv",0,6', data=b"\r\nOK\r\n"), FinalResult("OK", "OK", True)]
+    assert run(b"+RECEIVE,1,2:\r\nhi\r\n") == [Unsolicited("+RECEIVE", "+RECEIVE,1,2:", data=b"hi")]
+
+
 def test_reset_marks() -> None:
     events = run(b"RDY\r\n+CPIN: READY\r\n+QIND: SMS DONE\r\n^BOOT:1,0,0,0,6\r\n")
     assert [getattr(e, "reset", "x") for e in events] == ["strong", "weak", "weak", None]
@@ -193,7 +200,7 @@ STREAM = (
     b"^RSSI:3\r\n+CMTI: \"SM\",2\r\n\xff\x00\r\n+CMGL: 1,0,,3\r\n0000AABBCC\r\n\r\nOK\r\n"
     b"+CMT: ,3\r\n00010203\r\n+CREG: 1, 5C9, 39E5\r\n\x00RDY\r\n"
 )
-BINARY = b"+QIRD: 6\r\n\r\n>\r\nOK\r\nOK\r\n"
+BINARY = b"+QIRD: 6\r\n\r\n>\r\nOK\r\nOK\r\n+QIURC: \"recv\",0,3\r\nOK\r\n"
 
 
 def _chunked(data: bytes, cuts: list[int], exp: Expectation) -> list[object]:

@@ -70,8 +70,8 @@ def test_record_cli_runs_the_probe_and_writes_a_replayable_transcript(tmp_path: 
     modem = PtyModem(modem_answers)
     assert main(["record", "--port", modem.device, "--out", str(out), "--no-timing"]) == exit_codes.OK
     modem.close()
-    printed = capsys.readouterr().out
-    assert "ATI: Quectel | EC25" in printed and "transcript written to" in printed
+    printed = capsys.readouterr()
+    assert "ATI: Quectel | EC25" in printed.out and "transcript written to" in printed.err
     text = out.read_text()
     assert "@ " not in text
     for cmd in PROBE:
