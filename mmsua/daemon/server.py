@@ -122,7 +122,6 @@ class ApiServer:
         self._engine_lock = threading.Lock()
         self._accepting: threading.Thread | None = None
         self._count = 0
-        self._log_handler: _EventLogHandler | None = None
 
     def start(self) -> None:
         paths.ensure_private_dir(self.path.parent)
@@ -138,8 +137,6 @@ class ApiServer:
         subscribe = getattr(self.agent, "subscribe", None)
         if subscribe is not None:
             subscribe(self.publish)
-        self._log_handler = _EventLogHandler(self)
-        logging.getLogger("mmsua").addHandler(self._log_handler)
         self._accepting = threading.Thread(target=self._accept, name="api-accept", daemon=True)
         self._accepting.start()
         log.info("API listening on %s", self.path)
@@ -147,9 +144,6 @@ class ApiServer:
     def stop(self) -> None:
         """Stop accepting, drop every client, remove the socket file."""
         listener, self._listener = self._listener, None
-        if self._log_handler is not None:
-            logging.getLogger("mmsua").removeHandler(self._log_handler)
-            self._log_handler = None
         if listener is not None:
             try:
                 listener.shutdown(socket.SHUT_RDWR)
@@ -220,26 +214,3 @@ def _remove_stale(path: Path) -> None:
     finally:
         probe.close()
     raise SocketInUse(f"another mmsua daemon is already serving {path}")
-
-
-class _EventLogHandler(logging.Handler):
-    """Log records of mmsua as ``log`` events, so the TUI can show what the daemon does."""
-
-    def __init__(self, server: ApiServer) -> None:
-        super().__init__(logging.INFO)
-        self.server = server
-        self._inside = threading.local()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if getattr(self._inside, "busy", False):
-            return  # a log line written while publishing must not recurse
-        self._inside.busy = True
-        try:
-            from datetime import datetime, timezone
-
-            when = datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="seconds")
-            self.server.publish("log", {"time": when, "level": record.levelname, "text": record.getMessage()})
-        except Exception:  # logging must never take the daemon down
-            pass
-        finally:
-            self._inside.busy = False

@@ -250,3 +250,44 @@ def test_sigterm_shuts_down_cleanly(sock_path: Path, tmp_path: Path) -> None:
     assert "clean exit" in out
     assert "SIGTERM received; shutting down" in err and "daemon stopped" in err
     assert not sock_path.exists()
+
+
+@pytest.fixture
+def real_agent(tmp_path: Path, sock_path: Path):
+    from mmsua.engine.agent import UserAgent
+    from mmsua.engine.settings import AgentSettings
+
+    agent = UserAgent(AgentSettings(store_path=str(tmp_path / "store"), own_number="+15550100001"))
+    agent.start()
+    server = ApiServer(agent, sock_path)
+    server.start()
+    yield agent
+    server.stop()
+    agent.stop()
+
+
+def test_the_real_engine_over_the_socket(real_agent, sock_path: Path) -> None:
+    listener = Client(sock_path)
+    events = listener.events()
+    with Client(sock_path) as client:
+        status = client.status()
+        assert status["daemon_version"] and status["queued"] == 0
+        queued = client.send(to=["+15551234567"], subject="Hi", text="hello over the socket")
+        assert queued["state"] in ("queued", "sending") and queued["direction"] == "out"
+        name, data = next(events)
+        assert name in ("message.received", "message.updated", "log")
+        conversations = client.list_conversations()
+        assert conversations and "+15551234567" in conversations[0]["participants"]
+        shown = client.show_message(queued["id"])
+        assert shown["text"] == "hello over the socket" and shown["subject"] == "Hi"
+        assert client.list_messages(conversations[0]["id"])[0]["id"] == queued["id"]
+        with pytest.raises(ApiError) as missing:
+            client.show_message(424242)
+        assert missing.value.code == "not_found"
+        with pytest.raises(ApiError) as bad:
+            client.list_conversations(limit=-5)
+        assert bad.value.code == "bad_request"
+        assert client.delete(queued["id"]) == {}
+        with pytest.raises(ApiError):
+            client.show_message(queued["id"])
+    listener.close()
