@@ -611,6 +611,22 @@ class Modem:
 
         return self.channel.subscribe(handle)
 
+    def on_reset(self, callback: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``callback(line)`` when the modem announces a restart (RDY, ^BOOT...).
+
+        Everything set up is gone then (echo, CMEE, CNMI, CPMS, contexts, sockets):
+        the owner re-runs :meth:`start`, the SMS set-up and the bearer. A command
+        pending at that moment raises ModemReset instead.
+        """
+        markers = tuple(x.upper() for x in (self.profile.reset_urcs if self.profile else ("RDY",)))
+
+        def handle(urc: Any) -> None:
+            line = (getattr(urc, "line", "") or "").strip()
+            if getattr(urc, "reset", None) == "strong" or line.upper().startswith(markers):
+                callback(line)
+
+        return self.channel.subscribe(handle)
+
     def signal(self) -> Signal:
         """AT+CSQ, refined by the profile's vendor command when CSQ is unknown or for LTE detail."""
         csq = Signal(None, None)

@@ -743,7 +743,9 @@ class SmsService:
         actual = tpdu_octets(pdu_hex)
         if actual is not None and actual != tpdu_length:
             raise ModemError(f"tpdu_length {tpdu_length} disagrees with the PDU ({actual} octets after the SMSC)")
-        response = self._busy(f"AT+CMGS={tpdu_length}", payload=pdu_hex.encode("ascii"))
+        # Never retried here: a failed send may still have left the modem, and
+        # whether to send again (a duplicate) is the caller's decision.
+        response = self._cmd(f"AT+CMGS={tpdu_length}", payload=pdu_hex.encode("ascii"))
         for line in response.lines:
             if line.strip().upper().startswith("+CMGS"):
                 fields = split_fields(after_prefix(line, "+CMGS"))

@@ -60,3 +60,23 @@ def test_sim_busy_forever_gives_up_with_the_cme_error() -> None:
         with pytest.raises(CmeError) as info:
             modem.imsi()
         assert info.value.code == 14
+
+
+def test_reboot_mid_session_then_full_restart() -> None:
+    from mmsua.drivers.errors import ModemReset
+    from mmsua.drivers.sms import SmsService
+
+    resets: list[str] = []
+    with replay_channel("quectel/ec21-j/reboot-mid-session.txt") as channel:
+        modem = Modem(channel, sleep=no_sleep)
+        modem.start()
+        modem.on_reset(resets.append)
+        with pytest.raises(ModemReset):
+            modem.registration()
+        # The owner's recovery: everything again, on a modem whose echo is back on.
+        assert modem.start().model == "EC21"
+        assert modem.unlock() == "READY"  # after CME 10 and 14 while the SIM restarts
+        settings = SmsService(channel, modem.profile, sleep=no_sleep).start(worker=False, collect=False)
+        assert settings.cnmi == (1, 1, 0, 2, 0)
+        assert_played(channel)
+    assert resets == ["RDY"]

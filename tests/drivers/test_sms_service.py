@@ -100,3 +100,20 @@ def test_empty_slots_mean_nothing_and_storage_lies_are_looked_through() -> None:
         assert (report.kind, report.storage, report.index, report.source) == ("status-report", "SR", 0, "cdsi")
         sms.stop()
         assert_played(channel)
+
+
+def test_send_pdu_per_part_after_the_prompt() -> None:
+    from mmsua.drivers.errors import CmsError, ModemError
+
+    parts = [f"00410{i}0B915121551532F40000110500030A020{i + 1}D06536FB0D" for i in range(3)]
+    with replay_channel("quectel/ec25/send-sms.txt") as channel:
+        sms = SmsService(channel, QUECTEL, sleep=no_sleep)
+        with pytest.raises(ModemError, match="disagrees"):
+            sms.send_pdu(parts[0], 23)  # checked before anything is written
+        with pytest.raises(ModemError, match="not an even-length hex"):
+            sms.send_pdu("0041zz", 2)
+        assert [sms.send_pdu(p, 24) for p in parts[:2]] == [12, 13]
+        with pytest.raises(CmsError) as info:
+            sms.send_pdu(parts[2], 24)
+        assert info.value.code == 500
+        assert_played(channel)
