@@ -26,7 +26,17 @@ from dataclasses import dataclass, field, replace
 
 import serial
 
-from ..errors import AtCommandError, AtTimeout, CmeError, CmsError, ModemError, ModemReset, PortGone, ReplayMismatch
+from ..errors import (
+    AtCommandError,
+    AtTimeout,
+    CmeError,
+    CmsError,
+    ModemError,
+    ModemReset,
+    PortGone,
+    PromptPending,
+    ReplayMismatch,
+)
 from .codes import cme_meaning, cms_meaning
 from .framing import (
     NEED_DATA,
@@ -526,10 +536,17 @@ class AtChannel:
                     pending.prompted = True
                     self._cond.notify_all()
                 else:
-                    # A prompt nobody asked for (a crashed session's CMGS): cancel it
-                    # with ESC, never Ctrl-Z, which would send the leftover text.
+                    # A prompt nobody asked for (a crashed session's CMGS, or a command
+                    # sent without its payload): cancel it with ESC, never Ctrl-Z, which
+                    # would send the leftover text.
                     log.warning("unexpected %r prompt: cancelling it with ESC", ev.text)
                     self._write_quiet(ESC)
+                    if pending is not None and not pending.done:
+                        self._finish(pending, error=PromptPending(
+                            f"{pending.command!r} opened a {ev.text!r} prompt but no payload was given; "
+                            "cancelled with ESC"
+                        ))
+                        self._dirty = True  # whatever the modem says to the ESC is not for the next command
             elif isinstance(ev, RawPayload):
                 if pending is not None:
                     pending.data += ev.data

@@ -13,7 +13,7 @@ import pytest
 from channel_helpers import PtyModem, wait_for
 
 from mmsua.drivers.at.channel import AtChannel
-from mmsua.drivers.errors import AtTimeout, ModemReset, PortGone
+from mmsua.drivers.errors import AtTimeout, ModemReset, PortGone, PromptPending
 
 
 def ok_modem(line: bytes) -> bytes | None:
@@ -145,4 +145,15 @@ def test_unexpected_prompt_is_cancelled_with_esc_never_ctrl_z() -> None:
         wait_for(lambda: modem.received.count(b"\x1b") == escapes + 1, "ESC at the modem")
         assert b"\x1a" not in modem.received
         assert ch.command("AT").final == "OK"
+    modem.close()
+
+
+def test_a_prompt_for_a_command_without_payload_is_cancelled_and_reported() -> None:
+    modem = PtyModem(lambda line: b"\r\n> " if line == b"AT+CMGS=5" else ok_modem(line))
+    with AtChannel(modem.device, default_timeout=2) as ch:
+        with pytest.raises(PromptPending):
+            ch.command("AT+CMGS=5")
+        assert modem.received.endswith(b"AT+CMGS=5\r\x1b")
+        assert ch.command("AT+CSQ").lines == ("+CSQ: 17,99",)
+        assert b"\x1a" not in modem.received
     modem.close()
