@@ -363,3 +363,31 @@ def test_sim800_bare_prompt_data_accept_and_counted_read() -> None:
     assert read.final == "OK"
     _done(ch)
     assert [u.line for u in urcs] == ["1, CONNECT OK", "+CIPRXGET: 1,1"]
+
+
+def test_timing_lines_are_ignored_unless_asked_for(tmp_path: Path) -> None:
+    p = _write_fixture(tmp_path, "> AT\n@ 5\n< OK\n")
+    fast = serial.serial_for_url(replay_url(p), timeout=0)
+    fast.write(b"AT\r")
+    assert fast.read(4) == b"OK\r\n"  # available at once: the delay is ignored
+    fast.close()
+    timed = serial.serial_for_url(replay_url(p, timing="1"), timeout=0)
+    timed.write(b"AT\r")
+    assert timed.read(4) == b""  # held back: it is due 5 s after the host line
+    assert timed.in_waiting == 0
+    timed.close()
+
+
+def test_recorded_gaps_become_timing_lines(tmp_path: Path) -> None:
+    import io
+
+    out = io.StringIO()
+    w = transcript.TranscriptWriter(out, {"source": "test"}, min_gap=0.0)
+    w.host(b"AT\r")
+    w.modem(b"\r\nO")
+    w.modem(b"K\r\n")
+    w.close()
+    t = transcript.parse(out.getvalue())
+    assert [s.kind for s in t.steps] == ["host", "delay", "modem", "modem"]
+    assert t.modem_bytes == b"\r\nOK\r\n"
+    assert t.header["source"] == "test"
