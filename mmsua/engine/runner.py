@@ -428,8 +428,13 @@ class Engine:
         self.store.update_message(message.id, state="retrieving", error=None)
         self._emit_message("message.updated", message.id)
         deferred = bool(task.args.get("deferred"))
+        # Some MMSCs pad the Content-Location with spaces (OMA conformance case 271).
+        location = (message.content_location or "").strip()
+        if not location.lower().startswith(("http://", "https://")):
+            self._retry_or_give_up(task, False, f"the notification's Content-Location {location!r} is not an HTTP URL", None)
+            return
         try:
-            data = self._network().get(message.content_location or "")
+            data = self._network().get(location)
         except CarrierHttpError as exc:
             self._retry_or_give_up(task, exc.transient, exc.reason, exc.status)
             return

@@ -98,6 +98,19 @@ class Store:
         self.fts = bool(
             self._conn.execute("SELECT 1 FROM sqlite_master WHERE name='messages_fts'").fetchone()
         )
+        self._sweep_orphan_parts()
+
+    def _sweep_orphan_parts(self, min_age: float = 3600.0) -> None:
+        """Remove part files no row names: left by a crash between writing a file and
+        committing its row. Only old ones, so another process's step in flight is safe."""
+        known = {r[0] for r in self._conn.execute("SELECT file FROM parts WHERE file IS NOT NULL")}
+        cutoff = time.time() - min_age
+        for path in self.parts_dir.iterdir():
+            try:
+                if path.name not in known and path.suffix == ".part" and path.stat().st_mtime < cutoff:
+                    path.unlink()
+            except OSError:
+                continue
 
     def close(self) -> None:
         with self._lock:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mmsua.engine.addresses import (
     AddressError,
@@ -66,3 +68,11 @@ def test_conversation_participants_exclude_the_own_number() -> None:
     people = participants(["07700900123/TYPE=PLMN", "+447700900001", "07700900002", "+447700900123", None], own, GB)
     assert people == ["+447700900002", "+447700900123"]
     assert participants(["+447700900001"], own, GB) == ["+447700900001"]  # note to self
+
+
+
+@given(st.text(alphabet="0123456789 +-()./", min_size=1, max_size=24), st.sampled_from(["GB", "US", "FR", "IT", None]))
+def test_normalising_twice_changes_nothing(raw: str, iso: str | None) -> None:
+    country = country_for(iso) if iso else None
+    once = normalize(raw, country)
+    assert normalize(once, country) == once

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -239,3 +241,15 @@ def test_the_latest_stored_message_is_the_preview_even_with_an_older_network_dat
     store.add_message(participants=["+1"], direction="out", kind="mms", state="sent", text="question", date=1000.5)
     _incoming(store, "+1", text="answer", date=1000.0)  # the MMSC's Date has whole seconds
     assert store.list_conversations()[0].last_preview == "answer"
+
+
+def test_old_orphan_part_files_are_swept_at_open_recent_ones_kept(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    with Store(path) as s:
+        old = s.parts_dir / "7-0-deadbeef.part"
+        fresh = s.parts_dir / "8-0-cafebabe.part"
+        old.write_bytes(b"left by a crash")
+        fresh.write_bytes(b"another process, mid-step")
+        os.utime(old, (time.time() - 7200, time.time() - 7200))
+    with Store(path):
+        assert not old.exists() and fresh.exists()
