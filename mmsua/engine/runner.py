@@ -30,7 +30,7 @@ from mmsua.engine.addresses import Country, country_for, normalize, participants
 from mmsua.engine.carrier_http import CarrierHttp, CarrierHttpError
 from mmsua.engine.compose import SendRequest, send_req
 from mmsua.engine.settings import AgentSettings
-from mmsua.store import DuplicateMessage, NotFound, PartData, Store, StoredSms, Task
+from mmsua.store import NotFound, PartData, Store, StoredSms, Task
 
 log = logging.getLogger(__name__)
 
@@ -704,4 +704,4 @@ def _is_hex(text: str) -> bool:
         return False
 
 
-__all__ = ["Engine", "DataPath", "DirectDataPath", "SmsPort", "DuplicateMessage"]
+__all__ = ["Engine", "DataPath", "DirectDataPath", "SmsPort"]
