@@ -43,3 +43,13 @@ def open_handset(carrier: SimulatedCarrier, msisdn: str = "+15550100001", **kw):
         time.sleep(0.01)
     at.cmd("ATE0")
     return phone, at
+
+
+def wait_for(cond, timeout: float = 5.0) -> bool:
+    """Poll `cond` until it holds (True) or `timeout` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.01)
+    return False

@@ -38,13 +38,7 @@ def pushes(handset) -> list[MmsPdu]:
     return out
 
 
-def wait_for(cond, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.01)
-    return False
+from sim_at_host import wait_for  # noqa: E402
 
 
 @pytest.fixture

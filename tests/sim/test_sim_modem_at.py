@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 import serial
 
 from mmsua.codec.sms import decode_sms, encode_deliver, encode_submit
-from sim_at_host import At, open_handset
+from sim_at_host import At, open_handset, wait_for
 from datetime import datetime, timezone
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
@@ -26,7 +27,7 @@ def test_echo_on_by_default_and_v250_framing(carrier):
 @pytest.mark.parametrize(
     "profile,ati,cgmr",
     [
-        ("quectel-eg25g", b"\r\nQuectel\r\nEG25\r\nRevision: EG25GGBR07A08M2G\r\n\r\nOK\r\n", b"\r\nEG25GGBR07A08M2G\r\n"),
+        ("quectel-eg25g", b"\r\nQuectel\r\nEG25\r\nRevision: EG25GGBR07A08M2G\r\n\r\nOK\r\n", b"\r\nRevision: EG25GGBR07A08M2G\r\n"),
         ("simcom-sim7600", b"Manufacturer: SIMCOM INCORPORATED", b"+CGMR: LE20B04SIM7600G22"),
         ("generic", b"3GPP-MODEM", b"SIM-1.0"),
     ],
@@ -105,8 +106,10 @@ def _deliver(text: str, originator: str = "+15550107777") -> bytes:
 
 def test_stored_delivery_cmti_cmgr_cmgl_cmgd(carrier):
     phone, at = open_handset(carrier)
-    assert b'+CPMS: ("SM","ME","MT")' in at.cmd("AT+CPMS=?")
-    assert b"+CPMS: 0,30,0,30,0,30" in at.cmd('AT+CPMS="SM","SM","SM"')
+    assert b'+CPMS: ("ME","MT","SM","SR"),("ME","MT","SM","SR"),("ME","MT","SM")' in at.cmd("AT+CPMS=?")
+    assert b"+CPMS: 0,50,0,50,0,50" in at.cmd('AT+CPMS="SM","SM","SM"')
+    assert b"+CPMS: 0,305,0,255,0,255" in at.cmd('AT+CPMS="MT","ME","ME"')  # MT is SM and ME together
+    at.cmd('AT+CPMS="SM","SM","SM"')
     pdu = _deliver("hello")
     phone.modem.deliver_sms(pdu)
     assert b'+CMTI: "SM",0' in at.read_until(b"+CMTI")
@@ -121,6 +124,7 @@ def test_stored_delivery_cmti_cmgr_cmgl_cmgd(carrier):
 def test_memory_full_holds_sms_in_network_and_cmgw_gives_322(carrier):
     phone, at = open_handset(carrier, capacity={"SM": 2})
     at.cmd("AT+CMEE=1")
+    at.cmd('AT+CPMS="SM","SM","SM"')
     for i in range(3):
         phone.modem.deliver_sms(_deliver(f"msg {i}"))
     at.read_until(b'+CMTI: "SM",1')
@@ -195,17 +199,72 @@ def test_cmgs_wrong_length_is_cms_304(carrier):
     assert b"+CMS ERROR: 304" in at.read_until(b"ERROR")
 
 
-def test_sms_between_two_handsets_with_status_report(carrier):
-    a, at_a = open_handset(carrier, "+15550100001")
-    b, at_b = open_handset(carrier, "+15550100002")
+def _send_with_report(carrier, at_a):
+    """Handset A sends "ping" to B asking for a status report; returns the TP-MR it got."""
     sub = encode_submit("+15550100002", text="ping", request_status_report=True)
     at_a.cmd(f"AT+CMGS={sub.tpdu_length}")
     at_a.port.write(sub.hex.encode() + b"\x1a")
-    at_a.read_until(b"OK\r\n")
-    at_b.read_until(b"+CMTI")
-    got = decode_sms(b.modem.storages["SM"].items()[0][1].pdu)
-    assert got.text == "ping" and got.originator == "+15550100002".replace("2", "1", 0) or got.originator.endswith("100001")
-    at_a.read_until(b"+CMTI")  # the status report reaches the sender
+    out = at_a.read_until(b"OK\r\n")
+    return int(out.split(b"+CMGS: ")[1].split(b"\r")[0])
+
+
+def _report(pdu_hex: bytes):
+    report = decode_sms(bytes.fromhex(pdu_hex.decode()))
+    assert report.recipient.endswith("100002") and report.status == 0
+    return report
+
+
+def test_status_report_ds1_is_cds_with_pdu_and_needs_cnma_in_phase_2_plus(carrier):
+    a, at_a = open_handset(carrier, "+15550100001")
+    b, at_b = open_handset(carrier, "+15550100002")
+    at_a.cmd("AT+CMEE=1;+CSMS=1;+CNMI=2,1,0,1,0")
+    mr = _send_with_report(carrier, at_a)
+    at_b.read_until(b"+CMTI")  # B stores the message itself
+    assert decode_sms(b.modem.storages["ME"].items()[0][1].pdu).text == "ping"
+    cds = rb"\+CDS: (\d+)\r\n([0-9A-F]+)\r\n"
+    out = b""
+    while not re.search(cds, out):
+        out += at_a.read_until(b"\r\n")
+    length, pdu_hex = re.search(cds, out).groups()
+    assert int(length) == len(pdu_hex) // 2 - (int(pdu_hex[:2], 16) + 1)  # TPDU octets, SMSC address not counted
+    assert _report(pdu_hex).message_reference == mr
+    assert a.modem.pending_deliveries == 1  # held by the network until acknowledged
+    assert at_a.cmd("AT+CNMA").endswith(b"OK\r\n")
+    assert a.modem.pending_deliveries == 0
+    assert b"+CMS ERROR: 340" in at_a.cmd("AT+CNMA")
+    assert a.modem.storages["SR"].used == 0  # delivered directly, not stored
+
+
+def test_status_report_ds2_is_stored_in_sr_and_announced_by_cdsi(carrier):
+    a, at_a = open_handset(carrier, "+15550100001", profile="simcom-sim7600")
+    open_handset(carrier, "+15550100002")
+    at_a.cmd("AT+CNMI=2,1,0,2,0")
+    _send_with_report(carrier, at_a)
+    assert b'+CDSI: "SR",0' in at_a.read_until(b"+CDSI")
+    at_a.cmd('AT+CPMS="SR","ME","ME"')
+    out = at_a.cmd("AT+CMGR=0")
+    _report(re.search(rb"\+CMGR: 0,\"\",\d+\r\n([0-9A-F]+)\r\n", out).group(1))
+
+
+def test_quectel_announces_a_stored_report_under_sm(carrier):
+    """The EC25 stores reports in SR but says +CDSI: "SM" (asterisk-chan-quectel PR#75)."""
+    a, at_a = open_handset(carrier, "+15550100001", profile="quectel-eg25g")
+    open_handset(carrier, "+15550100002")
+    at_a.cmd("AT+CNMI=2,1,0,2,0")
+    _send_with_report(carrier, at_a)
+    assert b'+CDSI: "SM",0' in at_a.read_until(b"+CDSI")
+    assert a.modem.storages["SR"].used == 1 and a.modem.storages["SM"].used == 0
+    assert at_a.cmd('AT+CPMS="SM","ME","ME";+CMGR=0').endswith(b"\r\nOK\r\n")  # nothing in SM: bare OK
+
+
+def test_status_report_ds0_is_not_routed_to_the_host(carrier):
+    a, at_a = open_handset(carrier, "+15550100001")
+    open_handset(carrier, "+15550100002")
+    at_a.cmd("AT+CNMI=2,1,0,0,0")
+    _send_with_report(carrier, at_a)
+    assert carrier.settle() and wait_for(lambda: a.modem.pending_deliveries == 0)
+    assert a.modem.storages["SR"].used == 1  # kept silently in SR (27.005 3.4.1 <ds>=0)
+    assert at_a.cmd("AT") == b"\r\nOK\r\n"  # no +CMTI / +CDS / +CDSI came
 
 
 def test_pdp_context_define_activate_address(carrier):

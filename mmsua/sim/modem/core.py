@@ -22,7 +22,7 @@ from mmsua.sim.modem.errors import AtError, cme, cms
 from mmsua.sim.modem.profiles import Profile
 from mmsua.sim.modem.quectel_ip import QuectelStack
 from mmsua.sim.modem.simcom_ip import SimcomStack
-from mmsua.sim.modem.storage import REC_READ, REC_UNREAD, STO_SENT, STO_UNSENT, Storage, StoredSms
+from mmsua.sim.modem.storage import REC_READ, REC_UNREAD, STO_SENT, STO_UNSENT, Combined, Storage, StoredSms
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ class Timing:
     """Delays of the emulated module, in seconds (real ones are longer; tests want short)."""
 
     sms_ready: float = 0.05  # after boot URCs, until "SMS DONE"
+    pb_ready: float = 0.05  # after "SMS DONE", until the phonebook's "PB DONE" (it comes later on real modules)
     register: float = 0.02  # from SIM ready to registered
     pdp_activate: float = 0.0  # extra time AT+CGACT/QIACT/NETOPEN take
     cnma_timeout: float = 10.0  # unacknowledged +CMT is given back to the network
@@ -104,6 +105,14 @@ def tpdu_length(pdu: bytes) -> int:
     return len(pdu) - (pdu[0] + 1) if pdu else 0
 
 
+def is_status_report(pdu: bytes) -> bool:
+    """An SMS-STATUS-REPORT (TP-MTI 10 in the first TPDU octet, TS 23.040 9.2.3.1)."""
+    try:
+        return pdu[pdu[0] + 1] & 0x03 == 0x02
+    except IndexError:
+        return False
+
+
 def dcs_message_class(pdu: bytes) -> int | None:
     """Message class of an SMS-DELIVER (SMSC address + TPDU), from its DCS (TS 23.038)."""
     try:
@@ -136,8 +145,10 @@ class EmulatedModem(QuectelStack, SimcomStack):
         network: Network | None = None,
         timing: Timing | None = None,
         on_submit: Callable[[bytes], int] | None = None,
+        cfun: int = 1,
     ) -> None:
         self.profile = profile
+        self.power_on_cfun = cfun  # functionality level the module powers up in (eg25-manager leaves 4)
         self.msisdn = msisdn
         self.imsi = imsi
         self.imei = imei
@@ -149,7 +160,7 @@ class EmulatedModem(QuectelStack, SimcomStack):
         self.on_tcp_connect: Callable[[int], None] | None = None  # the carrier learns who owns a socket
         self.lock = threading.RLock()
         self.outbox = Outbox()
-        caps = {"SM": 30, "ME": 50, "SR": 10, **(capacity or {})}
+        caps = {**dict(profile.capacities), **(capacity or {})}
         self.storages = {name: Storage(name, caps[name], profile.first_index) for name in ("SM", "ME", "SR")}
         self.commands_seen: list[str] = []  # every command line, for tests and recordings
         self.submitted: list[bytes] = []  # TPDUs the host sent (AT+CMGS / CMSS)
@@ -178,7 +189,7 @@ class EmulatedModem(QuectelStack, SimcomStack):
         first = p.storages[0][0]
         self.cpms = [first, first, first]
         self.reg_n = {"+CREG": 0, "+CGREG": 0, "+CEREG": 0}
-        self.cfun = 1
+        self.cfun = self.power_on_cfun
         self.cgerep = 0
         self.sim_state = "SIM PIN" if self.pin else "READY"
         self.pin_tries = 3
@@ -208,8 +219,11 @@ class EmulatedModem(QuectelStack, SimcomStack):
             self.powered = True
             gen = self._generation
             for urc in self.profile.boot_urcs:
-                text = f"+CPIN: {self.sim_state}" if urc.startswith("+CPIN:") else urc
-                self._emit_line(text)
+                if urc.startswith("+CPIN:"):
+                    urc = f"+CPIN: {self.sim_state}"
+                elif urc.startswith("+CFUN:"):
+                    urc = f"+CFUN: {self.cfun}"
+                self._emit_line(urc)
             if self.sim_state == "READY":
                 self._sim_unlocked(gen)
 
@@ -329,6 +343,8 @@ class EmulatedModem(QuectelStack, SimcomStack):
             self._command_line(line)
         elif byte == 0x0A and not self._line:
             pass  # the LF after CR
+        elif byte in (ESC, CTRL_Z):
+            pass  # outside a prompt they end nothing and are not echoed (a host's resync sends ESC first)
         elif byte in (0x08, 0x7F):
             if self._line:
                 self._line.pop()
@@ -361,7 +377,8 @@ class EmulatedModem(QuectelStack, SimcomStack):
         except AtError as err:
             for line in err.detail:
                 self._emit_line(line)
-            self._final(err.final(self.cmee))
+            for _ in range(err.repeats):
+                self._final(err.final(self.cmee))
         self._flush_held()
 
     def _flush_held(self) -> None:
@@ -391,7 +408,8 @@ class EmulatedModem(QuectelStack, SimcomStack):
         except AtError as err:
             info.extend(err.detail)
             self._emit_info(info)
-            self._final(err.final(self.cmee))
+            for _ in range(err.repeats):
+                self._final(err.final(self.cmee))
             return
         self._emit_info(info)
         self._final("OK")
@@ -419,6 +437,8 @@ class EmulatedModem(QuectelStack, SimcomStack):
         if handler is None:
             raise AtError()
         if cmd.name in NEEDS_SIM and self.sim_state != "READY":
+            if self.sim_state in SIM_ABSENT:
+                raise cme(SIM_ABSENT[self.sim_state])
             raise cms(311) if cmd.name in SMS_COMMANDS else cme(11 if self.sim_state == "SIM PIN" else 12)
         if cmd.name in SMS_COMMANDS and not self.sim_ready:
             raise cms(314)
@@ -485,11 +505,27 @@ class EmulatedModem(QuectelStack, SimcomStack):
     def at_CNUM(self, op, args, cmd):
         if op == "=?":
             return []
+        if not self.msisdn:
+            return []  # the SIM holds no own-number record (common; the EC25 start-up fixture)
         kind = 145 if self.msisdn.startswith("+") else 129
         return [f'+CNUM: "","{self.msisdn}",{kind}']
 
+    def at_CRSM(self, op, args, cmd):
+        """Restricted SIM access (27.007 8.18): READ BINARY of EF-SPN gives the operator name."""
+        if op == "=?":
+            return []
+        command, file_id = _int(args, 0), _int(args, 1)
+        if command == 176 and file_id == 0x6F46:
+            length = _int(args, 4) if len(args) > 4 and args[4] else 17
+            name = self.network.operator.encode("latin-1")[: length - 1]
+            body = b"\x00" + name + b"\xff" * (length - 1 - len(name))
+            return [f'+CRSM: 144,0,"{body.hex().upper()}"']
+        return ["+CRSM: 106,130"]  # file not found
+
     # SIM
     def at_CPIN(self, op, args, cmd):
+        if self.sim_state in SIM_ABSENT:
+            raise cme(SIM_ABSENT[self.sim_state])
         if op == "?":
             return [f"+CPIN: {self.sim_state}"]
         if op == "=?":
@@ -513,12 +549,24 @@ class EmulatedModem(QuectelStack, SimcomStack):
         self._sim_unlocked(self._generation)
         return []
 
+    def set_sim_state(self, state: str) -> None:
+        """Carrier/test side: the SIM as the module sees it while it starts: "NOT INSERTED"
+        (AT+CPIN? answers CME 10), "BUSY" (CME 14), then "READY"."""
+        if state not in (*SIM_ABSENT, "READY", "SIM PIN", "SIM PUK"):
+            raise ValueError(f"unknown SIM state {state!r}")
+        with self.lock:
+            was, self.sim_state = self.sim_state, state
+            if state == "READY" and was != "READY" and not self.sim_ready:
+                self._sim_unlocked(self._generation)
+
     def _sim_unlocked(self, gen: int) -> None:
         def ready() -> None:
             self.sim_ready = True
-            for urc in self.profile.ready_urcs:
+            for urc in self.profile.ready_urcs[:1]:
                 self.urc(urc)
             self._pump_inbound()
+            if self.profile.ready_urcs[1:]:
+                self._later(self.timing.pb_ready, lambda: [self.urc(u) for u in self.profile.ready_urcs[1:]])
 
         self._later(self.timing.sms_ready, ready)
         self._later(self.timing.register, self._update_registration)
@@ -644,8 +692,10 @@ class EmulatedModem(QuectelStack, SimcomStack):
             return ["+CSMS: 1,1,1"]
         raise cms(302)
 
-    def _storage(self, name: str) -> Storage:
-        return self.storages["SM" if name == "MT" else name]
+    def _storage(self, name: str) -> Storage | Combined:
+        if name == "MT":
+            return Combined("MT", [self.storages["SM"], self.storages["ME"]])
+        return self.storages[name]
 
     def at_CPMS(self, op, args, cmd):
         lists = self.profile.storages
@@ -860,6 +910,10 @@ class EmulatedModem(QuectelStack, SimcomStack):
     def _pump_inbound(self) -> None:
         while self._inbound and self.sim_ready and self.powered and self._awaiting_ack is None:
             pdu = self._inbound[0]
+            if is_status_report(pdu):
+                if not self._status_report(pdu):
+                    return
+                continue
             mode, mt = self.cnmi[0], self.cnmi[1]
             klass = dcs_message_class(pdu)
             direct = klass != 2 and (mt == 2 or (mt == 3 and klass == 3))
@@ -867,10 +921,7 @@ class EmulatedModem(QuectelStack, SimcomStack):
                 self._inbound.pop(0)
                 self.urc(f"+CMT: {self.profile.cmt_alpha},{tpdu_length(pdu)}\r\n{pdu.hex().upper()}", sms=True)
                 if self.csms == 1:
-                    self._awaiting_ack = pdu
-                    self._ack_timer_gen += 1
-                    gen = self._ack_timer_gen
-                    self._later(self.timing.cnma_timeout, lambda: self._ack_timeout(gen))
+                    self._await_ack(pdu)
                     return
                 self.delivered.append(pdu)
                 continue
@@ -882,6 +933,34 @@ class EmulatedModem(QuectelStack, SimcomStack):
             self.delivered.append(pdu)
             if mt in (1, 2, 3) and mode > 0 or klass == 2:
                 self.urc(f'+CMTI: "{mem}",{index}', sms=True)
+
+    def _status_report(self, pdu: bytes) -> bool:
+        """Route an SMS-STATUS-REPORT by CNMI <ds> (27.005 3.4.1); False when it must wait."""
+        ds = self.cnmi[3]
+        if ds == 1:  # routed to the TE directly; acknowledged like +CMT when CSMS service is 1
+            self._inbound.pop(0)
+            self.urc(f"+CDS: {tpdu_length(pdu)}\r\n{pdu.hex().upper()}", sms=True)
+            if self.csms == 1:
+                self._await_ack(pdu)
+                return False
+            self.delivered.append(pdu)
+            return True
+        index = self.storages["SR"].put(StoredSms(REC_UNREAD, pdu))
+        if index is None and ds == 2:
+            return False  # SR full: the network keeps it until a slot is freed
+        self._inbound.pop(0)
+        if index is None:
+            return True  # ds=0 and nowhere to keep it: not routed to the TE at all
+        self.delivered.append(pdu)
+        if ds == 2:  # stored, and where is announced (under the wrong name on some modules)
+            self.urc(f'+CDSI: "{self.profile.cdsi_mem or "SR"}",{index}', sms=True)
+        return True  # ds=0: "no SMS-STATUS-REPORTs are routed to the TE": kept in SR silently
+
+    def _await_ack(self, pdu: bytes) -> None:
+        self._awaiting_ack = pdu
+        self._ack_timer_gen += 1
+        gen = self._ack_timer_gen
+        self._later(self.timing.cnma_timeout, lambda: self._ack_timeout(gen))
 
     def _ack_timeout(self, gen: int) -> None:
         if gen == self._ack_timer_gen and self._awaiting_ack is not None:
@@ -895,7 +974,8 @@ class EmulatedModem(QuectelStack, SimcomStack):
         if op == "=?":
             return [f'+CGDCONT: (1-16),"{t}",,,(0-2),(0-4)' for t in ("IP", "IPV6", "IPV4V6")]
         if op == "?":
-            return [f'+CGDCONT: {c.cid},"{c.pdp_type}","{c.apn}"{self.profile.cgdcont_tail}' for c in sorted(self.contexts.values(), key=lambda c: c.cid)]
+            return [f'+CGDCONT: {c.cid},"{c.pdp_type}","{c.apn}"' + self.profile.cgdcont_tail.format(addr=_unassigned(c.pdp_type))
+                    for c in sorted(self.contexts.values(), key=lambda c: c.cid)]
         cid = _int(args, 0)
         if not 1 <= cid <= 16:
             raise cme(50)
@@ -939,18 +1019,21 @@ class EmulatedModem(QuectelStack, SimcomStack):
             raise cme(133)
         if self._refuse_pdp > 0:
             self._refuse_pdp -= 1
-            raise cme(148)
+            raise cme(self._refuse_code)
         if creds != ("", "") and (ctx.user, ctx.password) != creds:
             raise cme(149)
         ctx.active = True
         ctx.address = f"10.64.{ctx.cid}.{2 + int(self.imsi[-2:]) % 250}"
 
     _refuse_pdp = 0
+    _refuse_code = 148
 
-    def refuse_pdp(self, times: int = 1) -> None:
-        """Fault: the network rejects the next `times` activations."""
+    def refuse_pdp(self, times: int = 1, code: int = 148) -> None:
+        """Fault: the network rejects the next `times` activations with this CME cause
+        (148 unspecified GPRS error, 134 service option temporarily out of order...)."""
         with self.lock:
             self._refuse_pdp = times
+            self._refuse_code = code
 
     def at_CGACT(self, op, args, cmd):
         if op == "=?":
@@ -991,10 +1074,14 @@ class EmulatedModem(QuectelStack, SimcomStack):
         out = []
         for cid in cids:
             ctx = self._context(cid)
-            out.append(f'+CGPADDR: {cid},"{ctx.address or "0.0.0.0"}"')
+            address = ctx.address or "0.0.0.0"
+            if ctx.active and ctx.pdp_type == "IPV4V6":
+                address += '","' + _v6_dotted(ctx.address)
+            out.append(f'+CGPADDR: {cid},"{address}"' if self.profile.cgpaddr_quoted else f"+CGPADDR: {cid},{address}")
         return out
 
 
+SIM_ABSENT = {"NOT INSERTED": 10, "BUSY": 14}  # SIM states in which commands fail with these CME codes
 NEEDS_SIM = {"+CIMI", "+CNUM", "+CPMS", "+CMGR", "+CMGL", "+CMGD", "+CMGS", "+CMGW", "+CMSS", "+CNMA", "+COPS", "+CGACT", "+QIACT", "+NETOPEN"}
 SMS_COMMANDS = {"+CPMS", "+CMGR", "+CMGL", "+CMGD", "+CMGS", "+CMGW", "+CMSS", "+CNMA"}
 
@@ -1003,6 +1090,17 @@ def _no_carrier() -> AtError:
     err = AtError()
     err.final = lambda cmee: "NO CARRIER"  # type: ignore[method-assign]
     return err
+
+
+def _unassigned(pdp_type: str) -> str:
+    """The address field of a context with no address yet: IPv4 or 27.007 dotted IPv6 zeros."""
+    return "0.0.0.0" if pdp_type == "IP" else ".".join(["0"] * 16)
+
+
+def _v6_dotted(v4: str) -> str:
+    """An IPv6 address for a dual-stack context, in 27.007's 16 dotted decimals."""
+    last = [int(x) for x in v4.split(".")][-2:] if v4 else [0, 1]
+    return ".".join(str(b) for b in [32, 1, 13, 184] + [0] * 10 + last)
 
 
 def _int(args: list[str], i: int) -> int:

@@ -16,6 +16,7 @@ CME_TEXT = {
     50: "incorrect parameters",
     100: "unknown",
     133: "requested service option not subscribed",
+    134: "service option temporarily out of order",
     148: "unspecified GPRS error",
     149: "PDP authentication failure",
     550: "unknown error",
@@ -47,11 +48,12 @@ class AtError(Exception):
     `detail` lines (e.g. SIMCom "+IP ERROR: Network not opened") come before the final.
     """
 
-    def __init__(self, kind: str = "", code: int = 0, detail: tuple[str, ...] = ()) -> None:
+    def __init__(self, kind: str = "", code: int = 0, detail: tuple[str, ...] = (), repeats: int = 1) -> None:
         super().__init__(kind, code)
         self.kind = kind  # "", "CME" or "CMS"
         self.code = code
         self.detail = detail
+        self.repeats = repeats  # the final result code comes this many times (SIM7600 +CIPERROR quirk)
 
     def final(self, cmee: int) -> str:
         if not self.kind or cmee == 0:

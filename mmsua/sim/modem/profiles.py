@@ -29,9 +29,12 @@ class Profile:
     empty_slot_ok: bool  # AT+CMGR of an empty slot: bare OK (EC25/EC20, 2.8) or +CMS ERROR: 321
     cmt_alpha: str  # what fills the <alpha> field of +CMT/+CMGR/+CMGL in PDU mode
     cmee_default: int
-    cgdcont_tail: str  # fields after the APN in AT+CGDCONT? lines (2.11)
+    cgdcont_tail: str  # fields after the APN in AT+CGDCONT? lines (2.11); {addr}: unassigned address of the type
     ip_stack: str | None  # "quectel", "simcom" or None (no internal TCP/IP)
     max_read: int = 1500  # largest QIRD / CIPRXGET=2 chunk (5.3)
+    capacities: tuple[tuple[str, int], ...] = (("SM", 30), ("ME", 50), ("SR", 10))  # slots per memory
+    cgpaddr_quoted: bool = True  # +CGPADDR: 1,"10.0.0.1" (27.007) or 1,10.0.0.1 (SIMCom manual)
+    cdsi_mem: str | None = None  # the memory +CDSI names when it is not the one used (EC25 says "SM" for SR)
 
 
 GENERIC = Profile(
@@ -51,7 +54,8 @@ GENERIC = Profile(
     empty_slot_ok=False,
     cmt_alpha="",
     cmee_default=0,
-    cgdcont_tail=',"",0,0',  # Samsung-style read form (2.11)
+    # 27.007 read form as the SIM7600 real log prints it: the unassigned address per PDP type, four zeros
+    cgdcont_tail=',"{addr}",0,0,0,0',
     ip_stack=None,
 )
 
@@ -61,13 +65,16 @@ QUECTEL_EG25G = Profile(
     model="EG25",
     revision="EG25GGBR07A08M2G",
     ati=("Quectel", "EG25", "Revision: EG25GGBR07A08M2G"),  # three lines (2.3)
-    cgmr_prefix="",
-    boot_urcs=("RDY", "+CPIN: READY", "+QUSIM: 1", "+CFUN: 1"),  # EG25-G boot log
+    cgmr_prefix="Revision: ",  # EC25 AT manual, as hw_fixtures/quectel/ec25/startup.txt has it
+    boot_urcs=("RDY", "+CPIN: READY", "+QUSIM: 1", "+CFUN: 1"),  # EG25-G boot log; +CFUN shows the power-on level
     ready_urcs=("+QIND: SMS DONE", "+QIND: PB DONE"),
     csms_services="(0,1)",
     cnmi_test="(0-2),(0-3),(0,2),(0-2),(0,1)",
     cnmi_default=(2, 1, 0, 0, 0),
-    storages=(("SM", "ME", "MT"), ("SM", "ME", "MT"), ("SM", "ME", "MT")),
+    # EC25 AT manual lists as hw_fixtures/quectel/ec25 have them; MT is SM and ME together
+    storages=(("ME", "MT", "SM", "SR"), ("ME", "MT", "SM", "SR"), ("ME", "MT", "SM")),
+    capacities=(("SM", 50), ("ME", 255), ("SR", 50)),
+    cdsi_mem="SM",  # stores status reports in SR, announces +CDSI: "SM",<i> (asterisk-chan-quectel PR#75, 2.8)
     first_index=0,  # "+CMTI: "SM",0" (EC25 transcript)
     empty_slot_ok=True,  # EC25/EC20 answer an empty slot with a bare OK (2.8)
     cmt_alpha="",
@@ -91,16 +98,18 @@ SIMCOM_SIM7600 = Profile(
     cgmr_prefix="+CGMR: ",
     boot_urcs=("RDY", "+CPIN: READY"),  # SIM7600 boot hexdump
     ready_urcs=("SMS DONE", "PB DONE"),  # T-SIM7600X#90
-    csms_services="(0,1)",
+    csms_services="(0-1)",  # hw_fixtures/simcom/sim7600/startup-and-stored-sms.txt
     cnmi_test="(0-2),(0-3),(0,2),(0-2),(0,1)",
     cnmi_default=(2, 1, 0, 0, 0),
-    storages=(("SM", "ME", "SR"), ("SM", "ME"), ("SM", "ME")),
+    storages=(("ME", "SM", "SR"), ("ME", "SM", "SR"), ("ME", "SM")),  # same fixture
+    capacities=(("SM", 30), ("ME", 255), ("SR", 30)),
     first_index=0,
     empty_slot_ok=False,
     cmt_alpha='""',
     cmee_default=0,
     cgdcont_tail=',"0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0",0,0,0,0',  # T-SIM7600X#90
     ip_stack="simcom",
+    cgpaddr_quoted=False,  # "+CGPADDR: 5,10.181.7.2" (SIM7600 TCP/IP manual, hw_fixtures/simcom)
 )
 
 PROFILES: dict[str, Profile] = {p.key: p for p in (GENERIC, QUECTEL_EG25G, SIMCOM_SIM7600)}

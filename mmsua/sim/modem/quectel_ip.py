@@ -30,6 +30,16 @@ class QuectelStack(StackBase):
         self._quectel()
         return []
 
+    def at_QCSQ(self: EmulatedModem, op, args, cmd):
+        """Serving-cell signal: "LTE",<RSSI dBm>,<RSRP>,<SINR>,<RSRQ> (EC25 AT manual)."""
+        self._quectel()
+        if op == "=?":
+            return ['+QCSQ: "NOSERVICE","GSM","WCDMA","TDSCDMA","LTE","CDMA","HDR"']
+        if not self.registered:
+            return ['+QCSQ: "NOSERVICE"']
+        rssi = -113 + 2 * self.network.rssi
+        return [f'+QCSQ: "LTE",{rssi},{rssi - 30},160,-11']
+
     def at_QICSGP(self: EmulatedModem, op, args, cmd):
         self._quectel()
         if op == "=?":
@@ -63,8 +73,9 @@ class QuectelStack(StackBase):
             try:
                 self.activate(ctx)
             except AtError:
+                # a bare ERROR whatever CMEE says; AT+QIGETERROR tells why (EC21-J log, BG96 log)
                 self.last_ip_error = 561
-                raise
+                raise AtError() from None
         return []
 
     def at_QIDEACT(self: EmulatedModem, op, args, cmd):

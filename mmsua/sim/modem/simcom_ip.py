@@ -113,7 +113,8 @@ class SimcomStack(StackBase):
         self._simcom()
         link = self.links.get(int(args[0])) if args and args[0].isdigit() else None
         if link is None or not link.connected:
-            raise AtError("", 0, ("+CIPERROR: 4",))
+            # the SIM7600E sends ERROR twice after +CIPERROR (real log, Freematics#121)
+            raise AtError("", 0, ("+CIPERROR: 4",), repeats=2)
         length = int(args[1]) if len(args) > 1 and args[1] else 0
 
         def sent(data: bytes) -> None:

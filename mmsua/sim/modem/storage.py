@@ -54,3 +54,56 @@ class Storage:
 
     def items(self) -> list[tuple[int, StoredSms]]:
         return [(i + self.first_index, s) for i, s in enumerate(self._slots) if s is not None]
+
+
+class Combined:
+    """Several memories seen as one ("MT" = SM then ME on Quectel): slots numbered on after each other."""
+
+    def __init__(self, name: str, parts: list[Storage]) -> None:
+        self.name = name
+        self.parts = parts
+        self.first_index = parts[0].first_index
+
+    @property
+    def capacity(self) -> int:
+        return sum(p.capacity for p in self.parts)
+
+    @property
+    def used(self) -> int:
+        return sum(p.used for p in self.parts)
+
+    @property
+    def full(self) -> bool:
+        return self.used >= self.capacity
+
+    def _locate(self, index: int) -> tuple[Storage, int]:
+        pos = index - self.first_index
+        for part in self.parts:
+            if 0 <= pos < part.capacity:
+                return part, pos + part.first_index
+            pos -= part.capacity
+        raise KeyError(index)
+
+    def put(self, sms: StoredSms) -> int | None:
+        offset = 0
+        for part in self.parts:
+            index = part.put(sms)
+            if index is not None:
+                return index + offset
+            offset += part.capacity
+        return None
+
+    def get(self, index: int) -> StoredSms | None:
+        part, inner = self._locate(index)
+        return part.get(inner)
+
+    def delete(self, index: int) -> None:
+        part, inner = self._locate(index)
+        part.delete(inner)
+
+    def items(self) -> list[tuple[int, StoredSms]]:
+        out, offset = [], 0
+        for part in self.parts:
+            out += [(i + offset, s) for i, s in part.items()]
+            offset += part.capacity
+        return out
