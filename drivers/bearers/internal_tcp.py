@@ -38,6 +38,14 @@ def _read_timeout(timeout: Any) -> float:
     return float(timeout) if timeout is not None else DEFAULT_READ_TIMEOUT
 
 
+def _as_bearer_error(error: BaseException) -> BaseException:
+    """Driver failures under an HTTP call become BearerError (a requests ConnectionError too),
+    so the engine's HTTP code sees one kind of transport failure; others pass unchanged."""
+    if isinstance(error, BearerError) or not isinstance(error, ModemError):
+        return error
+    return BearerError(f"the modem failed during the HTTP exchange: {error}")
+
+
 class _SocketReader:
     """Reads one modem socket: waits for the data URC only when the buffer was drained.
 
@@ -101,9 +109,12 @@ class _SocketBody(io.RawIOBase):
         while not self._pieces and not self._done:
             try:
                 more = self._adapter._pump(self._reader, self._parser)
-            except BaseException:
+            except BaseException as error:
                 self._finish()
-                raise
+                wrapped = _as_bearer_error(error)
+                if wrapped is error:
+                    raise
+                raise wrapped from error
             self._pieces.extend(self._parser.take_body())
             if not more or self._parser.complete:
                 self._pieces.extend(self._parser.take_body())
@@ -186,9 +197,10 @@ class AtHttpAdapter(BaseAdapter):
                 self._release(link)
             else:
                 self._busy.release()
-            if isinstance(error, HttpProtocolError):
-                raise ConnectionClosed(str(error)) from error
-            raise
+            wrapped = _as_bearer_error(error)
+            if wrapped is error:
+                raise
+            raise wrapped from error
         assert parser.head is not None
         response = requests.Response()
         response.status_code = parser.head.status

@@ -117,3 +117,18 @@ def test_request_head_and_response_parser() -> None:
     bad = ResponseParser()
     with pytest.raises(BearerError, match="not an HTTP status line"):
         bad.feed(b"SSH-2.0-OpenSSH\r\n\r\n")
+
+
+def test_port_vanishes_mid_body_then_the_modem_is_set_up_again() -> None:
+    from mmsua.drivers.errors import PortGone
+    from mmsua.drivers.modem import Modem
+
+    with replay_channel("quectel/ec25/port-gone-mid-body.txt") as channel:
+        bearer = bearer_for(channel, "quectel", 2)
+        with pytest.raises(BearerError, match="is gone") as info:
+            session_of(bearer).get("http://mmsc.example/m/abc", timeout=10)
+        assert isinstance(info.value.__cause__, PortGone)
+        assert isinstance(info.value, requests.ConnectionError)
+        channel.reopen()  # the device is back (same replay session, after "! unplug")
+        assert Modem(channel).start().model == "EC25"
+        assert_played(channel)
