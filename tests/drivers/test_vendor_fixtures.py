@@ -107,3 +107,42 @@ def test_huawei_e3372_noise_urcs_three_storages_and_rssi_inside_cmgr() -> None:
         sms.acknowledge_stored("SM", 0)
         sms.stop()
         assert_played(channel)
+
+
+def test_ublox_urcs_inside_answers_and_registration_urcs() -> None:
+    regs = []
+    both = threading.Event()
+
+    def on_registration(reg) -> None:
+        regs.append(reg)
+        if len(regs) == 2:
+            both.set()
+
+    with replay_channel("ublox/sara-r410m/startup-registration-urcs.txt") as channel:
+        modem = Modem(channel, sleep=no_sleep)
+        assert modem.start().model == "SARA-R410M-02B" and modem.profile.name == "ublox"
+        assert modem.radio_on() == 0
+        modem.on_registration(on_registration)
+        modem.enable_registration_urcs()
+        assert modem.imsi() == "234500000000000"
+        assert modem.registration().state == "not-registered"
+        assert both.wait(5.0)
+        assert [(r.source, r.state, r.lac, r.cell, r.technology) for r in regs] == [
+            ("CREG", "roaming", 0xEA6D, 0x544C28, "umts"),
+            ("CGREG", "roaming", 0xEA6D, 0x544C28, "umts"),
+        ]
+        assert_played(channel)
+
+
+def test_quectel_eg25g_boots_in_flight_mode() -> None:
+    with replay_channel("quectel/eg25-g/startup-flight-mode.txt") as channel:
+        modem = Modem(channel, sleep=no_sleep)
+        modem.start()
+        assert modem.profile.name == "quectel" and modem.identity.model == "EG25"
+        modem.unlock()
+        assert modem.radio_on() == 4
+        sleeps: list[float] = []
+        settings = SmsService(channel, modem.profile, sleep=sleeps.append).start(worker=False, collect=False)
+        assert sleeps == [1.0]  # one AT+QINISTAT poll said "not yet"
+        assert settings.storages == ("ME", "ME", "ME")
+        assert_played(channel)
