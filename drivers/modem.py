@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import CmeError, ModemError
+from .errors import CmeError, ModemError, ModemReset, PortGone
 from .profiles import Profile, select_profile
 
 log = logging.getLogger(__name__)
@@ -484,7 +484,7 @@ class Modem:
         try:
             return self.command(cmd, **kwargs)
         except ModemError as error:
-            if type(error).__name__ in ("PortGone", "ModemReset"):
+            if isinstance(error, (PortGone, ModemReset)):
                 raise
             log.info("%s not available: %s", cmd, error)
             return None

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ModemError
+from .errors import ModemError, ModemReset, PortGone
 from .modem import after_prefix, split_fields
 from .profiles import Profile
 
@@ -216,7 +216,7 @@ class PdpContext:
             try:
                 return action()
             except ModemError as error:
-                if type(error).__name__ in ("PortGone", "ModemReset"):
+                if isinstance(error, (PortGone, ModemReset)):
                     raise
                 last = error
                 if delay is None:

@@ -54,8 +54,6 @@ class Profile:
     sms_ready: SmsReady = field(default_factory=SmsReady)
     # URC lines that only appear when the modem has restarted.
     reset_urcs: tuple[str, ...] = ("RDY",)
-    # URC prefixes of this family's noise (signal, mode...) safe to ignore.
-    noise_urcs: tuple[str, ...] = ()
     # +CNMI: preferred <mode> values in order (Qualcomm-based firmware refuse 2).
     cnmi_modes: tuple[int, ...] = (2, 1)
     # Storage preference for the three CPMS memories (first one all lists offer).

@@ -17,7 +17,6 @@ PROFILE = Profile(
     manufacturer_patterns=("huawei",),
     init_commands=("AT^CURC=0", "AT+CGEREP=2,1"),
     reset_urcs=("^BOOT", "RDY"),
-    noise_urcs=("^RSSI:", "^MODE:", "^SRVST:", "^SIMST:", "^BOOT:", "^DSFLOWRPT:", "^HCSQ:", "^NDISSTAT:"),
     cnmi_modes=(1, 2),
     storage_preference=("SM", "ME"),
     cnma_command="AT+CNMA=0",

@@ -32,7 +32,6 @@ PROFILE = Profile(
     ),
     sms_ready=SmsReady(urcs=("+QIND: SMS DONE",), poll="AT+QINISTAT", poll_prefix="+QINISTAT:", poll_ready_mask=2),
     reset_urcs=("RDY",),
-    noise_urcs=("+QIND:", "+QUSIM:", "+CFUN:"),
     cnmi_modes=(1, 2),
     storage_preference=("ME", "SM", "MT"),
     cnma_command="AT+CNMA=1",

@@ -14,7 +14,6 @@ PROFILE = Profile(
     description="u-blox SARA-R4/R5, LARA-R, TOBY-L",
     manufacturer_patterns=("u-blox", "ublox"),
     init_commands=("AT+CGEREP=2,1",),
-    noise_urcs=("+UMWI:",),
     cnmi_modes=(1, 2),
     storage_preference=("ME", "SM"),
     cnma_command="AT+CNMA",
