@@ -72,9 +72,6 @@ class Bubble(Vertical, can_focus=False):
     Bubble.-failed { border: round $error; }
     Bubble.-pending { border: dashed $warning; background: $surface; }
     Bubble > Static { width: auto; height: auto; }
-    Bubble > .meta { color: $text-muted; }
-    Bubble > .subject { text-style: bold; }
-    Bubble > .status { color: $text-muted; }
     """
 
     def __init__(self, message: Message, contacts: Contacts, now: Callable[[], datetime], group: bool) -> None:
@@ -90,24 +87,31 @@ class Bubble(Vertical, can_focus=False):
         self._group = group
 
     def compose(self) -> ComposeResult:
+        # Few widgets per bubble (a long conversation mounts fast): one Static for
+        # the header and text, one per picture, one for the other parts and status.
         m = self.message
-        yield Static(self._meta(), classes="meta", markup=False)
         if m.pending:
-            yield from self._pending()
+            yield Static(Text.assemble(self._meta(), "\n", self._pending()), classes="body", markup=False)
             return
+        head = self._meta()
         if m.subject:
-            yield Static(safe_line(m.subject, limit=200), classes="subject", markup=False)
+            head.append("\n")
+            head.append_text(safe_line(m.subject, limit=200, style="bold"))
         if m.text:
-            yield Static(safe_block(m.text), classes="body", markup=False)
-        for part in m.attachments:
-            if part.is_image:
-                yield PictureSlot(m.id, part)
-            else:
-                yield Static(part_label(part), classes="part", markup=False)
+            head.append("\n")
+            head.append_text(safe_block(m.text))
+        yield Static(head, classes="body", markup=False)
+        pictures = [p for p in m.attachments if p.is_image]
+        for part in pictures:
+            yield PictureSlot(m.id, part)
+        tail = [part_label(p) for p in m.attachments if not p.is_image]
         if m.outgoing:
-            yield Static(self._delivery(), classes="status", markup=False)
+            tail.append(self._delivery())
+        if tail:
+            yield Static(Text("\n").join(tail), classes="tail", markup=False)
 
     def _meta(self) -> Text:
+        """Sender (in groups), time and kind, dimmed."""
         m = self.message
         bits: list[Text] = []
         if not m.outgoing and (self._group or m.pending):
@@ -117,9 +121,11 @@ class Bubble(Vertical, can_focus=False):
         bits.append(Text(long_time(m.date, self._now())))
         if m.kind == "sms":
             bits.append(Text("SMS"))
-        return Text(" · ").join(bits)
+        meta = Text(" · ").join(bits)
+        meta.stylize("dim")
+        return meta
 
-    def _pending(self) -> ComposeResult:
+    def _pending(self) -> Text:
         m = self.message
         waiting = "Downloading…" if m.state == "retrieving" else "Multimedia message waiting at the carrier"
         lines = Text.assemble((f"⇣ {waiting}", "bold"), "\n", (f"{human_size(m.size)}" if m.size else "size not given", ""))
@@ -130,7 +136,7 @@ class Bubble(Vertical, can_focus=False):
             lines.append(f"\nexpires {long_time(m.expiry, self._now())}", style="dim")
         if m.state != "retrieving":
             lines.append("\npress f to download", style="dim")
-        yield Static(lines, classes="body", markup=False)
+        return lines
 
     def _delivery(self) -> Text:
         m = self.message
