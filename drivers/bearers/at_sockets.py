@@ -299,6 +299,12 @@ class QuectelSockets(SocketStack):
             link = self._allocate()
             command = f'AT+QIOPEN={self.pdp.cid},{link},"TCP","{host}",{port},0,0'
             err = self._connect(link, command, "+QIOPEN:")
+        else:
+            if err == 563:  # the same refusal reported in the URC: +QIOPEN: <id>,563
+                log.info("socket %s still open in the modem from an earlier run; closing it", link)
+                self._close_quietly(link)
+                link = self._allocate()
+                err = self._connect(link, command, "+QIOPEN:")
         if err != 0:
             self._close_quietly(link)
             raise BearerError(

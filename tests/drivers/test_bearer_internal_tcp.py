@@ -132,3 +132,11 @@ def test_port_vanishes_mid_body_then_the_modem_is_set_up_again() -> None:
         channel.reopen()  # the device is back (same replay session, after "! unplug")
         assert Modem(channel).start().model == "EC25"
         assert_played(channel)
+
+
+def test_socket_left_open_by_a_crashed_session_is_reclaimed() -> None:
+    with replay_channel("quectel/ec25/socket-left-open.txt") as channel:
+        bearer = bearer_for(channel, "quectel", 2)
+        response = session_of(bearer).get("http://mmsc.example/m/abc", timeout=10)
+        assert response.content == body(3000, 3)
+        assert_played(channel)
