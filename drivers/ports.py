@@ -33,18 +33,19 @@ class UsbModem:
     model: str
     at_interface: int | None  # None: layout varies, probe this device's ports
     note: str = ""
+    data_interface: int | None = None  # the second AT/modem port PPP can take
 
 
 # (vid, pid) -> what it is and where AT lives.
 USB_MODEMS: dict[tuple[int, int], UsbModem] = {
-    (0x2C7C, 0x0125): UsbModem("Quectel", "EC25/EG25-G", 2, "if3 is the second AT port (PPP)"),
-    (0x2C7C, 0x0121): UsbModem("Quectel", "EC21", 2),
-    (0x05C6, 0x9215): UsbModem("Quectel", "EC20", 2),
-    (0x2C7C, 0x0296): UsbModem("Quectel", "BG96", 2),
-    (0x2C7C, 0x0306): UsbModem("Quectel", "EP06/EG06/EM06", 2),
+    (0x2C7C, 0x0125): UsbModem("Quectel", "EC25/EG25-G", 2, "if3 is the second AT port (PPP)", 3),
+    (0x2C7C, 0x0121): UsbModem("Quectel", "EC21", 2, "", 3),
+    (0x05C6, 0x9215): UsbModem("Quectel", "EC20", 2, "", 3),
+    (0x2C7C, 0x0296): UsbModem("Quectel", "BG96", 2, "", 3),
+    (0x2C7C, 0x0306): UsbModem("Quectel", "EP06/EG06/EM06", 2, "", 3),
     (0x2C7C, 0x0512): UsbModem("Quectel", "EM12/EG12/EG18", 2),
-    (0x1E0E, 0x9001): UsbModem("SIMCom", "SIM7600/SIM7000", 2, "if3 is the modem (PPP) port"),
-    (0x1E0E, 0x9011): UsbModem("SIMCom", "A7600/SIM7600 (RNDIS)", 4, "if5 is the second AT/PPP port"),
+    (0x1E0E, 0x9001): UsbModem("SIMCom", "SIM7600/SIM7000", 2, "if3 is the modem (PPP) port", 3),
+    (0x1E0E, 0x9011): UsbModem("SIMCom", "A7600/SIM7600 (RNDIS)", 4, "if5 is the second AT/PPP port", 5),
     (0x12D1, 0x1506): UsbModem("Huawei", "E3372/E3131 (stick mode)", 2, "PCUI port (gammu's interface 02 advice)"),
     (0x12D1, 0x1001): UsbModem("Huawei", "E1752/E169/E220", 2, "PCUI port (gammu's interface 02 advice)"),
     (0x12D1, 0x1003): UsbModem("Huawei", "E220/E230", None),
@@ -208,6 +209,25 @@ def choose_port(
 def _modem_like(port: SerialPort) -> bool:
     name = os.path.basename(port.device)
     return name.startswith(("ttyUSB", "ttyACM")) or port.vid is not None
+
+
+def data_port_for(at_port: str, ports: Sequence[SerialPort] | None = None) -> PortChoice | None:
+    """The PPP-capable second port of the same USB modem as ``at_port`` (None if the table has none).
+
+    PPP takes its whole port, so it must not be the AT port the SMS side uses.
+    """
+    ports = list_serial_ports() if ports is None else list(ports)
+    node = os.path.realpath(at_port)
+    at = next((p for p in ports if os.path.realpath(p.device) == node or p.device == at_port), None)
+    if at is None or at.vid is None or at.pid is None:
+        return None
+    known = USB_MODEMS.get((at.vid, at.pid))
+    if known is None or known.data_interface is None:
+        return None
+    for port in ports:
+        if port.usb_path == at.usb_path and port.interface_number == known.data_interface and port.device != at.device:
+            return PortChoice(port.device, f"{known.vendor} {known.model}: interface {known.data_interface} is the data (PPP) port", port.device)
+    return None
 
 
 def describe_ports(ports: Iterable[SerialPort]) -> list[dict[str, Any]]:

@@ -95,3 +95,15 @@ def test_probe_over_a_real_pty() -> None:
 
 def test_listing_the_system_does_not_fail() -> None:
     assert all(isinstance(p, SerialPort) for p in list_serial_ports())
+
+
+def test_data_port_is_the_sibling_interface_of_the_same_modem() -> None:
+    from mmsua.drivers.ports import data_port_for
+
+    other_modem = [SerialPort(f"/dev/ttyUSB{i + 4}", 0x2C7C, 0x0125, i, usb_path="1-1.4") for i in range(4)]
+    ports = EG25 + other_modem
+    choice = data_port_for("/dev/ttyUSB2", ports)
+    assert choice is not None and choice.device == "/dev/ttyUSB3" and "interface 3" in choice.reason
+    assert data_port_for("/dev/ttyUSB6", ports).device == "/dev/ttyUSB7"
+    assert data_port_for("/dev/ttyUSB2", [SerialPort("/dev/ttyUSB2", 0x1199, 0x9071, 3)]) is None  # Sierra: no PPP port in the table
+    assert data_port_for("/dev/absent", ports) is None
