@@ -1,0 +1,206 @@
+"""Engine benchmark: a real `mmsua daemon` on the simulated carrier's emulated modem.
+
+    .venv/bin/python bench/engine.py                    # 30 messages, a burst of 1000, 60 s idle
+    .venv/bin/python bench/engine.py --quick            # 10 messages, a burst of 200, 10 s idle
+
+Prints:
+1. per message: time from the last SMS segment of the notification reaching the
+   emulated modem to the message being stored (the daemon's message.updated event
+   with state received), minus the time the body spent on the simulated link
+   (body bytes / line rate, when a line rate is set); median, p95 and max;
+2. a burst of N notifications (retrieval policy manual, so each is only stored):
+   how many were stored (nothing may be lost) and how long the burst took;
+3. the daemon's resident memory (VmRSS) and CPU use over an idle period with the
+   modem idle (no busy polling: should be near 0%).
+
+The figure beside each is the issue's target (there is no peer user agent that
+runs on this emulated modem: mmsd-tng needs ModemManager and D-Bus).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "daemon"))
+
+from daemonproc import DaemonProcess  # noqa: E402
+
+from mmsua.daemon.client import Client  # noqa: E402
+from mmsua.sim.carrier import SimulatedCarrier  # noqa: E402
+
+ME = "+15550100001"
+SENDER = "+15550107777"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+class Stamps:
+    """Times of SMS arriving at the emulated modem, and of the daemon's events."""
+
+    def __init__(self) -> None:
+        self.sms: list[float] = []
+        self.stored: dict[str, float] = {}
+        self.cond = threading.Condition()
+
+    def wrap_modem(self, modem) -> None:
+        original = modem.deliver_sms
+
+        def deliver(pdu: bytes) -> None:
+            self.sms.append(time.perf_counter())
+            original(pdu)
+
+        modem.deliver_sms = deliver
+
+    def listen(self, socket: Path, state: str) -> None:
+        stream = Client(socket, timeout=None).events()
+
+        def pump() -> None:
+            for name, data in stream:
+                if name in ("message.received", "message.updated") and data.get("state") == state and data.get("subject"):
+                    with self.cond:
+                        self.stored.setdefault(data["subject"], time.perf_counter())
+                        self.cond.notify_all()
+
+        threading.Thread(target=pump, daemon=True).start()
+
+    def wait_for(self, subject: str, timeout: float = 60.0) -> float | None:
+        with self.cond:
+            self.cond.wait_for(lambda: subject in self.stored, timeout)
+            return self.stored.get(subject)
+
+
+def proc_stat(pid: int) -> tuple[float, int]:
+    """(CPU seconds used, resident KiB) of a process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+    rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmRSS:"))
+    return cpu, rss
+
+
+def latency(count: int, line_rate: float | None, text_size: int) -> list[float]:
+    with SimulatedCarrier(line_rate=line_rate) as carrier, tempfile.TemporaryDirectory(prefix="mmsua-bench-") as work:
+        handset = carrier.add_handset(ME)
+        stamps = Stamps()
+        stamps.wrap_modem(handset.modem)
+        daemon = DaemonProcess(carrier, handset, Path(work))
+        daemon.start()
+        stamps.listen(daemon.socket, "received")
+        overheads = []
+        try:
+            for n in range(count):
+                subject = f"latency {n}"
+                before = len(stamps.sms)
+                stored = carrier.send_mms(SENDER, [ME], subject=subject, text="x" * text_size)
+                done = stamps.wait_for(subject)
+                if done is None:
+                    print(f"  message {n} not stored within 60 s", file=sys.stderr)
+                    continue
+                last_segment = stamps.sms[-1] if len(stamps.sms) > before else None
+                segments = [t for t in stamps.sms[before:] if t <= done]
+                last_segment = segments[-1] if segments else last_segment
+                body = len(carrier.mmsc.messages[stored.message_id].raw_retrieve_conf or b"") or _conf_size(carrier, stored)
+                on_link = body / line_rate if line_rate else 0.0
+                overheads.append(done - last_segment - on_link)
+        finally:
+            daemon.terminate()
+    return overheads
+
+
+def _conf_size(carrier, stored) -> int:
+    from mmsua.codec.mms import encode_mms
+
+    return len(encode_mms(carrier.mmsc._retrieve_conf(stored, stored.deliveries[0])))
+
+
+def burst(count: int) -> tuple[int, float, int]:
+    with SimulatedCarrier() as carrier, tempfile.TemporaryDirectory(prefix="mmsua-bench-") as work:
+        handset = carrier.add_handset(ME)
+        stamps = Stamps()
+        daemon = DaemonProcess(carrier, handset, Path(work), extra=["--retrieval", "manual"])
+        daemon.start()
+        stamps.listen(daemon.socket, "deferred")
+        time.sleep(0.2)
+        try:
+            start = time.perf_counter()
+            for n in range(count):
+                carrier.send_mms(SENDER, [ME], subject=f"burst {n}", text="burst")
+            last = stamps.wait_for(f"burst {count - 1}", timeout=600)
+            deadline = time.monotonic() + 600
+            with stamps.cond:
+                stamps.cond.wait_for(lambda: len(stamps.stored) >= count, max(0.0, deadline - time.monotonic()))
+            end = max(stamps.stored.values()) if stamps.stored else (last or time.perf_counter())
+            client = daemon.client()
+            stored = sum(1 for c in client.list_conversations(limit=1000) for m in _messages(client, c["id"]) if (m.get("subject") or "").startswith("burst "))
+        finally:
+            daemon.terminate()
+    return stored, end - start, len(stamps.stored)
+
+
+def _messages(client: Client, conversation_id: int) -> list[dict]:
+    out, before = [], None
+    while True:
+        page = client.list_messages(conversation_id, before_id=before, limit=1000)
+        out.extend(page)
+        if len(page) < 1000:
+            return out
+        before = page[0]["id"]
+
+
+def idle(seconds: float) -> tuple[float, int, int]:
+    with SimulatedCarrier() as carrier, tempfile.TemporaryDirectory(prefix="mmsua-bench-") as work:
+        handset = carrier.add_handset(ME)
+        daemon = DaemonProcess(carrier, handset, Path(work))
+        daemon.start()
+        time.sleep(2.0)  # let start-up finish (SIM, SMS storage, registration)
+        assert daemon.process is not None
+        pid = daemon.process.pid
+        cpu0, _ = proc_stat(pid)
+        t0 = time.monotonic()
+        peak = 0
+        while time.monotonic() - t0 < seconds:
+            time.sleep(1.0)
+            peak = max(peak, proc_stat(pid)[1])
+        cpu1, rss = proc_stat(pid)
+        elapsed = time.monotonic() - t0
+        daemon.terminate()
+    return (cpu1 - cpu0) / elapsed * 100.0, rss, peak
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=30)
+    parser.add_argument("--burst", type=int, default=1000)
+    parser.add_argument("--idle", type=float, default=60.0)
+    parser.add_argument("--line-rate", type=float, default=None, help="bytes/s of the emulated serial line (default: unlimited)")
+    parser.add_argument("--text-size", type=int, default=2000, help="bytes of text in each latency message")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.messages, args.burst, args.idle = 10, 200, 10.0
+
+    print(f"mmsua engine benchmark (python {sys.version.split()[0]}, {os.cpu_count()} cores)")
+    rate = f"{args.line_rate:g} B/s" if args.line_rate else "unlimited"
+    overheads = latency(args.messages, args.line_rate, args.text_size)
+    if overheads:
+        ms = sorted(x * 1000 for x in overheads)
+        p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
+        print(f"notification -> stored, minus body on link ({len(ms)} messages, line {rate}): "
+              f"median {statistics.median(ms):.1f} ms, p95 {p95:.1f} ms, max {ms[-1]:.1f} ms   [target < 50 ms]")
+    stored, duration, seen = burst(args.burst)
+    print(f"burst of {args.burst} notifications: {stored} stored ({args.burst - stored} lost), {seen} events, "
+          f"{duration:.1f} s ({args.burst / duration:.0f}/s)   [target: none lost]")
+    cpu, rss, peak = idle(args.idle)
+    print(f"idle {args.idle:g} s: CPU {cpu:.2f}%, RSS {rss / 1024:.1f} MB (peak {peak / 1024:.1f} MB)   [targets < 1%, < 40 MB]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
