@@ -89,6 +89,8 @@ class Daemon:
         self.server: ApiServer | None = None
         self.hook: MessageHook | None = None
         self._stop = threading.Event()
+        self._provisioned = threading.Event()
+        self._provision_lock = threading.Lock()
 
     def start(self) -> None:
         settings = self.config.to_agent_settings()
@@ -98,18 +100,31 @@ class Daemon:
             self.hook = MessageHook(command, self.config["hooks.timeout"])
             self.agent.subscribe(self.hook.on_event)
         self.agent.subscribe(_log_event)
+        self.agent.subscribe(self._on_modem_state)
         start = getattr(self.agent, "start", None)
         if start is not None:
             start()
-        self.config = provision(self.config, self.agent)
+        self._provision_once()
         for missing in self.config.check_ready():
-            log.warning("not set, so MMS cannot move until it is: %s", missing)
+            log.warning("not set yet (the carrier database may fill it once the SIM is read): %s", missing)
         self.server = ApiServer(self.agent, self.socket_path)
         self.server.start()
         log.info("daemon ready (store %s)", self.config.store_path())
 
     def stop(self) -> None:
         self._stop.set()
+
+    def _on_modem_state(self, name: str, data: Any) -> None:
+        # The engine reads the SIM on its own thread; provision as soon as it has.
+        if name == "modem.state" and not self._provisioned.is_set():
+            threading.Thread(target=self._provision_once, name="provision", daemon=True).start()
+
+    def _provision_once(self) -> None:
+        with self._provision_lock:
+            if self._provisioned.is_set() or sim_identity(self.agent) is None:
+                return
+            self._provisioned.set()
+            self.config = provision(self.config, self.agent)
 
     def shutdown(self) -> None:
         if self.server is not None:

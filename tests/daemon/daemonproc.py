@@ -19,7 +19,8 @@ from mmsua.daemon.client import Client, DaemonUnavailable
 
 
 class DaemonProcess:
-    def __init__(self, carrier: Any, handset: Any, workdir: Path, *, extra: list[str] | None = None) -> None:
+    def __init__(self, carrier: Any, handset: Any, workdir: Path, *, extra: list[str] | None = None,
+                 config: Path | None = None, carrier_flags: bool = True) -> None:
         self.carrier = carrier
         self.handset = handset
         self.workdir = workdir
@@ -27,14 +28,17 @@ class DaemonProcess:
         self.store = workdir / "store"
         self.log = workdir / "daemon.log"
         self.extra = list(extra or [])
+        self.config = config
+        self.carrier_flags = carrier_flags  # False: the APN, MMSC and proxy must come from config or provisioning
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
     def argv(self) -> list[str]:
+        carrier = ["--apn", self.carrier.apn, "--mmsc", self.carrier.mmsc_url, "--proxy", self.carrier.proxy or ""]
         return [
-            sys.executable, "-m", "mmsua", "daemon", "--config", os.devnull,
-            "--port", str(self.handset.pty_path), "--apn", self.carrier.apn, "--mmsc", self.carrier.mmsc_url,
-            "--proxy", self.carrier.proxy or "", "--store", str(self.store), "--socket", str(self.socket), *self.extra,
+            sys.executable, "-m", "mmsua", "daemon", "--config", str(self.config or os.devnull),
+            "--port", str(self.handset.pty_path), *(carrier if self.carrier_flags else []),
+            "--store", str(self.store), "--socket", str(self.socket), *self.extra,
         ]
 
     def start(self, timeout: float = 30.0) -> None:
