@@ -59,18 +59,11 @@ def generate(path: Path) -> None:
 
 
 def store_agent(path: Path):
+    """The engine with no modem: what `mmsua tui --embedded` browses when no modem is set."""
+    from mmsua.engine.agent import UserAgent
     from mmsua.store.store import Store
 
-    try:
-        from mmsua.engine.agent import UserAgent  # type: ignore[import-not-found]
-    except ImportError:
-        UserAgent = None
-    if UserAgent is not None and hasattr(UserAgent, "store_only"):
-        return UserAgent.store_only(Store(path)), "mmsua.engine.agent.UserAgent (store only)"
-    sys.path.insert(0, str(ROOT / "tests" / "tui"))
-    from tui_store_agent import StoreAgent
-
-    return StoreAgent(Store(path)), "tests/tui/tui_store_agent.StoreAgent (the engine's UserAgent has not landed)"
+    return UserAgent(store=Store(path)), "mmsua.engine.agent.UserAgent, store only (no modem)"
 
 
 async def measure(path: Path) -> dict[str, float]:

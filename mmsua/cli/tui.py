@@ -104,9 +104,6 @@ def _embedded(cfg: object) -> tuple[object, str, object]:
     from mmsua.daemon.client import LocalClient
     from mmsua.engine.agent import UserAgent
 
-    agent = UserAgent.from_config(cfg) if hasattr(UserAgent, "from_config") else UserAgent(config.agent_settings(cfg))  # type: ignore[arg-type]
-    start = getattr(agent, "start", None)
-    if callable(start):
-        start()
-    stop = getattr(agent, "stop", None) or getattr(agent, "close", None)
-    return LocalClient(agent), "embedded engine", stop
+    agent = UserAgent(config.agent_settings(cfg))  # type: ignore[arg-type]
+    agent.start()
+    return LocalClient(agent), "embedded engine", agent.stop

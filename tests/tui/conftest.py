@@ -92,16 +92,16 @@ def _quiet_textual(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
 
 
-def build_app(store: Store, contacts: Path | None, save_dir: Path, **settings: object):
-    """The app on a LocalClient over the store-only agent, with a fixed clock and half-cell pictures."""
+def build_app(store: Store | None, contacts: Path | None, save_dir: Path, agent=None, **settings: object):
+    """The app on a LocalClient over the engine (store-only unless ``agent`` is given),
+    with a fixed clock and half-cell pictures."""
     from mmsua.daemon.client import LocalClient
+    from mmsua.engine.agent import UserAgent
     from mmsua.tui.app import make_app
     from mmsua.tui.contacts import Contacts
     from mmsua.tui.protocol import Settings
 
-    from tui_store_agent import StoreAgent
-
-    agent = StoreAgent(store)
+    agent = agent or UserAgent(store=store)
     options = dict(contacts=Contacts.load(contacts), clock=fixed_now, images="halfcell", save_dir=save_dir,
                    connection_label="test", bell=False)
     options.update(settings)

@@ -1,4 +1,5 @@
-"""The TUI driven by Textual's Pilot against a real store (real SQLite) through LocalClient."""
+"""The TUI driven by Textual's Pilot on the engine (store only, no modem) over a real store,
+through LocalClient. The full-stack tests on the simulated carrier are in test_tui_e2e.py."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import ALICE, CAROL, HOSTILE_SENDER, NOW, build_app, jpeg, pilot_test, populate, settle
+from conftest import ALICE, HOSTILE_SENDER, NOW, build_app, pilot_test, populate, settle
 
 from mmsua.store.records import PartData
 from mmsua.tui.widgets.bubble import Bubble, PictureSlot
@@ -103,42 +104,6 @@ async def test_group_shows_senders_parts_and_failed_status(store, contacts_file,
 
 
 @pilot_test
-async def test_a_message_arriving_while_open_appears_live(store, contacts_file, tmp_path):
-    populate(store)
-    app, agent = build_app(store, contacts_file, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        await open_conversation(app, pilot, (ALICE,))
-        before = len(app.query(Bubble))
-        new = store.add_message(participants=[ALICE], direction="in", kind="mms", state="received", sender=ALICE,
-                                text="Just landed", date=NOW + 10)
-        agent.publish("message.received", agent.show_message(new))
-        await settle(app, pilot)
-        assert len(app.query(Bubble)) == before + 1
-        assert "Just landed" in bubble_texts(app)[-1]
-        assert app.received == [new]
-        assert app.query_one(ConversationList).rows[0].participants == (ALICE,)  # moved to the top
-
-
-@pilot_test
-async def test_downloading_a_deferred_message(store, contacts_file, tmp_path):
-    ids = populate(store)
-    app, agent = build_app(store, contacts_file, tmp_path)
-    agent.deferred_content[ids["deferred"]] = [PartData("text/plain", b"Here is the video", name="t.txt"),
-                                                PartData("image/jpeg", jpeg((20, 200, 20)), name="frame.jpg")]
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        await open_conversation(app, pilot, (CAROL,))
-        texts = bubble_texts(app)
-        assert "waiting at the carrier" in texts[-1] and "1.2 MB" in texts[-1] and "Big video" in texts[-1]
-        await pilot.press("f")
-        await settle(app, pilot)
-        assert store.get_message(ids["deferred"]).state == "received"
-        texts = bubble_texts(app)
-        assert "Here is the video" in texts[-1] and "waiting" not in texts[-1]
-
-
-@pilot_test
 async def test_hostile_content_is_shown_literally_and_safely(store, contacts_file, tmp_path):
     populate(store)
     app, _ = build_app(store, contacts_file, tmp_path)
@@ -169,34 +134,6 @@ async def test_search_filters_as_you_type(store, contacts_file, tmp_path):
         assert [len(r.participants) for r in rows] == [3]
         await pilot.press("enter", "q")  # back to the list, search kept
         assert app.focused is app.query_one(ConversationList)
-
-
-@pilot_test
-async def test_compose_with_attachment_queues_it_and_shows_delivery(store, contacts_file, tmp_path):
-    """Store-only engine: the message is queued with its attachment, then the carrier's
-    delivery report (published as an event) turns the status to delivered."""
-    populate(store)
-    picture = tmp_path / "cat.jpg"
-    picture.write_bytes(jpeg())
-    app, agent = build_app(store, contacts_file, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("c")
-        await pilot.pause()
-        composer = app.screen
-        await pilot.press(*"Alice Smith", "tab", *"Cat", "tab", *"Look at him")
-        composer.add_attachment(picture)
-        await pilot.pause()
-        assert "cat.jpg" in str(composer.query_one("#attachments").render())
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
-        sent = store.list_messages(store.conversation_for([ALICE]))[-1]
-        assert sent.direction == "out" and sent.to == (ALICE,) and sent.subject == "Cat"
-        assert [p.name for p in sent.parts] == ["text.txt", "cat.jpg"]
-        assert "queued" in bubble_texts(app)[-1]
-        agent.deliver(sent.id)
-        await settle(app, pilot)
-        assert "delivered" in bubble_texts(app)[-1]
 
 
 @pilot_test

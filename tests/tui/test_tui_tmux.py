@@ -1,5 +1,5 @@
-"""Smoke test: the real `mmsua tui` in a real terminal (tmux), talking to a real
-API socket, read back with capture-pane."""
+"""Smoke test: the real `mmsua tui` in a real terminal (tmux), talking over the real
+API socket to the engine on the simulated carrier, read back with capture-pane."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ALICE, NOW, populate
-from tui_store_agent import StoreAgent
+from conftest import populate
+from test_tui_e2e import ME, start_agent
 
 from mmsua.daemon.server import ApiServer
+from mmsua.sim.carrier import SimulatedCarrier
 
 pytestmark = [pytest.mark.timeout(90), pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (apt-get install tmux)")]
 SESSION = f"mmsua-tui-smoke-{id(object())}"
@@ -39,9 +40,17 @@ def keys(*names: str) -> None:
     subprocess.run(["tmux", "send-keys", "-t", SESSION, *names], check=True)
 
 
-def test_real_tui_in_tmux(store, contacts_file) -> None:
-    populate(store)
-    agent = StoreAgent(store)
+def test_real_tui_in_tmux(contacts_file, tmp_path) -> None:
+    with SimulatedCarrier(profile="quectel-eg25g") as carrier:
+        agent = start_agent(carrier, ME, tmp_path / "me.sqlite")
+        try:
+            populate(agent.store)
+            run_tui(carrier, agent, contacts_file)
+        finally:
+            agent.stop()
+
+
+def run_tui(carrier: SimulatedCarrier, agent, contacts_file: Path) -> None:
     runtime = Path(tempfile.mkdtemp(prefix="mt", dir="/tmp"))  # short: socket paths are limited to ~100 bytes
     server = ApiServer(agent, runtime / "api.sock")
     server.start()
@@ -50,16 +59,16 @@ def test_real_tui_in_tmux(store, contacts_file) -> None:
     command = f"env -u COLUMNS -u LINES {mmsua} tui --socket {server.path} --contacts {contacts_file} --images halfcell --no-bell --save-dir {runtime}"
     subprocess.run(["tmux", "new-session", "-d", "-s", SESSION, "-x", "120", "-y", "40", command], check=True)
     try:
-        wait_for("Simulated Carrier")  # the status bar, from the daemon's status
+        # The status bar: modem, operator and registration, from the emulated modem through the daemon.
+        status = next(line for line in wait_for("Quectel EG25").splitlines() if "Quectel EG25" in line)
+        assert "SimCarrier" in status and "home" in status and "daemon" in status
         screen = wait_for("Alice Smith")
         assert "[@click=app.quit]" in screen  # hostile name shown literally
         assert "\x1b" not in screen
         keys("j", "Enter")
         screen = wait_for("✓✓ delivered")
-        assert "Holiday" in screen and "Look at this view!" in screen
-        new = store.add_message(participants=[ALICE], direction="in", kind="sms", state="received", sender=ALICE,
-                                text="Arrived while you looked", date=NOW + 60)
-        agent.publish("message.received", agent.show_message(new))
+        assert "▀" * 20 in screen  # the picture, drawn with half blocks
+        carrier.send_mms("+447700900123", [ME], text="Arrived while you looked")  # Alice, through the network
         wait_for("Arrived while you looked")
         keys("q", "q")
         deadline = time.monotonic() + 10

@@ -1,0 +1,137 @@
+"""The TUI on the whole stack: the engine with the real driver on an emulated modem,
+the simulated carrier's SMSC and MMSC over real HTTP through its proxy, real stores."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import build_app, jpeg, pilot_test, settle
+
+from mmsua.engine.agent import UserAgent
+from mmsua.engine.settings import AgentSettings
+from mmsua.sim.carrier import SimulatedCarrier
+from mmsua.tui.widgets.bubble import Bubble
+from mmsua.tui.widgets.conversation_list import ConversationList
+
+pytestmark = [pytest.mark.timeout(120), pytest.mark.slow]
+ME = "+15550100001"
+FRIEND = "+15550100002"
+
+
+@pytest.fixture
+def carrier() -> Iterator[SimulatedCarrier]:
+    with SimulatedCarrier(profile="quectel-eg25g", require_ua_headers=True) as sim:
+        yield sim
+
+
+def start_agent(carrier: SimulatedCarrier, msisdn: str, store: Path, **changes: Any) -> UserAgent:
+    handset = carrier.handsets.get(msisdn) or carrier.add_handset(msisdn)
+    settings = AgentSettings(
+        port=handset.serial_url, apn=carrier.apn, mmsc_url=carrier.mmsc_url, proxy=carrier.proxy or "",
+        user_agent="mmsua-test/1.0", uaprof_url="http://uaprof.example/mmsua.xml", store_path=str(store),
+        country_code="US", retry_initial=0.05, retry_max=0.2, http_timeout=3,
+    ).with_changes(**changes)
+    agent = UserAgent(settings)
+    agent.start()
+    assert agent.link.wait_ready(30), agent.link.error
+    return agent
+
+
+async def until(pilot, what: str, check: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """Let the app run until ``check()`` is truthy; fail naming what never happened."""
+    deadline = time.monotonic() + timeout
+    while not (value := check()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"never happened: {what}")
+        await pilot.pause(0.05)
+    return value
+
+
+def last_bubble(app) -> str:
+    bubbles = list(app.query(Bubble))
+    return "\n".join(str(s.render()) for s in bubbles[-1].query("Static")) if bubbles else ""
+
+
+def row_of(app, participants: tuple[str, ...]) -> int | None:
+    rows = app.query_one(ConversationList).rows
+    return next((i for i, r in enumerate(rows) if r.participants == participants), None)
+
+
+async def open_when_listed(app, pilot, participants: tuple[str, ...]) -> None:
+    """Wait for the conversation to appear in the list (live, from events), then open it."""
+    await until(pilot, f"conversation with {participants} listed", lambda: row_of(app, participants) is not None)
+    app.query_one(ConversationList).cursor = row_of(app, participants)
+    await pilot.press("enter")
+
+
+@pilot_test
+async def test_compose_with_attachment_send_and_see_it_delivered(carrier, tmp_path) -> None:
+    me = start_agent(carrier, ME, tmp_path / "me.sqlite", delivery_report=True)
+    friend = start_agent(carrier, FRIEND, tmp_path / "friend.sqlite")
+    picture = tmp_path / "sunset.jpg"
+    picture.write_bytes(jpeg())
+    app, _ = build_app(None, None, tmp_path, agent=me)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("c")
+            await pilot.press(*FRIEND, "tab", *"Sunset", "tab", *"From the beach")
+            # Attach through the file picker: type the path and press Enter.
+            await pilot.press("ctrl+a")
+            await pilot.pause()
+            await pilot.click("#path")
+            await pilot.press(*str(picture), "enter")
+            await pilot.pause()
+            composer = app.screen
+            assert [a.path for a in composer.attachments] == [picture]
+            assert "sunset.jpg" in str(composer.query_one("#attachments").render())
+            await pilot.press("ctrl+s")
+            await until(pilot, "the sent message shown", lambda: "From the beach" in last_bubble(app))
+            await until(pilot, "friend retrieved it", lambda: friend.list_conversations())
+            await until(pilot, "status delivered", lambda: "delivered" in last_bubble(app))
+            sent = me.list_messages(me.list_conversations()[0]["id"])[-1]
+            assert sent["state"] == "sent" and sent["recipients"][0]["status"] == "delivered"
+            assert [p["name"] for p in sent["parts"] if p["content_type"] == "image/jpeg"] == ["sunset.jpg"]
+    finally:
+        friend.stop()
+        me.stop()
+
+
+@pilot_test
+async def test_a_message_arriving_while_open_appears_live(carrier, tmp_path) -> None:
+    me = start_agent(carrier, ME, tmp_path / "me.sqlite")
+    app, _ = build_app(None, None, tmp_path, agent=me)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            carrier.send_mms(FRIEND, [ME], text="first one", subject="Hi")
+            await open_when_listed(app, pilot, (FRIEND,))
+            await until(pilot, "first message shown", lambda: "first one" in last_bubble(app))
+            carrier.send_mms(FRIEND, [ME], text="and a second", subject="Again")
+            await until(pilot, "second message shown live", lambda: "and a second" in last_bubble(app))
+            assert len(app.query(Bubble)) == 2
+            assert len(app.received) >= 2  # announced (toast and bell) as they arrived
+    finally:
+        me.stop()
+
+
+@pilot_test
+async def test_downloading_a_deferred_message(carrier, tmp_path) -> None:
+    me = start_agent(carrier, ME, tmp_path / "me.sqlite", retrieval_policy="manual")
+    app, _ = build_app(None, None, tmp_path, agent=me)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            carrier.send_mms(FRIEND, [ME], text="later please", subject="Big one")
+            await open_when_listed(app, pilot, (FRIEND,))
+            await until(pilot, "pending bubble", lambda: "waiting at the carrier" in last_bubble(app))
+            assert "Big one" in last_bubble(app) and "press f to download" in last_bubble(app)
+            await pilot.press("f")
+            await until(pilot, "downloaded content shown", lambda: "later please" in last_bubble(app))
+            assert "waiting" not in last_bubble(app)
+    finally:
+        me.stop()
