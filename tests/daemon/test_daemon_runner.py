@@ -1,0 +1,64 @@
+"""The daemon's start-up logic: carrier provisioning from the engine's SIM identity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bookagent import BookAgent
+
+from mmsua import config
+from mmsua.daemon.runner import check, provision
+
+DATABASE = """<?xml version="1.0"?>
+<serviceproviders format="2.0"><country code="xx">
+  <provider><name>Example Mobile</name><gsm><network-id mcc="001" mnc="01"/>
+    <apn value="mms.example"><usage type="mms"/><mmsc>http://mmsc.example/mms</mmsc><mmsproxy>10.0.0.1:8080</mmsproxy></apn>
+  </gsm></provider>
+</country></serviceproviders>
+"""
+
+
+class SimAgent(BookAgent):
+    def __init__(self, identity: dict | None) -> None:
+        super().__init__()
+        self.identity = identity
+        self.updates: list = []
+
+    def sim_identity(self) -> dict | None:
+        return self.identity
+
+    def update_settings(self, settings) -> None:
+        self.updates.append(settings)
+
+
+def configured(tmp_path: Path, **cli) -> config.Config:
+    database = tmp_path / "sp.xml"
+    database.write_text(DATABASE)
+    file = tmp_path / "c.toml"
+    file.write_text(f'[carrier]\ndatabases = ["{database}"]\n')
+    return config.load(file, cli)
+
+
+def test_provision_fills_and_hands_new_settings_to_the_engine(tmp_path: Path) -> None:
+    agent = SimAgent({"imsi": "001011234567890", "spn": "Example Mobile", "own_number": "+15550100001"})
+    result = provision(configured(tmp_path, **{"mms.proxy": "192.0.2.9:80"}), agent)
+    assert result["mms.apn"] == "mms.example" and result.source("mms.apn").startswith("carrier database")
+    assert result["mms.proxy"] == "192.0.2.9:80"  # the command line wins
+    assert result["identity.own_number"] == "+15550100001" and result.source("identity.own_number") == "SIM"
+    [settings] = agent.updates
+    assert settings.apn == "mms.example" and settings.mmsc_url == "http://mmsc.example/mms" and settings.proxy == "192.0.2.9:80"
+
+
+def test_provision_leaves_config_alone_without_a_sim_or_a_match(tmp_path: Path) -> None:
+    base = configured(tmp_path)
+    assert provision(base, SimAgent(None)) is base
+    unknown = SimAgent({"imsi": "999991234567890"})
+    assert provision(base, unknown)["mms.apn"] == "" and unknown.updates == []
+    broken = SimAgent({"imsi": "not-an-imsi"})
+    assert provision(base, broken) is base
+
+
+def test_only_the_port_is_required_to_start() -> None:
+    assert check(config.load("/dev/null", {"modem.port": "/dev/ttyUSB2"})) == []
+    [problem] = check(config.load("/dev/null"))
+    assert problem.startswith("modem.port")
