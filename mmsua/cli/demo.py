@@ -1,74 +1,195 @@
-"""``mmsua demo``: the codec demo (interim, until the simulated carrier runs the whole phone).
+"""``mmsua demo``: mmsua on a simulated carrier, in one command.
 
-It builds what a carrier sends when an MMS waits for you: an M-Notification.ind
-inside a WSP push, split into two concatenated SMS-DELIVER PDUs to port 2948,
-prints them as a modem does after ``+CMT:``, then decodes them back layer by
-layer with the same code as ``mmsua decode``. No modem and no network needed.
+A simulated carrier starts on this machine (an emulated modem on a
+pseudo-terminal, an SMSC, an MMSC and the carrier's MMS proxy on 127.0.0.1,
+and a friend who answers every MMS), and mmsua's daemon runs on it through the
+same driver code a real modem uses. The friend greets you with a picture; the
+inbox opens on it. Without a terminal (or with --no-tui) a scripted exchange
+runs instead and each step is printed. No root, no hardware, no network.
 """
 
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from mmsua import exit_codes
-
-CARRIER_SMSC = "+447700900000"
-PUSH_SENDER = "+447700900555"
-MMS_FROM = "+447700900123"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "demo",
-        help="see the codecs work: a WAP Push MMS notification over two SMS, decoded (no modem needed)",
+        help="run mmsua on a simulated carrier: the inbox with a friend who answers (no modem needed)",
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
     )
-    p.add_argument("--json", action="store_true", help="print the decoded result as JSON")
+    p.add_argument("--profile", choices=("quectel-eg25g", "simcom-sim7600", "generic"), default="quectel-eg25g",
+                   help="the emulated modem's AT dialect (default quectel-eg25g); mmsua picks its profile from ATI as with a real modem")
+    p.add_argument("--line-rate", type=float, default=None, metavar="BPS",
+                   help="serial line speed in bytes per second (a slow link is really slow: every MMS byte crosses it)")
+    p.add_argument("--store", type=Path, default=None, metavar="DIR", help="keep the message store in DIR (default: a temporary one, deleted at the end)")
+    p.add_argument("--no-tui", action="store_true", help="run the scripted exchange and print each step (the default without a terminal)")
+    p.add_argument("--json", action="store_true", help="with the scripted exchange: one JSON object per step")
+    p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS", help="how long each step may take (default 120)")
+    p.add_argument("--codec", action="store_true", help="the older codec-only demo: a WAP Push notification over two SMS, decoded")
     p.set_defaults(func=run)
 
 
-def sample_modem_output(now: datetime | None = None) -> str:
-    """The two +CMT indications a modem prints for a two-segment MMS notification."""
-    from mmsua.codec.mms import Address, Expiry, MessageType, MmsPdu, encode_mms
-    from mmsua.codec.push import MMS_CONTENT_TYPE, encode_push
-    from mmsua.codec.sms import tpdu_length, wap_push_sms
-
-    now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
-    notification = MmsPdu(
-        message_type=MessageType.M_NOTIFICATION_IND,
-        transaction_id="mmsua-demo-0001",
-        mms_version="1.2",
-        sender=Address.phone(MMS_FROM),
-        subject="Holiday photos",
-        message_class="personal",
-        message_size=48213,
-        expiry=Expiry.after(int(timedelta(days=3).total_seconds())),
-        content_location="http://mmsc.example.net/mms/retrieve?id=0001-7f3a9c2e-demo-holiday-photos",
-    )
-    push = encode_push(MMS_CONTENT_TYPE, encode_mms(notification), transaction_id=1)
-    pdus = wap_push_sms(PUSH_SENDER, push, reference=0x2A, timestamp=now.astimezone(timezone(timedelta(hours=1))),
-                        smsc=CARRIER_SMSC)
-    return "".join(f"+CMT: ,{tpdu_length(pdu)}\r\n{pdu.hex().upper()}\r\n" for pdu in pdus)
-
-
 def run(args: argparse.Namespace) -> int:
-    from mmsua import dump
-    from mmsua.cli.decode import analyse, as_json, as_lines, error_line
+    import signal
+    import sys
 
-    modem_text = sample_modem_output()
-    result = analyse(modem_text.encode("ascii"), "sms")
-    if args.json:
-        print(dump.to_json({"demo": "codec", "modem_output": modem_text.splitlines(), **as_json(result)}))
-    else:
-        print("mmsua codec demo: a WAP Push MMS notification as a modem prints it, decoded by mmsua's codecs.")
-        print("(The full phone on a simulated carrier replaces this demo when it lands.)")
-        print()
-        print("What the modem printed:")
-        print("".join("  " + line + "\n" for line in modem_text.splitlines()))
-        print("\n".join(as_lines(result)))
-    message = error_line(result)
-    if message:
-        print(message)
-        return exit_codes.SOFTWARE  # the demo's own sample must decode
+    if args.codec:
+        from mmsua.cli.demo_codec import run_codec_demo
+
+        return run_codec_demo(json_output=args.json)
+    from mmsua.demo import DemoError, DemoOptions, DemoSession
+
+    try:
+        options = DemoOptions(profile=args.profile, line_rate=args.line_rate,
+                              store=args.store.expanduser().resolve() if args.store else None)
+    except ValueError as error:
+        print(f"mmsua demo: {error}", file=sys.stderr)
+        return exit_codes.USAGE
+    headless = args.no_tui or args.json or not (sys.stdin.isatty() and sys.stdout.isatty())
+    # SIGTERM tears down like Ctrl-C: nothing may be left behind.
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    session = DemoSession(options)
+    try:
+        with _console_logging(tui=False):
+            if not args.json:
+                print("mmsua demo: starting a simulated carrier and mmsua's daemon on it …", flush=True)
+            session.start()
+            if headless:
+                return _scripted(session, args)
+            return _interactive(session, args)
+    except DemoError as error:
+        print(f"mmsua demo: {error}", file=sys.stderr)
+        return exit_codes.UNAVAILABLE
+    finally:
+        session.stop()
+        signal.signal(signal.SIGTERM, previous)
+        if options.store is not None and not args.json:
+            print(f"mmsua demo: the store is kept in {options.store}")
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _scripted(session, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    from mmsua.demo import run_exchange
+
+    printer = _json_line if args.json else _text_line
+    ok = run_exchange(session, printer, timeout=args.timeout)
+    return exit_codes.OK if ok else exit_codes.UNAVAILABLE
+
+
+def _interactive(session, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    """Greeting first (so the inbox opens on it), then the TUI on the daemon's socket."""
+    from mmsua.demo import Exchange, plumbing_steps
+
+    with Exchange(session, _text_line, timeout=args.timeout) as exchange:
+        if not exchange.greeting():
+            print("mmsua demo: the greeting did not arrive; opening the inbox anyway", flush=True)
+    intro = [line for step in plumbing_steps(session.plumbing) for line in step.text.splitlines()]
+    client = _WithIntro(session.client(), ["mmsua demo on a simulated carrier:", *intro])
+    try:
+        with _console_logging(tui=True):
+            _open_tui(client, session)
+        session.settle()  # let a transfer in flight finish before everything stops
+    finally:
+        client.close()
     return exit_codes.OK
+
+
+def _open_tui(client, session) -> None:  # type: ignore[no-untyped-def]
+    import signal
+    from pathlib import Path
+
+    # textual-image asks the terminal what it supports; that must happen before Textual starts.
+    import textual_image.widget  # noqa: F401
+    from mmsua.tui.app import make_app
+    from mmsua.tui.contacts import Contacts
+    from mmsua.tui.protocol import Settings
+
+    settings = Settings(contacts=Contacts.load(session.contacts_vcard()), save_dir=Path.home() / "Downloads",
+                        connection_label=f"demo daemon {session.plumbing.socket}")
+    app = make_app(client, settings)
+    previous = signal.signal(signal.SIGTERM, lambda *_: app.call_later(app.exit))
+    try:
+        app.run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _WithIntro:
+    """The API client, with the demo's own lines first in the TUI's log screen."""
+
+    def __init__(self, client, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
+        self._client = client
+        self._lines = lines
+
+    def on_event(self, callback) -> None:  # type: ignore[no-untyped-def]
+        for line in self._lines:
+            callback("log", {"level": "INFO", "text": line})
+        self._client.on_event(callback)
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._client, name)
+
+
+def _text_line(step) -> None:  # type: ignore[no-untyped-def]
+    lines = step.text.splitlines() or [""]
+    if step.step == "plumbing":
+        print("\n".join("  " + line for line in lines), flush=True)
+        return
+    print(f"[{step.step}] {lines[0]}", *("  " + line for line in lines[1:]), sep="\n", flush=True)
+
+
+def _json_line(step) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    print(json.dumps(step.to_dict(), ensure_ascii=False), flush=True)
+
+
+class _console_logging:  # noqa: N801 - used as a context manager, reads like one
+    """Log records must not reach the terminal under the TUI (they would tear its screen);
+    mmsua's INFO records still reach the TUI's log screen through the daemon's events.
+    In the scripted mode the console shows warnings only (more with -v)."""
+
+    def __init__(self, *, tui: bool) -> None:
+        self.tui = tui
+
+    def __enter__(self) -> None:
+        import logging
+
+        root = logging.getLogger()
+        self._saved = (list(root.handlers), [h.level for h in root.handlers], logging.getLogger("mmsua").level)
+        if self.tui:
+            for handler in root.handlers[:]:
+                root.removeHandler(handler)
+            root.addHandler(logging.NullHandler())  # not Python's last-resort handler on stderr
+            logging.getLogger("mmsua").setLevel(logging.INFO)
+        else:
+            for handler in root.handlers:
+                handler.setLevel(max(handler.level, root.level))
+                handler.addFilter(_not_for_the_demo)
+
+    def __exit__(self, *exc: object) -> None:
+        import logging
+
+        root = logging.getLogger()
+        handlers, levels, mmsua_level = self._saved
+        for handler in root.handlers[:]:
+            root.removeHandler(handler)
+        for handler, level in zip(handlers, levels):
+            handler.setLevel(level)
+            handler.removeFilter(_not_for_the_demo)
+            root.addHandler(handler)
+        logging.getLogger("mmsua").setLevel(mmsua_level)
+
+
+def _not_for_the_demo(record) -> bool:  # type: ignore[no-untyped-def]
+    """The demo sets the carrier settings itself; the daemon's warning that the carrier
+    database was not consulted would only puzzle a newcomer."""
+    return not (record.name == "mmsua.daemon" and str(record.msg).startswith("carrier settings not chosen"))

@@ -145,11 +145,11 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys) -> None:
 
 
 def test_demo_decodes_its_own_two_segment_push(capsys) -> None:
-    code, out, _ = _run(capsys, "demo")
+    code, out, _ = _run(capsys, "demo", "--codec")
     assert code == 0
     assert "codec demo" in out and out.count("+CMT: ,") == 2
     assert "part 2 of 2" in out and "m-notification-ind" in out and "Content-Location" in out
-    code, out, _ = _run(capsys, "demo", "--json")
+    code, out, _ = _run(capsys, "demo", "--codec", "--json")
     obj = json.loads(out)
     assert obj["demo"] == "codec" and len(obj["sms"]) == 2 and obj["mms"]["message_type"] == "m-notification-ind"
 
