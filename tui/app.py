@@ -23,6 +23,7 @@ from textual.widgets import Footer, Input, TextArea
 
 from mmsua.tui import actions
 from mmsua.tui.commands import ActionCommands
+from mmsua.tui.contacts import Contacts
 from mmsua.tui.display import safe_line
 from mmsua.tui.events import Serialised, subscribe
 from mmsua.tui.files import open_with_viewer, save_part
@@ -38,6 +39,18 @@ from mmsua.tui.widgets.status_bar import StatusBar
 
 STATUS_POLL_SECONDS = 15.0
 LOG_LINES = 500
+
+
+def contact_search_terms(contacts: Contacts, query: str, limit: int = 5) -> list[str]:
+    """Number fragments of contacts whose name matches ``query`` (last nine digits, so
+    national and international forms of a number both match what the store keeps)."""
+    terms: list[str] = []
+    for _name, address in contacts.complete(query, limit=limit):
+        digits = "".join(ch for ch in address if ch.isdigit())
+        term = address if "@" in address else digits[-9:]
+        if term and term not in terms:
+            terms.append(term)
+    return terms
 
 
 class DaemonEvent(TextualMessage):
@@ -85,7 +98,20 @@ class MmsuaApp(App[None]):
             self._log("ERROR", f"cannot subscribe to daemon events: {error}")
 
     def _fetch_conversations(self, query: str | None, limit: int, offset: int) -> list[Conversation]:
-        return [Conversation.from_api(c) for c in self.client.list_conversations(query=query, limit=limit, offset=offset)]
+        """A page of conversations; a search also finds contacts by name (the store knows only numbers)."""
+        fetch = self.client.list_conversations
+        if not query:
+            return [Conversation.from_api(c) for c in fetch(limit=limit, offset=offset)]
+        numbers = contact_search_terms(self.settings.contacts, query)
+        if not numbers:
+            return [Conversation.from_api(c) for c in fetch(query=query, limit=limit, offset=offset)]
+        found: dict[int, Conversation] = {}
+        for term in (query, *numbers):
+            for raw in fetch(query=term, limit=offset + limit, offset=0):
+                conversation = Conversation.from_api(raw)
+                found.setdefault(conversation.id, conversation)
+        ordered = sorted(found.values(), key=lambda c: (c.last_date is not None, c.last_date, c.id), reverse=True)
+        return ordered[offset : offset + limit]
 
     @property
     def conversation_list(self) -> ConversationList:

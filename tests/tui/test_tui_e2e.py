@@ -70,7 +70,7 @@ async def open_when_listed(app, pilot, participants: tuple[str, ...]) -> None:
 
 @pilot_test
 async def test_compose_with_attachment_send_and_see_it_delivered(carrier, tmp_path) -> None:
-    me = start_agent(carrier, ME, tmp_path / "me.sqlite", delivery_report=True)
+    me = start_agent(carrier, ME, tmp_path / "me.sqlite")  # delivery reports off by default: ticked below
     friend = start_agent(carrier, FRIEND, tmp_path / "friend.sqlite")
     picture = tmp_path / "sunset.jpg"
     picture.write_bytes(jpeg())
@@ -89,6 +89,7 @@ async def test_compose_with_attachment_send_and_see_it_delivered(carrier, tmp_pa
             composer = app.screen
             assert [a.path for a in composer.attachments] == [picture]
             assert "sunset.jpg" in str(composer.query_one("#attachments").render())
+            await pilot.click("#delivery-report")
             await pilot.press("ctrl+s")
             await until(pilot, "the sent message shown", lambda: "From the beach" in last_bubble(app))
             await until(pilot, "friend retrieved it", lambda: friend.list_conversations())

@@ -232,3 +232,15 @@ def test_no_daemon_is_explained(tmp_path: Path, capsys: pytest.CaptureFixture[st
     err = capsys.readouterr().err
     assert status == exit_codes.UNAVAILABLE
     assert "no mmsua daemon is running" in err and "mmsua daemon" in err and "--embedded" in err
+
+
+@pilot_test
+async def test_search_finds_a_contact_by_name(store, contacts_file, tmp_path):
+    populate(store)
+    app, _ = build_app(store, contacts_file, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"bob")  # Bob Jones is "07700900456" in the vCard, "+447700900456" in the store
+        await settle(app, pilot)
+        rows = app.query_one(ConversationList).rows
+        assert rows and all("+447700900456" in r.participants for r in rows)

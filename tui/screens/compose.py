@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.suggester import Suggester
-from textual.widgets import Button, Footer, Input, Label, Static, TextArea
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Static, TextArea
 
 from mmsua.tui import actions, recipients
 from mmsua.tui.contacts import Contacts
@@ -78,7 +78,9 @@ class ComposeScreen(Screen[Any]):
     ComposeScreen .-empty { display: none; }
     ComposeScreen #attachments { height: auto; color: $text; padding: 0 1; margin-bottom: 1; }
     ComposeScreen #meter { height: auto; padding: 0 1; }
-    ComposeScreen .buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    ComposeScreen .reports { height: auto; }
+    ComposeScreen .reports Checkbox { border: none; padding: 0 1; background: $background; }
+    ComposeScreen .buttons { height: auto; align-horizontal: right; }
     ComposeScreen .buttons Button { margin-left: 2; }
     """
 
@@ -105,6 +107,9 @@ class ComposeScreen(Screen[Any]):
             yield Label("Attachments  (ctrl+a to add)")
             yield Static(Text("none", style="dim"), id="attachments", markup=False)
             yield Static("", id="meter", markup=False)
+            with Horizontal(classes="reports"):
+                yield Checkbox("Delivery report", id="delivery-report")
+                yield Checkbox("Read report", id="read-report")
             yield Static("", id="send-error", markup=False, classes="-empty")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
@@ -193,10 +198,16 @@ class ComposeScreen(Screen[Any]):
         self.sending = True
         self._say("#send-error", Text("sending…", style="dim"))
         attachments = [{"path": str(a.path)} for a in self.attachments]
+        # Unticked means "as configured" (None), not "refuse reports".
+        delivery = True if self.query_one("#delivery-report", Checkbox).value else None
+        read = True if self.query_one("#read-report", Checkbox).value else None
 
         def work() -> None:
             try:
-                answer = self._client.send(to=to, subject=subject or None, text=text or None, attachments=attachments or None)
+                answer = self._client.send(
+                    to=to, subject=subject or None, text=text or None, attachments=attachments or None,
+                    delivery_report=delivery, read_report=read,
+                )
             except Exception as failure:  # the draft stays on screen: nothing is lost
                 self.app.call_from_thread(self._failed, str(failure))
                 return
