@@ -21,6 +21,7 @@ from mmsua.codec.wsp import (
     enc_uintvar,
     encode_content_type,
     encode_header,
+    utf8,
 )
 
 __all__ = ["Part", "decode_multipart", "decode_entries", "encode_multipart", "encode_multipart_chunks"]
@@ -39,6 +40,9 @@ class Part:
     headers: tuple[Header, ...] = ()
     # Header bytes that did not parse (real phones send some); re-encoded as they came.
     raw_headers: bytes = b""
+    # True when even the content type did not parse: raw_headers then holds the whole
+    # header area and content_type is application/octet-stream.
+    unparsed_content_type: bool = False
 
     @classmethod
     def make(
@@ -56,7 +60,7 @@ class Part:
 
     @classmethod
     def from_text(cls, value: str, *, name: str | None = None, content_id: str | None = None) -> Part:
-        return cls.make(value.encode("utf-8"), "text/plain", charset="utf-8", name=name, content_id=content_id)
+        return cls.make(utf8(value), "text/plain", charset="utf-8", name=name, content_id=content_id)
 
     @property
     def size(self) -> int:
@@ -146,11 +150,12 @@ def _part(region: Reader, payload: bytes) -> Part:
     headers: list[Header] = []
     raw_headers = b""
     content_id = content_location = None
+    start = region.pos
     try:
         content_type = decode_content_type(region)
     except PduError:
-        content_type = ContentType("application/octet-stream")
-        raw_headers = region.rest()
+        region.pos = start
+        return Part(ContentType("application/octet-stream"), payload, raw_headers=region.rest(), unparsed_content_type=True)
     while not region.at_end():
         at = region.pos
         try:
@@ -189,6 +194,8 @@ def _unbase64(payload: bytes) -> bytes:
 
 
 def encode_part_chunks(part: Part) -> list[bytes]:
+    if part.unparsed_content_type:
+        return [enc_uintvar(len(part.raw_headers)), enc_uintvar(len(part.data)), part.raw_headers, part.data]
     head = [encode_content_type(part.content_type)]
     if part.content_id is not None:
         head.append(encode_header(Header("Content-ID", part.content_id)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from mmsua.codec.errors import PduError
 
 QUOTE = 0x7F  # Text-string quote before a first octet >= 128
+_WIDE_CHARSETS = frozenset({1000, 1013, 1014, 1015, 1017, 1018, 1019})  # UCS-2, UTF-16, UTF-32
 LENGTH_QUOTE = 31  # Value-length: a uintvar length follows
 
 
@@ -131,7 +132,8 @@ class Reader:
         """Bytes up to (not including) the next NUL, which is consumed."""
         nul = self.data.find(b"\x00", self.pos, self.end)
         if nul < 0:
-            raise PduError("string is not terminated by NUL before the end of the data", self.pos)
+            where = "the end of the data" if self.end == len(self.data) else f"the end of its field at offset {self.end}"
+            raise PduError(f"string is not terminated by NUL before {where}", self.pos)
         start = self.pos
         self.pos = nul + 1
         return self.data[start:nul]
@@ -154,9 +156,9 @@ class Reader:
     def encoded_string(self) -> tuple[int | None, bytes]:
         """Encoded-string-value: Text-string, or Value-length Char-set Text-string.
 
-        Returns (MIBenum or None, raw text bytes). In the charset form the text is
-        the rest of the length region less one terminating NUL, so UTF-16 text that
-        holds zero octets survives.
+        Returns (MIBenum or None, raw text bytes). In the charset form the text ends
+        at the first NUL, except in UTF-16/UCS-2/UTF-32, whose text holds zero octets
+        and ends with the length region (less one terminating NUL).
         """
         b = self.peek()
         if b > LENGTH_QUOTE:
@@ -169,9 +171,11 @@ class Reader:
         if not region.at_end() and region.peek() == QUOTE:
             region.pos += 1
         raw = region.rest()
-        if raw.endswith(b"\x00"):
-            raw = raw[:-1]
-        return charset, raw
+        if charset in _WIDE_CHARSETS:
+            # UTF-16/32 text holds zero octets: the length bounds it, less one NUL.
+            return charset, raw[:-1] if raw.endswith(b"\x00") else raw
+        nul = raw.find(b"\x00")
+        return charset, raw if nul < 0 else raw[:nul]
 
 
 def _charset_in(region: Reader) -> int:

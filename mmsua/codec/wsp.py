@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from mmsua.codec.errors import PduError
+from mmsua.codec.reader import _WIDE_CHARSETS as WIDE_CHARSETS
 from mmsua.codec.reader import QUOTE, Reader
 from mmsua.codec.wsp_tables import (
     CHARSET_CODES,
@@ -251,10 +252,18 @@ def _encode_param(name: str, value: str) -> bytes:
     return head + _text_value(value)
 
 
+def utf8(value: str) -> bytes:
+    """UTF-8 bytes of text; lone surrogates are a PduError, not a UnicodeEncodeError."""
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise PduError(f"text {value[:40]!r} is not encodable: {exc.reason}") from None
+
+
 def _text_value(value: str) -> bytes:
     if not value:
         return b"\x00"
-    raw = value.encode("utf-8")
+    raw = utf8(value)
     if b"\x00" in raw:
         raise PduError(f"text value {value!r} contains NUL")
     if raw[0] == 0x22 or raw[0] < 0x20 or raw[0] >= 0x7F:
@@ -263,8 +272,8 @@ def _text_value(value: str) -> bytes:
 
 
 def _token(name: str, what: str) -> bytes:
-    raw = name.encode("utf-8")
-    if not raw or b"\x00" in raw or not 0x20 <= raw[0] < 0x7F:
+    raw = utf8(name)
+    if not raw or b"\x00" in raw or not 0x20 <= raw[0] <= 0x7F:
         raise PduError(f"{what} {name!r} cannot be written as a WSP token")
     return raw + b"\x00"
 
@@ -299,9 +308,11 @@ def charset_codec(charset: str | int | None) -> str | None:
     import codecs
 
     try:
-        return codecs.lookup(key).name
+        info = codecs.lookup(key)
     except LookupError:
         return None
+    # Python also registers bytes-to-bytes codecs (base64, zlib...): not charsets.
+    return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
 def charset_mib(charset: str | None) -> int | None:
@@ -330,7 +341,7 @@ def decode_text(raw: bytes, charset: str | int | None) -> str:
     if codec:
         try:
             return raw.decode(codec)
-        except (UnicodeDecodeError, LookupError):
+        except (ValueError, LookupError):  # UnicodeError is a ValueError
             pass
     if codec != "utf-8-sig":
         try:
@@ -340,7 +351,7 @@ def decode_text(raw: bytes, charset: str | int | None) -> str:
     if codec and codec not in ("ascii",):
         try:
             return raw.decode(codec, errors="replace")
-        except LookupError:
+        except (ValueError, LookupError):
             pass
     return raw.decode("latin-1")
 
@@ -349,7 +360,7 @@ def encode_text(value: str, charset: str | int | None) -> bytes:
     codec = charset_codec(charset) or "utf-8"
     try:
         raw = value.encode(codec)
-    except (UnicodeEncodeError, LookupError) as exc:
+    except (ValueError, LookupError) as exc:
         raise PduError(f"text {value[:40]!r} cannot be encoded in {charset}: {exc}") from None
     if codec == "utf-8" and value.startswith("\ufeff"):
         raw = b"\xef\xbb\xbf" + raw  # the decoder drops one BOM
@@ -538,7 +549,7 @@ def enc_value_length(n: int) -> bytes:
 
 def enc_text_string(value: str | bytes) -> bytes:
     """Text-string; quoted with 0x7F when the first octet could be misread."""
-    raw = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+    raw = utf8(value) if isinstance(value, str) else bytes(value)
     if b"\x00" in raw:
         raise PduError(f"text {raw[:40]!r} contains NUL")
     if raw and (raw[0] < 0x20 or raw[0] >= 0x7F):
@@ -547,7 +558,7 @@ def enc_text_string(value: str | bytes) -> bytes:
 
 
 def enc_quoted_string(value: str) -> bytes:
-    raw = value.encode("utf-8")
+    raw = utf8(value)
     if b"\x00" in raw:
         raise PduError(f"text {value[:40]!r} contains NUL")
     return b'"' + raw + b"\x00"
@@ -557,7 +568,7 @@ def enc_encoded_string(raw: bytes, mib: int | None) -> bytes:
     """Encoded-string-value: a plain Text-string, or with a charset, Value-length Charset Text."""
     if mib is None:
         return enc_text_string(raw)
-    if b"\x00" in raw and mib not in (1000, 1013, 1014, 1015, 1017, 1018, 1019):
+    if b"\x00" in raw and mib not in WIDE_CHARSETS:
         raise PduError(f"text {raw[:40]!r} contains NUL")
     quote = b"\x7f" if raw and raw[0] >= 0x7F else b""
     body = enc_integer(mib) + quote + raw + b"\x00"

@@ -151,9 +151,23 @@ def test_push_round_trip(body: bytes, tid: int, app_id: object) -> None:
 def _decodes_or_pdu_error(data: bytes) -> None:
     for decoder in (decode_mms, decode_push, decode_multipart):
         try:
-            decoder(data)
+            value = decoder(data)
         except PduError as exc:
             assert exc.offset is None or 0 <= exc.offset <= len(data)
+        else:
+            _use(value)
+
+
+def _use(value: object) -> None:
+    """What callers read from a decoded value must not raise either."""
+    parts = value if isinstance(value, tuple) else getattr(value, "parts", ())
+    for part in parts:
+        _ = (part.text, part.name, part.charset, part.size, str(part.content_type))
+    if isinstance(value, MmsPdu):
+        _ = [str(a) for a in (value.sender, *value.to, *value.cc, *value.bcc) if a is not None]
+        _ = (value.status_name, value.response_status_name, value.retrieve_status_name, value.text)
+        # Whatever decodes, re-encodes to the same message.
+        assert decode_mms(encode_mms(value, strict=False)) == value
 
 
 @settings(max_examples=200 * SCALE)

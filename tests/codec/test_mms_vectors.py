@@ -249,3 +249,18 @@ def test_content_type_accessors() -> None:
     assert ct.start == "<0>" and ct.type == "application/smil" and ct.get("START") == "<0>"
     assert ct.charset is None and ct.is_multipart
     assert ContentType.of("TEXT/Plain", charset="utf-8").media_type == "text/plain"
+
+
+def test_mislabelled_subject_bytes_are_written_back_as_they_came() -> None:
+    raw = "Grüße".encode()  # declared us-ascii (0x83), really UTF-8
+    body = b"\x83" + raw + b"\x00"
+    data = b"\x8c\x83\x98x\x00\x8d\x92\x96" + bytes((len(body),)) + body + b"\x95\x81"
+    pdu = decode_mms(data)
+    assert pdu.subject == "Grüße" and pdu.subject_charset == 3
+    assert encode_mms(pdu) == data
+
+
+def test_text_after_a_nul_inside_an_encoded_string_is_cut() -> None:
+    body = b"\xea" + b"abc\x00junk" + b"\x00"
+    data = b"\x8c\x83\x98x\x00\x8d\x92\x96" + bytes((len(body),)) + body
+    assert decode_mms(data).subject == "abc"

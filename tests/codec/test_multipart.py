@@ -92,3 +92,12 @@ def test_make_smil_refers_to_every_part() -> None:
 def test_make_smil_needs_a_way_to_refer_to_a_part() -> None:
     with pytest.raises(PduError):
         make_smil([Part(ContentType("image/png"), b"")])
+
+
+def test_a_part_whose_content_type_does_not_parse_is_kept_whole() -> None:
+    headers = b"\x1e\x83"  # a general-form content type claiming 30 bytes in a 2-byte area
+    data = b"\x01" + bytes((len(headers), 2)) + headers + b"ok"
+    (part,) = decode_multipart(data)
+    assert part.unparsed_content_type and part.raw_headers == headers
+    assert part.content_type.media_type == "application/octet-stream" and part.data == b"ok"
+    assert encode_multipart([part]) == data

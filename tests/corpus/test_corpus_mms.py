@@ -444,6 +444,13 @@ def test_aosp_headers_length_zero_is_refused_at_its_offset() -> None:
         decode_push(path.read_bytes())
     assert info.value.offset == 2  # the HeadersLen octet after TID and PDU type
     assert "headers length" in info.value.reason
+    # The M-Notification.ind inside: its From value-length (8) ends inside the address.
+    data = path.read_bytes()
+    inner = data[data.index(b"\x00\x8c\x82") + 1 :]
+    with pytest.raises(PduError) as info:
+        decode_mms(inner)
+    assert inner[info.value.offset - 3 : info.value.offset] == b"\x89\x08\x80"  # From, length 8, address-present
+    assert "end of its field" in info.value.reason
 
 
 def test_mms_captures_truncated_anywhere_say_where_they_end() -> None:

@@ -16,6 +16,7 @@ from mmsua.codec.wsp import (
     date_from_seconds,
     decode_content_type,
     decode_text,
+    encode_text,
     skip_value,
     text,
     version_text,
@@ -119,8 +120,12 @@ def _uri(r: Reader) -> Any:
 
 
 def _version(r: Reader) -> str:
-    if r.peek() & 0x80:
+    b = r.peek()
+    if b & 0x80:
         return version_text(r.short_integer())
+    if 0x10 <= b <= 0x1F:  # a 1.x version octet missing its high bit (seen in test PDUs)
+        r.pos += 1
+        return version_text(b)
     return text(r.text_string())
 
 
@@ -155,8 +160,18 @@ def _encoded_text(r: Reader) -> str:
 
 def _subject(r: Reader) -> tuple[str, int | None, bytes | None]:
     mib, raw = r.encoded_string()
-    keep = raw if mib is not None and charset_codec(mib) is None else None
-    return decode_text(raw, mib), mib, keep
+    value = decode_text(raw, mib)
+    # Keep the bytes when the charset cannot write the text back (unknown or mislabelled).
+    keep = None
+    if mib is not None and charset_codec(mib) is None:
+        keep = raw
+    elif mib is not None:
+        try:
+            if encode_text(value, mib) != raw:
+                keep = raw
+        except PduError:
+            keep = raw
+    return value, mib, keep
 
 
 def _expiry(r: Reader) -> Any:

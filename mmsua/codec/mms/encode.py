@@ -11,6 +11,7 @@ from mmsua.codec.multipart import encode_multipart_chunks
 from mmsua.codec.wsp import (
     Header,
     charset_codec,
+    decode_text,
     enc_encoded_string,
     enc_long,
     enc_text_string,
@@ -18,6 +19,7 @@ from mmsua.codec.wsp import (
     encode_content_type,
     encode_text,
     seconds_from_date,
+    utf8,
 )
 
 __all__ = ["encode_mms", "REQUIRED"]
@@ -127,9 +129,11 @@ def _version(value: str) -> bytes:
 
 def _address_text(address: Address) -> bytes:
     wire = str(address)
-    codec = charset_codec(address.charset)
-    if address.charset is not None and codec:
-        return enc_encoded_string(encode_text(wire, address.charset), address.charset)
+    if address.charset is not None and charset_codec(address.charset):
+        try:
+            return enc_encoded_string(encode_text(wire, address.charset), address.charset)
+        except PduError:
+            pass  # not writable in the charset it came with: plain text below
     return enc_text_string(wire)
 
 
@@ -147,13 +151,15 @@ def _from(address: Address) -> bytes:
 
 
 def _subject(pdu: MmsPdu) -> bytes:
-    mib = pdu.subject_charset
+    mib, subject = pdu.subject_charset, pdu.subject or ""
     if mib is None:
-        return enc_text_string(pdu.subject or "")
+        return enc_text_string(subject)
+    raw = pdu.subject_raw
+    if raw is not None and decode_text(raw, mib) == subject:
+        return enc_encoded_string(raw, mib)  # the bytes as they came
     if charset_codec(mib) is None:
-        raw = pdu.subject_raw if pdu.subject_raw is not None else (pdu.subject or "").encode("utf-8")
-        return enc_encoded_string(raw, mib)
-    return enc_encoded_string(encode_text(pdu.subject or "", mib), mib)
+        return enc_encoded_string(utf8(subject), mib)
+    return enc_encoded_string(encode_text(subject, mib), mib)
 
 
 def _encoded(value: str) -> bytes:
@@ -179,8 +185,8 @@ def _choice(codes: dict[str, int], value: str, what: str) -> bytes:
 
 
 def _token(value: str, what: str) -> bytes:
-    raw = value.encode("utf-8")
-    if not raw or b"\x00" in raw or not 0x20 <= raw[0] < 0x7F:
+    raw = utf8(value)
+    if not raw or b"\x00" in raw or not 0x20 <= raw[0] <= 0x7F:
         raise PduError(f"{what} {value!r} cannot be written as a token")
     return raw + b"\x00"
 

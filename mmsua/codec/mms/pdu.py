@@ -171,7 +171,8 @@ class MmsPdu:
     extra_headers: tuple[Header, ...] = ()
     # Bytes after the last header of a PDU without a body (stray NULs, a trailing LF).
     trailing: bytes = b""
-    # The subject's bytes when its charset has no Python codec; not part of equality.
+    # The subject's bytes as they came when its charset cannot write the text back
+    # (unknown or mislabelled); the encoder reuses them. Not part of equality.
     subject_raw: bytes | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
