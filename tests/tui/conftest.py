@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 from datetime import datetime, timezone
 from pathlib import Path
@@ -126,3 +127,12 @@ def pilot_test(fn):
         asyncio.run(fn(*args, **kwargs))
 
     return run
+
+
+@contextlib.asynccontextmanager
+async def running(store: Store, contacts: Path | None, save_dir: Path, size: tuple[int, int] = (120, 40), **settings: object):
+    """The app started headless on ``store``, its first page loaded: ``(app, pilot)``."""
+    app, _ = build_app(store, contacts, save_dir, **settings)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        yield app, pilot

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import ALICE, HOSTILE_SENDER, NOW, build_app, pilot_test, populate, settle
+from conftest import ALICE, HOSTILE_SENDER, NOW, pilot_test, populate, running, settle
 
 from mmsua.store.records import PartData
 from mmsua.tui.widgets.bubble import Bubble, PictureSlot
@@ -38,9 +38,7 @@ async def open_conversation(app, pilot, participants: tuple[str, ...]) -> None:
 @pilot_test
 async def test_list_shows_names_from_contacts_most_recent_first(store, contacts_file, tmp_path):
     populate(store)
-    app, _ = build_app(store, contacts_file, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with running(store, contacts_file, tmp_path) as (app, pilot):
         listing = app.query_one(ConversationList)
         dates = [r.last_date for r in listing.rows]
         assert dates == sorted(dates, reverse=True)
@@ -54,9 +52,7 @@ async def test_list_shows_names_from_contacts_most_recent_first(store, contacts_
 @pilot_test
 async def test_opening_a_conversation_shows_its_messages_and_marks_them_read(store, contacts_file, tmp_path):
     ids = populate(store)
-    app, _ = build_app(store, contacts_file, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with running(store, contacts_file, tmp_path) as (app, pilot):
         await open_conversation(app, pilot, (ALICE,))
         texts = bubble_texts(app)
         assert any("Holiday" in t and "Look at this view!" in t for t in texts)
@@ -72,9 +68,7 @@ async def test_a_picture_is_shown_inline(store, contacts_file, tmp_path):
     from textual_image.widget import HalfcellImage
 
     populate(store)
-    app, _ = build_app(store, contacts_file, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with running(store, contacts_file, tmp_path) as (app, pilot):
         await open_conversation(app, pilot, (ALICE,))
         pictures = list(app.query(HalfcellImage))
         assert len(pictures) == 1
@@ -89,9 +83,7 @@ async def test_a_picture_is_shown_inline(store, contacts_file, tmp_path):
 @pilot_test
 async def test_group_shows_senders_parts_and_failed_status(store, contacts_file, tmp_path):
     populate(store)
-    app, _ = build_app(store, contacts_file, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with running(store, contacts_file, tmp_path) as (app, pilot):
         rows = app.query_one(ConversationList).rows
         group = next(r for r in rows if len(r.participants) == 3)
         app.query_one(ConversationList).cursor = rows.index(group)
@@ -106,9 +98,7 @@ async def test_group_shows_senders_parts_and_failed_status(store, contacts_file,
 @pilot_test
 async def test_hostile_content_is_shown_literally_and_safely(store, contacts_file, tmp_path):
     populate(store)
-    app, _ = build_app(store, contacts_file, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with running(store, contacts_file, tmp_path) as (app, pilot):
         await open_conversation(app, pilot, (HOSTILE_SENDER,))
         svg = app.export_screenshot()
         assert "[@click=app.quit]" in svg.replace("&#160;", " ")  # the name, literally
@@ -125,9 +115,7 @@ async def test_hostile_content_is_shown_literally_and_safely(store, contacts_fil
 @pilot_test
 async def test_search_filters_as_you_type(store, contacts_file, tmp_path):
     populate(store)
-    app, _ = build_app(store, contacts_file, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with running(store, contacts_file, tmp_path) as (app, pilot):
         await pilot.press("slash", *"Friday")
         await settle(app, pilot)
         rows = app.query_one(ConversationList).rows
@@ -139,9 +127,7 @@ async def test_search_filters_as_you_type(store, contacts_file, tmp_path):
 @pilot_test
 async def test_composer_refuses_bad_recipients_and_keeps_the_draft(store, contacts_file, tmp_path):
     populate(store, hostile=False)
-    app, _ = build_app(store, contacts_file, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with running(store, contacts_file, tmp_path) as (app, pilot):
         await pilot.press("c")
         await pilot.press(*"nobody here", "tab", "tab", *"hello", "ctrl+s")
         await settle(app, pilot)
@@ -159,9 +145,7 @@ async def test_save_writes_a_safe_name_without_overwriting(store, contacts_file,
     save_dir = tmp_path / "saved"
     save_dir.mkdir()
     (save_dir / "etc_passwd").write_bytes(b"existing")
-    app, _ = build_app(store, contacts_file, save_dir, images="none")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with running(store, contacts_file, save_dir, images="none") as (app, pilot):
         await open_conversation(app, pilot, (ALICE,))
         await pilot.press("s")
         await pilot.pause()
@@ -181,9 +165,7 @@ async def test_help_and_palette_come_from_the_action_registry(store, contacts_fi
     from mmsua.tui.screens.help import help_table
 
     populate(store, hostile=False)
-    app, _ = build_app(store, contacts_file, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with running(store, contacts_file, tmp_path) as (app, pilot):
         await pilot.press("question_mark")
         await pilot.pause()
         assert type(app.screen).__name__ == "HelpScreen"
@@ -237,9 +219,7 @@ def test_no_daemon_is_explained(tmp_path: Path, capsys: pytest.CaptureFixture[st
 @pilot_test
 async def test_search_finds_a_contact_by_name(store, contacts_file, tmp_path):
     populate(store)
-    app, _ = build_app(store, contacts_file, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with running(store, contacts_file, tmp_path) as (app, pilot):
         await pilot.press("slash", *"bob")  # Bob Jones is "07700900456" in the vCard, "+447700900456" in the store
         await settle(app, pilot)
         rows = app.query_one(ConversationList).rows
