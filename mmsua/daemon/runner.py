@@ -66,9 +66,11 @@ def provision(config: Config, agent: Any) -> Config:
     if match.chosen is not None:
         log.info("carrier settings: %s (%s)", match.chosen.describe(), match.reason)
     else:
-        log.warning("carrier settings not chosen: %s", match.reason)
+        # Only a problem when the config leaves MMS settings to the database.
+        level = logging.WARNING if config.check_ready() else logging.INFO
+        log.log(level, "carrier settings not chosen: %s", match.reason)
         for candidate in match.candidates:
-            log.warning("  candidate: %s", candidate.describe())
+            log.log(level, "  candidate: %s", candidate.describe())
     if updated.values != config.values:
         update = getattr(agent, "update_settings", None)
         if update is not None:
