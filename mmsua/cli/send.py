@@ -9,7 +9,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from mmsua.daemon.clisupport import add_socket_argument
 
     parser = subparsers.add_parser("send", help="send an MMS (or an SMS with --sms)")
-    parser.add_argument("--to", action="append", required=True, metavar="N", help="recipient number or e-mail (repeat for a group)")
+    parser.add_argument("--to", action="append", default=[], metavar="N", help="recipient number or e-mail (repeat for a group)")
+    parser.add_argument("--conversation", type=int, metavar="ID", help="reply to everyone in this conversation (instead of --to)")
     parser.add_argument("--cc", action="append", default=[], metavar="N", help="copy recipient (repeatable)")
     parser.add_argument("--bcc", action="append", default=[], metavar="N", help="blind copy recipient (repeatable)")
     parser.add_argument("--subject", "-s", help="subject line")
@@ -34,6 +35,9 @@ def run(args: argparse.Namespace) -> int:
     from mmsua.daemon import render
     from mmsua.daemon.clisupport import print_json, run_with_client
 
+    if not args.to and args.conversation is None:
+        print("mmsua send: say who gets it: --to N (repeatable) or --conversation ID", file=sys.stderr)
+        return exit_codes.USAGE
     text = sys.stdin.read() if args.text == "-" else args.text
     if args.sms and (args.attach or args.subject):
         print("mmsua send: --sms sends text only; drop --attach and --subject", file=sys.stderr)
@@ -55,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
     def body(client) -> int:
         result = client.send(
-            to=args.to, cc=args.cc or None, bcc=args.bcc or None, subject=args.subject, text=text,
+            to=args.to or None, conversation_id=args.conversation, cc=args.cc or None, bcc=args.bcc or None, subject=args.subject, text=text,
             attachments=attachments or None, delivery_report=args.delivery_report, read_report=args.read_report,
             separately=args.separately or None, as_sms=args.sms or None,
         )

@@ -59,7 +59,7 @@ class ApiMethods:
 
     def send(
         self,
-        to: list[str],
+        to: list[str] | None = None,
         cc: list[str] | None = None,
         bcc: list[str] | None = None,
         subject: str | None = None,
@@ -69,10 +69,13 @@ class ApiMethods:
         read_report: bool | None = None,
         separately: bool | None = None,
         as_sms: bool | None = None,
+        conversation_id: int | None = None,
     ) -> Any:
+        """Queue a message; with ``conversation_id`` and no ``to``, a reply to all its participants."""
         params = {
-            "to": list(to), "cc": cc, "bcc": bcc, "subject": subject, "text": text, "attachments": attachments,
+            "to": list(to) if to is not None else None, "cc": cc, "bcc": bcc, "subject": subject, "text": text, "attachments": attachments,
             "delivery_report": delivery_report, "read_report": read_report, "separately": separately, "as_sms": as_sms,
+            "conversation_id": conversation_id,
         }
         return self._call("send", _drop_none(params))
 

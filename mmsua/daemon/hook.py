@@ -74,8 +74,13 @@ class MessageHook:
         return result
 
     def on_event(self, name: str, data: Any) -> None:
-        """The engine's subscribe callback: queue received messages for the worker."""
-        if name != "message.received" or not isinstance(data, dict):
+        """The engine's subscribe callback: queue received messages for the worker.
+
+        ``message.received`` also announces notifications that wait for the user
+        (deferred, rejected, expired); the command runs once a message's content is
+        in (state ``received``), so exactly once per SMS or retrieved MMS.
+        """
+        if name != "message.received" or not isinstance(data, dict) or data.get("state") != "received":
             return
         self.start()
         try:

@@ -67,7 +67,8 @@ def provision(config: Config, agent: Any) -> Config:
         log.info("carrier settings: %s (%s)", match.chosen.describe(), match.reason)
     else:
         # Only a problem when the config leaves MMS settings to the database.
-        level = logging.WARNING if config.check_ready() else logging.INFO
+        on_purpose = not config["carrier.auto"]
+        level = logging.WARNING if config.check_ready() and not on_purpose else logging.INFO
         log.log(level, "carrier settings not chosen: %s", match.reason)
         for candidate in match.candidates:
             log.log(level, "  candidate: %s", candidate.describe())

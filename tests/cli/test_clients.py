@@ -130,12 +130,16 @@ def test_send_group_separately_and_attachments(daemon, tmp_path: Path, capsys: p
     assert calls[-1]["separately"] is True
     assert main(["send", "--to", "+15551111111", "--text", "x", "--sms", "--socket", sock]) == 0
     assert calls[-1]["as_sms"] is True
+    assert main(["send", "--conversation", "1", "--text", "to all", "--socket", sock]) != exit_codes.USAGE
+    assert calls[-1]["conversation_id"] == 1 and "to" not in calls[-1]
 
 
 def test_send_input_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sock = str(tmp_path / "unused.sock")
     assert main(["send", "--to", "+1555", "--socket", sock]) == exit_codes.USAGE
     assert "nothing to send" in capsys.readouterr().err
+    assert main(["send", "--text", "x", "--socket", sock]) == exit_codes.USAGE
+    assert "--to N" in capsys.readouterr().err
     assert main(["send", "--to", "+1555", "--sms", "--subject", "s", "--text", "t", "--socket", sock]) == exit_codes.USAGE
     assert main(["send", "--to", "+1555", "--attach", str(tmp_path / "missing.jpg"), "--socket", sock]) == exit_codes.IOERR
     assert "cannot read" in capsys.readouterr().err

