@@ -11,6 +11,7 @@ runs instead and each step is printed. No root, no hardware, no network.
 from __future__ import annotations
 
 import argparse
+import signal
 from pathlib import Path
 
 from mmsua import exit_codes
@@ -35,7 +36,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import signal
     import sys
 
     if args.codec:
@@ -51,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"mmsua demo: {error}", file=sys.stderr)
         return exit_codes.USAGE
     headless = args.no_tui or args.json or not (sys.stdin.isatty() and sys.stdout.isatty())
-    # SIGTERM tears down like Ctrl-C: nothing may be left behind.
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    # SIGTERM and SIGHUP (the terminal closed) tear down like Ctrl-C: nothing may be left behind.
+    previous = {signum: signal.signal(signum, _raise_interrupt) for signum in _STOP_SIGNALS}
     session = DemoSession(options)
     try:
         with _console_logging(tui=False):
@@ -67,9 +67,13 @@ def run(args: argparse.Namespace) -> int:
         return exit_codes.UNAVAILABLE
     finally:
         session.stop()
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         if options.store is not None and not args.json:
             print(f"mmsua demo: the store is kept in {options.store}")
+
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
@@ -103,8 +107,6 @@ def _interactive(session, args: argparse.Namespace) -> int:  # type: ignore[no-u
 
 
 def _open_tui(client, session) -> None:  # type: ignore[no-untyped-def]
-    import signal
-    from pathlib import Path
 
     # textual-image asks the terminal what it supports; that must happen before Textual starts.
     import textual_image.widget  # noqa: F401
@@ -113,13 +115,15 @@ def _open_tui(client, session) -> None:  # type: ignore[no-untyped-def]
     from mmsua.tui.protocol import Settings
 
     settings = Settings(contacts=Contacts.load(session.contacts_vcard()), save_dir=Path.home() / "Downloads",
-                        connection_label=f"demo daemon {session.plumbing.socket}")
+                        connection_label="demo daemon")
     app = make_app(client, settings)
-    previous = signal.signal(signal.SIGTERM, lambda *_: app.call_later(app.exit))
+    # Textual owns the terminal: leave through app.exit so it restores the screen, then tear down.
+    previous = {signum: signal.signal(signum, lambda *_: app.call_later(app.exit)) for signum in _STOP_SIGNALS}
     try:
         app.run()
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 class _WithIntro:

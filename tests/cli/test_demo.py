@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -199,3 +200,46 @@ def test_tui_on_the_demo_shows_the_friends_greeting_arriving(tmp_path: Path, mon
     assert FRIEND_NAME in screen  # named from the demo's vCard
     assert "Hi! I'm your simulated friend" in screen  # the greeting's preview
     assert OWN_NUMBER not in screen
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (apt-get install tmux)")
+@pytest.mark.parametrize("leave", ["q", "hangup"])
+def test_real_demo_in_a_terminal_opens_the_inbox_and_cleans_up(tmp_path: Path, leave: str) -> None:
+    """`mmsua demo` in a real terminal (tmux): the greeting in the list, then quit or a closed terminal."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    status = tmp_path / "status"
+    session = f"mmsua-demo-test-{uuid.uuid4().hex[:8]}"
+    # pytest exports COLUMNS/LINES (80x24), which Textual would take over the real pane size.
+    command = (f"env -u COLUMNS -u LINES TMPDIR={temp} {MMSUA} demo; echo $? > {status}; "
+               f"sleep {'30' if leave == 'q' else '0'}")
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True)
+
+    def screen() -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+
+    try:
+        deadline = time.monotonic() + 60
+        while not (FRIEND_NAME in screen() and "Quectel EG25" in screen()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        shown = screen()
+        assert FRIEND_NAME in shown and "Quectel EG25" in shown, shown  # the list, and the status bar from the modem
+        assert "Traceback" not in shown
+        if leave == "q":
+            subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
+            deadline = time.monotonic() + 30
+            while not status.exists() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert status.read_text().strip() == "0"
+        else:
+            pane_pid = subprocess.run(["tmux", "display-message", "-p", "-t", session, "#{pane_pid}"],
+                                      capture_output=True, text=True).stdout.strip()
+            subprocess.run(["tmux", "kill-session", "-t", session], check=True)  # SIGHUP to the terminal's processes
+            deadline = time.monotonic() + 30
+            while Path(f"/proc/{pane_pid}").exists() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            while any(temp.iterdir()) and time.monotonic() < deadline:
+                time.sleep(0.2)
+        assert list(temp.iterdir()) == []
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
