@@ -47,17 +47,17 @@ class Action:
 
 ACTIONS: tuple[Action, ...] = (
     # Everywhere
-    Action("compose", "c", "Compose", APP, cli="mmsua send TO… [--subject S] [--text T] [--attach FILE]"),
-    Action("search", "slash", "Search", APP),
+    Action("compose", "c", "Compose", APP, cli="mmsua send --to N [--subject S] [--text T] [--attach FILE…]"),
+    Action("search", "slash", "Search", APP, cli="mmsua ls --query TEXT"),
     Action("next_unread", "n", "Next unread", APP, footer=False),
-    Action("show_log", "L", "Log", APP, footer=False, cli="mmsua status --json"),
+    Action("show_log", "L", "Daemon log", APP, footer=False),
     Action("help", "question_mark,f1", "Help", APP),
     Action("toggle_theme", "ctrl+t", "Light/dark theme", APP, footer=False),
     Action("screenshot", "f8", "Save a screenshot", APP, footer=False),
     Action("back", "q", "Back", APP),
     Action("quit", "ctrl+q", "Quit", APP, footer=False, priority=True),
     # Conversation list
-    Action("open", "enter", "Open", LIST, cli="mmsua show ID"),
+    Action("open", "enter", "Open", LIST, cli="mmsua ls CONVERSATION"),
     Action("cursor_down", "j,down", "Next conversation", LIST, footer=False, palette=False),
     Action("cursor_up", "k,up", "Previous conversation", LIST, footer=False, palette=False),
     Action("first", "g,home", "First conversation", LIST, footer=False, palette=False),
@@ -65,14 +65,14 @@ ACTIONS: tuple[Action, ...] = (
     Action("page_down", "pagedown,ctrl+f", "Page down", LIST, footer=False, palette=False),
     Action("page_up", "pageup,ctrl+b", "Page up", LIST, footer=False, palette=False),
     # Conversation view
-    Action("reply", "r", "Reply", CONVERSATION, cli="mmsua send NUMBER"),
-    Action("reply_all", "R", "Reply all", CONVERSATION, cli="mmsua send NUMBER NUMBER…"),
+    Action("reply", "r", "Reply", CONVERSATION, cli="mmsua send --to N"),
+    Action("reply_all", "R", "Reply all", CONVERSATION, cli="mmsua send --to N --to N…"),
     Action("next_message", "j,down", "Next message", CONVERSATION, footer=False, palette=False),
     Action("previous_message", "k,up", "Previous message", CONVERSATION, footer=False, palette=False),
     Action("download", "f", "Download a waiting message", CONVERSATION, label="Download", cli="mmsua fetch ID"),
-    Action("save_part", "s", "Save an attachment", CONVERSATION, label="Save", cli="mmsua show ID --save DIR"),
+    Action("save_part", "s", "Save an attachment", CONVERSATION, label="Save", cli="mmsua export ID DIR"),
     Action("open_part", "o", "Open an attachment with the system viewer", CONVERSATION, label="Open"),
-    Action("retry", "t", "Retry a failed message", CONVERSATION, label="Retry", cli="mmsua retry ID"),
+    Action("retry", "t", "Retry a failed message", CONVERSATION, label="Retry"),
     # Composer
     Action("send", "ctrl+s", "Send", COMPOSER, cli="mmsua send", priority=True),
     Action("attach", "ctrl+a", "Attach file", COMPOSER, priority=True),

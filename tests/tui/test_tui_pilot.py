@@ -224,3 +224,22 @@ async def test_search_finds_a_contact_by_name(store, contacts_file, tmp_path):
         await settle(app, pilot)
         rows = app.query_one(ConversationList).rows
         assert rows and all("+447700900456" in r.participants for r in rows)
+
+
+def test_cli_equivalents_name_real_subcommands_and_options() -> None:
+    """The help screen's "same from the shell" column must not drift from the CLI."""
+    from mmsua.cli.main import SUBCOMMANDS, build_parser
+    from mmsua.tui import actions
+
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command").choices
+    for action in actions.ACTIONS:
+        if not action.cli:
+            continue
+        words = action.cli.split()
+        assert words[0] == "mmsua" and words[1] in SUBCOMMANDS, action
+        options = {opt for a in subparsers[words[1]]._actions for opt in a.option_strings}
+        for word in words[2:]:
+            flag = word.strip("[]").split("=")[0]
+            if flag.startswith("--"):
+                assert flag in options, (action.id, flag)
