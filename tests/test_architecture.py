@@ -79,3 +79,18 @@ def test_wheel_installs_only_under_mmsua(tmp_path: Path) -> None:
     assert top_levels == {"mmsua", f"mmsua-{version}.dist-info"}
     assert "mmsua/drivers/__init__.py" in names
     assert "mmsua/tui/__init__.py" in names
+
+
+def test_every_source_folder_is_a_package() -> None:
+    """setup.py ships folders that have an __init__.py; a folder of modules
+    without one would work from the checkout and vanish from a wheel."""
+    missing = [
+        str(folder.relative_to(ROOT))
+        for top in ("mmsua", "drivers", "tui")
+        for folder in (ROOT / top).rglob("*")
+        if folder.is_dir()
+        and folder.name != "__pycache__"
+        and any(folder.glob("*.py"))
+        and not (folder / "__init__.py").exists()
+    ]
+    assert missing == []
