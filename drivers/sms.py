@@ -349,6 +349,7 @@ class SmsService:
         self._state = _State()
         self._work: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._ready = threading.Event()
+        self._ready_urc = threading.Event()  # the profile's SMS-ready URC came
         self._unsubscribe: Callable[[], None] | None = None
         self._worker: threading.Thread | None = None
         self._stop = threading.Event()
@@ -400,6 +401,7 @@ class SmsService:
         deadline = time.monotonic() + timeout
         if ready.poll and ready.poll_prefix:
             while True:
+                self._ready_urc.clear()
                 try:
                     response = self._cmd(ready.poll)
                 except ModemError as error:
@@ -416,7 +418,11 @@ class SmsService:
                     return
                 if time.monotonic() > deadline:
                     raise SmsNotReady(f"{ready.poll} still says {value!r} after {timeout:.0f} s: the SIM's SMS part is not up")
-                self._sleep(1.0)
+                # The ready URC (SMS DONE) ends the pause early; the next poll still decides.
+                if self._sleep is time.sleep:
+                    self._ready_urc.wait(1.0)
+                else:
+                    self._sleep(1.0)
         self._busy("AT+CPMS?")
         self._ready.set()
 
@@ -505,6 +511,7 @@ class SmsService:
         head = line.split(":", 1)[0].strip().upper()
         if line.strip().upper() in (x.upper() for x in self.profile.sms_ready.urcs):
             self._ready.set()
+            self._ready_urc.set()
             return
         if head in ("+CMT", "+CDS") or name in ("+CMT", "+CDS"):
             pdu = (getattr(urc, "pdu", None) or "").strip()

@@ -59,6 +59,9 @@ CTRL_Z = b"\x1a"
 # A weak boot sign (+CPIN: READY, +QIND: SMS DONE...) means "the modem restarted"
 # only when no other boot sign was seen this recently (they come in bursts).
 BOOT_WINDOW = 60.0
+# Readiness signs that end a boot seconds after its first URCs: alone, soon after the
+# port opened, they finish a boot that began before anyone listened, not a new one.
+LATE_BOOT_SIGNS = ("SMS DONE", "PB DONE", "+QIND: SMS DONE", "+QIND: PB DONE", "SMS READY", "CALL READY")
 RESYNC_TRIES = 3
 RESYNC_TIMEOUT = 1.0
 
@@ -152,6 +155,7 @@ class AtChannel:
         self._dirty = False
         self._established = False
         self._last_boot = -BOOT_WINDOW * 2
+        self._opened_at = -BOOT_WINDOW * 2
 
     # ---- lifecycle ---------------------------------------------------------------------
     def open(self) -> AtChannel:
@@ -170,6 +174,7 @@ class AtChannel:
             self._pending = None
             self._dirty = False
             self._established = False
+            self._opened_at = time.monotonic()
             self._stop.clear()
         self._reader = threading.Thread(target=self._read_loop, args=(ser,), name=f"at-reader {self.url}", daemon=True)
         self._reader.start()
@@ -593,6 +598,8 @@ class AtChannel:
             pending.lines.append(urc.line)
         if urc.reset is not None:
             fresh = now - self._last_boot > BOOT_WINDOW
+            if urc.line.strip().upper() in LATE_BOOT_SIGNS and now - self._opened_at < BOOT_WINDOW:
+                fresh = False
             if pending is not None and (urc.reset == "strong" or (fresh and self._established)):
                 log.warning("modem restarted (%s) while %r was pending", urc.line, pending.command)
                 self._finish(pending, error=ModemReset(urc))

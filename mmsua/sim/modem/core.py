@@ -77,11 +77,17 @@ class Outbox:
             self._buf += data
             self._cond.notify_all()
 
-    def get(self, limit: int, timeout: float | None) -> bytes:
-        """Up to `limit` bytes; waits up to timeout (None = forever) for the first one."""
+    def get(self, limit: int, timeout: float | None, *, allowed: Callable[[], bool] | None = None) -> bytes:
+        """Up to `limit` bytes; waits up to timeout (None = forever) for the first one.
+
+        ``allowed`` is asked under the lock right before taking: a reader that lost
+        its claim while it waited (the pty bridge, once a simmodem:// client opened
+        the port) gets nothing and leaves the bytes to the other reader."""
         with self._cond:
             if not self._buf and not self.closed:
                 self._cond.wait_for(lambda: self._buf or self.closed, timeout=timeout)
+            if allowed is not None and not allowed():
+                return b""
             data = bytes(self._buf[:limit])
             del self._buf[:limit]
             return data

@@ -85,6 +85,16 @@ class ModemLine:
         self.rx.pace(len(data))
         return data
 
+    def read_unclaimed(self, limit: int, timeout: float | None) -> bytes:
+        """As :meth:`read`, for the pty bridge: nothing while a simmodem:// client holds
+        the port, checked when the bytes are taken (not before waiting), so an answer
+        to the client's first command never goes to the pty instead."""
+        if not self.present:
+            raise PortGone("the modem's port vanished")
+        data = self.modem.outbox.get(min(limit, self.rx.chunk()), timeout, allowed=lambda: not self.opened)
+        self.rx.pace(len(data))
+        return data
+
     def vanish(self) -> None:
         """Fault: the device node disappears, as on a USB unplug."""
         self.present = False

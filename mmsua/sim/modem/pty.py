@@ -97,7 +97,7 @@ class PtyPort:
                 stop.wait(0.05)
                 continue
             try:
-                data = self.line.read(4096, 0.05)
+                data = self.line.read_unclaimed(4096, 0.05)
             except PortGone:
                 return
             while data and not stop.is_set():

@@ -1,0 +1,52 @@
+"""The emulated handset's port as the engine's tests use it: simmodem:// while the
+pty bridge of the same handset is running (SimulatedCarrier starts both)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import serial
+
+from mmsua.sim.carrier import SimulatedCarrier
+
+
+def _answer(port: serial.SerialBase, command: bytes) -> bytes:
+    port.write(command)
+    time.sleep(0.1)  # the client is slow to read (a busy reader thread): the answer must wait for it
+    return port.read_until(b"OK\r\n")  # the port's timeout ends it if nothing comes
+
+
+def test_the_first_answer_goes_to_the_simmodem_client_not_the_idle_pty() -> None:
+    # The pty bridge reads the modem while nobody holds simmodem://; it used to be
+    # waiting in that read when a client opened the port and take the client's first
+    # answer (the driver then waited its whole AT timeout). Fresh opens, several times.
+    with SimulatedCarrier() as carrier:
+        handset = carrier.add_handset("+15550100001")
+        assert handset.pty is not None
+        carrier.settle()
+        for attempt in range(3):
+            with serial.serial_for_url(handset.serial_url, timeout=2) as port:
+                assert b"OK" in _answer(port, b"AT\r"), f"open {attempt}: the answer went elsewhere"
+
+
+def test_sms_done_after_the_port_opened_mid_boot_is_not_a_restart() -> None:
+    # A daemon started while the modem boots opens the port after RDY and before
+    # "+QIND: SMS DONE" (seconds later on a real EG25-G). That late readiness sign
+    # must not abort the command then pending as ModemReset.
+    from mmsua.drivers.at.channel import AtChannel
+
+    with SimulatedCarrier() as carrier:
+        handset = carrier.add_handset("+15550100001", line_rate=50)  # a 30-byte command takes ~0.6 s to write
+        while not handset.modem.sim_ready:
+            time.sleep(0.01)
+        time.sleep(0.2)  # the emulated boot's last URC (PB DONE) has gone before the port opens
+        with AtChannel(handset.serial_url).open() as channel:
+            channel.command("ATE0")
+            boot_ends = threading.Timer(0.2, handset.modem.urc, args=("+QIND: SMS DONE",))
+            boot_ends.start()  # arrives while the command below is still being written
+            try:
+                answer = channel.command('AT+CPMS="ME","ME","ME";+CMGF=0', timeout=5)
+            finally:
+                boot_ends.join()
+            assert answer.final == "OK"
