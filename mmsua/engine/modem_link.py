@@ -57,6 +57,31 @@ class BearerDataPath:
         return str(self.bearer.state)
 
 
+class BearerUnavailable(Exception):
+    """The configured bearer cannot work on this machine (``bearer``: it, if it was made)."""
+
+    def __init__(self, reason: str, bearer: Any = None) -> None:
+        super().__init__(reason)
+        self.bearer = bearer
+
+
+def ppp_data_port(at_port: str, configured: str = "", ports: Any = None) -> str:
+    """The port pppd dials on: ``data_port`` from the settings, else the same USB
+    modem's data interface (Quectel, SIMCom tables in mmsua.drivers.ports)."""
+    if configured:
+        return configured
+    from mmsua.drivers.ports import data_port_for
+
+    choice = data_port_for(at_port, ports)
+    if choice is None:
+        raise BearerUnavailable(
+            f"the PPP bearer needs the modem's second (data) port and none is known for {at_port}: "
+            "set data_port (e.g. /dev/ttyUSB3) in the modem settings"
+        )
+    log.info("PPP data port %s (%s)", choice.device, choice.reason)
+    return choice.device
+
+
 class ModemLink:
     def __init__(self, settings: AgentSettings, engine: Engine, on_state: Callable[[], None] | None = None) -> None:
         self.settings = settings
@@ -74,6 +99,7 @@ class ModemLink:
         self.operator_name: str | None = None
         self.signal: int | None = None
         self.error: str | None = None
+        self.bearer_error: str | None = None  # why there is no MMS data path (pppd missing...)
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._ready = threading.Event()
@@ -153,8 +179,17 @@ class ModemLink:
         _quiet(self.modem.enable_registration_urcs)
         self._unsubscribe = self.modem.on_registration(self._on_registration)
         # The data path first, so notifications that waited on the modem are retrieved, not deferred.
-        self.bearer = self._make_bearer()
-        self.engine.set_data_path(BearerDataPath(self.bearer, lambda: self.registration in ("home", "roaming")))
+        try:
+            self.bearer = self._make_bearer()
+        except BearerUnavailable as exc:
+            # SMS still work; MMS wait (deferred) until the data path is fixed and mmsua restarted.
+            log.error("no MMS data path: %s", exc)
+            self.bearer_error = str(exc)
+            self.bearer = exc.bearer
+            self.engine.set_data_path(None)
+        else:
+            self.bearer_error = None
+            self.engine.set_data_path(BearerDataPath(self.bearer, lambda: self.registration in ("home", "roaming")))
         # SMS: everything kept earlier but not yet deleted on the modem goes first.
         self.sms = SmsService(self.channel, self.modem.profile, on_sms=self._on_sms)
         self.sms.start(collect=False, worker=True)
@@ -173,12 +208,14 @@ class ModemLink:
 
             return InterfaceBearer(s.interface or None, proxy=proxy)
         if s.bearer == "ppp":
-            from mmsua.drivers.bearers import ppp
+            from mmsua.drivers.bearers.ppp import PppBearer, ppp_available
 
-            factory = getattr(ppp, "PppBearer", None)
-            if factory is None:
-                raise RuntimeError("the ppp bearer is not available in this driver version")
-            return factory(self.channel, self.modem.profile, self._pdp_settings(), proxy=proxy)
+            # PPP takes a whole port: the modem's second one, never the AT port SMS uses.
+            bearer = PppBearer(ppp_data_port(s.port, s.data_port), s.cid, proxy=proxy, user=s.apn_user or None)
+            missing = ppp_available()
+            if missing:
+                raise BearerUnavailable(f"the PPP bearer cannot run here: {missing}", bearer)
+            return bearer
         from mmsua.drivers.bearers.internal_tcp import InternalTcpBearer
 
         return InternalTcpBearer(self.channel, self.modem.profile, self._pdp_settings(), proxy=proxy)
@@ -240,6 +277,8 @@ class ModemLink:
     def status(self) -> dict[str, Any]:
         identity = self.identity
         state = getattr(self.bearer, "state", "down") if self.bearer is not None else ("error" if self.error else "down")
+        if self.bearer_error:
+            state = "error"
         return {
             "modem": None if identity is None else {"manufacturer": identity.manufacturer, "model": identity.model,
                                                     "revision": identity.revision, "imei": identity.imei},

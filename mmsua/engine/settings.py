@@ -52,6 +52,7 @@ class AgentSettings:
     apn_auth: str = "none"
     bearer: str = "modem"
     interface: str = ""
+    data_port: str = ""  # bearer=ppp: the modem's second (PPP) port; empty: found from the USB table
     # Store and integration.
     store_path: str = ""  # a directory (store.sqlite inside) or a .sqlite file; empty: XDG data dir
     on_message_command: tuple[str, ...] = field(default_factory=tuple)

@@ -6,34 +6,19 @@ from __future__ import annotations
 import io
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from simagent import FRIEND, ME, only_message, start_agent, wait_for
+
 from mmsua.codec.mms import MessageType
 from mmsua.engine.agent import BadRequest, UserAgent
 from mmsua.engine.compose import TooLarge
-from mmsua.engine.settings import AgentSettings
 from mmsua.sim.carrier import SimulatedCarrier
 from mmsua.sim.smsc import Plan
-
-ME = "+15550100001"
-FRIEND = "+15550107777"
-WAIT = 20.0
-
-
-def wait_for(what: str, check: Callable[[], Any], timeout: float = WAIT) -> Any:
-    """Until ``check()`` is truthy; fails naming what never happened."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"never happened: {what}")
-        time.sleep(0.02)
 
 
 @pytest.fixture
@@ -42,32 +27,11 @@ def carrier() -> Iterator[SimulatedCarrier]:
         yield sim
 
 
-def start_agent(carrier: SimulatedCarrier, msisdn: str, store: Path, **changes: Any) -> UserAgent:
-    handset = carrier.handsets.get(msisdn) or carrier.add_handset(msisdn)
-    settings = AgentSettings(
-        port=handset.serial_url, apn=carrier.apn, mmsc_url=carrier.mmsc_url, proxy=carrier.proxy or "",
-        user_agent="mmsua-test/1.0", uaprof_url="http://uaprof.example/mmsua.xml", store_path=str(store),
-        country_code="US", retry_initial=0.05, retry_max=0.2, http_timeout=3,
-    ).with_changes(**changes)
-    agent = UserAgent(settings)
-    agent.start()
-    assert agent.link.wait_ready(30), agent.link.error
-    return agent
-
-
 @pytest.fixture
 def me(carrier: SimulatedCarrier, tmp_path: Path) -> Iterator[UserAgent]:
     agent = start_agent(carrier, ME, tmp_path / "me.sqlite")
     yield agent
     agent.stop()
-
-
-def only_message(agent: UserAgent, state: str) -> dict[str, Any] | None:
-    for conversation in agent.list_conversations():
-        for message in agent.list_messages(conversation["id"]):
-            if message["state"] == state:
-                return message
-    return None
 
 
 def client_pdus(carrier: SimulatedCarrier, kind: MessageType) -> list[Any]:

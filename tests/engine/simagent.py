@@ -1,0 +1,55 @@
+"""Helpers for engine tests on the simulated carrier: a UserAgent on an emulated
+handset, and waiting for what it should do."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mmsua.engine.agent import UserAgent
+from mmsua.engine.settings import AgentSettings
+from mmsua.sim.carrier import SimulatedCarrier
+
+ME = "+15550100001"
+FRIEND = "+15550107777"
+WAIT = 20.0
+
+
+def wait_for(what: str, check: Callable[[], Any], timeout: float = WAIT) -> Any:
+    """Until ``check()`` is truthy; fails naming what never happened."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"never happened: {what}")
+        time.sleep(0.02)
+
+
+def agent_settings(carrier: SimulatedCarrier, port: str, store: Path, **changes: Any) -> AgentSettings:
+    return AgentSettings(
+        port=port, apn=carrier.apn, mmsc_url=carrier.mmsc_url, proxy=carrier.proxy or "",
+        user_agent="mmsua-test/1.0", uaprof_url="http://uaprof.example/mmsua.xml", store_path=str(store),
+        country_code="US", retry_initial=0.05, retry_max=0.2, http_timeout=3,
+    ).with_changes(**changes)
+
+
+def start_agent(carrier: SimulatedCarrier, msisdn: str, store: Path, **changes: Any) -> UserAgent:
+    handset = carrier.handsets.get(msisdn) or carrier.add_handset(msisdn)
+    agent = UserAgent(agent_settings(carrier, handset.serial_url, store, **changes))
+    agent.start()
+    assert agent.link.wait_ready(30), agent.link.error
+    return agent
+
+
+def only_message(agent: UserAgent, state: str) -> dict[str, Any] | None:
+    for conversation in agent.list_conversations():
+        for message in agent.list_messages(conversation["id"]):
+            if message["state"] == state:
+                return message
+    return None

@@ -1,0 +1,53 @@
+"""ModemLink on the emulated modem: the bearer it builds, the radio, a reset mid-session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from simagent import FRIEND, ME, only_message, start_agent, wait_for
+
+from mmsua.drivers.bearers.ppp import PppBearer, ppp_available
+from mmsua.drivers.ports import SerialPort
+from mmsua.engine.modem_link import BearerUnavailable, ppp_data_port
+from mmsua.sim.carrier import SimulatedCarrier
+
+
+@pytest.fixture
+def carrier() -> Iterator[SimulatedCarrier]:
+    with SimulatedCarrier(profile="quectel-eg25g") as sim:
+        yield sim
+
+
+def test_the_ppp_data_port_is_the_same_modems_second_port() -> None:
+    usb = "1-1.3"
+    ports = [
+        SerialPort("/dev/ttyUSB2", 0x2C7C, 0x0125, 2, usb_path=usb),
+        SerialPort("/dev/ttyUSB3", 0x2C7C, 0x0125, 3, usb_path=usb),
+        SerialPort("/dev/ttyUSB7", 0x2C7C, 0x0125, 3, usb_path="1-1.4"),  # another modem's
+    ]
+    assert ppp_data_port("/dev/ttyUSB2", "", ports) == "/dev/ttyUSB3"
+    assert ppp_data_port("/dev/ttyUSB2", "/dev/ttyACM9", ports) == "/dev/ttyACM9"  # the setting wins
+    with pytest.raises(BearerUnavailable, match="set data_port"):
+        ppp_data_port("/dev/ttyS0", "", ports)
+
+
+def test_ppp_bearer_dials_on_the_data_port_and_a_missing_pppd_is_a_clear_error(carrier, tmp_path: Path) -> None:
+    agent = start_agent(carrier, ME, tmp_path / "ppp.sqlite", bearer="ppp", data_port="/dev/ttyUSB3", cid=3)
+    try:
+        bearer = agent.link.bearer
+        assert isinstance(bearer, PppBearer) and (bearer.port, bearer.cid) == ("/dev/ttyUSB3", 3)
+        missing = ppp_available()
+        if missing is None:
+            pytest.skip("pppd is installed here: the missing-pppd error cannot be shown")
+        assert missing in agent.link.bearer_error and agent.status()["data_path"] == "error"
+        # SMS go on without a data path; the MMS waits, deferred.
+        carrier.send_sms(ME, "still here", originator=FRIEND)
+        carrier.send_mms(FRIEND, [ME], text="needs data")
+        assert wait_for("SMS", lambda: only_message(agent, "received"))["text"] == "still here"
+        deferred = wait_for("MMS deferred", lambda: only_message(agent, "deferred"))
+        assert deferred["from"] == FRIEND
+    finally:
+        agent.stop()
