@@ -169,6 +169,9 @@ class ModemLink:
         self.modem = Modem(self.channel, pin=s.pin or None)
         self.identity = self.modem.start(profile_override=None if s.profile in ("", "auto") else s.profile)
         self.modem.unlock()
+        # A modem may power up in flight mode (EG25-G under eg25-manager): it never registers otherwise.
+        if self.modem.radio_on() != 1:
+            log.info("the modem was in flight mode; radio switched on")
         self.imsi = _quiet(self.modem.imsi)
         self.spn = _quiet(self.modem.service_provider)
         self.sim_number = _quiet(self.modem.own_number)

@@ -158,8 +158,10 @@ class SimulatedCarrier:
         pty: bool = True,
         name: str | None = None,
         imsi: str | None = None,
+        cfun: int = 1,
     ) -> Handset:
-        """A subscriber with an emulated modem, powered on and registered to the network."""
+        """A subscriber with an emulated modem, powered on and registered to the network
+        (``cfun=4``: it powers up in flight mode and registers only after AT+CFUN=1)."""
         if not self.running or self.smsc is None or self._dir is None:
             raise RuntimeError("start the carrier first")
         number = next(_names)
@@ -167,7 +169,7 @@ class SimulatedCarrier:
         network = Network(operator=self.operator, apns={self.apn.lower(): ("", ""), "internet": ("", "")})
         modem = EmulatedModem(
             get_profile(profile or self.profile), msisdn=msisdn, imsi=imsi or f"00101{number:010d}", imei=f"8612340500{number:05d}",
-            pin=pin, capacity=capacity, network=network, timing=self.timing,
+            pin=pin, capacity=capacity, network=network, timing=self.timing, cfun=cfun,
         )
         modem.on_submit = lambda tpdu: self.smsc.submit(msisdn, tpdu)  # type: ignore[union-attr]
         modem.on_tcp_connect = lambda port: self.identities.bind(port, msisdn)

@@ -51,3 +51,15 @@ def test_ppp_bearer_dials_on_the_data_port_and_a_missing_pppd_is_a_clear_error(c
         assert deferred["from"] == FRIEND
     finally:
         agent.stop()
+
+
+def test_a_modem_that_boots_in_flight_mode_is_switched_on_and_registers(carrier, tmp_path: Path) -> None:
+    handset = carrier.add_handset(ME, cfun=4)
+    agent = start_agent(carrier, ME, tmp_path / "flight.sqlite")
+    try:
+        assert handset.modem.cfun == 1
+        wait_for("registered", lambda: agent.status()["registration"] == "home")
+        carrier.send_mms(FRIEND, [ME], text="radio on")
+        assert wait_for("retrieved", lambda: only_message(agent, "received"))["text"] == "radio on"
+    finally:
+        agent.stop()
