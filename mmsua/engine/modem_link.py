@@ -103,7 +103,11 @@ class ModemLink:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._ready = threading.Event()
-        self._unsubscribe: Callable[[], None] | None = None
+        self._unsubscribe: list[Callable[[], None]] = []  # URC subscriptions on the current channel
+        self.restarts = 0  # modem resets handled since start
+        self._reset_seen = threading.Event()
+        self._restart_thread: threading.Thread | None = None
+        self._restart_lock = threading.Lock()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._bring_up, name="mmsua-modem", daemon=True)
@@ -115,11 +119,12 @@ class ModemLink:
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(10)
+        for thread in (self._thread, self._restart_thread):
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(10)
         self.engine.set_data_path(None)
+        self._unsubscribe_all()
         for action in (
-            lambda: self._unsubscribe and self._unsubscribe(),
             lambda: self.sms and self.sms.stop(),
             lambda: self.bearer and self.bearer.down(),
             lambda: self.channel and self.channel.close(),
@@ -128,6 +133,38 @@ class ModemLink:
                 action()
             except Exception as exc:  # the port may already be gone
                 log.debug("modem shutdown step: %s", exc)
+
+    def _unsubscribe_all(self) -> None:
+        subscriptions, self._unsubscribe = self._unsubscribe, []
+        for unsubscribe in subscriptions:
+            unsubscribe()
+
+    # -- a modem reset mid-session ------------------------------------------------
+
+    def _on_reset(self, line: str) -> None:
+        """The modem restarted (RDY...): echo, CNMI, storages, contexts and sockets are gone.
+        Start it again on another thread (this is the URC dispatcher, which must keep
+        running); resets arriving meanwhile (a brown-out loop) fold into one more round."""
+        log.warning("the modem restarted (%s); setting it up again", line)
+        self._reset_seen.set()
+        with self._restart_lock:
+            if self._restart_thread is not None and self._restart_thread.is_alive():
+                return
+            self._restart_thread = threading.Thread(target=self._restart, name="mmsua-modem-restart", daemon=True)
+            self._restart_thread.start()
+
+    def _restart(self) -> None:
+        while self._reset_seen.is_set() and not self._stop.is_set():
+            self._reset_seen.clear()
+            self._ready.clear()
+            # SMS stop first: one read while the data path is gone would be deferred, not retrieved.
+            self._unsubscribe_all()
+            self._close_quietly()
+            # The bearer's context and sockets died with the reset: nothing to take down.
+            self.engine.set_data_path(None)
+            self.bearer = None
+            self._bring_up()
+            self.restarts += 1
 
     # -- start-up -------------------------------------------------------------
 
@@ -140,6 +177,7 @@ class ModemLink:
             except Exception as exc:  # ModemError and friends
                 self.error = str(exc)
                 log.error("modem start-up failed: %s; trying again in %.0f s", exc, delay)
+                self._unsubscribe_all()
                 self._close_quietly()
                 self.on_state()
                 if self._stop.wait(delay):
@@ -180,7 +218,7 @@ class ModemLink:
         self.engine.learn_own_number(self.sim_number)
         self._refresh_registration()
         _quiet(self.modem.enable_registration_urcs)
-        self._unsubscribe = self.modem.on_registration(self._on_registration)
+        self._unsubscribe.append(self.modem.on_registration(self._on_registration))
         # The data path first, so notifications that waited on the modem are retrieved, not deferred.
         try:
             self.bearer = self._make_bearer()
@@ -199,6 +237,7 @@ class ModemLink:
         self._delete_kept()
         for incoming in self.sms.collect_stored(everywhere=True):
             self._on_sms(incoming)
+        self._unsubscribe.append(self.modem.on_reset(self._on_reset))
         log.info("modem ready: %s %s, %s", self.identity.manufacturer, self.identity.model, self.registration)
 
     def _make_bearer(self) -> Any:

@@ -63,3 +63,24 @@ def test_a_modem_that_boots_in_flight_mode_is_switched_on_and_registers(carrier,
         assert wait_for("retrieved", lambda: only_message(agent, "received"))["text"] == "radio on"
     finally:
         agent.stop()
+
+
+def test_a_reset_mid_session_is_set_up_again_and_loses_nothing(carrier, tmp_path: Path) -> None:
+    handset = carrier.add_handset(ME)
+    agent = start_agent(carrier, ME, tmp_path / "reset.sqlite")
+    try:
+        carrier.send_mms(FRIEND, [ME], text="before")
+        wait_for("first retrieved", lambda: only_message(agent, "received"))
+        handset.reboot(flood=2)  # a brown-out: RDY twice, then the boot burst
+        # Right after the reboot: the modem stores it while nobody has set CNMI again.
+        carrier.send_mms(FRIEND, [ME], text="right after the reboot")
+        wait_for("set up again", lambda: agent.link.restarts >= 1 and agent.link.wait_ready(0))
+        texts = lambda: sorted(m["text"] for c in agent.list_conversations() for m in agent.list_messages(c["id"]))
+        wait_for("second retrieved", lambda: texts() == ["before", "right after the reboot"])
+        assert handset.modem.cnmi[1] != 0 and agent.status()["registration"] == "home"
+        # And the modem works as before: a later SMS arrives through the new set-up.
+        carrier.send_sms(ME, "and after", originator=FRIEND)
+        wait_for("SMS after the reset", lambda: "and after" in texts())
+        assert agent.store.undeleted_sms() == []
+    finally:
+        agent.stop()
