@@ -53,9 +53,10 @@ class PushPdu:
         return self.app_id
 
 
-def decode_push(data: bytes, *, connectionless: bool = True) -> PushPdu:
+def decode_push(data: bytes | bytearray | memoryview, *, connectionless: bool = True) -> PushPdu:
     """Decode a WSP Push PDU; ``connectionless`` means it starts with a TID octet."""
     r = Reader(data)
+    data = r.data  # bytes, whatever buffer came in
     tid = r.byte() if connectionless else None
     pdu_type = r.byte()
     if pdu_type not in (PDU_PUSH, PDU_CONFIRMED_PUSH):

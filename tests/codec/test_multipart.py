@@ -101,3 +101,13 @@ def test_a_part_whose_content_type_does_not_parse_is_kept_whole() -> None:
     assert part.unparsed_content_type and part.raw_headers == headers
     assert part.content_type.media_type == "application/octet-stream" and part.data == b"ok"
     assert encode_multipart([part]) == data
+
+
+def test_name_from_content_disposition() -> None:
+    # Content-Disposition (0xAE): value-length, attachment (0x81), filename (0x86) "d.pdf"
+    disposition = b"\xae\x08\x81\x86d.pdf\x00"
+    headers = b"\x83" + disposition
+    data = b"\x01" + bytes((len(headers), 1)) + headers + b"x"
+    (part,) = decode_multipart(data)
+    assert part.name == "d.pdf"
+    assert encode_multipart([part]) == data

@@ -69,3 +69,10 @@ def test_overstated_headers_length_is_recovered_with_a_note() -> None:
     push = decode_push(data)
     assert push.body == NOTIFYRESP_LIKE
     assert push.notes and "overstated" in push.notes[0]
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
+def test_any_bytes_like_input_gives_bytes_out(kind: type) -> None:
+    push = decode_push(kind(HAND_BUILT))
+    assert type(push.body) is bytes and push.body == NOTIFYRESP_LIKE
+    assert decode_mms(kind(NOTIFYRESP_LIKE)).transaction_id == "t"

@@ -25,6 +25,9 @@ from mmsua.codec.wsp import (
 __all__ = ["decode_mms"]
 
 _UNRECOGNISED = object()  # a value this codec does not model: kept as a raw extra header
+_ADDRESS_LISTS = frozenset({"to", "cc", "bcc"})
+_MESSAGE_TYPES = {int(m): m for m in MessageType}
+_VERSIONS = {b: version_text(b) for b in range(0x80, 0x100)}
 _TRAILING_JUNK = frozenset(b"\x00\n\r \t")
 
 
@@ -38,7 +41,7 @@ def decode_mms(data: bytes | bytearray | memoryview) -> MmsPdu:
         raise PduError("empty input: an MMS PDU starts with X-Mms-Message-Type (0x8C)", 0)
     if data[0] != 0x8C:
         raise PduError(f"not an MMS PDU: the first octet is 0x{data[0]:02x}, expected X-Mms-Message-Type (0x8C)", 0)
-    fields: dict[str, Any] = {"to": [], "cc": [], "bcc": []}
+    fields: dict[str, Any] = {}
     extra: list[Header] = []
     content_type = None
     parts: tuple[Part, ...] = ()
@@ -55,15 +58,15 @@ def decode_mms(data: bytes | bytearray | memoryview) -> MmsPdu:
             handler = _HANDLERS.get(code)
             attr = handler[0] if handler else None
             value: Any = _UNRECOGNISED
-            if handler is not None and (attr in ("to", "cc", "bcc") or attr not in fields):
+            if handler is not None and (attr in _ADDRESS_LISTS or attr not in fields):
                 value = handler[1](r)
             if value is _UNRECOGNISED:
                 r.pos = at + 1
                 skip_value(r)
                 name = t.FIELDS.get(code, f"X-Mms-Field-0x{code:02x}")
                 extra.append(Header(name, data[at + 1 : r.pos]))
-            elif attr in ("to", "cc", "bcc"):
-                fields[attr].append(value)
+            elif attr in _ADDRESS_LISTS:
+                fields.setdefault(attr, []).append(value)
             elif attr == "subject":
                 fields["subject"], fields["subject_charset"], raw = value
                 if raw is not None:
@@ -88,8 +91,9 @@ def decode_mms(data: bytes | bytearray | memoryview) -> MmsPdu:
             parts = (Part(content_type, data[body_at : r.end]),)
     if "message_type" not in fields:  # pragma: no cover - the first octet was checked
         raise PduError("no X-Mms-Message-Type header", 0)
-    for key in ("to", "cc", "bcc"):
-        fields[key] = tuple(fields[key])
+    for key in _ADDRESS_LISTS:
+        if key in fields:
+            fields[key] = tuple(fields[key])
     fields["content_type"] = content_type
     fields["parts"] = parts
     fields["extra_headers"] = tuple(extra)
@@ -103,10 +107,9 @@ def decode_mms(data: bytes | bytearray | memoryview) -> MmsPdu:
 def _message_type(r: Reader) -> Any:
     at = r.pos
     b = r.byte()
-    try:
-        return MessageType(b)
-    except ValueError:
-        raise PduError(f"X-Mms-Message-Type 0x{b:02x} is not a known MMS message type", at) from None
+    if b not in _MESSAGE_TYPES:
+        raise PduError(f"X-Mms-Message-Type 0x{b:02x} is not a known MMS message type", at)
+    return _MESSAGE_TYPES[b]
 
 
 def _text(r: Reader) -> str:
@@ -122,7 +125,8 @@ def _uri(r: Reader) -> Any:
 def _version(r: Reader) -> str:
     b = r.peek()
     if b & 0x80:
-        return version_text(r.short_integer())
+        r.pos += 1
+        return _VERSIONS[b]
     if 0x10 <= b <= 0x1F:  # a 1.x version octet missing its high bit (seen in test PDUs)
         r.pos += 1
         return version_text(b)
