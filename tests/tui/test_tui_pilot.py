@@ -243,3 +243,15 @@ def test_cli_equivalents_name_real_subcommands_and_options() -> None:
             flag = word.strip("[]").split("=")[0]
             if flag.startswith("--"):
                 assert flag in options, (action.id, flag)
+
+
+@pilot_test
+async def test_a_long_text_wraps_inside_its_bubble(store, contacts_file, tmp_path):
+    populate(store, hostile=False, filler=0)
+    words = " ".join(f"word{i}" for i in range(120)) + " THE-END"
+    store.add_message(participants=[ALICE], direction="in", kind="sms", state="received", sender=ALICE, text=words, date=NOW + 5)
+    async with running(store, contacts_file, tmp_path) as (app, pilot):
+        await open_conversation(app, pilot, (ALICE,))
+        body = list(app.query(Bubble))[-1].query_one(".body")
+        assert body.size.width < 100 and body.size.height > 8  # wrapped inside the bubble, not one clipped line
+        assert "THE-END" in app.export_screenshot()  # the last word is on screen

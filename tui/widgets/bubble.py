@@ -71,7 +71,7 @@ class Bubble(Vertical, can_focus=False):
     Bubble.-selected { border: round $accent; }
     Bubble.-failed { border: round $error; }
     Bubble.-pending { border: dashed $warning; background: $surface; }
-    Bubble > Static { width: auto; height: auto; }
+    Bubble > Static { width: auto; max-width: 100%; height: auto; }
     """
 
     def __init__(self, message: Message, contacts: Contacts, now: Callable[[], datetime], group: bool) -> None:
