@@ -1,0 +1,77 @@
+"""The TUI's pure helpers: vCard reading, recipients, the size meter, safe display text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mmsua.tui.contacts import Contacts, normalise, parse_vcards
+from mmsua.tui.display import human_size, safe_block, safe_line
+from mmsua.tui.model import Message
+from mmsua.tui.recipients import parse
+from mmsua.tui.sizing import Attachment, estimate
+
+VCARDS = (
+    "BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:M=C3=BCller;J=C3=BCrgen\r\n"
+    "TEL;CELL:+49 151 1234 5678\r\nEND:VCARD\r\n"
+    "BEGIN:VCARD\nVERSION:3.0\nFN:Ann\n Marie\nitem1.TEL;TYPE=CELL:tel:+1-555-123-4567\nEMAIL:ann@example.org\nEND:VCARD\n"
+    "BEGIN:VCARD\nVERSION:4.0\nFN:No Number\nEND:VCARD\n"
+)
+
+
+def test_vcards_of_each_version_are_read() -> None:
+    cards = parse_vcards(VCARDS)
+    assert [(c.name, c.addresses) for c in cards] == [
+        ("Jürgen Müller", ("+49 151 1234 5678",)),  # 2.1 quoted-printable N
+        ("AnnMarie", ("+1-555-123-4567", "ann@example.org")),  # folded FN, grouped TEL as a tel: URI
+    ]  # a card with no address is skipped
+
+
+def test_numbers_match_in_any_form() -> None:
+    contacts = Contacts(parse_vcards(VCARDS))
+    assert contacts.name_for("+4915112345678") == "Jürgen Müller"
+    assert contacts.name_for("004915112345678") == "Jürgen Müller"
+    assert contacts.name_for("015112345678") == "Jürgen Müller"  # national form: last nine digits
+    assert contacts.name_for("ANN@example.org") == "AnnMarie"
+    assert contacts.label("+15550000000") == "+15550000000"
+    assert normalise("+1 (555) 123-4567/TYPE=PLMN") == "+15551234567"
+    assert contacts.complete("mül") == [("Jürgen Müller", "+49 151 1234 5678")]
+
+
+def test_a_missing_contacts_file_means_no_names(tmp_path: Path) -> None:
+    assert Contacts.load(None).cards == []
+
+
+def test_recipients_are_validated() -> None:
+    good, bad = parse("+44 7700 900123, bob@example.org; 0151-1234, nobody, +")
+    assert good == ["+447700900123", "bob@example.org", "01511234"]
+    assert bad == ["nobody", "+"]
+
+
+def test_size_meter_scales_pictures_and_refuses_what_cannot_fit(tmp_path: Path) -> None:
+    small = estimate("hello", "", [], 300 * 1024)
+    assert small.fits and not small.scaled and small.total < 1024
+    photo = Attachment(tmp_path / "p.jpg", "image/jpeg", 2_000_000)
+    big = estimate("hi", "", [photo], 300 * 1024)
+    assert big.total > big.limit and big.fits and big.scaled == (photo,)
+    video = Attachment(tmp_path / "v.3gp", "video/3gpp", 600_000)
+    too_big = estimate("", "", [video, photo], 300 * 1024)
+    assert not too_big.fits
+
+
+def test_display_text_is_sanitised_bounded_and_never_markup() -> None:
+    line = safe_line("[bold red]x[/] \x1b[31mred\x1b[0m\x07 \u202eevil", limit=100)
+    assert line.plain == "[bold red]x[/] red\ufffd \ufffdevil"
+    assert line.spans == []  # nothing was interpreted as style
+    huge = safe_line("S" * 10_000_000, limit=200)  # only the first 800 characters are looked at
+    assert len(huge.plain) == 200 and huge.plain.endswith("\u2026")
+    block = safe_block("a\nb" * 20_000, limit=1000)
+    assert "more characters not shown" in block.plain
+    assert human_size(999) == "999 B" and human_size(12_288) == "12 KB" and human_size(1_240_000) == "1.2 MB"
+
+
+def test_messages_read_from_api_dicts_with_missing_fields() -> None:
+    message = Message.from_api({"id": 3, "direction": "in", "state": "deferred", "from": None, "subject": None,
+                                "date": "2023-11-14T22:13:20Z", "parts": [{"index": 0, "content_type": "IMAGE/JPEG", "name": None, "size": 5}]})
+    assert message.pending and message.sender == "" and message.subject == ""
+    assert message.date is not None and message.date.year == 2023
+    assert message.attachments[0].is_image
