@@ -17,6 +17,7 @@ from mmsua.codec.wsp import (
     charset_codec,
     decode_content_type,
     decode_header,
+    decode_params,
     decode_text,
     enc_uintvar,
     encode_content_type,
@@ -89,19 +90,25 @@ class Part:
 
 
 def _disposition_filename(headers: tuple[Header, ...]) -> str | None:
-    for h in headers:
-        if h.name.startswith("Content-Disposition") and isinstance(h.value, bytes):
-            try:
-                r = Reader(h.value)
-                region = r.length_region()
-                region.byte() if region.peek() & 0x80 else region.token_text()
-                from mmsua.codec.wsp import _decode_params
+    """The filename parameter of a binary Content-Disposition header, if any.
 
-                for key, value in _decode_params(region):
-                    if key in ("filename", "name"):
-                        return value
-            except PduError:
-                return None
+    Content-disposition-value = Value-length Disposition *(Parameter), where
+    Disposition is a short integer (form-data, attachment, inline) or a token.
+    """
+    for h in headers:
+        if not (h.name.startswith("Content-Disposition") and isinstance(h.value, bytes)):
+            continue
+        try:
+            region = Reader(h.value).length_region()
+            if region.peek() & 0x80:
+                region.byte()
+            else:
+                region.token_text()
+            for key, value in decode_params(region):
+                if key in ("filename", "name"):
+                    return value
+        except PduError:
+            return None
     return None
 
 

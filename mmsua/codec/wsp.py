@@ -30,7 +30,7 @@ from mmsua.codec.wsp_tables import (
 
 __all__ = [
     "ContentType", "Header", "charset_codec", "charset_name", "decode_text", "text",
-    "decode_content_type", "encode_content_type", "decode_headers", "decode_header",
+    "decode_content_type", "decode_params", "encode_content_type", "decode_headers", "decode_header",
     "encode_header", "encode_headers", "enc_uintvar", "enc_long", "enc_integer", "enc_value_length",
     "enc_text_string", "enc_quoted_string", "enc_encoded_string", "date_from_seconds", "seconds_from_date",
 ]
@@ -136,17 +136,18 @@ def decode_content_type(r: Reader) -> ContentType:
         media = _media_name(region.integer_value())
     else:
         media = text(region.text_string())
-    return ContentType(media, tuple(_decode_params(region)))
+    return ContentType(media, tuple(decode_params(region)))
 
 
-def _decode_params(r: Reader) -> Iterable[tuple[str, str]]:
+def decode_params(r: Reader) -> Iterable[tuple[str, str]]:
     while not r.at_end():
         b = r.peek()
         if b & 0x80 or b <= 0x1E:
+            at = r.pos
             code = r.integer_value()
-            name, kind = PARAMETERS.get(code, (f"param-0x{code:02x}", "text-value"))
             if code > 0xFF:
-                raise r.error(f"parameter token {code} out of range")
+                raise r.error(f"parameter token {code} out of range", at)
+            name, kind = PARAMETERS.get(code, (f"param-0x{code:02x}", "text-value"))
             yield name, _typed_value(r, kind)
         else:
             name = text(r.token_text()).lower()
