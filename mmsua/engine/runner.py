@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 WAP_PUSH_PORTS = (2948, 2949)
 OWN_NUMBER_KEY = "own_number"
+PRUNE_INTERVAL = 24 * 3600.0
 Emit = Callable[[str, dict[str, Any]], None]
 
 
@@ -95,6 +96,7 @@ class Engine:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._bearer_up = False
+        self._next_prune = 0.0
 
     # -- identity --------------------------------------------------------------
 
@@ -149,6 +151,16 @@ class Engine:
         with self._receive_lock:
             for kept in self.store.unconsumed_sms():
                 self._feed(kept)
+        self.prune_kept_sms()
+
+    def prune_kept_sms(self) -> int:
+        """Kept SMS PDUs older than the retention period that are done with go (at start,
+        then daily): the table would otherwise grow with every SMS ever received."""
+        self._next_prune = self.clock() + PRUNE_INTERVAL
+        pruned = self.store.prune_sms(self.clock() - self.settings.kept_sms_retention)
+        if pruned:
+            log.info("%d handled SMS older than %.0f days forgotten", pruned, self.settings.kept_sms_retention / 86400)
+        return pruned
 
     def _run(self) -> None:
         while True:
@@ -161,6 +173,8 @@ class Engine:
                 log.exception("engine step failed")
                 worked = False
             self._expire_segments()
+            if self.clock() >= self._next_prune:
+                self.prune_kept_sms()
             with self._wake:
                 if self._stopping:
                     return

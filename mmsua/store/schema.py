@@ -189,6 +189,15 @@ def _v2_fts(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')")
 
 
+def _v3_sms_prune_index(conn: sqlite3.Connection) -> None:
+    # Kept SMS that are done with (stored as a message, gone from the modem or never on
+    # it) are pruned by age; this finds them without scanning the table.
+    conn.execute(
+        "CREATE INDEX sms_done_by_date ON sms_received(date) "
+        "WHERE consumed = 1 AND (deleted = 1 OR idx IS NULL)"
+    )
+
+
 def _split(script: str) -> list[str]:
     """Split a script into whole statements (trigger bodies stay whole)."""
     statements, current = [], ""
@@ -201,7 +210,7 @@ def _split(script: str) -> list[str]:
 
 
 # Each entry upgrades version i to i + 1. Append only.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2_fts]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2_fts, _v3_sms_prune_index]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

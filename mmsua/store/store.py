@@ -647,10 +647,14 @@ class Store:
         pdu_hex = pdu_hex.strip().upper()
         with self.transaction():
             rows = self._q(
-                "SELECT id FROM sms_received WHERE pdu_hex = ? AND storage IS ? AND idx IS ? AND deleted = 0",
+                "SELECT id, deleted FROM sms_received WHERE pdu_hex = ? AND storage IS ? AND idx IS ?",
                 (pdu_hex, storage, index),
             )
             if rows:
+                if rows[0]["deleted"]:
+                    # The modem shows it again after we recorded its deletion (a restart
+                    # between AT+CMGD and the modem committing it): delete it again.
+                    self._x("UPDATE sms_received SET deleted = 0 WHERE id = ?", (rows[0]["id"],))
                 return int(rows[0]["id"]), False
             sid = self._x(
                 "INSERT INTO sms_received(storage, idx, pdu_hex, tpdu_length, date) VALUES (?,?,?,?,?)",
@@ -665,6 +669,17 @@ class Store:
     def mark_sms_deleted(self, sms_id: int) -> None:
         with self.transaction():
             self._x("UPDATE sms_received SET deleted = 1 WHERE id = ?", (sms_id,))
+
+    def prune_sms(self, older_than: float) -> int:
+        """Forget kept SMS received before ``older_than`` (unix time) that are done with:
+        consumed (their message, push or raw copy is stored) and no longer on the modem
+        (deleted there, or a direct +CMT never stored there). Segments still waiting for
+        the rest of their message, and SMS the modem still holds, stay. Returns how many went."""
+        with self.transaction():
+            return int(self._x(
+                "DELETE FROM sms_received WHERE consumed = 1 AND (deleted = 1 OR idx IS NULL) AND date < ?",
+                (older_than,),
+            ).rowcount)
 
     def unconsumed_sms(self) -> list[StoredSms]:
         return [

@@ -110,3 +110,15 @@ def test_a_send_interrupted_before_the_post_is_still_queued(tmp_path: Path) -> N
         engine = Engine(store, AgentSettings())
         engine.resume()
         assert store.get_message(mid).state == "queued" and store.get_task("send", mid) is not None
+
+
+def test_the_engine_prunes_old_handled_sms_at_start(tmp_path: Path) -> None:
+    with Store(tmp_path / "p.sqlite") as store:
+        old, _ = store.add_sms("SM", 1, "0791AA", 3)
+        store.consume_sms([old])
+        store.mark_sms_deleted(old)
+        kept, _ = store.add_sms("SM", 2, "0791BB", 3)  # still on the modem: stays whatever its age
+        engine = Engine(store, AgentSettings(kept_sms_retention=0), clock=lambda: time.time() + 10)
+        engine.resume()
+        assert [s.id for s in store.undeleted_sms()] == [kept]
+        assert store.prune_sms(older_than=time.time() + 10) == 0  # the handled one is gone

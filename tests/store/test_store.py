@@ -253,3 +253,36 @@ def test_old_orphan_part_files_are_swept_at_open_recent_ones_kept(tmp_path: Path
         os.utime(old, (time.time() - 7200, time.time() - 7200))
     with Store(path):
         assert not old.exists() and fresh.exists()
+
+
+def test_kept_sms_that_are_done_with_are_pruned_by_age(store: Store) -> None:
+    done, _ = store.add_sms("SM", 1, "0791AA", 3)  # consumed, deleted from the modem
+    direct, _ = store.add_sms(None, None, "0791BB", 3)  # consumed, a +CMT never stored on the modem
+    on_modem, _ = store.add_sms("SM", 2, "0791CC", 3)  # consumed, the modem still holds it
+    waiting, _ = store.add_sms("SM", 3, "0791DD", 3)  # a segment waiting for the rest
+    store.consume_sms([done, direct, on_modem])
+    store.mark_sms_deleted(done)
+    assert store.prune_sms(older_than=time.time() - 3600) == 0  # all newer than the cut
+    assert store.prune_sms(older_than=time.time() + 1) == 2
+    assert [s.id for s in store.unconsumed_sms()] == [waiting]
+    assert [s.id for s in store.undeleted_sms()] == [on_modem, waiting]
+    # The same PDU at the same place later is a new SMS again, not a duplicate of a forgotten one.
+    again, new = store.add_sms("SM", 1, "0791AA", 3)
+    assert new and again != done
+
+
+def test_a_version_2_store_gains_the_prune_index_and_keeps_its_kept_sms(tmp_path: Path) -> None:
+    path = tmp_path / "v2.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for migration in schema.MIGRATIONS[:2]:
+        migration(conn)
+    conn.execute("PRAGMA user_version = 2")
+    conn.execute("INSERT INTO sms_received(storage, idx, pdu_hex, tpdu_length, date, consumed, deleted) "
+                 "VALUES ('SM', 4, '0791EE', 3, 1000, 1, 1), ('SM', 5, '0791FF', 3, 1000, 0, 0)")
+    conn.close()
+    with Store(path) as s:
+        assert s.prune_sms(older_than=2000) == 1
+        assert [k.pdu_hex for k in s.unconsumed_sms()] == ["0791FF"]
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sms_done_by_date'").fetchone()
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION == 3
