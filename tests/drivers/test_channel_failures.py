@@ -153,7 +153,7 @@ def test_a_prompt_for_a_command_without_payload_is_cancelled_and_reported() -> N
     with AtChannel(modem.device, default_timeout=2) as ch:
         with pytest.raises(PromptPending):
             ch.command("AT+CMGS=5")
-        assert modem.received.endswith(b"AT+CMGS=5\r\x1b")
+        wait_for(lambda: modem.received.endswith(b"AT+CMGS=5\r\x1b"), "ESC right after the prompt")
         assert ch.command("AT+CSQ").lines == ("+CSQ: 17,99",)
         assert b"\x1a" not in modem.received
     modem.close()
