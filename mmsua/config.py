@@ -301,6 +301,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             kwargs["metavar"] = "N"
         elif key.choices:
             kwargs["choices"] = key.choices
+            kwargs["type"] = str.upper if key.name == "mms.pdp_type" else str.lower
         else:
             kwargs["metavar"] = key.flag.lstrip("-").upper().replace("-", "_")
         parser.add_argument(key.flag, **kwargs)
