@@ -615,10 +615,17 @@ class Engine:
         return request, parts
 
     def _send(self, task: Task) -> None:
-        request, parts = self.send_request_for(task.message_id)
-        body = encode_mms(send_req(request, parts))
+        # Every attempt POSTs the bytes of the first (kept before any network step): the
+        # same Transaction-ID and content, however settings or the encoder changed since.
+        # After a crash between the POST and the M-Send.conf the MMSC may get it twice
+        # (at-least-once); an identical PDU lets it see the second as a retransmission.
+        kept = [r["data"] for r in self.store.raw_pdus(task.message_id) if r["direction"] == "out"]
         with self.store.transaction():
-            if not self.store.raw_pdus(task.message_id):
+            if kept:
+                body = kept[0]
+            else:
+                request, parts = self.send_request_for(task.message_id)
+                body = encode_mms(send_req(request, parts))
                 self.store.add_raw("out", "mms", body, message_id=task.message_id)
             self.store.update_message(task.message_id, state="sending", error=None)
         self._emit_message("message.updated", task.message_id)

@@ -12,12 +12,14 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from mmsua.codec.mms import Address, ContentType, Expiry, MessageType, MmsPdu, Part, encode_mms
+from mmsua.codec.mms import Address, ContentType, Expiry, MessageType, MmsPdu, Part, decode_mms, encode_mms
 from mmsua.codec.push import encode_push
 from mmsua.engine.runner import DirectDataPath, Engine
 from mmsua.engine.settings import AgentSettings
 from mmsua.sim.carrier import SimulatedCarrier
-from mmsua.store import Store
+from mmsua.store import PartData, Store
+
+from simagent import ME, start_agent, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,3 +124,55 @@ def test_the_engine_prunes_old_handled_sms_at_start(tmp_path: Path) -> None:
         engine.resume()
         assert [s.id for s in store.undeleted_sms()] == [kept]
         assert store.prune_sms(older_than=time.time() + 10) == 0  # the handled one is gone
+
+
+SEND_CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from mmsua.engine.agent import UserAgent
+    from mmsua.engine.settings import AgentSettings
+    store_path, port, apn, mmsc, proxy = sys.argv[1:6]
+    agent = UserAgent(AgentSettings(port=port, apn=apn, mmsc_url=mmsc, proxy=proxy, store_path=store_path,
+                                    country_code="US", http_timeout=60))
+    agent.start()             # sends the queued message; the MMSC takes it, then is slow to answer
+    time.sleep(60)            # killed before the M-Send.conf comes
+    """
+)
+
+
+def test_a_send_killed_after_the_post_is_posted_again_with_the_same_transaction_id(tmp_path: Path) -> None:
+    # At-least-once: the crash loses the M-Send.conf, so the engine cannot know the MMSC
+    # took the message. The re-POST is the same PDU byte for byte (same Transaction-ID),
+    # so an MMSC that drops retransmissions by Transaction-ID sends it once.
+    store_path = tmp_path / "send.sqlite"
+    with SimulatedCarrier(proxy=True) as carrier:
+        phone = carrier.add_handset(ME)
+        carrier.add_handset("+15550100002")
+        with Store(store_path) as store:
+            engine = Engine(store, AgentSettings(mmsc_url=carrier.mmsc_url))  # no data path: queued only
+            mid = engine.queue_mms(to=["+15550100002"], cc=[], bcc=[], subject="twice?",
+                                   parts=[PartData("text/plain", b"hello", name="t.txt")], text="hello",
+                                   delivery_report=False, read_report=False)
+        carrier.faults.slow(30.0, method="POST")
+        child = subprocess.Popen(
+            [sys.executable, "-c", SEND_CHILD, str(store_path), phone.pty_path, carrier.apn, carrier.mmsc_url,
+             carrier.proxy], cwd=ROOT)
+        try:
+            wait_for("the child's POST", lambda: any(r.method == "POST" for r in carrier.mmsc.requests))
+            os.kill(child.pid, signal.SIGKILL)
+        finally:
+            child.wait(10)
+        carrier.faults.clear()
+        with Store(store_path) as store:
+            assert store.get_message(mid).state == "sending"
+        agent = start_agent(carrier, ME, store_path, expiry_seconds=3600)  # settings changed meanwhile
+        try:
+            sent = wait_for("sent", lambda: agent.store.get_message(mid).state == "sent" and agent.store.get_message(mid))
+            [first_raw] = [r for r in agent.store.raw_pdus(mid) if r["direction"] == "out"]
+        finally:
+            agent.stop()
+        posts = [r for r in carrier.mmsc.requests if r.method == "POST"]
+        assert len(posts) == 2
+        assert [decode_mms(p.body).transaction_id for p in posts] == [sent.transaction_id] * 2
+        assert posts[0].body == posts[1].body == first_raw["data"]
+        assert sent.message_id and len(carrier.mmsc.messages) == 2  # the MMSC here does not drop retransmissions

@@ -290,3 +290,20 @@ def test_events_say_received_once_the_content_is_in(carrier, me) -> None:
     wait_for("received", lambda: ("message.received", "received") in events)
     assert [e for e in events if e[0] == "message.received"] == [("message.received", "received")]
     assert ("message.updated", "retrieving") in events
+
+
+def test_a_hook_acting_on_received_state_runs_once_for_a_deferred_then_fetched_message(carrier, tmp_path) -> None:
+    # message.received also announces a notification that waits for the user; its data
+    # carries the state, so the on-message hook can act on state "received" only.
+    agent = start_agent(carrier, ME, tmp_path / "hook.sqlite", retrieval_policy="manual")
+    try:
+        events: list[tuple[int, str]] = []
+        agent.subscribe(lambda name, data: events.append((data["id"], data["state"])) if name == "message.received" else None)
+        carrier.send_mms(FRIEND, [ME], text="for the hook")
+        deferred = wait_for("deferred", lambda: only_message(agent, "deferred"))
+        assert events == [(deferred["id"], "deferred")]
+        agent.fetch(deferred["id"])
+        wait_for("fetched", lambda: (deferred["id"], "received") in events)
+        assert [e for e in events if e[1] == "received"] == [(deferred["id"], "received")]
+    finally:
+        agent.stop()
