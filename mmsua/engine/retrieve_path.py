@@ -13,7 +13,6 @@ from typing import Any
 from mmsua.codec.errors import PduError
 from mmsua.codec.mms import MmsPdu, decode_mms
 from mmsua.engine import transactions as tx
-from mmsua.engine.carrier_http import CarrierHttpError
 from mmsua.store import PartData, Task
 
 log = logging.getLogger(__name__)
@@ -45,10 +44,8 @@ class RetrievePath:
         if not location.lower().startswith(("http://", "https://")):
             self._retry_or_give_up(task, False, f"the notification's Content-Location {location!r} is not an HTTP URL", None)
             return
-        try:
-            data = self._network().get(location)
-        except CarrierHttpError as exc:
-            self._retry_or_give_up(task, exc.transient, exc.reason, exc.status)
+        data = self._exchange(task, lambda http: http.get(location))
+        if data is None:
             return
         try:
             conf = decode_mms(data)
@@ -127,10 +124,7 @@ class RetrievePath:
         self._post_owed(task, tx.read_rec(message.message_id, message.sender, self.clock()))
 
     def _post_owed(self, task: Task, body: bytes) -> None:
-        try:
-            self._network().post(body, expect_pdu=False)
-        except CarrierHttpError as exc:
-            self._retry_or_give_up(task, exc.transient, exc.reason, exc.status)
+        if self._exchange(task, lambda http: http.post(body, expect_pdu=False)) is None:
             return
         with self.store.transaction():
             self.store.add_raw("out", "mms", body, message_id=task.message_id)

@@ -12,7 +12,6 @@ from mmsua.codec.errors import PduError
 from mmsua.codec.mms import decode_mms, encode_mms
 from mmsua.codec.sms import split_text_submit
 from mmsua.engine import transactions as tx
-from mmsua.engine.carrier_http import CarrierHttpError
 from mmsua.engine.compose import SendRequest, send_req
 from mmsua.store import PartData, Task
 
@@ -86,10 +85,8 @@ class SendPath:
                 self.store.add_raw("out", "mms", body, message_id=task.message_id)
             self.store.update_message(task.message_id, state="sending", error=None)
         self._emit_message("message.updated", task.message_id)
-        try:
-            answer_bytes = self._network().post(body)
-        except CarrierHttpError as exc:
-            self._retry_or_give_up(task, exc.transient, exc.reason, exc.status)
+        answer_bytes = self._exchange(task, lambda http: http.post(body))
+        if answer_bytes is None:
             return
         try:
             conf = decode_mms(answer_bytes)

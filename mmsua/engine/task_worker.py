@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mmsua.engine import transactions as tx
-from mmsua.engine.carrier_http import CarrierHttp
+from mmsua.engine.carrier_http import CarrierHttp, CarrierHttpError
 from mmsua.store import NotFound, Task
 
 if TYPE_CHECKING:
@@ -154,6 +155,14 @@ class TaskWorker:
     def _network(self) -> CarrierHttp:
         self._bearer_up = True
         return self.http
+
+    def _exchange(self, task: Task, call: Callable[[CarrierHttp], bytes]) -> bytes | None:
+        """One HTTP exchange for ``task``; None when it failed (the retry is then scheduled)."""
+        try:
+            return call(self._network())
+        except CarrierHttpError as exc:
+            self._retry_or_give_up(task, exc.transient, exc.reason, exc.status)
+            return None
 
     def _data_available(self) -> bool:
         if self.data_path is None:
