@@ -63,6 +63,10 @@ BOOT_WINDOW = 60.0
 # port opened, they finish a boot that began before anyone listened, not a new one.
 LATE_BOOT_SIGNS = ("SMS DONE", "PB DONE", "+QIND: SMS DONE", "+QIND: PB DONE", "SMS READY", "CALL READY")
 RESYNC_TRIES = 3
+# Longest fixed-length data phase a modem may be left in by a process that died
+# mid-send (AT+QISEND=<id>,<n> takes up to 1460 bytes, SIMCom/Huawei 1500): the
+# modem waits for all n bytes and swallows every AT until it has them.
+DATA_PHASE_MAX = 1500
 RESYNC_TIMEOUT = 1.0
 
 
@@ -377,7 +381,11 @@ class AtChannel:
     def _resync_locked(self) -> None:
         self._write(ESC)
         last: ModemError | None = None
-        for _ in range(RESYNC_TRIES):
+        for attempt in range(RESYNC_TRIES):
+            if attempt == 1:
+                # No answer: complete a data phase left open with ESC bytes (ignored in
+                # command mode, and they cancel a "> " text prompt).
+                self._write(ESC * DATA_PHASE_MAX)
             try:
                 self._run("AT", Expectation(command="AT"), min(RESYNC_TIMEOUT, self.default_timeout), None, None, None, None)
             except (AtTimeout, AtCommandError) as exc:

@@ -285,7 +285,11 @@ class ModemLink:
         for kept in self.engine.store.undeleted_sms():
             try:
                 if kept.storage is not None and kept.index is not None:
-                    self.sms.delete(kept.storage, kept.index)
+                    # A kill after AT+CMGD but before the mark leaves the slot free, and the
+                    # network may have stored a new SMS there since: delete only our own.
+                    there = self.sms.read(kept.storage, kept.index, source="kept")
+                    if there is not None and there.storage == kept.storage and there.pdu_hex.strip().upper() == kept.pdu_hex:
+                        self.sms.delete(kept.storage, kept.index)
                 self.engine.store.mark_sms_deleted(kept.id)
             except Exception as exc:
                 log.warning("could not delete kept SMS %s/%s: %s", kept.storage, kept.index, exc)

@@ -7,7 +7,7 @@ serial I/O), reaching the MMSC over loopback HTTP through the carrier's proxy.
 Each cycle picks a kill point, watches for it (the daemon's own events, the
 MMSC's request log) and kills the process the moment it is reached:
 
-receive: during the SMS read (the modem has the AT+CMGR), when the SMS is
+receive: during the SMS read (the modem has the AT+CMGR or AT+CMGL), when the SMS is
 deleted from the modem (AT+CMGD), once the notification is stored (before retrieval), once the MMSC served the GET (after
 retrieval, before the message is stored), once the message is stored (before
 M-NotifyResp.ind), once the MMSC has the NotifyResp;
@@ -237,7 +237,7 @@ def _reach_receive_point(point: str, subject: str, carrier: Any, watch: Watch, c
     mine = lambda state: (lambda n, d: d.get("subject") == subject and d.get("state") in state)  # noqa: E731
     if point in ("sms_read", "sms_delete"):
         # The emulated modem logs every command line it gets: kill as the read (or delete) arrives.
-        wanted = "AT+CMGR" if point == "sms_read" else "AT+CMGD"
+        wanted = ("AT+CMGR", "AT+CMGL") if point == "sms_read" else ("AT+CMGD",)
         return wait_until(lambda: any(line.upper().startswith(wanted) for line in modem.commands_seen[seen:]))
     if point == "notification_stored":
         # The engine may store a notification without an event: look in the store.
