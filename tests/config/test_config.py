@@ -197,3 +197,12 @@ def test_example_config_is_valid_and_complete() -> None:
         assert key.name.split(".")[1] in text, key.name
     config.load(example).to_agent_settings()
     assert flat  # at least some settings are active in the example
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a directory to another user")
+def test_a_private_dir_owned_by_someone_else_is_refused(tmp_path: Path) -> None:
+    trap = tmp_path / "mmsua-trap"
+    trap.mkdir(mode=0o777)
+    os.chown(trap, 65534, 65534)  # nobody: what another user could pre-create in /tmp
+    with pytest.raises(PermissionError, match="belongs to uid 65534"):
+        paths.ensure_private_dir(trap)

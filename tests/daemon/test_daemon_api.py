@@ -291,3 +291,36 @@ def test_the_real_engine_over_the_socket(real_agent, sock_path: Path) -> None:
         with pytest.raises(ApiError):
             client.show_message(queued["id"])
     listener.close()
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from mmsua.daemon.protocol import METHODS, Request, parse_request  # noqa: E402
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(st.binary(max_size=200))
+def test_any_bytes_parse_or_give_bad_request(line: bytes) -> None:
+    try:
+        request = parse_request(line)
+    except ApiError as error:
+        assert error.code == "bad_request"
+    else:
+        assert isinstance(request, Request) and request.method in METHODS
+
+
+@given(st.sampled_from(sorted(METHODS)), _json, _json)
+def test_structured_requests_parse_or_give_bad_request(method: str, params, request_id) -> None:
+    line = json.dumps({"id": request_id, "method": method, "params": params}).encode()
+    try:
+        request = parse_request(line)
+    except ApiError as error:
+        assert error.code == "bad_request"
+    else:
+        assert request.method == method and set(request.params) <= set(METHODS[method])
