@@ -22,7 +22,16 @@ from typing import Any
 from mmsua.codec.push import PushPdu
 from mmsua.codec.reassembly import Datagram, Expired
 from mmsua.codec.sms import SmsDeliver, SmsStatusReport, SmsSubmit
-from mmsua.codec.udh import IEI_CONCAT_8, IEI_CONCAT_16, IEI_PORTS_8, IEI_PORTS_16, Udh
+from mmsua.codec.gsm7_national import LANGUAGES
+from mmsua.codec.udh import (
+    IEI_CONCAT_8,
+    IEI_CONCAT_16,
+    IEI_NATIONAL_LOCKING,
+    IEI_NATIONAL_SINGLE,
+    IEI_PORTS_8,
+    IEI_PORTS_16,
+    Udh,
+)
 from mmsua.textsafe import clean_line, clean_text
 
 LABEL_WIDTH = 22
@@ -53,6 +62,11 @@ def _expiry(expiry: Any) -> str | None:
     if getattr(expiry, "absolute", None) is not None:
         return iso_utc(expiry.absolute)
     return f"PT{expiry.relative}S"
+
+
+def _iso(when: datetime | None, sep: str = "T") -> str | None:
+    """A decoded SMS time as ISO 8601 (its own offset kept), None when it was damaged."""
+    return None if when is None else when.isoformat(sep)
 
 
 def to_json(obj: dict[str, Any]) -> str:
@@ -240,27 +254,30 @@ def _udh_json(udh: Udh | None) -> list[dict[str, Any]] | None:
     return [{"iei": ie.iei, "data": ie.data.hex()} for ie in udh.elements]
 
 
-def _ie_meaning(iei: int) -> str:
+def _ie_meaning(iei: int, data: bytes) -> str:
     if iei in (IEI_CONCAT_8, IEI_CONCAT_16):
         return "concatenation (16-bit reference)" if iei == IEI_CONCAT_16 else "concatenation (8-bit reference)"
     if iei in (IEI_PORTS_8, IEI_PORTS_16):
         return "application ports (16-bit)" if iei == IEI_PORTS_16 else "application ports (8-bit)"
-    return {0x24: "national single shift", 0x25: "national locking shift"}.get(iei, "kept as it came")
+    if iei in (IEI_NATIONAL_SINGLE, IEI_NATIONAL_LOCKING):
+        kind = "single" if iei == IEI_NATIONAL_SINGLE else "locking"
+        return f"national {kind} shift: {LANGUAGES.get(data[0], 'reserved') if len(data) == 1 else 'malformed'}"
+    return "kept as it came"
 
 
 def sms_json(sms: SmsDeliver | SmsStatusReport | SmsSubmit) -> dict[str, Any]:
     if isinstance(sms, SmsStatusReport):
         return {
             "type": "sms-status-report", "smsc": sms.smsc, "message_reference": sms.message_reference,
-            "recipient": sms.recipient, "service_centre_time": sms.service_centre_time.isoformat(),
-            "discharge_time": sms.discharge_time.isoformat(), "status": sms.status,
-            "status_meaning": sms.status_meaning, "outcome": sms.outcome,
+            "recipient": sms.recipient, "service_centre_time": _iso(sms.service_centre_time),
+            "discharge_time": _iso(sms.discharge_time), "status": sms.status,
+            "status_meaning": sms.status_meaning, "outcome": sms.outcome, "notes": list(sms.notes),
         }
     coding = sms.coding
     out: dict[str, Any] = {"type": "sms-deliver" if isinstance(sms, SmsDeliver) else "sms-submit", "smsc": sms.smsc}
     if isinstance(sms, SmsDeliver):
         out |= {"originator": sms.originator, "originator_toa": sms.originator_toa,
-                "timestamp": sms.timestamp.isoformat()}
+                "timestamp": _iso(sms.timestamp)}
     else:
         out |= {"destination": sms.destination, "destination_toa": sms.destination_toa,
                 "message_reference": sms.message_reference}
@@ -276,6 +293,7 @@ def sms_json(sms: SmsDeliver | SmsStatusReport | SmsSubmit) -> dict[str, Any]:
                                                       "sequence": concat.sequence, "bits": concat.bits},
         "user_data_size": len(sms.user_data),
         "text": sms.text,
+        "notes": list(sms.notes),
     }
     return out
 
@@ -289,18 +307,18 @@ def sms_lines(sms: SmsDeliver | SmsStatusReport | SmsSubmit, heading: str) -> li
             _row("Type", "SMS-STATUS-REPORT"),
             _row("Message reference", sms.message_reference),
             _row("Recipient", f"{_safe(sms.recipient)} (TOA 0x{sms.recipient_toa:02X})"),
-            _row("SC time stamp", sms.service_centre_time.isoformat(" ")),
-            _row("Discharge time", sms.discharge_time.isoformat(" ")),
+            _row("SC time stamp", _iso(sms.service_centre_time, " ") or "damaged (see note)"),
+            _row("Discharge time", _iso(sms.discharge_time, " ") or "damaged (see note)"),
             _row("Status", f"0x{sms.status:02X} {sms.outcome}: {sms.status_meaning}"),
         ]
-        return lines
+        return lines + [_row("Note", _safe(note)) for note in sms.notes]
     coding = sms.coding
     if isinstance(sms, SmsDeliver):
         lines += [
             _row("Type", "SMS-DELIVER" + (" (more messages waiting)" if sms.more_messages else "")
                  + (" (status report requested)" if sms.status_report_indication else "")),
             _row("Originator", f"{_safe(sms.originator)} (TOA 0x{sms.originator_toa:02X})"),
-            _row("SC time stamp", sms.timestamp.isoformat(" ")),
+            _row("SC time stamp", _iso(sms.timestamp, " ") or "damaged (see note)"),
         ]
     else:
         lines += [
@@ -314,7 +332,7 @@ def sms_lines(sms: SmsDeliver | SmsStatusReport | SmsSubmit, heading: str) -> li
                       + (", compressed" if coding.compressed else "") + ")"))
     if sms.udh is not None:
         for i, ie in enumerate(sms.udh.elements):
-            value = f"IEI 0x{ie.iei:02X} [{ie.data.hex(' ')}] {_ie_meaning(ie.iei)}"
+            value = f"IEI 0x{ie.iei:02X} [{ie.data.hex(' ')}] {_ie_meaning(ie.iei, ie.data)}"
             lines.append(_row("UDH", value) if i == 0 else f"  {'':<{LABEL_WIDTH}} {value}")
         if sms.udh.concat:
             c = sms.udh.concat
@@ -323,6 +341,7 @@ def sms_lines(sms: SmsDeliver | SmsStatusReport | SmsSubmit, heading: str) -> li
             p = sms.udh.ports
             lines.append(_row("Ports", f"{p.destination} <- {p.source}"
                               + (" (WAP Push)" if p.destination == 2948 else "")))
+    lines += [_row("Note", _safe(note)) for note in sms.notes]
     lines.append(_row("User data", f"{len(sms.user_data)} {'septets' if coding.alphabet == 'gsm7' else 'octets'}"))
     if sms.text is not None:
         lines += ["    | " + line for line in clean_text(sms.text).split("\n")]

@@ -1,17 +1,22 @@
-"""The GSM 7-bit default alphabet and its extension table (3GPP TS 23.038 §6.2.1).
+"""The GSM 7-bit default alphabet, its extension table (3GPP TS 23.038 §6.2.1) and
+the national language shift tables (Annex A, in :mod:`mmsua.codec.gsm7_national`).
 
 Written from the spec rather than imported from gsmmodem.pdu: importing that
 module loads gsmmodem.modem and pyserial (the codec must not), and its basic
 table has a grave accent where the spec has '§' (0x5F). tests/codec cross-check
 these functions against gsmmodem on the characters it gets right.
 
-National language shift tables (UDH IEIs 0x24/0x25) are not implemented: such
-messages decode with the default tables, and the IEs stay in the UDH.
+Every function takes ``locking`` and ``single``, the national language
+identifiers of the locking and single shift tables in force (UDH IEIs 0x25 and
+0x24); 0, or a language without such a table, means the default one (§6.2.1.2.4).
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from mmsua.codec.errors import PduError
+from mmsua.codec.gsm7_national import LOCKING, SINGLE, UNDEFINED
 
 ESCAPE = 0x1B
 
@@ -29,45 +34,67 @@ assert len(BASIC) == 128
 
 EXTENSION = {0x0A: "\x0c", 0x14: "^", 0x28: "{", 0x29: "}", 0x2F: "\\", 0x3C: "[", 0x3D: "~", 0x3E: "]", 0x40: "|", 0x65: "€"}
 
-_ENCODE: dict[str, tuple[int, ...]] = {ch: (i,) for i, ch in enumerate(BASIC) if i != ESCAPE}
-_ENCODE.update({ch: (ESCAPE, code) for code, ch in EXTENSION.items()})
+
+def tables(locking: int = 0, single: int = 0) -> tuple[str, dict[int, str]]:
+    """The (locking table, single shift table) for two national language identifiers."""
+    return LOCKING.get(locking, BASIC), SINGLE.get(single, EXTENSION)
 
 
-def can_encode(text: str) -> bool:
-    return all(ch in _ENCODE for ch in text)
+@lru_cache(maxsize=64)
+def _encoding(locking: int, single: int) -> dict[str, tuple[int, ...]]:
+    lock, shift = tables(locking, single)
+    out: dict[str, tuple[int, ...]] = {}
+    for code, ch in sorted(shift.items(), reverse=True):
+        out[ch] = (ESCAPE, code)  # the lowest code wins where a table repeats a character
+    for code in range(127, -1, -1):
+        ch = lock[code]
+        if code != ESCAPE and ch != UNDEFINED:
+            out[ch] = (code,)  # one septet beats an escape sequence
+    return out
 
 
-def encode(text: str) -> bytes:
+def can_encode(text: str, locking: int = 0, single: int = 0) -> bool:
+    table = _encoding(locking, single)
+    return all(ch in table for ch in text)
+
+
+def encode(text: str, locking: int = 0, single: int = 0) -> bytes:
     """Septet values (one per byte, unpacked) for ``text``; PduError if a character has none."""
+    table = _encoding(locking, single)
     out = bytearray()
     for i, ch in enumerate(text):
-        codes = _ENCODE.get(ch)
+        codes = table.get(ch)
         if codes is None:
-            raise PduError(f"character {ch!r} at position {i} is not in the GSM 7-bit alphabet")
+            raise PduError(f"character {ch!r} at position {i} is not in the GSM 7-bit alphabet"
+                           + (f" with national tables {locking}/{single}" if locking or single else ""))
         out.extend(codes)
     return bytes(out)
 
 
-def decode(septets: bytes) -> str:
-    """Text for septet values; an escape to an undefined code shows the basic character (§6.2.1.1)."""
+def decode(septets: bytes, locking: int = 0, single: int = 0) -> str:
+    """Text for septet values. An escape to a code the single shift table lacks shows
+    the locking table's character (§6.2.1.1); a code the locking table leaves undefined
+    shows U+FFFD."""
+    lock, shift = tables(locking, single)
     out: list[str] = []
     escaped = False
     for s in septets:
         s &= 0x7F
         if escaped:
             escaped = False
-            out.append(EXTENSION.get(s, " " if s == ESCAPE else BASIC[s]))
+            out.append(shift.get(s, " " if s == ESCAPE else lock[s]))
         elif s == ESCAPE:
             escaped = True
         else:
-            out.append(BASIC[s])
+            out.append(lock[s])
     if escaped:  # a lone escape at the end shows as a space
         out.append(" ")
-    return "".join(out)
+    text = "".join(out)
+    return text.replace(UNDEFINED, "\ufffd") if UNDEFINED in text else text
 
 
-def septet_length(text: str) -> int:
-    return len(encode(text))
+def septet_length(text: str, locking: int = 0, single: int = 0) -> int:
+    return len(encode(text, locking, single))
 
 
 def pack(septets: bytes, fill_bits: int = 0) -> bytes:

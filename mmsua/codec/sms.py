@@ -12,8 +12,16 @@ and UCS-2 messages also get ``text``. For a 7-bit message ``user_data`` holds th
 septet values after the header, one per byte (unpacked), which is what
 :func:`encode_deliver` takes back.
 
-Everything malformed raises :class:`PduError` with the offset in the input
-(counting the SMSC prefix when present), never another exception.
+Malformed structure (a length beyond the input, a reserved message type, octets
+after the user data) raises :class:`PduError` with the offset in the input
+(counting the SMSC prefix when present), never another exception. Damage to a
+field that nothing else depends on is not fatal: real networks send SMS-DELIVERs
+whose time stamp is not BCD, and the WAP push inside matters more than the SC's
+clock. Such a time stamp decodes to None and ``notes`` says what was wrong where.
+
+7-bit text is read with the national language shift tables its UDH names
+(IEIs 0x25/0x24, TS 23.038 Annex A); :func:`split_text_submit` picks such
+tables when they save segments.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from datetime import datetime, timedelta, timezone
 
 from mmsua.codec import gsm7
 from mmsua.codec.errors import PduError
+from mmsua.codec.gsm7_national import LOCKING, SINGLE
 from mmsua.codec.udh import (
     WAP_PUSH_PORT,
     WAP_PUSH_SOURCE_PORT,
@@ -65,13 +74,14 @@ class SmsDeliver:
     originator_toa: int
     pid: int
     dcs: int
-    timestamp: datetime
+    timestamp: datetime | None  # None when the PDU's time stamp is damaged (see notes)
     udh: Udh | None
     user_data: bytes  # after the UDH: octets (8-bit, UCS-2) or unpacked septets (7-bit)
     text: str | None  # 7-bit and UCS-2 messages; None for 8-bit data and compressed text
     more_messages: bool = False
     status_report_indication: bool = False
     reply_path: bool = False
+    notes: tuple[str, ...] = ()  # damaged fields decoding worked around, in words
 
     @property
     def coding(self) -> DataCoding:
@@ -101,6 +111,7 @@ class SmsSubmit:
     status_report_request: bool = False
     reject_duplicates: bool = False
     reply_path: bool = False
+    notes: tuple[str, ...] = ()
 
     @property
     def coding(self) -> DataCoding:
@@ -112,12 +123,13 @@ class SmsStatusReport:
     smsc: str | None
     message_reference: int
     recipient: str
-    service_centre_time: datetime
-    discharge_time: datetime
+    service_centre_time: datetime | None  # None when damaged (see notes)
+    discharge_time: datetime | None
     status: int
     status_meaning: str
     recipient_toa: int = 0x81
     more_messages: bool = False
+    notes: tuple[str, ...] = ()
 
     @property
     def outcome(self) -> str:
@@ -275,24 +287,35 @@ def _smsc(cur: _Cursor) -> str | None:
 def _bcd_value(octet: int, offset: int, what: str) -> int:
     lo, hi = octet & 0x0F, octet >> 4
     if lo > 9 or hi > 9:
-        raise PduError(f"{what} octet 0x{octet:02X} is not two decimal semi-octets", offset)
+        raise PduError(f"octet 0x{octet:02X} is not two decimal semi-octets", offset)
     return lo * 10 + hi
 
 
-def _timestamp(cur: _Cursor, what: str) -> datetime:
-    """TP-SCTS-style time stamp (§9.2.3.11): YY MM DD hh mm ss TZ, semi-octets swapped."""
+def _timestamp(cur: _Cursor, what: str, notes: list[str]) -> datetime | None:
+    """TP-SCTS-style time stamp (§9.2.3.11): YY MM DD hh mm ss TZ, semi-octets swapped.
+
+    Its seven octets must be there (structure); when they do not make a time, the
+    result is None and ``notes`` says why (cosmetic damage, seen on real networks)."""
     start = cur.pos
     raw = cur.take(7, what)
+    try:
+        return _time_of(raw, start, what)
+    except PduError as exc:
+        notes.append(f"{what} {raw.hex().upper()} at offset {exc.offset} left out: {exc.reason}")
+        return None
+
+
+def _time_of(raw: bytes, start: int, what: str) -> datetime:
     y, mo, d, h, mi, s = (_bcd_value(b, start + i, what) for i, b in enumerate(raw[:6]))
     tz = raw[6]
     if tz >> 4 > 9 or tz & 0x07 > 9:
-        raise PduError(f"{what} time zone octet 0x{tz:02X} is not decimal", start + 6)
+        raise PduError(f"time zone octet 0x{tz:02X} is not decimal", start + 6)
     quarters = (tz & 0x07) * 10 + (tz >> 4)
     offset = timedelta(minutes=15 * quarters) * (-1 if tz & 0x08 else 1)
     try:
         return datetime(1900 + y if y >= 90 else 2000 + y, mo, d, h, mi, s, tzinfo=timezone(offset))
     except ValueError as exc:
-        raise PduError(f"{what} is not a valid date and time ({exc})", start) from None
+        raise PduError(f"not a valid date and time ({exc})", start) from None
 
 
 def _relative_validity(vp: int) -> timedelta:
@@ -322,7 +345,11 @@ def _user_data(cur: _Cursor, dcs: int, udhi: bool) -> tuple[Udh | None, bytes, s
             if skip > udl:
                 raise PduError(f"user data header ({header_octets} octets) is longer than the user data length {udl}", start)
         septets = gsm7.unpack(raw, udl)[skip:]
-        return udh, septets, None if coding.compressed else gsm7.decode(septets)
+        if coding.compressed:
+            return udh, septets, None
+        if udh is None:
+            return udh, septets, gsm7.decode(septets)
+        return udh, septets, gsm7.decode(septets, udh.national_locking, udh.national_single)
     if udl > MAX_UD_OCTETS:
         raise PduError(f"user data length {udl} exceeds {MAX_UD_OCTETS} octets", start)
     raw = cur.take(udl, "user data")
@@ -343,17 +370,20 @@ def _end(cur: _Cursor) -> None:
 
 
 def _decode_deliver(cur: _Cursor, smsc: str | None, fo: int) -> SmsDeliver:
+    notes: list[str] = []
     originator, toa = _address(cur, "originator address")
     pid = cur.u8("protocol identifier")
     dcs = cur.u8("data coding scheme")
-    timestamp = _timestamp(cur, "service centre time stamp")
+    timestamp = _timestamp(cur, "service centre time stamp", notes)
     udh, user_data, text = _user_data(cur, dcs, bool(fo & 0x40))
     _end(cur)
     return SmsDeliver(smsc, originator, toa, pid, dcs, timestamp, udh, user_data, text,
-                      more_messages=not fo & 0x04, status_report_indication=bool(fo & 0x20), reply_path=bool(fo & 0x80))
+                      more_messages=not fo & 0x04, status_report_indication=bool(fo & 0x20), reply_path=bool(fo & 0x80),
+                      notes=tuple(notes))
 
 
 def _decode_submit(cur: _Cursor, smsc: str | None, fo: int) -> SmsSubmit:
+    notes: list[str] = []
     reference = cur.u8("message reference")
     destination, toa = _address(cur, "destination address")
     pid = cur.u8("protocol identifier")
@@ -363,20 +393,22 @@ def _decode_submit(cur: _Cursor, smsc: str | None, fo: int) -> SmsSubmit:
     if vpf == 2:
         validity = _relative_validity(cur.u8("validity period"))
     elif vpf == 3:
-        validity = _timestamp(cur, "validity period")
+        validity = _timestamp(cur, "validity period", notes)
     elif vpf == 1:
         validity = bytes(cur.take(7, "enhanced validity period"))
     udh, user_data, text = _user_data(cur, dcs, bool(fo & 0x40))
     _end(cur)
     return SmsSubmit(smsc, destination, toa, reference, pid, dcs, validity, udh, user_data, text,
-                     status_report_request=bool(fo & 0x20), reject_duplicates=bool(fo & 0x04), reply_path=bool(fo & 0x80))
+                     status_report_request=bool(fo & 0x20), reject_duplicates=bool(fo & 0x04), reply_path=bool(fo & 0x80),
+                     notes=tuple(notes))
 
 
 def _decode_status_report(cur: _Cursor, smsc: str | None, fo: int) -> SmsStatusReport:
+    notes: list[str] = []
     reference = cur.u8("message reference")
     recipient, toa = _address(cur, "recipient address")
-    sc_time = _timestamp(cur, "service centre time stamp")
-    discharge = _timestamp(cur, "discharge time")
+    sc_time = _timestamp(cur, "service centre time stamp", notes)
+    discharge = _timestamp(cur, "discharge time", notes)
     status = cur.u8("status")
     if cur.pos < len(cur.data):  # optional TP-PI and what it announces (§9.2.3.27)
         pi = ext = cur.u8("parameter indicator")
@@ -389,7 +421,7 @@ def _decode_status_report(cur: _Cursor, smsc: str | None, fo: int) -> SmsStatusR
             _user_data(cur, dcs, bool(fo & 0x40))
     _end(cur)
     return SmsStatusReport(smsc, reference, recipient, sc_time, discharge, status, status_meaning(status),
-                           recipient_toa=toa, more_messages=not fo & 0x04)
+                           recipient_toa=toa, more_messages=not fo & 0x04, notes=tuple(notes))
 
 
 def _decode(data: bytes, has_smsc: bool) -> SmsDeliver | SmsStatusReport | SmsSubmit:
@@ -432,7 +464,8 @@ def decode_sms(pdu: bytes | str, *, tpdu_length: int | None = None,
     octets only) decides when it matches either reading. When it matches neither
     (modems do print wrong lengths) or is not given, both readings are tried and
     the one that decodes exactly is taken, preferring the SMSC form, which is what
-    modems print in PDU mode. If neither decodes, the error that got further is raised.
+    modems print in PDU mode, and a reading without damaged fields over one with
+    them. If neither decodes, the error that got further is raised.
     """
     data = _as_bytes(pdu)
     if not data:
@@ -445,12 +478,19 @@ def decode_sms(pdu: bytes | str, *, tpdu_length: int | None = None,
         if len(data) == tpdu_length:
             return _decode(data, False)
     try:
-        return _decode(data, True)
+        first = _decode(data, True)
     except PduError as with_smsc:
         try:
             return _decode(data, False)
         except PduError as without:
             raise with_smsc if (with_smsc.offset or 0) >= (without.offset or 0) else without from None
+    if not first.notes:
+        return first
+    try:
+        second = _decode(data, False)
+    except PduError:
+        return first
+    return first if second.notes else second
 
 
 def tpdu_length(pdu: bytes) -> int:
@@ -537,7 +577,7 @@ def _user_data_field(alphabet: str, udh: Udh | None, payload: bytes) -> bytes:
     return bytes((len(ud),)) + ud
 
 
-def _payload(alphabet: str, text: str | None, data: bytes | None) -> bytes:
+def _payload(alphabet: str, text: str | None, data: bytes | None, udh: Udh | None = None) -> bytes:
     if text is not None and data is not None:
         raise PduError("give text or data, not both")
     if data is not None:
@@ -546,10 +586,14 @@ def _payload(alphabet: str, text: str | None, data: bytes | None) -> bytes:
         return bytes(data)
     text = text or ""
     if alphabet == "gsm7":
-        return gsm7.encode(text)
+        return gsm7.encode(text, *_languages(udh))
     if alphabet == "ucs2":
         return text.encode("utf-16-be")
     raise PduError("8-bit data coding needs data=bytes, not text")
+
+
+def _languages(udh: Udh | None) -> tuple[int, int]:
+    return (udh.national_locking, udh.national_single) if udh is not None else (0, 0)
 
 
 def _check_byte(value: int, what: str) -> int:
@@ -565,7 +609,7 @@ def encode_submit(destination: str, *, text: str | None = None, data: bytes | No
     """One SMS-SUBMIT. Without ``dcs``: text goes 7-bit when the alphabet has every
     character and UCS-2 otherwise; data goes 8-bit (0x04)."""
     if dcs is None:
-        dcs = 0x04 if data is not None else (0x00 if gsm7.can_encode(text or "") else 0x08)
+        dcs = 0x04 if data is not None else (0x00 if gsm7.can_encode(text or "", *_languages(udh)) else 0x08)
     _check_byte(dcs, "data coding scheme")
     _check_byte(reference, "message reference")
     alphabet = data_coding(dcs).alphabet
@@ -582,48 +626,102 @@ def encode_submit(destination: str, *, text: str | None = None, data: bytes | No
     if udh is not None and udh.elements:
         fo |= 0x40
     tpdu = (bytes((fo, reference)) + _encode_address(destination, None, "destination")
-            + bytes((0x00, dcs)) + vp + _user_data_field(alphabet, udh, _payload(alphabet, text, data)))
+            + bytes((0x00, dcs)) + vp + _user_data_field(alphabet, udh, _payload(alphabet, text, data, udh)))
     return SubmitPdu("00" + tpdu.hex().upper(), len(tpdu))
 
 
-def _text_chunks(text: str, alphabet: str, capacity: int) -> list[str]:
-    """Split ``text`` into pieces of at most ``capacity`` septets (gsm7) or UTF-16
-    units (ucs2) without breaking an escape sequence or a surrogate pair."""
+def _unit_sizes(text: str, alphabet: str, tables: tuple[int, int]) -> list[int]:
+    """Septets (gsm7) or UTF-16 units (ucs2) per character."""
+    if alphabet == "gsm7":
+        return [len(gsm7.encode(ch, *tables)) for ch in text]
+    return [len(ch.encode("utf-16-be")) // 2 for ch in text]
+
+
+def _text_chunks(text: str, sizes: list[int], capacity: int) -> list[str]:
+    """Split ``text`` into pieces of at most ``capacity`` units without breaking an
+    escape sequence or a surrogate pair."""
     chunks: list[str] = []
-    current: list[str] = []
-    used = 0
-    for ch in text:
-        size = len(gsm7.encode(ch)) if alphabet == "gsm7" else len(ch.encode("utf-16-be")) // 2
+    start = used = 0
+    for i, size in enumerate(sizes):
         if used + size > capacity:
-            chunks.append("".join(current))
-            current, used = [], 0
-        current.append(ch)
+            chunks.append(text[start:i])
+            start, used = i, 0
         used += size
-    chunks.append("".join(current))
+    chunks.append(text[start:])
     return chunks
 
 
+def _capacity(alphabet: str, header_octets: int) -> int:
+    """Units of text one SMS carries after a UDH of ``header_octets`` (0: no UDH)."""
+    if alphabet == "gsm7":
+        return MAX_UD_SEPTETS - (header_octets * 8 + 6) // 7
+    return (MAX_UD_OCTETS - header_octets) // 2
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    alphabet: str
+    tables: tuple[int, int]  # national (locking, single) language identifiers
+    chunks: list[str]
+
+
+def _table_choices(text: str) -> list[tuple[int, int]]:
+    """The default tables, then each national pairing that can write ``text``."""
+    choices = [(0, 0)]
+    for language in sorted(set(LOCKING) | set(SINGLE)):
+        for pair in ((0, language), (language, 0), (language, language)):
+            if (pair[0] in (0, *LOCKING)) and (pair[1] in (0, *SINGLE)) and pair not in choices:
+                choices.append(pair)
+    return [c for c in choices if gsm7.can_encode(text, *c)]
+
+
+def _plan(text: str, concat_octets: int, national: bool) -> _Plan:
+    """The coding and split that needs the fewest SMS: 7-bit with the default
+    tables, or with national shift tables (each costs a 3-octet UDH element) when
+    ``national`` and they save a segment, else UCS-2."""
+    plans: list[_Plan] = []
+    for tables in (_table_choices(text) if national else [(0, 0)] if gsm7.can_encode(text) else []):
+        extra = 3 * sum(1 for t in tables if t)
+        sizes = _unit_sizes(text, "gsm7", tables)
+        header = extra + (1 if extra else 0)
+        if sum(sizes) <= _capacity("gsm7", header):
+            plans.append(_Plan("gsm7", tables, [text]))
+        else:
+            plans.append(_Plan("gsm7", tables, _text_chunks(text, sizes, _capacity("gsm7", 1 + concat_octets + extra))))
+    if not plans:
+        sizes = _unit_sizes(text, "ucs2", (0, 0))
+        single = sum(sizes) <= _capacity("ucs2", 0)
+        plans.append(_Plan("ucs2", (0, 0), [text] if single else
+                           _text_chunks(text, sizes, _capacity("ucs2", 1 + concat_octets))))
+    # Fewest segments; among equals the first (default tables before national ones).
+    return min(plans, key=lambda plan: len(plan.chunks))
+
+
 def split_text_submit(destination: str, text: str, *, reference: int,
-                      request_status_report: bool = False) -> list[SubmitPdu]:
+                      request_status_report: bool = False, national: bool = True) -> list[SubmitPdu]:
     """A plain-text SMS as one SUBMIT, or several with a concatenation header
-    (8-bit reference when ``reference`` < 256, else 16-bit)."""
-    alphabet, dcs = ("gsm7", 0x00) if gsm7.can_encode(text) else ("ucs2", 0x08)
-    single = len(gsm7.encode(text)) <= MAX_UD_SEPTETS if alphabet == "gsm7" else len(text.encode("utf-16-be")) <= MAX_UD_OCTETS
-    if single:
-        return [encode_submit(destination, text=text, dcs=dcs, request_status_report=request_status_report)]
+    (8-bit reference when ``reference`` < 256, else 16-bit).
+
+    Text the default GSM alphabet cannot write goes 7-bit with national language
+    shift tables when one can (``national``), else UCS-2; text it can write still
+    uses national tables when that saves segments."""
     if not 0 <= reference <= 0xFFFF:
         raise PduError(f"concatenation reference {reference} is not 0-65535")
     bits = 8 if reference <= 0xFF else 16
-    header_octets = 1 + (5 if bits == 8 else 6)
-    capacity = (MAX_UD_OCTETS - header_octets) * 8 // 7 if alphabet == "gsm7" else (MAX_UD_OCTETS - header_octets) // 2
-    chunks = _text_chunks(text, alphabet, capacity)
-    if len(chunks) > 255:
-        raise PduError(f"text needs {len(chunks)} SMS; a concatenated message has at most 255")
+    plan = _plan(text, 5 if bits == 8 else 6, national)
+    dcs = 0x00 if plan.alphabet == "gsm7" else 0x08
+    locking, single = plan.tables
+    if len(plan.chunks) == 1:
+        udh = Udh.of(locking=locking, single=single)
+        return [encode_submit(destination, text=text, dcs=dcs, udh=udh if udh.elements else None,
+                              request_status_report=request_status_report)]
+    if len(plan.chunks) > 255:
+        raise PduError(f"text needs {len(plan.chunks)} SMS; a concatenated message has at most 255")
     return [
         encode_submit(destination, text=chunk, dcs=dcs,
-                      udh=Udh.of(concat=Concat(reference, len(chunks), i + 1, bits)),
+                      udh=Udh.of(concat=Concat(reference, len(plan.chunks), i + 1, bits), locking=locking, single=single),
                       request_status_report=request_status_report)
-        for i, chunk in enumerate(chunks)
+        for i, chunk in enumerate(plan.chunks)
     ]
 
 
@@ -645,7 +743,7 @@ def encode_deliver(originator: str, *, user_data: bytes = b"", text: str | None 
     fo |= 0x20 if status_report_indication else 0
     fo |= 0x40 if udh is not None and udh.elements else 0
     fo |= 0x80 if reply_path else 0
-    payload = _payload(alphabet, text, None if text is not None else user_data)
+    payload = _payload(alphabet, text, None if text is not None else user_data, udh)
     return (_encode_smsc(smsc) + bytes((fo,)) + _encode_address(originator, originator_toa, "originator")
             + bytes((pid, dcs)) + _encode_timestamp(timestamp, "service centre time stamp")
             + _user_data_field(alphabet, udh, payload))

@@ -3,8 +3,9 @@
 The UDH is a length octet (UDHL) followed by information elements, each an
 identifier (IEI), a length and that many octets. Concatenation (IEI 0x00 with an
 8-bit reference, 0x08 with a 16-bit one) and application port addressing (0x04
-with 8-bit ports, 0x05 with 16-bit ports) are understood; every other element is
-kept as it came, so a header re-encodes to the same bytes.
+with 8-bit ports, 0x05 with 16-bit ports) and the national language shift tables
+(0x24 single shift, 0x25 locking shift: TS 23.038 Annex A) are understood; every
+element is kept as it came, so a header re-encodes to the same bytes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ IEI_CONCAT_8 = 0x00
 IEI_PORTS_8 = 0x04
 IEI_PORTS_16 = 0x05
 IEI_CONCAT_16 = 0x08
+IEI_NATIONAL_SINGLE = 0x24
+IEI_NATIONAL_LOCKING = 0x25
 
 WAP_PUSH_PORT = 2948  # WAP-259 WDP: the connectionless push port of the handset
 WAP_PUSH_SOURCE_PORT = 9200  # WAP connectionless session service on the server side
@@ -65,15 +68,37 @@ class Udh:
     elements: tuple[InformationElement, ...]
 
     @classmethod
-    def of(cls, *, concat: Concat | None = None, ports: Ports | None = None,
+    def of(cls, *, concat: Concat | None = None, ports: Ports | None = None, locking: int = 0, single: int = 0,
            extra: tuple[InformationElement, ...] = ()) -> Udh:
-        """A header with the given concatenation and port elements (in that order) and any others."""
+        """A header with the given concatenation, port and national language elements
+        (in that order; a language of 0 adds none) and any others."""
         elements: list[InformationElement] = []
         if concat is not None:
             elements.append(concat.element())
         if ports is not None:
             elements.append(ports.element())
+        for iei, language in ((IEI_NATIONAL_LOCKING, locking), (IEI_NATIONAL_SINGLE, single)):
+            if language:
+                if not 0 < language <= 0xFF:
+                    raise PduError(f"national language identifier {language} is not an octet")
+                elements.append(InformationElement(iei, bytes((language,))))
         return cls(tuple(elements) + tuple(extra))
+
+    def _language(self, iei: int) -> int:
+        for ie in self.elements:
+            if ie.iei == iei and len(ie.data) == 1:
+                return ie.data[0]
+        return 0
+
+    @property
+    def national_locking(self) -> int:
+        """The national language identifier of the locking shift table (IEI 0x25), or 0."""
+        return self._language(IEI_NATIONAL_LOCKING)
+
+    @property
+    def national_single(self) -> int:
+        """The national language identifier of the single shift table (IEI 0x24), or 0."""
+        return self._language(IEI_NATIONAL_SINGLE)
 
     @property
     def concat(self) -> Concat | None:

@@ -96,7 +96,8 @@ class ReceivePath:
                 mid = self.store.add_message(
                     participants=self._people([sender]), direction="in", kind="sms", state="received",
                     sender=sender, to=[self.own_number] if self.own_number else [], text=text,
-                    date=first.timestamp.astimezone(timezone.utc).timestamp(),
+                    date=(first.timestamp.astimezone(timezone.utc).timestamp() if first.timestamp is not None
+                          else self.clock()),  # a damaged SC time stamp decodes to None
                 )
                 self.store.consume_sms(sms_ids)
             log.info("SMS %s from %s stored (%d segment(s))", mid, sender, len(datagram.segments))
