@@ -1,14 +1,16 @@
 """``mmsua compose``: write an M-Send.req (multipart/related with a generated SMIL) to a file.
 
-Each attachment's content type is recognised from its bytes (magic numbers,
-then Pillow for other image formats), not from its file name; text that is
-valid UTF-8 becomes text/plain; charset=utf-8. The result decodes with
+Each attachment's content type is recognised from its bytes (magic numbers),
+not from its file name; text that is valid UTF-8 becomes text/plain;
+charset=utf-8. The message is built by the same composer the daemon uses
+(mmsua.engine.compose). The result decodes with
 ``mmsua decode`` and with other MMS implementations (python-messaging is tested).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import sys
@@ -38,65 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-# ----------------------------------------------------------------------------- content types
-
-_MAGIC: tuple[tuple[int, bytes, str], ...] = (
-    (0, b"\xff\xd8\xff", "image/jpeg"),
-    (0, b"\x89PNG\r\n\x1a\n", "image/png"),
-    (0, b"GIF87a", "image/gif"),
-    (0, b"GIF89a", "image/gif"),
-    (0, b"#!AMR-WB\n", "audio/amr-wb"),
-    (0, b"#!AMR\n", "audio/amr"),
-    (0, b"OggS", "audio/ogg"),
-    (0, b"ID3", "audio/mpeg"),
-    (0, b"%PDF-", "application/pdf"),
-    (0, b"BEGIN:VCARD", "text/x-vcard"),
-    (0, b"BEGIN:VCALENDAR", "text/x-vcalendar"),
-    (0, b"<smil", "application/smil"),
-)
-
-
-def sniff_content_type(data: bytes) -> str:
-    """The media type of ``data``, from its bytes."""
-    for offset, magic, media in _MAGIC:
-        if data[offset : offset + len(magic)] == magic:
-            return media
-    if data[:4] == b"RIFF" and data[8:12] in (b"WEBP", b"WAVE", b"AVI "):
-        return {b"WEBP": "image/webp", b"WAVE": "audio/wav", b"AVI ": "video/x-msvideo"}[data[8:12]]
-    if data[4:8] == b"ftyp":
-        brand = data[8:12]
-        if brand.startswith(b"3gp"):
-            return "video/3gpp"
-        if brand.startswith(b"3g2"):
-            return "video/3gpp2"
-        return "audio/mp4" if brand == b"M4A " else "video/mp4"
-    if len(data) >= 2 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0 and data[1] & 0x06:
-        return "audio/mpeg"  # an MPEG audio frame sync without an ID3 tag
-    image = _pillow_type(data)
-    if image:
-        return image
-    if b"\x00" not in data:
-        try:
-            data.decode("utf-8")
-            return "text/plain"
-        except UnicodeDecodeError:
-            pass
-    return "application/octet-stream"
-
-
-def _pillow_type(data: bytes) -> str | None:
-    try:
-        import io
-
-        from PIL import Image
-
-        with Image.open(io.BytesIO(data)) as img:
-            return Image.MIME.get(img.format or "")
-    except Exception:  # noqa: BLE001 - Pillow raises many types for "not an image"
-        return None
-
-
 # ----------------------------------------------------------------------------- building
+# The parts, their content types (read from the bytes), names, SMIL and the PDU come
+# from the engine's composer (mmsua.engine.compose), so the CLI and the daemon send
+# the same thing; this module only turns command-line words into its inputs.
 
 _PHONE = re.compile(r"\+?[0-9*#]{1,32}")
 
@@ -120,44 +67,16 @@ def build_send_req(to: Sequence[str], *, cc: Sequence[str] = (), subject: str | 
                    text: str | None = None, attachments: Sequence[tuple[str, bytes]] = (),
                    transaction_id: str | None = None, date: datetime | None = None) -> Any:
     """An M-Send.req MmsPdu: SMIL first (the multipart/related start), then the text, then attachments."""
-    from mmsua.codec.mms import Address, ContentType, MessageType, MmsPdu, Part
-    from mmsua.codec.smil import make_smil
-    from mmsua.textsafe import safe_filename
+    from mmsua.engine.compose import Attachment, SendRequest, build_parts, send_req
 
-    parts: list[Any] = []
-    used: set[str] = set()
-
-    def unique(name: str) -> str:
-        stem, dot, ext = name.rpartition(".")
-        candidate, n = name, 1
-        while candidate.lower() in used:
-            n += 1
-            candidate = f"{stem}-{n}.{ext}" if dot else f"{name}-{n}"
-        used.add(candidate.lower())
-        return candidate
-
-    if text:
-        name = unique("text.txt")
-        parts.append(Part.make(text.encode("utf-8"), "text/plain", charset="utf-8", content_id=f"<{name}>",
-                               content_location=name))
-    for filename, data in attachments:
-        media = sniff_content_type(data)
-        name = unique(safe_filename(os.path.basename(filename), fallback="attachment"))
-        charset = "utf-8" if media.startswith("text/") else None
-        parts.append(Part.make(data, media, name=name, charset=charset, content_id=f"<{name}>", content_location=name))
-    smil = Part.make(make_smil(parts), "application/smil", content_id="<smil>", content_location="smil.smil")
-    return MmsPdu(
-        message_type=MessageType.M_SEND_REQ,
-        transaction_id=transaction_id or uuid.uuid4().hex[:16],
-        mms_version="1.2",
-        date=(date or datetime.now(timezone.utc)).replace(microsecond=0),
-        sender=Address.insert_token(),
-        to=tuple(recipient(n) for n in to),
-        cc=tuple(recipient(n) for n in cc),
-        subject=subject,
-        content_type=ContentType.of("application/vnd.wap.multipart.related", start="<smil>", type="application/smil"),
-        parts=(smil, *parts),
-    )
+    to_addresses = tuple(recipient(n) for n in to)
+    cc_addresses = tuple(recipient(n) for n in cc)
+    parts = build_parts(text, [Attachment(data, os.path.basename(name)) for name, data in attachments])
+    when = (date or datetime.now(timezone.utc)).replace(microsecond=0)
+    request = SendRequest(transaction_id or uuid.uuid4().hex[:16], to=tuple(a.value for a in to_addresses),
+                          cc=tuple(a.value for a in cc_addresses), subject=subject, date=when.timestamp())
+    # The engine reads plain numbers and e-mails; the CLI also takes /TYPE= forms, so its own addresses stand.
+    return dataclasses.replace(send_req(request, parts), to=to_addresses, cc=cc_addresses)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""`mmsua compose`: an M-Send.req that mmsua and python-messaging both read, with
+"""`mmsua compose` (built by the engine's composer): an M-Send.req that mmsua and python-messaging both read, with
 content types taken from the bytes, not the file names."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from mmsua.cli.compose import sniff_content_type
+from mmsua.engine.compose import sniff_type
 from mmsua.cli.main import main
 from mmsua.codec.mms import decode_mms
 
@@ -28,7 +28,7 @@ def _image(fmt: str) -> bytes:
      (bytes(range(256)), "application/octet-stream")],
 )
 def test_content_type_from_bytes(data: bytes, media: str) -> None:
-    assert sniff_content_type(data) == media
+    assert sniff_type(data) == media
 
 
 def test_compose_writes_a_send_req_both_decoders_read(tmp_path: Path, capsys) -> None:
