@@ -23,7 +23,7 @@ from ..errors import ReplayMismatch, TranscriptError
 from ..transcript import Step, Transcript, escape, load
 
 _SESSIONS: dict[str, _Session] = {}
-_SESSIONS_LOCK = threading.Lock()
+_SESSIONS_LOCK = threading.RLock()  # re-entrant: __del__ -> close() may run while it is held
 
 
 @dataclass(slots=True)
@@ -80,15 +80,17 @@ class Serial(SerialBase):
             raise SerialException("Port must be configured before it can be used.")
         path, strict, timing = _parse_url(str(self._port))
         self._key = path
+        # Parse outside the lock: a garbage-collected port's close() (from __del__,
+        # at any allocation) takes the lock too.
+        try:
+            transcript = load(path)
+        except TranscriptError as exc:
+            raise SerialException(str(exc)) from exc
         with _SESSIONS_LOCK:
             session = _SESSIONS.get(path)
             if session is not None and session.unplugged:
                 session.unplugged = False  # the device came back: continue after "! unplug"
             else:
-                try:
-                    transcript = load(path)
-                except TranscriptError as exc:
-                    raise SerialException(str(exc)) from exc
                 session = _Session(transcript, strict, timing)
             _SESSIONS[path] = session
         self._session = session
