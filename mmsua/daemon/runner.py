@@ -17,7 +17,7 @@ from typing import Any
 from mmsua import provisioning
 from mmsua.config import Config, ConfigError
 from mmsua.daemon.hook import MessageHook
-from mmsua.daemon.server import ApiServer
+from mmsua.daemon.server import ApiServer, ensure_no_other_daemon
 
 log = logging.getLogger("mmsua.daemon")
 AgentFactory = Callable[[Any], Any]
@@ -97,6 +97,8 @@ class Daemon:
 
     def start(self) -> None:
         settings = self.config.to_agent_settings()
+        # Refuse before touching the modem when another daemon already serves the socket.
+        ensure_no_other_daemon(Path(self.socket_path) if self.socket_path else None)
         self.agent = self.agent_factory(settings)
         command = self.config["hooks.on_message"]
         if command:

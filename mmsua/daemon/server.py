@@ -200,6 +200,13 @@ class ApiServer:
             self._connections.discard(connection)
 
 
+def ensure_no_other_daemon(path: Path | None = None) -> None:
+    """Raise SocketInUse when a daemon answers on ``path`` (default: the API socket)."""
+    path = Path(path) if path else paths.socket_path()
+    if path.parent.is_dir():
+        _remove_stale(path)
+
+
 def _remove_stale(path: Path) -> None:
     """Remove a socket left by a daemon that died; refuse when one still answers."""
     if not path.exists() and not path.is_symlink():

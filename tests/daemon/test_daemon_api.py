@@ -324,3 +324,24 @@ def test_structured_requests_parse_or_give_bad_request(method: str, params, requ
         assert error.code == "bad_request"
     else:
         assert request.method == method and set(request.params) <= set(METHODS[method])
+
+
+def test_a_second_daemon_refuses_before_starting_its_engine(sock_path: Path, tmp_path: Path) -> None:
+    from mmsua import config
+    from mmsua.daemon.runner import Daemon
+
+    first = ApiServer(BookAgent(), sock_path)
+    first.start()
+    made: list[BookAgent] = []
+
+    def factory(settings):
+        made.append(BookAgent(settings))
+        return made[-1]
+
+    try:
+        cfg = config.load("/dev/null", {"modem.port": "loop://", "store.path": str(tmp_path / "s")})
+        with pytest.raises(SocketInUse):
+            Daemon(cfg, sock_path, agent_factory=factory).start()
+        assert made == []  # the modem was never opened by the second one
+    finally:
+        first.stop()
