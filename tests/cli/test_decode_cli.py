@@ -161,3 +161,48 @@ def test_any_input_decodes_or_reports_a_pdu_error(data: bytes) -> None:
     assert result.error is None or isinstance(result.error, PduError)
     as_lines(result)
     as_json(result)
+
+
+ISSUE_KEYS = {"message_type", "transaction_id", "message_id", "mms_version", "from", "to", "cc", "subject", "date",
+              "content_location", "message_size", "expiry", "message_class", "status", "response_status",
+              "retrieve_status", "content_type", "parts"}
+PART_KEYS = {"content_type", "name", "content_id", "content_location", "charset", "size", "sha256"}
+
+
+@pytest.mark.parametrize(
+    ("pdu", "present"),
+    [
+        (NOTIFICATION, {"message_type": "m-notification-ind", "transaction_id": "T-1", "mms_version": "1.2",
+                        "from": "+447700900123/TYPE=PLMN", "message_class": "personal", "message_size": 1234,
+                        "expiry": "PT3600S", "content_location": NOTIFICATION.content_location}),
+        (MmsPdu(MessageType.M_SEND_CONF, transaction_id="S-1", mms_version="1.2", response_status=0xE3, message_id="m"),
+         {"message_type": "m-send-conf", "response_status": "error-permanent-sending-address-unresolved",
+          "message_id": "m"}),
+        (MmsPdu(MessageType.M_RETRIEVE_CONF, mms_version="1.3", date=TS, retrieve_status=0xC1, cc=(Address.email("a@b.c"),),
+                expiry=Expiry.at(TS)),
+         {"message_type": "m-retrieve-conf", "retrieve_status": "error-transient-message-not-found",
+          "cc": ["a@b.c"], "expiry": "2024-05-01T12:00:00Z", "date": "2024-05-01T12:00:00Z"}),
+        (MmsPdu(MessageType.M_DELIVERY_IND, mms_version="1.2", message_id="m", to=(Address.phone("+1555"),), date=TS,
+                status=0x82), {"message_type": "m-delivery-ind", "status": "rejected", "to": ["+1555/TYPE=PLMN"]}),
+    ],
+)
+def test_json_keys_are_the_issue_list(tmp_path: Path, capsys, pdu: MmsPdu, present: dict) -> None:
+    path = tmp_path / "p.mms"
+    path.write_bytes(encode_mms(pdu, strict=False))
+    code, out, _ = _run(capsys, "decode", "--json", str(path))
+    obj = json.loads(out)
+    assert code == 0
+    assert set(obj) - {"content_type_params"} <= ISSUE_KEYS  # nothing else, so scripts can rely on the names
+    assert {"message_type", "to", "cc", "parts"} <= set(obj)  # always there; lists even when empty
+    for key, value in present.items():
+        assert obj[key] == value, key
+    assert not any(v is None for v in obj.values())  # scalars appear only when present
+
+
+def test_json_part_keys(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "r.mms"
+    path.write_bytes(encode_mms(RETRIEVE))
+    _, out, _ = _run(capsys, "decode", "--json", str(path))
+    text, image = json.loads(out)["parts"]
+    assert set(text) == PART_KEYS | {"text"} and set(image) == PART_KEYS
+    assert (text["content_id"], text["content_location"], image["content_id"]) == ("<t>", "t.txt", "<a>")

@@ -63,7 +63,7 @@ def test_reserved_languages_mean_the_default_tables() -> None:
 languages = st.sampled_from(sorted(LANGUAGES))
 
 
-@settings(max_examples=100)
+@settings(max_examples=100 * int(__import__("os").environ.get("MMSUA_HYPOTHESIS_SCALE", "1")))
 @given(st.data(), st.sampled_from([0, *sorted(LOCKING)]), st.sampled_from([0, *sorted(SINGLE)]))
 def test_encode_decode_round_trip_in_any_table_pair(data: st.DataObject, locking: int, single: int) -> None:
     lock, shift = gsm7.tables(locking, single)

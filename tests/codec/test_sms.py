@@ -241,3 +241,12 @@ def test_encoders_refuse_what_cannot_be_sent() -> None:
     with pytest.raises(PduError):
         encode_status_report(message_reference=300, recipient="+1", service_centre_time=TS,
                              discharge_time=TS, status=0)
+
+
+def test_udh_8bit_ports_and_16bit_concatenation_by_hand() -> None:
+    # UDHL 10: IEI 0x08 (ref 0x1234, 3 parts, part 2), IEI 0x04 (ports 226 <- 227)
+    udh = bytes.fromhex("0A" "0804123403" "02" "0402E2E3")
+    pdu = bytes.fromhex("00" "44" "0B916407281553F8" "00" "04" "99309251619580") + bytes((len(udh) + 2,)) + udh + b"\x01\x02"
+    sms = decode_sms(pdu, has_smsc=True)
+    assert sms.concat == Concat(0x1234, 3, 2, 16) and sms.ports == Ports(0xE2, 0xE3, 8)
+    assert sms.user_data == b"\x01\x02" and sms.udh.encode() == udh

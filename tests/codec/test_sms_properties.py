@@ -142,3 +142,30 @@ def test_mutated_real_pdu_raises_only_pdu_error(edits, cut) -> None:
         data[pos] = value
     _only_pdu_error(bytes(data[:cut]))
     _only_pdu_error(bytes(data))
+
+
+@given(st.binary(max_size=160), st.integers(0, 200))
+def test_random_user_data_headers_decode_or_raise_pdu_error(data, offset) -> None:
+    from mmsua.codec.udh import decode_udh
+
+    try:
+        udh, size = decode_udh(data, offset)
+    except PduError as exc:
+        assert offset <= exc.offset <= offset + len(data)
+        return
+    assert 1 <= size <= len(data) and udh.encode() == data[:size]  # kept as it came
+    _ = (udh.concat, udh.ports, udh.national_locking, udh.national_single)
+
+
+@given(st.binary(min_size=1, max_size=140), st.sampled_from([0x00, 0x10, 0x24, 0x25, 0x08, 0x05]),
+       st.integers(0, 0xFF), st.integers(0, 120))
+def test_seven_bit_user_data_with_any_header_decodes(data, iei, value, udl) -> None:
+    """Any header (including national language IEs naming reserved languages) in a 7-bit SMS."""
+    header = bytes((3, iei, 1, value))
+    tpdu = (bytes.fromhex("00040B916407281553F80000") + bytes.fromhex("99309251619580")
+            + bytes((udl,)) + header + data)
+    try:
+        sms = decode_sms(bytes((0x00,)) + tpdu[1:], has_smsc=True)
+    except PduError:
+        return
+    assert sms.text is not None or sms.coding.compressed
