@@ -206,3 +206,18 @@ def test_json_part_keys(tmp_path: Path, capsys) -> None:
     text, image = json.loads(out)["parts"]
     assert set(text) == PART_KEYS | {"text"} and set(image) == PART_KEYS
     assert (text["content_id"], text["content_location"], image["content_id"]) == ("<t>", "t.txt", "<a>")
+
+
+def test_damaged_time_stamp_is_a_note_not_a_failure(tmp_path: Path, capsys) -> None:
+    push = encode_push(MMS_CONTENT_TYPE, encode_mms(NOTIFICATION), transaction_id=3)
+    pdus = wap_push_sms("+447700900555", push, reference=7, timestamp=TS)
+    at = 12  # SMSC 0x00, first octet, 8 octets of originator, PID, DCS: then the time stamp
+    damaged = [p[:at] + b"\xff" * 7 + p[at + 7:] for p in pdus]
+    path = tmp_path / "cmt.txt"
+    path.write_text("".join(p.hex() + "\n" for p in damaged))
+    code, out, _ = _run(capsys, "decode", str(path))
+    assert code == 0 and "damaged (see note)" in out and "m-notification-ind" in out
+    code, out, _ = _run(capsys, "decode", "--json", str(path))
+    obj = json.loads(out)
+    assert obj["sms"][0]["timestamp"] is None and "time stamp" in obj["sms"][0]["notes"][0]
+    assert obj["mms"]["transaction_id"] == "T-1"
