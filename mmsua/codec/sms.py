@@ -666,7 +666,7 @@ class _Plan:
 
 
 def _table_choices(text: str) -> list[tuple[int, int]]:
-    """The default tables, then each national pairing that can write ``text``."""
+    """The default tables and each national pairing, those that can write ``text``."""
     choices = [(0, 0)]
     for language in sorted(set(LOCKING) | set(SINGLE)):
         for pair in ((0, language), (language, 0), (language, language)):
@@ -675,26 +675,30 @@ def _table_choices(text: str) -> list[tuple[int, int]]:
     return [c for c in choices if gsm7.can_encode(text, *c)]
 
 
+def _plan_for(text: str, alphabet: str, tables: tuple[int, int], concat_octets: int) -> _Plan:
+    sizes = _unit_sizes(text, alphabet, tables)
+    extra = 3 * sum(1 for t in tables if t)  # one 3-octet UDH element per national table
+    if sum(sizes) <= _capacity(alphabet, extra + 1 if extra else 0):
+        return _Plan(alphabet, tables, [text])
+    return _Plan(alphabet, tables, _text_chunks(text, sizes, _capacity(alphabet, 1 + concat_octets + extra)))
+
+
 def _plan(text: str, concat_octets: int, national: bool) -> _Plan:
-    """The coding and split that needs the fewest SMS: 7-bit with the default
-    tables, or with national shift tables (each costs a 3-octet UDH element) when
-    ``national`` and they save a segment, else UCS-2."""
-    plans: list[_Plan] = []
-    for tables in (_table_choices(text) if national else [(0, 0)] if gsm7.can_encode(text) else []):
-        extra = 3 * sum(1 for t in tables if t)
-        sizes = _unit_sizes(text, "gsm7", tables)
-        header = extra + (1 if extra else 0)
-        if sum(sizes) <= _capacity("gsm7", header):
-            plans.append(_Plan("gsm7", tables, [text]))
-        else:
-            plans.append(_Plan("gsm7", tables, _text_chunks(text, sizes, _capacity("gsm7", 1 + concat_octets + extra))))
-    if not plans:
-        sizes = _unit_sizes(text, "ucs2", (0, 0))
-        single = sum(sizes) <= _capacity("ucs2", 0)
-        plans.append(_Plan("ucs2", (0, 0), [text] if single else
-                           _text_chunks(text, sizes, _capacity("ucs2", 1 + concat_octets))))
-    # Fewest segments; among equals the first (default tables before national ones).
-    return min(plans, key=lambda plan: len(plan.chunks))
+    """7-bit with the default tables when they can write ``text``, else UCS-2; national
+    shift tables (TS 23.038 Annex A) only when ``national`` and they need fewer SMS,
+    since a handset without them shows the wrong letters where UCS-2 always reads."""
+    if gsm7.can_encode(text):
+        best = _plan_for(text, "gsm7", (0, 0), concat_octets)
+    else:
+        best = _plan_for(text, "ucs2", (0, 0), concat_octets)
+    if national and len(best.chunks) > 1:
+        for tables in _table_choices(text):
+            if tables == (0, 0):
+                continue
+            candidate = _plan_for(text, "gsm7", tables, concat_octets)
+            if len(candidate.chunks) < len(best.chunks):
+                best = candidate
+    return best
 
 
 def split_text_submit(destination: str, text: str, *, reference: int,
@@ -702,9 +706,9 @@ def split_text_submit(destination: str, text: str, *, reference: int,
     """A plain-text SMS as one SUBMIT, or several with a concatenation header
     (8-bit reference when ``reference`` < 256, else 16-bit).
 
-    Text the default GSM alphabet cannot write goes 7-bit with national language
-    shift tables when one can (``national``), else UCS-2; text it can write still
-    uses national tables when that saves segments."""
+    Text goes 7-bit when the default GSM alphabet can write it, else UCS-2; with
+    ``national``, national language shift tables are used instead when they make
+    fewer segments (e.g. Turkish or Hindi text beyond one UCS-2 SMS)."""
     if not 0 <= reference <= 0xFFFF:
         raise PduError(f"concatenation reference {reference} is not 0-65535")
     bits = 8 if reference <= 0xFF else 16

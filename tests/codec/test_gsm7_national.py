@@ -101,15 +101,25 @@ def test_split_keeps_the_default_alphabet_when_national_tables_do_not_help() -> 
     assert sms.udh is None and sms.text == "Hello there"
 
 
-def test_split_uses_a_single_shift_for_a_few_spanish_letters() -> None:
-    (pdu,) = split_text_submit("+34600000000", "¿Qué tal? Mañana a las ocho en la plaza, ¿sí?", reference=1)
+def test_split_uses_a_single_shift_when_spanish_text_would_need_two_ucs2_sms() -> None:
+    text = "¿Qué tal? Mañana a las ocho en la plaza, ¿sí? Después vamos al café de María, ¿vale?"  # 85 > 70
+    (pdu,) = split_text_submit("+34600000000", text, reference=1)
     sms = decode_sms(pdu.hex, has_smsc=True)
     assert sms.dcs == 0x00 and sms.udh is not None and sms.udh.national_single in (2, 3)
-    assert sms.text == "¿Qué tal? Mañana a las ocho en la plaza, ¿sí?"
+    assert sms.text == text
 
 
-def test_hindi_text_goes_seven_bit() -> None:
-    text = "नमस्ते, आप कैसे हैं?"
-    (pdu,) = split_text_submit("+919800000000", text, reference=1)
+def test_short_text_stays_ucs2_where_national_tables_save_nothing() -> None:
+    """A handset without national tables shows wrong letters; UCS-2 always reads."""
+    (pdu,) = split_text_submit("+34600000000", "¿Sí, mañana?", reference=1)
     sms = decode_sms(pdu.hex, has_smsc=True)
-    assert sms.dcs == 0x00 and sms.udh.national_locking == 6 and sms.text == text
+    assert sms.dcs == 0x08 and sms.udh is None and sms.text == "¿Sí, mañana?"
+
+
+def test_hindi_text_goes_seven_bit_when_it_saves_segments() -> None:
+    text = "नमस्ते, आप कैसे हैं? मैं ठीक हूँ। कल मिलते हैं, शाम को पाँच बजे। " * 2
+    pdus = split_text_submit("+919800000000", text, reference=1)
+    decoded = [decode_sms(p.hex, has_smsc=True) for p in pdus]
+    assert len(pdus) < len(split_text_submit("+919800000000", text, reference=1, national=False))
+    assert all(d.dcs == 0x00 and d.udh.national_locking == 6 for d in decoded)
+    assert "".join(d.text for d in decoded) == text
