@@ -94,3 +94,21 @@ def test_every_source_folder_is_a_package() -> None:
         and not (folder / "__init__.py").exists()
     ]
     assert missing == []
+
+
+def test_only_the_cli_imports_the_tui(tmp_path: Path) -> None:
+    """Any module outside mmsua.cli and mmsua.tui, present or future, that imports the TUI fails."""
+    tree = _installed_layout(tmp_path)
+    probe = (
+        "import grimp\n"
+        "graph = grimp.build_graph('mmsua')\n"
+        "tui = {m for m in graph.modules if m == 'mmsua.tui' or m.startswith('mmsua.tui.')}\n"
+        "for target in sorted(tui):\n"
+        "    for importer in sorted(graph.find_modules_that_directly_import(target)):\n"
+        "        if not importer.startswith(('mmsua.cli.', 'mmsua.tui')):\n"
+        "            print(importer, '->', target)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tree, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
