@@ -5,13 +5,20 @@ signal, SMS settings, the MMS APN's data context and one HTTP request to the
 MMSC through the carrier's proxy over the chosen bearer. Each step prints OK or
 what is wrong and what to do; a step whose prerequisite failed is skipped. The
 exit status is 0 only when every step passed (warnings allowed).
+
+Settings are the daemon's (``mmsua.config``): ``--config FILE`` (or the default
+config file), then the same command-line options, then — as the daemon does once
+the SIM is read — the SIM's carrier from the carrier database for what is unset.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 from dataclasses import asdict, dataclass
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
 
@@ -25,45 +32,86 @@ class Check:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from mmsua import config
+
     parser = subparsers.add_parser(
         "doctor",
         help="check modem, SIM, network, SMS and the MMS data path step by step",
         description="Check, step by step, that MMS can work: modem, SIM, registration, signal, "
         "SMS settings, the MMS APN's data context and an HTTP request to the MMSC through the proxy.",
     )
-    parser.add_argument("--port", help="the modem's AT port or a pyserial URL (default: find it)")
-    parser.add_argument("--baud", type=int, default=115200, help="UART speed (USB ports ignore it)")
-    parser.add_argument("--profile", help="force a modem profile (generic, quectel, simcom, huawei, sierra, ublox...)")
-    parser.add_argument("--pin", help="the SIM PIN, if the SIM asks for one")
-    parser.add_argument("--apn", help="the carrier's MMS APN")
-    parser.add_argument("--cid", type=int, default=2, help="PDP context id for the MMS APN (not the internet one; default 2)")
-    parser.add_argument("--pdp-type", default="IP", choices=("IP", "IPV6", "IPV4V6"))
-    parser.add_argument("--username", help="MMS APN username")
-    parser.add_argument("--password", help="MMS APN password")
-    parser.add_argument("--auth", default=None, choices=("none", "pap", "chap"), help="APN authentication (default: pap with a username, else none)")
-    parser.add_argument("--mmsc", help="the MMSC URL, e.g. http://mmsc.example/mms")
-    parser.add_argument("--proxy", help="the carrier's MMS proxy as HOST:PORT")
-    parser.add_argument("--bearer", default="modem", choices=("modem", "interface", "ppp"), help="how HTTP reaches the MMSC")
-    parser.add_argument("--interface", help="for --bearer interface: the interface up on the MMS APN (wwan0, usb0...)")
+    # The daemon's settings: --config FILE and the same options (--port, --apn, --mmsc,
+    # --proxy, --bearer, --cid, --interface...), so doctor checks what the daemon will use.
+    config.add_arguments(parser)
+    parser.add_argument("--baud", type=int, default=None, help="UART speed (USB ports ignore it; default modem.baudrate)")
+    parser.add_argument("--pin", help="the SIM PIN, if the SIM asks for one (default modem.pin)")
+    parser.add_argument("--username", help="MMS APN username (default mms.username)")
+    parser.add_argument("--password", help="MMS APN password (default mms.password)")
+    parser.add_argument("--auth", default=None, choices=config.AUTH_METHODS, help="APN authentication (default mms.auth, or pap with a username)")
     parser.add_argument("--data-port", help="for --bearer ppp: the modem's data port (e.g. /dev/ttyUSB3)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the MMSC")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(func=run)
 
 
-def _proxy(text: str | None) -> tuple[str, int] | None:
-    if not text:
-        return None
-    text = text.removeprefix("http://").rstrip("/")
-    host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not host:
-        raise ValueError(f"--proxy must be HOST:PORT, not {text!r}")
-    return host, int(port)
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What doctor checks with: the daemon's merged config (file, then command line)
+    plus doctor's own options. ``origin`` says where the MMS settings came from."""
+
+    port: str
+    baud: int
+    profile: str | None
+    pin: str | None
+    apn: str
+    cid: int
+    pdp_type: str
+    username: str | None
+    password: str | None
+    auth: str
+    mmsc: str
+    proxy: tuple[str, int] | None
+    bearer: str
+    interface: str
+    data_port: str | None
+    timeout: float
+    origin: str
+
+
+def settings_from(args: argparse.Namespace, cfg: Any) -> Settings:
+    """Doctor's settings from a ``mmsua.config.Config`` and doctor-only options; raises ConfigError."""
+    username = args.username if args.username is not None else cfg["mms.username"]
+    password = args.password if args.password is not None else cfg["mms.password"]
+    auth = args.auth or cfg["mms.auth"]
+    if auth == "none" and username and cfg.source("mms.auth") == "default" and not args.auth:
+        auth = "pap"  # a username with no method named: PAP is what carriers use
+    profile = cfg["modem.profile"]
+    return Settings(
+        port=cfg["modem.port"],
+        baud=args.baud if args.baud is not None else cfg["modem.baudrate"],
+        profile=None if profile in ("", "auto") else profile,
+        pin=args.pin if args.pin is not None else (cfg["modem.pin"] or None),
+        apn=cfg["mms.apn"],
+        cid=cfg["mms.cid"],
+        pdp_type=cfg["mms.pdp_type"],
+        username=username or None,
+        password=password or None,
+        auth=auth,
+        mmsc=cfg["mms.mmsc"],
+        proxy=cfg.proxy(),
+        bearer=cfg["mms.bearer"],
+        interface=cfg["mms.interface"],
+        data_port=args.data_port,
+        timeout=args.timeout,
+        origin=f"APN from {cfg.source('mms.apn')}, MMSC from {cfg.source('mms.mmsc')}",
+    )
 
 
 class _Doctor:
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, cfg: Any) -> None:
         self.args = args
+        self.config = cfg
+        self.s = settings_from(args, cfg)
         self.checks: list[Check] = []
 
     def add(self, name: str, status: str, detail: str, advice: str = "") -> bool:
@@ -86,7 +134,7 @@ class _Doctor:
         if port is None:
             self.skip_rest(self.STEPS, "no modem port")
             return self.checks
-        channel = AtChannel(port, baudrate=self.args.baud)
+        channel = AtChannel(port, baudrate=self.s.baud)
         try:
             channel.open()
         except ModemError as error:
@@ -104,9 +152,9 @@ class _Doctor:
     def _port(self) -> str | None:
         from mmsua.drivers.ports import NoModemFound, choose_port
 
-        if self.args.port:
-            self.add("port", OK, f"{self.args.port} (given)")
-            return self.args.port
+        if self.s.port:
+            self.add("port", OK, f"{self.s.port} (given)")
+            return self.s.port
         try:
             choice = choose_port()
         except NoModemFound as error:
@@ -120,9 +168,9 @@ class _Doctor:
         from mmsua.drivers.modem import Modem, SimError
         from mmsua.drivers.profiles import UnknownProfile
 
-        modem = Modem(channel, pin=self.args.pin)
+        modem = Modem(channel, pin=self.s.pin)
         try:
-            identity = modem.start(profile_override=self.args.profile)
+            identity = modem.start(profile_override=self.s.profile)
         except UnknownProfile as error:
             self.add("identify", FAIL, str(error), "give one of the names listed, or leave --profile out")
             return
@@ -143,6 +191,7 @@ class _Doctor:
             self.add("sim", FAIL, str(error), "check the SIM is inserted and seated; some modems need a power cycle after inserting it")
             return
         spn = modem.service_provider()
+        self._carrier_defaults(imsi, spn)
         self.add("sim", OK, f"ready; IMSI {imsi[:5]}… (MCC {imsi[:3]}, MNC {imsi[3:5]}/{imsi[3:6]})" + (f", provider {spn}" if spn else ""))
         reg = modem.registration()
         if reg.state in ("home", "roaming"):
@@ -163,6 +212,25 @@ class _Doctor:
         if not self._sms_step(channel, profile):
             return
         self._data_steps(channel, profile)
+
+    def _carrier_defaults(self, imsi: str, spn: str | None) -> None:
+        """Fill what the config leaves unset from the SIM's carrier, as the daemon does."""
+        from mmsua import provisioning
+        from mmsua.config import ConfigError
+
+        try:
+            sim = provisioning.SimIdentity(imsi, spn or "")
+            filled, _match = provisioning.apply(self.config, sim)
+        except provisioning.ProvisioningError as error:
+            log.info("carrier database not used: %s", error)
+            return
+        if filled.values != self.config.values:
+            try:
+                self.s = settings_from(self.args, filled)
+            except ConfigError as error:
+                log.warning("carrier database settings unusable: %s", error)
+                return
+            self.config = filled
 
     def _sms_step(self, channel: Any, profile: Any) -> bool:
         from mmsua.drivers.errors import ModemError
@@ -187,14 +255,13 @@ class _Doctor:
         from mmsua.drivers.errors import ModemError
         from mmsua.drivers.pdp import PdpSettings
 
-        args = self.args
-        if not args.apn:
-            self.add("mms-context", FAIL, "no MMS APN given", "give --apn (the carrier's MMS APN, often 'mms' or the data APN)")
+        s = self.s
+        if not s.apn:
+            self.add("mms-context", FAIL, "no MMS APN given", "give --apn or mms.apn in the config file (the carrier's MMS APN, often 'mms' or the data APN)")
             return
         try:
-            proxy = _proxy(args.proxy)
-            auth = args.auth or ("pap" if args.username else "none")
-            settings = PdpSettings(args.cid, args.apn, args.pdp_type, args.username, args.password, auth)
+            proxy = s.proxy
+            settings = PdpSettings(s.cid, s.apn, s.pdp_type, s.username, s.password, s.auth)
         except ValueError as error:
             self.add("mms-context", FAIL, str(error), "fix the setting")
             return
@@ -202,10 +269,10 @@ class _Doctor:
             bearer = self._bearer(channel, profile, settings, proxy)
             bearer.up()
         except (ModemError, BearerError) as error:
-            self.add("mms-context", FAIL, f"{args.bearer} bearer: {error}", "check the APN, its username/password, and the cid (it must not be the internet one)")
+            self.add("mms-context", FAIL, f"{s.bearer} bearer: {error}", "check the APN, its username/password, and the cid (it must not be the internet one)")
             return
         where = ", ".join(getattr(bearer, "addresses", []) or [getattr(bearer, "source_address", "") or ""])
-        self.add("mms-context", OK, f"{args.bearer} bearer up on cid {args.cid} (APN {args.apn})" + (f", address {where}" if where else ""))
+        self.add("mms-context", OK, f"{s.bearer} bearer up on cid {s.cid} (APN {s.apn})" + (f", address {where}" if where else "") + f"; {s.origin}")
         try:
             self._http_step(bearer, proxy)
         finally:
@@ -217,26 +284,26 @@ class _Doctor:
     def _bearer(self, channel: Any, profile: Any, settings: Any, proxy: tuple[str, int] | None) -> Any:
         from mmsua.drivers.bearers.base import BearerError
 
-        if self.args.bearer == "modem":
+        if self.s.bearer == "modem":
             from mmsua.drivers.bearers.internal_tcp import InternalTcpBearer
 
             return InternalTcpBearer(channel, profile, settings, proxy=proxy)
-        if self.args.bearer == "interface":
+        if self.s.bearer == "interface":
             from mmsua.drivers.bearers.interface import InterfaceBearer
 
-            if not self.args.interface:
+            if not self.s.interface:
                 raise BearerError("give --interface (the interface up on the MMS APN)")
-            return InterfaceBearer(self.args.interface, proxy=proxy)
+            return InterfaceBearer(self.s.interface, proxy=proxy)
         from mmsua.drivers.bearers.ppp import PppBearer
 
-        if not self.args.data_port:
+        if not self.s.data_port:
             raise BearerError("give --data-port (the modem's second AT/PPP port)")
-        return PppBearer(self.args.data_port, settings.cid, proxy=proxy)
+        return PppBearer(self.s.data_port, settings.cid, proxy=proxy)
 
     def _http_step(self, bearer: Any, proxy: tuple[str, int] | None) -> None:
         import requests
 
-        if not self.args.mmsc:
+        if not self.s.mmsc:
             self.add("mmsc", FAIL, "no MMSC URL given", "give --mmsc (the carrier's MMSC URL)")
             return
         session = bearer.session()
@@ -244,13 +311,13 @@ class _Doctor:
         session.headers.update({"User-Agent": "mmsua-doctor", "Accept": "*/*, application/vnd.wap.mms-message"})
         via = f" via proxy {proxy[0]}:{proxy[1]}" if proxy else ""
         try:
-            response = session.get(self.args.mmsc, timeout=self.args.timeout)
+            response = session.get(self.s.mmsc, timeout=self.s.timeout)
             response.close()
         except requests.RequestException as error:
-            self.add("mmsc", FAIL, f"no HTTP answer from {self.args.mmsc}{via}: {error}", "check --mmsc and --proxy against the carrier's MMS settings")
+            self.add("mmsc", FAIL, f"no HTTP answer from {self.s.mmsc}{via}: {error}", "check --mmsc and --proxy against the carrier's MMS settings")
             return
         # Any HTTP answer proves the path; MMSCs commonly answer a bare GET with 4xx.
-        self.add("mmsc", OK, f"{self.args.mmsc}{via} answered HTTP {response.status_code} {response.reason}".rstrip())
+        self.add("mmsc", OK, f"{self.s.mmsc}{via} answered HTTP {response.status_code} {response.reason}".rstrip())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -259,7 +326,19 @@ def run(args: argparse.Namespace) -> int:
     from mmsua import exit_codes
     from mmsua.textsafe import clean_line
 
-    checks = _Doctor(args).run()
+    from mmsua import config
+
+    try:
+        cfg = config.from_args(args)
+        doctor = _Doctor(args, cfg)
+    except config.ConfigError as error:
+        if args.json:
+            print(json.dumps({"ok": False, "checks": [asdict(Check("config", FAIL, str(error), "fix the config file or the option"))]}, indent=2))
+        else:
+            print(f"FAIL  config        {clean_line(str(error))}")
+            print("MMS cannot work yet: fix the configuration.")
+        return exit_codes.CONFIG
+    checks = doctor.run()
     failed = [c for c in checks if c.status == FAIL]
     ok = not failed and all(c.status != SKIP for c in checks)
     if args.json:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+from pathlib import Path
 
 import pytest
 from hwreplay import fixture_path
-
-import argparse
 
 from mmsua import exit_codes
 from mmsua.cli import doctor
 
 HEALTHY = ["--apn", "mms", "--cid", "2", "--mmsc", "http://mmsc.example/mms", "--proxy", "10.0.0.10:8080", "--bearer", "modem"]
+
+
+@pytest.fixture(autouse=True)
+def no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user's own config.toml must not leak into these runs."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -59,3 +65,101 @@ def test_missing_port_is_unavailable(capsys: pytest.CaptureFixture[str], tmp_pat
     report = json.loads(out)
     assert status == exit_codes.UNAVAILABLE
     assert report["checks"][1]["name"] == "open" and report["checks"][1]["status"] == "fail"
+
+
+DOCTOR_REPLAY = f"replay://{fixture_path('quectel/ec25/doctor.txt')}"
+
+
+def write_config(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_config_file_gives_the_daemon_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The same file the daemon reads: port, APN, cid, MMSC, proxy and bearer all from it.
+    cfg = write_config(tmp_path / "mmsua.toml", f"""
+[modem]
+port = "{DOCTOR_REPLAY}"
+[mms]
+apn = "mms"
+cid = 2
+mmsc = "http://mmsc.example/mms"
+proxy = "10.0.0.10:8080"
+bearer = "modem"
+""")
+    status, out = run(["--config", str(cfg), "--json"], capsys)
+    report = json.loads(out)
+    assert status == exit_codes.OK and report["ok"] is True, out
+    checks = {c["name"]: c for c in report["checks"]}
+    assert checks["port"]["detail"].startswith("replay://")
+    assert f"APN from config file {cfg}" in checks["mms-context"]["detail"]
+    assert "via proxy 10.0.0.10:8080" in checks["mmsc"]["detail"]
+
+
+def test_command_line_beats_the_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The file's APN would not match the modem session; the option's does (as for the daemon).
+    cfg = write_config(tmp_path / "mmsua.toml", '[mms]\napn = "wrong.apn"\nmmsc = "http://elsewhere.example/"\n')
+    status, out = run(["--config", str(cfg), "--port", DOCTOR_REPLAY, *HEALTHY, "--json"], capsys)
+    report = json.loads(out)
+    assert status == exit_codes.OK, out
+    assert "APN mms" in {c["name"]: c for c in report["checks"]}["mms-context"]["detail"]
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ('[mms]\napm = "mms"\n', "unknown setting 'mms.apm'"),
+        ("[mms\n", "not valid TOML"),
+        (None, "cannot read config file"),
+    ],
+)
+def test_bad_config_is_a_config_error_before_touching_the_modem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, expected: str
+) -> None:
+    cfg = tmp_path / "mmsua.toml"
+    if content is not None:
+        write_config(cfg, content)
+    status, out = run(["--config", str(cfg), "--port", DOCTOR_REPLAY, "--json"], capsys)
+    report = json.loads(out)
+    assert status == exit_codes.CONFIG and report["ok"] is False
+    assert report["checks"][0]["name"] == "config" and expected in report["checks"][0]["detail"]
+
+
+def test_missing_apn_fails_the_context_step_with_advice(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out = run(["--port", DOCTOR_REPLAY, "--mmsc", "http://mmsc.example/mms", "--json"], capsys)
+    report = json.loads(out)
+    checks = {c["name"]: c for c in report["checks"]}
+    assert status == exit_codes.FAILURE and report["ok"] is False
+    assert [checks[n]["status"] for n in ("identify", "sim", "registration", "signal", "sms")] == ["ok"] * 5
+    assert checks["mms-context"]["status"] == "fail" and "mms.apn" in checks["mms-context"]["advice"]
+    assert checks["mmsc"]["status"] == "skip"
+
+
+SERVICEPROVIDERS = """<?xml version="1.0"?>
+<serviceproviders format="2.0">
+<country code="de">
+  <provider>
+    <name>Testnet</name>
+    <gsm>
+      <network-id mcc="262" mnc="01"/>
+      <apn value="mms">
+        <usage type="mms"/>
+        <mmsc>http://mmsc.example/mms</mmsc>
+        <mmsproxy>10.0.0.10:8080</mmsproxy>
+      </apn>
+    </gsm>
+  </provider>
+</country>
+</serviceproviders>
+"""
+
+
+def test_unset_settings_come_from_the_sims_carrier_as_for_the_daemon(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # No APN, MMSC or proxy anywhere: the SIM's IMSI (262 01) picks them from the carrier database.
+    db = write_config(tmp_path / "serviceproviders.xml", SERVICEPROVIDERS)
+    cfg = write_config(tmp_path / "mmsua.toml", f'[carrier]\ndatabases = ["{db}"]\n')
+    status, out = run(["--config", str(cfg), "--port", DOCTOR_REPLAY, "--json"], capsys)
+    report = json.loads(out)
+    assert status == exit_codes.OK, out
+    detail = {c["name"]: c for c in report["checks"]}["mms-context"]["detail"]
+    assert "APN mms" in detail and "APN from carrier database (serviceproviders.xml: Testnet)" in detail
