@@ -22,6 +22,8 @@ from mmsua.engine.settings import AgentSettings
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
+# Registration states in which no data path can come up (unknown: try, the retries cope).
+_OFF_NETWORK = ("searching", "denied")
 _REGISTRATION = {
     "home": "home", "sms-only-home": "home", "roaming": "roaming", "sms-only-roaming": "roaming",
     "searching": "searching", "denied": "denied",
@@ -50,7 +52,9 @@ class BearerDataPath:
                 self.bearer.down()
 
     def available(self) -> bool:
-        return self._registered() and self.bearer.state != "error"
+        # A bearer that failed last time ("error") is tried again by the retry backoff;
+        # only a modem off the network keeps the tasks waiting.
+        return self._registered()
 
     @property
     def state(self) -> str:
@@ -157,7 +161,7 @@ class ModemLink:
         while self._reset_seen.is_set() and not self._stop.is_set():
             self._reset_seen.clear()
             self._ready.clear()
-            # SMS stop first: one read while the data path is gone would be deferred, not retrieved.
+            # SMS stop first: nothing is read while the modem is being set up again.
             self._unsubscribe_all()
             self._close_quietly()
             # The bearer's context and sockets died with the reset: nothing to take down.
@@ -216,21 +220,23 @@ class ModemLink:
         if self.imsi:
             self.engine.mcc = self.imsi[:3]
         self.engine.learn_own_number(self.sim_number)
-        self._refresh_registration()
-        _quiet(self.modem.enable_registration_urcs)
+        # URCs on before the query: a change between the two is then never missed (the
+        # retrievals waiting for the network rely on hearing it).
         self._unsubscribe.append(self.modem.on_registration(self._on_registration))
+        _quiet(self.modem.enable_registration_urcs)
+        self._refresh_registration()
         # The data path first, so notifications that waited on the modem are retrieved, not deferred.
         try:
             self.bearer = self._make_bearer()
         except BearerUnavailable as exc:
-            # SMS still work; MMS wait (deferred) until the data path is fixed and mmsua restarted.
+            # SMS still work; retrievals wait (until expiry) for the data path to be fixed and mmsua restarted.
             log.error("no MMS data path: %s", exc)
             self.bearer_error = str(exc)
             self.bearer = exc.bearer
             self.engine.set_data_path(None)
         else:
             self.bearer_error = None
-            self.engine.set_data_path(BearerDataPath(self.bearer, lambda: self.registration in ("home", "roaming")))
+            self.engine.set_data_path(BearerDataPath(self.bearer, lambda: self.registration not in _OFF_NETWORK))
         # SMS: everything kept earlier but not yet deleted on the modem goes first.
         self.sms = SmsService(self.channel, self.modem.profile, on_sms=self._on_sms)
         self.sms.start(collect=False, worker=True)
@@ -318,6 +324,7 @@ class ModemLink:
         if new != self.registration:
             self.registration = new
             self.engine.roaming = new == "roaming"
+            self.engine.wake()  # back on the network: retrievals waiting for the data path go now
             self.on_state()
 
     def status(self) -> dict[str, Any]:

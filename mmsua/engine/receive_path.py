@@ -168,7 +168,7 @@ class ReceivePath:
         expires = tx.expiry_time(pdu.expiry, now)
         decision = tx.decide_retrieval(
             pdu.message_size, expires, self.settings,
-            tx.Conditions(now, roaming=self.roaming, data_available=self._data_available()),
+            tx.Conditions(now, roaming=self.roaming),
         )
         state = {tx.Decision.RETRIEVE: "notified", tx.Decision.DEFER: "deferred",
                  tx.Decision.REJECT: "rejected", tx.Decision.EXPIRED: "expired"}[decision.decision]

@@ -93,7 +93,8 @@ class TaskWorker:
                 if worked:
                     continue
                 self._release_bearer()  # idle: give the MMS context back
-                due = self.store.next_task_time() if self.data_path is not None else None
+                # Without a data path only expiries can happen; its coming back wakes us.
+                due = self.store.next_task_time() if self._data_available() else self.store.next_deadline()
                 timeout = 600.0 if due is None else min(max(0.0, due - self.clock()), 600.0)
                 if self._reassembler.pending:
                     timeout = min(timeout, 30.0)  # incomplete SMS sets must still expire
@@ -109,10 +110,13 @@ class TaskWorker:
 
     def run_due(self) -> bool:
         """Run every task due now; True when at least one ran. Without a data
-        path nothing network-bound can run: tasks wait in the store."""
-        if self.data_path is None:
-            return False
-        tasks = self.store.due_tasks(self.clock())
+        path (none yet, or the modem not registered) nothing network-bound can
+        run: tasks wait in the store, and only those past their deadline (an
+        expired notification) are settled."""
+        if not self._data_available():
+            tasks = [t for t in self.store.tasks_past_deadline(self.clock()) if t.kind == "retrieve"]
+        else:
+            tasks = self.store.due_tasks(self.clock())
         for task in tasks:
             with self._wake:
                 if self._stopping:
@@ -165,6 +169,7 @@ class TaskWorker:
             return None
 
     def _data_available(self) -> bool:
+        """A data path exists and could come up now (whoever changes that calls wake())."""
         if self.data_path is None:
             return False
         try:

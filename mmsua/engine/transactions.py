@@ -56,7 +56,6 @@ class Conditions:
 
     now: float
     roaming: bool = False
-    data_available: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +92,9 @@ def decide_retrieval(
         return RetrievalDecision(
             Decision.DEFER, f"{size} bytes is more than the automatic limit of {settings.max_auto_retrieve_size}"
         )
-    if not conditions.data_available:
-        return RetrievalDecision(Decision.DEFER, "the MMS data path is not available")
+    # No data path yet (start-up, a modem restart, no coverage) is no reason to defer:
+    # the retrieve task waits for it, bounded by the expiry. Deferring is the user's
+    # or the policy's choice (OMA-TS-MMS_CTR: manual retrieval, a size threshold).
     return RetrievalDecision(Decision.RETRIEVE, "automatic retrieval")
 
 

@@ -585,6 +585,14 @@ class Store:
         row = self._q("SELECT min(next_attempt) FROM tasks")[0]
         return row[0]
 
+    def tasks_past_deadline(self, now: float) -> list[Task]:
+        """Tasks whose deadline (a notification's expiry) has passed, due or not."""
+        rows = self._q("SELECT * FROM tasks WHERE deadline IS NOT NULL AND deadline <= ? ORDER BY deadline, id", (now,))
+        return [_task(row) for row in rows]
+
+    def next_deadline(self) -> float | None:
+        return self._q("SELECT min(deadline) FROM tasks")[0][0]
+
     def tasks_for(self, message_id: int) -> list[Task]:
         return [_task(row) for row in self._q("SELECT * FROM tasks WHERE message_id = ? ORDER BY id", (message_id,))]
 

@@ -176,3 +176,32 @@ def test_a_send_killed_after_the_post_is_posted_again_with_the_same_transaction_
         assert [decode_mms(p.body).transaction_id for p in posts] == [sent.transaction_id] * 2
         assert posts[0].body == posts[1].body == first_raw["data"]
         assert sent.message_id and len(carrier.mmsc.messages) == 2  # the MMSC here does not drop retransmissions
+
+
+def test_without_a_data_path_a_notification_waits_owing_nothing_until_it_expires(tmp_path: Path) -> None:
+    now = [1_700_000_000.0]
+    with Store(tmp_path / "w.sqlite") as store:
+        engine = Engine(store, AgentSettings(mmsc_url="http://127.0.0.1:9/mms"), clock=lambda: now[0])
+        mid = engine.receive_push(_notification("T-wait", "http://127.0.0.1:9/mms/x"))
+        assert store.get_message(mid).state == "notified"  # not deferred: no data path is no choice of the user's
+        assert [t.kind for t in store.tasks_for(mid)] == ["retrieve"]  # no NotifyResp (Deferred) owed
+        assert engine.run_due() is False
+        now[0] += 3601  # past the notification's expiry, still without a data path
+        assert engine.run_due() is True
+        assert store.get_message(mid).state == "expired" and store.tasks_for(mid) == []
+
+
+def test_a_notification_that_waited_for_the_data_path_is_retrieved_when_it_comes(tmp_path: Path) -> None:
+    with SimulatedCarrier(proxy=True) as carrier, Store(tmp_path / "d.sqlite") as store:
+        delivery = carrier.mmsc.deliver_raw(ME, _retrieve_conf())
+        location = f"{carrier.mmsc_url.rsplit('/mms', 1)[0]}{delivery.location}"
+        engine = Engine(store, AgentSettings(mmsc_url=carrier.mmsc_url, proxy=carrier.proxy))
+        engine.start()
+        try:
+            mid = engine.receive_push(_notification(delivery.transaction_id, location))
+            assert store.get_message(mid).state == "notified"
+            engine.set_data_path(DirectDataPath())  # wakes the worker: no polling
+            wait_for("retrieved", lambda: store.get_message(mid).state == "received")
+            wait_for("answered Retrieved", lambda: delivery.notify_status == 0x81)
+        finally:
+            engine.stop()

@@ -43,12 +43,13 @@ def test_ppp_bearer_dials_on_the_data_port_and_a_missing_pppd_is_a_clear_error(c
         if missing is None:
             pytest.skip("pppd is installed here: the missing-pppd error cannot be shown")
         assert missing in agent.link.bearer_error and agent.status()["data_path"] == "error"
-        # SMS go on without a data path; the MMS waits, deferred.
+        # SMS go on without a data path; the MMS waits for one (until it expires), owing no answer yet.
         carrier.send_sms(ME, "still here", originator=FRIEND)
         carrier.send_mms(FRIEND, [ME], text="needs data")
         assert wait_for("SMS", lambda: only_message(agent, "received"))["text"] == "still here"
-        deferred = wait_for("MMS deferred", lambda: only_message(agent, "deferred"))
-        assert deferred["from"] == FRIEND
+        waiting = wait_for("MMS waiting", lambda: only_message(agent, "notified"))
+        assert waiting["from"] == FRIEND and agent.status()["pending_notifications"] == 1
+        assert [t.kind for t in agent.store.tasks_for(waiting["id"])] == ["retrieve"]
     finally:
         agent.stop()
 
@@ -82,5 +83,30 @@ def test_a_reset_mid_session_is_set_up_again_and_loses_nothing(carrier, tmp_path
         carrier.send_sms(ME, "and after", originator=FRIEND)
         wait_for("SMS after the reset", lambda: "and after" in texts())
         assert agent.store.undeleted_sms() == []
+    finally:
+        agent.stop()
+
+
+def test_a_notification_while_off_the_network_waits_for_the_data_path_then_is_retrieved(carrier, tmp_path: Path) -> None:
+    from mmsua.codec.mms import MessageType
+
+    handset = carrier.add_handset(ME)
+    agent = start_agent(carrier, ME, tmp_path / "away.sqlite")
+    try:
+        handset.modem.set_registration("searching")  # no data path can come up now
+        wait_for("off the network", lambda: agent.status()["registration"] == "searching")
+        stored = carrier.send_mms(FRIEND, [ME], text="sent while you were away")
+        waiting = wait_for("notification stored", lambda: only_message(agent, "notified"))
+        assert carrier.settle()
+        # Not deferred: no answer owed yet (NotifyResp follows the retrieval), nothing fetched.
+        assert agent.show_message(waiting["id"])["state"] == "notified"
+        assert not [r for r in carrier.mmsc.requests if r.method in ("GET", "POST")]
+        assert agent.store.get_task("retrieve", waiting["id"]).deadline == pytest.approx(stored.expires.timestamp(), abs=2)
+        handset.modem.set_registration("home")  # the registration URC wakes the waiting retrieval
+        received = wait_for("retrieved", lambda: only_message(agent, "received"))
+        assert received["id"] == waiting["id"] and received["text"] == "sent while you were away"
+        answers = wait_for("NotifyResp", lambda: [p for p in carrier.mmsc.received
+                                                  if p.message_type == MessageType.M_NOTIFYRESP_IND])
+        assert [p.status for p in answers] == [0x81]  # Retrieved, never Deferred
     finally:
         agent.stop()

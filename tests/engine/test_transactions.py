@@ -38,7 +38,6 @@ def _push(mms: bytes) -> bytes:
         (AUTO, tx.Conditions(NOW, roaming=True), 1000, tx.Decision.DEFER),
         (AgentSettings(roaming_policy="auto"), tx.Conditions(NOW, roaming=True), 1000, tx.Decision.RETRIEVE),
         (AgentSettings(max_auto_retrieve_size=500), tx.Conditions(NOW), 1000, tx.Decision.DEFER),
-        (AUTO, tx.Conditions(NOW, data_available=False), 1000, tx.Decision.DEFER),
     ],
 )
 def test_retrieval_policy(settings, conditions, size, expected) -> None:
