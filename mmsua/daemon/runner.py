@@ -84,8 +84,10 @@ def provision(config: Config, agent: Any) -> Config:
 class Daemon:
     """The running daemon; ``run()`` blocks until ``stop()`` or SIGTERM/SIGINT."""
 
-    def __init__(self, config: Config, socket_path: Path | None = None, agent_factory: AgentFactory | None = None) -> None:
+    def __init__(self, config: Config, socket_path: Path | None = None, agent_factory: AgentFactory | None = None,
+                 *, probe_sim: bool = True) -> None:
         self.config = config
+        self.probe_sim = probe_sim
         self.socket_path = socket_path
         self.agent_factory = agent_factory or default_agent_factory
         self.agent: Any = None
@@ -99,6 +101,14 @@ class Daemon:
         settings = self.config.to_agent_settings()
         # Refuse before touching the modem when another daemon already serves the socket.
         ensure_no_other_daemon(Path(self.socket_path) if self.socket_path else None)
+        if self.probe_sim and self.config["carrier.auto"] and _carrier_values_missing(self.config):
+            from mmsua.daemon import simprobe
+
+            identity = simprobe.probe(self.config)
+            if identity is not None:
+                self.config = provision(self.config, _Identity(identity))
+                settings = self.config.to_agent_settings()
+                self._provisioned.set()
         self.agent = self.agent_factory(settings)
         command = self.config["hooks.on_message"]
         if command:
@@ -159,6 +169,23 @@ class Daemon:
     def _on_signal(self, signum: int, frame: object) -> None:
         log.info("%s received; shutting down", signal.Signals(signum).name)
         self._stop.set()
+
+
+def _carrier_values_missing(config: Config) -> bool:
+    return any(item.startswith(("mms.apn", "mms.mmsc")) for item in config.check_ready())
+
+
+class _Identity:
+    """A SIM identity read before the engine exists, in the shape provision() reads."""
+
+    def __init__(self, identity: dict[str, Any]) -> None:
+        self._identity = identity
+
+    def sim_identity(self) -> dict[str, Any]:
+        return self._identity
+
+    def update_settings(self, settings: Any) -> None:
+        pass  # the engine is built afterwards, from the provisioned config
 
 
 def _log_event(name: str, data: Any) -> None:

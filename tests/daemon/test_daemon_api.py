@@ -228,7 +228,7 @@ from mmsua import config
 from mmsua.daemon.runner import Daemon
 logging.basicConfig(level=logging.INFO)
 cfg = config.load("/dev/null", {{"modem.port": "loop://", "store.path": {store!r}}})
-Daemon(cfg, Path({sock!r}), agent_factory=BookAgent).run()
+Daemon(cfg, Path({sock!r}), agent_factory=BookAgent, probe_sim=False).run()
 print("clean exit", flush=True)
 """
 

@@ -55,11 +55,6 @@ def carrier():
         yield carrier
 
 
-@pytest.mark.xfail(
-    reason="engine: UserAgent.update_settings does not reach the modem link's PDP settings yet, so the "
-    "context is activated with APN '' (/work/notes/requests-daemon.md item 10); remove when it does",
-    strict=False,
-)
 def test_carrier_settings_come_from_the_sim(carrier, tmp_path: Path) -> None:
     """Only the port is given: the daemon reads the SIM's IMSI and takes APN, MMSC and proxy
     from a serviceproviders.xml (real schema) that lists the simulated carrier."""
@@ -98,7 +93,9 @@ def test_carrier_settings_come_from_the_sim(carrier, tmp_path: Path) -> None:
     finally:
         assert daemon.terminate() == 0
     log = daemon.log.read_text()
-    assert "carrier settings: SimCarrier (001/01)" in log and "primary provider" in log
+    assert "carrier settings: SimCarrier (001/01)" in log
+    # The emulated SIM's service provider name names the provider among the two on 001/01.
+    assert "service provider name 'SimCarrier' names the provider" in log
 
 
 @pytest.fixture(scope="module")
