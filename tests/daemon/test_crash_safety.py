@@ -31,15 +31,7 @@ from daemonproc import DaemonProcess
 from mmsua.codec.mms import MessageType
 from mmsua.daemon.client import Client, DaemonUnavailable
 
-pytestmark = [
-    pytest.mark.slow,
-    # Open at the time of writing (/work/notes/requests-daemon.md items 9 and 13): a
-    # notification that arrives while the data path is coming up is DEFERRED for good
-    # instead of retrieved once it is up, so one of the 55 received messages ends
-    # "deferred". Everything else holds over 110 cycles and 110 kills. Remove this
-    # marker once that is fixed (run with --runxfail to see the figures meanwhile).
-    pytest.mark.xfail(reason="engine: a notification that arrives while the data path comes up is deferred for good", strict=False),
-]
+pytestmark = pytest.mark.slow
 
 CYCLES = int(os.environ.get("MMSUA_CRASH_CYCLES", "110"))
 SEED = int(os.environ.get("MMSUA_CRASH_SEED", "20261125"))
