@@ -213,6 +213,26 @@ def parse_registration(line: str, *, solicited: bool) -> Registration:
     return Registration(_REG_STATES[stat], _ACT.get(act) if act is not None else None, lac, cell, source)
 
 
+def is_registration_answer(line: str, n: int) -> bool:
+    """Whether a ``+CREG/+CGREG/+CEREG:`` line is the read answer, knowing ``<n>`` is set.
+
+    With ``AT+CREG=2`` set, the answer is ``<n>,<stat>[,<lac>,<ci>[,<AcT>...]]`` and
+    the URC ``<stat>[,<lac>,<ci>[,<AcT>...]]`` (27.007 7.2): the answer starts with
+    n and an unquoted small stat, and never has 3 fields (n,stat,lac without ci),
+    which the URC stat,lac,ci has. Unquoted LACs (Huawei) differ from a stat by
+    value (> 11) or by the field count. Left ambiguous: a URC of stat n with an
+    unquoted LAC of 0..11 *and* AcT (4 fields) — no real modem has shown one.
+    """
+    match = _REG_PREFIX.match(line)
+    if not match:
+        return False
+    raw = [f.strip() for f in line[match.end() :].split(",")]
+    if len(raw) < 2 or len(raw) == 3:
+        return False
+    first, stat = _int(raw[0].replace(" ", "")), raw[1].replace(" ", "")
+    return first == n and stat.isdigit() and int(stat) in _REG_STATES
+
+
 def best_registration(regs: Iterable[Registration]) -> Registration:
     """CREG, CGREG and CEREG together: LTE-only modems show CREG 0 with CEREG 1."""
     order = ["home", "roaming", "sms-only-home", "sms-only-roaming", "searching", "denied", "emergency-only", "unknown", "not-registered"]
@@ -468,6 +488,9 @@ class Modem:
         self._delays = tuple(busy_delays)
         self._sleep = sleep
         self.identity: ModemIdentity | None = None
+        # <n> of CREG/CGREG/CEREG as this object set it: lets a registration URC that
+        # arrives during the read be told from the answer (see is_registration_answer).
+        self.registration_modes: dict[str, int] = {}
 
     # -- plumbing
 
@@ -584,19 +607,35 @@ class Modem:
         """The best of CREG, CGREG and CEREG (the ones the modem knows)."""
         found: list[Registration] = []
         for cmd, prefix in (("AT+CREG?", "+CREG"), ("AT+CGREG?", "+CGREG"), ("AT+CEREG?", "+CEREG")):
-            response = self._optional(cmd, prefix=prefix)
-            if response is None:
-                continue
-            for line in _lines(response, prefix):
+            lines = self._registration_lines(cmd, prefix)
+            for line in lines or ():
                 try:
                     found.append(parse_registration(line, solicited=True))
                 except AnswerError as error:
                     log.warning("%s", error)
         return best_registration(found)
 
+    def _registration_lines(self, cmd: str, prefix: str) -> list[str] | None:
+        """The answer lines of a registration read; a URC of the same name that comes
+        during it goes to the subscribers (when <n> is known), not into the answer."""
+        n = self.registration_modes.get(prefix)
+        shape = (lambda line: is_registration_answer(line, n)) if n is not None else None
+        response = self._optional(cmd, prefix=prefix, **({"is_answer": shape} if shape else {}))
+        if response is None:
+            return None
+        lines = _lines(response, prefix)
+        if not lines and shape is not None:
+            # No line had the answer's shape: the modem lost the setting (a reset); read again plainly.
+            log.info("%s: no answer of the shape n=%d; the modem may have reset, reading again", cmd, n)
+            del self.registration_modes[prefix]
+            response = self._optional(cmd, prefix=prefix)
+            lines = _lines(response, prefix) if response is not None else []
+        return lines
+
     def enable_registration_urcs(self) -> None:
         for cmd in ("AT+CREG=2", "AT+CGREG=2", "AT+CEREG=2"):
-            self._optional(cmd)
+            if self._optional(cmd) is not None:
+                self.registration_modes[cmd[2:-2]] = 2
 
     def on_registration(self, callback: Callable[[Registration], None]) -> Callable[[], None]:
         """Call ``callback`` with every registration URC; returns the unsubscribe."""

@@ -207,7 +207,11 @@ class AtChannel:
         with self._cond:
             if self._pending is not None and not self._pending.done:
                 self._finish(self._pending, error=PortGone(self.url, "channel closed"))
-            self._cond.notify_all()
+            self._cond.notify_all()  # URC waits (_await) end too: the channel is over
+            # Subscribers waiting on the line (socket readers) learn it ends here.
+            callbacks = list(self._gone_subscribers) if self._gone is None else []
+        for cb in callbacks:
+            self._queue.put(lambda cb=cb: cb(PortGone(self.url, "channel closed")))
         dispatcher, self._dispatcher = self._dispatcher, None
         if dispatcher is not None and dispatcher is not threading.current_thread():
             self._queue.put(None)
@@ -242,7 +246,7 @@ class AtChannel:
         return unsubscribe
 
     def subscribe_port_gone(self, callback: Callable[[PortGone], None]) -> Callable[[], None]:
-        """Call ``callback(error)`` once when the port vanishes (USB unplug)."""
+        """Call ``callback(error)`` once when the port vanishes (USB unplug) or the channel is closed."""
         with self._cond:
             self._gone_subscribers.append(callback)
 
@@ -281,6 +285,7 @@ class AtChannel:
         final_ok: tuple[str, ...] = (),
         binary_field: int | None = None,
         silence_ends: float | None = None,
+        is_answer: Callable[[str], bool] | None = None,
     ) -> AtResponse:
         """Send one command line and collect its answer.
 
@@ -294,6 +299,8 @@ class AtChannel:
         ``final_ok``: extra success finals. ``silence_ends``: for modems that omit
         the final (Wavecom ``+CPIN: READY``), end the answer this many seconds after
         an information line with final "".
+        ``is_answer``: for answers that share their name with a URC (``+CREG:``), says
+        by shape which prefixed lines are the answer; the others go to subscribers.
         """
         explicit = prefix is not None
         exp = Expectation(
@@ -304,6 +311,7 @@ class AtChannel:
             binary_field=binary_field,
             payload_pending=payload is not None,
             final_ok=tuple(final_ok),
+            is_answer=is_answer,
         )
         with self._cmd_lock:
             if self._dirty:
@@ -484,8 +492,8 @@ class AtChannel:
         with self._cond:
             try:
                 while waiter.urc is None:
-                    if self._gone is not None:
-                        raise PortGone(self.url, self._gone)
+                    if self._gone is not None or self._stop.is_set():
+                        raise PortGone(self.url, self._gone or "channel closed")
                     left = deadline - time.monotonic()
                     if left <= 0:
                         raise AtTimeout(what, timeout)

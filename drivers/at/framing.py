@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # --------------------------------------------------------------------------------------
@@ -119,6 +120,10 @@ class Expectation:
     binary_field: int | None = None
     payload_pending: bool = False
     final_ok: tuple[str, ...] = ()
+    # Settles a line that starts with ``prefix`` but may be a URC of the same name
+    # (``+CREG: 1,"5E25","605F"`` while ``AT+CREG?`` waits for ``+CREG: 2,1,...``):
+    # True keeps it as the answer, False routes it to the URC subscribers.
+    is_answer: Callable[[str], bool] | None = None
 
 
 IDLE = Expectation()
@@ -221,11 +226,18 @@ def urc_name(s: str) -> str:
     return head
 
 
+# Cinterion/Siemens AT^SIND "simstatus" (AC75/MC75/BGS2 AT command sets, AT^SIND):
+# 1 inserted, 2 PIN not required, 3 PIN required, 4 personalisation ready, 5 SIM
+# initialisation completed: the SIM start-up a restart runs (with autobauding these
+# modems do not print ^SYSSTART, so this is the only sign). 0 (removed) is no boot.
+_CIEV_SIM_STARTUP = re.compile(r'^\+CIEV:\s*"?SIMSTATUS"?\s*,\s*[1-5]\s*$')
+
+
 def reset_kind(s: str) -> str | None:
     up = s.upper()
     if any(up == p or up.startswith(p + ":") for p in _STRONG_RESET):
         return "strong"
-    if any(up.startswith(p.upper()) for p in _WEAK_RESET):
+    if any(up.startswith(p.upper()) for p in _WEAK_RESET) or _CIEV_SIM_STARTUP.match(up):
         return "weak"
     return None
 
@@ -464,9 +476,11 @@ class AtFramer:
             self._emit_prompt(">")
             return
         # 3. information line the caller named explicitly (wins over the URC table)
-        if (exp.prefix and exp.prefix_explicit and up.startswith(exp.prefix.upper())) or (
-            exp.binary_prefix and up.startswith(exp.binary_prefix.upper())
-        ):
+        answers_prefix = bool(exp.prefix) and up.startswith(exp.prefix.upper())  # type: ignore[union-attr]
+        if answers_prefix and exp.is_answer is not None and not exp.is_answer(s):
+            self._urc(s)  # same name as the answer, but the shape of the URC
+            return
+        if (answers_prefix and exp.prefix_explicit) or (exp.binary_prefix and up.startswith(exp.binary_prefix.upper())):
             self._info(text)
             return
         # 4. finals
@@ -487,7 +501,7 @@ class AtFramer:
         if kind == "always":
             self._urc(s)
             return
-        if exp.prefix and up.startswith(exp.prefix.upper()):
+        if answers_prefix:
             self._info(text)
             return
         if kind == "ambiguous":

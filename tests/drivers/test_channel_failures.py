@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from channel_helpers import PtyModem, wait_for
+from channel_helpers import PtyModem, open_fixture, wait_for
 
 from mmsua.drivers.at.channel import AtChannel
 from mmsua.drivers.errors import AtTimeout, ModemReset, PortGone, PromptPending
@@ -157,3 +157,16 @@ def test_a_prompt_for_a_command_without_payload_is_cancelled_and_reported() -> N
         assert ch.command("AT+CSQ").lines == ("+CSQ: 17,99",)
         assert b"\x1a" not in modem.received
     modem.close()
+
+
+def test_cinterion_restart_seen_only_by_ciev_simstatus_fails_the_pending_command() -> None:
+    ch, urcs = open_fixture("cinterion-ciev-simstatus-reboot.txt")
+    with ch:
+        ch.resync()
+        assert ch.command("AT+CSQ").lines == ("+CSQ: 17,99",)
+        with pytest.raises(ModemReset) as info:
+            ch.command("AT+COPS?", timeout=5)
+        assert info.value.urc.line == "+CIEV: simstatus,1"
+        assert ch.command("AT+CSQ").lines == ("+CSQ: 9,99",)  # the channel goes on
+        assert [u.reset for u in urcs] == ["weak", "weak", "weak"]
+        assert ch.serial.unconsumed() == []

@@ -112,6 +112,20 @@ def test_creg_is_an_answer_to_creg_query_and_a_urc_otherwise() -> None:
     assert run(b"+CREG: 2\r\n") == [Unsolicited("+CREG", "+CREG: 2")]
 
 
+def test_a_registration_urc_during_the_read_goes_to_subscribers_by_shape() -> None:
+    from mmsua.drivers.modem import is_registration_answer
+
+    exp = Expectation(command="AT+CREG?", prefix="+CREG:", is_answer=lambda line: is_registration_answer(line, 2))
+    data = b'AT+CREG?\r\r\n+CREG: 5,"EA6D","544C28",2\r\n+CREG: 2,5,"EA6D","544C28",2\r\n+CREG: 1\r\nOK\r\n'
+    assert run(data, exp) == [
+        Echo("AT+CREG?"),
+        Unsolicited("+CREG", '+CREG: 5,"EA6D","544C28",2'),
+        InfoLine('+CREG: 2,5,"EA6D","544C28",2'),
+        Unsolicited("+CREG", "+CREG: 1"),
+        FinalResult("OK", "OK", True),
+    ]
+
+
 def test_explicit_prefix_beats_the_urc_table_and_a_derived_one_does_not() -> None:
     line = b"+CIPRXGET: 1,0\r\n"
     assert run(line, pending("AT+CIPRXGET=2,0,10")) == [Unsolicited("+CIPRXGET", "+CIPRXGET: 1,0")]
@@ -191,6 +205,24 @@ def test_direct_push_urc_carries_its_raw_bytes_even_mid_command() -> None:
 def test_reset_marks() -> None:
     events = run(b"RDY\r\n+CPIN: READY\r\n+QIND: SMS DONE\r\n^BOOT:1,0,0,0,6\r\n")
     assert [getattr(e, "reset", "x") for e in events] == ["strong", "weak", "weak", None]
+
+
+@pytest.mark.parametrize(
+    ("line", "reset"),
+    [
+        # Cinterion/Siemens AT^SIND "simstatus" (AC75/MC75 manuals): 1..5 are the SIM start-up of a restart
+        ("+CIEV: simstatus,1", "weak"),
+        ("+CIEV: simstatus,5", "weak"),
+        ('+CIEV: "simstatus",3', "weak"),
+        ("+CIEV: simstatus,0", None),  # SIM removed: no boot
+        ("+CIEV: service,1", None),
+        ("+CIEV: smsfull,1", None),
+        ("+CIEV: 2,3", None),  # 27.007 numeric form: the index means nothing without AT+CIND=?
+        ("^SYSSTART", "strong"),
+    ],
+)
+def test_ciev_sim_startup_is_a_boot_sign(line: str, reset: str | None) -> None:
+    assert [getattr(e, "reset", "x") for e in run(line.encode() + b"\r\n")] == [reset]
 
 
 # ---- chunking invariance -------------------------------------------------------------

@@ -10,6 +10,7 @@ from mmsua.drivers.modem import (
     best_registration,
     clean_value,
     decode_spn,
+    is_registration_answer,
     parse_ati,
     parse_cesq,
     parse_cnum,
@@ -64,6 +65,33 @@ UNSOLICITED = [
 def test_registration_urcs(line: str, state: str, tech: str | None, lac: int | None, cell: int | None) -> None:
     reg = parse_registration(line, solicited=False)
     assert (reg.state, reg.technology, reg.lac, reg.cell) == (state, tech, lac, cell)
+
+
+# With n=2 known to be set, the read answer and a URC of the same name are told apart by shape.
+N2_ANSWERS = [line for line, *_ in SOLICITED if line.split(":", 1)[1].strip().lstrip("0").startswith("2,")]
+URCS_WHILE_N2 = [line for line, *_ in UNSOLICITED] + [
+    "+CREG: 2",  # searching, no location
+    '+CREG: 2,"5E25","605F"',  # searching with location: stat 2 looks like n=2, the quoted LAC does not look like a stat
+    '+CREG: 2,"5E25","605F",7',
+    "+CREG: 2, 1234, ABCD",  # Huawei unquoted, LAC all decimal digits: 3 fields
+    "+CREG: 2, 1234, ABCD, 2",  # ... and with AcT: 1234 is no stat
+    "+CREG: 0",
+]
+
+
+def test_n2_answer_forms_are_all_covered() -> None:
+    assert len(N2_ANSWERS) >= 10  # every real n=2 form of §2.5 in SOLICITED
+
+
+@pytest.mark.parametrize("line", N2_ANSWERS)
+def test_registration_read_answer_shape_when_n2_is_set(line: str) -> None:
+    assert is_registration_answer(line, 2)
+
+
+@pytest.mark.parametrize("line", URCS_WHILE_N2)
+def test_registration_urc_shape_when_n2_is_set(line: str) -> None:
+    assert not is_registration_answer(line, 2)
+    parse_registration(line, solicited=False)  # and it parses as the URC it is
 
 
 @pytest.mark.parametrize("line", ["+CREG: ", "+CREG: x,y", "+CSQ: 1,2", "+CREG: 2,42", ""])

@@ -109,15 +109,23 @@ def test_huawei_e3372_noise_urcs_three_storages_and_rssi_inside_cmgr() -> None:
         assert_played(channel)
 
 
+class Registrations(list):
+    """A registration-URC subscriber that says when ``count`` have come."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.count = count
+        self.enough = threading.Event()
+
+    def __call__(self, reg) -> None:
+        self.append(reg)
+        if len(self) >= self.count:
+            self.enough.set()
+
+
 def test_ublox_urcs_inside_answers_and_registration_urcs() -> None:
-    regs = []
-    both = threading.Event()
-
-    def on_registration(reg) -> None:
-        regs.append(reg)
-        if len(regs) == 2:
-            both.set()
-
+    regs = on_registration = Registrations(2)
+    both = regs.enough
     with replay_channel("ublox/sara-r410m/startup-registration-urcs.txt") as channel:
         modem = Modem(channel, sleep=no_sleep)
         assert modem.start().model == "SARA-R410M-02B" and modem.profile.name == "ublox"
@@ -145,4 +153,26 @@ def test_quectel_eg25g_boots_in_flight_mode() -> None:
         settings = SmsService(channel, modem.profile, sleep=sleeps.append).start(worker=False, collect=False)
         assert sleeps == [1.0]  # one AT+QINISTAT poll said "not yet"
         assert settings.storages == ("ME", "ME", "ME")
+        assert_played(channel)
+
+
+def test_registration_urc_inside_a_registration_read_is_told_apart_by_shape() -> None:
+    urcs = on_registration = Registrations(2)
+    two = urcs.enough
+    with replay_channel("ublox/sara-r410m/registration-urc-inside-creg-read.txt") as channel:
+        modem = Modem(channel, sleep=no_sleep)
+        modem.on_registration(on_registration)
+        modem.enable_registration_urcs()
+        assert modem.registration_modes == {"+CREG": 2, "+CGREG": 2, "+CEREG": 2}
+        reg = modem.registration()
+        # The answers (n=2 first) made the state; the URCs (stat first) went to the subscriber.
+        assert (reg.state, reg.lac, reg.cell, reg.technology) == ("roaming", 0xEA6D, 0x544C28, "umts")
+        assert two.wait(5.0)
+        assert [(r.source, r.state, r.lac, r.cell) for r in urcs] == [
+            ("CREG", "roaming", 0xEA6D, 0x544C28),
+            ("CGREG", "roaming", 0xEA6D, 0x544C28),
+        ]
+        # n lost (answers "0,1"): read again without the shape test, and forget n for CREG.
+        assert modem.registration().state == "home"
+        assert "+CREG" not in modem.registration_modes
         assert_played(channel)
