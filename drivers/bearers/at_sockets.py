@@ -172,12 +172,18 @@ class SocketStack(ABC):
 
     def _subscribe(self) -> None:
         if self._unsubscribe is None:
-            self._unsubscribe = self.channel.subscribe(self._on_urc)
+            off_urc = self.channel.subscribe(self._on_urc)
+            # The AT port closed or vanished: every socket is over, readers must not wait on.
+            off_gone = self.channel.subscribe_port_gone(
+                lambda error: self.events.all_closed(f"the modem's AT channel is over: {error}", range(self.max_links)))
+            self._unsubscribe = lambda: (off_urc(), off_gone())
 
     def _unsubscribe_all(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+            # Taken down: no URC will announce data or a close any more, so nobody may wait for one.
+            self.events.all_closed("the MMS data path was taken down", range(self.max_links))
 
     def _allocate(self) -> int:
         with self._lock:

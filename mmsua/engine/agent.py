@@ -91,6 +91,10 @@ class UserAgent:
         if not self._started:
             return
         self._started = False
+        # The engine first: it starts nothing more, and the request in flight fails at
+        # once when the link takes the bearer down and closes the channel (not after
+        # the HTTP timeout); then its thread is joined.
+        self.engine.request_stop()
         if self.link is not None:
             self.link.stop()
         self.engine.stop()

@@ -41,10 +41,14 @@ class TaskWorker:
         self._thread = threading.Thread(target=self._run, name="mmsua-engine", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def request_stop(self) -> None:
+        """No task starts from now on; the one in flight ends when its data path goes."""
         with self._wake:
             self._stopping = True
             self._wake.notify_all()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.request_stop()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None

@@ -32,19 +32,24 @@ def _send_req(size: int) -> bytes:
     )
 
 
+def _bearer_up(carrier: SimulatedCarrier, channel: AtChannel) -> InternalTcpBearer:
+    modem = Modem(channel)
+    modem.start()
+    host, port = carrier.proxy.split(":")
+    settings = PdpSettings(2, carrier.apn)
+    # The emulated network may refuse the very first activation while it registers.
+    pdp = PdpContext(channel, modem.profile, settings, retry_delays=(0.1, 0.3, 1.0))
+    bearer = InternalTcpBearer(channel, modem.profile, settings, proxy=(host, int(port)), pdp=pdp)
+    bearer.up()
+    return bearer
+
+
 @pytest.mark.parametrize("profile", ["quectel-eg25g", "simcom-sim7600"])
 def test_large_send_req_round_trip(profile: str) -> None:
     with SimulatedCarrier(timing=Timing(sms_ready=0.01, register=0.01, cnma_timeout=0.5)) as carrier:
         phone = carrier.add_handset("+15550100001", profile=profile, pty=False)
         with AtChannel(phone.serial_url, default_timeout=10.0) as channel:
-            modem = Modem(channel)
-            modem.start()
-            host, port = carrier.proxy.split(":")
-            settings = PdpSettings(2, carrier.apn)
-            # The emulated network may refuse the very first activation while it registers.
-            pdp = PdpContext(channel, modem.profile, settings, retry_delays=(0.1, 0.3, 1.0))
-            bearer = InternalTcpBearer(channel, modem.profile, settings, proxy=(host, int(port)), pdp=pdp)
-            bearer.up()
+            bearer = _bearer_up(carrier, channel)
             body = _send_req(1_000_000)
             response = bearer.session().post(
                 carrier.mmsc_url, data=body, headers={"Content-Type": "application/vnd.wap.mms-message"}, timeout=60
@@ -57,3 +62,36 @@ def test_large_send_req_round_trip(profile: str) -> None:
             assert received.via_proxy and received.body == body
             assert conf.message_type == MessageType.M_SEND_CONF and conf.transaction_id == "big1"
             bearer.down()
+
+
+@pytest.mark.parametrize("profile", ["quectel-eg25g", "simcom-sim7600"])
+def test_a_request_waiting_on_the_modem_ends_when_the_channel_closes(profile: str) -> None:
+    import threading
+    import time
+
+    import requests
+
+    with SimulatedCarrier(timing=Timing(sms_ready=0.01, register=0.01, cnma_timeout=0.5)) as carrier:
+        phone = carrier.add_handset("+15550100001", profile=profile, pty=False)
+        channel = AtChannel(phone.serial_url, default_timeout=10.0).open()
+        bearer = _bearer_up(carrier, channel)
+        carrier.faults.slow(120.0, method="GET")  # the answer would come long after the test
+        outcome: list[BaseException | None] = []
+
+        def fetch() -> None:
+            try:
+                bearer.session().get(f"{carrier.mmsc_url}/nothing", timeout=120)
+                outcome.append(None)
+            except BaseException as error:  # noqa: BLE001 - the test inspects it
+                outcome.append(error)
+
+        reader = threading.Thread(target=fetch, daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 20
+        while not any(r.method == "GET" for r in carrier.mmsc.requests):
+            assert time.monotonic() < deadline, "the GET never reached the MMSC"
+            time.sleep(0.02)
+        channel.close()  # a modem reset or shutdown: the socket's data can never be announced now
+        reader.join(10)  # far less than the request's timeout
+        assert not reader.is_alive()
+        assert isinstance(outcome[0], requests.ConnectionError)

@@ -110,3 +110,24 @@ def test_a_notification_while_off_the_network_waits_for_the_data_path_then_is_re
         assert [p.status for p in answers] == [0x81]  # Retrieved, never Deferred
     finally:
         agent.stop()
+
+
+def test_stopping_in_the_middle_of_a_slow_retrieval_aborts_it_and_leaves_no_thread(carrier, tmp_path: Path) -> None:
+    import threading
+
+    from mmsua.store import Store
+
+    before = set(threading.enumerate())
+    carrier.add_handset(ME)
+    # The HTTP timeout is far beyond the engine's 10 s join: only an abort ends the request in time.
+    agent = start_agent(carrier, ME, tmp_path / "stop.sqlite", http_timeout=120)
+    carrier.faults.slow(120.0, method="GET")
+    carrier.send_mms(FRIEND, [ME], text="slow to come")
+    wait_for("the GET reached the MMSC", lambda: any(r.method == "GET" for r in carrier.mmsc.requests))
+    agent.stop()
+    left = [t.name for t in set(threading.enumerate()) - before
+            if t.is_alive() and t.name.startswith(("mmsua-", "at-"))]
+    assert left == []
+    with Store(tmp_path / "stop.sqlite") as store:  # still owed: the next start retrieves it
+        [waiting] = store.messages_in_state("notified", "retrieving")
+        assert store.get_task("retrieve", waiting.id) is not None
