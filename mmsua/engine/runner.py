@@ -83,7 +83,7 @@ class Engine(ReceivePath, RetrievePath, SendPath, TaskWorker):
         self.roaming = False
         self.mcc: str | None = None
         self.http = CarrierHttp(settings, data_path.session if data_path else None)
-        self._reassembler = PushReassembler(timeout=600.0)
+        self._reassembler = PushReassembler(timeout=settings.segment_timeout)
         self._segments: dict[tuple[Any, ...], list[int]] = {}  # concat key -> kept SMS ids
         self._receive_lock = threading.Lock()
         self._wake = threading.Condition()

@@ -55,6 +55,7 @@ class AgentSettings:
     data_port: str = ""  # bearer=ppp: the modem's second (PPP) port; empty: found from the USB table
     # Store and integration.
     kept_sms_retention: float = 30 * 24 * 3600  # seconds a handled SMS PDU is kept (duplicate checks)
+    segment_timeout: float = 600.0  # seconds an incomplete concatenated SMS waits for its other segments
     store_path: str = ""  # a directory (store.sqlite inside) or a .sqlite file; empty: XDG data dir
     on_message_command: tuple[str, ...] = field(default_factory=tuple)
     on_message_timeout: int = 30

@@ -101,7 +101,8 @@ class TaskWorker:
                 due = self.store.next_task_time() if self._data_available() else self.store.next_deadline()
                 timeout = 600.0 if due is None else min(max(0.0, due - self.clock()), 600.0)
                 if self._reassembler.pending:
-                    timeout = min(timeout, 30.0)  # incomplete SMS sets must still expire
+                    # incomplete SMS sets must still expire on time
+                    timeout = min(timeout, 30.0, max(0.05, self.settings.segment_timeout))
                 self._wake.wait(timeout)
 
     def set_data_path(self, data_path: DataPath | None) -> None:
