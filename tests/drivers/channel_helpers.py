@@ -7,6 +7,7 @@ import os
 import select
 import threading
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 import mmsua.drivers  # noqa: F401  (registers replay:// and record://)
@@ -106,3 +107,162 @@ def wait_for(condition: Callable[[], bool], what: str, limit: float = 5.0) -> No
         if time.monotonic() > end:
             raise AssertionError(f"gave up waiting for {what}")
         time.sleep(0.005)
+
+
+class _LocalServer:
+    """A TCP listener on 127.0.0.1 with a thread serving it; ``url`` names it for pyserial."""
+
+    scheme = "socket"
+
+    def __init__(self) -> None:
+        import socket
+
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = self._server.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://127.0.0.1:{self.port}"
+
+    def _serve(self) -> None:
+        raise NotImplementedError
+
+
+class TcpModem(_LocalServer):
+    """A scripted modem behind a real TCP port, as ser2net (raw mode) exposes one.
+
+    Each command line the client sends goes to ``answer(line)``; what it returns is
+    sent back. ``push(data)`` sends unsolicited bytes; ``drop()`` closes the current
+    connection (the device went away) while the listener keeps accepting new ones.
+    """
+
+    def __init__(self, answer: Callable[[bytes], bytes | None]) -> None:
+        self.answer = answer
+        self.lines: list[bytes] = []
+        self._conn: Any = None
+        self.connected = threading.Event()
+        super().__init__()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._server.accept()
+            except OSError:
+                return  # listener closed
+            self._conn = conn
+            self.connected.set()
+            buf = bytearray()
+            while True:
+                try:
+                    data = conn.recv(4096)
+                except OSError:
+                    break
+                if not data:
+                    break
+                buf += data
+                while b"\r" in buf:
+                    line, _, rest = bytes(buf).partition(b"\r")
+                    buf = bytearray(rest.lstrip(b"\n"))
+                    line = line[line.find(b"AT"):] if b"AT" in line else line.strip(b"\x1b")
+                    if not line:
+                        continue
+                    self.lines.append(line)
+                    reply = self.answer(line)
+                    if reply:
+                        conn.sendall(reply)
+            self.connected.clear()
+            conn.close()
+
+    def push(self, data: bytes) -> None:
+        assert self._conn is not None
+        self._conn.sendall(data)
+
+    def drop(self) -> None:
+        import socket
+
+        if self._conn is not None:
+            try:
+                self._conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        import socket
+
+        self.drop()
+        try:
+            self._server.shutdown(socket.SHUT_RDWR)  # wakes the accept() so the port really closes
+        except OSError:
+            pass
+        self._server.close()
+
+
+class Rfc2217Bridge(_LocalServer):
+    """An RFC 2217 server in front of a serial device (ser2net's telnet mode), made
+    with pyserial's own ``serial.rfc2217.PortManager``: bytes and control options
+    pass between one TCP client and ``device``."""
+
+    scheme = "rfc2217"
+
+    def __init__(self, device: str) -> None:
+        import serial
+
+        self._serial = serial.serial_for_url(device, timeout=0)
+        self._stop = threading.Event()
+        super().__init__()
+
+    def _serve(self) -> None:
+        import serial.rfc2217
+
+        try:
+            conn, _ = self._server.accept()
+        except OSError:
+            return
+
+        class _Out:
+            def write(self, data: bytes) -> None:
+                conn.sendall(data)
+
+        class _NoStatusLines:
+            """The serial port as PortManager sees it: a pty has no modem-control lines
+            (TIOCMGET/TIOCMBIS fail on it; a USB modem's ACM port has them), so their
+            states read False and setting RTS/DTR/break is a no-op."""
+
+            cts = dsr = ri = cd = False
+            _LINES = ("rts", "dtr", "break_condition")
+
+            def __init__(self, port: object) -> None:
+                object.__setattr__(self, "_port", port)
+
+            def __getattr__(self, name: str) -> object:
+                return getattr(self._port, name)
+
+            def __setattr__(self, name: str, value: object) -> None:
+                if name not in self._LINES:
+                    setattr(self._port, name, value)
+
+        manager = serial.rfc2217.PortManager(_NoStatusLines(self._serial), _Out())
+        fd = self._serial.fileno()
+        while not self._stop.is_set():
+            ready, _, _ = select.select([conn, fd], [], [], 0.05)
+            try:
+                if conn in ready:
+                    data = conn.recv(4096)
+                    if not data:
+                        break
+                    self._serial.write(b"".join(manager.filter(data)))
+                if fd in ready:
+                    data = os.read(fd, 4096)
+                    if data:
+                        conn.sendall(b"".join(manager.escape(data)))
+            except OSError:
+                break
+        conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._server.close()
+        self._thread.join(timeout=2.0)
+        self._serial.close()
