@@ -60,8 +60,13 @@ class UserAgent:
         data_path: DataPath | None = None,
         sms: SmsPort | None = None,
         clock: Callable[[], float] = time.time,
+        on_sim: Callable[[dict[str, Any]], AgentSettings | None] | None = None,
     ) -> None:
+        """``on_sim(identity)`` (identity: :meth:`sim_identity`'s dict) runs at each modem
+        start right after the SIM is read, before SMS and the data path start; the
+        AgentSettings it returns (None: keep them) are used from the first network step."""
         self.settings = settings or AgentSettings()
+        self._on_sim = on_sim
         self.store = store or Store(self.settings.store_file())
         self._own_store = store is None
         self._subscribers: list[Callback] = []
@@ -83,7 +88,8 @@ class UserAgent:
         if self.settings.port and self.engine.data_path is None:
             from mmsua.engine.modem_link import ModemLink
 
-            self.link = ModemLink(self.settings, self.engine, on_state=lambda: self._publish("modem.state", self.status()))
+            self.link = ModemLink(self.settings, self.engine, on_state=lambda: self._publish("modem.state", self.status()),
+                                  on_sim=self._sim_read)
             self.engine.sms = self.link
             self.link.start()
 
@@ -132,14 +138,28 @@ class UserAgent:
                 log.debug("subscriber failed on %s", event, exc_info=True)
 
     def update_settings(self, settings: AgentSettings) -> None:
-        """New carrier settings (from provisioning) for the next network steps."""
+        """New carrier settings (from provisioning) for the next network steps; the modem
+        link builds its bearer and data path again when what they use changed."""
         from mmsua.engine.carrier_http import CarrierHttp
 
         self.settings = settings
         self.engine.settings = settings
         self.engine.http.close()
         self.engine.http = CarrierHttp(settings, self.engine.data_path.session if self.engine.data_path else None)
+        if self.link is not None:
+            self.link.set_settings(settings)
         self.engine.wake()
+
+    def _sim_read(self, identity: dict[str, Any]) -> None:
+        if self._on_sim is None:
+            return
+        try:
+            settings = self._on_sim(dict(identity))
+        except Exception:  # a broken hook must not keep the modem from starting
+            log.exception("the on_sim hook failed; the settings stay as they were")
+            return
+        if settings is not None and settings != self.settings:
+            self.update_settings(settings)
 
     def sim_identity(self) -> dict[str, Any] | None:
         return self.link.sim_identity() if self.link is not None else None

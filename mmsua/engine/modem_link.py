@@ -86,11 +86,24 @@ def ppp_data_port(at_port: str, configured: str = "", ports: Any = None) -> str:
     return choice.device
 
 
+# Settings the bearer is built from: a change to any of them builds it again.
+BEARER_FIELDS = ("bearer", "apn", "cid", "pdp_type", "apn_user", "apn_password", "apn_auth", "interface",
+                 "data_port", "proxy")
+
+
 class ModemLink:
-    def __init__(self, settings: AgentSettings, engine: Engine, on_state: Callable[[], None] | None = None) -> None:
+    """``on_sim(identity)``: called at each start right after the SIM is read (IMSI, SPN,
+    own number) and before the data path and SMS start; it may call :meth:`set_settings`
+    so the first network step already uses the carrier's settings."""
+
+    def __init__(self, settings: AgentSettings, engine: Engine, on_state: Callable[[], None] | None = None,
+                 on_sim: Callable[[dict[str, Any]], None] | None = None) -> None:
         self.settings = settings
         self.engine = engine
         self.on_state = on_state or (lambda: None)
+        self.on_sim = on_sim
+        self._bearer_lock = threading.Lock()  # one bearer at a time: start-up vs. new settings
+        self._bearer_installed = False
         self.channel: Any = None
         self.modem: Any = None
         self.sms: Any = None
@@ -166,7 +179,8 @@ class ModemLink:
             self._close_quietly()
             # The bearer's context and sockets died with the reset: nothing to take down.
             self.engine.set_data_path(None)
-            self.bearer = None
+            with self._bearer_lock:
+                self.bearer, self._bearer_installed = None, False
             self._bring_up()
             self.restarts += 1
 
@@ -220,23 +234,17 @@ class ModemLink:
         if self.imsi:
             self.engine.mcc = self.imsi[:3]
         self.engine.learn_own_number(self.sim_number)
+        identity = self.sim_identity()
+        if identity is not None and self.on_sim is not None:
+            self.on_sim(identity)  # carrier settings complete before the first network step
         # URCs on before the query: a change between the two is then never missed (the
         # retrievals waiting for the network rely on hearing it).
         self._unsubscribe.append(self.modem.on_registration(self._on_registration))
         _quiet(self.modem.enable_registration_urcs)
         self._refresh_registration()
-        # The data path first, so notifications that waited on the modem are retrieved, not deferred.
-        try:
-            self.bearer = self._make_bearer()
-        except BearerUnavailable as exc:
-            # SMS still work; retrievals wait (until expiry) for the data path to be fixed and mmsua restarted.
-            log.error("no MMS data path: %s", exc)
-            self.bearer_error = str(exc)
-            self.bearer = exc.bearer
-            self.engine.set_data_path(None)
-        else:
-            self.bearer_error = None
-            self.engine.set_data_path(BearerDataPath(self.bearer, lambda: self.registration not in _OFF_NETWORK))
+        # The data path first, so notifications that waited on the modem are retrieved at once.
+        with self._bearer_lock:
+            self._install_bearer()
         # SMS: everything kept earlier but not yet deleted on the modem goes first.
         self.sms = SmsService(self.channel, self.modem.profile, on_sms=self._on_sms)
         self.sms.start(collect=False, worker=True)
@@ -245,6 +253,39 @@ class ModemLink:
             self._on_sms(incoming)
         self._unsubscribe.append(self.modem.on_reset(self._on_reset))
         log.info("modem ready: %s %s, %s", self.identity.manufacturer, self.identity.model, self.registration)
+
+    def _install_bearer(self) -> None:
+        self._bearer_installed = True
+        try:
+            self.bearer = self._make_bearer()
+        except BearerUnavailable as exc:
+            # SMS still work; retrievals wait (until expiry) for the data path to be fixed.
+            log.error("no MMS data path: %s", exc)
+            self.bearer_error = str(exc)
+            self.bearer = exc.bearer
+            self.engine.set_data_path(None)
+        else:
+            self.bearer_error = None
+            self.engine.set_data_path(BearerDataPath(self.bearer, lambda: self.registration not in _OFF_NETWORK))
+
+    def set_settings(self, settings: AgentSettings) -> None:
+        """New settings (carrier provisioning): a changed APN, cid, PDP type, credentials,
+        proxy or bearer kind builds the bearer and the data path again. The port, profile
+        and PIN take effect at the next start."""
+        with self._bearer_lock:
+            old, self.settings = self.settings, settings
+            if not self._bearer_installed or all(getattr(old, name) == getattr(settings, name) for name in BEARER_FIELDS):
+                return  # not built yet (start-up builds it from these) or nothing it uses changed
+            log.info("MMS data path settings changed; building it again")
+            self.engine.set_data_path(None)
+            previous, self.bearer = self.bearer, None
+            try:
+                if previous is not None and previous.state == "up":
+                    previous.down()
+            except Exception as exc:  # the old context may already be gone
+                log.warning("taking the old MMS data path down: %s", exc)
+            self._install_bearer()
+        self.on_state()
 
     def _make_bearer(self) -> Any:
         from mmsua.config import parse_proxy

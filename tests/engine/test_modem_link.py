@@ -131,3 +131,41 @@ def test_stopping_in_the_middle_of_a_slow_retrieval_aborts_it_and_leaves_no_thre
     with Store(tmp_path / "stop.sqlite") as store:  # still owed: the next start retrieves it
         [waiting] = store.messages_in_state("notified", "retrieving")
         assert store.get_task("retrieve", waiting.id) is not None
+
+
+def test_on_sim_completes_the_settings_before_the_first_network_step(carrier, tmp_path: Path) -> None:
+    from simagent import agent_settings
+
+    from mmsua.engine.agent import UserAgent
+
+    handset = carrier.add_handset(ME)
+    seen: list[tuple[dict, object]] = []
+
+    def on_sim(identity: dict):
+        seen.append((identity, agent.engine.data_path))
+        return agent.settings.with_changes(apn=carrier.apn)  # as carrier provisioning would
+
+    # No APN yet: only the hook can make the MMS data path work.
+    agent = UserAgent(agent_settings(carrier, handset.serial_url, tmp_path / "sim.sqlite", apn=""), on_sim=on_sim)
+    agent.start()
+    try:
+        assert agent.link.wait_ready(30), agent.link.error
+        [(identity, data_path_then)] = seen
+        assert identity["imsi"] == handset.modem.imsi and identity["own_number"] == ME
+        assert data_path_then is None  # called before the data path (and SMS) started
+        carrier.send_mms(FRIEND, [ME], text="provisioned")
+        assert wait_for("retrieved", lambda: only_message(agent, "received"))["text"] == "provisioned"
+    finally:
+        agent.stop()
+
+
+def test_new_settings_while_running_rebuild_the_data_path(carrier, tmp_path: Path) -> None:
+    agent = start_agent(carrier, ME, tmp_path / "upd.sqlite", apn="not-this-one", max_attempts=100)
+    try:
+        old_bearer = agent.link.bearer
+        agent.update_settings(agent.settings.with_changes(apn=carrier.apn))
+        assert agent.link.bearer is not old_bearer and agent.link.settings.apn == carrier.apn
+        carrier.send_mms(FRIEND, [ME], text="right APN now")
+        assert wait_for("retrieved", lambda: only_message(agent, "received"))["text"] == "right APN now"
+    finally:
+        agent.stop()
