@@ -116,6 +116,7 @@ class Message:
             "read": self.read,
             "read_report_requested": self.read_report_requested,
             "error": self.error,
+            "message_id": self.message_id,  # the MMS Message-ID (M-Send.conf / M-Retrieve.conf); None for SMS
         }
 
 

@@ -219,11 +219,14 @@ def test_raw_pdus_are_kept_byte_for_byte(store: Store) -> None:
 
 
 def test_message_to_dict_has_the_api_shape(store: Store) -> None:
-    mid = _incoming(store, subject="Hi", text="there", to=["+1"], date=0, read_report_requested=True)
+    mid = _incoming(store, subject="Hi", text="there", to=["+1"], date=0, read_report_requested=True,
+                    message_id="mmsc-42@example")
     d = store.get_message(mid).to_dict()
-    for key in ("id", "conversation_id", "direction", "kind", "state", "from", "to", "cc", "subject", "date",
-                "text", "parts", "size", "expiry", "recipients", "read", "read_report_requested", "error"):
+    for key in ("id", "conversation_id", "direction", "kind", "state", "from", "to", "cc", "bcc", "subject", "date",
+                "text", "parts", "size", "expiry", "recipients", "read", "read_report_requested", "error",
+                "message_id"):
         assert key in d
+    assert d["message_id"] == "mmsc-42@example"  # the MMS Message-ID ("sent, Message-ID X")
     assert d["date"] == "1970-01-01T00:00:00Z" and d["from"] == "+447700900123"
     assert d["read_report_requested"] is True and d["read"] is False
     c = store.list_conversations()[0].to_dict()
