@@ -22,6 +22,9 @@ SUBCOMMANDS: tuple[str, ...] = (
     "ls",
     "show",
     "fetch",
+    "retry",
+    "resend-as-sms",
+    "delete",
     "export",
     "status",
     "config",
@@ -47,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (repeat for debug)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
-        importlib.import_module(f"mmsua.cli.{name}").register(subparsers)
+        importlib.import_module(f"mmsua.cli.{name.replace('-', '_')}").register(subparsers)  # resend-as-sms: resend_as_sms.py
     return parser
 
 

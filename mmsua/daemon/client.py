@@ -3,8 +3,11 @@
 Both have one method per API method (docs/api.md) returning the JSON result, and
 raise :class:`ApiError` (``code``, ``message``) for an error answer. ``Client``
 raises :class:`DaemonUnavailable` when no daemon answers. Events: ``events()``
-yields ``(name, data)``; ``on_event(callback)`` calls ``callback(name, data)``
-from a background thread until ``close()``.
+yields ``(name, data)``; ``on_event(callback, on_close=None)`` calls
+``callback(name, data)`` from a background thread until ``close()``. When the
+daemon goes away instead, the callback gets one last ``("connection.closed",
+{"reason": ...})`` and ``on_close(reason)`` is called, so a client can tell
+"no events" from "connection lost".
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from mmsua.daemon.protocol import MAX_LINE, ApiError, encode
 
 START_HINT = "start it with `mmsua daemon` (or `systemctl --user start mmsua`)"
 EventCallback = Callable[[str, Any], None]
+CloseCallback = Callable[[str], None]
+CONNECTION_CLOSED = "connection.closed"  # client-side event: the daemon went away
 
 
 class DaemonUnavailable(ApiError):
@@ -106,6 +111,8 @@ class Client(ApiMethods):
         self._reader: Any = None
         self._pending_events: collections.deque[tuple[str, Any]] = collections.deque()
         self._listeners: list[Client] = []
+        self._closing = False  # close() was called: the end of the stream is not a loss
+        self.close_reason: str | None = None  # why the event stream ended, once it has
 
     def __enter__(self) -> Client:
         self.connect()
@@ -117,6 +124,7 @@ class Client(ApiMethods):
     def connect(self) -> None:
         if self._sock is not None:
             return
+        self._closing = False
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(self.timeout)
         try:
@@ -131,6 +139,7 @@ class Client(ApiMethods):
         self._reader = sock.makefile("rb")
 
     def close(self) -> None:
+        self._closing = True
         for listener in self._listeners:
             listener.close()
         self._listeners.clear()
@@ -196,13 +205,23 @@ class Client(ApiMethods):
         while True:
             try:
                 message = self._read()
-            except (OSError, ConnectionError, ValueError):
+            except (OSError, ConnectionError, ValueError, ApiError) as error:
+                self.close_reason = str(error) or type(error).__name__
                 return
             if "event" in message:
                 yield message["event"], message.get("data")
 
-    def on_event(self, callback: EventCallback) -> None:
-        """Call ``callback(name, data)`` for each event, from a thread on its own connection."""
+    @property
+    def closed_by_us(self) -> bool:
+        return self._closing
+
+    def on_event(self, callback: EventCallback, on_close: CloseCallback | None = None) -> None:
+        """Call ``callback(name, data)`` for each event, from a thread on its own connection.
+
+        If the daemon closes the connection (stopped, crashed, dropped a client that
+        did not read), ``callback`` gets a last ``("connection.closed", {"reason"})``
+        and ``on_close(reason)`` is called; neither happens after our own ``close()``.
+        """
         listener = Client(self.path, self.timeout)
         stream = listener.events()
         self._listeners.append(listener)
@@ -210,6 +229,12 @@ class Client(ApiMethods):
         def pump() -> None:
             for name, data in stream:
                 callback(name, data)
+            if listener.closed_by_us:
+                return
+            reason = listener.close_reason or "the daemon closed the connection"
+            callback(CONNECTION_CLOSED, {"reason": reason})
+            if on_close is not None:
+                on_close(reason)
 
         threading.Thread(target=pump, name="mmsua-events", daemon=True).start()
 
@@ -239,13 +264,16 @@ class LocalClient(ApiMethods):
     def subscribe(self) -> None:
         pass
 
-    def on_event(self, callback: EventCallback) -> None:
+    def on_event(self, callback: EventCallback, on_close: CloseCallback | None = None) -> None:
+        # In-process: the connection cannot be lost, so on_close is never called.
         self._callbacks.append(callback)
         if not self._hooked:
             self._hooked = True
             self.agent.subscribe(self._publish)
 
     def _publish(self, name: str, data: Any) -> None:
+        if name == "modem.state":
+            data = dispatch.with_max_size(self.agent, data)
         plain = dispatch.plain(data)
         for callback in list(self._callbacks):
             callback(name, plain)

@@ -52,3 +52,15 @@ def message_id(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError("a message id is a positive number")
     return value
+
+
+def queued_result(message: dict[str, Any], as_json: bool) -> int:
+    """Print a message the daemon queued (retry, resend-as-sms): its JSON or one line."""
+    from mmsua.daemon import render
+
+    if as_json:
+        print_json(message)
+    else:
+        to = ", ".join(render.line(a) for a in message.get("to") or [])
+        print(f"message {message.get('id')} ({render.line(message.get('kind'))}) to {to}: {render.line(message.get('state'))}")
+    return exit_codes.OK

@@ -82,6 +82,7 @@ def status_detail(status: dict[str, Any]) -> str:
         ("Signal", f"{signal}%" if signal is not None else "-"),
         ("Data path", line(status.get("data_path"))),
         ("Own number", line(status.get("own_number")) or "-"),
+        ("Largest MMS", f"{status['max_size'] // 1024} KB" if isinstance(status.get("max_size"), int) else "-"),
         ("Queued", line(status.get("queued"))),
         ("Pending notifications", line(status.get("pending_notifications"))),
         ("Daemon", line(status.get("daemon_version"))),

@@ -47,7 +47,8 @@ def with_parts(agent: BookAgent) -> dict:
 
 
 def test_clients_say_how_to_start_a_missing_daemon(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    for argv in (["status"], ["ls"], ["show", "1"], ["fetch", "1"], ["send", "--to", "+1555", "--text", "x"], ["export", "1", str(tmp_path)]):
+    for argv in (["status"], ["ls"], ["show", "1"], ["fetch", "1"], ["retry", "1"], ["resend-as-sms", "1"], ["delete", "1"],
+                 ["send", "--to", "+1555", "--text", "x"], ["export", "1", str(tmp_path)]):
         assert main([*argv, "--socket", str(tmp_path / "none.sock")]) == exit_codes.UNAVAILABLE
         err = capsys.readouterr().err
         assert "daemon is not running" in err and "mmsua daemon" in err
@@ -172,3 +173,71 @@ def test_export_writes_safe_names_and_never_overwrites(daemon, tmp_path: Path, c
     assert not (tmp_path / "etc").exists()
     assert main(["export", str(message["id"]), str(target), "--socket", sock]) == 0
     assert len(list(target.iterdir())) == 7  # a second export adds, never replaces
+
+
+@pytest.fixture
+def engine_daemon(tmp_path: Path):
+    """The real engine (no modem: nothing leaves the outbox) behind a real socket."""
+    from mmsua.engine.agent import UserAgent
+    from mmsua.engine.settings import AgentSettings
+
+    short = Path(f"/tmp/mmsua-cli-e-{os.getpid()}")
+    short.mkdir(mode=0o700, exist_ok=True)
+    agent = UserAgent(AgentSettings(store_path=str(tmp_path / "store"), own_number="+15550100001"))
+    agent.start()
+    server = ApiServer(agent, short / "api.sock")
+    server.start()
+    yield agent, str(short / "api.sock")
+    server.stop()
+    agent.stop()
+    subprocess.run(["rm", "-rf", str(short)], check=False)
+
+
+def _failed_mms(agent) -> int:
+    queued = agent.send(to=["+15551234567"], subject="pics", text="see you at 8")
+    agent.store.update_message(queued["id"], state="failed", error="the MMSC refused it: service denied")
+    return queued["id"]
+
+
+def test_retry_queues_a_failed_message_again(engine_daemon, capsys: pytest.CaptureFixture[str]) -> None:
+    agent, sock = engine_daemon
+    failed = _failed_mms(agent)
+    assert main(["retry", str(failed), "--socket", sock]) == exit_codes.OK
+    assert f"message {failed} (mms) to +15551234567: queued" in capsys.readouterr().out
+    shown = agent.show_message(failed)
+    assert shown["state"] in ("queued", "sending") and shown["error"] is None
+    # Only a failed outgoing message can be retried: the daemon says why, exit status 64.
+    assert main(["retry", str(failed), "--socket", sock]) == exit_codes.USAGE
+    assert "not a failed outgoing message" in capsys.readouterr().err
+    assert main(["retry", "999", "--json", "--socket", sock]) == exit_codes.FAILURE
+    assert "not_found" in capsys.readouterr().err
+
+
+def test_resend_as_sms_sends_the_text_as_a_new_sms(engine_daemon, capsys: pytest.CaptureFixture[str]) -> None:
+    agent, sock = engine_daemon
+    failed = _failed_mms(agent)
+    assert main(["resend-as-sms", str(failed), "--json", "--socket", sock]) == exit_codes.OK
+    sms = json.loads(capsys.readouterr().out)
+    assert sms["id"] != failed and sms["kind"] == "sms" and sms["direction"] == "out"
+    assert sms["text"] == "see you at 8" and sms["to"] == ["+15551234567"]
+    assert agent.show_message(failed)["state"] == "failed"  # the MMS stays as it was
+    assert main(["resend-as-sms", str(sms["id"]), "--socket", sock]) == exit_codes.USAGE  # an SMS is not an MMS
+    assert "not an outgoing MMS" in capsys.readouterr().err
+
+
+def test_status_shows_the_carrier_size_limit(engine_daemon, capsys: pytest.CaptureFixture[str]) -> None:
+    _, sock = engine_daemon
+    assert main(["status", "--socket", sock]) == exit_codes.OK
+    assert "Largest MMS:           300 KB" in capsys.readouterr().out  # the default, as Android assumes
+    assert main(["status", "--json", "--socket", sock]) == exit_codes.OK
+    assert json.loads(capsys.readouterr().out)["max_size"] == 300 * 1024
+
+
+def test_delete_removes_the_message(engine_daemon, capsys: pytest.CaptureFixture[str]) -> None:
+    agent, sock = engine_daemon
+    failed = _failed_mms(agent)
+    assert main(["delete", str(failed), "--socket", sock]) == exit_codes.OK
+    assert f"message {failed} deleted" in capsys.readouterr().out
+    assert main(["show", str(failed), "--socket", sock]) == exit_codes.FAILURE
+    assert main(["delete", str(failed), "--socket", sock]) == exit_codes.FAILURE
+    assert "not_found" in capsys.readouterr().err

@@ -219,6 +219,65 @@ def test_on_event_callback_thread(served, sock_path: Path) -> None:
     client.close()
 
 
+
+def _wait_subscribed(server: ApiServer) -> None:
+    for _ in range(500):
+        with server._lock:
+            if any(c.subscribed for c in server._connections):
+                return
+        time.sleep(0.01)
+    raise AssertionError("the listener never subscribed")
+
+
+def test_a_lost_connection_is_reported_to_the_event_listener(sock_path: Path) -> None:
+    server = ApiServer(BookAgent(), sock_path)
+    server.start()
+    seen: list[tuple[str, object]] = []
+    reasons: list[str] = []
+    closed = threading.Event()
+    client = Client(sock_path)
+    client.on_event(lambda name, data: seen.append((name, data)), on_close=lambda reason: (reasons.append(reason), closed.set()))
+    _wait_subscribed(server)
+    server.stop()  # the daemon goes away
+    assert closed.wait(10)
+    assert reasons and "closed" in reasons[0]
+    assert seen[-1] == ("connection.closed", {"reason": reasons[0]})
+    client.close()
+
+
+def test_closing_the_client_itself_is_not_a_lost_connection(served, sock_path: Path) -> None:
+    _, server = served
+    seen: list[str] = []
+    reasons: list[str] = []
+    before = set(threading.enumerate())
+    client = Client(sock_path)
+    client.on_event(lambda name, data: seen.append(name), on_close=reasons.append)
+    pump = next(t for t in set(threading.enumerate()) - before if t.name == "mmsua-events")
+    _wait_subscribed(server)
+    listener = client._listeners[0]
+    client.close()
+    pump.join(10)
+    assert not pump.is_alive()
+    assert listener.close_reason is not None  # the stream did end ...
+    assert reasons == [] and "connection.closed" not in seen  # ... and it was not reported as a loss
+
+
+def test_status_carries_the_carrier_size_limit(served, sock_path: Path, tmp_path: Path) -> None:
+    from mmsua.engine.agent import UserAgent
+    from mmsua.engine.settings import AgentSettings
+
+    agent, _ = served
+    agent.settings = AgentSettings(max_message_size=614_400)
+    with Client(sock_path) as client:
+        assert client.status()["max_size"] == 614_400
+    real = UserAgent(AgentSettings(store_path=str(tmp_path / "store"), max_message_size=307_200))
+    try:
+        assert LocalClient(real).status()["max_size"] == 307_200
+    finally:
+        real.stop()
+        real.store.close()
+
+
 DAEMON_SCRIPT = """
 import sys, logging
 sys.path.insert(0, {here!r})
