@@ -189,7 +189,7 @@ class ModemLink:
     def _bring_up(self) -> None:
         """Start the modem, retrying with backoff (a modem plugged in late, a reset at boot);
         meanwhile the daemon keeps serving the store."""
-        for delay in (*RETRY_DELAYS, *([RETRY_DELAYS[-1]] * 1_000_000)):
+        for delay in (RETRY_DELAYS[min(n, len(RETRY_DELAYS) - 1)] for n in range(1_000_000)):  # lazily: a 1M tuple was 7.8 MB
             try:
                 self._open()
             except Exception as exc:  # ModemError and friends
