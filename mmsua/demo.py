@@ -130,14 +130,13 @@ class DemoSession:
         # Short on purpose: a Unix socket path must stay under ~100 bytes.
         self.runtime = Path(tempfile.mkdtemp(prefix="mmsua-demo-"))
         store = opts.store if opts.store is not None else self.runtime / "store"
-        self.carrier = SimulatedCarrier(profile=opts.profile, line_rate=opts.line_rate, friend=opts.friend_number,
-                                        require_ua_headers=True)
         # A generic 3GPP modem has no internal TCP stack: MMS HTTP leaves through a host interface
         # (wwan0 on real hardware, lo here), where the carrier knows the subscriber by the PDP
-        # address. On loopback every connection is this demo's one handset, so say so.
+        # address: here lo's 127.0.0.1 is this demo's handset.
         interface_bearer = opts.profile == "generic"
-        if interface_bearer:
-            self.carrier.identities = _OneSubscriber(opts.own_number)
+        self.carrier = SimulatedCarrier(profile=opts.profile, line_rate=opts.line_rate, friend=opts.friend_number,
+                                        require_ua_headers=True,
+                                        subscriber_by_address={"127.0.0.1": opts.own_number} if interface_bearer else None)
         self.carrier.start()
         self.handset = self.carrier.add_handset(opts.own_number)
         port = self.handset.pty_path or self.handset.serial_url
@@ -247,23 +246,6 @@ class DemoSession:
         path.write_text(f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:{FRIEND_NAME}\r\nTEL;TYPE=CELL:{self.options.friend_number}\r\nEND:VCARD\r\n",
                         encoding="utf-8")
         return path
-
-
-class _OneSubscriber:
-    """The simulated carrier's subscriber look-up when HTTP comes over a host interface:
-    ports the emulated modem opened are known; anything else is the demo's handset."""
-
-    def __init__(self, msisdn: str) -> None:
-        from mmsua.sim.identity import Identities
-
-        self._known = Identities()
-        self.msisdn = msisdn
-
-    def bind(self, port: int, msisdn: str) -> None:
-        self._known.bind(port, msisdn)
-
-    def who(self, port: int) -> str | None:
-        return self._known.who(port) or self.msisdn
 
 
 def plumbing_steps(plumbing: Plumbing) -> list[Step]:

@@ -12,11 +12,13 @@ removes its temporary directory.
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import mmsua.sim  # noqa: F401  (registers the simmodem:// URL handler)
 from mmsua.sim import registry
@@ -31,6 +33,9 @@ from mmsua.sim.modem.pty import PtyPort
 from mmsua.sim.proxy import MmsProxy
 from mmsua.sim.scheduler import Scheduler
 from mmsua.sim.smsc import Plan, Smsc
+
+if TYPE_CHECKING:
+    from mmsua.engine.settings import AgentSettings
 
 _names = itertools.count(1)
 
@@ -82,7 +87,10 @@ class SimulatedCarrier:
         timing: Timing | None = None,
         push_plan: Plan | None = None,
         operator: str = "SimCarrier",
+        subscriber_by_address: dict[str, str] | None = None,
     ) -> None:
+        """``subscriber_by_address``: source IP address -> MSISDN, for HTTP that does not
+        come through an emulated modem's TCP stack (mmsua's interface bearer on lo)."""
         self.profile = get_profile(profile).key
         self.line_rate = line_rate
         self.apn = apn
@@ -90,7 +98,7 @@ class SimulatedCarrier:
         self.timing = timing or Timing()
         self._want_proxy = proxy
         self._friend_number = friend if isinstance(friend, str) else ("+15550100099" if friend else None)
-        self.identities = Identities()
+        self.identities = Identities(subscriber_by_address)
         self.mailbox = Mailbox()
         self.scheduler: Scheduler | None = None
         self._friend_scheduler: Scheduler | None = None
@@ -202,6 +210,20 @@ class SimulatedCarrier:
     def faults(self) -> MmscFaults:
         assert self.mmsc is not None, "start the carrier first"
         return self.mmsc.faults
+
+    def agent_settings(self, handset: Handset | str, store_path: str | os.PathLike[str], **changes: Any) -> AgentSettings:
+        """mmsua's AgentSettings for one of this carrier's handsets (a Handset or its MSISDN):
+        its in-process simmodem:// port, this carrier's APN, MMSC and proxy, a User-Agent and
+        x-wap-profile, and retries quick enough for a simulated network. ``changes``
+        override any field (``retrieval_policy="manual"``, ``bearer="interface"``...)."""
+        from mmsua.engine.settings import AgentSettings
+
+        phone = self.handsets[handset] if isinstance(handset, str) else handset
+        return AgentSettings(
+            port=phone.serial_url, apn=self.apn, mmsc_url=self.mmsc_url, proxy=self.proxy or "",
+            user_agent="mmsua-sim/1.0", uaprof_url="http://uaprof.example/mmsua.xml", store_path=os.fspath(store_path),
+            country_code="US", retry_initial=0.05, retry_max=0.2, http_timeout=3,
+        ).with_changes(**changes)
 
     def send_sms(self, to: str, text: str, *, originator: str = "+15550107777", plan: Plan | None = None) -> list[bytes]:
         """A plain text SMS from someone on the network."""

@@ -6,9 +6,12 @@ after shutdown(); this one remembers its connections and closes them on stop.
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+log = logging.getLogger(__name__)
 
 
 class LoopbackHTTPServer(ThreadingHTTPServer):
@@ -30,6 +33,11 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         with self._conns_lock:
             self._conns.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request, client_address) -> None:
+        # A client gone mid-request (a handset stopped or killed, the carrier shutting
+        # down) is ordinary for a simulated network: no traceback on stderr.
+        log.debug("request from %s ended early", client_address, exc_info=True)
 
     def start(self, name: str) -> None:
         self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True)

@@ -47,6 +47,7 @@ class RecordedRequest:
     body: bytes
     client_port: int
     pdu: MmsPdu | None = None
+    client_host: str = ""
 
     @property
     def via_proxy(self) -> bool:
@@ -172,7 +173,7 @@ class Mmsc:
         return 204, b"", pdu
 
     def _sender_of(self, pdu: MmsPdu, req: RecordedRequest) -> str | None:
-        msisdn = req.headers.get("x-msisdn") or self.identities.who(req.client_port)
+        msisdn = req.headers.get("x-msisdn") or self.identities.who(req.client_port, req.client_host)
         if msisdn:
             return msisdn
         if pdu.sender is not None and not pdu.sender.is_insert_token and pdu.sender.value:
@@ -383,7 +384,8 @@ def _handler_for(mmsc: Mmsc) -> type[BaseHTTPRequestHandler]:
 
         def _record(self, body: bytes) -> RecordedRequest:
             headers = {k.lower(): v for k, v in self.headers.items()}
-            req = RecordedRequest(self.command, self.path, headers, body, self.client_address[1])
+            req = RecordedRequest(self.command, self.path, headers, body, self.client_address[1],
+                                  client_host=self.client_address[0])
             mmsc.record(req)
             return req
 

@@ -92,7 +92,7 @@ def _handler_for(proxy: MmsProxy) -> type[BaseHTTPRequestHandler]:
                 body = self.rfile.read(int(headers["content-length"]))
             out = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
             out["Via"] = "1.1 sim-mms-proxy"
-            msisdn = proxy.identities.who(self.client_address[1])
+            msisdn = proxy.identities.who(self.client_address[1], self.client_address[0])
             if msisdn:
                 out["X-MSISDN"] = msisdn
             path = url.path or "/"

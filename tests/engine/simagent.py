@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from mmsua.engine.agent import UserAgent
-from mmsua.engine.settings import AgentSettings
 from mmsua.sim.carrier import SimulatedCarrier
 
 ME = "+15550100001"
@@ -31,17 +30,9 @@ def wait_for(what: str, check: Callable[[], Any], timeout: float = WAIT) -> Any:
         time.sleep(0.02)
 
 
-def agent_settings(carrier: SimulatedCarrier, port: str, store: Path, **changes: Any) -> AgentSettings:
-    return AgentSettings(
-        port=port, apn=carrier.apn, mmsc_url=carrier.mmsc_url, proxy=carrier.proxy or "",
-        user_agent="mmsua-test/1.0", uaprof_url="http://uaprof.example/mmsua.xml", store_path=str(store),
-        country_code="US", retry_initial=0.05, retry_max=0.2, http_timeout=3,
-    ).with_changes(**changes)
-
-
 def start_agent(carrier: SimulatedCarrier, msisdn: str, store: Path, **changes: Any) -> UserAgent:
     handset = carrier.handsets.get(msisdn) or carrier.add_handset(msisdn)
-    agent = UserAgent(agent_settings(carrier, handset.serial_url, store, **changes))
+    agent = UserAgent(carrier.agent_settings(handset, store, **changes))
     agent.start()
     assert agent.link.wait_ready(30), agent.link.error
     return agent

@@ -134,8 +134,6 @@ def test_stopping_in_the_middle_of_a_slow_retrieval_aborts_it_and_leaves_no_thre
 
 
 def test_on_sim_completes_the_settings_before_the_first_network_step(carrier, tmp_path: Path) -> None:
-    from simagent import agent_settings
-
     from mmsua.engine.agent import UserAgent
 
     handset = carrier.add_handset(ME)
@@ -146,7 +144,7 @@ def test_on_sim_completes_the_settings_before_the_first_network_step(carrier, tm
         return agent.settings.with_changes(apn=carrier.apn)  # as carrier provisioning would
 
     # No APN yet: only the hook can make the MMS data path work.
-    agent = UserAgent(agent_settings(carrier, handset.serial_url, tmp_path / "sim.sqlite", apn=""), on_sim=on_sim)
+    agent = UserAgent(carrier.agent_settings(handset, tmp_path / "sim.sqlite", apn=""), on_sim=on_sim)
     agent.start()
     try:
         assert agent.link.wait_ready(30), agent.link.error

@@ -127,7 +127,7 @@ def test_group_send_with_three_attachments_through_the_proxy(carrier, me, tmp_pa
     assert proxied.target == carrier.mmsc_url  # absolute form through the proxy
     post = next(r for r in carrier.mmsc.requests if r.method == "POST")
     assert post.via_proxy
-    assert post.headers["user-agent"] == "mmsua-test/1.0"
+    assert post.headers["user-agent"] == "mmsua-sim/1.0"  # SimulatedCarrier.agent_settings
     assert post.headers["x-wap-profile"] == "http://uaprof.example/mmsua.xml"
     assert post.headers["content-type"] == "application/vnd.wap.mms-message"
     assert int(post.headers["content-length"]) == len(post.body)

@@ -233,3 +233,57 @@ def test_carrier_stops_leaving_nothing_behind(tmp_path):
         requests.get(c.mmsc_url, proxies={"http": "http://" + c.proxy}, timeout=5)
     assert not pty_path.exists() and not pty_path.parent.exists()
     assert wait_for(lambda: set(threading.enumerate()) <= before)
+
+
+def _anonymous_send_req() -> bytes:
+    """An M-Send.req as a handset sends it: From is the insert-address token, the network fills it in."""
+    return encode_mms(MmsPdu(MessageType.M_SEND_REQ, transaction_id="anon1", mms_version="1.2", sender=Address.insert_token(),
+                             to=(Address.phone("+15550100002"),), content_type=ContentType.of("application/vnd.wap.multipart.mixed"),
+                             parts=(Part.from_text("who am I"),)))
+
+
+@pytest.mark.parametrize("through_proxy", [False, True])
+def test_a_subscriber_is_known_by_source_address_for_a_host_interface_bearer(through_proxy: bool) -> None:
+    with SimulatedCarrier(subscriber_by_address={"127.0.0.1": "+15550100001"}) as carrier:
+        carrier.add_handset("+15550100002", pty=False)
+        proxies = {"http": f"http://{carrier.proxy}"} if through_proxy else {"http": ""}
+        session = requests.Session()
+        session.trust_env = False
+        answer = session.post(carrier.mmsc_url, data=_anonymous_send_req(), headers=MMS, proxies=proxies, timeout=10)
+        conf = decode_mms(answer.content)
+        assert conf.response_status == 0x80, conf.response_text
+        [stored] = [m for m in carrier.mmsc.messages.values() if m.message_id == conf.message_id]
+        assert stored.sender == "+15550100001"
+
+
+def test_without_an_address_map_an_anonymous_sender_is_not_known() -> None:
+    with SimulatedCarrier(proxy=False) as carrier:
+        carrier.add_handset("+15550100002", pty=False)
+        session = requests.Session()
+        session.trust_env = False
+        conf = decode_mms(session.post(carrier.mmsc_url, data=_anonymous_send_req(), headers=MMS, timeout=10).content)
+        assert conf.response_status != 0x80
+
+
+def test_a_client_gone_mid_request_is_logged_at_debug_not_printed(capfd, caplog) -> None:
+    import logging
+    import socket
+    import struct
+
+    caplog.set_level(logging.DEBUG, logger="mmsua.sim.httpserver")
+    with SimulatedCarrier(proxy=False) as carrier:
+        carrier.faults.slow(0.3, method="GET")
+        host, port = carrier.mmsc_url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
+        client = socket.create_connection((host, int(port)))
+        client.sendall(b"GET /mms/nothing HTTP/1.1\r\nHost: mmsc\r\n\r\n")
+        deadline = time.monotonic() + 10
+        while not carrier.mmsc.faults.fired:
+            assert time.monotonic() < deadline, "the slow fault never fired"
+            time.sleep(0.01)
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.close()  # a reset while the MMSC is still answering
+        ended = lambda: any("ended early" in r.getMessage() for r in caplog.records)  # noqa: E731
+        while not ended():  # the MMSC's answer hits the reset once the slow fault is over
+            assert time.monotonic() < deadline, "the failed answer was never logged"
+            time.sleep(0.01)
+    assert "Traceback" not in capfd.readouterr().err

@@ -12,7 +12,6 @@ import pytest
 from conftest import build_app, jpeg, pilot_test, settle
 
 from mmsua.engine.agent import UserAgent
-from mmsua.engine.settings import AgentSettings
 from mmsua.sim.carrier import SimulatedCarrier
 from mmsua.tui.widgets.bubble import Bubble
 from mmsua.tui.widgets.conversation_list import ConversationList
@@ -30,12 +29,7 @@ def carrier() -> Iterator[SimulatedCarrier]:
 
 def start_agent(carrier: SimulatedCarrier, msisdn: str, store: Path, **changes: Any) -> UserAgent:
     handset = carrier.handsets.get(msisdn) or carrier.add_handset(msisdn)
-    settings = AgentSettings(
-        port=handset.serial_url, apn=carrier.apn, mmsc_url=carrier.mmsc_url, proxy=carrier.proxy or "",
-        user_agent="mmsua-test/1.0", uaprof_url="http://uaprof.example/mmsua.xml", store_path=str(store),
-        country_code="US", retry_initial=0.05, retry_max=0.2, http_timeout=3,
-    ).with_changes(**changes)
-    agent = UserAgent(settings)
+    agent = UserAgent(carrier.agent_settings(handset, store, **changes))
     agent.start()
     assert agent.link.wait_ready(30), agent.link.error
     return agent
