@@ -59,8 +59,9 @@ CTRL_Z = b"\x1a"
 # A weak boot sign (+CPIN: READY, +QIND: SMS DONE...) means "the modem restarted"
 # only when no other boot sign was seen this recently (they come in bursts).
 BOOT_WINDOW = 60.0
-# Readiness signs that end a boot seconds after its first URCs: alone, soon after the
-# port opened, they finish a boot that began before anyone listened, not a new one.
+# Readiness signs that end a boot seconds (SIMCom's PB DONE: up to minutes) after its
+# first URCs: a restart is told by the RDY or +CPIN: READY that came first, so alone
+# they are never one (a late PB DONE, a boot begun before anyone listened).
 LATE_BOOT_SIGNS = ("SMS DONE", "PB DONE", "+QIND: SMS DONE", "+QIND: PB DONE", "SMS READY", "CALL READY")
 RESYNC_TRIES = 3
 # Longest fixed-length data phase a modem may be left in by a process that died
@@ -159,7 +160,6 @@ class AtChannel:
         self._dirty = False
         self._established = False
         self._last_boot = -BOOT_WINDOW * 2
-        self._opened_at = -BOOT_WINDOW * 2
 
     # ---- lifecycle ---------------------------------------------------------------------
     def open(self) -> AtChannel:
@@ -178,7 +178,6 @@ class AtChannel:
             self._pending = None
             self._dirty = False
             self._established = False
-            self._opened_at = time.monotonic()
             self._stop.clear()
         self._reader = threading.Thread(target=self._read_loop, args=(ser,), name=f"at-reader {self.url}", daemon=True)
         self._reader.start()
@@ -612,10 +611,8 @@ class AtChannel:
                 break
         if pending is not None and pending.detail_prefix and urc.line.startswith(pending.detail_prefix):
             pending.lines.append(urc.line)
-        if urc.reset is not None:
+        if urc.reset is not None and urc.line.strip().upper() not in LATE_BOOT_SIGNS:
             fresh = now - self._last_boot > BOOT_WINDOW
-            if urc.line.strip().upper() in LATE_BOOT_SIGNS and now - self._opened_at < BOOT_WINDOW:
-                fresh = False
             if pending is not None and (urc.reset == "strong" or (fresh and self._established)):
                 log.warning("modem restarted (%s) while %r was pending", urc.line, pending.command)
                 self._finish(pending, error=ModemReset(urc))

@@ -170,3 +170,34 @@ def test_cinterion_restart_seen_only_by_ciev_simstatus_fails_the_pending_command
         assert ch.command("AT+CSQ").lines == ("+CSQ: 9,99",)  # the channel goes on
         assert [u.reset for u in urcs] == ["weak", "weak", "weak"]
         assert ch.serial.unconsumed() == []
+
+
+@pytest.mark.parametrize(
+    ("burst", "restart"),
+    [
+        (b"\r\nPB DONE\r\n", False),  # SIMCom's phonebook ready, long after boot: no restart
+        (b"\r\n+QIND: SMS DONE\r\n", False),
+        (b"\r\n+CPIN: READY\r\n\r\nSMS DONE\r\n\r\nPB DONE\r\n", True),  # a real boot burst (no RDY: autobauding)
+    ],
+)
+def test_a_lone_late_readiness_urc_is_not_a_restart(monkeypatch, burst: bytes, restart: bool) -> None:
+    import mmsua.drivers.at.channel as channel_module
+
+    # Every grace window over: as if the port had been open for hours and no boot sign seen.
+    monkeypatch.setattr(channel_module, "BOOT_WINDOW", 0.0)
+
+    def late(line: bytes) -> bytes | None:
+        if line == b"AT+CNUM":
+            return burst + b'\r\n+CNUM: ,"+15550100001",145\r\n\r\nOK\r\n'
+        return ok_modem(line)
+
+    modem = PtyModem(late)
+    with AtChannel(modem.device, default_timeout=5) as ch:
+        assert ch.command("AT+CSQ").lines == ("+CSQ: 17,99",)
+        if restart:
+            with pytest.raises(ModemReset) as info:
+                ch.command("AT+CNUM")
+            assert info.value.urc.line == "+CPIN: READY"
+        else:
+            assert ch.command("AT+CNUM").lines == ('+CNUM: ,"+15550100001",145',)
+    modem.close()
