@@ -67,7 +67,7 @@ class PacedLine:
 class QuectelEmulator:
     """Enough of a Quectel EC25's AT socket stack to serve one HTTP response per connection."""
 
-    def __init__(self, rate: float | None, body: bytes) -> None:
+    def __init__(self, rate: float | None, body: bytes, *, start: bool = True) -> None:
         self.rate = rate
         self.body = body
         self.master, self.slave = os.openpty()
@@ -76,7 +76,21 @@ class QuectelEmulator:
         self.line: PacedLine | None = None
         self.cmt_sent: list[float] = []
         self.upload_done_at = 0.0
-        threading.Thread(target=self._serve, daemon=True).start()
+        self.request_bytes = 0  # body bytes of the last POST, as received
+        if start:
+            threading.Thread(target=self._serve, daemon=True).start()
+
+    def serve_in_child(self) -> int:
+        """Run the modem in a forked process (its buffers must not count in the
+        host's memory figures); returns the child's pid."""
+        pid = os.fork()
+        if pid == 0:
+            try:
+                self._serve()
+            finally:
+                os._exit(0)
+        os.close(self.master)
+        return pid
 
     def _serve(self) -> None:
         self.line = PacedLine(self.master, self.rate)
@@ -99,11 +113,13 @@ class QuectelEmulator:
                     send_left -= take
                     if send_left:
                         break
-                    wait = self.upload_done_at - time.perf_counter()
-                    if wait > 0:
-                        time.sleep(wait)
+                    # SEND OK is clocked out as soon as the upload has been clocked in:
+                    # one sleep for both (two would add a sleep overshoot the line has not).
+                    with self.line.lock:
+                        self.line.free_at = max(self.line.free_at, self.upload_done_at)
                     self.line.send(b"\r\nSEND OK\r\n")
                     if self._request_complete(request):
+                        self.request_bytes = len(request) - request.find(b"\r\n\r\n") - 4
                         body = b"" if request.startswith(b"POST") else self.body
                         head = (
                             "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.wap.mms-message\r\n"
@@ -204,6 +220,53 @@ def bench_upload(baud: int, size: int) -> tuple[float, float]:
     return size / elapsed, size / elapsed / rate
 
 
+def bench_memory(size: int) -> list[tuple[str, int, int]]:
+    """tracemalloc peak (bytes) of the host side during a GET and a POST of ``size`` bytes
+    through InternalTcpBearer; the modem runs in a child process so only the driver,
+    requests and the caller's own handling of the body are counted."""
+    import tracemalloc
+
+    body = bytes(i % 251 for i in range(size))
+    rows: list[tuple[str, int, int]] = []
+
+    def measured(label: str, exchange) -> None:
+        emulator = QuectelEmulator(None, body, start=False)
+        pid = emulator.serve_in_child()
+        try:
+            with AtChannel(emulator.url, default_timeout=30.0) as channel:
+                bearer = InternalTcpBearer(channel, get_profile("quectel"), PdpSettings(2, "mms"), proxy=("10.0.0.10", 8080))
+                bearer.up()
+                session = bearer.session()
+                tracemalloc.start()
+                tracemalloc.reset_peak()
+                exchange(session)
+                _, peak = tracemalloc.get_traced_memory()
+                tracemalloc.stop()
+                bearer.down()
+        finally:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        rows.append((label, size, peak))
+
+    def get_streamed(session) -> None:
+        got = 0
+        with session.get("http://mmsc.example/m/1", stream=True, timeout=120) as response:
+            for piece in response.iter_content(16384):
+                got += len(piece)
+        assert got == size, "GET body incomplete"
+
+    def get_content(session) -> None:
+        assert session.get("http://mmsc.example/m/1", timeout=120).content == body, "GET body corrupted"
+
+    def post(session) -> None:
+        assert session.post("http://mmsc.example/", data=body, timeout=120).status_code == 200
+
+    measured("GET, body streamed (iter_content)", get_streamed)
+    measured("GET, body kept (response.content)", get_content)
+    measured("POST, body given as bytes", post)
+    return rows
+
+
 def bench_cmt_latency(runs: int) -> list[float]:
     emulator = QuectelEmulator(None, b"")
     got: list[float] = []
@@ -230,8 +293,19 @@ def main() -> None:
     parser.add_argument("--baud", type=int, action="append", help="line rate(s) in baud (8N1)")
     parser.add_argument("--size", type=int, default=300_000, help="HTTP body bytes (default 300 KB)")
     parser.add_argument("--runs", type=int, default=200, help="+CMT latency samples")
+    parser.add_argument("--memory-size", type=int, default=1_000_000, help="body bytes for the memory figures (default 1 MB)")
+    parser.add_argument("--only", choices=("throughput", "latency", "memory"), help="run one part only")
     args = parser.parse_args()
+    if args.only in (None, "memory"):
+        print(f"Host memory (tracemalloc peak) while a {args.memory_size} byte body goes through InternalTcpBearer")
+        print(f"{'exchange':<36} {'body bytes':>10} {'peak bytes':>10} {'peak/body':>9}")
+        for label, size, peak in bench_memory(args.memory_size):
+            print(f"{label:<36} {size:>10} {peak:>10} {peak / size:>9.2f}")
+    if args.only == "memory":
+        return
     bauds = args.baud or [921_600, 3_000_000]
+    if args.only == "latency":
+        bauds = []
     print(f"HTTP GET of a {args.size} byte body through AtHttpAdapter (Quectel QIRD 1500-byte reads)")
     print(f"{'baud':>10} {'line B/s':>10} {'mmsua B/s':>10} {'share':>7} {'AT-framing ceiling':>19}")
     for baud in bauds:
@@ -243,6 +317,8 @@ def main() -> None:
         throughput, share = bench_upload(baud, args.size)
         ceiling = 1460 / (1460 + len(b"AT+QISEND=0,1460\r"))
         print(f"{baud:>10} {baud / 10:>10.0f} {throughput:>10.0f} {share:>6.1%} {ceiling:>18.1%}")
+    if args.only == "throughput":
+        return
     samples = sorted(bench_cmt_latency(args.runs))
     p95 = samples[int(len(samples) * 0.95) - 1]
     print(f"+CMT line written -> IncomingSms callback, {len(samples)} runs (unpaced loopback line):")

@@ -3,30 +3,36 @@
 ``select_profile(identity)`` picks the most specific profile whose patterns
 match the identification (a model match beats a manufacturer-only match; the
 generic 3GPP profile is the fallback); ``get_profile(name)`` is the config
-override. Adding a vendor: one module here exposing ``PROFILE`` (and listing it
-in ``_MODULES``) plus its fixtures in hw_fixtures/.
+override. Adding a vendor is one module in this package exposing ``PROFILE``
+(or ``PROFILES``, a tuple, for several) — it is found by :func:`discover`, no
+list to edit — plus its fixtures in hw_fixtures/<vendor>/.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Protocol
 
 from ..errors import ModemError
-from . import generic, huawei, quectel, sierra, simcom, ublox
+from . import generic
 from .base import Profile
 
-__all__ = ["PROFILES", "Profile", "get_profile", "select_profile", "UnknownProfile"]
+__all__ = ["PROFILES", "Profile", "discover", "get_profile", "select_profile", "UnknownProfile"]
 
-PROFILES: tuple[Profile, ...] = (
-    quectel.PROFILE,
-    quectel.SERIAL_PROFILE,
-    simcom.PROFILE,
-    simcom.SIM800_PROFILE,
-    huawei.PROFILE,
-    sierra.PROFILE,
-    ublox.PROFILE,
-    generic.PROFILE,
-)
+
+def discover() -> tuple[Profile, ...]:
+    """Every profile defined by a module of this package (by module name; generic last)."""
+    found: list[Profile] = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name in ("base", "generic") or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        found.extend(getattr(module, "PROFILES", None) or (module.PROFILE,))
+    return (*found, generic.PROFILE)
+
+
+PROFILES: tuple[Profile, ...] = discover()
 
 _BY_NAME = {profile.name: profile for profile in PROFILES}
 

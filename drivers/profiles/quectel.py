@@ -59,3 +59,6 @@ SERIAL_PROFILE = Profile(
     timeouts=timeouts(),
     signal_command=None,
 )
+
+# Both are this module's profiles (the registry finds them here).
+PROFILES = (PROFILE, SERIAL_PROFILE)

@@ -54,3 +54,6 @@ SIM800_PROFILE = Profile(
     timeouts=timeouts({"AT+SAPBR": 85.0, "AT+CIICR": 85.0}),
     signal_command=None,
 )
+
+# Both are this module's profiles (the registry finds them here).
+PROFILES = (PROFILE, SIM800_PROFILE)

@@ -64,3 +64,24 @@ def test_quectel_dialect() -> None:
     assert q.sms_ready.poll == "AT+QINISTAT" and "+QIND: SMS DONE" in q.sms_ready.urcs
     assert q.cnmi_modes[0] == 1  # Qualcomm-based firmware refuse CNMI mode 2
     assert q.timeout_for("AT+QIACT=2") == 150.0
+
+
+def test_adding_a_vendor_is_one_module(tmp_path, monkeypatch) -> None:
+    """A module dropped into the package is found: no registry list to edit."""
+    import sys
+
+    import mmsua.drivers.profiles as profiles
+
+    (tmp_path / "telit.py").write_text(
+        "from mmsua.drivers.profiles.base import Profile\n"
+        'PROFILE = Profile(name="telit", description="Telit LE910", manufacturer_patterns=("telit",))\n'
+    )
+    monkeypatch.setattr(profiles, "__path__", [*profiles.__path__, str(tmp_path)])
+    try:
+        found = profiles.discover()
+        assert [p.name for p in found][-1] == "generic"
+        assert {p.name for p in found} == {p.name for p in profiles.PROFILES} | {"telit"}
+        monkeypatch.setattr(profiles, "PROFILES", found)
+        assert profiles.select_profile(ModemIdentity("Telit", "LE910C4-EU", "", "")).name == "telit"
+    finally:
+        sys.modules.pop("mmsua.drivers.profiles.telit", None)

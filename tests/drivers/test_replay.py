@@ -107,6 +107,17 @@ def test_unexpected_command_names_the_expected_line(tmp_path: Path) -> None:
     assert "AT+CR" in info.value.got
 
 
+def test_a_payload_unlike_the_transcript_fails_the_command_with_the_mismatch(tmp_path: Path) -> None:
+    # The payload after "> " is written by the channel's reader thread: its mismatch
+    # must still reach the caller of command(), not end that thread.
+    p = _write_fixture(tmp_path, "> AT+QISEND=0,5\n<< \\r\\n> \n>> hello\n< SEND OK\n> AT\n< OK\n")
+    with AtChannel(replay_url(p), sync_on_open=False, default_timeout=1) as ch:
+        with pytest.raises(ReplayMismatch) as info:
+            ch.command("AT+QISEND=0,5", payload=b"HELLO", payload_terminator=None, final_ok=("SEND OK",))
+        assert info.value.expected == ">> hello"
+        assert ch.is_open  # the reader lives on
+
+
 def test_writing_past_the_end_is_a_mismatch(tmp_path: Path) -> None:
     p = _write_fixture(tmp_path, "> AT\n< OK\n")
     with AtChannel(replay_url(p), sync_on_open=False, default_timeout=1) as ch:
