@@ -1,0 +1,84 @@
+"""`mmsua sim` as a subprocess: it says where to connect, the device and MMSC answer,
+and SIGINT or SIGTERM stops it leaving no file and no process."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import serial
+
+pytestmark = pytest.mark.timeout(60)
+MMSUA = Path(sys.executable).with_name("mmsua")
+
+
+def _group_is_gone(pgid: int) -> bool:
+    """No process is left in the process group the simulator led (any child it forked is in it)."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def _read_banner(proc: subprocess.Popen[str]) -> dict[str, str]:
+    """The `name : value` lines up to the `try:` hint."""
+    fields: dict[str, str] = {}
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("try:"):
+            return fields
+        name, _, value = line.partition(":")
+        fields[name.strip()] = value.strip()
+    raise AssertionError(f"mmsua sim ended before its banner: {fields}, rc={proc.wait()}, err={proc.stderr.read()}")
+
+
+def _at(port: serial.Serial, line: bytes) -> bytes:
+    port.write(line + b"\r")
+    got = b""
+    deadline = time.monotonic() + 10
+    while b"OK\r\n" not in got and b"ERROR" not in got:
+        assert time.monotonic() < deadline, f"no final result for {line!r}: {got!r}"
+        got += port.read(64)
+    return got
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_mmsua_sim_prints_where_to_connect_and_stops_cleanly(tmp_path: Path, sig: signal.Signals) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([str(MMSUA), "sim", "--profile", "generic"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    try:
+        banner = _read_banner(proc)
+        device = banner["serial device"].split()[0]
+        assert device.startswith(str(temp)) and Path(device).exists()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\S*", banner["MMSC"]), banner
+        assert re.fullmatch(r"127\.0\.0\.1:\d+", banner["MMS proxy"]), banner
+        # The printed device is a modem any program can open; the printed MMSC answers HTTP.
+        with serial.Serial(device, 115200, timeout=0.1) as port:
+            assert b"OK" in _at(port, b"AT")
+            assert b"OK" in _at(port, b"AT+CGMI")
+        session = requests.Session()
+        session.trust_env = False
+        answer = session.get(banner["MMSC"], proxies={"http": "http://" + banner["MMS proxy"]}, timeout=5)
+        assert answer.status_code < 500
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "simulated carrier stopped" in out
+    assert "Traceback" not in err
+    assert list(temp.iterdir()) == []  # carrier directory and pty link gone
+    assert _group_is_gone(proc.pid)
