@@ -1,5 +1,6 @@
 """Driver benchmark: HTTP through the modem's TCP stack as a share of the serial line rate,
-and the latency from a +CMT line to the IncomingSms callback.
+the latency from a +CMT line to the IncomingSms callback, and the host memory a 1 MB
+body costs both ways.
 
 The "modem" here is a small Quectel socket-stack emulator behind a pseudo-terminal
 (the driver opens the pty's slave like any /dev/ttyUSB) that paces everything it
@@ -9,6 +10,7 @@ AT framing leaves for payload (QIRD header, CR LF, OK per 1500-byte read).
 
     .venv/bin/python bench/driver.py                   # 921600 and 3000000 baud, 300 KB
     .venv/bin/python bench/driver.py --baud 115200 --size 100000
+    .venv/bin/python bench/driver.py --only memory     # tracemalloc peak, 1 MB GET and POST
 """
 
 from __future__ import annotations
@@ -303,20 +305,19 @@ def main() -> None:
             print(f"{label:<36} {size:>10} {peak:>10} {peak / size:>9.2f}")
     if args.only == "memory":
         return
-    bauds = args.baud or [921_600, 3_000_000]
-    if args.only == "latency":
-        bauds = []
-    print(f"HTTP GET of a {args.size} byte body through AtHttpAdapter (Quectel QIRD 1500-byte reads)")
-    print(f"{'baud':>10} {'line B/s':>10} {'mmsua B/s':>10} {'share':>7} {'AT-framing ceiling':>19}")
-    for baud in bauds:
-        throughput, share, rate = bench_throughput(baud, args.size)
-        print(f"{baud:>10} {rate:>10.0f} {throughput:>10.0f} {share:>6.1%} {framing_share():>18.1%}")
-    print(f"HTTP POST of a {args.size} byte body (Quectel QISEND 1460-byte pieces, each waits for its prompt)")
-    print(f"{'baud':>10} {'line B/s':>10} {'mmsua B/s':>10} {'share':>7} {'AT-framing ceiling':>19}")
-    for baud in bauds:
-        throughput, share = bench_upload(baud, args.size)
-        ceiling = 1460 / (1460 + len(b"AT+QISEND=0,1460\r"))
-        print(f"{baud:>10} {baud / 10:>10.0f} {throughput:>10.0f} {share:>6.1%} {ceiling:>18.1%}")
+    bauds = [] if args.only == "latency" else (args.baud or [921_600, 3_000_000])
+    if bauds:
+        print(f"HTTP GET of a {args.size} byte body through AtHttpAdapter (Quectel QIRD 1500-byte reads)")
+        print(f"{'baud':>10} {'line B/s':>10} {'mmsua B/s':>10} {'share':>7} {'AT-framing ceiling':>19}")
+        for baud in bauds:
+            throughput, share, rate = bench_throughput(baud, args.size)
+            print(f"{baud:>10} {rate:>10.0f} {throughput:>10.0f} {share:>6.1%} {framing_share():>18.1%}")
+        print(f"HTTP POST of a {args.size} byte body (Quectel QISEND 1460-byte pieces, each waits for its prompt)")
+        print(f"{'baud':>10} {'line B/s':>10} {'mmsua B/s':>10} {'share':>7} {'AT-framing ceiling':>19}")
+        for baud in bauds:
+            throughput, share = bench_upload(baud, args.size)
+            ceiling = 1460 / (1460 + len(b"AT+QISEND=0,1460\r"))
+            print(f"{baud:>10} {baud / 10:>10.0f} {throughput:>10.0f} {share:>6.1%} {ceiling:>18.1%}")
     if args.only == "throughput":
         return
     samples = sorted(bench_cmt_latency(args.runs))
