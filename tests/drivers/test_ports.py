@@ -107,3 +107,32 @@ def test_data_port_is_the_sibling_interface_of_the_same_modem() -> None:
     assert data_port_for("/dev/ttyUSB6", ports).device == "/dev/ttyUSB7"
     assert data_port_for("/dev/ttyUSB2", [SerialPort("/dev/ttyUSB2", 0x1199, 0x9071, 3)]) is None  # Sierra: no PPP port in the table
     assert data_port_for("/dev/absent", ports) is None
+
+
+def test_udev_example_names_the_at_port_the_finder_would_choose() -> None:
+    """mmsua/data/99-mmsua-modem.rules (the stable-name example) and USB_MODEMS agree:
+    every rule's vid:pid is a known modem, SYMLINK mmsua-modem sits on its AT
+    interface (and is left alone by ModemManager), mmsua-modem-data on its data port."""
+    import re
+
+    from mmsua.drivers.ports import USB_MODEMS
+
+    rules = (Path(__file__).resolve().parents[2] / "mmsua" / "data" / "99-mmsua-modem.rules").read_text()
+    pattern = re.compile(
+        r'ATTRS\{idVendor\}=="([0-9a-f]{4})", ATTRS\{idProduct\}=="([0-9a-f]{4})", '
+        r'ATTRS\{bInterfaceNumber\}=="([0-9a-f]{2})", SYMLINK\+="(mmsua-modem(?:-data)?)"(.*)$'
+    )
+    seen = 0
+    for line in rules.splitlines():
+        if line.startswith("#") or "SYMLINK" not in line:
+            continue
+        match = pattern.search(line)
+        assert match, f"rule not in the expected form: {line}"
+        vid, pid, interface, name, rest = match.groups()
+        modem = USB_MODEMS.get((int(vid, 16), int(pid, 16)))
+        assert modem is not None, f"{vid}:{pid} is in the udev example but not in USB_MODEMS"
+        wanted = modem.at_interface if name == "mmsua-modem" else modem.data_interface
+        assert int(interface, 16) == wanted, f"{vid}:{pid} {name} on if{interface}, the finder says if{wanted}"
+        assert ('ID_MM_PORT_IGNORE}="1"' in rest) == (name == "mmsua-modem"), line
+        seen += 1
+    assert seen >= 5
