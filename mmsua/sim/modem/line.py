@@ -19,10 +19,17 @@ class PortGone(OSError):
 
 
 class Throttle:
-    """Paces bytes to `rate` bytes per second (None = as fast as the host can take)."""
+    """Paces bytes to `rate` bytes per second (None = as fast as the host can take).
 
-    def __init__(self, rate: float | None) -> None:
+    `clock` and `sleep` are the time source and the wait; tests give a virtual pair
+    to see the pacing exactly, without timing anything.
+    """
+
+    def __init__(self, rate: float | None, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.rate = rate
+        self._clock = clock
+        self._sleep = sleep
         self._free_at = 0.0
         self._lock = threading.Lock()
 
@@ -30,12 +37,12 @@ class Throttle:
         if not self.rate or n <= 0:
             return
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             start = max(now, self._free_at)
             self._free_at = start + n / self.rate
             wait = self._free_at - now
         if wait > 0:
-            time.sleep(wait)
+            self._sleep(wait)
 
     def chunk(self) -> int:
         """Largest piece to move at once so bytes trickle rather than arrive in bursts."""
@@ -43,10 +50,11 @@ class Throttle:
 
 
 class ModemLine:
-    def __init__(self, modem: EmulatedModem, line_rate: float | None = None) -> None:
+    def __init__(self, modem: EmulatedModem, line_rate: float | None = None, *,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
         self.modem = modem
-        self.rx = Throttle(line_rate)  # modem -> host
-        self.tx = Throttle(line_rate)  # host -> modem
+        self.rx = Throttle(line_rate, clock=clock, sleep=sleep)  # modem -> host
+        self.tx = Throttle(line_rate, clock=clock, sleep=sleep)  # host -> modem
         self.present = True
         self.opened = 0
         self._watchers: list[Callable[[bool], None]] = []
