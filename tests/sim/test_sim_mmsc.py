@@ -287,3 +287,51 @@ def test_a_client_gone_mid_request_is_logged_at_debug_not_printed(capfd, caplog)
             assert time.monotonic() < deadline, "the failed answer was never logged"
             time.sleep(0.01)
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_the_friend_answers_with_a_picture_and_text() -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    with SimulatedCarrier(friend=True, timing=Timing(sms_ready=0.0, register=0.0)) as c:
+        me = c.add_handset("+15550100001", pty=False)
+        assert wait_for(lambda: me.modem.sim_ready)
+        friend = c.friend
+        conf = decode_mms(post(c, send_req(Address.phone(friend.msisdn), text="are you there?")).content)
+        assert conf.response_status == 0x80
+        answered = lambda: [p for p in pushes(me) if p.message_type == MessageType.M_NOTIFICATION_IND]  # noqa: E731
+        assert wait_for(answered, timeout=10), friend.errors
+        note = answered()[0]
+        assert note.sender.value == friend.msisdn
+        reply = decode_mms(requests.get(note.content_location, headers=MMS, proxies={"http": "http://" + c.proxy}, timeout=5).content)
+    # The friend fetched the message, said so with M-NotifyResp.ind, and answered the sender.
+    assert friend.inbox[0].text == "are you there?" and friend.errors == []
+    assert c.mmsc.messages[conf.message_id].deliveries[0].notify_status == 0x81
+    assert reply.message_type == MessageType.M_RETRIEVE_CONF and [a.value for a in reply.to] == ["+15550100001"]
+    assert "are you there?" in reply.text
+    [jpeg] = [p for p in reply.parts if p.content_type.media_type == "image/jpeg"]
+    assert Image.open(BytesIO(jpeg.data)).format == "JPEG"
+
+
+def test_a_message_expires_by_the_expiry_its_sender_asked_for(net) -> None:
+    from dataclasses import replace
+    from datetime import datetime, timedelta, timezone
+
+    from mmsua.codec.mms import Expiry
+
+    c, _, b, d = net
+    past = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    soon = decode_mms(post(c, encode_mms(replace(decode_mms(send_req(Address.phone("+15550100002"), text="old")), expiry=Expiry.at(past)))).content)
+    before = datetime.now(timezone.utc)
+    hour = decode_mms(post(c, encode_mms(replace(decode_mms(send_req(Address.phone("+15550100003"), text="new")), expiry=Expiry.after(3600)))).content)
+    assert soon.response_status == hour.response_status == 0x80
+    assert wait_for(lambda: pushes(b) and pushes(d))
+    # Each notification carries the expiry its sender asked for...
+    assert pushes(b)[0].expiry.absolute == past
+    asked = pushes(d)[0].expiry.absolute
+    assert before + timedelta(seconds=3599) <= asked <= datetime.now(timezone.utc) + timedelta(seconds=3601)
+    # ... and the MMSC holds to it: the expired one is gone, the other is served.
+    gone = decode_mms(requests.get(pushes(b)[0].content_location, timeout=5).content)
+    assert gone.retrieve_status == 0xE2 and gone.text == ""
+    assert decode_mms(requests.get(pushes(d)[0].content_location, timeout=5).content).text == "new"
