@@ -1,0 +1,73 @@
+"""The handset faults the carrier offers tests: a hung module, line noise, a port that
+vanishes and comes back (pty and simmodem://), and a reboot."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import serial
+
+from sim_at_host import At, open_handset, wait_for
+
+
+def test_a_muted_modem_swallows_commands_until_unmuted(carrier) -> None:
+    phone, at = open_handset(carrier)
+    phone.mute()
+    at.port.write(b"AT\r")
+    assert at.port.read(64) + at.port.read(64) == b""  # nothing at all comes back
+    phone.mute(False)
+    assert at.cmd("AT").endswith(b"OK\r\n")
+
+
+def test_garbage_reaches_the_host_as_sent(carrier) -> None:
+    phone, at = open_handset(carrier)
+    noise = b"\x00\xff\x13garbage\xfe"
+    phone.garbage(noise)
+    assert at.read_until(noise) == noise
+    phone.garbage(length=8)
+    got = b""
+    while len(got) < 8:
+        got += at.port.read(8 - len(got))
+    assert len(got) == 8
+    assert at.cmd("AT").endswith(b"OK\r\n")
+
+
+def test_a_vanished_simmodem_port_fails_reads_writes_and_opens_until_it_reappears(carrier) -> None:
+    phone, at = open_handset(carrier)
+    phone.vanish()
+    with pytest.raises(serial.SerialException, match="disconnected"):
+        at.port.read(1)
+    with pytest.raises(serial.SerialException, match="write failed"):
+        at.port.write(b"AT\r")
+    at.port.close()
+    with pytest.raises(serial.SerialException, match="could not open"):
+        serial.serial_for_url(phone.serial_url, timeout=0.05)
+    phone.reappear()
+    again = At(serial.serial_for_url(phone.serial_url, timeout=0.05))
+    try:
+        assert again.cmd("AT").endswith(b"OK\r\n")
+    finally:
+        again.port.close()
+
+
+def test_a_vanished_pty_takes_its_device_node_and_comes_back_as_a_new_one(carrier) -> None:
+    phone = carrier.add_handset("+15550100001")
+    link = Path(phone.pty_path)
+    first = os.readlink(link)
+    phone.vanish()
+    assert not link.exists() and not os.path.lexists(link)
+    phone.reappear()
+    assert wait_for(link.exists)
+    with serial.Serial(str(link), 115200, timeout=0.05) as port:
+        assert At(port).cmd("AT").endswith(b"OK\r\n")
+    assert os.readlink(link).startswith("/dev/pts/") and first.startswith("/dev/pts/")
+
+
+def test_a_reboot_repeats_the_boot_burst_and_forgets_settings(carrier) -> None:
+    phone, at = open_handset(carrier, profile="quectel-eg25g")  # echo off (ATE0) from open_handset
+    phone.reboot(flood=2)
+    burst = at.read_until(b"+CPIN: READY\r\n")
+    assert burst.count(b"RDY\r\n") == 2  # the brown-out's extra RDY, then the boot burst's own
+    assert b"AT\r\r\n" in at.cmd("AT")  # echo is back on: the ATE0 was lost
