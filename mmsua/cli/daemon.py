@@ -25,11 +25,13 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from mmsua import config, exit_codes
+    from mmsua.daemon.memory import fewer_malloc_arenas
     from mmsua.daemon.runner import Daemon, check
     from mmsua.daemon.server import SocketInUse
     from mmsua.drivers.errors import ModemError
 
     _log_at_info()
+    fewer_malloc_arenas()  # before any thread starts
     try:
         settings = config.from_args(args)
     except config.ConfigError as error:

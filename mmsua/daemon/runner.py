@@ -17,6 +17,7 @@ from typing import Any
 from mmsua import provisioning
 from mmsua.config import Config, ConfigError
 from mmsua.daemon.hook import MessageHook
+from mmsua.daemon.memory import return_free_memory
 from mmsua.daemon.server import ApiServer, ensure_no_other_daemon
 
 log = logging.getLogger("mmsua.daemon")
@@ -125,6 +126,7 @@ class Daemon:
         self.server = ApiServer(self.agent, self.socket_path)
         self.server.start()
         log.info("daemon ready (store %s)", self.config.store_path())
+        return_free_memory()
 
     def stop(self) -> None:
         self._stop.set()
@@ -140,6 +142,7 @@ class Daemon:
                 return
             self._provisioned.set()
             self.config = provision(self.config, self.agent)
+        return_free_memory()  # the carrier database's parse is garbage now
 
     def shutdown(self) -> None:
         if self.server is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bookagent import BookAgent
 
 from mmsua import config
@@ -62,3 +64,26 @@ def test_only_the_port_is_required_to_start() -> None:
     assert check(config.load("/dev/null", {"modem.port": "/dev/ttyUSB2"})) == []
     [problem] = check(config.load("/dev/null"))
     assert problem.startswith("modem.port")
+
+
+def test_memory_helpers_call_glibc_and_are_no_ops_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mmsua.daemon import memory
+
+    calls: list[tuple[str, tuple[int, ...]]] = []
+
+    class FakeLibc:
+        def mallopt(self, *args: int) -> int:
+            calls.append(("mallopt", args))
+            return 1
+
+        def malloc_trim(self, *args: int) -> int:
+            calls.append(("malloc_trim", args))
+            return 1
+
+    monkeypatch.setattr(memory, "_libc", FakeLibc)
+    memory.fewer_malloc_arenas()
+    memory.return_free_memory()
+    assert calls == [("mallopt", (memory.M_ARENA_MAX, 2)), ("malloc_trim", (0,))]
+    monkeypatch.setattr(memory, "_libc", lambda: None)  # musl, macOS: nothing to call, nothing raised
+    memory.fewer_malloc_arenas()
+    memory.return_free_memory()
