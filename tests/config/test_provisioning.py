@@ -259,3 +259,28 @@ def test_real_database_parses_and_resolves_an_mvno() -> None:
     assert giffgaff.chosen.mmsc.startswith("http://")
     unnamed = provisioning.find(SimIdentity("234101234567890"), [REAL])
     assert unnamed.chosen is None and unnamed.candidates  # not guessed; candidates listed
+
+
+def test_streamed_reading_keeps_each_providers_country(tmp_path: Path) -> None:
+    # The database is read one provider at a time (memory); each provider still gets
+    # the code of the country it is in, also after an earlier country's providers.
+    two_countries = SERVICEPROVIDERS.replace(
+        "</serviceproviders>",
+        """<country code="yy"><name>Otherland</name>
+  <provider><name>Far Away</name><gsm><network-id mcc="002" mnc="07"/>
+    <apn value="mms.far"><usage type="mms"/><mmsc>http://far.example/mms</mmsc></apn></gsm></provider>
+</country>
+</serviceproviders>""",
+    )
+    path = tmp_path / "serviceproviders.xml"
+    path.write_text(two_countries)
+    far = provisioning.find(SimIdentity("002071234567890"), [path]).chosen
+    assert far is not None and (far.provider, far.country, far.apn) == ("Far Away", "yy", "mms.far")
+    host = provisioning.find(SimIdentity("001011234567890"), [path]).chosen
+    assert host is not None and (host.provider, host.country) == ("Hostnet", "xx")
+    path.write_text(two_countries[: len(two_countries) // 2])  # cut short mid-file
+    with pytest.raises(provisioning.ProvisioningError, match="cannot read carrier database"):
+        provisioning.find(SimIdentity("001011234567890"), [path])
+    path.write_text("")
+    with pytest.raises(provisioning.ProvisioningError, match="cannot read carrier database"):
+        provisioning.find(SimIdentity("001011234567890"), [path])

@@ -153,6 +153,13 @@ def test_cli_clients_against_the_daemon(carrier, running, tmp_path: Path) -> Non
     missing = cli(daemon, "show", "99999", check=False)
     assert missing.returncode == 1 and "not_found" in missing.stderr
 
+    # The log tells each message's story, one line per step, network text sanitised.
+    log = daemon.log.read_text()
+    for state in ("queued", "sending", "sent"):
+        assert f"message {sent['id']} out mms updated: {state}" in log
+    assert f"message {message_id} in mms received: received" in log
+    assert "\x1b" not in log
+
 
 def test_sigterm_removes_the_socket(carrier, tmp_path: Path) -> None:
     handset = carrier.add_handset("+15550100021")
