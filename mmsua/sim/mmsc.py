@@ -188,6 +188,9 @@ class Mmsc:
         recipients = [a for a in (*pdu.to, *pdu.cc, *pdu.bcc)]
         if not recipients:
             return self._send_conf(tid, MESSAGE_FORMAT_CORRUPT, text="no recipients")
+        unresolved = [a.value for a in recipients if not (a.is_phone or a.kind in ("email", "IPv4", "IPv6"))]
+        if unresolved:  # a carrier cannot route "Jg": the whole send is refused, as for a bad sender
+            return self._send_conf(tid, SENDING_ADDRESS_UNRESOLVED, text=f"cannot resolve recipient {unresolved[0]!r}")
         if len(req.body) > self.max_message_size:
             return self._send_conf(tid, CONTENT_NOT_ACCEPTED, text=f"message larger than {self.max_message_size} bytes")
         sender = self._sender_of(pdu, req)

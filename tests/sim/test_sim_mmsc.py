@@ -335,3 +335,44 @@ def test_a_message_expires_by_the_expiry_its_sender_asked_for(net) -> None:
     gone = decode_mms(requests.get(pushes(b)[0].content_location, timeout=5).content)
     assert gone.retrieve_status == 0xE2 and gone.text == ""
     assert decode_mms(requests.get(pushes(d)[0].content_location, timeout=5).content).text == "new"
+
+
+def _corpus_send_reqs() -> list[Path]:
+    manifest = CORPUS / "MANIFEST.tsv"
+    if not manifest.exists():
+        pytest.skip(f"corpus not found at {CORPUS}")
+    rows = [line.split("\t") for line in manifest.read_text().splitlines()[1:]]
+    found = [CORPUS / name for name in dict.fromkeys(r[0] for r in rows if len(r) > 1 and r[1] == "m-send-req")]
+    if not found:
+        pytest.skip("no M-Send.req capture in the corpus manifest")
+    return found
+
+
+def test_real_send_requests_are_accepted_or_refused_as_a_carrier_would(net) -> None:
+    """Each real M-Send.req: accepted with its own Transaction-ID and a Message-ID, its parts
+    kept byte for byte (e-mail recipients' copy in the mailbox), or refused 0xE3 when a
+    recipient is no address at all (gallery2's To "Jg")."""
+    c, *_ = net
+    c.mmsc.max_message_size = 1024 * 1024  # the captures carry full-size photos
+    session = requests.Session()
+    session.trust_env = False
+    outcomes = {}
+    for path in _corpus_send_reqs():
+        raw = path.read_bytes()
+        sent = decode_mms(raw)
+        answer = session.post(c.mmsc_url, data=raw, headers={**MMS, "X-MSISDN": "+15550100001"},
+                              proxies={"http": "http://" + c.proxy}, timeout=5)
+        conf = decode_mms(answer.content)
+        assert answer.status_code == 200 and conf.message_type == MessageType.M_SEND_CONF, path.name
+        assert conf.transaction_id == sent.transaction_id, path.name
+        outcomes[path.name] = conf.response_status
+        recipients = (*sent.to, *sent.cc, *sent.bcc)
+        if not all(a.is_phone or a.kind == "email" for a in recipients):
+            assert conf.response_status == 0xE3 and conf.message_id is None, path.name
+            continue
+        assert conf.response_status == 0x80 and conf.message_id, (path.name, conf.response_text)
+        stored = c.mmsc.messages[conf.message_id]
+        assert [p.data for p in stored.send_req.parts] == [p.data for p in sent.parts], path.name
+        for mail in (a for a in recipients if a.kind == "email"):
+            assert [m.parts for m in c.mailbox.for_address(mail.value)][-1] == sent.parts, path.name
+    assert {0x80, 0xE3} <= set(outcomes.values()), outcomes
