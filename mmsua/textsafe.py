@@ -19,7 +19,9 @@ _UNSAFE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f\x80-\x9f"
     "\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb]"
 )
-_ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+# CSI; then the string sequences (OSC, DCS, SOS, PM, APC: ESC ] P X ^ _) up to BEL or
+# ST, so a DCS or Kitty-graphics payload is dropped whole; then any other 2-byte escape.
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 _FILE_UNSAFE = re.compile(r"[^\w.\- ()+,=@]", re.UNICODE)
 _MAX_FILENAME = 120
 

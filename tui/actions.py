@@ -73,9 +73,11 @@ ACTIONS: tuple[Action, ...] = (
     Action("save_part", "s", "Save an attachment", CONVERSATION, label="Save", cli="mmsua export ID DIR"),
     Action("open_part", "o", "Open an attachment with the system viewer", CONVERSATION, label="Open"),
     Action("retry", "t", "Retry a failed message", CONVERSATION, label="Retry"),
+    Action("delete", "d,delete", "Delete a message", CONVERSATION, label="Delete"),
     # Composer
     Action("send", "ctrl+s", "Send", COMPOSER, cli="mmsua send", priority=True),
     Action("attach", "ctrl+a", "Attach file", COMPOSER, priority=True),
+    Action("edit_in_editor", "ctrl+o", "Write the text in $EDITOR", COMPOSER, label="$EDITOR", priority=True),
     Action("cancel", "escape", "Cancel", COMPOSER),
 )
 

@@ -24,13 +24,13 @@ from textual.widgets import Footer, Input, TextArea
 from mmsua.tui import actions
 from mmsua.tui.commands import ActionCommands
 from mmsua.tui.contacts import Contacts
-from mmsua.tui.display import safe_line
+from mmsua.tui.display import long_time, safe_line
 from mmsua.tui.events import Serialised, subscribe
 from mmsua.tui.files import open_with_viewer, save_part
 from mmsua.tui.model import Conversation, Message, Status
 from mmsua.tui.protocol import ApiClient, Settings
 from mmsua.tui.screens.compose import ComposeScreen, Draft
-from mmsua.tui.screens.dialogs import PartChooser
+from mmsua.tui.screens.dialogs import Confirm, PartChooser
 from mmsua.tui.screens.help import HelpScreen
 from mmsua.tui.screens.log import LogScreen
 from mmsua.tui.widgets.conversation_list import ConversationList, conversation_title
@@ -82,7 +82,7 @@ class MmsuaApp(App[None]):
             with Vertical(id="sidebar"):
                 yield Input(placeholder="search conversations…", id="search")
                 yield ConversationList(self._fetch_conversations, s.contacts, s.clock, id="conversations")
-            yield ConversationView(self.client, s.contacts, s.clock, s.images, s.page_size, id="conversation")
+            yield ConversationView(self.client, s.contacts, s.clock, s.images, s.page_size, s.first_page, id="conversation")
         yield StatusBar(s.connection_label, id="status")
         yield Footer()
 
@@ -115,11 +115,16 @@ class MmsuaApp(App[None]):
 
     @property
     def conversation_list(self) -> ConversationList:
-        return self.query_one(ConversationList)
+        return self.main_screen.query_one(ConversationList)
 
     @property
     def conversation_view(self) -> ConversationView:
-        return self.query_one(ConversationView)
+        return self.main_screen.query_one(ConversationView)
+
+    @property
+    def main_screen(self) -> Screen[Any]:
+        """The inbox screen, wherever the user is (a dialog or the composer may be on top)."""
+        return self.screen_stack[0]
 
     def action_target(self, context: str, screen: Screen[Any] | None = None) -> DOMNode | None:
         """The object whose ``action_<id>`` handles actions of ``context`` on ``screen``."""
@@ -147,14 +152,31 @@ class MmsuaApp(App[None]):
 
     def _set_status(self, status: Status) -> None:
         self.status = status
-        bar = self.query_one(StatusBar)
+        bar = self.main_screen.query_one(StatusBar)
         bar.status = status
+        if not bar.connected:
+            self._reconnected()
         bar.connected = True
 
     def _set_connected(self, connected: bool, reason: str = "") -> None:
-        self.query_one(StatusBar).connected = connected
+        bar = self.main_screen.query_one(StatusBar)
+        if bar.connected and not connected:
+            self.notify("Lost the connection to the daemon; retrying every 15 s.", severity="error", markup=False)
+        bar.connected = connected
         if not connected and reason:
             self._log("ERROR", reason)
+
+    def _reconnected(self) -> None:
+        """The daemon answers again: events from the old connection are lost, so
+        subscribe anew and re-read what may have changed meanwhile."""
+        self._log("INFO", "connected to the daemon again")
+        try:
+            subscribe(self.client, lambda name, data: self.post_message(DaemonEvent(name, data)))
+        except Exception as error:
+            self._log("ERROR", f"cannot subscribe to daemon events: {error}")
+        self._refresh_list_top()
+        if self.conversation_view.conversation is not None:
+            self.conversation_view.show(self.conversation_view.conversation)
 
     def _log(self, level: str, text: str) -> None:
         line = Text.assemble((self.settings.clock().strftime("%H:%M:%S "), "dim"), (f"{level:<7}", "bold red" if level in ("ERROR", "WARNING") else "bold"), safe_line(text, limit=1000))
@@ -206,7 +228,7 @@ class MmsuaApp(App[None]):
         self._refresh_list_top()
 
     def action_search(self) -> None:
-        search = self.query_one("#search", Input)
+        search = self.main_screen.query_one("#search", Input)
         self.screen.remove_class("-reading")
         search.add_class("-visible")
         search.focus()
@@ -236,7 +258,7 @@ class MmsuaApp(App[None]):
         Decided on state that changes at once (focus moves asynchronously, and a
         fast "q q" must not be read as two "leave the conversation" presses).
         """
-        search = self.query_one("#search", Input)
+        search = self.main_screen.query_one("#search", Input)
         if self.focused is search:
             search.value = ""
             search.remove_class("-visible")
@@ -264,7 +286,12 @@ class MmsuaApp(App[None]):
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
     def action_screenshot(self) -> None:
-        path = self.save_screenshot(path=str(self.settings.save_dir))
+        try:
+            self.settings.save_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path = self.save_screenshot(path=str(self.settings.save_dir))
+        except OSError as error:  # a missing or read-only directory must not end the app
+            self.notify(f"Screenshot not saved: {error}", severity="error", markup=False)
+            return
         self.notify(f"Screenshot saved to {path}", markup=False)
 
     def action_compose(self, draft: Draft | None = None) -> None:
@@ -337,6 +364,34 @@ class MmsuaApp(App[None]):
             self.notify("Only a failed message can be sent again.", severity="warning")
             return
         self._call_and_update("retry", message.id, "Sending again…")
+
+    def _do_delete(self, message: Message | None) -> None:
+        if message is None:
+            self.notify("Choose a message to delete first (↑↓).", severity="warning")
+            return
+        who = "your message" if message.outgoing else f"the message from {self.settings.contacts.label(message.sender) or 'an unknown sender'}"
+        what = message.subject or message.text or ", ".join(p.name or p.content_type for p in message.attachments) or "(no text)"
+        summary = Text.assemble(safe_line(f"{who}, {long_time(message.date, self.settings.clock())}", limit=70), "\n", safe_line(what, limit=70, style="italic"))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete(message.id)
+
+        self.push_screen(Confirm("Delete this message? It cannot be undone.", summary), answered)
+
+    @work(thread=True, group="message-actions")
+    def _delete(self, message_id: int) -> None:
+        try:
+            self.client.delete(message_id)
+        except Exception as error:
+            self.call_from_thread(self.notify, f"Not deleted: {safe_line(str(error), 200).plain}", severity="error", markup=False)
+            return
+        self.call_from_thread(self._deleted, message_id)
+
+    def _deleted(self, message_id: int) -> None:
+        self.notify("Message deleted.", markup=False)
+        self.run_worker(self.conversation_view.remove_message(message_id))
+        self._refresh_list_top()
 
     @work(thread=True, group="message-actions")
     def _call_and_update(self, method: str, message_id: int, note: str) -> None:

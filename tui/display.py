@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from rich.text import Text
+from textual.content import Content
 
 from mmsua.textsafe import clean_line, clean_text
 
@@ -69,24 +70,35 @@ def long_time(when: datetime | None, now: datetime) -> str:
     return f"{local.day} {local.strftime('%b %Y %H:%M')}"
 
 
-# Per-recipient and per-message states, as a glyph and a style.
+# Per-recipient and per-message states, as a glyph and a style. Colours are theme
+# variables (resolved when drawn), so each reads well on the light and the dark theme.
+OK, WARN, BAD, MUTED = "$text-success", "$text-warning", "$text-error", "dim"
 STATUS_LOOK: dict[str, tuple[str, str]] = {
-    "queued": ("◷ queued", "dim"),
-    "sending": ("↑ sending", "dim"),
+    "queued": ("◷ queued", MUTED),
+    "sending": ("↑ sending", MUTED),
     "sent": ("✓ sent", ""),
     "pending": ("✓ sent", ""),
-    "delivered": ("✓✓ delivered", "green"),
-    "read": ("✓✓ read", "bold green"),
-    "failed": ("✗ failed", "bold red"),
-    "rejected": ("✗ rejected", "red"),
-    "expired": ("✗ expired", "red"),
-    "deleted": ("✗ deleted unread", "red"),
-    "unreachable": ("✗ unreachable", "red"),
+    "delivered": ("✓✓ delivered", OK),
+    "read": ("✓✓ read", f"bold {OK}"),
+    "failed": ("✗ failed", f"bold {BAD}"),
+    "rejected": ("✗ rejected", BAD),
+    "expired": ("✗ expired", BAD),
+    "deleted": ("✗ deleted unread", BAD),
+    "unreachable": ("✗ unreachable", BAD),
     "forwarded": ("↪ forwarded", ""),
-    "unknown": ("? unknown", "dim"),
+    "unknown": ("? unknown", MUTED),
 }
 
 
-def status_text(status: str) -> Text:
+def status_text(status: str) -> Content:
     label, style = STATUS_LOOK.get(status, (status, ""))
-    return Text(clean_line(label, limit=30), style=style)
+    return Content.styled(clean_line(label, limit=30), style)
+
+
+def as_content(text: Text | Content | str) -> Content:
+    """Rich ``Text`` (sanitised network text) as Textual ``Content``; never parsed as markup."""
+    if isinstance(text, Content):
+        return text
+    if isinstance(text, str):
+        return Content(text)
+    return Content.from_rich_text(text)

@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol
 
 from mmsua.tui.contacts import Contacts
 
-ImageMode = Literal["auto", "halfcell", "unicode", "none"]
+ImageMode = Literal["auto", "kitty", "sixel", "halfcell", "unicode", "none"]
 
 # 300 KB is the usual carrier limit for MMS (OMA MMS conformance class "Rich").
 DEFAULT_MAX_MESSAGE_SIZE = 300 * 1024
@@ -53,6 +53,8 @@ class ApiClient(Protocol):
 
     def mark_read(self, id: int) -> Any: ...
 
+    def delete(self, id: int) -> Any: ...
+
     def on_event(self, callback: Callable[[str, Any], None]) -> None:
         """Call ``callback(name, data)`` from a background thread for each event."""
 
@@ -69,7 +71,8 @@ class Settings:
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
     save_dir: Path = field(default_factory=lambda: Path.home() / "Downloads")
     bell: bool = True
-    page_size: int = 50
+    page_size: int = 50  # older messages, loaded as the reader scrolls up
+    first_page: int = 15  # what opening a conversation loads: enough to fill the pane
     # Injected so snapshots do not drift with the wall clock.
     clock: Callable[[], datetime] = _utc_now
     # Shown in the status bar: "socket /run/...", "embedded", "demo".

@@ -18,7 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--embedded", action="store_true", help="run the engine in this process instead of connecting to a daemon")
     parser.add_argument("--contacts", metavar="FILE.vcf", help="vCard file whose names label numbers (default: contacts.vcf in the config directory, if present)")
     parser.add_argument("--theme", choices=("dark", "light"), default="dark", help="colour theme (ctrl+t toggles)")
-    parser.add_argument("--images", choices=("auto", "halfcell", "unicode", "none"), default="auto", help="how pictures are drawn: auto (Kitty/Sixel where the terminal supports it), halfcell, unicode or none")
+    parser.add_argument("--images", choices=("auto", "kitty", "sixel", "halfcell", "unicode", "none"), default="auto",
+                        help="how pictures are drawn: auto (asks the terminal: Sixel or the Kitty graphics protocol where supported, "
+                        "else Unicode half-cells), or force kitty, sixel, halfcell, unicode, or none (list pictures, do not draw them)")
     parser.add_argument("--save-dir", metavar="DIR", help="where attachments are saved (default: ~/Downloads)")
     parser.add_argument("--no-bell", action="store_true", help="do not ring the terminal bell when a message arrives")
     config.add_arguments(parser.add_argument_group("settings (read from the config file; used by --embedded, and --max-size by the composer's size meter)"))

@@ -72,8 +72,11 @@ async def test_a_picture_is_shown_inline(store, contacts_file, tmp_path):
         await open_conversation(app, pilot, (ALICE,))
         pictures = list(app.query(HalfcellImage))
         assert len(pictures) == 1
-        assert not app.query(PictureSlot)  # the placeholder was replaced
-        assert pictures[0].size.width == 40 and pictures[0].size.height > 5
+        # The placeholder became the caption: name, type and size, no longer "loading".
+        caption = str(app.query_one(PictureSlot).render())
+        assert "view.jpg" in caption and "image/jpeg" in caption and "loading" not in caption
+        # 160x120 pixels drawn 40 cells wide keep their 4:3 aspect: 40 * 3/4 / 2 = 15 rows (a cell is ~1:2).
+        assert (pictures[0].size.width, pictures[0].size.height) == (40, 15)
         # Half-cell rendering: the picture's cells carry its colours (orange background, blue disc).
         strips = [pictures[0].render_line(y) for y in range(pictures[0].size.height)]
         colours = {seg.style.bgcolor.triplet for strip in strips for seg in strip if seg.style and seg.style.bgcolor}

@@ -75,3 +75,17 @@ def test_messages_read_from_api_dicts_with_missing_fields() -> None:
     assert message.pending and message.sender == "" and message.subject == ""
     assert message.date is not None and message.date.year == 2023
     assert message.attachments[0].is_image
+
+
+def test_status_bar_fits_a_narrow_terminal_keeping_the_daemon_link() -> None:
+    from mmsua.tui.model import Status
+    from mmsua.tui.widgets.status_bar import status_line
+
+    status = Status("Quectel EG25", "SimCarrier", 60, "home", "up", "", 2, 1)
+    wide = status_line(status, "daemon /run/user/1000/mmsua/api.sock", True).plain
+    assert "SimCarrier" in wide and "Quectel EG25" in wide and "2 queued" in wide
+    narrow = status_line(status, "daemon /run/user/1000/mmsua/api.sock", False, width=90)
+    assert narrow.cell_length <= 90 and "SimCarrier" not in narrow.plain  # the operator went first
+    assert "disconnected" in narrow.plain and "home" in narrow.plain and "1 to download" in narrow.plain
+    tiny = status_line(status, "daemon /run/user/1000/mmsua/api.sock", False, width=50)
+    assert tiny.cell_length <= 50 and "disconnected" in tiny.plain

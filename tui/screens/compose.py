@@ -102,7 +102,7 @@ class ComposeScreen(Screen[Any]):
             yield Static("", id="to-error", markup=False, classes="-empty")
             yield Label("Subject")
             yield Input(self._draft.subject, id="subject", placeholder="optional")
-            yield Label("Text")
+            yield Label("Text  (ctrl+o to write it in $EDITOR)")
             yield TextArea(self._draft.text, id="text", soft_wrap=True, show_line_numbers=False)
             yield Label("Attachments  (ctrl+a to add)")
             yield Static(Text("none", style="dim"), id="attachments", markup=False)
@@ -173,6 +173,34 @@ class ComposeScreen(Screen[Any]):
     def add_attachment(self, path: Path) -> None:
         """Attach a file without the picker (tests, drag and drop, the CLI)."""
         self.attachments.append(Attachment.from_path(path))
+        self._update_meter()
+
+    def action_edit_in_editor(self) -> None:
+        """Suspend the app, write the text in $EDITOR, and take back what was saved."""
+        from textual.app import SuspendNotSupported
+
+        from mmsua.tui.editor import EditorError, edit_text
+
+        area = self.query_one("#text", TextArea)
+
+        def edit() -> tuple[str | None, str]:
+            # Errors are caught in here: one escaping the suspend block would leave the app suspended.
+            try:
+                return edit_text(area.text), ""
+            except EditorError as error:
+                return None, str(error)
+
+        try:
+            with self.app.suspend():
+                text, problem = edit()
+        except SuspendNotSupported:  # no terminal to hand over (headless): the editor needs none
+            text, problem = edit()
+        if text is None:
+            self._say("#send-error", Text(problem))
+            return
+        self._say("#send-error", "")
+        area.load_text(text.removesuffix("\n"))  # editors end the file with a newline
+        area.focus()
         self._update_meter()
 
     def action_cancel(self) -> None:

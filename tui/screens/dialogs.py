@@ -121,3 +121,35 @@ class FilePicker(ModalScreen[Path | None]):
             self.query_one(".error", Label).update(Text(f"not a file: {value}" if value else "choose a file"))
             return
         self.dismiss(path)
+
+
+class Confirm(ModalScreen[bool]):
+    """Ask before doing something that cannot be undone; y or Enter confirms, n or Esc cancels."""
+
+    BINDINGS = [Binding("y", "answer(True)", "Yes", show=False), Binding("n,escape", "answer(False)", "No")]
+    DEFAULT_CSS = DIALOG_CSS.format(name="Confirm") + """
+    Confirm .what { color: $text-muted; margin-bottom: 1; }
+    """
+
+    def __init__(self, question: str, what: Text, action: str = "Delete") -> None:
+        super().__init__()
+        self.question = question
+        self.what = what  # already sanitised (tui.display)
+        self.action = action
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.question, classes="title", markup=False)
+            yield Label(self.what, classes="what", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel  n", id="no")
+                yield Button(f"{self.action}  y", id="yes", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()  # Enter on the default does nothing harmful
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")

@@ -14,12 +14,13 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.content import Content
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
 from mmsua.tui.contacts import Contacts
-from mmsua.tui.display import human_size, long_time, safe_block, safe_line, status_text
+from mmsua.tui.display import BAD, MUTED, as_content, human_size, long_time, safe_block, safe_line, status_text
 from mmsua.tui.model import Message, Part
 
 PART_ICONS = {"image": "▣", "audio": "♪", "video": "▶", "text": "≡"}
@@ -41,10 +42,12 @@ def part_label(part: Part) -> Text:
 
 
 class PictureSlot(Static):
-    """Where a picture goes; the conversation view fills it once the bytes arrive."""
+    """Where a picture goes; the conversation view puts the picture above it once the
+    bytes arrive, and the slot stays as its caption (name, type, size)."""
 
     DEFAULT_CSS = """
     PictureSlot { width: auto; height: auto; color: $text-muted; }
+    PictureSlot.-caption { color: $text; }
     """
 
     def __init__(self, message_id: int, part: Part) -> None:
@@ -68,13 +71,15 @@ class Bubble(Vertical, can_focus=False):
         background: $panel;
     }
     Bubble.-out { border: round $primary 60%; background: $primary 15%; }
-    Bubble.-selected { border: round $accent; }
     Bubble.-failed { border: round $error; }
     Bubble.-pending { border: dashed $warning; background: $surface; }
+    /* Last, so the selection shows on a failed or pending bubble too. */
+    Bubble.-selected { border: round $accent; }
+    Bubble.-selected.-pending { border: dashed $accent; }
     Bubble > Static { width: auto; max-width: 100%; height: auto; }
     """
 
-    def __init__(self, message: Message, contacts: Contacts, now: Callable[[], datetime], group: bool) -> None:
+    def __init__(self, message: Message, contacts: Contacts, now: Callable[[], datetime], group: bool, pictures: bool = True) -> None:
         classes = "-out" if message.outgoing else "-in"
         if message.state == "failed":
             classes += " -failed"
@@ -85,13 +90,14 @@ class Bubble(Vertical, can_focus=False):
         self._contacts = contacts
         self._now = now
         self._group = group
+        self._pictures = pictures  # False: pictures are listed like any other part
 
     def compose(self) -> ComposeResult:
-        # Few widgets per bubble (a long conversation mounts fast): one Static for
-        # the header and text, one per picture, one for the other parts and status.
+        # Few widgets per bubble (a conversation opens fast): one Static for all the
+        # text, and only a message with pictures gets a slot for each and a tail.
         m = self.message
         if m.pending:
-            yield Static(Text.assemble(self._meta(), "\n", self._pending()), classes="body", markup=False)
+            yield Static(as_content(Text.assemble(self._meta(), "\n", self._pending())), classes="body", markup=False)
             return
         head = self._meta()
         if m.subject:
@@ -100,15 +106,19 @@ class Bubble(Vertical, can_focus=False):
         if m.text:
             head.append("\n")
             head.append_text(safe_block(m.text))
-        yield Static(head, classes="body", markup=False)
-        pictures = [p for p in m.attachments if p.is_image]
-        for part in pictures:
-            yield PictureSlot(m.id, part)
-        tail = [part_label(p) for p in m.attachments if not p.is_image]
+        pictures = [p for p in m.attachments if p.is_image] if self._pictures else []
+        tail: list[Content] = [as_content(part_label(p)) for p in m.attachments if p not in pictures]
         if m.outgoing:
             tail.append(self._delivery())
+        body = as_content(head)
+        if not pictures:
+            yield Static(Content("\n").join([body, *tail]), classes="body", markup=False)
+            return
+        yield Static(body, classes="body", markup=False)
+        for part in pictures:
+            yield PictureSlot(m.id, part)
         if tail:
-            yield Static(Text("\n").join(tail), classes="tail", markup=False)
+            yield Static(Content("\n").join(tail), classes="tail", markup=False)
 
     def _meta(self) -> Text:
         """Sender (in groups), time and kind, dimmed."""
@@ -138,30 +148,29 @@ class Bubble(Vertical, can_focus=False):
             lines.append("\npress f to download", style="dim")
         return lines
 
-    def _delivery(self) -> Text:
+    def _delivery(self) -> Content:
         m = self.message
         if m.state in ("queued", "sending", "failed") or not m.recipients:
             line = status_text(m.state)
             if m.state == "failed":
                 if m.error:
-                    line.append(": ")
-                    line.append_text(safe_line(m.error, limit=160))
-                line.append("\npress t to retry", style="dim")
+                    line += Content.styled(": ", BAD) + as_content(safe_line(m.error, limit=160))
+                line += Content.styled("\npress t to retry", MUTED)
             return line
-        text = Text()
+        lines = []
         many = len(m.recipients) > 1
-        for i, r in enumerate(m.recipients):
-            if i:
-                text.append("\n")
+        for r in m.recipients:
+            line = status_text(r.status)
             if many:
-                text.append_text(safe_line(self._contacts.label(r.address), limit=40))
-                text.append("  ")
-            text.append_text(status_text(r.status))
-        return text
+                line = as_content(safe_line(self._contacts.label(r.address), limit=40)) + Content("  ") + line
+            lines.append(line)
+        return Content("\n").join(lines)
 
     def set_picture(self, slot: PictureSlot, widget: Widget) -> None:
-        self.mount(widget, after=slot)
-        slot.remove()
+        """Show the picture above its slot; the slot stays as the caption."""
+        self.mount(widget, before=slot)
+        slot.update(as_content(part_label(slot.part)))
+        slot.add_class("-caption")
 
 
 class BubbleRow(Vertical):

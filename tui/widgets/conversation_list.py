@@ -195,8 +195,11 @@ class ConversationList(ScrollView, can_focus=True):
             if row == len(self.rows) and not self.complete and within == 0:
                 self.call_later(self._request_page)
                 return self._note("loading…", width)
-            if row == 0 and self.complete and within == 1:
-                return self._note("No conversations" + (" match" if self.query else " yet"), width)
+            if row == 0 and self.complete and within in (1, 2):
+                # An empty state says what to do next.
+                if self.query:
+                    return self._note("No conversations match." if within == 1 else "q clears the search.", width)
+                return self._note("No conversations yet." if within == 1 else "Press c to write a message.", width)
             return Strip.blank(width, base)
         if within == 2:
             return Strip.blank(width, base)

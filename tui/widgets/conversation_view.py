@@ -1,14 +1,15 @@
 """The open conversation: a page of bubbles pinned to the bottom.
 
-The newest page of messages loads first; older pages load when the selection
-or the scroll reaches the top. Pictures are fetched and decoded in thread
-workers, so the UI never waits on the daemon or on Pillow.
+Opening loads only a first short page (enough to fill the pane: mounting
+widgets is what costs, about 6 ms a bubble); older pages load when the selection
+or the scroll nears the top, keeping what is on screen in place. Pictures are
+fetched and decoded in thread workers, so the UI never waits on the daemon or
+on Pillow.
 """
 
 from __future__ import annotations
 
 import base64
-import io
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -17,47 +18,15 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.message import Message as TextualMessage
 from textual.reactive import reactive
-from textual.widget import Widget
 from textual.widgets import Static
 
 from mmsua.tui import actions
 from mmsua.tui.contacts import Contacts
 from mmsua.tui.display import safe_line
 from mmsua.tui.model import Conversation, Message, Part
+from mmsua.tui.pictures import decode_picture, picture_widget, renderer_for
 from mmsua.tui.protocol import ApiClient, ImageMode
 from mmsua.tui.widgets.bubble import Bubble, BubbleRow, PictureSlot, part_label
-
-MAX_PICTURE_PIXELS = 800  # pictures are scaled down to this before the terminal sees them
-
-
-def decode_picture(data: bytes) -> Any:
-    """A Pillow image from part bytes, shrunk for the terminal (runs in a worker)."""
-    from PIL import Image as PILImage
-
-    image = PILImage.open(io.BytesIO(data))
-    image.draft("RGB", (MAX_PICTURE_PIXELS, MAX_PICTURE_PIXELS))  # fast JPEG shrink-on-load
-    image = image.convert("RGB")
-    image.thumbnail((MAX_PICTURE_PIXELS, MAX_PICTURE_PIXELS))
-    return image
-
-
-PICTURE_COLUMNS = 40
-
-
-def picture_widget(image: Any, mode: ImageMode) -> Widget:
-    """A textual-image widget sized from the picture's aspect (a cell is about twice as tall as wide)."""
-    from textual_image import widget as image_widgets
-
-    cls = {
-        "halfcell": image_widgets.HalfcellImage,
-        "unicode": image_widgets.UnicodeImage,
-    }.get(mode, image_widgets.Image)
-    widget = cls(image, classes="picture")
-    width, height = image.size
-    widget.styles.width = PICTURE_COLUMNS
-    widget.styles.height = max(3, min(30, round(PICTURE_COLUMNS * height / max(width, 1) / 2)))
-    return widget
-
 
 def part_bytes(answer: Any) -> bytes:
     data = answer.get("data_b64") if isinstance(answer, dict) else getattr(answer, "data_b64", None)
@@ -97,12 +66,15 @@ class ConversationView(VerticalScroll, can_focus=True):
             self.conversation_id = conversation_id
             self.count = count
 
-    def __init__(self, client: ApiClient, contacts: Contacts, now: Callable[[], datetime], images: ImageMode, page_size: int = 50, *, id: str | None = None) -> None:
+    def __init__(self, client: ApiClient, contacts: Contacts, now: Callable[[], datetime], images: ImageMode, page_size: int = 50,
+                 first_page: int = 15, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._first_page = max(1, min(first_page, page_size))
         self._client = client
         self._contacts = contacts
         self._now = now
         self._images = images
+        self.renderer = renderer_for(images)  # None: pictures are listed, not drawn
         self._page_size = page_size
         self.conversation: Conversation | None = None
         self.messages: list[Message] = []
@@ -116,7 +88,7 @@ class ConversationView(VerticalScroll, can_focus=True):
 
     def _show_empty(self) -> None:
         self.remove_children()
-        self.mount(Static("Pick a conversation, or press c to write a message.", classes="empty"))
+        self.mount(Static("Pick a conversation on the left (↑↓ and Enter),\nor press c to write a new message.", classes="empty"))
 
     # ---- loading ------------------------------------------------------------
     def show(self, conversation: Conversation) -> None:
@@ -140,41 +112,70 @@ class ConversationView(VerticalScroll, can_focus=True):
         assert self.conversation is not None
         generation, conversation_id = self._generation, self.conversation.id
 
+        limit = self._first_page if before_id is None else self._page_size
+
         def work() -> None:
-            raw = self._client.list_messages(conversation_id, before_id=before_id, limit=self._page_size)
+            raw = self._client.list_messages(conversation_id, before_id=before_id, limit=limit)
             page = [Message.from_api(m) for m in raw]
-            self.app.call_from_thread(self._add_page, generation, before_id, page)
+            self.app.call_from_thread(self._add_page, generation, before_id, page, limit)
 
         self.run_worker(work, thread=True, group="conversation-load")
 
-    async def _add_page(self, generation: int, before_id: int | None, page: list[Message]) -> None:
+    async def _add_page(self, generation: int, before_id: int | None, page: list[Message], limit: int) -> None:
         if generation != self._generation:
             return
-        self.complete = len(page) < self._page_size
+        self.complete = len(page) < limit
         for old in self.query(".older"):
             await old.remove()
         rows = [BubbleRow(self._bubble(m)) for m in page]
         if before_id is None:
-            self.messages = page
+            # Messages that arrived live while the page was on its way are kept after it, once.
+            in_page = {m.id for m in page}
+            later = [m for m in self.messages if m.id not in in_page]
+            for row in self.query(BubbleRow):
+                await row.remove()
+            self.messages = page + later
+            rows += [BubbleRow(self._bubble(m)) for m in later]
             if rows:
                 await self.mount_all(rows)
+            else:
+                await self.mount(Static("No messages here yet: press r to write one.", classes="empty"))
             self.selected = len(self.messages) - 1
             self.scroll_end(animate=False)
         else:
+            # Older messages go above: keep what the reader is looking at in place.
+            height, y = self.virtual_size.height, self.scroll_y
             self.messages = page + self.messages
             first = self.query(BubbleRow).first() if self.query(BubbleRow) else None
             if rows:
                 await self.mount_all(rows, before=first)
-            self.selected = self.selected + len(page)
+            self._selected_quietly(self.selected + len(page))
+            self.call_after_refresh(lambda: self.scroll_to(y=y + self.virtual_size.height - height, animate=False))
         if not self.complete:
             header = self.query_one(".header")
             await self.mount(Static("↑ older messages", classes="older"), after=header)
         self._fetch_pictures(page)
         self._mark_read(page)
         self.post_message(self.Loaded(self.conversation.id if self.conversation else 0, len(self.messages)))
+        self.call_after_refresh(self._fill)
+
+    def _fill(self) -> None:
+        """Load older pages while the pane is not yet full (a tall terminal, short bubbles)."""
+        if not self.complete and self.messages and self.max_scroll_y == 0:
+            self.load_older()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if new < old and new <= 3:  # scrolling up, near the top
+            self.load_older()
+
+    def _selected_quietly(self, index: int) -> None:
+        """Move the selection without scrolling to it."""
+        self.set_reactive(ConversationView.selected, index)
+        self._apply_selection(-1, index)
 
     def _bubble(self, message: Message) -> Bubble:
-        return Bubble(message, self._contacts, self._now, self.group)
+        return Bubble(message, self._contacts, self._now, self.group, pictures=self.renderer is not None)
 
     def load_older(self) -> None:
         if not self.complete and self.messages:
@@ -195,7 +196,7 @@ class ConversationView(VerticalScroll, can_focus=True):
 
     # ---- pictures -----------------------------------------------------------
     def _fetch_pictures(self, messages: list[Message]) -> None:
-        if self._images == "none":
+        if self.renderer is None:
             return
         wanted = [(m.id, p) for m in messages for p in m.attachments if p.is_image]
         if not wanted:
@@ -229,7 +230,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         if generation != self._generation or (found := self._slot(message_id, part)) is None:
             return
         bubble, slot = found
-        bubble.set_picture(slot, picture_widget(image, self._images))
+        bubble.set_picture(slot, picture_widget(image, self.renderer))
 
     def _picture_failed(self, generation: int, message_id: int, part: Part, reason: str) -> None:
         if generation != self._generation or (found := self._slot(message_id, part)) is None:
@@ -253,12 +254,26 @@ class ConversationView(VerticalScroll, can_focus=True):
             self._fetch_pictures([message])
             return
         was_last = self.selected == len(self.messages) - 1
+        for note in self.query(".empty"):
+            await note.remove()
         self.messages.append(message)
         await self.mount(BubbleRow(self._bubble(message)))
         if was_last:
             self.selected = len(self.messages) - 1
         self._fetch_pictures([message])
         self._mark_read([message])
+
+    async def remove_message(self, message_id: int) -> None:
+        """A message was deleted: take its bubble away, keep the selection near it."""
+        index = next((i for i, m in enumerate(self.messages) if m.id == message_id), None)
+        if index is None:
+            return
+        del self.messages[index]
+        for row in [row for row in self.query(BubbleRow) if row.bubble.message.id == message_id]:
+            await row.remove()
+        if not self.messages and self.complete:
+            await self.mount(Static("No messages left in this conversation.", classes="empty"))
+        self.selected = min(index, len(self.messages) - 1)
 
     # ---- selection ----------------------------------------------------------
     @property
@@ -313,6 +328,9 @@ class ConversationView(VerticalScroll, can_focus=True):
 
     def action_retry(self) -> None:
         self._request("retry")
+
+    def action_delete(self) -> None:
+        self._request("delete")
 
     def on_click(self, event: Any) -> None:
         widget = event.widget

@@ -2,45 +2,70 @@
 
 from __future__ import annotations
 
-from rich.text import Text
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from mmsua.tui.display import safe_line
+from mmsua.tui.display import BAD, MUTED, OK, WARN, as_content, safe_line
 from mmsua.tui.model import Status
 
 _BARS = "▁▃▅▇"
-_REGISTRATION = {"home": ("home", "green"), "roaming": ("roaming", "yellow"), "searching": ("searching", "yellow"), "denied": ("denied", "red"), "unknown": ("not registered", "dim")}
-_DATA = {"up": ("MMS data up", "green"), "down": ("MMS data idle", "dim"), "error": ("MMS data error", "red")}
+# Theme variables, so every state reads on the light and the dark theme.
+_REGISTRATION = {"home": ("home", OK), "roaming": ("roaming", WARN), "searching": ("searching", WARN), "denied": ("denied", BAD), "unknown": ("not registered", MUTED)}
+_DATA = {"up": ("MMS data up", OK), "down": ("MMS data idle", MUTED), "error": ("MMS data error", BAD)}
 
 
-def signal_bars(signal: int | None) -> Text:
+def signal_bars(signal: int | None) -> Content:
     if signal is None:
-        return Text("····", style="dim")
+        return Content.styled("····", MUTED)
     lit = 0 if signal <= 0 else min(4, 1 + signal * 4 // 101)
-    return Text.assemble((_BARS[:lit], "bold"), (_BARS[lit:], "dim"))
+    return Content.assemble((_BARS[:lit], "bold"), (_BARS[lit:], MUTED))
 
 
-def status_line(status: Status | None, connection: str, connected: bool) -> Text:
-    parts: list[Text] = []
+SEPARATOR = Content.styled("  │  ", MUTED)
+NARROW_SEPARATOR = Content.styled(" │ ", MUTED)
+# On a narrow terminal, what goes first (the daemon link and registration stay longest).
+_DROP_ORDER = ("operator", "modem", "data", "signal")
+
+
+def status_line(status: Status | None, connection: str, connected: bool, width: int | None = None) -> Content:
+    """The bar's text; with ``width``, less important parts are left out until it fits."""
+    named = _status_parts(status, connection, connected)
+    line = SEPARATOR.join(part for _, part in named)
+    if width is None or line.cell_length <= width:
+        return line
+    line = NARROW_SEPARATOR.join(part for _, part in named)
+    if line.cell_length <= width:
+        return line
+    for name in _DROP_ORDER:
+        named = [(n, p) for n, p in named if n != name]
+        line = NARROW_SEPARATOR.join(part for _, part in named)
+        if line.cell_length <= width:
+            return line
+    return line.truncate(width, ellipsis=True)  # the end is the socket path
+
+
+def _status_parts(status: Status | None, connection: str, connected: bool) -> list[tuple[str, Content]]:
+    parts: list[tuple[str, Content]] = []
     if status is not None:
-        parts.append(safe_line(status.modem or "no modem", limit=40, style="bold" if status.modem else "dim"))
+        parts.append(("modem", as_content(safe_line(status.modem or "no modem", limit=40, style="bold" if status.modem else ""))))
         if status.operator:
-            parts.append(safe_line(status.operator, limit=30))
-        parts.append(signal_bars(status.signal))
+            parts.append(("operator", as_content(safe_line(status.operator, limit=30))))
+        parts.append(("signal", signal_bars(status.signal)))
         label, style = _REGISTRATION.get(status.registration, (status.registration, ""))
-        parts.append(safe_line(label, limit=20, style=style))
+        parts.append(("registration", as_content(safe_line(label, limit=20)).stylize(style)))
         label, style = _DATA.get(status.data_path, (status.data_path, ""))
-        parts.append(safe_line(label, limit=20, style=style))
+        parts.append(("data", as_content(safe_line(label, limit=20)).stylize(style)))
         if status.queued:
-            parts.append(Text(f"{status.queued} queued", style="yellow"))
+            parts.append(("queued", Content.styled(f"{status.queued} queued", WARN)))
         if status.pending_notifications:
-            parts.append(Text(f"{status.pending_notifications} to download", style="yellow"))
-    link = Text.assemble(("● ", "green" if connected else "red"), safe_line(connection, limit=40))
-    if not connected:
-        link.append(" disconnected", style="red")
-    parts.append(link)
-    return Text("  │  ", style="dim").join(parts)
+            parts.append(("pending", Content.styled(f"{status.pending_notifications} to download", WARN)))
+    link = Content.styled("● ", OK if connected else BAD)
+    if not connected:  # before the label, so a narrow bar never cuts it off
+        link += Content.styled("disconnected: ", f"bold {BAD}")
+    link += as_content(safe_line(connection, limit=60))
+    parts.append(("link", link))
+    return parts
 
 
 class StatusBar(Static):
@@ -55,5 +80,5 @@ class StatusBar(Static):
         super().__init__(id=id, markup=False)
         self.connection = connection
 
-    def render(self) -> Text:
-        return status_line(self.status, self.connection, self.connected)
+    def render(self) -> Content:
+        return status_line(self.status, self.connection, self.connected, self.content_region.width or None)

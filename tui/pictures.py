@@ -1,0 +1,80 @@
+"""Pictures on a terminal: decoding, and which textual-image renderer draws them.
+
+``--images auto`` uses what textual-image found when it asked the terminal (it
+sends the Sixel device-attributes and Kitty graphics queries once, at import,
+before Textual owns the terminal): Sixel, the Kitty graphics protocol (TGP),
+Unicode half-cells on any other terminal, or plain Unicode when not on a
+terminal at all. Any other mode forces that renderer.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from textual.widget import Widget
+
+from mmsua.tui.protocol import ImageMode
+
+MAX_PICTURE_PIXELS = 800  # pictures are scaled down to this before the terminal sees them
+PICTURE_COLUMNS = 40
+MAX_PICTURE_ROWS = 30
+
+# Renderer names as textual-image's modules call them, and the mode naming each.
+_MODE_RENDERER = {"kitty": "tgp", "sixel": "sixel", "halfcell": "halfcell", "unicode": "unicode"}
+
+
+def detected_renderer() -> str:
+    """What the terminal supports, as textual-image detected it: sixel, tgp, halfcell or unicode."""
+    from textual_image import renderable
+
+    return renderable.Image.__module__.rsplit(".", 1)[-1]
+
+
+def renderer_for(mode: ImageMode, detected: str | None = None) -> str | None:
+    """The renderer that draws pictures in ``mode`` (None: pictures are not drawn)."""
+    if mode == "none":
+        return None
+    if mode == "auto":
+        return detected or detected_renderer()
+    return _MODE_RENDERER[mode]
+
+
+def widget_class(renderer: str) -> type[Widget]:
+    from textual_image import widget as image_widgets
+
+    return {
+        "tgp": image_widgets.TGPImage,
+        "sixel": image_widgets.SixelImage,
+        "halfcell": image_widgets.HalfcellImage,
+        "unicode": image_widgets.UnicodeImage,
+    }[renderer]
+
+
+def decode_picture(data: bytes) -> Any:
+    """A Pillow image from part bytes, shrunk for the terminal (runs in a worker)."""
+    from PIL import Image as PILImage
+
+    image = PILImage.open(io.BytesIO(data))
+    image.draft("RGB", (MAX_PICTURE_PIXELS, MAX_PICTURE_PIXELS))  # fast JPEG shrink-on-load
+    image = image.convert("RGB")
+    image.thumbnail((MAX_PICTURE_PIXELS, MAX_PICTURE_PIXELS))
+    return image
+
+
+def picture_rows(width: int, height: int, columns: int = PICTURE_COLUMNS) -> int:
+    """Rows for a picture ``columns`` wide that keep its aspect (a cell is about twice as tall as wide)."""
+    return max(3, min(MAX_PICTURE_ROWS, round(columns * height / max(width, 1) / 2)))
+
+
+def picture_widget(image: Any, renderer: str) -> Widget:
+    """A textual-image widget sized from the picture's aspect."""
+    width, height = image.size
+    columns = PICTURE_COLUMNS
+    rows = picture_rows(width, height, columns)
+    if rows == MAX_PICTURE_ROWS:  # a tall picture: narrower, so it is not squashed
+        columns = max(8, round(MAX_PICTURE_ROWS * 2 * width / max(height, 1)))
+    widget = widget_class(renderer)(image, classes="picture")
+    widget.styles.width = columns
+    widget.styles.height = rows
+    return widget
