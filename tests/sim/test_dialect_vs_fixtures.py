@@ -84,6 +84,16 @@ def _deliver_on(prefix: str) -> Callable[[EmulatedModem, object], Events]:
     return events
 
 
+def _deliver_each_stored() -> Callable[[EmulatedModem, object], Events]:
+    """The network delivers each PDU the fixture reads back with AT+CMGR, just before the +CMTI announcing it."""
+    def events(m: EmulatedModem, transcript) -> Events:
+        lines = [st.data.decode("latin-1").strip() for st in transcript.steps if st.kind == "modem"]
+        pdus = [bytes.fromhex(lines[i + 1]) for i, line in enumerate(lines[:-1]) if line.startswith("+CMGR:")]
+        cmtis = [line for line in lines if line.startswith("+CMTI:")]
+        return Events(before_line={(cmti, 1): (lambda pdu=pdu: m.deliver_sms(pdu)) for cmti, pdu in zip(cmtis, pdus)})
+    return events
+
+
 SCENARIOS: dict[str, Scenario] = {
     "quectel/ec25/wap-push-cmt-direct.txt": Scenario(events=_deliver_on("+CMT: ,")),
     "quectel/ec25/wap-push-cmti-single.txt": Scenario(
@@ -147,6 +157,9 @@ SCENARIOS: dict[str, Scenario] = {
         setup=lambda m: setattr(m, "_mr", 11),
         events=lambda m, t: Events(before_host={("AT+CMGS=24", 3): lambda: setattr(m, "on_submit", _refuse)}),
     ),
+    "simcom/sim7600/wap-push-cmti-concatenated.txt": Scenario(events=_deliver_each_stored()),
+    "generic/3gpp/wap-push-cmti-concatenated.txt": Scenario(events=_deliver_each_stored()),
+    "generic/3gpp/wap-push-cmt-direct.txt": Scenario(events=_deliver_on("+CMT: ,")),
     "simcom/sim7600/startup-and-stored-sms.txt": Scenario(
         skip="the boot excerpt starts at +CPIN: READY (no RDY, which the SIM7600 boot hexdump of "
         "esp-protocols#789 shows) and announces an SMS stored before power-on with +CMTI; re-announcing "
