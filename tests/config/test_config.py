@@ -206,3 +206,49 @@ def test_a_private_dir_owned_by_someone_else_is_refused(tmp_path: Path) -> None:
     os.chown(trap, 65534, 65534)  # nobody: what another user could pre-create in /tmp
     with pytest.raises(PermissionError, match="belongs to uid 65534"):
         paths.ensure_private_dir(trap)
+
+
+# config key -> the AgentSettings field it sets (the carrier.* keys are the daemon's own).
+SETTINGS_FIELD = {
+    "modem.port": "port", "modem.profile": "profile", "modem.baudrate": "baudrate", "modem.pin": "pin",
+    "mms.apn": "apn", "mms.cid": "cid", "mms.username": "apn_user", "mms.password": "apn_password", "mms.auth": "apn_auth",
+    "mms.pdp_type": "pdp_type", "mms.bearer": "bearer", "mms.interface": "interface", "mms.mmsc": "mmsc_url",
+    "mms.proxy": "proxy", "mms.user_agent": "user_agent", "mms.uaprof": "uaprof_url", "mms.max_size": "max_message_size",
+    "policy.retrieval": "retrieval_policy", "policy.roaming": "roaming_policy", "policy.max_retrieve_size": "max_auto_retrieve_size",
+    "reports.delivery": "delivery_report", "reports.read": "read_report", "reports.send_read_reports": "send_read_reports",
+    "reports.report_allowed": "allow_delivery_reports", "sms.fallback": "sms_fallback", "identity.own_number": "own_number",
+    "identity.country": "country_code", "store.path": "store_path", "hooks.on_message": "on_message_command",
+    "hooks.timeout": "on_message_timeout",
+}
+DAEMON_ONLY = {"carrier.auto", "carrier.databases"}
+
+
+def _other_value(key: config.Key, tmp_path: Path):
+    """A valid value for ``key`` that differs from its default."""
+    special = {"mms.proxy": "10.9.9.9:3128", "mms.mmsc": "http://mmsc.other.example/mms", "store.path": str(tmp_path / "s"),
+               "identity.own_number": "+447700900123", "identity.country": "GB", "mms.max_size": 614400,
+               "hooks.on_message": ["/bin/true"], "modem.baudrate": 921600}
+    if key.name in special:
+        return special[key.name]
+    if key.choices:
+        return next(c for c in key.choices if c.lower() != str(key.default).lower())
+    if key.kind is bool:
+        return not key.default
+    if key.kind is int:
+        return key.default + 7
+    return f"other-{key.name}"
+
+
+@pytest.mark.parametrize("key", [k for k in config.KEYS if k.name not in DAEMON_ONLY], ids=lambda k: k.name)
+def test_every_setting_reaches_the_engine(key: config.Key, tmp_path: Path) -> None:
+    # A new config key that the engine never sees fails here until it is mapped.
+    assert set(SETTINGS_FIELD) == {k.name for k in config.KEYS} - DAEMON_ONLY
+    value = _other_value(key, tmp_path)
+    default = config.load(os.devnull).to_agent_settings()
+    changed = config.load(os.devnull, {key.name: value}).to_agent_settings()
+    field = SETTINGS_FIELD[key.name]
+    expected = tuple(value) if isinstance(value, list) else value
+    got = getattr(changed, field)
+    assert (got.upper() if key.choices else got) == (expected.upper() if key.choices else expected), (key.name, got)
+    assert got != getattr(default, field)
+    assert config.load(os.devnull, {key.name: value}).source(key.name) == "command line"
