@@ -115,3 +115,24 @@ def test_unplug_is_recorded(tmp_path: Path) -> None:
         ch.command("AT+CSQ", timeout=30)
     ch.close()
     assert "! unplug" in out.read_text()
+
+
+def test_record_wraps_doctor_and_the_recording_replays_the_same_verdict(tmp_path: Path, capsys, monkeypatch) -> None:
+    """`mmsua record --port P --out F -- doctor ...`: the user's contribution path. The
+    modem here is the EC25 doctor fixture; the recording then stands in for it."""
+    import json
+
+    from hwreplay import fixture_path
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))  # no user config.toml
+    settings = ["--apn", "mms", "--mmsc", "http://mmsc.example/mms", "--proxy", "10.0.0.10:8080", "--json"]
+    out = tmp_path / "contributed.txt"
+    port = replay_url(fixture_path("quectel/ec25/doctor.txt"))
+    assert main(["record", "--port", port, "--out", str(out), "--", "doctor", *settings]) == exit_codes.OK
+    first = json.loads(capsys.readouterr().out)
+    assert first["ok"] is True
+    recorded = transcript.load(out)
+    assert recorded.header["source"].startswith("recorded with mmsua record")
+    assert main(["doctor", "--port", replay_url(out), *settings]) == exit_codes.OK
+    again = json.loads(capsys.readouterr().out)
+    assert [(c["name"], c["status"]) for c in again["checks"]] == [(c["name"], c["status"]) for c in first["checks"]]

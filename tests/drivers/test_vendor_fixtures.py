@@ -21,7 +21,7 @@ TESTS = Path(__file__).resolve().parent
 
 def test_there_are_fixtures_for_every_required_profile() -> None:
     names = {str(p.relative_to(FIXTURES)) for p in ALL}
-    for folder in ("generic/", "quectel/ec25/", "simcom/sim7600/", "simcom/sim800l/", "huawei/e3372/"):
+    for folder in ("generic/", "quectel/ec25/", "simcom/sim7600/", "simcom/sim800l/", "huawei/e3372/", "sierra/", "ublox/"):
         assert any(n.startswith(folder) for n in names), folder
 
 
