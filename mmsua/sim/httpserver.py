@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import struct
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -20,6 +21,7 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
 
     def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
         self._conns: set[socket.socket] = set()
+        self._aborted: set[socket.socket] = set()
         self._conns_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         super().__init__(("127.0.0.1", 0), handler)
@@ -29,9 +31,22 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
             self._conns.add(request)
         super().process_request(request, client_address)
 
+    def abort(self, request: socket.socket) -> None:
+        """End this connection with a TCP RST once the handler returns (a reset mid-body)."""
+        request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        with self._conns_lock:
+            self._aborted.add(request)
+
     def shutdown_request(self, request) -> None:
         with self._conns_lock:
             self._conns.discard(request)
+            aborted = request in self._aborted
+            self._aborted.discard(request)
+        if aborted:
+            # No shutdown(SHUT_WR) first: it would send a FIN and the peer would see a clean
+            # end; a bare close with SO_LINGER 0 sends the RST.
+            self.close_request(request)
+            return
         super().shutdown_request(request)
 
     def handle_error(self, request, client_address) -> None:

@@ -12,8 +12,6 @@ from __future__ import annotations
 import itertools
 import logging
 import secrets
-import socket
-import struct
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -450,8 +448,7 @@ def _handler_for(mmsc: Mmsc) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(body[: len(body) // 2])
                 self.wfile.flush()
                 if fault.kind == "reset":
-                    # SO_LINGER 0: close() sends RST instead of FIN
-                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.server.abort(self.connection)  # type: ignore[attr-defined]
                 self.close_connection = True
                 return
             if status != 204:

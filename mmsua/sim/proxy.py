@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import http.client
 import logging
-import socket
-import struct
 import threading
 import urllib.parse
 from dataclasses import dataclass
@@ -124,7 +122,7 @@ def _handler_for(proxy: MmsProxy) -> type[BaseHTTPRequestHandler]:
             except (OSError, http.client.HTTPException):
                 # pass the upstream failure on: reset the client's connection too
                 self.wfile.flush()
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.server.abort(self.connection)  # type: ignore[attr-defined]
                 self.close_connection = True
             finally:
                 conn.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from pathlib import Path
@@ -376,3 +377,44 @@ def test_real_send_requests_are_accepted_or_refused_as_a_carrier_would(net) -> N
         for mail in (a for a in recipients if a.kind == "email"):
             assert [m.parts for m in c.mailbox.for_address(mail.value)][-1] == sent.parts, path.name
     assert {0x80, 0xE3} <= set(outcomes.values()), outcomes
+
+
+def _raw_get(url: str, proxy: str | None = None) -> tuple[int, bytes, BaseException | None]:
+    """GET over a bare socket, directly or through the proxy ("host:port"): (Content-Length,
+    body bytes seen, the error that ended it or None for a clean EOF)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    server = (proxy.rsplit(":", 1)[0], int(proxy.rsplit(":", 1)[1])) if proxy else (parts.hostname, parts.port)
+    target = url if proxy else parts.path
+    got, error = b"", None
+    with socket.create_connection(server, timeout=5) as sock:
+        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n".encode())
+        try:
+            while chunk := sock.recv(65536):
+                got += chunk
+        except OSError as err:
+            error = err
+    head, _, body = got.partition(b"\r\n\r\n")
+    length = re.search(rb"Content-Length: (\d+)", head)
+    return (int(length.group(1)) if length else -1), body, error
+
+
+def test_truncation_closes_cleanly_short_of_content_length_and_reset_is_a_tcp_rst(net) -> None:
+    c, _, b, _ = net
+    post(c, send_req(Address.phone("+15550100002"), text="z" * 5000))
+    assert wait_for(lambda: pushes(b))
+    loc = pushes(b)[0].content_location
+    whole = requests.get(loc, timeout=5).content
+    c.faults.truncate_body(method="GET")
+    length, body, error = _raw_get(loc)
+    assert error is None and length == len(whole) and body == whole[: len(whole) // 2]
+    c.faults.reset_mid_body(method="GET")
+    _, body, error = _raw_get(loc)
+    assert isinstance(error, ConnectionResetError) and len(body) < len(whole)
+    # Through the carrier's proxy, as a handset fetches: the reset reaches the handset as a reset.
+    c.faults.reset_mid_body(method="GET")
+    _, body, error = _raw_get(loc, proxy=c.proxy)
+    assert isinstance(error, ConnectionResetError) and len(body) < len(whole)
+    assert requests.get(loc, timeout=5).content == whole  # each fault was used once
