@@ -112,7 +112,9 @@ def test_http_level_validation(net):
     assert post(c, send_req(Address.phone("+15550100002")), headers={"Content-Type": MMS["Content-Type"]}).status_code == 412
 
 
-@pytest.mark.parametrize("code", [0xC0, 0xE1, 0xE3, 0xE4, 0xE5])
+# Every error Response-Status of OMA-TS-MMS_ENC: the MMS 1.0 codes (0x81-0x88), transient
+# (0xC0-0xC4) and permanent (0xE0-0xEB).
+@pytest.mark.parametrize("code", [*range(0x81, 0x89), *range(0xC0, 0xC5), *range(0xE0, 0xEC)], ids=hex)
 def test_send_conf_error_statuses_on_demand(net, code):
     c, *_ = net
     c.faults.send_conf_status(code)
