@@ -34,6 +34,9 @@ def fewer_malloc_arenas(arenas: int = 2) -> None:
 def return_free_memory() -> None:
     """Give heap that start-up freed (imports, the carrier database, the SIM read)
     back to the system."""
+    import gc
+
+    gc.collect()  # cycles left by start-up first, so their memory is free to give back
     trim = getattr(_libc(), "malloc_trim", None)
     if trim is not None:
         trim(0)
