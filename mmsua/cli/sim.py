@@ -25,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import signal
+    import sys
     import threading
 
     from mmsua.sim.carrier import SimulatedCarrier
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         carrier = SimulatedCarrier(profile=args.profile, line_rate=args.line_rate, proxy=not args.no_proxy, friend=args.friend)
     except ValueError as err:
-        print(f"mmsua sim: {err}")
+        print(f"mmsua sim: {err}", file=sys.stderr)
         return exit_codes.USAGE
     with carrier:
         phone = carrier.add_handset(args.number, pin=args.pin)

@@ -82,3 +82,40 @@ def test_mmsua_sim_prints_where_to_connect_and_stops_cleanly(tmp_path: Path, sig
     assert "Traceback" not in err
     assert list(temp.iterdir()) == []  # carrier directory and pty link gone
     assert _group_is_gone(proc.pid)
+
+
+def test_mmsua_sim_options_reach_the_carrier(tmp_path: Path) -> None:
+    """--profile, --pin, --friend, --no-proxy and --number as the banner and the modem show them."""
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([str(MMSUA), "sim", "--profile", "simcom-sim7600", "--pin", "4321", "--friend", "--no-proxy",
+                             "--number", "+15550100042", "--line-rate", "20000"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)
+    try:
+        banner = _read_banner(proc)
+        assert banner["modem profile"].startswith("simcom-sim7600") and "SIM7600" in banner["modem profile"]
+        assert banner["own number"] == "+15550100042"
+        assert banner["MMS proxy"] == "none"
+        assert banner["friend"].startswith("+")
+        with serial.Serial(banner["serial device"].split()[0], 115200, timeout=0.1) as port:
+            assert b"+CPIN: SIM PIN" in _at(port, b"AT+CPIN?")
+            assert b"OK" in _at(port, b'AT+CPIN="4321"')
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unknown_profile_is_a_usage_error_that_leaves_nothing(tmp_path: Path) -> None:
+    from mmsua import exit_codes
+
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    done = subprocess.run([str(MMSUA), "sim", "--profile", "nokia-3310"], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, env=env, timeout=30)
+    assert done.returncode == exit_codes.USAGE, done.stdout + done.stderr
+    assert "nokia-3310" in done.stderr and done.stdout == ""
+    assert list(tmp_path.iterdir()) == []
