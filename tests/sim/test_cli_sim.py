@@ -3,12 +3,14 @@ and SIGINT or SIGTERM stops it leaving no file and no process."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,20 @@ def _group_is_gone(pgid: int) -> bool:
     except ProcessLookupError:
         return True
     return False
+
+
+@contextlib.contextmanager
+def _sim(temp: Path, *args: str) -> Iterator[subprocess.Popen[str]]:
+    """`mmsua sim ARGS` in its own process group with TMPDIR=temp; killed if the test fails."""
+    env = {**os.environ, "TMPDIR": str(temp), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([str(MMSUA), "sim", *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
 
 
 def _read_banner(proc: subprocess.Popen[str]) -> dict[str, str]:
@@ -54,10 +70,7 @@ def _at(port: serial.Serial, line: bytes) -> bytes:
 def test_mmsua_sim_prints_where_to_connect_and_stops_cleanly(tmp_path: Path, sig: signal.Signals) -> None:
     temp = tmp_path / "tmp"
     temp.mkdir()
-    env = {**os.environ, "TMPDIR": str(temp), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([str(MMSUA), "sim", "--profile", "generic"], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
-    try:
+    with _sim(temp, "--profile", "generic") as proc:
         banner = _read_banner(proc)
         device = banner["serial device"].split()[0]
         assert device.startswith(str(temp)) and Path(device).exists()
@@ -73,10 +86,6 @@ def test_mmsua_sim_prints_where_to_connect_and_stops_cleanly(tmp_path: Path, sig
         assert answer.status_code < 500
         proc.send_signal(sig)
         out, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == 0, err
     assert "simulated carrier stopped" in out
     assert "Traceback" not in err
@@ -86,12 +95,8 @@ def test_mmsua_sim_prints_where_to_connect_and_stops_cleanly(tmp_path: Path, sig
 
 def test_mmsua_sim_options_reach_the_carrier(tmp_path: Path) -> None:
     """--profile, --pin, --friend, --no-proxy and --number as the banner and the modem show them."""
-    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([str(MMSUA), "sim", "--profile", "simcom-sim7600", "--pin", "4321", "--friend", "--no-proxy",
-                             "--number", "+15550100042", "--line-rate", "20000"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            start_new_session=True)
-    try:
+    with _sim(tmp_path, "--profile", "simcom-sim7600", "--pin", "4321", "--friend", "--no-proxy",
+              "--number", "+15550100042", "--line-rate", "20000") as proc:
         banner = _read_banner(proc)
         assert banner["modem profile"].startswith("simcom-sim7600") and "SIM7600" in banner["modem profile"]
         assert banner["own number"] == "+15550100042"
@@ -102,10 +107,6 @@ def test_mmsua_sim_options_reach_the_carrier(tmp_path: Path) -> None:
             assert b"OK" in _at(port, b'AT+CPIN="4321"')
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == 0, err
     assert list(tmp_path.iterdir()) == []
 
