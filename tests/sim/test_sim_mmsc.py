@@ -340,14 +340,14 @@ def test_a_message_expires_by_the_expiry_its_sender_asked_for(net) -> None:
     assert decode_mms(requests.get(pushes(d)[0].content_location, timeout=5).content).text == "new"
 
 
-def _corpus_send_reqs() -> list[Path]:
+def _corpus_of(kind: str) -> list[Path]:
     manifest = CORPUS / "MANIFEST.tsv"
     if not manifest.exists():
         pytest.skip(f"corpus not found at {CORPUS}")
     rows = [line.split("\t") for line in manifest.read_text().splitlines()[1:]]
-    found = [CORPUS / name for name in dict.fromkeys(r[0] for r in rows if len(r) > 1 and r[1] == "m-send-req")]
+    found = [CORPUS / name for name in dict.fromkeys(r[0] for r in rows if len(r) > 1 and r[1] == kind)]
     if not found:
-        pytest.skip("no M-Send.req capture in the corpus manifest")
+        pytest.skip(f"no {kind} capture in the corpus manifest")
     return found
 
 
@@ -360,7 +360,7 @@ def test_real_send_requests_are_accepted_or_refused_as_a_carrier_would(net) -> N
     session = requests.Session()
     session.trust_env = False
     outcomes = {}
-    for path in _corpus_send_reqs():
+    for path in _corpus_of("m-send-req"):
         raw = path.read_bytes()
         sent = decode_mms(raw)
         answer = session.post(c.mmsc_url, data=raw, headers={**MMS, "X-MSISDN": "+15550100001"},
@@ -420,3 +420,44 @@ def test_truncation_closes_cleanly_short_of_content_length_and_reset_is_a_tcp_rs
     _, body, error = _raw_get(loc, proxy=c.proxy)
     assert isinstance(error, ConnectionResetError) and len(body) < len(whole)
     assert requests.get(loc, timeout=5).content == whole  # each fault was used once
+
+
+@pytest.mark.parametrize("kind,field,expected", [
+    ("m-notifyresp-ind", "notify_status", lambda pdu: pdu.status),
+    ("m-acknowledge-ind", "acknowledged", lambda pdu: True),
+])
+def test_real_reports_from_handsets_update_the_delivery_they_name(net, kind, field, expected) -> None:
+    """Each real M-NotifyResp.ind / M-Acknowledge.ind, posted as captured, lands on the
+    delivery with its Transaction-ID (the capture's, given to a fresh delivery)."""
+    c, _, b, _ = net
+    for path in _corpus_of(kind):
+        raw = path.read_bytes()
+        captured = decode_mms(raw)
+        delivery = c.send_mms("+15550100009", ["+15550100002"], text=path.name).deliveries[0]
+        delivery.transaction_id = captured.transaction_id
+        answer = requests.post(c.mmsc_url, data=raw, headers={**MMS, "X-MSISDN": "+15550100002"}, timeout=5)
+        assert answer.status_code == 204, (path.name, answer.content)
+        assert getattr(delivery, field) == expected(captured), path.name
+
+
+def test_a_real_read_report_is_relayed_to_the_sender_as_read_orig(net) -> None:
+    c, a, b, _ = net
+    for path in _corpus_of("m-read-rec-ind"):
+        raw = path.read_bytes()
+        captured = decode_mms(raw)
+        stored = c.send_mms("+15550100001", ["+15550100002"], text="read me")
+        stored.message_id = captured.message_id
+        c.mmsc.messages[captured.message_id] = stored
+        answer = requests.post(c.mmsc_url, data=raw, headers={**MMS, "X-MSISDN": "+15550100002"}, timeout=5)
+        assert answer.status_code == 204, path.name
+        orig = lambda: [p for p in pushes(a) if p.message_type == MessageType.M_READ_ORIG_IND and p.message_id == captured.message_id]  # noqa: E731
+        assert wait_for(orig), path.name
+        assert orig()[0].read_status == captured.read_status and orig()[0].sender.value == "+15550100002"
+
+
+def test_a_server_side_pdu_posted_by_a_client_is_refused(net) -> None:
+    c, *_ = net
+    for kind in ("m-notification-ind", "m-delivery-ind", "m-read-orig-ind"):
+        raw = _corpus_of(kind)[0].read_bytes()
+        answer = requests.post(c.mmsc_url, data=raw, headers=MMS, timeout=5)
+        assert answer.status_code == 400 and b"not a client request" in answer.content, kind
