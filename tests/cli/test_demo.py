@@ -243,3 +243,23 @@ def test_real_demo_in_a_terminal_opens_the_inbox_and_cleans_up(tmp_path: Path, l
         assert list(temp.iterdir()) == []
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def test_the_demo_needs_no_network_beyond_loopback(tmp_path: Path) -> None:
+    """In a network namespace with nothing but lo (unshare -rn, an unprivileged user namespace)
+    the whole headless exchange still runs: the demo needs no network."""
+    unshare, ip = shutil.which("unshare"), shutil.which("ip")
+    if unshare is None or ip is None:
+        pytest.skip("needs unshare(1) and ip(8) to make a network namespace")
+    probe = subprocess.run([unshare, "-rn", ip, "link", "set", "lo", "up"], capture_output=True, text=True, timeout=10)
+    if probe.returncode != 0:
+        pytest.skip(f"no unprivileged network namespace here: {probe.stderr.strip()}")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    script = f'{ip} link set lo up && [ "$({ip} -o link | wc -l)" = 1 ] && exec "$0" demo --no-tui --json'
+    done = subprocess.run([unshare, "-rn", "sh", "-c", script, str(MMSUA)], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, env={**os.environ, "TMPDIR": str(temp)}, timeout=100)
+    assert done.returncode == 0, done.stdout + done.stderr
+    steps = [json.loads(line) for line in done.stdout.splitlines()]
+    assert steps[-1]["step"] == "done"
+    assert list(temp.iterdir()) == []
