@@ -72,8 +72,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("download", "f", "Download a waiting message", CONVERSATION, label="Download", cli="mmsua fetch ID"),
     Action("save_part", "s", "Save an attachment", CONVERSATION, label="Save", cli="mmsua export ID DIR"),
     Action("open_part", "o", "Open an attachment with the system viewer", CONVERSATION, label="Open"),
-    Action("retry", "t", "Retry a failed message", CONVERSATION, label="Retry"),
-    Action("delete", "d,delete", "Delete a message", CONVERSATION, label="Delete"),
+    Action("retry", "t", "Retry a failed message", CONVERSATION, label="Retry", cli="mmsua retry ID"),
+    Action("delete", "d,delete", "Delete a message", CONVERSATION, label="Delete", cli="mmsua delete ID"),
     # Composer
     Action("send", "ctrl+s", "Send", COMPOSER, cli="mmsua send", priority=True),
     Action("attach", "ctrl+a", "Attach file", COMPOSER, priority=True),

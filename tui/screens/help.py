@@ -46,3 +46,15 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll():
             yield Static("mmsua — keys", classes="title")
             yield Static(help_table())
+
+
+def markdown_reference() -> str:
+    """The key-binding reference of docs/tui.md, from the registry (a test keeps them equal)."""
+    lines: list[str] = []
+    for context, title in actions.CONTEXT_TITLES.items():
+        lines += [f"### {title}", "", "| keys | action | palette | same from the shell |", "| --- | --- | --- | --- |"]
+        for a in actions.in_context(context):
+            cli = f"`{a.cli}`" if a.cli else "—"
+            lines.append(f"| {key_names(a.keys)} | {a.description} | {'yes' if a.palette else 'no'} | {cli} |")
+        lines.append("")
+    return "\n".join(lines)
