@@ -35,6 +35,9 @@ ROAMING_POLICIES = ("auto", "defer")
 # Android's default when the carrier says nothing (issue 6); headers take a margin.
 DEFAULT_MAX_SIZE = 300 * 1024
 DEFAULT_USER_AGENT = "mmsua/0.1"
+# Some carriers refuse MMS requests without an x-wap-profile (e.g. HTTP 412), so one is
+# always sent: by default the UAProf URL Android's MMS stack sends, which carriers know.
+DEFAULT_UAPROF = "http://www.google.com/oha/rdf/ua-profile-kila.xml"
 
 
 class ConfigError(ValueError):
@@ -68,7 +71,7 @@ KEYS: tuple[Key, ...] = (
     Key("mms.mmsc", str, "", "MMSC URL", flag="--mmsc"),
     Key("mms.proxy", str, "", "MMS proxy as host:port (empty: none)", flag="--proxy"),
     Key("mms.user_agent", str, DEFAULT_USER_AGENT, "User-Agent header sent to the MMSC", flag="--user-agent"),
-    Key("mms.uaprof", str, "", "x-wap-profile header (UAProf URL) sent to the MMSC"),
+    Key("mms.uaprof", str, DEFAULT_UAPROF, "x-wap-profile header (UAProf URL) sent to the MMSC"),
     Key("mms.max_size", int, DEFAULT_MAX_SIZE, "largest message the carrier accepts, in bytes", flag="--max-size"),
     Key("policy.retrieval", str, "auto", "what to do with a notification", choices=RETRIEVAL_POLICIES, flag="--retrieval"),
     Key("policy.roaming", str, "defer", "retrieval while roaming", choices=ROAMING_POLICIES),

@@ -194,3 +194,30 @@ def test_what_mmsua_send_asks_for_is_what_the_m_send_req_carries(carrier, runnin
     assert wait_for(lambda: client.show_message(plain["id"])["state"] == "sent")
     latest = [p for p in list(carrier.mmsc.received) if p.message_type == MessageType.M_SEND_REQ][-1]
     assert latest.delivery_report is False and latest.read_report is False  # config defaults: off
+
+
+def test_every_request_of_a_default_daemon_carries_the_carriers_headers(carrier, running) -> None:
+    """With no HTTP settings in the config: absolute form through the proxy, User-Agent and
+    x-wap-profile on every request (carriers answer 412 without them), Accept naming the
+    MMS type, and POSTs with Content-Type and Content-Length, never chunked."""
+    from mmsua.config import DEFAULT_UAPROF, DEFAULT_USER_AGENT
+
+    daemon, _ = running
+    carrier.send_mms(STRANGER, [ME], subject="headers", text="look at my headers")
+    client = daemon.client()
+    assert wait_for(lambda: [m for m in messages_of(client) if m["subject"] == "headers" and m["state"] == "received"])
+    sent = client.send(to=[PEER], text="and mine")
+    assert wait_for(lambda: client.show_message(sent["id"])["state"] == "sent")
+    seen = {r.method for r in carrier.mmsc.requests}
+    assert {"GET", "POST"} <= seen
+    for request in carrier.mmsc.requests:
+        assert request.via_proxy, request.target
+        assert request.headers["user-agent"] == DEFAULT_USER_AGENT
+        assert request.headers["x-wap-profile"] == DEFAULT_UAPROF
+        assert "application/vnd.wap.mms-message" in request.headers["accept"]
+        if request.method == "POST":
+            assert request.headers["content-type"] == "application/vnd.wap.mms-message"
+            assert int(request.headers["content-length"]) == len(request.body)
+            assert "transfer-encoding" not in request.headers
+    for proxied in carrier.proxy_server.requests:
+        assert proxied.target.startswith("http://")  # absolute form, as a proxy expects
