@@ -88,9 +88,12 @@ class SimulatedCarrier:
         push_plan: Plan | None = None,
         operator: str = "SimCarrier",
         subscriber_by_address: dict[str, str] | None = None,
+        require_proxy: bool = False,
     ) -> None:
         """``subscriber_by_address``: source IP address -> MSISDN, for HTTP that does not
-        come through an emulated modem's TCP stack (mmsua's interface bearer on lo)."""
+        come through an emulated modem's TCP stack (mmsua's interface bearer on lo).
+        ``require_proxy``: the MMSC refuses (403) requests that skip the MMS proxy (the
+        scripted friend, which fetches directly, does not work with it)."""
         self.profile = get_profile(profile).key
         self.line_rate = line_rate
         self.apn = apn
@@ -109,7 +112,12 @@ class SimulatedCarrier:
         self.handsets: dict[str, Handset] = {}
         self._dir: Path | None = None
         self._lock = threading.Lock()
-        self._mmsc_args = dict(max_message_size=max_message_size, require_ua_headers=require_ua_headers, push_plan=push_plan)
+        if require_proxy and not proxy:
+            raise ValueError("require_proxy needs the proxy")
+        if require_proxy and friend:
+            raise ValueError("the scripted friend reaches the MMSC directly: it cannot be used with require_proxy")
+        self._mmsc_args = dict(max_message_size=max_message_size, require_ua_headers=require_ua_headers, push_plan=push_plan,
+                               require_proxy=require_proxy)
         self.running = False
 
     # ------------------------------------------------------------- lifecycle

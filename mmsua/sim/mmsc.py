@@ -24,6 +24,7 @@ from mmsua.codec.mms import Address, ContentType, Expiry, MessageType, MmsPdu, P
 from mmsua.codec.push import MMS_APP_ID, MMS_CONTENT_TYPE, encode_push
 from mmsua.sim.faults import Fault, MmscFaults
 from mmsua.sim.identity import Identities
+from mmsua.sim.proxy import VIA as PROXY_VIA
 from mmsua.sim.smsc import Plan, Smsc
 
 log = logging.getLogger(__name__)
@@ -109,8 +110,12 @@ class Mmsc:
         require_ua_headers: bool = False,
         default_expiry: timedelta = timedelta(days=7),
         push_plan: Plan | None = None,
+        require_proxy: bool = False,
     ) -> None:
+        """``require_proxy``: refuse (403) any request that did not come through the carrier's
+        MMS proxy, as a real MMSC is reachable only from the MMS APN, through its proxy."""
         self.smsc = smsc
+        self.require_proxy = require_proxy
         self.identities = identities or Identities()
         self.mailbox = mailbox or Mailbox()
         self.max_message_size = max_message_size
@@ -396,11 +401,16 @@ def _handler_for(mmsc: Mmsc) -> type[BaseHTTPRequestHandler]:
                 path = "/" + path.split("://", 1)[1].split("/", 1)[-1]
             return path.split("?", 1)[0]
 
+        def _proxy_missing(self) -> bool:
+            return mmsc.require_proxy and PROXY_VIA not in self.headers.get("Via", "")
+
         def _ua_missing(self) -> bool:
             return mmsc.require_ua_headers and not (self.headers.get("User-Agent") and self.headers.get("x-wap-profile"))
 
         def do_GET(self) -> None:
             req = self._record(b"")
+            if self._proxy_missing():
+                return self._reply(403, b"the MMSC is reached through the MMS proxy", "text/plain")
             fault = mmsc.faults.take("GET", kinds=("status", "slow", "reset", "truncate", "content_type"))
             if self._ua_missing():
                 return self._reply(412, b"User-Agent and x-wap-profile are required", "text/plain")
@@ -419,6 +429,8 @@ def _handler_for(mmsc: Mmsc) -> type[BaseHTTPRequestHandler]:
                 return self._reply(400, b"bad Content-Length", "text/plain", close=True)
             body = self.rfile.read(length)
             req = self._record(body)
+            if self._proxy_missing():
+                return self._reply(403, b"the MMSC is reached through the MMS proxy", "text/plain")
             fault = mmsc.faults.take("POST", kinds=("status", "slow", "reset", "truncate", "content_type"))
             if self._ua_missing():
                 return self._reply(412, b"User-Agent and x-wap-profile are required", "text/plain")

@@ -21,6 +21,7 @@ from mmsua.sim.identity import Identities
 from mmsua.sim.modem.netstack import resolve_loopback
 
 log = logging.getLogger(__name__)
+VIA = "1.1 sim-mms-proxy"  # the Via header this proxy adds; the MMSC knows proxied requests by it
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailers", "transfer-encoding", "upgrade"}
 
 
@@ -89,7 +90,7 @@ def _handler_for(proxy: MmsProxy) -> type[BaseHTTPRequestHandler]:
             if "content-length" in headers:
                 body = self.rfile.read(int(headers["content-length"]))
             out = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
-            out["Via"] = "1.1 sim-mms-proxy"
+            out["Via"] = VIA
             msisdn = proxy.identities.who(self.client_address[1], self.client_address[0])
             if msisdn:
                 out["X-MSISDN"] = msisdn

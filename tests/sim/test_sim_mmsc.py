@@ -461,3 +461,28 @@ def test_a_server_side_pdu_posted_by_a_client_is_refused(net) -> None:
         raw = _corpus_of(kind)[0].read_bytes()
         answer = requests.post(c.mmsc_url, data=raw, headers=MMS, timeout=5)
         assert answer.status_code == 400 and b"not a client request" in answer.content, kind
+
+
+def test_an_mmsc_behind_a_required_proxy_refuses_requests_that_skip_it() -> None:
+    with SimulatedCarrier(require_proxy=True, timing=Timing(sms_ready=0.0, register=0.0)) as c:
+        b = c.add_handset("+15550100002", pty=False)
+        assert wait_for(lambda: b.modem.sim_ready)
+        session = requests.Session()
+        session.trust_env = False
+        direct = session.post(c.mmsc_url, data=send_req(Address.phone("+15550100002")), headers=MMS, timeout=5)
+        assert direct.status_code == 403 and b"proxy" in direct.content
+        assert session.get(c.mmsc_url.rsplit("/", 1)[0] + "/mms/m/x", timeout=5).status_code == 403
+        assert c.mmsc.messages == {}
+        proxied = post(c, send_req(Address.phone("+15550100002")))
+        assert decode_mms(proxied.content).response_status == 0x80
+        assert wait_for(lambda: pushes(b))
+        loc = pushes(b)[0].content_location
+        assert session.get(loc, timeout=5).status_code == 403
+        got = session.get(loc, proxies={"http": "http://" + c.proxy}, timeout=5)
+        assert decode_mms(got.content).text == "hello"
+
+
+@pytest.mark.parametrize("kwargs", [dict(proxy=False), dict(friend=True)])
+def test_require_proxy_with_no_proxy_or_with_the_friend_is_refused_at_once(kwargs) -> None:
+    with pytest.raises(ValueError):
+        SimulatedCarrier(require_proxy=True, **kwargs)
