@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/engine.py                    # 30 messages, a burst of 1000, 60 s idle
     .venv/bin/python bench/engine.py --quick            # 10 messages, a burst of 200, 10 s idle
+    .venv/bin/python bench/engine.py --messages 5 --burst 0 --idle 0 --line-rate 11520 --timeline
 
 Prints:
 1. per message: time from the last SMS segment of the notification reaching the
@@ -88,6 +89,33 @@ class LineMeter:
         return total, moved
 
 
+class Timeline:
+    """What crossed a handset's serial line and when (``--timeline``): to see where a message's time goes."""
+
+    def __init__(self, line) -> None:
+        self.chunks: list[tuple[float, str, bytes]] = []
+        write, read = line.write, line.read_unclaimed  # the pty bridge's two directions
+
+        def write_(data: bytes) -> int:
+            self.chunks.append((time.perf_counter(), "host>", bytes(data)))
+            return write(data)
+
+        def read_(limit: int, timeout: float | None) -> bytes:
+            data = read(limit, timeout)
+            if data:
+                self.chunks.append((time.perf_counter(), "<modem", data))
+            return data
+
+        line.write, line.read_unclaimed = write_, read_
+
+    def show(self, start: float, end: float) -> None:
+        print(f"  timeline of the last message (ms after its last SMS segment; 'stored' at {(end - start) * 1000:.1f} ms):")
+        for when, direction, data in self.chunks:
+            if start <= when <= end:
+                text = data[:60].decode("latin-1").encode("unicode_escape").decode("ascii")
+                print(f"  {(when - start) * 1000:8.1f}  {direction:6} {len(data):5}  {text}")
+
+
 class Stamps:
     """Times of SMS arriving at the emulated modem, and of the daemon's events."""
 
@@ -131,11 +159,13 @@ def proc_stat(pid: int) -> tuple[float, int]:
     return cpu, rss
 
 
-def latency(count: int, line_rate: float | None, text_size: int) -> tuple[list[float], list[float], list[int]]:
+def latency(count: int, line_rate: float | None, text_size: int, timeline: bool = False) -> tuple[list[float], list[float], list[int]]:
     """(overheads, seconds on the line, bytes on the line) per message."""
     with SimulatedCarrier(line_rate=line_rate) as carrier, tempfile.TemporaryDirectory(prefix="mmsua-bench-") as work:
         handset = carrier.add_handset(ME)
         meter = LineMeter(handset.line)
+        recorder = Timeline(handset.line) if timeline else None
+        window: tuple[float, float] | None = None
         stamps = Stamps()
         stamps.wrap_modem(handset.modem)
         daemon = DaemonProcess(carrier, handset, Path(work))
@@ -156,12 +186,15 @@ def latency(count: int, line_rate: float | None, text_size: int) -> tuple[list[f
                 last_segment = stamps.sms[-1] if len(stamps.sms) > before else None
                 segments = [t for t in stamps.sms[before:] if t <= done]
                 last_segment = segments[-1] if segments else last_segment
+                window = (last_segment, done)
                 busy, n_bytes = meter.busy(last_segment, done)
                 overheads.append(done - last_segment - busy)
                 on_line.append(busy)
                 moved.append(n_bytes)
         finally:
             daemon.terminate()
+        if recorder is not None and window is not None:
+            recorder.show(*window)
     return overheads, on_line, moved
 
 
@@ -234,13 +267,14 @@ def main() -> int:
     parser.add_argument("--line-rate", type=float, default=None, help="bytes/s of the emulated serial line (default: unlimited)")
     parser.add_argument("--text-size", type=int, default=2000, help="bytes of text in each latency message")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--timeline", action="store_true", help="print what crossed the serial line for the last latency message")
     args = parser.parse_args()
     if args.quick:
         args.messages, args.burst, args.idle = 10, 200, 10.0
 
     print(f"mmsua engine benchmark (python {sys.version.split()[0]}, {os.cpu_count()} cores)")
     rate = f"{args.line_rate:g} B/s" if args.line_rate else "unlimited"
-    overheads, on_line, moved = latency(args.messages, args.line_rate, args.text_size)
+    overheads, on_line, moved = latency(args.messages, args.line_rate, args.text_size, args.timeline)
     if overheads:
         ms = sorted(x * 1000 for x in overheads)
         p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
