@@ -486,3 +486,14 @@ def test_an_mmsc_behind_a_required_proxy_refuses_requests_that_skip_it() -> None
 def test_require_proxy_with_no_proxy_or_with_the_friend_is_refused_at_once(kwargs) -> None:
     with pytest.raises(ValueError):
         SimulatedCarrier(require_proxy=True, **kwargs)
+
+
+def test_no_delivery_report_unless_the_sender_asked(net) -> None:
+    c, a, b, _ = net
+    conf = decode_mms(post(c, send_req(Address.phone("+15550100002"), dr=False)).content)
+    assert wait_for(lambda: pushes(b))
+    requests.get(pushes(b)[0].content_location, timeout=5)
+    assert c.mmsc.messages[conf.message_id].deliveries[0].retrieved
+    assert c.settle(5.0)  # everything the MMSC scheduled has been handed over
+    assert [p for p in pushes(a) if p.message_type == MessageType.M_DELIVERY_IND] == []
+    assert [to for to, _ in c.smsc.log.sent if to == "+15550100001"] == []
