@@ -497,3 +497,41 @@ def test_no_delivery_report_unless_the_sender_asked(net) -> None:
     assert c.settle(5.0)  # everything the MMSC scheduled has been handed over
     assert [p for p in pushes(a) if p.message_type == MessageType.M_DELIVERY_IND] == []
     assert [to for to, _ in c.smsc.log.sent if to == "+15550100001"] == []
+
+
+def _present(pdu: MmsPdu) -> set[str]:
+    from dataclasses import fields
+
+    return {f.name for f in fields(pdu) if getattr(pdu, f.name) not in (None, (), b"", False)}
+
+
+def _fields_every_capture_has(kind: str) -> set[str]:
+    """The PDU fields present in every decodable corpus capture of this kind."""
+    common: set[str] | None = None
+    for path in _corpus_of(kind):
+        try:
+            pdu = decode_mms(path.read_bytes())
+        except Exception:
+            continue
+        common = _present(pdu) if common is None else common & _present(pdu)
+    if not common:
+        pytest.skip(f"no decodable {kind} capture")
+    return common
+
+
+def test_the_mmscs_own_pdus_carry_every_field_real_ones_do(net) -> None:
+    """M-Notification.ind, M-Delivery.ind and M-Read-Orig.ind as this MMSC pushes them carry
+    every field that all real captures of that type carry."""
+    c, a, b, _ = net
+    conf = decode_mms(post(c, send_req(Address.phone("+15550100002"), dr=True)).content)
+    assert wait_for(lambda: pushes(b))
+    note = pushes(b)[0]
+    requests.get(note.content_location, timeout=5)
+    post(c, encode_mms(MmsPdu(MessageType.M_READ_REC_IND, mms_version="1.2", message_id=conf.message_id,
+                              to=(Address.phone("+15550100001"),), sender=Address.insert_token(), read_status=0x80)),
+         headers={**MMS, "X-MSISDN": "+15550100002"})
+    by_type = lambda t: [p for p in pushes(a) if p.message_type == t]  # noqa: E731
+    assert wait_for(lambda: by_type(MessageType.M_DELIVERY_IND) and by_type(MessageType.M_READ_ORIG_IND))
+    for kind, pdu in (("m-notification-ind", note), ("m-delivery-ind", by_type(MessageType.M_DELIVERY_IND)[0]),
+                      ("m-read-orig-ind", by_type(MessageType.M_READ_ORIG_IND)[0])):
+        assert _fields_every_capture_has(kind) <= _present(pdu), (kind, _fields_every_capture_has(kind) - _present(pdu))
