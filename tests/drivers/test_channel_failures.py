@@ -168,7 +168,9 @@ def test_cinterion_restart_seen_only_by_ciev_simstatus_fails_the_pending_command
             ch.command("AT+COPS?", timeout=5)
         assert info.value.urc.line == "+CIEV: simstatus,1"
         assert ch.command("AT+CSQ").lines == ("+CSQ: 9,99",)  # the channel goes on
-        assert [u.reset for u in urcs] == ["weak", "weak", "weak"]
+        # URCs reach subscribers on the dispatcher thread: wait for all three.
+        wait_for(lambda: len(urcs) == 3, "the three +CIEV URCs")
+        assert [(u.line, u.reset) for u in urcs] == [(f"+CIEV: simstatus,{n}", "weak") for n in (1, 2, 5)]
         assert ch.serial.unconsumed() == []
 
 

@@ -42,6 +42,24 @@ def test_sierra_mc7455_startup_identification_and_wap_push_by_cmti() -> None:
 
 
 @pytest.mark.parametrize(
+    ("fixture", "profile", "index"),
+    [("generic/3gpp/wap-push-cmti-single.txt", "generic", 1), ("ublox/sara-r410m/wap-push-cmti-single.txt", "ublox", 0)],
+)
+def test_wap_push_by_cmti_single(fixture: str, profile: str, index: int) -> None:
+    inbox = Inbox()
+    with replay_channel(fixture) as channel:
+        sms = SmsService(channel, get_profile(profile), on_sms=inbox, sleep=no_sleep)
+        settings = sms.start(worker=False, collect=False)
+        assert not settings.direct and settings.cnmi[1] == 1  # +CMTI: stored delivery by default
+        assert sms.drain(timeout=5.0) == 1
+        (message,) = inbox.items
+        assert (message.source, message.storage, message.index, tpdu_octets(message.pdu_hex)) == ("cmti", "ME", index, 153)
+        sms.acknowledge_stored("ME", index)  # AT+CMGD only now
+        sms.stop()
+        assert_played(channel)
+
+
+@pytest.mark.parametrize(
     ("fixture", "profile", "cnmi", "acknowledged"),
     [
         ("sierra/mc7455/wap-push-cmt-direct.txt", "sierra", (1, 2, 0, 1, 0), False),  # phase 2: no CNMA

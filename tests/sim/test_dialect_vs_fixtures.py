@@ -159,6 +159,7 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "simcom/sim7600/wap-push-cmti-concatenated.txt": Scenario(events=_deliver_each_stored()),
     "generic/3gpp/wap-push-cmti-concatenated.txt": Scenario(events=_deliver_each_stored()),
+    "generic/3gpp/wap-push-cmti-single.txt": Scenario(events=_deliver_each_stored()),
     "generic/3gpp/wap-push-cmt-direct.txt": Scenario(events=_deliver_on("+CMT: ,")),
     "simcom/sim7600/startup-and-stored-sms.txt": Scenario(
         skip="the boot excerpt starts at +CPIN: READY (no RDY, which the SIM7600 boot hexdump of "
