@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"serial device : {phone.pty_path}  (-> {phone.pty.device if phone.pty else '-'})")
         print(f"modem profile : {phone.modem.profile.key}  ({phone.modem.profile.manufacturer} {phone.modem.profile.model})")
         print(f"own number    : {phone.msisdn}")
+        print(f"line rate     : {f'{phone.line.line_rate:g} bytes/s' if phone.line.line_rate else 'unlimited'}")
         print(f"APN           : {carrier.apn}")
         print(f"MMSC          : {carrier.mmsc_url}")
         print(f"MMS proxy     : {carrier.proxy or 'none'}")

@@ -76,6 +76,7 @@ def test_mmsua_sim_prints_where_to_connect_and_stops_cleanly(tmp_path: Path, sig
         assert device.startswith(str(temp)) and Path(device).exists()
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\S*", banner["MMSC"]), banner
         assert re.fullmatch(r"127\.0\.0\.1:\d+", banner["MMS proxy"]), banner
+        assert banner["line rate"] == "unlimited"
         # The printed device is a modem any program can open; the printed MMSC answers HTTP.
         with serial.Serial(device, 115200, timeout=0.1) as port:
             assert b"OK" in _at(port, b"AT")
@@ -100,6 +101,7 @@ def test_mmsua_sim_options_reach_the_carrier(tmp_path: Path) -> None:
         banner = _read_banner(proc)
         assert banner["modem profile"].startswith("simcom-sim7600") and "SIM7600" in banner["modem profile"]
         assert banner["own number"] == "+15550100042"
+        assert banner["line rate"] == "20000 bytes/s"
         assert banner["MMS proxy"] == "none"
         assert banner["friend"].startswith("+")
         with serial.Serial(banner["serial device"].split()[0], 115200, timeout=0.1) as port:
@@ -119,4 +121,20 @@ def test_an_unknown_profile_is_a_usage_error_that_leaves_nothing(tmp_path: Path)
                           capture_output=True, text=True, env=env, timeout=30)
     assert done.returncode == exit_codes.USAGE, done.stdout + done.stderr
     assert "nokia-3310" in done.stderr and done.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_mmsua_sim_stops_while_a_program_holds_the_device_open(tmp_path: Path) -> None:
+    with _sim(tmp_path) as proc:
+        banner = _read_banner(proc)
+        with serial.Serial(banner["serial device"].split()[0], 115200, timeout=0.1) as port:
+            assert b"OK" in _at(port, b"AT")
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=20)
+            assert proc.returncode == 0, err
+            with pytest.raises(serial.SerialException):  # the modem is gone: the holder sees a hang-up
+                port.write(b"AT\r")
+                port.read(64)
+                port.read(64)
+    assert "simulated carrier stopped" in out
     assert list(tmp_path.iterdir()) == []
