@@ -2,8 +2,8 @@
 
 systemd-analyze cannot verify a user unit without a user manager (CI has none), so
 the unit is read as systemd reads it (sections, last assignment wins) and checked
-against what the daemon does; the udev rules are parsed line by line and their USB
-ids and AT interfaces checked against the driver's port table (drivers/ports.py).
+against what the daemon does; the udev rules are parsed line by line (their USB ids
+and AT interfaces against the driver's port table: tests/drivers/test_ports.py).
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 import shlex
 from pathlib import Path
-
-from mmsua.drivers.ports import USB_MODEMS
 
 DATA = Path(__file__).resolve().parents[2] / "mmsua" / "data"
 ASSIGNMENT = re.compile(r'\s*([A-Z_]+(?:\{[^}]+\})?)\s*(==|!=|\+=|-=|:=|=)\s*"([^"]*)"\s*')
@@ -68,24 +66,6 @@ def test_udev_rules_parse_and_every_goto_has_its_label() -> None:
         gotos = {value for rule in rules for key, op, value in rule if key == "GOTO"}
         labels = {value for rule in rules for key, op, value in rule if key == "LABEL"}
         assert gotos and gotos <= labels, name
-
-
-def test_udev_at_ports_match_the_drivers_port_table() -> None:
-    named = 0
-    for rule in udev_rules(DATA / "99-mmsua-modem.rules"):
-        keys = {key: value for key, op, value in rule}
-        if "ATTRS{idVendor}" not in keys:
-            continue
-        ids = (int(keys["ATTRS{idVendor}"], 16), int(keys["ATTRS{idProduct}"], 16))
-        interface = int(keys["ATTRS{bInterfaceNumber}"], 16)
-        known = USB_MODEMS[ids]
-        if keys.get("SYMLINK") == "mmsua-modem":
-            assert interface == known.at_interface, (known.model, interface)
-            assert keys.get("ENV{ID_MM_PORT_IGNORE}") == "1"  # ModemManager leaves the AT port alone
-            named += 1
-        elif keys.get("SYMLINK") == "mmsua-modem-data":
-            assert interface == known.data_interface, (known.model, interface)
-    assert named >= 5
 
 
 def test_the_service_rule_starts_the_unit_by_its_name() -> None:
