@@ -76,6 +76,8 @@ class Settings:
     data_port: str | None
     timeout: float
     origin: str
+    user_agent: str = ""
+    uaprof: str = ""
 
 
 def settings_from(args: argparse.Namespace, cfg: Any) -> Settings:
@@ -104,6 +106,8 @@ def settings_from(args: argparse.Namespace, cfg: Any) -> Settings:
         data_port=args.data_port,
         timeout=args.timeout,
         origin=f"APN from {cfg.source('mms.apn')}, MMSC from {cfg.source('mms.mmsc')}",
+        user_agent=cfg["mms.user_agent"],
+        uaprof=cfg["mms.uaprof"],
     )
 
 
@@ -308,7 +312,10 @@ class _Doctor:
             return
         session = bearer.session()
         session.headers.clear()
-        session.headers.update({"User-Agent": "mmsua-doctor", "Accept": "*/*, application/vnd.wap.mms-message"})
+        # The daemon's User-Agent and x-wap-profile: some MMS proxies refuse other clients.
+        session.headers.update({"User-Agent": self.s.user_agent, "Accept": "*/*, application/vnd.wap.mms-message"})
+        if self.s.uaprof:
+            session.headers["x-wap-profile"] = self.s.uaprof
         via = f" via proxy {proxy[0]}:{proxy[1]}" if proxy else ""
         try:
             response = session.get(self.s.mmsc, timeout=self.s.timeout)
