@@ -135,7 +135,7 @@ class DemoSession:
         # address: here lo's 127.0.0.1 is this demo's handset.
         interface_bearer = opts.profile == "generic"
         self.carrier = SimulatedCarrier(profile=opts.profile, line_rate=opts.line_rate, friend=opts.friend_number,
-                                        require_ua_headers=True,
+                                        require_ua_headers=True, require_proxy=True,
                                         subscriber_by_address={"127.0.0.1": opts.own_number} if interface_bearer else None)
         self.carrier.start()
         self.handset = self.carrier.add_handset(opts.own_number)

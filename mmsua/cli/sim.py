@@ -18,7 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--line-rate", type=float, default=None, metavar="BPS", help="serial line rate in bytes per second")
     parser.add_argument("--number", default="+15550100001", help="the handset's own number")
     parser.add_argument("--friend", action="store_true", help="add a scripted friend who answers every MMS")
-    parser.add_argument("--no-proxy", action="store_true", help="let handsets reach the MMSC directly")
+    parser.add_argument("--no-proxy", action="store_true",
+                        help="no MMS proxy: handsets reach the MMSC directly (with the proxy, the MMSC takes nothing that skips it)")
     parser.add_argument("--pin", default=None, help="SIM PIN the emulated modem asks for")
     parser.set_defaults(func=run)
 
@@ -33,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        carrier = SimulatedCarrier(profile=args.profile, line_rate=args.line_rate, proxy=not args.no_proxy, friend=args.friend)
+        carrier = SimulatedCarrier(profile=args.profile, line_rate=args.line_rate, proxy=not args.no_proxy,
+                                   require_proxy=not args.no_proxy, friend=args.friend)
     except ValueError as err:
         print(f"mmsua sim: {err}", file=sys.stderr)
         return exit_codes.USAGE

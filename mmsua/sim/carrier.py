@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from mmsua.engine.settings import AgentSettings
 
 _names = itertools.count(1)
+FRIEND_ADDRESS = "127.0.0.2"  # the scripted friend's "PDP address": the proxy knows it by it
 
 
 @dataclass(slots=True)
@@ -92,8 +93,7 @@ class SimulatedCarrier:
     ) -> None:
         """``subscriber_by_address``: source IP address -> MSISDN, for HTTP that does not
         come through an emulated modem's TCP stack (mmsua's interface bearer on lo).
-        ``require_proxy``: the MMSC refuses (403) requests that skip the MMS proxy (the
-        scripted friend, which fetches directly, does not work with it)."""
+        ``require_proxy``: the MMSC refuses (403) requests that skip the MMS proxy."""
         self.profile = get_profile(profile).key
         self.line_rate = line_rate
         self.apn = apn
@@ -101,7 +101,10 @@ class SimulatedCarrier:
         self.timing = timing or Timing()
         self._want_proxy = proxy
         self._friend_number = friend if isinstance(friend, str) else ("+15550100099" if friend else None)
-        self.identities = Identities(subscriber_by_address)
+        by_address = dict(subscriber_by_address or {})
+        if self._friend_number and proxy:
+            by_address[FRIEND_ADDRESS] = self._friend_number
+        self.identities = Identities(by_address)
         self.mailbox = Mailbox()
         self.scheduler: Scheduler | None = None
         self._friend_scheduler: Scheduler | None = None
@@ -114,8 +117,6 @@ class SimulatedCarrier:
         self._lock = threading.Lock()
         if require_proxy and not proxy:
             raise ValueError("require_proxy needs the proxy")
-        if require_proxy and friend:
-            raise ValueError("the scripted friend reaches the MMSC directly: it cannot be used with require_proxy")
         self._mmsc_args = dict(max_message_size=max_message_size, require_ua_headers=require_ua_headers, push_plan=push_plan,
                                require_proxy=require_proxy)
         self.running = False
@@ -130,7 +131,8 @@ class SimulatedCarrier:
             self._proxy = MmsProxy(self.identities).start()
         if self._friend_number:
             self._friend_scheduler = Scheduler("sim-friend")
-            self.friend = Friend(self._friend_number, self.mmsc.url, self._friend_scheduler)
+            self.friend = Friend(self._friend_number, self.mmsc.url, self._friend_scheduler, proxy=self.proxy,
+                                 address=FRIEND_ADDRESS if self._proxy is not None else None)
             self.smsc.attach(self._friend_number, self.friend)
         self.running = True
         return self
@@ -142,6 +144,8 @@ class SimulatedCarrier:
         for sched in (self._friend_scheduler, self.scheduler):
             if sched is not None:
                 sched.stop()
+        if self.friend is not None:
+            self.friend.close()
         for handset in self.handsets.values():
             if handset.pty is not None:
                 handset.pty.stop()

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 
 import requests
+import requests.adapters
 
 from mmsua.codec.errors import PduError
 from mmsua.codec.mms import Address, ContentType, MessageType, MmsPdu, Part, decode_mms, encode_mms
@@ -47,11 +48,37 @@ def default_reply(received: MmsPdu) -> tuple[str, bytes]:
     return text, draw_picture("Hello from the simulated friend")
 
 
+class _FromAddress(requests.adapters.HTTPAdapter):
+    """Connections that leave from a chosen local address (the friend's PDP address)."""
+
+    def __init__(self, address: str) -> None:
+        self._address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs["source_address"] = (self._address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs["source_address"] = (self._address, 0)
+        return super().proxy_manager_for(*args, **kwargs)
+
+
 class Friend:
+    """``proxy`` ("host:port"): reach the MMSC through the carrier's MMS proxy, from
+    ``address`` (a loopback address of its own, by which the proxy knows who it is)."""
+
     def __init__(self, msisdn: str, mmsc_url: str, scheduler: Scheduler, *,
-                 reply: Callable[[MmsPdu], tuple[str, bytes] | None] = default_reply, delay: float = 0.2) -> None:
+                 reply: Callable[[MmsPdu], tuple[str, bytes] | None] = default_reply, delay: float = 0.2,
+                 proxy: str | None = None, address: str | None = None) -> None:
         self.msisdn = msisdn
         self.mmsc_url = mmsc_url
+        self._http = requests.Session()
+        self._http.trust_env = False  # the simulated network only: no proxy from the environment
+        if address is not None:
+            self._http.mount("http://", _FromAddress(address))
+        if proxy is not None:
+            self._http.proxies = {"http": f"http://{proxy}"}
         self.reply = reply
         self.delay = delay
         self._scheduler = scheduler
@@ -60,6 +87,9 @@ class Friend:
         self.sms: list[SmsDeliver] = []
         self.sent: list[MmsPdu] = []  # replies posted
         self.errors: list[str] = []
+
+    def close(self) -> None:
+        self._http.close()
 
     def deliver_sms(self, pdu: bytes) -> None:
         try:
@@ -86,7 +116,7 @@ class Friend:
 
     def _fetch_and_answer(self, note: MmsPdu) -> None:
         try:
-            got = requests.get(note.content_location, headers=HEADERS, timeout=10)
+            got = self._http.get(note.content_location, headers=HEADERS, timeout=10)
             got.raise_for_status()
             message = decode_mms(got.content)
             self.inbox.append(message)
@@ -114,6 +144,6 @@ class Friend:
             self.errors.append(str(err))
 
     def _post(self, pdu: MmsPdu) -> requests.Response:
-        resp = requests.post(self.mmsc_url, data=encode_mms(pdu), headers={**HEADERS, "X-MSISDN": self.msisdn}, timeout=10)
+        resp = self._http.post(self.mmsc_url, data=encode_mms(pdu), headers={**HEADERS, "X-MSISDN": self.msisdn}, timeout=10)
         resp.raise_for_status()
         return resp

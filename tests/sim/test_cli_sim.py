@@ -85,6 +85,7 @@ def test_mmsua_sim_prints_where_to_connect_and_stops_cleanly(tmp_path: Path, sig
         session.trust_env = False
         answer = session.get(banner["MMSC"], proxies={"http": "http://" + banner["MMS proxy"]}, timeout=5)
         assert answer.status_code < 500
+        assert session.get(banner["MMSC"], timeout=5).status_code == 403  # the MMSC is only reached through the proxy
         proc.send_signal(sig)
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
