@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from mmsua.config import DEFAULT_UAPROF
+
 # Android's assumption when the carrier states no limit.
 DEFAULT_MAX_MESSAGE_SIZE = 300 * 1024
 RETRIEVAL_POLICIES = ("auto", "manual", "reject")
@@ -18,7 +20,7 @@ class AgentSettings:
     mmsc_url: str = ""
     proxy: str = ""  # "host:port" or "[v6]:port"; empty: no proxy
     user_agent: str = "mmsua/0.1"
-    uaprof_url: str = ""  # x-wap-profile
+    uaprof_url: str = DEFAULT_UAPROF  # x-wap-profile; the same default as the config, so it is always sent
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
     http_timeout: float = 60.0
     # Receiving.

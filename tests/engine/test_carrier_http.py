@@ -79,6 +79,17 @@ def test_post_goes_through_the_proxy_in_absolute_form_with_carrier_headers(wire)
     assert "application/vnd.wap.mms-message" in headers["accept"]
 
 
+def test_an_engine_built_without_config_still_sends_the_default_uaprof(wire) -> None:
+    from mmsua.config import DEFAULT_UAPROF
+
+    server, port = wire
+    server.answer = _ok()
+    settings = AgentSettings(mmsc_url="http://mmsc.carrier.example/mms", proxy=f"127.0.0.1:{port}", http_timeout=2)
+    CarrierHttp(settings).post(b"\x8c\x80" + bytes(10))
+    _, headers, _ = server.requests[0]
+    assert headers["x-wap-profile"] == DEFAULT_UAPROF
+
+
 def test_get_of_a_content_location_through_the_proxy(wire) -> None:
     server, port = wire
     server.answer = _ok()
