@@ -90,10 +90,3 @@ def test_only_loopback_is_reachable(carrier):
     at.cmd('AT+QICSGP=1,1,"internet","","",0;+QIACT=1')
     at.cmd('AT+QIOPEN=1,1,"TCP","93.184.216.34",80,0,0')
     at.read_until(b"+QIOPEN: 1,566")
-
-
-def test_line_rate_slows_the_link(carrier):
-    phone, at = open_handset(carrier, line_rate=2000)
-    assert phone.line.line_rate == 2000
-    out = at.cmd("ATI")
-    assert b"EG25" in out
