@@ -184,9 +184,7 @@ class AtHttpAdapter(BaseAdapter):
         link: int | None = None
         try:
             link = self.stack.open(target.host, target.port)
-            self.stack.send(link, head)
-            for piece in self._body_pieces(body):
-                self.stack.send(link, piece)
+            self._send_request(link, head, self._body_pieces(body))
             parser = ResponseParser(head_request=(request.method or "").upper() == "HEAD")
             reader = _SocketReader(self.stack, link, read_timeout)
             while parser.head is None:
@@ -217,6 +215,21 @@ class AtHttpAdapter(BaseAdapter):
         pass
 
     # -- internals
+
+    def _send_request(self, link: int, head: bytes, pieces: Iterator[bytes | memoryview]) -> None:
+        """The head, then the body; the body's start fills the head's last send, so a
+        small POST (M-NotifyResp.ind, M-Acknowledge.ind) is one AT send, not two."""
+        lead: bytes | None = head
+        for piece in pieces:
+            if lead is not None:
+                room = -len(lead) % self.stack.send_chunk
+                view = memoryview(piece)
+                self.stack.send(link, lead + bytes(view[:room]))
+                lead, piece = None, view[room:]
+            if len(piece):
+                self.stack.send(link, piece)
+        if lead is not None:
+            self.stack.send(link, lead)
 
     @staticmethod
     def _body_length(request: requests.PreparedRequest) -> int | None:
