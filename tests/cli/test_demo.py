@@ -263,3 +263,24 @@ def test_the_demo_needs_no_network_beyond_loopback(tmp_path: Path) -> None:
     steps = [json.loads(line) for line in done.stdout.splitlines()]
     assert steps[-1]["step"] == "done"
     assert list(temp.iterdir()) == []
+
+
+def test_the_demo_needs_no_privilege(tmp_path: Path) -> None:
+    """With every capability dropped and no way to regain one (setpriv), the headless
+    exchange still runs: the demo needs no root powers (run as a plain user, it has none anyway)."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("needs setpriv(1) from util-linux to drop capabilities")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    drop = [setpriv, "--no-new-privs", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all"]
+    probe = subprocess.run([*drop, "grep", "^CapEff", "/proc/self/status"], capture_output=True, text=True, timeout=10)
+    if probe.returncode != 0:
+        pytest.skip(f"setpriv cannot drop capabilities here: {probe.stderr.strip()}")
+    assert probe.stdout.split()[-1] == "0000000000000000"  # no capability at all
+    done = subprocess.run([*drop, str(MMSUA), "demo", "--no-tui", "--json"], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, env={**os.environ, "TMPDIR": str(temp)}, timeout=100)
+    assert done.returncode == 0, done.stdout + done.stderr
+    steps = [json.loads(line) for line in done.stdout.splitlines()]
+    assert steps[-1]["step"] == "done"
+    assert list(temp.iterdir()) == []
