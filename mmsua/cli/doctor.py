@@ -61,6 +61,7 @@ class Settings:
 
     port: str
     baud: int
+    rtscts: bool
     profile: str | None
     pin: str | None
     apn: str
@@ -91,6 +92,7 @@ def settings_from(args: argparse.Namespace, cfg: Any) -> Settings:
     return Settings(
         port=cfg["modem.port"],
         baud=args.baud if args.baud is not None else cfg["modem.baudrate"],
+        rtscts=cfg["modem.rtscts"],
         profile=None if profile in ("", "auto") else profile,
         pin=args.pin if args.pin is not None else (cfg["modem.pin"] or None),
         apn=cfg["mms.apn"],
@@ -138,7 +140,7 @@ class _Doctor:
         if port is None:
             self.skip_rest(self.STEPS, "no modem port")
             return self.checks
-        channel = AtChannel(port, baudrate=self.s.baud)
+        channel = AtChannel(port, baudrate=self.s.baud, rtscts=self.s.rtscts)
         try:
             channel.open()
         except ModemError as error:

@@ -221,7 +221,7 @@ class ModemLink:
         from mmsua.drivers.sms import SmsService
 
         s = self.settings
-        self.channel = AtChannel(s.port, baudrate=s.baudrate).open()
+        self.channel = AtChannel(s.port, baudrate=s.baudrate, rtscts=s.rtscts).open()
         self.modem = Modem(self.channel, pin=s.pin or None)
         self.identity = self.modem.start(profile_override=None if s.profile in ("", "auto") else s.profile)
         self.modem.unlock()

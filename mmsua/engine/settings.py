@@ -44,6 +44,7 @@ class AgentSettings:
     # Modem and data path (passed to mmsua.drivers).
     port: str = ""
     baudrate: int = 115200
+    rtscts: bool = False  # hardware flow control on a UART
     profile: str = "auto"
     pin: str = ""
     apn: str = ""
