@@ -20,6 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--sms", action="store_true", help="send the text as SMS (no subject or attachments)")
     parser.add_argument("--delivery-report", action="store_true", default=None, help="ask for delivery reports")
     parser.add_argument("--read-report", action="store_true", default=None, help="ask for read reports")
+    parser.add_argument("--priority", choices=("low", "normal", "high"), help="the MMS's priority (X-Mms-Priority)")
     parser.add_argument("--json", action="store_true", help="print the queued message(s) as JSON")
     add_socket_argument(parser)
     parser.set_defaults(func=run)
@@ -39,8 +40,8 @@ def run(args: argparse.Namespace) -> int:
         print("mmsua send: say who gets it: --to N (repeatable) or --conversation ID", file=sys.stderr)
         return exit_codes.USAGE
     text = sys.stdin.read() if args.text == "-" else args.text
-    if args.sms and (args.attach or args.subject):
-        print("mmsua send: --sms sends text only; drop --attach and --subject", file=sys.stderr)
+    if args.sms and (args.attach or args.subject or args.priority):
+        print("mmsua send: --sms sends text only; drop --attach, --subject and --priority", file=sys.stderr)
         return exit_codes.USAGE
     if not (text or args.attach or args.subject):
         print("mmsua send: nothing to send: give --text, --subject or --attach", file=sys.stderr)
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         result = client.send(
             to=args.to or None, conversation_id=args.conversation, cc=args.cc or None, bcc=args.bcc or None, subject=args.subject, text=text,
             attachments=attachments or None, delivery_report=args.delivery_report, read_report=args.read_report,
-            separately=args.separately or None, as_sms=args.sms or None,
+            separately=args.separately or None, as_sms=args.sms or None, priority=args.priority,
         )
         messages = result if isinstance(result, list) else [result]
         if args.json:

@@ -75,12 +75,13 @@ class ApiMethods:
         separately: bool | None = None,
         as_sms: bool | None = None,
         conversation_id: int | None = None,
+        priority: str | None = None,
     ) -> Any:
         """Queue a message; with ``conversation_id`` and no ``to``, a reply to all its participants."""
         params = {
             "to": list(to) if to is not None else None, "cc": cc, "bcc": bcc, "subject": subject, "text": text, "attachments": attachments,
             "delivery_report": delivery_report, "read_report": read_report, "separately": separately, "as_sms": as_sms,
-            "conversation_id": conversation_id,
+            "conversation_id": conversation_id, "priority": priority,
         }
         return self._call("send", _drop_none(params))
 

@@ -20,7 +20,7 @@ METHODS: dict[str, tuple[str, ...]] = {
     "show_message": ("id",),
     "get_part": ("message_id", "index"),
     "send": ("to", "cc", "bcc", "subject", "text", "attachments", "delivery_report", "read_report", "separately", "as_sms",
-             "conversation_id"),
+             "conversation_id", "priority"),
     "fetch": ("id",),
     "retry": ("id",),
     "resend_as_sms": ("id",),

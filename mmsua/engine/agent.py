@@ -39,6 +39,7 @@ Callback = Callable[[str, dict[str, Any]], None]
 _PENDING_STATES = ("notified", "deferred", "retrieving")
 # A part fetched through the API is base64 in JSON; past this, export files instead.
 MAX_ATTACHMENT_FILE = 50 * 1024 * 1024
+PRIORITIES = ("low", "normal", "high")  # X-Mms-Priority values (OMA-TS-MMS_ENC 7.3.31)
 
 
 class Unavailable(Exception):
@@ -211,9 +212,13 @@ class UserAgent:
         separately: bool = False,
         as_sms: bool = False,
         conversation_id: int | None = None,
+        priority: str | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]]:
         """Queue a message (stored before any network step). ``conversation_id``
-        without ``to`` replies to everyone in that conversation."""
+        without ``to`` replies to everyone in that conversation; ``priority`` ("low",
+        "normal", "high") becomes the M-Send.req's X-Mms-Priority."""
+        if priority is not None and priority not in PRIORITIES:
+            raise BadRequest(f"priority {priority!r} is not one of {', '.join(PRIORITIES)}")
         country = self.engine.country
         if not to and conversation_id is not None:
             to = list(self.store.get_conversation(int(conversation_id)).participants)
@@ -231,8 +236,8 @@ class UserAgent:
         delivery = self.settings.delivery_report if delivery_report is None else bool(delivery_report)
         read = self.settings.read_report if read_report is None else bool(read_report)
         if as_sms:
-            if files or cc_n or bcc_n:
-                raise BadRequest("an SMS carries only text to phone numbers (no attachments, cc or bcc)")
+            if files or cc_n or bcc_n or priority:
+                raise BadRequest("an SMS carries only text to phone numbers (no attachments, cc, bcc or priority)")
             if any("@" in a for a in to_n):
                 raise BadRequest("an SMS cannot go to an e-mail address")
             if not text:
@@ -246,11 +251,12 @@ class UserAgent:
             fitted_for: list[tuple[tuple[list[str], list[str], list[str]], list[Any]]] = []
             for group in groups:  # fit every message before queueing any
                 request = SendRequest("mmsua-size-check-0000000000", tuple(group[0]), tuple(group[1]), tuple(group[2]),
-                                      subject, delivery, read, self.settings.expiry_seconds)
+                                      subject, delivery, read, self.settings.expiry_seconds, priority)
                 fitted_for.append((group, fit_to_limit(request, parts, self.settings.max_message_size)))
             for (g_to, g_cc, g_bcc), fitted in fitted_for:
                 ids.append(self.engine.queue_mms(to=g_to, cc=g_cc, bcc=g_bcc, subject=subject, parts=fitted,
-                                                 text=text or "", delivery_report=delivery, read_report=read))
+                                                 text=text or "", delivery_report=delivery, read_report=read,
+                                                 priority=priority))
         results = [self.store.get_message(i).to_dict() for i in ids]
         for result in results:
             self._publish("message.updated", result)

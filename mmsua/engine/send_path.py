@@ -28,7 +28,8 @@ class SendPath:
     # -- sending ---------------------------------------------------------------------
 
     def queue_mms(self, *, to: list[str], cc: list[str], bcc: list[str], subject: str | None,
-                  parts: list[PartData], text: str, delivery_report: bool, read_report: bool) -> int:
+                  parts: list[PartData], text: str, delivery_report: bool, read_report: bool,
+                  priority: str | None = None) -> int:
         """Store an outgoing MMS and its send task in one step (the outbox)."""
         tid = f"mmsua-{secrets.token_hex(8)}"
         with self.store.transaction():
@@ -36,7 +37,7 @@ class SendPath:
                 participants=self._people([*to, *cc, *bcc]), direction="out", kind="mms", state="queued",
                 sender=self.own_number, to=to, cc=cc, bcc=bcc, subject=subject, text=text, read=True,
                 delivery_report_requested=delivery_report, read_report_requested=read_report,
-                transaction_id=tid, size=sum(len(p.data) for p in parts),
+                transaction_id=tid, size=sum(len(p.data) for p in parts), priority=priority,
             )
             self.store.set_parts(mid, parts)
             self.store.set_recipients(mid, [*to, *cc, *bcc])

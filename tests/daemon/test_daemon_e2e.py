@@ -179,7 +179,8 @@ def test_what_mmsua_send_asks_for_is_what_the_m_send_req_carries(carrier, runnin
     daemon, _ = running
     before = len(carrier.mmsc.received)
     sent = json.loads(cli(daemon, "send", "--to", "+1 555-010-0002", "--to", "friend@example.org", "--subject", "Grüße ✓",
-                          "--text", "reports please", "--delivery-report", "--read-report", "--json").stdout)
+                          "--text", "reports please", "--delivery-report", "--read-report", "--priority", "high",
+                          "--json").stdout)
     client = daemon.client()
     assert wait_for(lambda: client.show_message(sent["id"])["state"] == "sent"), client.show_message(sent["id"])
     send_req = next(p for p in list(carrier.mmsc.received)[before:] if p.message_type == MessageType.M_SEND_REQ)
@@ -187,6 +188,7 @@ def test_what_mmsua_send_asks_for_is_what_the_m_send_req_carries(carrier, runnin
     assert sorted(a.value for a in send_req.to) == ["+15550100002", "friend@example.org"]
     assert send_req.subject == "Grüße ✓" and send_req.subject_charset == 106  # UTF-8
     assert send_req.delivery_report is True and send_req.read_report is True
+    assert send_req.priority == "high"
     assert send_req.expiry is not None  # the configured validity (7 days by default)
     assert client.show_message(sent["id"])["message_id"]  # M-Send.conf's Message-ID is kept
 
@@ -194,6 +196,7 @@ def test_what_mmsua_send_asks_for_is_what_the_m_send_req_carries(carrier, runnin
     assert wait_for(lambda: client.show_message(plain["id"])["state"] == "sent")
     latest = [p for p in list(carrier.mmsc.received) if p.message_type == MessageType.M_SEND_REQ][-1]
     assert latest.delivery_report is False and latest.read_report is False  # config defaults: off
+    assert latest.priority is None  # none chosen: no X-Mms-Priority
 
 
 def test_every_request_of_a_default_daemon_carries_the_carriers_headers(carrier, running) -> None:

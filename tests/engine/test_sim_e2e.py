@@ -136,6 +136,22 @@ def test_group_send_with_three_attachments_through_the_proxy(carrier, me, tmp_pa
     assert len(post.body) <= 300 * 1024
 
 
+def test_priority_chosen_when_sending_is_the_m_send_reqs_x_mms_priority(carrier, me) -> None:
+    carrier.add_handset("+15550100002")
+    with pytest.raises(BadRequest, match="priority 'urgent'"):
+        me.send(to=["+15550100002"], text="now!", priority="urgent")
+    with pytest.raises(BadRequest, match="SMS"):
+        me.send(to=["+15550100002"], text="now!", priority="high", as_sms=True)
+    assert me.list_conversations() == []  # refused before anything was stored
+    sent = me.send(to=["+15550100002"], text="now!", priority="high")
+    wait_for("sent", lambda: me.show_message(sent["id"])["state"] == "sent")
+    plain = me.send(to=["+15550100002"], text="whenever")
+    wait_for("sent", lambda: me.show_message(plain["id"])["state"] == "sent")
+    first, second = client_pdus(carrier, MessageType.M_SEND_REQ)
+    assert first.priority == "high"
+    assert second.priority is None  # not chosen: no header, the MMSC assumes normal
+
+
 def test_separately_sends_one_message_each(carrier, me) -> None:
     for number in ("+15550100002", "+15550100003"):
         carrier.add_handset(number)
