@@ -273,8 +273,6 @@ class LocalClient(ApiMethods):
             self.agent.subscribe(self._publish)
 
     def _publish(self, name: str, data: Any) -> None:
-        if name == "modem.state":
-            data = dispatch.with_max_size(self.agent, data)
         plain = dispatch.plain(data)
         for callback in list(self._callbacks):
             callback(name, plain)

@@ -35,18 +35,7 @@ def call(agent: Any, method: str, params: dict[str, Any]) -> Any:
         raise
     except Exception as error:  # every engine failure becomes a coded answer
         raise to_api_error(method, error) from error
-    if method == "status":
-        result = with_max_size(agent, result)
     return plain(result)
-
-
-def with_max_size(agent: Any, status: Any) -> Any:
-    """Status carries ``max_size`` (the carrier's limit in bytes, for a composer's size
-    meter); taken from the engine's settings when its status() does not say it."""
-    if not isinstance(status, dict) or "max_size" in status:
-        return status
-    size = getattr(getattr(agent, "settings", None), "max_message_size", None)
-    return {**status, "max_size": size if isinstance(size, int) else None}
 
 
 def to_api_error(method: str, error: BaseException) -> ApiError:

@@ -163,8 +163,6 @@ class ApiServer:
 
     def publish(self, name: str, data: Any) -> None:
         """Send an event to every subscribed client (the engine's subscribe callback)."""
-        if name == "modem.state":  # the Status shape, with the same max_size as status()
-            data = dispatch.with_max_size(self.agent, data)
         try:
             message = event(name, dispatch.plain(data))
         except TypeError as error:

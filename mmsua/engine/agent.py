@@ -180,6 +180,7 @@ class UserAgent:
             "daemon_version": __version__,
             "queued": self.store.count_in_state("queued", "sending"),
             "pending_notifications": self.store.count_in_state(*_PENDING_STATES),
+            "max_size": self.settings.max_message_size,  # the carrier's limit, for a composer's size meter
         }
 
     def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:

@@ -55,7 +55,8 @@ class BookAgent:
 
     def status(self) -> dict[str, Any]:
         return {"modem": None, "operator": "Test", "signal": 50, "registration": "home", "data_path": "down",
-                "own_number": "+15550000000", "daemon_version": "test", "queued": 0, "pending_notifications": 0}
+                "own_number": "+15550000000", "daemon_version": "test", "queued": 0, "pending_notifications": 0,
+                "max_size": getattr(self.settings, "max_message_size", None)}
 
     def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
         return [{"id": 1, "participants": ["+15551234567"], "last_date": None, "last_preview": "", "unread": 0,

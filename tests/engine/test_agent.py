@@ -41,6 +41,12 @@ def test_the_store_is_browsable_without_a_modem(agent: UserAgent, tmp_path: Path
     assert base64.b64decode(part["data_b64"]) == b"\x89PNG...." and part["name"] == "../x.png"
     status = agent.status()
     assert status["modem"] is None and status["data_path"] == "down" and status["own_number"] == "+447700900001"
+    assert status["max_size"] == 300 * 1024  # the default carrier limit
+
+
+def test_status_carries_the_configured_size_limit(tmp_path: Path) -> None:
+    with UserAgent(AgentSettings(store_path=str(tmp_path / "s.sqlite"), max_message_size=614_400)) as ua:
+        assert ua.status()["max_size"] == 614_400
 
 
 def test_opening_a_message_queues_its_read_report_once(agent: UserAgent) -> None:
