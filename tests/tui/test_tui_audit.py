@@ -4,10 +4,19 @@ mouse. The app runs on the engine through LocalClient over a real store."""
 
 from __future__ import annotations
 
+import json
+import os
+import stat
+import sys
+import tempfile
+import time
+from pathlib import Path
+
 import pytest
-from conftest import ALICE, BOB, CAROL, pilot_test, populate, running, settle
+from conftest import ALICE, NOW, pilot_test, populate, running, settle
 from test_tui_pilot import bubble_texts, open_conversation
 
+from mmsua.store.records import PartData
 from mmsua.tui.widgets.conversation_list import ConversationList
 
 pytestmark = pytest.mark.timeout(60)
@@ -49,3 +58,80 @@ async def test_retry_refuses_a_message_that_did_not_fail(store, contacts_file, t
         assert store.get_message(ids["reply"]).state == "sent"
         assert store.get_task("send", ids["reply"]) is None
         assert any("Only a failed message" in str(n.message) for n in app._notifications)
+
+
+HOSTILE_NAME = "$(touch pwned1); `touch pwned2` | touch pwned3 & \x1b]0;title\x07\x1b[31m'\"*?<>.pdf"
+
+
+async def until(pilot, what: str, check) -> None:
+    """Let the app run until ``check()`` holds (the viewer runs in its own process)."""
+    deadline = time.monotonic() + 20
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"never happened: {what}")
+        await pilot.pause(0.05)
+
+
+@pilot_test
+async def test_open_runs_the_system_viewer_on_a_private_copy_without_a_shell(store, contacts_file, tmp_path, monkeypatch):
+    # A stub xdg-open, first on PATH: it records its arguments, its parent process,
+    # and what it finds at the path it was given.
+    bin_dir, record = tmp_path / "bin", tmp_path / "viewer.json"
+    bin_dir.mkdir()
+    viewer = bin_dir / "xdg-open"
+    viewer.write_text(f"""#!{sys.executable}
+import json, os, stat, sys
+path = sys.argv[-1]
+info = dict(argv=sys.argv[1:], parent=os.getppid(), data=open(path, "rb").read().hex(),
+            dir_mode=stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode), dir_owner=os.stat(os.path.dirname(path)).st_uid)
+open({str(record)!r} + ".part", "w").write(json.dumps(info))
+os.rename({str(record)!r} + ".part", {str(record)!r})
+""")
+    viewer.chmod(viewer.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    temp_root = tmp_path / "tmp"
+    temp_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp_root))  # the private copy lands where the test can look
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+
+    populate(store, hostile=False, filler=0)
+    data = b"%PDF-1.4 " + bytes(range(256)) * 4
+    mid = store.add_message(participants=[ALICE], direction="in", kind="mms", state="received", sender=ALICE,
+                            text="the file", date=NOW + 5)
+    store.set_parts(mid, [PartData("text/plain", b"the file", name="t.txt"), PartData("application/pdf", data, name=HOSTILE_NAME)])
+    async with running(store, contacts_file, tmp_path / "saved", images="none") as (app, pilot):
+        await open_conversation(app, pilot, (ALICE,))
+        assert app.query_one("#conversation").selected_message.id == mid
+        await pilot.press("o")  # one attachment: opened at once, no chooser
+        await settle(app, pilot)
+        await until(pilot, "the viewer ran", record.exists)
+
+    seen = json.loads(record.read_text())
+    assert len(seen["argv"]) == 1  # exactly one argument: the path
+    path = Path(seen["argv"][0])
+    assert path.is_absolute() and path.parent.parent == temp_root  # its own directory under the temporary root
+    assert seen["dir_mode"] == 0o700 and seen["dir_owner"] == os.getuid()  # private
+    assert bytes.fromhex(seen["data"]) == data  # a copy of the part's bytes
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    # No shell in between: the viewer's parent is this process, nothing in the name ran,
+    # and what reached the viewer has no escape sequence or control character.
+    assert seen["parent"] == os.getpid()
+    assert not any(p.name.startswith("pwned") for d in (work, tmp_path, temp_root, path.parent) for p in d.iterdir())
+    assert all(ch.isprintable() for ch in path.name) and "\x1b" not in path.name
+    assert path.name.endswith(".pdf")
+    assert " " in path.name  # spaces kept, yet one argument: nothing split it into words
+
+
+@pilot_test
+async def test_open_without_a_viewer_says_so(store, contacts_file, tmp_path, monkeypatch):
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    populate(store, hostile=False, filler=0)
+    async with running(store, contacts_file, tmp_path, images="none") as (app, pilot):
+        await open_conversation(app, pilot, (ALICE,))
+        await pilot.press("k", "o")  # the picture message
+        await settle(app, pilot)
+        assert any("no system viewer found" in str(n.message) for n in app._notifications)
