@@ -135,3 +135,49 @@ async def test_open_without_a_viewer_says_so(store, contacts_file, tmp_path, mon
         await pilot.press("k", "o")  # the picture message
         await settle(app, pilot)
         assert any("no system viewer found" in str(n.message) for n in app._notifications)
+
+
+def log_screen_text(app) -> str:
+    from textual.widgets import RichLog
+
+    return "\n".join(strip.text for strip in app.screen.query_one(RichLog).lines)
+
+
+@pilot_test
+async def test_log_screen_shows_the_daemons_events(store, contacts_file, tmp_path, caplog):
+    import logging
+
+    from conftest import build_app
+
+    from mmsua.engine.agent import UserAgent
+
+    caplog.set_level(logging.INFO, logger="mmsua")  # the daemon's level; pytest's default is WARNING
+    ids = populate(store, hostile=False, filler=0)
+    agent = UserAgent(store=store, clock=lambda: NOW)  # the fixtures' time: the deferred message has not expired
+    agent.start()  # the engine, store-only (no modem): its log records become "log" events
+    try:
+        app, _ = build_app(store, contacts_file, tmp_path, agent=agent, images="none")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            # An event before the screen is open: the engine's own line when asked to
+            # download a deferred message with no data path yet.
+            await open_conversation(app, pilot, ("+15551234567",))
+            assert app.query_one("#conversation").selected_message.id == ids["deferred"]
+            await pilot.press("f")
+            await settle(app, pilot)
+            await pilot.press("L")
+            await settle(app, pilot)
+            assert type(app.screen).__name__ == "LogScreen"
+            shown = log_screen_text(app)
+            assert f"message {ids['deferred']} queued for retrieval; no data path yet" in shown
+            assert "INFO" in shown
+            # One while it is open appears live, cleaned of escape sequences.
+            logging.getLogger("mmsua.engine").warning("modem said \x1b]0;pwned\x07\x1b[2Jhello")
+            await settle(app, pilot)
+            shown = log_screen_text(app)
+            assert "WARNING" in shown and "modem said" in shown and "hello" in shown
+            assert "\x1b" not in shown and "pwned" not in shown
+            await pilot.press("escape")
+            assert type(app.screen).__name__ != "LogScreen"
+    finally:
+        agent.stop()
