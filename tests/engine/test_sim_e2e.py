@@ -67,6 +67,41 @@ def test_concatenated_notification_out_of_order_with_duplicates(tmp_path) -> Non
             agent.stop()
 
 
+def test_own_number_learnt_from_a_retrieved_message_when_nothing_else_gives_it(carrier, tmp_path) -> None:
+    handset = carrier.add_handset(ME)
+    handset.modem.msisdn = ""  # a SIM without its number: AT+CNUM answers nothing
+    agent = start_agent(carrier, ME, tmp_path / "n.sqlite")  # and no own_number setting
+    try:
+        assert agent.status()["own_number"] is None
+        carrier.send_mms(FRIEND, [ME, "+15550100009"], text="to two of us")  # a group: which one is us?
+        wait_for("group message", lambda: only_message(agent, "received"))
+        assert agent.status()["own_number"] is None
+        carrier.send_mms(FRIEND, [ME], text="just you")
+        wait_for("second message", lambda: len([m for c in agent.list_conversations()
+                                                 for m in agent.list_messages(c["id"]) if m["state"] == "received"]) == 2)
+        assert agent.status()["own_number"] == ME
+        mine = [c for c in agent.list_conversations() if c["last_preview"].startswith("just you")]
+        assert mine and mine[0]["participants"] == [FRIEND]  # we are not a participant of our own chat
+    finally:
+        agent.stop()
+
+
+def test_the_mms_context_is_released_when_idle(carrier, me) -> None:
+    modem = carrier.handsets[ME].modem
+    carrier.send_mms(FRIEND, [ME], text="bring the context up")
+    wait_for("retrieved", lambda: only_message(me, "received"))
+    wait_for("M-NotifyResp.ind", lambda: client_pdus(carrier, MessageType.M_NOTIFYRESP_IND))
+
+    def released() -> bool:
+        seen = [c.upper() for c in list(modem.commands_seen)]
+        ups = [i for i, c in enumerate(seen) if c.startswith("AT+QIACT=")]
+        downs = [i for i, c in enumerate(seen) if c.startswith("AT+QIDEACT=")]
+        return bool(ups and downs and downs[-1] > ups[-1])
+
+    wait_for("AT+QIDEACT after the last activation", released)
+    assert not any(ctx.active for ctx in modem.contexts.values())  # the network sees it down
+
+
 def test_deferred_then_fetched_with_acknowledge(carrier, tmp_path) -> None:
     agent = start_agent(carrier, ME, tmp_path / "m.sqlite", retrieval_policy="manual")
     try:
@@ -228,6 +263,38 @@ def test_resend_a_failed_mms_as_sms(carrier, me) -> None:
     wait_for("SMS sent", lambda: me.show_message(sms["id"])["state"] == "sent")
     submitted = [s for s in carrier.smsc.log.submitted if s.sender == ME]
     assert submitted and submitted[0].decoded.text == "plain words"
+
+
+def _submitted_sms(carrier: SimulatedCarrier) -> list[str]:
+    return [s.decoded.text for s in list(carrier.smsc.log.submitted) if s.sender == ME]
+
+
+def test_sms_fallback_setting_resends_the_text_after_a_permanent_mms_failure(carrier, tmp_path) -> None:
+    carrier.add_handset("+15550100002")
+    agent = start_agent(carrier, ME, tmp_path / "f.sqlite", sms_fallback=True)
+    try:
+        carrier.faults.send_conf_status(0xE1)  # error-permanent-service-denied
+        bad = agent.send(to=["+15550100002"], text="fall back to me")
+        wait_for("failed", lambda: agent.show_message(bad["id"])["state"] == "failed")
+        sms = wait_for("an SMS queued by the fallback", lambda: [
+            m for m in agent.list_messages(bad["conversation_id"]) if m["kind"] == "sms"])
+        assert sms[0]["to"] == ["+15550100002"] and sms[0]["text"] == "fall back to me"
+        wait_for("SMS sent", lambda: agent.show_message(sms[0]["id"])["state"] == "sent")
+        assert _submitted_sms(carrier) == ["fall back to me"]
+    finally:
+        agent.stop()
+
+
+def test_no_sms_fallback_without_the_setting(carrier, me) -> None:
+    carrier.add_handset("+15550100002")
+    carrier.faults.send_conf_status(0xE1)
+    bad = me.send(to=["+15550100002"], text="stay an mms")
+    wait_for("failed", lambda: me.show_message(bad["id"])["state"] == "failed")
+    # One worker runs tasks in order: once a later SMS is sent, a fallback would have been queued.
+    marker = me.send(to=["+15550100002"], text="marker", as_sms=True)
+    wait_for("marker sent", lambda: me.show_message(marker["id"])["state"] == "sent")
+    assert _submitted_sms(carrier) == ["marker"]
+    assert [m["kind"] for m in me.list_messages(bad["conversation_id"])].count("sms") == 1
 
 
 def test_a_message_too_large_to_fit_is_refused_before_anything_is_sent(carrier, me) -> None:
