@@ -90,3 +90,100 @@ def test_simcom_netopen_refused_then_retried_with_backoff() -> None:
         assert stack.up() == ["10.181.7.2"]  # after +NETOPEN: 1 and a plain ERROR
         assert sleeps == [2.0, 5.0]
         assert_played(channel)
+
+
+# ---- garbage bytes in the middle of an answer ------------------------------------------------
+
+GARBAGE_PDP = [
+    ("huawei/e3372/garbage-mid-answer.txt", "huawei"),
+    ("sierra/mc7455/garbage-mid-answer.txt", "sierra"),
+    ("ublox/sara-r410m/garbage-mid-answer.txt", "ublox"),
+]
+
+
+@pytest.mark.parametrize(("fixture", "profile"), GARBAGE_PDP, ids=[f for f, _ in GARBAGE_PDP])
+def test_garbage_inside_the_context_answers_changes_nothing(
+    fixture: str, profile: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with replay_channel(fixture) as channel, caplog.at_level("INFO", logger="mmsua.drivers"):
+        pdp = PdpContext(channel, get_profile(profile), PdpSettings(2, "mms"), sleep=no_sleep)
+        # cid 2 (after a garbage line) already says mms: no AT+CGDCONT=2 is written (strict replay);
+        # +CGACT: 2,0 (garbage glued before it) is read as inactive, so AT+CGACT=1,2 is sent.
+        pdp.define()
+        assert pdp.activate() == ["10.180.2.33"]  # its OK had NULs before it
+        pdp.deactivate()
+        assert_played(channel)
+    noise = [r for r in caplog.records if "line noise skipped" in r.getMessage()]
+    assert len(noise) >= 4  # each piece of garbage was seen and dropped, not taken as an answer
+
+
+def test_simcom_garbage_inside_a_cmgl_listing_loses_no_message(caplog: pytest.LogCaptureFixture) -> None:
+    with replay_channel("simcom/sim7600/garbage-mid-answer.txt") as channel, caplog.at_level("INFO", logger="mmsua.drivers"):
+        sms = SmsService(channel, get_profile("simcom"), sleep=no_sleep)
+        sms.start(worker=False, collect=False)
+        listed = sms.collect_stored()
+        assert [(m.index, m.storage, m.stat, m.tpdu_length) for m in listed] == [(0, "ME", 0, 153), (1, "ME", 1, 153)]
+        for m in listed:
+            assert tpdu_octets(m.pdu_hex) == 153 and "05040B8423F0" in m.pdu_hex
+        sms.stop()
+        assert_played(channel)
+    assert any("line noise skipped" in r.getMessage() for r in caplog.records)
+
+
+# ---- the modem reboots mid-session, with the vendor's boot signs -----------------------------
+
+REBOOTS = [
+    # (fixture, the command pending when it restarts, the boot sign that fails it, model after restart)
+    ("huawei/me909s/reboot-mid-session.txt", "registration", "^SYSSTART", "ME909s-120"),
+    ("simcom/sim7600/reboot-mid-session.txt", "signal", "RDY", "SIMCOM_SIM7600G-H"),
+]
+
+
+@pytest.mark.parametrize(("fixture", "pending", "sign", "model"), REBOOTS, ids=[r[0] for r in REBOOTS])
+def test_reboot_mid_session_is_modem_reset_and_a_restart_works(fixture: str, pending: str, sign: str, model: str) -> None:
+    from mmsua.drivers.errors import ModemReset
+    from mmsua.drivers.modem import Modem
+
+    resets: list[str] = []
+    with replay_channel(fixture) as channel:
+        modem = Modem(channel, sleep=no_sleep)
+        assert modem.start().model == model
+        if pending == "signal":  # the SMS set-up was done before the restart
+            SmsService(channel, modem.profile, sleep=no_sleep).start(worker=False, collect=False)
+        modem.on_reset(resets.append)
+        with pytest.raises(ModemReset) as info:
+            getattr(modem, pending)()
+        assert info.value.urc.line == sign
+        # The owner's recovery: everything again, on a modem whose echo is back on.
+        assert modem.start().model == model
+        assert modem.unlock() == "READY"
+        settings = SmsService(channel, modem.profile, sleep=no_sleep).start(worker=False, collect=False)
+        assert settings.cnmi == (1, 1, 0, 2, 0)
+        assert_played(channel)
+    assert resets[:1] == [sign]
+
+
+# ---- SIMCom: the port vanishes mid-command and comes back ------------------------------------
+
+
+def test_simcom_port_vanishes_while_reading_a_wap_push_and_nothing_is_lost(caplog: pytest.LogCaptureFixture) -> None:
+    from mmsua.drivers.modem import Modem
+
+    inbox = Inbox()
+    with replay_channel("simcom/sim7600/port-gone-mid-command.txt") as channel:
+        profile = get_profile("simcom")
+        sms = SmsService(channel, profile, on_sms=inbox, sleep=no_sleep)
+        sms.start(worker=False, collect=False)
+        with caplog.at_level("ERROR", logger="mmsua.drivers.sms"):
+            assert sms.drain(timeout=5.0) == 1  # the +CMTI: its AT+CMGR=4 met the unplug
+        assert inbox.items == [] and not channel.is_open
+        assert any("gone" in r.getMessage().lower() for r in caplog.records)
+        sms.stop()
+        channel.reopen()  # the device is back (same replay session, after "! unplug")
+        assert Modem(channel, sleep=no_sleep).start().model == "SIMCOM_SIM7600G-H"
+        again = SmsService(channel, profile, on_sms=inbox, sleep=no_sleep)
+        again.start(worker=False)  # the start-up listing finds what the lost read left stored
+        (message,) = inbox.items
+        assert (message.storage, message.index, message.source, message.tpdu_length) == ("ME", 4, "cmgl", 153)
+        again.stop()
+        assert_played(channel)
