@@ -21,6 +21,7 @@ from textual.message import Message as TextualMessage
 from textual.screen import Screen
 from textual.widgets import Footer, Input, TextArea
 
+from mmsua.engine.addresses import same_person
 from mmsua.tui import actions
 from mmsua.tui.commands import ActionCommands
 from mmsua.tui.contacts import Contacts
@@ -339,7 +340,10 @@ class MmsuaApp(App[None]):
         view = self.conversation_view
         participants = view.conversation.participants if view.conversation else ()
         if everyone or message is None or message.outgoing or not message.sender:
-            to = participants
+            # Less the own number: a conversation stored before it was known may hold it.
+            own = self.status.own_number if self.status else ""
+            others = tuple(p for p in participants if not (own and same_person(p, own)))
+            to = others or participants  # a note to self stays one
         else:
             to = (message.sender,)
         subject = ""

@@ -181,3 +181,54 @@ async def test_log_screen_shows_the_daemons_events(store, contacts_file, tmp_pat
             assert type(app.screen).__name__ != "LogScreen"
     finally:
         agent.stop()
+
+
+def composer_to(app) -> list[str]:
+    from textual.widgets import Input
+
+    assert type(app.screen).__name__ == "ComposeScreen"
+    return [t.strip() for t in app.screen.query_one("#to", Input).value.split(",") if t.strip()]
+
+
+@pilot_test
+async def test_reply_all_addresses_every_participant_and_reply_only_the_sender(store, contacts_file, tmp_path):
+    from conftest import BOB, CAROL
+
+    ids = populate(store, hostile=False, filler=0)
+    async with running(store, contacts_file, tmp_path, images="none") as (app, pilot):
+        await open_group(app, pilot)
+        view = app.query_one("#conversation")
+        view.selected = next(i for i, m in enumerate(view.messages) if m.id == ids["group"])  # Bob's "Dinner"
+        await pilot.press("R")
+        await settle(app, pilot)
+        assert sorted(composer_to(app)) == sorted([ALICE, BOB, CAROL])
+        assert app.screen.query_one("#subject").value == "Re: Dinner"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert composer_to(app) == [BOB]
+
+
+@pilot_test
+async def test_reply_all_leaves_out_the_own_number(store, contacts_file, tmp_path):
+    """A group stored before the own number was known has it among its participants
+    (here in national form); reply-all must not write to oneself."""
+    from conftest import build_app
+
+    from mmsua.engine.agent import UserAgent
+    from mmsua.engine.settings import AgentSettings
+
+    own, own_national, dave = "+447700900999", "07700900999", "+447700900777"
+    mid = store.add_message(participants=[ALICE, dave, own_national], direction="in", kind="mms", state="received",
+                            sender=dave, to=[ALICE, own_national], subject="Plans", text="Saturday?", date=NOW)
+    agent = UserAgent(AgentSettings(own_number=own), store=store)
+    app, _ = build_app(store, contacts_file, tmp_path, agent=agent, images="none")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert app.status is not None and app.status.own_number == own  # known to the app from the daemon's status
+        await open_group(app, pilot)
+        assert app.query_one("#conversation").selected_message.id == mid
+        await pilot.press("R")
+        await settle(app, pilot)
+        assert sorted(composer_to(app)) == sorted([ALICE, dave])
