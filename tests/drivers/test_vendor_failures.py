@@ -187,3 +187,23 @@ def test_simcom_port_vanishes_while_reading_a_wap_push_and_nothing_is_lost(caplo
         assert (message.storage, message.index, message.source, message.tpdu_length) == ("ME", 4, "cmgl", 153)
         again.stop()
         assert_played(channel)
+
+
+def test_sierra_restart_is_a_usb_re_enumeration_then_a_restart_works() -> None:
+    """The MC7455 (AT over USB only) announces no restart on its port: the port goes away."""
+    from mmsua.drivers.errors import PortGone
+    from mmsua.drivers.modem import Modem
+
+    with replay_channel("sierra/mc7455/reboot-mid-session.txt") as channel:
+        modem = Modem(channel, sleep=no_sleep)
+        assert modem.start().model == "MC7455"
+        SmsService(channel, modem.profile, sleep=no_sleep).start(worker=False, collect=False)
+        with pytest.raises(PortGone):
+            modem.registration()
+        assert not channel.is_open
+        channel.reopen()  # re-enumerated: same replay session, after "! unplug"
+        assert modem.start().model == "MC7455"  # echo is back on until ATE0
+        assert modem.unlock() == "READY"
+        settings = SmsService(channel, modem.profile, sleep=no_sleep).start(worker=False, collect=False)
+        assert settings.cnmi == (1, 1, 0, 2, 0)
+        assert_played(channel)
