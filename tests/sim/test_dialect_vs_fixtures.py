@@ -24,6 +24,7 @@ from mmsua.sim import registry
 from mmsua.sim.modem.core import Context, EmulatedModem, Network, Timing
 from mmsua.sim.modem.line import ModemLine
 from mmsua.sim.modem.profiles import get_profile
+from mmsua.sim.modem.storage import StoredSms
 
 from dialect_compare import Events, compare
 
@@ -161,6 +162,29 @@ SCENARIOS: dict[str, Scenario] = {
     "generic/3gpp/wap-push-cmti-concatenated.txt": Scenario(events=_deliver_each_stored()),
     "generic/3gpp/wap-push-cmti-single.txt": Scenario(events=_deliver_each_stored()),
     "generic/3gpp/wap-push-cmt-direct.txt": Scenario(events=_deliver_on("+CMT: ,")),
+    # The SIM7600 failure fixtures (tests/drivers/test_vendor_failures.py).
+    "simcom/sim7600/memory-full.txt": Scenario(
+        setup=lambda m: [m.storages["ME"].put(StoredSms(1, b"\x00")) for _ in range(m.storages["ME"].capacity)],
+        events=_deliver_each_stored(),
+    ),
+    "simcom/sim7600/reboot-mid-session.txt": Scenario(
+        skip="the module resets while AT+CSQ is in flight and loses it; the emulator's reboot can only come "
+        "before or after a host line (rebooted first, it answers the AT+CSQ with echo on), and this "
+        "harness's PB DONE comes 60 s after boot, where the fixture shows it with the burst",
+    ),
+    "simcom/sim7600/garbage-mid-answer.txt": Scenario(
+        skip="hand-written line noise at fixed places inside a +CMGL listing (between a header and its PDU "
+        "line); the emulator injects noise only between whole outputs (inject_garbage), and its stored "
+        "messages would need the fixture's two slots",
+    ),
+    "simcom/sim7600/port-gone-mid-command.txt": Scenario(
+        skip="the USB port vanishes mid-command (! unplug) and comes back: the simmodem:// line has no "
+        "unplug, and the message the lost read left stored is the fixture's own state",
+    ),
+    "simcom/sim7600/pdp-activation-refused-then-retried.txt": Scenario(
+        skip="AT+NETOPEN refused with +NETOPEN: 1 and then a plain ERROR (the T-SIM7600X#90 log): the "
+        "emulator refuses activations only as +CME ERROR (refuse_pdp), not the socket stack's NETOPEN",
+    ),
     "simcom/sim7600/startup-and-stored-sms.txt": Scenario(
         skip="the boot excerpt starts at +CPIN: READY (no RDY, which the SIM7600 boot hexdump of "
         "esp-protocols#789 shows) and announces an SMS stored before power-on with +CMTI; re-announcing "
