@@ -232,3 +232,39 @@ async def test_reply_all_leaves_out_the_own_number(store, contacts_file, tmp_pat
         await pilot.press("R")
         await settle(app, pilot)
         assert sorted(composer_to(app)) == sorted([ALICE, dave])
+
+
+def to_line(app) -> str:
+    """The recipients field as drawn (with the suggestion, greyed, after the cursor)."""
+    field = app.screen.query_one("#to")
+    return "".join(field.render_line(y).text for y in range(field.size.height)).strip()
+
+
+@pilot_test
+async def test_recipient_completion_from_contacts(store, contacts_file, tmp_path):
+    from mmsua.tui.recipients import parse
+
+    populate(store, hostile=False, filler=0)
+    async with running(store, contacts_file, tmp_path, images="none") as (app, pilot):
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press(*"Ali")  # a prefix of the vCard's "Alice Smith"
+        await settle(app, pilot)
+        shown = to_line(app)
+        assert "Alice Smith" in shown and "+44 7700 900123" in shown  # the suggestion says who and which number
+        await pilot.press("right")  # accept it
+        await settle(app, pilot)
+        field = app.screen.query_one("#to")
+        assert field.value == "+44 7700 900123" and field.cursor_position == len(field.value)
+        # A second recipient, by a later word of the name ("Jones" of Bob Jones).
+        await pilot.press(*", jon")
+        await settle(app, pilot)
+        assert "Bob Jones" in to_line(app)
+        await pilot.press("right")
+        await settle(app, pilot)
+        assert field.value == "+44 7700 900123, 07700900456"
+        assert parse(field.value) == (["+447700900123", "07700900456"], [])
+        # Nothing known: no suggestion, and the arrow only moves the cursor.
+        await pilot.press(*", zz", "right")
+        await settle(app, pilot)
+        assert field.value == "+44 7700 900123, 07700900456, zz"
