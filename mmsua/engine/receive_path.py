@@ -68,6 +68,7 @@ class ReceivePath:
             self._segments.setdefault(key, []).append(kept.id)
         datagram = self._reassembler.feed(sms, time.monotonic())
         if datagram is None:
+            self.wake()  # an idle worker must now wait no longer than the set's expiry
             return
         ids = self._segments.pop(key, [kept.id]) if key is not None else [kept.id]
         self._datagram(datagram, ids)

@@ -23,6 +23,7 @@ def test_an_incomplete_set_expires_kept_raw_with_a_log_line(tmp_path: Path, capl
     engine = Engine(store, AgentSettings(segment_timeout=0.2))
     engine.start()
     try:
+        time.sleep(0.5)  # the worker has found nothing to do and sleeps (up to 600 s) when the segment comes
         engine.receive_sms(first.hex().upper(), None)
         deadline = time.monotonic() + 10
         while not store.raw_pdus(undecoded=True) and time.monotonic() < deadline:
