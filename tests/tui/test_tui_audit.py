@@ -268,3 +268,41 @@ async def test_recipient_completion_from_contacts(store, contacts_file, tmp_path
         await pilot.press(*", zz", "right")
         await settle(app, pilot)
         assert field.value == "+44 7700 900123, 07700900456, zz"
+
+
+@pilot_test
+async def test_clicking_a_row_opens_it_and_clicking_a_bubble_selects_it(store, contacts_file, tmp_path):
+    from mmsua.tui.widgets.bubble import Bubble
+    from mmsua.tui.widgets.conversation_list import ROW_HEIGHT
+
+    ids = populate(store, hostile=False, filler=30)
+    async with running(store, contacts_file, tmp_path, images="none") as (app, pilot):
+        listing = app.query_one(ConversationList)
+        index = next(i for i, r in enumerate(listing.rows) if r.participants == (ALICE,))
+        assert await pilot.click(listing, offset=(4, index * ROW_HEIGHT + 1))
+        await settle(app, pilot)
+        view = app.query_one("#conversation")
+        assert view.conversation is not None and view.conversation.participants == (ALICE,)
+        assert any("Look at this view!" in t for t in bubble_texts(app))
+        assert view.selected_message.id == ids["reply"]  # the newest, as when opened by key
+
+        # Clicking the older bubble selects it (and the selection is what actions act on).
+        older = next(b for b in app.query(Bubble) if b.message.id == ids["picture"])
+        assert app.get_widget_at(older.region.x + 2, older.region.y + 1)[0] in older.query("*")  # its text is there
+        await pilot.click(older, offset=(2, 1))  # lands on the bubble's text, as a real click does
+        await settle(app, pilot)
+        assert view.selected_message.id == ids["picture"]
+        assert older.has_class("-selected")
+        assert not any(b.has_class("-selected") for b in app.query(Bubble) if b is not older)
+        assert app.focused is view
+
+        # A row below the fold, after the list was scrolled: the click lands on the row drawn there.
+        listing.focus()
+        listing.scroll_to(y=20 * ROW_HEIGHT, animate=False)
+        await settle(app, pilot)
+        top = int(listing.scroll_offset.y) // ROW_HEIGHT
+        assert top > 0
+        target = listing.rows[top + 2]
+        assert await pilot.click(listing, offset=(4, (top + 2) * ROW_HEIGHT - int(listing.scroll_offset.y) + 1))
+        await settle(app, pilot)
+        assert view.conversation.id == target.id
