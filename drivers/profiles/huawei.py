@@ -16,7 +16,7 @@ PROFILE = Profile(
     description="Huawei E3372/E3531/E173/E1752 (stick firmware) and ME909s/MU509",
     manufacturer_patterns=("huawei",),
     init_commands=("AT^CURC=0", "AT+CGEREP=2,1"),
-    reset_urcs=("^BOOT", "RDY"),
+    reset_urcs=("^SYSSTART", "RDY"),  # not ^BOOT: E220 firmware repeats it as noise (gammu#393)
     cnmi_modes=(1, 2),
     storage_preference=("SM", "ME"),
     cnma_command="AT+CNMA=0",

@@ -207,3 +207,34 @@ def test_sierra_restart_is_a_usb_re_enumeration_then_a_restart_works() -> None:
         settings = SmsService(channel, modem.profile, sleep=no_sleep).start(worker=False, collect=False)
         assert settings.cnmi == (1, 1, 0, 2, 0)
         assert_played(channel)
+
+
+def test_huawei_boot_noise_is_not_a_restart_for_on_reset() -> None:
+    """E220 firmware repeats ^BOOT:... every few seconds (gammu#393, real log): noise, not a restart.
+    Only a real boot sign (^SYSSTART, RDY) may make the owner set everything up again."""
+    import threading
+
+    from channel_helpers import CHANNEL_FIXTURES, replay_url
+
+    from mmsua.drivers.at.channel import AtChannel
+    from mmsua.drivers.modem import Modem
+
+    channel = AtChannel(replay_url(CHANNEL_FIXTURES / "huawei-e220-boot-flood.txt"), sync_on_open=False, default_timeout=2)
+    modem = Modem(channel, profile=get_profile("huawei"))
+    resets: list[str] = []
+    modem.on_reset(resets.append)
+    seen: list[str] = []
+    three = threading.Event()
+
+    def count(urc: object) -> None:  # subscribed after on_reset: called after it for each URC
+        seen.append(urc.line)  # type: ignore[attr-defined]
+        if len(seen) == 3:
+            three.set()
+
+    channel.subscribe(count)
+    with channel.open():
+        assert channel.command("AT+CREG?").lines == ("+CREG: 2,1,0A,3799B",)
+        assert three.wait(5.0)
+        assert_played(channel)
+    assert seen == ["^BOOT:91409020,0,0,0,6"] * 3
+    assert resets == []
