@@ -8,6 +8,7 @@ Daemon events arrive on another thread and are posted as Textual messages.
 from __future__ import annotations
 
 import collections
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,7 @@ class MmsuaApp(App[None]):
         self.status: Status | None = None
         self.log_lines: collections.deque[Text] = collections.deque(maxlen=LOG_LINES)
         self.received: list[int] = []  # ids of messages that arrived while open (tests read this)
+        self.viewer_copies: list[Path] = []  # private directories of parts opened with the viewer
 
     # ---- layout -------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -445,9 +447,17 @@ class MmsuaApp(App[None]):
     def _open_part(self, message: Message, part: Any, _directory: Path | None) -> None:
         try:
             data = part_bytes(self.client.get_part(message.id, part.index))
-            open_with_viewer(part, data)
+            path = open_with_viewer(part, data)
         except Exception as error:
             self.call_from_thread(self.notify, f"Cannot open: {error}", severity="error", markup=False)
+            return
+        self.viewer_copies.append(path.parent)
+
+    def on_unmount(self) -> None:
+        # The copies live as long as the app: a viewer started from it has opened its
+        # file by then (xdg-open returns at once, so there is no end to wait for).
+        for directory in self.viewer_copies:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def make_app(client: ApiClient, settings: Settings | None = None) -> MmsuaApp:

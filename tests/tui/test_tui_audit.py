@@ -82,7 +82,7 @@ async def test_open_runs_the_system_viewer_on_a_private_copy_without_a_shell(sto
     viewer.write_text(f"""#!{sys.executable}
 import json, os, stat, sys
 path = sys.argv[-1]
-info = dict(argv=sys.argv[1:], parent=os.getppid(), data=open(path, "rb").read().hex(),
+info = dict(argv=sys.argv[1:], parent=os.getppid(), data=open(path, "rb").read().hex(), mode=stat.S_IMODE(os.stat(path).st_mode),
             dir_mode=stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode), dir_owner=os.stat(os.path.dirname(path)).st_uid)
 open({str(record)!r} + ".part", "w").write(json.dumps(info))
 os.rename({str(record)!r} + ".part", {str(record)!r})
@@ -114,11 +114,12 @@ os.rename({str(record)!r} + ".part", {str(record)!r})
     assert path.is_absolute() and path.parent.parent == temp_root  # its own directory under the temporary root
     assert seen["dir_mode"] == 0o700 and seen["dir_owner"] == os.getuid()  # private
     assert bytes.fromhex(seen["data"]) == data  # a copy of the part's bytes
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert seen["mode"] == 0o600
+    assert not path.parent.exists()  # the private copy went with the app
     # No shell in between: the viewer's parent is this process, nothing in the name ran,
     # and what reached the viewer has no escape sequence or control character.
     assert seen["parent"] == os.getpid()
-    assert not any(p.name.startswith("pwned") for d in (work, tmp_path, temp_root, path.parent) for p in d.iterdir())
+    assert not any(p.name.startswith("pwned") for d in (work, tmp_path, temp_root) for p in d.iterdir())
     assert all(ch.isprintable() for ch in path.name) and "\x1b" not in path.name
     assert path.name.endswith(".pdf")
     assert " " in path.name  # spaces kept, yet one argument: nothing split it into words
