@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-
-import requests
+from typing import TYPE_CHECKING
 
 from mmsua.engine.settings import AgentSettings
 
+if TYPE_CHECKING:
+    import requests
+
+# requests (and urllib3, ssl...) is imported at the first exchange, not with the
+# engine: an idle daemon that has not talked to the MMSC does not carry it.
 log = logging.getLogger(__name__)
 
 MMS_CONTENT_TYPE = "application/vnd.wap.mms-message"
@@ -68,7 +72,7 @@ class CarrierHttp:
         session_factory: Callable[[], requests.Session] | None = None,
     ) -> None:
         self.settings = settings
-        self._session_factory = session_factory or requests.Session
+        self._session_factory = session_factory
         self._session: requests.Session | None = None
         self._proxies = proxies_for(settings.proxy)
         # A PDU larger than this is not an MMS: stop reading rather than fill memory.
@@ -82,6 +86,10 @@ class CarrierHttp:
 
     def session(self) -> requests.Session:
         if self._session is None:
+            if self._session_factory is None:
+                import requests
+
+                self._session_factory = requests.Session
             session = self._session_factory()
             session.trust_env = False  # only the configured MMS proxy, never $http_proxy
             self._session = session
@@ -105,6 +113,8 @@ class CarrierHttp:
         return self._exchange("POST", target, bytes(body), expect_pdu=expect_pdu)
 
     def _exchange(self, method: str, url: str, body: bytes | None, *, expect_pdu: bool) -> bytes:
+        import requests
+
         headers = self.headers()
         if body is not None:
             headers["Content-Type"] = MMS_CONTENT_TYPE
@@ -139,6 +149,8 @@ class CarrierHttp:
         return data
 
     def _read(self, response: requests.Response, method: str, url: str) -> bytes:
+        import requests
+
         chunks: list[bytes] = []
         total = 0
         try:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from mmsua.engine.runner import Engine
 from mmsua.engine.settings import AgentSettings
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,34 @@ class BearerDataPath:
     @property
     def state(self) -> str:
         return str(self.bearer.state)
+
+
+class LazyBearer:
+    """A bearer built at its first ``up()``: the internal-TCP bearer is a requests
+    adapter, so building it at start would load requests (~16 MB) in a daemon that
+    may idle for hours before its first MMS."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self.built: Any = None
+
+    @property
+    def state(self) -> str:
+        return str(self.built.state) if self.built is not None else "down"
+
+    def up(self) -> None:
+        if self.built is None:
+            self.built = self._build()
+        self.built.up()
+
+    def down(self) -> None:
+        if self.built is not None:
+            self.built.down()
+
+    def session(self) -> requests.Session:
+        if self.built is None:
+            self.up()
+        return self.built.session()
 
 
 class BearerUnavailable(Exception):
@@ -305,9 +334,15 @@ class ModemLink:
             if missing:
                 raise BearerUnavailable(f"the PPP bearer cannot run here: {missing}", bearer)
             return bearer
-        from mmsua.drivers.bearers.internal_tcp import InternalTcpBearer
+        channel, profile, pdp = self.channel, self.modem.profile, self._pdp_settings()
 
-        return InternalTcpBearer(self.channel, self.modem.profile, self._pdp_settings(), proxy=proxy)
+        def build() -> Any:
+            from mmsua.drivers.bearers.internal_tcp import InternalTcpBearer
+
+            return InternalTcpBearer(channel, profile, pdp, proxy=proxy)
+
+        # A profile without a socket dialect fails at once, with the driver's reason.
+        return LazyBearer(build) if profile.socket_dialect else build()
 
     def _pdp_settings(self) -> Any:
         from mmsua.drivers.pdp import PdpSettings

@@ -14,9 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
-
-import requests
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mmsua.codec.reassembly import PushReassembler
 from mmsua.engine.addresses import Country, country_for, normalize, participants
@@ -27,6 +25,9 @@ from mmsua.engine.send_path import SendPath
 from mmsua.engine.settings import AgentSettings
 from mmsua.engine.task_worker import TaskWorker
 from mmsua.store import Store
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ class DirectDataPath:
     """The host's own network (tests on loopback, or an already-up interface)."""
 
     def session(self) -> requests.Session:
+        import requests  # loaded at the first exchange, not with the engine
+
         return requests.Session()
 
     def release(self) -> None:
