@@ -82,6 +82,16 @@ def parse_request(line: bytes) -> Request:
     return Request(obj.get("id"), method, params)
 
 
+def request_id_of(line: bytes) -> Any:
+    """The id of a request line that failed to parse (None if it has none), so the
+    error answer reaches the client waiting for it (a newer client's unknown parameter)."""
+    try:
+        obj = json.loads(line)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return obj.get("id") if isinstance(obj, dict) else None
+
+
 def answer(request_id: Any, result: Any) -> dict[str, Any]:
     return {"id": request_id, "result": result}
 

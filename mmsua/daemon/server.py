@@ -18,7 +18,7 @@ from typing import Any
 
 from mmsua import paths
 from mmsua.daemon import dispatch
-from mmsua.daemon.protocol import MAX_LINE, ApiError, answer, encode, error_answer, event, parse_request
+from mmsua.daemon.protocol import MAX_LINE, ApiError, answer, encode, error_answer, event, parse_request, request_id_of
 
 log = logging.getLogger("mmsua.daemon")
 OUTBOX_LIMIT = 1000  # events queued for one client before it counts as stuck
@@ -94,7 +94,7 @@ class _Connection:
             result = self.server._call(request.method, request.params)
             self.send(answer(request_id, result))
         except ApiError as error:
-            self.send(error_answer(request_id, error))
+            self.send(error_answer(request_id if request_id is not None else request_id_of(line), error))
 
     def _write(self) -> None:
         try:

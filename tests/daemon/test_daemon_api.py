@@ -89,8 +89,18 @@ def test_bad_requests_get_coded_errors_and_the_connection_lives_on(served, sock_
     answer = exchange(sock, reader, line)
     assert answer["error"]["code"] == code
     assert fragment in answer["error"]["message"]
+    assert answer["id"] == (1 if line.startswith(b"{") else None)  # the waiting client gets its answer
     assert exchange(sock, reader, b'{"id": 9, "method": "status"}\n')["id"] == 9
     sock.close()
+
+
+def test_a_parameter_the_daemon_does_not_know_is_an_error_not_a_hang(served, sock_path: Path) -> None:
+    # A newer client (a new parameter) against an older daemon: the answer names it.
+    with Client(sock_path) as client:
+        with pytest.raises(ApiError, match="unknown parameter") as caught:
+            client._call("show_message", {"id": 1, "from_the_future": True})
+        assert caught.value.code == "bad_request"
+        assert client.status()["operator"] == "Test"  # and the connection lives on
 
 
 def test_too_large_is_its_own_code(served, sock_path: Path) -> None:
