@@ -185,6 +185,7 @@ def test_priority_chosen_when_sending_is_the_m_send_reqs_x_mms_priority(carrier,
     first, second = client_pdus(carrier, MessageType.M_SEND_REQ)
     assert first.priority == "high"
     assert second.priority is None  # not chosen: no header, the MMSC assumes normal
+    assert me.show_message(sent["id"])["priority"] == "high" and me.show_message(plain["id"])["priority"] is None
 
 
 def test_separately_sends_one_message_each(carrier, me) -> None:
