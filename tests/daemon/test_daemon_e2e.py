@@ -122,7 +122,8 @@ def test_on_message_command_runs_for_each_received_message(carrier, running) -> 
     assert record["argv"] == ["; rm -rf ~"]  # passed as one argument, no shell
     assert record["message"]["subject"] == "hook me" and record["message"]["text"] == "to the hook"
     assert record["id"] == str(record["message"]["id"])
-    assert "on-message command done (exit 0)" in daemon.log.read_text()
+    # The command has written its record; the daemon logs its exit once it has been reaped.
+    assert wait_for(lambda: "on-message command done (exit 0)" in daemon.log.read_text()), daemon.log.read_text()[-2000:]
 
 
 def test_cli_clients_against_the_daemon(carrier, running, tmp_path: Path) -> None:
