@@ -93,6 +93,7 @@ class Engine(ReceivePath, RetrievePath, SendPath, TaskWorker):
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._bearer_up = False
+        self._last_exchange = 0.0  # time.monotonic() at the end of the last HTTP exchange
         self._next_prune = 0.0
 
     # -- identity --------------------------------------------------------------

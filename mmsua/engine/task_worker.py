@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -96,10 +97,14 @@ class TaskWorker:
                     return
                 if worked:
                     continue
-                self._release_bearer()  # idle: give the MMS context back
+                linger = self._context_linger()
+                if linger <= 0:
+                    self._release_bearer()  # idle: give the MMS context back
                 # Without a data path only expiries can happen; its coming back wakes us.
                 due = self.store.next_task_time() if self._data_available() else self.store.next_deadline()
                 timeout = 600.0 if due is None else min(max(0.0, due - self.clock()), 600.0)
+                if linger > 0:
+                    timeout = min(timeout, linger)  # the timer releases it, no polling
                 if self._reassembler.pending:
                     # incomplete SMS sets must still expire on time
                     timeout = min(timeout, 30.0, max(0.05, self.settings.segment_timeout))
@@ -161,8 +166,15 @@ class TaskWorker:
                     log.warning("releasing the MMS data path: %s", exc)
             self._bearer_up = False
 
+    def _context_linger(self) -> float:
+        """Seconds the context may stay up yet (0: release it now)."""
+        if not self._bearer_up or not self._data_available():
+            return 0.0
+        return max(0.0, self._last_exchange + self.settings.context_idle_grace - time.monotonic())
+
     def _network(self) -> CarrierHttp:
         self._bearer_up = True
+        self._last_exchange = time.monotonic()
         return self.http
 
     def _exchange(self, task: Task, call: Callable[[CarrierHttp], bytes]) -> bytes | None:
@@ -172,6 +184,8 @@ class TaskWorker:
         except CarrierHttpError as exc:
             self._retry_or_give_up(task, exc.transient, exc.reason, exc.status)
             return None
+        finally:
+            self._last_exchange = time.monotonic()  # the idle grace counts from the end
 
     def _data_available(self) -> bool:
         """A data path exists and could come up now (whoever changes that calls wake())."""

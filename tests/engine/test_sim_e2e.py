@@ -86,20 +86,44 @@ def test_own_number_learnt_from_a_retrieved_message_when_nothing_else_gives_it(c
         agent.stop()
 
 
-def test_the_mms_context_is_released_when_idle(carrier, me) -> None:
-    modem = carrier.handsets[ME].modem
-    carrier.send_mms(FRIEND, [ME], text="bring the context up")
-    wait_for("retrieved", lambda: only_message(me, "received"))
-    wait_for("M-NotifyResp.ind", lambda: client_pdus(carrier, MessageType.M_NOTIFYRESP_IND))
+def _context_commands(modem: Any) -> tuple[list[int], list[int]]:
+    seen = [c.upper() for c in list(modem.commands_seen)]
+    return ([i for i, c in enumerate(seen) if c.startswith("AT+QIACT=")],
+            [i for i, c in enumerate(seen) if c.startswith("AT+QIDEACT=")])
 
-    def released() -> bool:
-        seen = [c.upper() for c in list(modem.commands_seen)]
-        ups = [i for i, c in enumerate(seen) if c.startswith("AT+QIACT=")]
-        downs = [i for i, c in enumerate(seen) if c.startswith("AT+QIDEACT=")]
-        return bool(ups and downs and downs[-1] > ups[-1])
 
-    wait_for("AT+QIDEACT after the last activation", released)
-    assert not any(ctx.active for ctx in modem.contexts.values())  # the network sees it down
+def test_the_mms_context_is_released_when_idle(carrier, tmp_path) -> None:
+    agent = start_agent(carrier, ME, tmp_path / "c.sqlite", context_idle_grace=0.5)
+    try:
+        modem = carrier.handsets[ME].modem
+        carrier.send_mms(FRIEND, [ME], text="bring the context up")
+        wait_for("retrieved", lambda: only_message(agent, "received"))
+        wait_for("M-NotifyResp.ind", lambda: client_pdus(carrier, MessageType.M_NOTIFYRESP_IND))
+
+        def released() -> bool:
+            ups, downs = _context_commands(modem)
+            return bool(ups and downs and downs[-1] > ups[-1])
+
+        wait_for("AT+QIDEACT after the last activation", released)  # by the task timer: nothing else happens
+        assert not any(ctx.active for ctx in modem.contexts.values())  # the network sees it down
+    finally:
+        agent.stop()
+
+
+def test_messages_within_the_idle_grace_share_one_activation(carrier, tmp_path) -> None:
+    agent = start_agent(carrier, ME, tmp_path / "g.sqlite", context_idle_grace=60)
+    try:
+        modem = carrier.handsets[ME].modem
+        for n in range(3):
+            carrier.send_mms(FRIEND, [ME], text=f"burst {n}")
+            wait_for(f"message {n}", lambda n=n: len(client_pdus(carrier, MessageType.M_NOTIFYRESP_IND)) == n + 1)
+        ups, downs = _context_commands(modem)
+        assert len(ups) == 1 and downs == []  # three retrievals and answers, one AT+QIACT
+        assert any(ctx.active for ctx in modem.contexts.values())
+    finally:
+        agent.stop()
+    ups, downs = _context_commands(modem)
+    assert downs and downs[-1] > ups[-1]  # stopping gives it back
 
 
 def test_deferred_then_fetched_with_acknowledge(carrier, tmp_path) -> None:
