@@ -9,6 +9,7 @@ on Pillow.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Callable
 from datetime import datetime
@@ -81,6 +82,9 @@ class ConversationView(VerticalScroll, can_focus=True):
         self.complete = True
         self._generation = 0
         self._pictures: dict[tuple[int, int], Any] = {}
+        # A page arriving and a live event both rebuild rows across awaits; one at a
+        # time, or a message that lands in both is drawn twice.
+        self._rows_lock = asyncio.Lock()
 
     def on_mount(self) -> None:
         self.anchor()
@@ -122,6 +126,10 @@ class ConversationView(VerticalScroll, can_focus=True):
         self.run_worker(work, thread=True, group="conversation-load")
 
     async def _add_page(self, generation: int, before_id: int | None, page: list[Message], limit: int) -> None:
+        async with self._rows_lock:
+            await self._add_page_locked(generation, before_id, page, limit)
+
+    async def _add_page_locked(self, generation: int, before_id: int | None, page: list[Message], limit: int) -> None:
         if generation != self._generation:
             return
         self.complete = len(page) < limit
@@ -240,6 +248,10 @@ class ConversationView(VerticalScroll, can_focus=True):
     # ---- live updates -------------------------------------------------------
     async def upsert(self, message: Message) -> None:
         """A message arrived or changed: update its bubble, or add one at the end."""
+        async with self._rows_lock:
+            await self._upsert_locked(message)
+
+    async def _upsert_locked(self, message: Message) -> None:
         if self.conversation is None or message.conversation_id != self.conversation.id:
             return
         index = next((i for i, m in enumerate(self.messages) if m.id == message.id), None)
@@ -265,6 +277,10 @@ class ConversationView(VerticalScroll, can_focus=True):
 
     async def remove_message(self, message_id: int) -> None:
         """A message was deleted: take its bubble away, keep the selection near it."""
+        async with self._rows_lock:
+            await self._remove_locked(message_id)
+
+    async def _remove_locked(self, message_id: int) -> None:
         index = next((i for i, m in enumerate(self.messages) if m.id == message_id), None)
         if index is None:
             return
