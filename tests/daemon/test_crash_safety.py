@@ -169,6 +169,9 @@ def test_sigkill_at_every_step_loses_and_doubles_nothing(tmp_path: Path) -> None
             # Let the last incarnation finish every step that is owed.
             client = daemon.client()
             settled = wait_until(lambda: _idle(client, len(received_subjects)), timeout=45)
+            # A message can be stored while its M-NotifyResp is still owed (killed in between):
+            # give the last incarnation the time to pay it before stopping it.
+            wait_until(lambda: not _unanswered(carrier), timeout=45)
             messages = all_messages(client)
             status = client.status()
         finally:
@@ -258,6 +261,13 @@ def _reach_send_point(point: str, message_id: int, text: str, carrier: Any, watc
             return any(pdu.text == text for pdu in mmsc_posts(carrier, MessageType.M_SEND_REQ))
         return wait_until(posted)
     return watch.wait(lambda n, d: d.get("id") == message_id and d.get("state") == "sent")
+
+
+def _unanswered(carrier) -> list[str]:
+    """Subjects the handset retrieved but has not yet answered (NotifyResp or Acknowledge)."""
+    with carrier.mmsc._lock:
+        return [s.send_req.subject for s in carrier.mmsc.messages.values() for d in s.deliveries
+                if d.recipient == ME and d.retrieved and d.notify_status is None and not d.acknowledged]
 
 
 def _idle(client: Client, expected_incoming: int) -> bool:
