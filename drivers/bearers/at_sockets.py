@@ -234,7 +234,20 @@ class SocketStack(ABC):
     def _send_chunk(self, link: int, chunk: bytes) -> None: ...
 
     @abstractmethod
-    def receive(self, link: int, size: int = READ_CHUNK) -> bytes: ...
+    def _read_command(self, link: int, size: int) -> tuple[str, str]:
+        """The vendor's counted read: (command, prefix of the line announcing the bytes)."""
+
+    def receive(self, link: int, size: int = READ_CHUNK) -> bytes:
+        self.events.clear_data(link)
+        command, prefix = self._read_command(link, min(size, READ_CHUNK))
+        try:
+            response = self._cmd(command, binary_prefix=prefix)
+        except AtCommandError:
+            # After the peer closed and the buffer drained some firmware answer ERROR.
+            if self.events.is_closed(link):
+                return b""
+            raise
+        return bytes(response.data or b"")
 
     @abstractmethod
     def close(self, link: int) -> None: ...
@@ -338,16 +351,8 @@ class QuectelSockets(SocketStack):
                     raise ConnectionClosed(f"socket {link} closed by the network while sending") from error
                 raise
 
-    def receive(self, link: int, size: int = READ_CHUNK) -> bytes:
-        self.events.clear_data(link)
-        try:
-            response = self._cmd(f"AT+QIRD={link},{min(size, READ_CHUNK)}", binary_prefix="+QIRD:")
-        except AtCommandError:
-            # After the peer closed and the buffer drained some firmware answer ERROR.
-            if self.events.is_closed(link):
-                return b""
-            raise
-        return bytes(response.data or b"")
+    def _read_command(self, link: int, size: int) -> tuple[str, str]:
+        return f"AT+QIRD={link},{size}", "+QIRD:"
 
     def close(self, link: int) -> None:
         self._close_quietly(link)
@@ -461,15 +466,8 @@ class SimcomSockets(SocketStack):
         if sent != requested:
             raise BearerError(f"the modem sent {sent} of {requested} bytes on socket {link}")
 
-    def receive(self, link: int, size: int = READ_CHUNK) -> bytes:
-        self.events.clear_data(link)
-        try:
-            response = self._cmd(f"AT+CIPRXGET=2,{link},{min(size, READ_CHUNK)}", binary_prefix="+CIPRXGET:")
-        except AtCommandError:
-            if self.events.is_closed(link):
-                return b""
-            raise
-        return bytes(response.data or b"")
+    def _read_command(self, link: int, size: int) -> tuple[str, str]:
+        return f"AT+CIPRXGET=2,{link},{size}", "+CIPRXGET:"
 
     def close(self, link: int) -> None:
         try:
