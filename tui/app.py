@@ -76,6 +76,7 @@ class MmsuaApp(App[None]):
         self.status: Status | None = None
         self.log_lines: collections.deque[Text] = collections.deque(maxlen=LOG_LINES)
         self.received: list[int] = []  # ids of messages that arrived while open (tests read this)
+        self._events_live = False  # subscribed to daemon events and the stream has not closed
         self.viewer_copies: list[Path] = []  # private directories of parts opened with the viewer
 
     # ---- layout -------------------------------------------------------------
@@ -94,11 +95,17 @@ class MmsuaApp(App[None]):
         self.query_one(ConversationList).focus()
         self._poll_status()
         self.set_interval(STATUS_POLL_SECONDS, self._poll_status)
+        self._subscribe()
+        if not self._events_live:
+            self._set_connected(False)
+
+    def _subscribe(self) -> None:
         try:
             subscribe(self.client, lambda name, data: self.post_message(DaemonEvent(name, data)))
         except Exception as error:
-            self._set_connected(False)
             self._log("ERROR", f"cannot subscribe to daemon events: {error}")
+            return
+        self._events_live = True
 
     def _fetch_conversations(self, query: str | None, limit: int, offset: int) -> list[Conversation]:
         """A page of conversations; a search also finds contacts by name (the store knows only numbers)."""
@@ -173,10 +180,8 @@ class MmsuaApp(App[None]):
         """The daemon answers again: events from the old connection are lost, so
         subscribe anew and re-read what may have changed meanwhile."""
         self._log("INFO", "connected to the daemon again")
-        try:
-            subscribe(self.client, lambda name, data: self.post_message(DaemonEvent(name, data)))
-        except Exception as error:
-            self._log("ERROR", f"cannot subscribe to daemon events: {error}")
+        if not self._events_live:  # a status poll can fail while the event stream lives on: never subscribe twice
+            self._subscribe()
         self._refresh_list_top()
         if self.conversation_view.conversation is not None:
             self.conversation_view.show(self.conversation_view.conversation)
@@ -190,11 +195,13 @@ class MmsuaApp(App[None]):
     async def on_daemon_event(self, event: DaemonEvent) -> None:
         if event.name in ("message.received", "message.updated"):
             message = Message.from_api(event.data)
-            await self.conversation_view.upsert(message)
-            self._refresh_list_top()
             if event.name == "message.received":
                 self.received.append(message.id)
                 self._announce(message)
+            await self.conversation_view.upsert(message)
+            self._refresh_list_top()
+        elif event.name == "connection.closed":
+            self._events_live = False  # the next answer to a status poll subscribes again
         elif event.name == "modem.state":
             self._set_status(Status.from_api(event.data))
         elif event.name == "log":
@@ -211,13 +218,16 @@ class MmsuaApp(App[None]):
         if self.settings.bell:
             self.bell()
 
-    @work(thread=True, exclusive=True, group="list-top")
     def _refresh_list_top(self) -> None:
-        if self.conversation_list.query:
-            return
+        listing = self.conversation_list  # looked up here: the worker may finish after the screen is gone
+        if not listing.query:
+            self._fetch_list_top(listing)
+
+    @work(thread=True, exclusive=True, group="list-top")
+    def _fetch_list_top(self, listing: ConversationList) -> None:
         rows = self._fetch_conversations(None, 20, 0)
-        if not get_current_worker().is_cancelled:  # a newer refresh is under way
-            self.call_from_thread(self.conversation_list.merge_top, rows)
+        if not get_current_worker().is_cancelled:  # a newer refresh is under way, or the app is closing
+            self.call_from_thread(listing.merge_top, rows)
 
     # ---- list and search ----------------------------------------------------
     @on(ConversationList.Opened)

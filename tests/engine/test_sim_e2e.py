@@ -409,6 +409,8 @@ def test_a_hook_acting_on_received_state_runs_once_for_a_deferred_then_fetched_m
         agent.subscribe(lambda name, data: events.append((data["id"], data["state"])) if name == "message.received" else None)
         carrier.send_mms(FRIEND, [ME], text="for the hook")
         deferred = wait_for("deferred", lambda: only_message(agent, "deferred"))
+        # The store commits before the event is published, so wait for the event itself.
+        wait_for("the deferred event", lambda: events)
         assert events == [(deferred["id"], "deferred")]
         agent.fetch(deferred["id"])
         wait_for("fetched", lambda: (deferred["id"], "received") in events)

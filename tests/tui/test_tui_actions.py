@@ -137,14 +137,13 @@ class DaemonGone:
         return call
 
 
-@pilot_test
-async def test_connection_loss_is_shown_and_recovery_resubscribes(store, contacts_file, tmp_path):
+def app_counting_subscriptions(store, contacts_file, tmp_path):
+    """An app on an in-process engine behind DaemonGone, recording each event subscription."""
     from mmsua.daemon.client import LocalClient
     from mmsua.engine.agent import UserAgent
     from mmsua.tui.app import make_app
     from mmsua.tui.contacts import Contacts
     from mmsua.tui.protocol import Settings
-    from mmsua.tui.widgets.status_bar import StatusBar
 
     populate(store, hostile=False, filler=0)
     agent = UserAgent(store=store)
@@ -153,10 +152,19 @@ async def test_connection_loss_is_shown_and_recovery_resubscribes(store, contact
     original = client.inner.on_event
     client.inner.on_event = lambda cb: (subscriptions.append(cb), original(cb))
     app = make_app(client, Settings(contacts=Contacts.load(contacts_file), images="none", bell=False, save_dir=tmp_path))
+    return agent, client, subscriptions, app
+
+
+@pilot_test
+async def test_connection_loss_is_shown_and_recovery_resubscribes(store, contacts_file, tmp_path):
+    from mmsua.tui.widgets.status_bar import StatusBar
+
+    _, client, subscriptions, app = app_counting_subscriptions(store, contacts_file, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         assert len(subscriptions) == 1
         client.down = True
+        subscriptions[0]("connection.closed", {"reason": "the daemon closed the connection"})  # as Client.on_event ends a stream
         app._poll_status()  # what the 15 s timer runs
         await settle(app, pilot)
         bar = str(app.query_one(StatusBar).render())
@@ -167,3 +175,23 @@ async def test_connection_loss_is_shown_and_recovery_resubscribes(store, contact
         await settle(app, pilot)
         assert "disconnected" not in str(app.query_one(StatusBar).render())
         assert len(subscriptions) == 2  # events again, on a new subscription
+
+
+@pilot_test
+async def test_a_failed_status_poll_with_the_event_stream_alive_does_not_subscribe_twice(store, contacts_file, tmp_path):
+    # A busy daemon can miss one status poll while the event connection lives on;
+    # subscribing again would deliver every later event twice.
+    agent, client, subscriptions, app = app_counting_subscriptions(store, contacts_file, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        client.down = True
+        app._poll_status()
+        await settle(app, pilot)
+        client.down = False
+        app._poll_status()
+        await settle(app, pilot)
+        assert len(subscriptions) == 1
+        message = next(iter(agent.list_messages(agent.list_conversations(limit=1)[0]["id"], limit=1)))
+        subscriptions[0]("message.received", message)
+        await settle(app, pilot)
+        assert app.received == [message["id"]]

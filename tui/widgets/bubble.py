@@ -80,17 +80,24 @@ class Bubble(Vertical, can_focus=False):
     """
 
     def __init__(self, message: Message, contacts: Contacts, now: Callable[[], datetime], group: bool, pictures: bool = True) -> None:
-        classes = "-out" if message.outgoing else "-in"
-        if message.state == "failed":
-            classes += " -failed"
-        if message.pending:
-            classes += " -pending"
-        super().__init__(classes=classes)
+        super().__init__(classes="-out" if message.outgoing else "-in")
         self.message = message
+        self._classes_for_state()
         self._contacts = contacts
         self._now = now
         self._group = group
         self._pictures = pictures  # False: pictures are listed like any other part
+
+    def _classes_for_state(self) -> None:
+        self.set_class(self.message.state == "failed", "-failed")
+        self.set_class(self.message.pending, "-pending")
+
+    async def show_message(self, message: Message) -> None:
+        """The message changed (state, parts, reports): redraw this bubble in place,
+        so the conversation never holds two bubbles for one message, even for a frame."""
+        self.message = message
+        self._classes_for_state()
+        await self.recompose()
 
     def compose(self) -> ComposeResult:
         # Few widgets per bubble (a conversation opens fast): one Static for all the

@@ -257,11 +257,9 @@ class ConversationView(VerticalScroll, can_focus=True):
         index = next((i for i, m in enumerate(self.messages) if m.id == message.id), None)
         if index is not None:
             self.messages[index] = message
-            rows = [row for row in self.query(BubbleRow) if row.bubble.message.id == message.id]
-            if rows:
-                await self.mount(BubbleRow(self._bubble(message)), after=rows[-1])
-                for row in rows:
-                    await row.remove()
+            for row in self.query(BubbleRow):
+                if row.bubble.message.id == message.id:
+                    await row.bubble.show_message(message)
             self._apply_selection(-1, self.selected)
             self._fetch_pictures([message])
             return
