@@ -3,6 +3,12 @@
 Every command names the configured cid explicitly (``AT+CGACT=1,<cid>``, never
 the all-contexts form), and a cid that is already active with another APN is
 refused instead of redefined: that is the Pi's internet context.
+
+Shared APN (``context="auto"``): when another cid is already active on the MMS
+APN (the LTE default bearer on cid 1 when MMS uses the internet APN), that
+context is used as it is: never redefined, never activated, never deactivated.
+Many networks refuse a second PDN connection to one APN (24.301 ESM cause #55,
+27.007 +CME ERROR 203). ``context="own"`` always uses the configured cid.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ModemError, ModemReset, PortGone
+from .errors import CmeError, ModemError, ModemReset, PortGone
 from .modem import after_prefix, split_fields
 from .profiles import Profile
 
@@ -22,6 +28,11 @@ log = logging.getLogger(__name__)
 
 PDP_TYPES = ("IP", "IPV6", "IPV4V6")
 AUTH_METHODS = {"none": 0, "pap": 1, "chap": 2}
+CONTEXT_MODES = ("auto", "own")
+# 27.007 v17 §9.2.2 codes for 24.301 ESM causes #50/#51/#57: the network allows only
+# this PDP type on the APN. What mms.pdp_type must say then.
+_ONLY_TYPE = {192: "IP", 193: "IPV6", 196: "IPV4V6"}
+_ONLY_TYPE_TEXT = {"ipv4 only": "IP", "ipv6 only": "IPV6", "ipv4v6 only": "IPV4V6"}
 # Quectel QICSGP <context_type>: 1 IPv4, 2 IPv6, 3 IPv4v6.
 _QUECTEL_TYPE = {"IP": 1, "IPV6": 2, "IPV4V6": 3}
 
@@ -43,8 +54,11 @@ class PdpSettings:
     username: str | None = None
     password: str | None = None
     auth: str = "none"
+    context: str = "auto"  # auto: reuse an active context on the MMS APN; own: always cid
 
     def __post_init__(self) -> None:
+        if self.context not in CONTEXT_MODES:
+            raise ValueError(f"context {self.context!r} is not one of {', '.join(CONTEXT_MODES)}")
         if not 1 <= self.cid <= 24:
             raise ValueError(f"MMS context id {self.cid} is out of range 1..24")
         if self.pdp_type.upper() not in PDP_TYPES:
@@ -57,6 +71,18 @@ class PdpSettings:
 
 class ContextBusy(ModemError):
     """The configured cid is active with another APN: it is not ours to change."""
+
+
+class PdpTypeRefused(ModemError):
+    """The network allows another PDP type on this APN (e.g. IPv6 only): retrying cannot help."""
+
+    def __init__(self, message: str, allowed: str) -> None:
+        super().__init__(message)
+        self.allowed = allowed
+
+
+class SecondContextRefused(ModemError):
+    """The network refuses a second context on an APN that already has an active one."""
 
 
 class ActivationFailed(ModemError):
@@ -152,16 +178,28 @@ class PdpContext:
         *,
         retry_delays: Sequence[float] = (2.0, 5.0, 10.0, 20.0),
         sleep: Callable[[float], None] = time.sleep,
+        ask_cause: bool = False,
     ) -> None:
+        """``ask_cause``: after a refusal without a cause code (Quectel's bare ERROR to
+        AT+QIACT, SIMCom's +NETOPEN: 1) ask AT+CEER once, so an APN that allows only
+        another PDP type fails at once with what to change instead of after every retry."""
         self.channel = channel
         self.profile = profile
         self.settings = settings
         self._delays = tuple(retry_delays)
         self._sleep = sleep
+        self._ask_cause = ask_cause
+        self.shared: ContextDefinition | None = None  # the active context reused (auto mode)
 
     @property
     def cid(self) -> int:
-        return self.settings.cid
+        """The cid MMS uses: the shared context's, else the configured one."""
+        return self.shared.cid if self.shared is not None else self.settings.cid
+
+    @property
+    def owned(self) -> bool:
+        """False when MMS rides on a context someone else activated (it is never taken down)."""
+        return self.shared is None
 
     def _cmd(self, cmd: str, **kwargs: Any) -> Any:
         kwargs.setdefault("timeout", self.profile.timeout_for(cmd))
@@ -179,11 +217,33 @@ class PdpContext:
             return parse_qiact(self._cmd("AT+QIACT?").lines).get(self.cid, (False, None))[0]
         return parse_cgact(self._cmd("AT+CGACT?").lines).get(self.cid, False)
 
+    def _active_cids(self) -> set[int]:
+        if self._quectel:
+            return {cid for cid, (up, _address) in parse_qiact(self._cmd("AT+QIACT?").lines).items() if up}
+        return {cid for cid, up in parse_cgact(self._cmd("AT+CGACT?").lines).items() if up}
+
+    def _find_shared(self, definitions: dict[int, ContextDefinition]) -> ContextDefinition | None:
+        """Another cid on the MMS APN (case-insensitive) that is active now; asked only when
+        one is defined, so a modem without one sees no extra command."""
+        apn = self.settings.apn.lower()
+        candidates = [d for cid, d in sorted(definitions.items()) if cid != self.settings.cid and apn and d.apn.lower() == apn]
+        if not candidates:
+            return None
+        active = self._active_cids()
+        return next((d for d in candidates if d.cid in active), None)
+
     def define(self) -> None:
-        """AT+CGDCONT for our cid (and credentials), unless it already says exactly that."""
+        """AT+CGDCONT for our cid (and credentials), unless it already says exactly that;
+        in auto mode, nothing at all when another active context is on the MMS APN."""
         s = self.settings
         pdp_type = s.pdp_type.upper()
-        existing = self.definitions().get(s.cid)
+        definitions = self.definitions()
+        self.shared = self._find_shared(definitions) if s.context == "auto" else None
+        if self.shared is not None:
+            log.info("the MMS APN %r is already active on context %s: MMS uses it (it is not ours to take down)",
+                     s.apn, self.shared.cid)
+            return
+        existing = definitions.get(s.cid)
         if existing is not None and (existing.apn.lower(), existing.pdp_type) != (s.apn.lower(), pdp_type):
             if self.is_active():
                 raise ContextBusy(
@@ -202,7 +262,7 @@ class PdpContext:
 
     def activate(self) -> list[str]:
         """Activate (retrying refusals with back-off) and return the context's addresses."""
-        if self.is_active():
+        if self.shared is not None or self.is_active():
             return self.addresses()
         command = f"AT+QIACT={self.cid}" if self._quectel else f"AT+CGACT=1,{self.cid}"
         self.retrying(lambda: self._cmd(command), "activating")
@@ -216,8 +276,9 @@ class PdpContext:
             try:
                 return action()
             except ModemError as error:
-                if isinstance(error, (PortGone, ModemReset)):
+                if isinstance(error, (PortGone, ModemReset, PdpTypeRefused, SecondContextRefused)):
                     raise
+                self._raise_if_wrong_type(error, first=attempt == 1)
                 last = error
                 if delay is None:
                     break
@@ -230,6 +291,31 @@ class PdpContext:
             last,
         )
 
+    def _raise_if_wrong_type(self, error: ModemError, *, first: bool) -> None:
+        """PdpTypeRefused when the refusal says the APN allows only another PDP type;
+        SecondContextRefused when it refuses a second context on the APN. Neither is retried."""
+        code = error.code if isinstance(error, CmeError) else None
+        cause = error.meaning if isinstance(error, CmeError) and code is None else ""
+        if code is None and not cause and first and self._ask_cause and not isinstance(error, CmeError):
+            try:
+                cause = " ".join(self._cmd("AT+CEER").lines)
+            except ModemError as ceer_error:  # optional in 27.007; a modem without it changes nothing
+                log.info("AT+CEER: %s", ceer_error)
+        if code == 203 or "multiple pdn connections" in cause.lower():
+            raise SecondContextRefused(
+                f"set mms.context = \"auto\": the network refuses a second context on the APN "
+                f"{self.settings.apn!r}, which is already active on another cid ({cause or error})"
+            )
+        allowed = _ONLY_TYPE.get(code) if code is not None else _type_in_text(cause)
+        if allowed is None or allowed == self.settings.pdp_type.upper():
+            return
+        raise PdpTypeRefused(
+            f"set mms.pdp_type = \"{allowed}\" (or --pdp-type {allowed}): the network allows only {allowed} "
+            f"on the MMS APN {self.settings.apn!r} and refused the {self.settings.pdp_type.upper()} context "
+            f"({cause or error})",
+            allowed,
+        )
+
     def addresses(self) -> list[str]:
         if self._quectel:
             state = parse_qiact(self._cmd("AT+QIACT?").lines).get(self.cid)
@@ -238,5 +324,17 @@ class PdpContext:
         return parse_cgpaddr(self._cmd(f"AT+CGPADDR={self.cid}").lines, self.cid)
 
     def deactivate(self) -> None:
+        if self.shared is not None:
+            log.info("context %s is the shared one on APN %r: left up", self.shared.cid, self.settings.apn)
+            return
         command = f"AT+QIDEACT={self.cid}" if self._quectel else f"AT+CGACT=0,{self.cid}"
         self._cmd(command)
+
+
+def _type_in_text(text: str) -> str | None:
+    """"PDN type IPv6 only allowed" (a +CEER report or verbose +CME ERROR) → "IPV6"."""
+    lowered = text.lower()
+    for phrase in ("ipv4v6 only", "ipv6 only", "ipv4 only"):
+        if phrase in lowered:
+            return _ONLY_TYPE_TEXT[phrase]
+    return None

@@ -30,6 +30,7 @@ FILE = "config file"
 BEARERS = ("modem", "interface", "ppp")
 PDP_TYPES = ("IP", "IPV6", "IPV4V6")
 AUTH_METHODS = ("none", "pap", "chap")
+MMS_CONTEXTS = ("auto", "own")
 RETRIEVAL_POLICIES = ("auto", "manual", "reject")
 ROAMING_POLICIES = ("auto", "defer")
 # Android's default when the carrier says nothing (issue 6); headers take a margin.
@@ -67,6 +68,9 @@ KEYS: tuple[Key, ...] = (
     Key("mms.password", str, "", "APN password", secret=True),
     Key("mms.auth", str, "none", "APN authentication", choices=AUTH_METHODS),
     Key("mms.pdp_type", str, "IP", "PDP type of the MMS context", choices=PDP_TYPES, flag="--pdp-type"),
+    Key("mms.context", str, "auto", "auto: use a context already active on the MMS APN (the internet's, when they "
+        "share it) and never take it down; own: always activate mms.cid", choices=MMS_CONTEXTS),
+    Key("mms.context_idle_grace", int, 30, "seconds the MMS context stays up after the last exchange"),
     Key("mms.bearer", str, "modem", "how HTTP reaches the MMSC", choices=BEARERS, flag="--bearer"),
     Key("mms.interface", str, "", "network interface for bearer=interface (wwan0, usb0, ppp0)", flag="--interface"),
     Key("mms.mmsc", str, "", "MMSC URL", flag="--mmsc"),
@@ -371,6 +375,8 @@ def agent_settings(config: Config) -> Any:
             apn=config["mms.apn"],
             cid=config["mms.cid"],
             pdp_type=config["mms.pdp_type"],
+            mms_context=config["mms.context"],
+            context_idle_grace=float(config["mms.context_idle_grace"]),
             apn_user=config["mms.username"],
             apn_password=config["mms.password"],
             apn_auth=config["mms.auth"],

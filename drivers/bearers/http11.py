@@ -37,7 +37,10 @@ def request_target(url: str, proxy: tuple[str, int] | None) -> Target:
     if not parts.hostname:
         raise HttpProtocolError(f"no host in URL {url!r}")
     port = parts.port or 80
-    host_header = parts.hostname if port == 80 else f"{parts.hostname}:{port}"
+    # An IPv6 literal keeps its brackets in Host and in the absolute URI (RFC 3986 §3.2.2,
+    # RFC 9110 §7.2); the socket itself is opened to the bare address.
+    authority = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    host_header = authority if port == 80 else f"{authority}:{port}"
     origin = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     if proxy is not None:
         absolute = f"http://{host_header}{origin}"

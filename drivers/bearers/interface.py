@@ -9,8 +9,10 @@ allows it. ``source_address`` can also be given directly (tests bind to 127.0.0.
 from __future__ import annotations
 
 import fcntl
+import ipaddress
 import socket
 import struct
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -33,6 +35,27 @@ def interface_ipv4(name: str) -> str:
                 f"interface {name} has no IPv4 address ({error.strerror}): bring the MMS APN up on it first"
             ) from None
     return socket.inet_ntoa(packed[20:24])
+
+
+IF_INET6 = "/proc/net/if_inet6"
+
+
+def interface_ipv6(name: str, table: str = IF_INET6) -> str:
+    """A global IPv6 address of interface ``name`` (an IPv6-only MMS APN gives no IPv4 one).
+
+    /proc/net/if_inet6 rows: address (32 hex digits), ifindex, prefix length, scope, flags,
+    name; scope 0x00 is global, 0x20 link-local (never routed to an MMSC)."""
+    if not name or len(name) > 15 or "/" in name:
+        raise BearerError(f"{name!r} is not a network interface name")
+    try:
+        rows = Path(table).read_text().splitlines()
+    except OSError as error:
+        raise BearerError(f"cannot read the IPv6 addresses ({error.strerror}): is IPv6 enabled?") from None
+    for row in rows:
+        fields = row.split()
+        if len(fields) >= 6 and fields[5] == name and fields[3] == "00":
+            return str(ipaddress.IPv6Address(bytes.fromhex(fields[0])))
+    raise BearerError(f"interface {name} has no global IPv6 address: bring the IPv6 MMS APN up on it first")
 
 
 class SourceAddressAdapter(HTTPAdapter):
@@ -60,19 +83,23 @@ class InterfaceBearer:
         *,
         source_address: str | None = None,
         proxy: tuple[str, int] | None = None,
+        ipv6: bool = False,
     ) -> None:
+        """``ipv6``: bind to the interface's IPv6 address (an IPV6 MMS APN), not its IPv4 one."""
         if not interface and not source_address:
             raise BearerError("the interface bearer needs an interface name (e.g. wwan0) or a source address")
         self.interface = interface
         self._fixed_address = source_address
         self.proxy = proxy
+        self.ipv6 = ipv6
         self.state = DOWN
         self.source_address: str | None = None
         self._session: requests.Session | None = None
 
     def up(self) -> None:
         try:
-            self.source_address = self._fixed_address or interface_ipv4(self.interface or "")
+            find = interface_ipv6 if self.ipv6 else interface_ipv4
+            self.source_address = self._fixed_address or find(self.interface or "")
         except BearerError:
             self.state = ERROR
             raise
@@ -88,7 +115,8 @@ class InterfaceBearer:
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             if self.proxy is not None:
-                url = f"http://{self.proxy[0]}:{self.proxy[1]}"
+                host = f"[{self.proxy[0]}]" if ":" in self.proxy[0] else self.proxy[0]
+                url = f"http://{host}:{self.proxy[1]}"
                 session.proxies = {"http": url, "https": url}
             self._session = session
         return self._session

@@ -302,7 +302,7 @@ class InternalTcpBearer:
                 f"the {profile.name} profile has no internal TCP stack driver; "
                 f"use the interface or ppp bearer ({', '.join(profile.bearers)})"
             )
-        self.pdp = pdp or PdpContext(channel, profile, pdp_settings)
+        self.pdp = pdp or PdpContext(channel, profile, pdp_settings, ask_cause=True)
         self.stack = DIALECTS[profile.socket_dialect](channel, profile, self.pdp, connect_timeout=connect_timeout)
         self.proxy = proxy
         self.state = DOWN

@@ -116,7 +116,7 @@ def ppp_data_port(at_port: str, configured: str = "", ports: Any = None) -> str:
 
 
 # Settings the bearer is built from: a change to any of them builds it again.
-BEARER_FIELDS = ("bearer", "apn", "cid", "pdp_type", "apn_user", "apn_password", "apn_auth", "interface",
+BEARER_FIELDS = ("bearer", "apn", "cid", "pdp_type", "mms_context", "apn_user", "apn_password", "apn_auth", "interface",
                  "data_port", "proxy")
 
 
@@ -324,7 +324,7 @@ class ModemLink:
         if s.bearer == "interface":
             from mmsua.drivers.bearers.interface import InterfaceBearer
 
-            return InterfaceBearer(s.interface or None, proxy=proxy)
+            return InterfaceBearer(s.interface or None, proxy=proxy, ipv6=s.pdp_type.upper() == "IPV6")
         if s.bearer == "ppp":
             from mmsua.drivers.bearers.ppp import PppBearer, ppp_available
 
@@ -349,7 +349,7 @@ class ModemLink:
 
         s = self.settings
         return PdpSettings(cid=s.cid, apn=s.apn, pdp_type=s.pdp_type, username=s.apn_user or None,
-                           password=s.apn_password or None, auth=s.apn_auth)
+                           password=s.apn_password or None, auth=s.apn_auth, context=s.mms_context)
 
     # -- SMS --------------------------------------------------------------------
 

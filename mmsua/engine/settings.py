@@ -12,6 +12,7 @@ DEFAULT_MAX_MESSAGE_SIZE = 300 * 1024
 RETRIEVAL_POLICIES = ("auto", "manual", "reject")
 ROAMING_POLICIES = ("auto", "defer")
 BEARERS = ("modem", "interface", "ppp")
+MMS_CONTEXTS = ("auto", "own")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,9 @@ class AgentSettings:
     apn: str = ""
     cid: int = 2
     pdp_type: str = "IP"
+    # auto: use a context already active on the MMS APN (the internet's, when MMS shares
+    # its APN) and never take it down; own: always activate and release cid.
+    mms_context: str = "auto"
     apn_user: str = ""
     apn_password: str = ""
     apn_auth: str = "none"
@@ -72,6 +76,10 @@ class AgentSettings:
             problems.append(f"retrieval_policy {self.retrieval_policy!r} is not one of {', '.join(RETRIEVAL_POLICIES)}")
         if self.roaming_policy not in ROAMING_POLICIES:
             problems.append(f"roaming_policy {self.roaming_policy!r} is not one of {', '.join(ROAMING_POLICIES)}")
+        if self.mms_context not in MMS_CONTEXTS:
+            problems.append(f"mms_context {self.mms_context!r} is not one of {', '.join(MMS_CONTEXTS)}")
+        if self.context_idle_grace < 0:
+            problems.append(f"context_idle_grace {self.context_idle_grace} must not be negative")
         if self.max_message_size < 4096:
             problems.append(f"max_message_size {self.max_message_size} is too small for any MMS")
         if problems:

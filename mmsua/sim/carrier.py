@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 _names = itertools.count(1)
 FRIEND_ADDRESS = "127.0.0.2"  # the scripted friend's "PDP address": the proxy knows it by it
+INTERNET_APN = "internet"  # the handsets' internet APN (the LTE default bearer's, when there is one)
 
 
 @dataclass(slots=True)
@@ -90,10 +91,19 @@ class SimulatedCarrier:
         operator: str = "SimCarrier",
         subscriber_by_address: dict[str, str] | None = None,
         require_proxy: bool = False,
+        mms_ipv6_only: bool = False,
+        default_bearer: bool = False,
+        one_context_per_apn: bool = False,
     ) -> None:
         """``subscriber_by_address``: source IP address -> MSISDN, for HTTP that does not
         come through an emulated modem's TCP stack (mmsua's interface bearer on lo).
-        ``require_proxy``: the MMSC refuses (403) requests that skip the MMS proxy."""
+        ``require_proxy``: the MMSC refuses (403) requests that skip the MMS proxy.
+        ``mms_ipv6_only``: an IPv6-only MMS network (T-Mobile US): MMSC and proxy on ::1,
+        the MMS APN's context activates only as IPV6 (an IP one is refused, +CME ERROR 193).
+        ``default_bearer``: each modem has cid 1 active on the internet APN once registered
+        (the LTE default bearer); with ``apn="internet"`` MMS shares it.
+        ``one_context_per_apn``: the network refuses a second active context on one APN
+        (+CME ERROR 203)."""
         self.profile = get_profile(profile).key
         self.line_rate = line_rate
         self.apn = apn
@@ -117,8 +127,14 @@ class SimulatedCarrier:
         self._lock = threading.Lock()
         if require_proxy and not proxy:
             raise ValueError("require_proxy needs the proxy")
+        if mms_ipv6_only and self._friend_number:
+            raise ValueError("the scripted friend reaches the network over IPv4; not with mms_ipv6_only")
+        self.mms_ipv6_only = mms_ipv6_only
+        self.default_bearer = default_bearer
+        self.one_context_per_apn = one_context_per_apn
+        self._host = "::1" if mms_ipv6_only else "127.0.0.1"
         self._mmsc_args = dict(max_message_size=max_message_size, require_ua_headers=require_ua_headers, push_plan=push_plan,
-                               require_proxy=require_proxy)
+                               require_proxy=require_proxy, host="::1" if mms_ipv6_only else "127.0.0.1")
         self.running = False
 
     # ------------------------------------------------------------- lifecycle
@@ -128,7 +144,7 @@ class SimulatedCarrier:
         self.smsc = Smsc(self.scheduler)
         self.mmsc = Mmsc(self.smsc, identities=self.identities, mailbox=self.mailbox, **self._mmsc_args).start()
         if self._want_proxy:
-            self._proxy = MmsProxy(self.identities).start()
+            self._proxy = MmsProxy(self.identities, host=self._host).start()
         if self._friend_number:
             self._friend_scheduler = Scheduler("sim-friend")
             self.friend = Friend(self._friend_number, self.mmsc.url, self._friend_scheduler, proxy=self.proxy,
@@ -186,7 +202,11 @@ class SimulatedCarrier:
             raise RuntimeError("start the carrier first")
         number = next(_names)
         name = name or f"sim{number}"
-        network = Network(operator=self.operator, apns={self.apn.lower(): ("", ""), "internet": ("", "")})
+        network = Network(
+            operator=self.operator, apns={self.apn.lower(): ("", ""), INTERNET_APN: ("", "")},
+            ipv6_only=frozenset({self.apn.lower()}) if self.mms_ipv6_only else frozenset(),
+            default_bearer=INTERNET_APN if self.default_bearer else "", one_context_per_apn=self.one_context_per_apn,
+        )
         modem = EmulatedModem(
             get_profile(profile or self.profile), msisdn=msisdn, imsi=imsi or f"00101{number:010d}", imei=f"8612340500{number:05d}",
             pin=pin, capacity=capacity, network=network, timing=self.timing, cfun=cfun,
@@ -211,7 +231,7 @@ class SimulatedCarrier:
 
     @property
     def proxy(self) -> str | None:
-        """"127.0.0.1:PORT" of the MMS proxy the handsets must use, or None."""
+        """"127.0.0.1:PORT" (or "[::1]:PORT") of the MMS proxy the handsets must use, or None."""
         return self._proxy.address if self._proxy is not None else None
 
     @property
@@ -235,6 +255,7 @@ class SimulatedCarrier:
             port=phone.serial_url, apn=self.apn, mmsc_url=self.mmsc_url, proxy=self.proxy or "",
             user_agent="mmsua-sim/1.0", uaprof_url="http://uaprof.example/mmsua.xml", store_path=os.fspath(store_path),
             country_code="US", retry_initial=0.05, retry_max=0.2, http_timeout=3,
+            pdp_type="IPV6" if self.mms_ipv6_only else "IP",
         ).with_changes(**changes)
 
     def send_sms(self, to: str, text: str, *, originator: str = "+15550107777", plan: Plan | None = None) -> list[bytes]:

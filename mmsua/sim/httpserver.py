@@ -19,12 +19,14 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = True
 
-    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+    def __init__(self, handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1") -> None:
+        if ":" in host:  # "::1": the simulated IPv6-only MMS network
+            self.address_family = socket.AF_INET6
         self._conns: set[socket.socket] = set()
         self._aborted: set[socket.socket] = set()
         self._conns_lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        super().__init__(("127.0.0.1", 0), handler)
+        super().__init__((host, 0), handler)
 
     def process_request(self, request, client_address) -> None:
         with self._conns_lock:

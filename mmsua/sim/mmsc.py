@@ -111,9 +111,11 @@ class Mmsc:
         default_expiry: timedelta = timedelta(days=7),
         push_plan: Plan | None = None,
         require_proxy: bool = False,
+        host: str = "127.0.0.1",
     ) -> None:
         """``require_proxy``: refuse (403) any request that did not come through the carrier's
-        MMS proxy, as a real MMSC is reachable only from the MMS APN, through its proxy."""
+        MMS proxy, as a real MMSC is reachable only from the MMS APN, through its proxy.
+        ``host``: the loopback address it listens on ("::1" for an IPv6-only MMS network)."""
         self.smsc = smsc
         self.require_proxy = require_proxy
         self.identities = identities or Identities()
@@ -130,7 +132,8 @@ class Mmsc:
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
         self._stop = threading.Event()
-        self._server = LoopbackHTTPServer(_handler_for(self))
+        self._server = LoopbackHTTPServer(_handler_for(self), host)
+        self._authority_host = f"[{host}]" if ":" in host else host
 
     # ---------------------------------------------------------------- running
     @property
@@ -139,7 +142,7 @@ class Mmsc:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/mms"
+        return f"http://{self._authority_host}:{self.port}/mms"
 
     def start(self) -> Mmsc:
         self._server.start("sim-mmsc")
@@ -233,7 +236,7 @@ class Mmsc:
             message_class=req.message_class or "personal",
             message_size=size,
             expiry=Expiry.at(expires or stored.expires),
-            content_location=f"http://127.0.0.1:{self.port}{delivery.location}",
+            content_location=f"http://{self._authority_host}:{self.port}{delivery.location}",
             delivery_report=req.delivery_report,
         )
         self.push(recipient, encode_mms(notification))

@@ -34,17 +34,19 @@ class ProxiedRequest:
 
 
 class MmsProxy:
-    def __init__(self, identities: Identities | None = None, *, timeout: float = 30.0) -> None:
+    def __init__(self, identities: Identities | None = None, *, timeout: float = 30.0, host: str = "127.0.0.1") -> None:
+        """``host``: the loopback address it listens on ("::1" for an IPv6-only MMS network)."""
         self.identities = identities or Identities()
         self.timeout = timeout
         self.requests: list[ProxiedRequest] = []
         self._lock = threading.Lock()
-        self._server = LoopbackHTTPServer(_handler_for(self))
+        self._server = LoopbackHTTPServer(_handler_for(self), host)
 
     @property
     def address(self) -> str:
+        """"127.0.0.1:PORT", or "[::1]:PORT" on IPv6 (the form mms.proxy takes)."""
         host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
     @property
     def port(self) -> int:

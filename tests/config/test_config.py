@@ -219,7 +219,7 @@ SETTINGS_FIELD = {
     "reports.delivery": "delivery_report", "reports.read": "read_report", "reports.send_read_reports": "send_read_reports",
     "reports.report_allowed": "allow_delivery_reports", "sms.fallback": "sms_fallback", "identity.own_number": "own_number",
     "identity.country": "country_code", "store.path": "store_path", "hooks.on_message": "on_message_command",
-    "hooks.timeout": "on_message_timeout",
+    "hooks.timeout": "on_message_timeout", "mms.context": "mms_context", "mms.context_idle_grace": "context_idle_grace",
 }
 DAEMON_ONLY = {"carrier.auto", "carrier.databases"}
 

@@ -50,7 +50,14 @@ class Context:
     password: str = ""
     auth: int = 0
     active: bool = False
-    address: str = ""
+    address: str = ""  # IPv4, "" when none
+    address6: str = ""  # IPv6 text form, "" when none (an IPv6-only APN gives only this)
+    by_netopen: bool = False  # SIMCom: activated by AT+NETOPEN, so AT+NETCLOSE takes it down
+
+    def down(self) -> None:
+        self.active = False
+        self.address = self.address6 = ""
+        self.by_netopen = False
 
 
 @dataclass(slots=True)
@@ -62,6 +69,14 @@ class Network:
     apns: dict[str, tuple[str, str]] = field(default_factory=lambda: {"internet": ("", ""), "mms": ("", "")})
     registration: str = "home"
     rssi: int = 23
+    # APNs (lower case) on which the network gives only IPv6 (T-Mobile US's MMS APN):
+    # an "IP" context on them is refused with 27.007 +CME ERROR 193.
+    ipv6_only: frozenset[str] = frozenset()
+    # The LTE default bearer: cid 1 on this APN, active as soon as the module registers.
+    default_bearer: str = ""
+    # Refuse a second context on an APN that already has an active one (EPS ESM cause #55,
+    # 27.007 +CME ERROR 203 "multiple PDN connections for a given APN not allowed").
+    one_context_per_apn: bool = False
 
 
 class Outbox:
@@ -214,8 +229,7 @@ class EmulatedModem(QuectelStack, SimcomStack):
         self._pending_urcs: list[str] = []
         self._ack_timer_gen = 0
         for ctx in self.contexts.values():
-            ctx.active = False
-            ctx.address = ""
+            ctx.down()
         self._reset_stacks()
 
     # ------------------------------------------------------------ power, faults
@@ -609,6 +623,11 @@ class EmulatedModem(QuectelStack, SimcomStack):
 
     def _update_registration(self) -> None:
         self.registered = self.sim_state == "READY" and self.cfun == 1 and self.network.registration in ("home", "roaming")
+        if self.registered and self.network.default_bearer:
+            try:
+                self._default_bearer_up()
+            except AtError as exc:  # a refusal fault armed for the test: the bearer stays down
+                log.info("default bearer refused: %s", exc)
         now = self._reg_stat()
         if now != self._last_stat:
             self._last_stat = now
@@ -1020,7 +1039,8 @@ class EmulatedModem(QuectelStack, SimcomStack):
         """Bring a context up on the simulated network, or raise why the network refuses it."""
         if not self.registered:
             raise cme(30)
-        creds = self.network.apns.get(ctx.apn.lower())
+        apn = ctx.apn.lower()
+        creds = self.network.apns.get(apn)
         if creds is None:
             raise cme(133)
         if self._refuse_pdp > 0:
@@ -1028,8 +1048,36 @@ class EmulatedModem(QuectelStack, SimcomStack):
             raise cme(self._refuse_code)
         if creds != ("", "") and (ctx.user, ctx.password) != creds:
             raise cme(149)
+        if self.network.one_context_per_apn and any(
+            c.active and c is not ctx and c.apn.lower() == apn for c in self.contexts.values()
+        ):
+            self._last_cause = "multiple PDN connections for a given APN not allowed"
+            raise cme(203)
+        host = 2 + int(self.imsi[-2:]) % 250
+        if apn in self.network.ipv6_only:
+            if ctx.pdp_type == "IP":
+                self._last_cause = "PDN type IPv6 only allowed"
+                raise cme(193)
+            # IPV4V6 asked on an IPv6-only APN: granted as IPv6 alone (24.301 ESM cause #51).
+            ctx.active = True
+            ctx.address, ctx.address6 = "", f"2001:db8:{ctx.cid:x}::{host:x}"
+            return
         ctx.active = True
-        ctx.address = f"10.64.{ctx.cid}.{2 + int(self.imsi[-2:]) % 250}"
+        ctx.address = f"10.64.{ctx.cid}.{host}"
+
+    def _default_bearer_up(self) -> None:
+        ctx = self.contexts.get(1)
+        if ctx is None or ctx.apn.lower() != self.network.default_bearer.lower():
+            ctx = self.contexts[1] = Context(1, "IPV6" if self.network.default_bearer.lower() in self.network.ipv6_only else "IP",
+                                             self.network.default_bearer)
+        if not ctx.active:
+            self.activate(ctx)
+
+    _last_cause = ""
+
+    def at_CEER(self, op, args, cmd):
+        """27.007 extended error report: the last PDP refusal's cause as text."""
+        return [f'+CEER: "{self._last_cause or "no cause information available"}"']
 
     _refuse_pdp = 0
     _refuse_code = 148
@@ -1057,8 +1105,7 @@ class EmulatedModem(QuectelStack, SimcomStack):
         return []
 
     def deactivate(self, ctx: Context) -> None:
-        ctx.active = False
-        ctx.address = ""
+        ctx.down()
         self._context_lost(ctx.cid, by_host=True)
 
     def drop_context(self, cid: int) -> None:
@@ -1067,8 +1114,7 @@ class EmulatedModem(QuectelStack, SimcomStack):
             ctx = self.contexts.get(cid)
             if ctx is None or not ctx.active:
                 return
-            ctx.active = False
-            ctx.address = ""
+            ctx.down()
             if self.cgerep:
                 self.urc(f"+CGEV: NW PDN DEACT {cid}")
             self._context_lost(cid, by_host=False)
@@ -1080,10 +1126,33 @@ class EmulatedModem(QuectelStack, SimcomStack):
         out = []
         for cid in cids:
             ctx = self._context(cid)
-            address = ctx.address or "0.0.0.0"
-            if ctx.active and ctx.pdp_type == "IPV4V6":
-                address += '","' + _v6_dotted(ctx.address)
+            if ctx.address6 and not ctx.address:  # IPv6 only: 27.007's 16 dotted decimals
+                address = _dotted(ctx.address6)
+            else:
+                address = ctx.address or ("0.0.0.0" if ctx.pdp_type != "IPV6" else _unassigned("IPV6"))
+                if ctx.active and ctx.pdp_type == "IPV4V6":
+                    address += '","' + _v6_dotted(ctx.address)
             out.append(f'+CGPADDR: {cid},"{address}"' if self.profile.cgpaddr_quoted else f"+CGPADDR: {cid},{address}")
+        return out
+
+    def at_CGCONTRDP(self, op, args, cmd):
+        """27.007 10.1.23: <cid>,<bearer_id>,<apn>,<local address and subnet mask> of active contexts
+        (IPv6: 32 dotted decimals, the address then a /64 mask)."""
+        if op == "=?":
+            return ["+CGCONTRDP: (" + ",".join(str(c.cid) for c in self.contexts.values() if c.active) + ")"]
+        cids = [int(a) for a in args if a] or sorted(self.contexts)
+        out = []
+        for cid in cids:
+            ctx = self.contexts.get(cid)
+            if ctx is None or not ctx.active:
+                continue
+            if ctx.address6 and not ctx.address:
+                local = _dotted(ctx.address6) + "." + ".".join(["255"] * 8 + ["0"] * 8)
+            else:
+                local = ctx.address + ".255.255.255.0"
+            out.append(f'+CGCONTRDP: {cid},{4 + cid},"{ctx.apn}","{local}"')
+        if not out and args:
+            raise cme(50)
         return out
 
 
@@ -1101,6 +1170,13 @@ def _no_carrier() -> AtError:
 def _unassigned(pdp_type: str) -> str:
     """The address field of a context with no address yet: IPv4 or 27.007 dotted IPv6 zeros."""
     return "0.0.0.0" if pdp_type == "IP" else ".".join(["0"] * 16)
+
+
+def _dotted(v6: str) -> str:
+    """An IPv6 text address in 27.007's 16 dotted decimals."""
+    import ipaddress
+
+    return ".".join(str(b) for b in ipaddress.IPv6Address(v6).packed)
 
 
 def _v6_dotted(v4: str) -> str:

@@ -19,6 +19,8 @@ CME_TEXT = {
     134: "service option temporarily out of order",
     148: "unspecified GPRS error",
     149: "PDP authentication failure",
+    193: "PDN type IPv6 only allowed",  # 27.007 v17 9.2.2.2 (24.301 ESM cause #51)
+    203: "multiple PDN connections for a given APN not allowed",  # 27.007 v17 (ESM cause #55)
     550: "unknown error",
     552: "invalid parameters",
     561: "open PDP context failed",

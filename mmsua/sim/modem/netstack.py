@@ -14,14 +14,19 @@ import threading
 from collections.abc import Callable
 
 
-def resolve_loopback(host: str, port: int) -> tuple[str, int]:
-    """The loopback address for host, or OSError when it is not on the simulated network."""
+def resolve_loopback(host: str, port: int, families: tuple[int, ...] = (4, 6)) -> tuple[str, int]:
+    """The loopback address for host, or OSError when it is not on the simulated network.
+
+    ``families``: the IP versions the context has an address of; an IPv6-only context
+    cannot reach an IPv4 host (and a names resolve to the loopback of a version it has)."""
     if host.lower() in ("localhost", "mmsc.sim", "proxy.sim"):
-        host = "127.0.0.1"
+        host = "127.0.0.1" if 4 in families else "::1"
     try:
-        addr = ipaddress.ip_address(host)
+        addr = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         raise OSError(f"unknown host {host!r} on the simulated network") from None
+    if addr.version not in families:
+        raise OSError(f"{host} is an IPv{addr.version} address and the context has no IPv{addr.version} address")
     if not addr.is_loopback:
         raise OSError(f"{host} is not reachable from the simulated network")
     return str(addr), port
@@ -40,8 +45,8 @@ class TcpLink:
         self.remote: tuple[str, int] = ("", 0)
         self.sent = 0
 
-    def connect(self, host: str, port: int, timeout: float = 5.0) -> None:
-        addr = resolve_loopback(host, port)
+    def connect(self, host: str, port: int, timeout: float = 5.0, families: tuple[int, ...] = (4, 6)) -> None:
+        addr = resolve_loopback(host, port, families)
         sock = socket.create_connection(addr, timeout=timeout)
         sock.settimeout(None)
         self._sock = sock

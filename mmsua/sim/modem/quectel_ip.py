@@ -67,7 +67,10 @@ class QuectelStack(StackBase):
         if op == "=?":
             return ["+QIACT: (1-16)"]
         if op == "?":
-            return [f'+QIACT: {c.cid},1,{ {"IP": 1, "IPV6": 2, "IPV4V6": 3}[c.pdp_type] },"{c.address}"' for c in sorted(self.contexts.values(), key=lambda c: c.cid) if c.active]
+            # <IP_address>: the IPv6 one in its text form on an IPv6-only context (the TCP/IP
+            # manual gives no dotted form for QIACT?, unlike 27.007's CGPADDR).
+            return [f'+QIACT: {c.cid},1,{ {"IP": 1, "IPV6": 2, "IPV4V6": 3}[c.pdp_type] },"{c.address or c.address6}"'
+                    for c in sorted(self.contexts.values(), key=lambda c: c.cid) if c.active]
         ctx = self._context(int(args[0]) if args and args[0].isdigit() else 0)
         if not ctx.active:
             try:

@@ -59,6 +59,7 @@ class SimcomStack(StackBase):
         try:
             if not ctx.active:
                 self.activate(ctx)
+                ctx.by_netopen = True
         except AtError:
             self._later_urc("+NETOPEN: 1")
             return []
@@ -75,9 +76,10 @@ class SimcomStack(StackBase):
         self.links.clear()
         self.net_open = False
         ctx = self.contexts.get(self.socket_cid)
-        if ctx is not None:
-            ctx.active = False
-            ctx.address = ""
+        # Only a context NETOPEN brought up goes down with the stack: one that was active
+        # before (the LTE default bearer, the internet's) stays up.
+        if ctx is not None and ctx.by_netopen:
+            ctx.down()
         self._later_urc("+NETCLOSE: 0")
         return []
 
@@ -86,7 +88,7 @@ class SimcomStack(StackBase):
         ctx = self.contexts.get(self.socket_cid)
         if not self.net_open or ctx is None:
             raise _ip_error("Network not opened")
-        return [f"+IPADDR: {ctx.address}"]
+        return [f"+IPADDR: {ctx.address or ctx.address6}"]
 
     def at_CIPOPEN(self: EmulatedModem, op, args, cmd):
         self._simcom()

@@ -77,9 +77,12 @@ class StackBase:
         self.links[link_id] = link
         self._all_tcp.append(tcp)
 
+        ctx = self.contexts.get(cid)
+        families = _families(ctx.address, ctx.address6) if ctx is not None else ()
+
         def connect() -> None:
             try:
-                tcp.connect(host, port)
+                tcp.connect(host, port, families=families)
                 if self.on_tcp_connect is not None:
                     self.on_tcp_connect(tcp.local_port)
                 ok = True
@@ -136,3 +139,8 @@ class StackBase:
             self.urc(f'+QIURC: "closed",{link.link_id}')
         else:
             self.urc(f"+IPCLOSE: {link.link_id},1")  # 1 = closed by the remote side
+
+
+def _families(address: str, address6: str) -> tuple[int, ...]:
+    """The IP versions a context can reach: the ones it has an address of."""
+    return tuple(v for v, have in ((4, address), (6, address6)) if have)
