@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from xml.sax.saxutils import quoteattr
-
 from mmsua.codec.errors import PduError
 from mmsua.codec.multipart import Part
 
-__all__ = ["make_smil", "smil_src"]
+__all__ = ["make_smil", "smil_src", "quote_attribute"]
+
+# XML 1.0 section 3.3.3: a literal tab, newline or carriage return in an attribute
+# value is normalised to a space by the parser, so they travel as character references.
+_ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                                    "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"})
+
+
+def quote_attribute(value: str) -> str:
+    """An XML attribute value, double-quoted and escaped (xml.sax.saxutils.quoteattr
+    would do, but importing it loads urllib, http.client and ssl into the daemon)."""
+    return '"' + value.translate(_ATTRIBUTE_ESCAPES) + '"'
 
 
 def smil_src(part: Part) -> str:
@@ -59,8 +68,8 @@ def make_smil(parts: Iterable[Part], *, slide_ms: int = 5000) -> bytes:
         lines.append(f'<par dur="{slide_ms}ms">')
         for part in slide:
             kind, region = _element(part)
-            region_attr = f" region={quoteattr(region)}" if region else ""
-            lines.append(f"<{kind} src={quoteattr(smil_src(part))}{region_attr}/>")
+            region_attr = f" region={quote_attribute(region)}" if region else ""
+            lines.append(f"<{kind} src={quote_attribute(smil_src(part))}{region_attr}/>")
         lines.append("</par>")
     lines += ["</body>", "</smil>"]
     return ("\n".join(lines) + "\n").encode("utf-8")

@@ -30,7 +30,7 @@ METHODS: dict[str, tuple[str, ...]] = {
 }
 ERROR_CODES = ("bad_request", "not_found", "unavailable", "too_large", "internal")
 MAX_LINE = 32 * 1024 * 1024  # a request may carry attachments as base64
-EVENTS = ("message.received", "message.updated", "modem.state", "log")
+EVENTS = ("message.received", "message.updated", "message.deleted", "modem.state", "log")
 
 
 class ApiError(Exception):

@@ -201,6 +201,8 @@ def _log_event(name: str, data: Any) -> None:
             "message %s %s %s %s: %s%s", data.get("id"), data.get("direction"), data.get("kind"),
             "received" if name == "message.received" else "updated", data.get("state"), error,
         )
+    elif name == "message.deleted" and isinstance(data, dict):
+        log.info("message %s deleted (conversation %s)", data.get("id"), data.get("conversation_id"))
     elif name == "modem.state" and isinstance(data, dict):
         log.info("modem: registration %s, data path %s", data.get("registration"), data.get("data_path"))
 

@@ -11,7 +11,11 @@ MMS: state ``received``) and when a notification arrives that waits for the
 user (state ``deferred``, ``rejected`` or ``expired``); ``message.updated`` for
 everything else (a notification being retrieved, sending, statuses, reads).
 So an on-message hook that acts on ``message.received`` with state
-``received`` runs exactly once per message. ``modem.state`` carries the Status
+``received`` runs exactly once per message. Every API method that changes a
+message publishes its event before it answers (send, retry, resend_as_sms:
+the queued message; fetch, mark_read: the message), and ``delete`` publishes
+``message.deleted`` with ``{id, conversation_id, conversation}`` (the
+Conversation shape after the delete). ``modem.state`` carries the Status
 shape, ``log`` carries ``{time, level, text}``.
 """
 
@@ -296,10 +300,11 @@ class UserAgent:
         deferred = message.state == "deferred" or self.store.get_task("notify_resp", message.id) is not None
         self.store.put_task("retrieve", message.id, deadline=message.expiry, args={"deferred": deferred})
         self.store.update_message(message.id, state="notified", error=None)
+        result = self._changed(message.id)  # before the engine wakes: its "retrieving" comes after
         self.engine.wake()
         if self.engine.data_path is None:
             log.info("message %s queued for retrieval; no data path yet", id)
-        return self.store.get_message(message.id).to_dict()
+        return result
 
     def retry(self, id: int) -> dict[str, Any]:  # noqa: A002
         message = self.store.get_message(int(id))
@@ -308,8 +313,9 @@ class UserAgent:
         with self.store.transaction():
             self.store.update_message(message.id, state="queued", error=None)
             self.store.put_task("send" if message.kind == "mms" else "send_sms", message.id)
+        result = self._changed(message.id)  # before the engine wakes: its "sending" comes after
         self.engine.wake()
-        return self.store.get_message(message.id).to_dict()
+        return result
 
     def resend_as_sms(self, id: int) -> dict[str, Any]:  # noqa: A002
         message = self.store.get_message(int(id))
@@ -319,7 +325,7 @@ class UserAgent:
             new_id = self.engine.resend_as_sms(message.id)
         except ValueError as exc:
             raise BadRequest(str(exc)) from None
-        return self.store.get_message(new_id).to_dict()
+        return self._changed(new_id)
 
     def mark_read(self, id: int) -> dict[str, Any]:  # noqa: A002
         message = self.store.get_message(int(id))
@@ -329,14 +335,25 @@ class UserAgent:
                 if (message.direction == "in" and message.kind == "mms" and message.read_report_requested
                         and self.settings.send_read_reports and message.message_id):
                     self.store.put_task("read_report", message.id)
+        result = self._changed(message.id)
         self.engine.wake()
-        result = self.store.get_message(message.id).to_dict()
-        self._publish("message.updated", result)
         return result
 
     def delete(self, id: int) -> dict[str, Any]:  # noqa: A002
-        self.store.delete_message(int(id))
+        message = self.store.get_message(int(id))
+        self.store.delete_message(message.id)
+        conversation = self.store.get_conversation(message.conversation_id).to_dict()
+        self._publish("message.deleted", {"id": message.id, "conversation_id": message.conversation_id,
+                                          "conversation": conversation})
         return {}
+
+    def _changed(self, message_id: int) -> dict[str, Any]:
+        """The message as it is now, published as ``message.updated`` (other clients redraw it).
+        Called before the engine is woken where the agent can, so a client never gets the
+        command's state after a later one of the engine's."""
+        result = self.store.get_message(message_id).to_dict()
+        self._publish("message.updated", result)
+        return result
 
 
 class _EventLogHandler(logging.Handler):
