@@ -120,7 +120,7 @@ def test_udev_example_names_the_at_port_the_finder_would_choose() -> None:
     rules = (Path(__file__).resolve().parents[2] / "mmsua" / "data" / "99-mmsua-modem.rules").read_text()
     pattern = re.compile(
         r'ATTRS\{idVendor\}=="([0-9a-f]{4})", ATTRS\{idProduct\}=="([0-9a-f]{4})", '
-        r'ATTRS\{bInterfaceNumber\}=="([0-9a-f]{2})", SYMLINK\+="(mmsua-modem(?:-data)?)"(.*)$'
+        r'ENV\{\.MMSUA_IFNUM\}=="([0-9a-f]{2})", SYMLINK\+="(mmsua-modem(?:-data)?)"(.*)$'
     )
     seen = 0
     for line in rules.splitlines():
