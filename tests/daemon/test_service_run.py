@@ -1,9 +1,13 @@
 """`mmsua daemon` run exactly as mmsua/data/mmsua.service runs it, on the simulated carrier.
 
-The unit's ExecStart (the console script, no arguments: config, store and socket from
-the XDG places), its UMask, a user manager's environment (HOME, XDG_RUNTIME_DIR, PATH
-and little else), then its KillSignal: the daemon exits 0 within TimeoutStopSec,
-removes its socket, and leaves a store that opens, checks and holds every message.
+The unit's ExecStart (user unit: the console script, no arguments, config, store and
+socket from the XDG places; system variant: `--config FILE`, Environment=
+XDG_RUNTIME_DIR and the RuntimeDirectory= systemd makes, 0755), its UMask, the
+environment a service manager gives (HOME, PATH, LANG, USER and little else), then its
+KillSignal: the daemon exits 0 within TimeoutStopSec, removes its socket, and leaves a
+store that passes integrity_check, holds every message and owes nothing.
+Paths stand in for /run and /etc (a test cannot write there); everything else is as
+the unit says.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from test_daemon_e2e import wait_for
-from test_service_files import DATA, console_script, unit
+from test_service_files import DATA, console_script, unit, variant
 
 from mmsua.daemon.client import Client, DaemonUnavailable
 
@@ -36,34 +40,48 @@ def notify_resp_seen(carrier, subject: str) -> bool:
                    for d in s.deliveries if d.recipient == ME)
 
 
-def test_the_daemon_as_the_unit_runs_it_stops_cleanly_on_its_kill_signal(tmp_path: Path) -> None:
+@pytest.mark.parametrize("system", [False, True], ids=["user-unit", "system-service"])
+def test_the_daemon_as_the_unit_runs_it_stops_cleanly_on_its_kill_signal(tmp_path: Path, system: bool) -> None:
     from mmsua.sim.carrier import SimulatedCarrier
 
-    service = unit(DATA / "mmsua.service")["Service"]
-    argv = [str(console_script()), *shlex.split(service["ExecStart"])[1:]]
-    assert argv[1:] == ["daemon"]  # nothing else: everything comes from the XDG places
+    script = console_script()
+    installed = tmp_path / "mmsua.service"  # as a person installs it (test_service_files.variant)
+    installed.write_text(variant((DATA / "mmsua.service").read_text(), script, system=system))
+    service = unit(installed)["Service"]
+    argv = shlex.split(service["ExecStart"])
     kill_signal = signal.Signals[service["KillSignal"]]
     stop_timeout = float(service["TimeoutStopSec"])
     umask = int(service["UMask"], 8)
 
     home = tmp_path / "home"
-    runtime = Path(f"/tmp/mmsua-unit-{os.getpid()}")  # AF_UNIX paths are short
-    runtime.mkdir(mode=0o700)
+    base = Path(f"/tmp/mmsua-unit-{os.getpid()}")  # AF_UNIX paths are short; stands in for /run
+    base.mkdir(mode=0o700)
+    config = home / ".config" / "mmsua" / "config.toml"
+    # What the service manager gives the process (systemd.exec(5), "Environment Variables in Spawned Processes").
+    env = {"HOME": str(home), "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
+           "USER": os.environ.get("USER", "mmsua"), "LOGNAME": os.environ.get("USER", "mmsua")}
+    if system:
+        assert argv[1:] == ["daemon", "--config", "/etc/mmsua/config.toml"] and service["User"]
+        config = tmp_path / "etc" / "config.toml"
+        argv[3] = str(config)
+        name, _, value = service["Environment"].partition("=")
+        assert (name, value, service["RuntimeDirectory"]) == ("XDG_RUNTIME_DIR", "/run", "mmsua")
+        env[name] = str(base)
+        (base / "mmsua").mkdir(mode=0o755)  # RuntimeDirectory=, with systemd's default RuntimeDirectoryMode
+    else:
+        assert argv[1:] == ["daemon"]  # nothing else: everything comes from the XDG places
+        env["XDG_RUNTIME_DIR"] = str(base)  # a user manager sets it
     with SimulatedCarrier() as carrier:
         carrier.add_handset(PEER)
         handset = carrier.add_handset(ME)
-        config = home / ".config" / "mmsua" / "config.toml"
         config.parent.mkdir(parents=True)
         config.write_text(f'[modem]\nport = "{handset.pty_path}"\n\n[mms]\napn = "{carrier.apn}"\n'
                           f'mmsc = "{carrier.mmsc_url}"\nproxy = "{carrier.proxy or ""}"\n')
-        # What a user manager gives a service (systemd.exec(5) "Environment variables in spawned processes").
-        env = {"HOME": str(home), "XDG_RUNTIME_DIR": str(runtime), "PATH": "/usr/local/bin:/usr/bin:/bin",
-               "LANG": "C.UTF-8", "USER": os.environ.get("USER", "mmsua"), "LOGNAME": os.environ.get("USER", "mmsua")}
         log = tmp_path / "journal.txt"
         with log.open("wb") as journal:
             process = subprocess.Popen(argv, env=env, umask=umask, stdout=journal, stderr=subprocess.STDOUT,
                                        stdin=subprocess.DEVNULL, cwd="/")
-        socket_path = runtime / "mmsua" / "api.sock"
+        socket_path = base / "mmsua" / "api.sock"
         try:
             def ready() -> bool:
                 assert process.poll() is None, log.read_text()[-3000:]
@@ -73,6 +91,7 @@ def test_the_daemon_as_the_unit_runs_it_stops_cleanly_on_its_kill_signal(tmp_pat
                     return False
 
             wait("the daemon registered on its socket", ready, 60)
+            assert stat.S_IMODE(socket_path.parent.stat().st_mode) == 0o700  # also when systemd made it 0755
             client = Client(socket_path, timeout=30)
             sent = client.send(to=[PEER], text="sent under systemd's rules")
             carrier.send_mms(PEER, [ME], subject="while running", text="received under systemd's rules")
@@ -89,7 +108,7 @@ def test_the_daemon_as_the_unit_runs_it_stops_cleanly_on_its_kill_signal(tmp_pat
                 process.kill()
                 process.wait(10)
             journal_text = log.read_text()
-            subprocess.run(["rm", "-rf", str(runtime)], check=False)
+            subprocess.run(["rm", "-rf", str(base)], check=False)
 
     assert returncode == 0, journal_text[-3000:]
     assert "SIGTERM received; shutting down" in journal_text and "daemon stopped" in journal_text
