@@ -44,17 +44,19 @@ def interface_ipv6(name: str, table: str = IF_INET6) -> str:
     """A global IPv6 address of interface ``name`` (an IPv6-only MMS APN gives no IPv4 one).
 
     /proc/net/if_inet6 rows: address (32 hex digits), ifindex, prefix length, scope, flags,
-    name; scope 0x00 is global, 0x20 link-local (never routed to an MMSC)."""
+    name; scope 00 is global, 20 link-local (never routed to an MMSC), 10 host (::1 on lo,
+    taken only when nothing global is there: tests on the loopback)."""
     if not name or len(name) > 15 or "/" in name:
         raise BearerError(f"{name!r} is not a network interface name")
     try:
         rows = Path(table).read_text().splitlines()
     except OSError as error:
         raise BearerError(f"cannot read the IPv6 addresses ({error.strerror}): is IPv6 enabled?") from None
-    for row in rows:
-        fields = row.split()
-        if len(fields) >= 6 and fields[5] == name and fields[3] == "00":
-            return str(ipaddress.IPv6Address(bytes.fromhex(fields[0])))
+    for scope in ("00", "10"):
+        for row in rows:
+            fields = row.split()
+            if len(fields) >= 6 and fields[5] == name and fields[3] == scope:
+                return str(ipaddress.IPv6Address(bytes.fromhex(fields[0])))
     raise BearerError(f"interface {name} has no global IPv6 address: bring the IPv6 MMS APN up on it first")
 
 
