@@ -200,6 +200,11 @@ class MmsuaApp(App[None]):
                 self._announce(message)
             await self.conversation_view.upsert(message)
             self._refresh_list_top()
+        elif event.name == "message.deleted":  # by another client (the CLI, a second TUI) or by us
+            data = event.data or {}
+            if isinstance(data.get("id"), int):
+                await self.conversation_view.remove_message(data["id"])
+                self._refresh_list_top()
         elif event.name == "connection.closed":
             self._events_live = False  # the next answer to a status poll subscribes again
         elif event.name == "modem.state":

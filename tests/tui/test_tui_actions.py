@@ -56,6 +56,23 @@ async def test_delete_confirmed_removes_it_from_the_store_and_the_screen(store, 
         assert "Lovely" not in row.last_preview
 
 
+@pilot_test
+async def test_a_message_deleted_by_another_client_leaves_the_open_conversation(store, contacts_file, tmp_path):
+    # `mmsua delete` in another terminal: the daemon's message.deleted event reaches the app.
+    ids = populate(store, hostile=False, filler=0)
+    app, agent = build_app(store, contacts_file, tmp_path, images="none")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await open_conversation(app, pilot, (ALICE,))
+        assert any("Lovely!" in t for t in bubble_texts(app))
+        agent.delete(ids["reply"])
+        await settle(app, pilot)
+        assert not any("Lovely!" in t for t in bubble_texts(app))
+        assert [m.id for m in app.query_one("#conversation").messages] == [ids["picture"]]
+        row = next(r for r in app.query_one("#conversations").rows if r.participants == (ALICE,))
+        assert "Lovely" not in row.last_preview
+
+
 def write_script(path: Path, body: str) -> Path:
     path.write_text(f"#!{sys.executable}\nimport sys\n{body}\n")
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
