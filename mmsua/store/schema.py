@@ -198,6 +198,19 @@ def _v3_sms_prune_index(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v4_message_ids_never_reused(conn: sqlite3.Connection) -> None:
+    # SQLite gives a new row max(id) + 1, so deleting the newest message would hand its
+    # id to the next one, and a client still holding the old id (a TUI selection, a
+    # script's `mmsua show N`) would reach a different message. Deleted ids are
+    # remembered here and Store.add_message numbers above them.
+    conn.execute("CREATE TABLE id_high_water (name TEXT PRIMARY KEY, max_id INTEGER NOT NULL)")
+    conn.execute(
+        "CREATE TRIGGER messages_high_water AFTER DELETE ON messages BEGIN "
+        "INSERT INTO id_high_water(name, max_id) VALUES ('messages', old.id) "
+        "ON CONFLICT(name) DO UPDATE SET max_id = max(max_id, excluded.max_id); END"
+    )
+
+
 def _split(script: str) -> list[str]:
     """Split a script into whole statements (trigger bodies stay whole)."""
     statements, current = [], ""
@@ -210,7 +223,7 @@ def _split(script: str) -> list[str]:
 
 
 # Each entry upgrades version i to i + 1. Append only.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2_fts, _v3_sms_prune_index]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2_fts, _v3_sms_prune_index, _v4_message_ids_never_reused]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -36,6 +36,11 @@ from mmsua.store.records import (
 # and pages of message lists fast); smaller ones stay inline.
 INLINE_PART_LIMIT = 64 * 1024
 PREVIEW_LENGTH = 120
+# A new message's id: above every id in use and every id ever deleted (ids never recur).
+_NEXT_MESSAGE_ID = (
+    "(SELECT max(coalesce((SELECT max(id) FROM messages), 0), "
+    "coalesce((SELECT max_id FROM id_high_water WHERE name = 'messages'), 0)) + 1)"
+)
 
 _T = TypeVar("_T")
 
@@ -265,10 +270,10 @@ class Store:
                 raise DuplicateMessage(existing)
             cid = self.conversation_for(participants)
             mid = self._x(
-                "INSERT INTO messages(conversation_id, direction, kind, state, sender, to_addrs, cc_addrs, "
+                "INSERT INTO messages(id, conversation_id, direction, kind, state, sender, to_addrs, cc_addrs, "
                 "bcc_addrs, subject, body_text, date, read, read_report_requested, delivery_report_requested, "
                 "size, expiry, priority, message_class, error, transaction_id, message_id, content_location, "
-                "sms_reference, created, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                f"sms_reference, created, updated) VALUES ({_NEXT_MESSAGE_ID},?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     cid, direction, kind, state, sender, json.dumps(list(to)), json.dumps(list(cc)),
                     json.dumps(list(bcc)), subject, text, date if date is not None else now, int(read),

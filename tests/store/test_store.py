@@ -288,4 +288,35 @@ def test_a_version_2_store_gains_the_prune_index_and_keeps_its_kept_sms(tmp_path
         assert [k.pdu_hex for k in s.unconsumed_sms()] == ["0791FF"]
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sms_done_by_date'").fetchone()
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+
+
+def test_a_deleted_messages_id_never_names_another_message(tmp_path: Path) -> None:
+    # A client still holding the id of a deleted message must not reach a new one.
+    path = tmp_path / "ids.sqlite"
+    with Store(path) as s:
+        first, newest = _incoming(s, transaction_id="t1"), _incoming(s, transaction_id="t2")
+        s.delete_message(newest)
+        after = _incoming(s, transaction_id="t3")
+        assert after > newest > first
+        with pytest.raises(NotFound):
+            s.get_message(newest)
+    with Store(path) as s:  # remembered across a restart
+        s.delete_message(after)
+        assert _incoming(s, transaction_id="t4") > after
+
+
+def test_a_version_3_store_numbers_new_messages_after_its_deleted_ones(tmp_path: Path) -> None:
+    path = tmp_path / "v3.sqlite"
+    with Store(path) as s:
+        kept = _incoming(s, transaction_id="old")
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("DROP TRIGGER messages_high_water")
+    conn.execute("DROP TABLE id_high_water")
+    conn.execute("PRAGMA user_version = 3")
+    conn.close()
+    with Store(path) as s:
+        assert s.get_message(kept).transaction_id == "old"
+        newest = _incoming(s, transaction_id="new")
+        s.delete_message(newest)
+        assert _incoming(s, transaction_id="newer") > newest
