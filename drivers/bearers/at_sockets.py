@@ -9,6 +9,12 @@ One class per dialect with the same small interface (:class:`SocketStack`):
 Syntax facts: Quectel EC2x/BG96 TCP/IP AT manual (QIOPEN/QISEND/QIRD/QIURC,
 error codes 550-574), SIMCom SIM7500/SIM7600 TCP/IP AT manual (CSOCKSETPN,
 NETOPEN, CIPOPEN, CIPSEND, CIPRXGET, IPCLOSE, CIPEVENT); modem-dialects.md §3.1-3.2.
+
+IPv6 hosts: both manuals take the remote host as one quoted string, "IP address or
+domain name", and the context's type (QICSGP <context_type> 2, CGDCONT "IPV6") decides
+the family; an IPv6 address goes in as written, without brackets (u-blox's SARA-R4
+manual §18.2.3 states that form for its socket commands). No public log of an IPv6
+QIOPEN/CIPOPEN was found: the emulator is the only proof (tests/engine/test_ipv6_only.py).
 """
 
 from __future__ import annotations
