@@ -265,7 +265,16 @@ class PdpContext:
         if self.shared is not None or self.is_active():
             return self.addresses()
         command = f"AT+QIACT={self.cid}" if self._quectel else f"AT+CGACT=1,{self.cid}"
-        self.retrying(lambda: self._cmd(command), "activating")
+        try:
+            self.retrying(lambda: self._cmd(command), "activating")
+        except SecondContextRefused:
+            # Auto: a context on the APN came up since define() (the default bearer after
+            # registration): use it; if there is none to see, the refusal stands.
+            if self.settings.context != "auto" or self._find_shared(self.definitions()) is None:
+                raise
+            self.define()
+            if self.shared is None:
+                raise
         return self.addresses()
 
     def retrying(self, action: Callable[[], Any], what: str) -> Any:
@@ -302,9 +311,12 @@ class PdpContext:
             except ModemError as ceer_error:  # optional in 27.007; a modem without it changes nothing
                 log.info("AT+CEER: %s", ceer_error)
         if code == 203 or "multiple pdn connections" in cause.lower():
+            advice = ('set mms.context = "auto"' if self.settings.context == "own" else
+                      "no context on it that the modem lists can be shared (AT+CGDCONT?/AT+CGACT?): "
+                      "use bearer = \"interface\" on the interface that carries it")
             raise SecondContextRefused(
-                f"set mms.context = \"auto\": the network refuses a second context on the APN "
-                f"{self.settings.apn!r}, which is already active on another cid ({cause or error})"
+                f"{advice}: the network refuses a second context on the APN {self.settings.apn!r}, "
+                f"which is already active ({cause or error})"
             )
         allowed = _ONLY_TYPE.get(code) if code is not None else _type_in_text(cause)
         if allowed is None or allowed == self.settings.pdp_type.upper():

@@ -127,3 +127,20 @@ def test_interface_bearer_reaches_the_ipv6_mmsc_through_the_ipv6_proxy() -> None
             assert carrier.proxy_server.requests[-1].target.startswith("http://[::1]:")
         finally:
             bearer.down()
+
+
+
+def test_auto_refused_because_the_apn_came_up_meanwhile_switches_to_that_context() -> None:
+    """The default bearer comes up between define() and activate(): the network's 203
+    makes auto look again and ride on it instead of failing."""
+    with SimulatedCarrier(timing=FAST, apn="internet", one_context_per_apn=True) as carrier:
+        for channel, modem, emulated in _open(carrier, "quectel-eg25g"):
+            _until_registered(emulated, default_bearer=False)
+            pdp = PdpContext(channel, modem.profile, PdpSettings(2, "internet"), sleep=no_sleep, ask_cause=True)
+            pdp.define()
+            assert pdp.owned
+            with emulated.lock:
+                emulated.network.default_bearer = "internet"
+                emulated._update_registration()  # the network brings the default bearer up now
+            assert pdp.activate() == [emulated.contexts[1].address]
+            assert pdp.cid == 1 and not pdp.owned and not emulated.contexts[2].active
