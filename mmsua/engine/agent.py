@@ -22,6 +22,7 @@ shape, ``log`` carries ``{time, level, text}``.
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 import threading
 import time
@@ -248,23 +249,28 @@ class UserAgent:
             if not text:
                 raise BadRequest("an SMS needs text")
             groups = [[a] for a in to_n] if separately else [to_n]
-            ids = [self.engine.queue_sms(to=g, text=text, delivery_report=delivery) for g in groups]
+            queue = [functools.partial(self.engine.queue_sms, to=g, text=text, delivery_report=delivery, wake=False)
+                     for g in groups]
         else:
             groups = [([a], [], []) for a in (*to_n, *cc_n, *bcc_n)] if separately else [(to_n, cc_n, bcc_n)]
             parts = build_parts(text, files)
-            ids = []
-            fitted_for: list[tuple[tuple[list[str], list[str], list[str]], list[Any]]] = []
-            for group in groups:  # fit every message before queueing any
-                request = SendRequest("mmsua-size-check-0000000000", tuple(group[0]), tuple(group[1]), tuple(group[2]),
+            queue = []
+            for g_to, g_cc, g_bcc in groups:  # fit every message before queueing any
+                request = SendRequest("mmsua-size-check-0000000000", tuple(g_to), tuple(g_cc), tuple(g_bcc),
                                       subject, delivery, read, self.settings.expiry_seconds, priority)
-                fitted_for.append((group, fit_to_limit(request, parts, self.settings.max_message_size)))
-            for (g_to, g_cc, g_bcc), fitted in fitted_for:
-                ids.append(self.engine.queue_mms(to=g_to, cc=g_cc, bcc=g_bcc, subject=subject, parts=fitted,
-                                                 text=text or "", delivery_report=delivery, read_report=read,
-                                                 priority=priority))
-        results = [self.store.get_message(i).to_dict() for i in ids]
-        for result in results:
-            self._publish("message.updated", result)
+                fitted = fit_to_limit(request, parts, self.settings.max_message_size)
+                queue.append(functools.partial(self.engine.queue_mms, to=g_to, cc=g_cc, bcc=g_bcc, subject=subject,
+                                               parts=fitted, text=text or "", delivery_report=delivery,
+                                               read_report=read, priority=priority, wake=False))
+        ids: list[int] = []
+        try:
+            ids.extend(step() for step in queue)
+            results = [self.store.get_message(i).to_dict() for i in ids]
+            for result in results:
+                self._publish("message.updated", result)
+        finally:
+            if ids:  # only now: a client hears "queued" before anything the engine does with it
+                self.engine.wake()
         return results if separately else results[0]
 
     def _attachment(self, item: Any) -> Attachment:
@@ -322,10 +328,12 @@ class UserAgent:
         if message.direction != "out" or message.kind != "mms":
             raise BadRequest(f"message {id} is not an outgoing MMS")
         try:
-            new_id = self.engine.resend_as_sms(message.id)
+            new_id = self.engine.resend_as_sms(message.id, wake=False)
         except ValueError as exc:
             raise BadRequest(str(exc)) from None
-        return self._changed(new_id)
+        result = self._changed(new_id)
+        self.engine.wake()
+        return result
 
     def mark_read(self, id: int) -> dict[str, Any]:  # noqa: A002
         message = self.store.get_message(int(id))

@@ -29,8 +29,11 @@ class SendPath:
 
     def queue_mms(self, *, to: list[str], cc: list[str], bcc: list[str], subject: str | None,
                   parts: list[PartData], text: str, delivery_report: bool, read_report: bool,
-                  priority: str | None = None) -> int:
-        """Store an outgoing MMS and its send task in one step (the outbox)."""
+                  priority: str | None = None, wake: bool = True) -> int:
+        """Store an outgoing MMS and its send task in one step (the outbox).
+
+        ``wake=False`` leaves the engine asleep, so a caller can announce the queued
+        message before the engine's first step changes it; it then calls ``wake()``."""
         tid = f"mmsua-{secrets.token_hex(8)}"
         with self.store.transaction():
             mid = self.store.add_message(
@@ -42,10 +45,12 @@ class SendPath:
             self.store.set_parts(mid, parts)
             self.store.set_recipients(mid, [*to, *cc, *bcc])
             self.store.put_task("send", mid)
-        self.wake()
+        if wake:
+            self.wake()
         return mid
 
-    def queue_sms(self, *, to: list[str], text: str, delivery_report: bool, participants_of: list[str] | None = None) -> int:
+    def queue_sms(self, *, to: list[str], text: str, delivery_report: bool, participants_of: list[str] | None = None,
+                  wake: bool = True) -> int:
         with self.store.transaction():
             mid = self.store.add_message(
                 participants=self._people(participants_of or to), direction="out", kind="sms", state="queued",
@@ -53,7 +58,8 @@ class SendPath:
             )
             self.store.set_recipients(mid, to)
             self.store.put_task("send_sms", mid)
-        self.wake()
+        if wake:
+            self.wake()
         return mid
 
     def send_request_for(self, message_id: int) -> tuple[SendRequest, list[PartData]]:
@@ -140,10 +146,10 @@ class SendPath:
             self.store.finish_task(task.id)
         self._emit_message("message.updated", message.id)
 
-    def resend_as_sms(self, message_id: int) -> int:
+    def resend_as_sms(self, message_id: int, wake: bool = True) -> int:
         """The text of a failed MMS as a new SMS to the same phone numbers."""
         message = self.store.get_message(message_id)
         phones = [a for a in (*message.to, *message.cc, *message.bcc) if "@" not in a]
         if not phones or not message.text:
             raise ValueError("only the text of a message to phone numbers can go as SMS")
-        return self.queue_sms(to=phones, text=message.text, delivery_report=message.delivery_report_requested)
+        return self.queue_sms(to=phones, text=message.text, delivery_report=message.delivery_report_requested, wake=wake)

@@ -84,8 +84,13 @@ def test_send_publishes_the_queued_message(daemon, listener) -> None:
     _, process = daemon
     with process.client() as client:
         sent = client.send(to=[PEER], text="hello")
-    assert sent["state"] in ("queued", "sending")  # the engine may already have taken it
-    listener.expect("send", updated(sent["id"], state=sent["state"], direction="out"))
+    # The engine is woken only after the answer's event is out: the first word on the
+    # new message is "queued", and a subscriber never hears "queued" after "sending".
+    assert sent["state"] == "queued"
+    listener.expect("send", updated(sent["id"], state="queued", direction="out"))
+    listener.expect("the send", updated(sent["id"], state="sent"))
+    states = [d["state"] for n, d in listener.seen if n == "message.updated" and d.get("id") == sent["id"]]
+    assert states[0] == "queued" and states.count("queued") == 1
 
 
 def test_fetch_and_mark_read_publish_the_message(daemon, listener) -> None:
@@ -110,9 +115,8 @@ def test_retry_and_resend_as_sms_publish_the_queued_messages(daemon, listener) -
         bad = client.send(to=[PEER], text="refused once")
         listener.expect("the permanent failure", updated(bad["id"], state="failed"))
         sms = client.resend_as_sms(bad["id"])
-        assert sms["id"] != bad["id"] and sms["kind"] == "sms"
-        # The engine may already have taken it ("sending"); it publishes only "sent" itself.
-        listener.expect("resend_as_sms", updated(sms["id"], state=sms["state"], kind="sms"))
+        assert sms["id"] != bad["id"] and sms["kind"] == "sms" and sms["state"] == "queued"
+        listener.expect("resend_as_sms", updated(sms["id"], state="queued", kind="sms"))
         client.retry(bad["id"])
         listener.expect("retry", updated(bad["id"], state="queued", error=None))
         listener.expect("the retried send", updated(bad["id"], state="sent"))
