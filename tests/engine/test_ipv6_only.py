@@ -4,6 +4,7 @@ stack opens sockets to the IPv6 literals. Quectel and SIMCom dialects."""
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import pytest
@@ -57,8 +58,8 @@ def test_retrieve_notifyresp_and_send_over_an_ipv6_only_context(profile: str, tm
 
 
 def test_the_emulated_context_has_only_an_ipv6_address_in_every_form(tmp_path: Path) -> None:
-    """27.007 dotted form in AT+CGPADDR and AT+CGCONTRDP; the text form in AT+QIACT?;
-    an IPv4 host is unreachable from the IPv6-only context."""
+    """27.007 dotted form in AT+CGPADDR and AT+CGCONTRDP; the text form in AT+QIACT?
+    (an IPv4 host unreachable from it: tests/sim/test_sim_ipv6_and_default_bearer.py)."""
     with SimulatedCarrier(profile="quectel-eg25g", mms_ipv6_only=True) as sim:
         agent = start_agent(sim, ME, tmp_path / "a.sqlite", context_idle_grace=600)
         try:
@@ -70,23 +71,23 @@ def test_the_emulated_context_has_only_an_ipv6_address_in_every_form(tmp_path: P
                 contrdp = modem.at_CGCONTRDP("=", ["2"], None)
                 qiact = modem.at_QIACT("?", [], None)
             address = modem.contexts[2].address6
-            dotted = ".".join(str(b) for b in __import__("ipaddress").IPv6Address(address).packed)
+            dotted = ".".join(str(b) for b in ipaddress.IPv6Address(address).packed)
             assert cgpaddr == [f'+CGPADDR: 2,"{dotted}"'] or cgpaddr == [f"+CGPADDR: 2,{dotted}"]
             assert contrdp[0].startswith(f'+CGCONTRDP: 2,6,"mms","{dotted}.255.255.255.255.255.255.255.255.0.')
             assert f'+QIACT: 2,1,2,"{address}"' in qiact
             # The driver reads that back as the context's address.
             assert agent.link.bearer.built.addresses == [address]
-            # The modem's stack refuses an IPv4 host on this context (QIOPEN ends in 566).
-            from mmsua.sim.modem.netstack import resolve_loopback
-
-            with pytest.raises(OSError, match="no IPv4 address"):
-                resolve_loopback("127.0.0.1", 80, (6,))
         finally:
             agent.stop()
 
 
-def test_config_says_ip_on_an_ipv6_only_apn_fails_at_once_saying_what_to_change(tmp_path: Path) -> None:
-    with SimulatedCarrier(profile="quectel-eg25g", mms_ipv6_only=True) as sim:
+# The activation each dialect sends, which a refusal without a code follows with AT+CEER.
+ACTIVATION = {"quectel-eg25g": "AT+QIACT=2", "simcom-sim7600": "AT+NETOPEN"}
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_config_says_ip_on_an_ipv6_only_apn_fails_at_once_saying_what_to_change(profile: str, tmp_path: Path) -> None:
+    with SimulatedCarrier(profile=profile, mms_ipv6_only=True) as sim:
         agent = start_agent(sim, ME, tmp_path / "ip.sqlite", pdp_type="IP")
         try:
             sim.send_mms(FRIEND, [ME], text="never over IPv4")
@@ -94,20 +95,12 @@ def test_config_says_ip_on_an_ipv6_only_apn_fails_at_once_saying_what_to_change(
             assert 'set mms.pdp_type = "IPV6"' in error and "allows only IPV6" in error, error
             commands = list(sim.handsets[ME].modem.commands_seen)
             # The refused activation is followed by AT+CEER, not by back-off retries of a hopeless
-            # request (the engine's own task retry may try again later: each try is one QIACT).
-            assert next_of(commands, "AT+QIACT=2", ("AT+QIACT=2", "AT+CEER")) == "AT+CEER", commands
+            # request (the engine's own task retry may try again later: each try is one activation).
+            activation = ACTIVATION[profile]
+            assert next_of(commands, activation, (activation, "AT+CEER")) == "AT+CEER", commands
             assert agent.status()["data_path"] == "error"
         finally:
             agent.stop()
-
-
-def test_an_ipv4_context_cannot_reach_the_ipv6_mmsc(tmp_path: Path) -> None:
-    """The reverse: an IP context on a normal APN opens no socket to an IPv6 literal."""
-    from mmsua.sim.modem.netstack import resolve_loopback
-
-    assert resolve_loopback("::1", 80, (6,)) == ("::1", 80)
-    with pytest.raises(OSError, match="no IPv6 address"):
-        resolve_loopback("::1", 80, (4,))
 
 
 def test_the_interface_bearer_binds_the_interfaces_ipv6_address(tmp_path: Path) -> None:
