@@ -69,7 +69,7 @@ KEYS: tuple[Key, ...] = (
     Key("mms.auth", str, "none", "APN authentication", choices=AUTH_METHODS),
     Key("mms.pdp_type", str, "IP", "PDP type of the MMS context", choices=PDP_TYPES, flag="--pdp-type"),
     Key("mms.context", str, "auto", "auto: use a context already active on the MMS APN (the internet's, when they "
-        "share it) and never take it down; own: always activate mms.cid", choices=MMS_CONTEXTS),
+        "share it) and never take it down; own: always activate mms.cid", choices=MMS_CONTEXTS, flag="--context"),
     Key("mms.context_idle_grace", int, 30, "seconds the MMS context stays up after the last exchange"),
     Key("mms.bearer", str, "modem", "how HTTP reaches the MMSC", choices=BEARERS, flag="--bearer"),
     Key("mms.interface", str, "", "network interface for bearer=interface (wwan0, usb0, ppp0)", flag="--interface"),

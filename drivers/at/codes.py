@@ -94,6 +94,20 @@ CME_MEANINGS: dict[int, str] = {
     148: "unspecified GPRS error",
     149: "PDP authentication failure",
     150: "invalid mobile class",
+    # 171..204: the ESM/SM causes an LTE network gives when it refuses a context
+    # (TS 27.007 §9.2.2, numbering as in Rel-17); the ones a refused MMS context meets.
+    171: "last PDN disconnection not allowed",
+    177: "operator determined barring",
+    178: "maximum number of PDP contexts reached",
+    179: "requested APN not supported in the current RAT and PLMN",
+    185: "no PDP context activated",
+    190: "network failure during context activation",
+    192: "PDP type IPv4 only allowed",
+    193: "PDP type IPv6 only allowed",
+    194: "single address bearers only allowed",
+    196: "PDP type IPv4v6 only allowed",
+    203: "multiple PDN connections for one APN not allowed",
+    204: "severe network failure",
 }
 
 CMS_MEANINGS: dict[int, str] = {

@@ -67,6 +67,7 @@ class Settings:
     apn: str
     cid: int
     pdp_type: str
+    context: str  # auto: ride on an active context on the MMS APN (shared internet APN); own: always cid
     username: str | None
     password: str | None
     auth: str
@@ -98,6 +99,7 @@ def settings_from(args: argparse.Namespace, cfg: Any) -> Settings:
         apn=cfg["mms.apn"],
         cid=cfg["mms.cid"],
         pdp_type=cfg["mms.pdp_type"],
+        context=cfg["mms.context"],
         username=username or None,
         password=password or None,
         auth=auth,
@@ -267,7 +269,7 @@ class _Doctor:
             return
         try:
             proxy = s.proxy
-            settings = PdpSettings(s.cid, s.apn, s.pdp_type, s.username, s.password, s.auth)
+            settings = PdpSettings(s.cid, s.apn, s.pdp_type, s.username, s.password, s.auth, context=s.context)
         except ValueError as error:
             self.add("mms-context", FAIL, str(error), "fix the setting")
             return
@@ -278,7 +280,9 @@ class _Doctor:
             self.add("mms-context", FAIL, f"{s.bearer} bearer: {error}", "check the APN, its username/password, and the cid (it must not be the internet one)")
             return
         where = ", ".join(getattr(bearer, "addresses", []) or [getattr(bearer, "source_address", "") or ""])
-        self.add("mms-context", OK, f"{s.bearer} bearer up on cid {s.cid} (APN {s.apn})" + (f", address {where}" if where else "") + f"; {s.origin}")
+        pdp = getattr(bearer, "pdp", None)
+        on = f"the internet's active cid {pdp.cid}, shared" if pdp is not None and pdp.shared is not None else f"cid {s.cid}"
+        self.add("mms-context", OK, f"{s.bearer} bearer up on {on} (APN {s.apn})" + (f", address {where}" if where else "") + f"; {s.origin}")
         try:
             self._http_step(bearer, proxy)
         finally:
@@ -299,7 +303,7 @@ class _Doctor:
 
             if not self.s.interface:
                 raise BearerError("give --interface (the interface up on the MMS APN)")
-            return InterfaceBearer(self.s.interface, proxy=proxy)
+            return InterfaceBearer(self.s.interface, proxy=proxy, ipv6=settings.pdp_type.upper() == "IPV6")
         from mmsua.drivers.bearers.ppp import PppBearer
 
         if not self.s.data_port:

@@ -163,3 +163,22 @@ def test_unset_settings_come_from_the_sims_carrier_as_for_the_daemon(tmp_path: P
     assert status == exit_codes.OK, out
     detail = {c["name"]: c for c in report["checks"]}["mms-context"]["detail"]
     assert "APN mms" in detail and "APN from carrier database (serviceproviders.xml: Testnet)" in detail
+
+
+def test_on_a_shared_internet_apn_doctor_rides_on_the_active_context(capsys: pytest.CaptureFixture[str]) -> None:
+    # The LTE default bearer (cid 1) is up on the APN MMS uses, and the network refuses a
+    # second context on it: doctor must check the path the daemon will use (mms.context auto).
+    from mmsua.sim.carrier import SimulatedCarrier
+
+    with SimulatedCarrier(apn="internet", default_bearer=True, one_context_per_apn=True) as sim:
+        phone = sim.add_handset("+15550100077")
+        argv = ["--port", phone.serial_url, "--apn", "internet", "--cid", "2", "--mmsc", sim.mmsc_url,
+                "--proxy", sim.proxy, "--bearer", "modem", "--json"]
+        status, out = run(argv, capsys)
+        checks = {c["name"]: c for c in json.loads(out)["checks"]}
+        assert status == exit_codes.OK, checks
+        assert "the internet's active cid 1, shared" in checks["mms-context"]["detail"]
+        assert phone.modem.contexts[1].active  # doctor's clean-up left the internet's context up
+        status, out = run([*argv, "--context", "own"], capsys)  # the daemon's own-cid mode is refused here
+        assert status != exit_codes.OK
+        assert 'mms.context = "auto"' in {c["name"]: c for c in json.loads(out)["checks"]}["mms-context"]["detail"]
