@@ -44,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {problem}", file=sys.stderr)
         print("set them in the config file or on the command line; `mmsua config --show` lists every setting", file=sys.stderr)
         return exit_codes.CONFIG
+    if not _port_usable(settings["modem.port"]) or not _store_usable(settings.store_path()):
+        return exit_codes.IOERR
     daemon = Daemon(settings, Path(args.socket) if args.socket else None)
     try:
         daemon.run()
@@ -57,6 +59,43 @@ def run(args: argparse.Namespace) -> int:
         print(f"mmsua daemon: the modem cannot be used: {error}", file=sys.stderr)
         return exit_codes.UNAVAILABLE
     return exit_codes.OK
+
+
+def _port_usable(port: str) -> bool:
+    """Say at once what is wrong with the port. A missing or busy port is only a warning
+    (the modem may be plugged in later; the daemon keeps trying); no permission is fatal,
+    as it lasts until the user logs in again with the new group."""
+    import sys
+
+    from mmsua.cli.port_check import check_port, modem_manager_warning
+
+    problem = check_port(port)
+    if problem is not None and problem.kind == "permission":
+        print(f"mmsua daemon: {problem.what}: {problem.advice}", file=sys.stderr)
+        return False
+    if problem is not None:
+        print(f"mmsua daemon: warning: {problem.what}: {problem.advice}; starting anyway, the modem is tried again "
+              "and again", file=sys.stderr)
+    elif (warning := modem_manager_warning()) is not None:
+        print(f"mmsua daemon: warning: {warning}", file=sys.stderr)
+    return True
+
+
+def _store_usable(store: Path) -> bool:
+    """The store directory must exist (it is made, private) and be writable before anything starts."""
+    import os
+    import sys
+
+    try:
+        store.mkdir(mode=0o700, parents=True, exist_ok=True)
+        writable = os.access(store, os.W_OK | os.X_OK)
+        reason = "" if writable else "not writable by you"
+    except OSError as error:
+        writable, reason = False, error.strerror or str(error)
+    if not writable:
+        print(f"mmsua daemon: the message store directory {store} cannot be used: {reason}; "
+              "give a directory you own with --store DIR (or store.path in the config file)", file=sys.stderr)
+    return writable
 
 
 def _log_at_info() -> None:

@@ -142,11 +142,19 @@ class _Doctor:
         if port is None:
             self.skip_rest(self.STEPS, "no modem port")
             return self.checks
+        from mmsua.cli.port_check import check_port
+
+        problem = check_port(port)
+        if problem is not None:
+            # Said before opening: a second reader on the port would steal the daemon's answers.
+            self.add("open", FAIL, problem.what, problem.advice)
+            self.skip_rest(self.STEPS, "the port did not open")
+            return self.checks
         channel = AtChannel(port, baudrate=self.s.baud, rtscts=self.s.rtscts)
         try:
             channel.open()
         except ModemError as error:
-            self.add("open", FAIL, str(error), "check the device exists, you are in the 'dialout' group, and ModemManager does not hold the port (see mmsua/data/99-mmsua-modem.rules)")
+            self.add("open", FAIL, str(error), "check the device exists, you are in the 'dialout' group, and ModemManager does not hold the port (docs/operations.md, 'ModemManager')")
             self.skip_rest(self.STEPS, "the port did not open")
             return self.checks
         self.add("open", OK, f"{port} answers AT")
@@ -158,17 +166,23 @@ class _Doctor:
         return self.checks
 
     def _port(self) -> str | None:
+        from mmsua.cli.port_check import modem_manager_warning
         from mmsua.drivers.ports import NoModemFound, choose_port
 
         if self.s.port:
-            self.add("port", OK, f"{self.s.port} (given)")
+            warning = modem_manager_warning()
+            if warning:
+                self.add("port", WARN, f"{self.s.port} (given)", warning)
+            else:
+                self.add("port", OK, f"{self.s.port} (given)")
             return self.s.port
         try:
             choice = choose_port()
         except NoModemFound as error:
             self.add("port", FAIL, str(error), "plug the modem in or give --port")
             return None
-        self.add("port", OK, f"{choice.device}: {choice.reason}")
+        warning = modem_manager_warning()
+        self.add("port", WARN if warning else OK, f"{choice.device}: {choice.reason}", warning or "")
         return choice.device
 
     def _modem_steps(self, channel: Any) -> None:
