@@ -343,8 +343,17 @@ class _Doctor:
         except requests.RequestException as error:
             self.add("mmsc", FAIL, f"no HTTP answer from {self.s.mmsc}{via}: {error}", "check --mmsc and --proxy against the carrier's MMS settings")
             return
-        # Any HTTP answer proves the path; MMSCs commonly answer a bare GET with 4xx.
-        self.add("mmsc", OK, f"{self.s.mmsc}{via} answered HTTP {response.status_code} {response.reason}".rstrip())
+        answered = f"{self.s.mmsc}{via} answered HTTP {response.status_code} {response.reason}".rstrip()
+        if response.status_code in (401, 403, 407):
+            # A refusal, unlike the 404/405 a bare GET commonly gets: MMS would be refused the same way.
+            advice = ("most carriers' MMSCs take requests only through their MMS proxy: give --proxy (mms.proxy)"
+                      if proxy is None else
+                      "check --proxy and --mmsc against the carrier's MMS settings; some carriers accept only a "
+                      "handset's User-Agent (--user-agent, mms.uaprof)")
+            self.add("mmsc", WARN, f"{answered}: the request was refused", advice)
+            return
+        # Any other HTTP answer proves the path; MMSCs commonly answer a bare GET with 4xx.
+        self.add("mmsc", OK, answered)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -376,7 +385,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"{marks[c.status]}  {c.name:<13} {clean_line(c.detail)}")
             if c.advice and c.status in (FAIL, WARN):
                 print(f"      {'':<13} → {clean_line(c.advice)}")
-        print("MMS can work." if ok else "MMS cannot work yet: fix the first FAIL above.")
+        warned = any(c.status == WARN for c in checks)
+        print(("MMS can work, but read the WARN lines above." if warned else "MMS can work.") if ok
+              else "MMS cannot work yet: fix the first FAIL above.")
     if ok:
         return exit_codes.OK
     if failed and failed[0].name in ("port", "open"):

@@ -25,6 +25,12 @@ from mmsua.cli.main import main
 SLEEP = shutil.which("sleep")
 
 
+@pytest.fixture(autouse=True)
+def no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user's own config.toml must not leak into these runs."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+
+
 @pytest.fixture
 def pty_port() -> Iterator[tuple[int, str]]:
     master, slave = os.openpty()

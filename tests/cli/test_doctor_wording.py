@@ -1,0 +1,42 @@
+"""`mmsua doctor` against the simulated carrier (emulated modem on a pty, MMSC and
+proxy over real HTTP): an MMSC that refuses the request is not "MMS can work"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mmsua import exit_codes
+from mmsua.cli.main import main
+from mmsua.sim.carrier import SimulatedCarrier
+
+
+@pytest.fixture(autouse=True)
+def no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+
+
+def _doctor(capsys: pytest.CaptureFixture[str], *, with_proxy: bool) -> tuple[int, list[str]]:
+    with SimulatedCarrier(proxy=True, require_proxy=True) as carrier:
+        phone = carrier.add_handset("+15550100001")
+        proxy = ["--proxy", carrier.proxy] if with_proxy else []
+        status = main(["doctor", "--port", str(phone.pty_path), "--apn", carrier.apn, "--mmsc", carrier.mmsc_url, *proxy])
+    return status, capsys.readouterr().out.splitlines()
+
+
+def test_an_mmsc_refusing_a_request_without_the_proxy_is_a_warning_naming_the_proxy(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    status, lines = _doctor(capsys, with_proxy=False)
+    mmsc = next(i for i, line in enumerate(lines) if line.startswith("WARN  mmsc"))
+    assert "answered HTTP 403" in lines[mmsc] and "the request was refused" in lines[mmsc]
+    assert "give --proxy (mms.proxy)" in lines[mmsc + 1]
+    assert lines[-1] == "MMS can work, but read the WARN lines above."
+    assert status == exit_codes.OK  # warnings allowed, as documented
+
+
+def test_through_the_proxy_the_same_mmsc_is_ok(capsys: pytest.CaptureFixture[str]) -> None:
+    status, lines = _doctor(capsys, with_proxy=True)
+    assert any(line.startswith("OK    mmsc") and "via proxy" in line for line in lines)
+    assert lines[-1] == "MMS can work."
+    assert status == exit_codes.OK
