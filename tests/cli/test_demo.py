@@ -184,13 +184,15 @@ def test_tui_on_the_demo_shows_the_friends_greeting_arriving(tmp_path: Path, mon
                 assert app.query_one(ConversationList).rows == []  # an empty inbox until the friend writes
                 assert await asyncio.to_thread(exchange.greeting)
                 listing = app.query_one(ConversationList)
-                for _ in range(200):  # the live event, then the list refresh
-                    if listing.rows and listing.rows[0].participants == (FRIEND_NUMBER,):
-                        break
+                # The live events, then the list refresh: the row shows up while the greeting is
+                # still a notification and changes once it is stored, so wait for the stored one.
+                deadline = time.monotonic() + 30
+                while not (listing.rows and listing.rows[0].participants == (FRIEND_NUMBER,)
+                           and "Hi! I'm your simulated friend" in listing.rows[0].last_preview):
+                    assert time.monotonic() < deadline, f"the greeting never reached the list: {listing.rows}"
                     await pilot.pause(0.05)
                 row = listing.rows[0]
                 assert row.participants == (FRIEND_NUMBER,) and row.unread == 1
-                await pilot.pause(0.2)
                 return "\n".join(listing.render_line(y).text for y in range(4))
         finally:
             client.close()

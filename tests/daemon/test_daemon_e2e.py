@@ -25,7 +25,7 @@ with open(sys.argv[1], "a") as out:
 """
 
 
-def wait_for(condition, timeout: float = 20.0):
+def wait_for(condition, timeout: float = 30.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
@@ -155,10 +155,17 @@ def test_cli_clients_against_the_daemon(carrier, running, tmp_path: Path) -> Non
     assert missing.returncode == 1 and "not_found" in missing.stderr
 
     # The log tells each message's story, one line per step, network text sanitised.
-    log = daemon.log.read_text()
-    for state in ("queued", "sending", "sent"):
-        assert f"message {sent['id']} out mms updated: {state}" in log
-    assert f"message {message_id} in mms received: received" in log
+    # A line is written as the engine publishes the step, just after the store has it:
+    # wait for the lines, not only for the states above.
+    lines = [f"message {sent['id']} out mms updated: {state}" for state in ("queued", "sending", "sent")]
+    lines.append(f"message {message_id} in mms received: received")
+
+    def story_told() -> str | None:
+        text = daemon.log.read_text()
+        return text if all(line in text for line in lines) else None
+
+    log = wait_for(story_told)
+    assert log, [line for line in lines if line not in daemon.log.read_text()]
     assert "\x1b" not in log
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,12 +112,48 @@ def build_app(store: Store | None, contacts: Path | None, save_dir: Path, agent=
     return make_app(LocalClient(agent), Settings(**options)), agent
 
 
-async def settle(app, pilot) -> None:
-    """Wait for workers and the messages they post back."""
-    for _ in range(3):
+def _still_busy(app) -> str | None:
+    """What the app is still doing: a worker running, or a message queued or being
+    handled (a message that bubbles, or a worker that posts back, starts more of both)."""
+    from textual.worker import WorkerState
+
+    for worker in app.workers:
+        if worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            return f"worker {worker.name!r}"
+    for node in [app, *(n for screen in app.screen_stack for n in screen.walk_children(with_self=True))]:
+        queue = node._message_queue
+        if queue.qsize() or getattr(queue, "_unfinished_tasks", 0) or node._next_callbacks:
+            return f"messages for {node!r}"
+    return None
+
+
+async def until(pilot, what: str, check: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """Let the app run until ``check()`` is truthy; fail naming what never happened."""
+    deadline = time.monotonic() + timeout
+    while not (value := check()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"never happened: {what}")
+        await pilot.pause(0.05)
+    return value
+
+
+async def settle(app, pilot, timeout: float = 30.0) -> None:
+    """Wait until the app is quiet: no worker running and no message queued or in a
+    handler, seen twice in a row. Chains (a key, a message bubbling to the app, a worker,
+    its call back, the next worker) have no fixed length, and a loaded machine stretches
+    each step, so neither a number of rounds nor CPU idleness can stand in for this."""
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while quiet < 2:
         await pilot.pause()
         await app.workers.wait_for_complete()
-    await pilot.pause()
+        busy = _still_busy(app)
+        if busy is None:
+            quiet += 1
+            continue
+        quiet = 0
+        if time.monotonic() > deadline:
+            pytest.fail(f"the app never settled within {timeout} s: {busy} still going")
 
 
 def pilot_test(fn):

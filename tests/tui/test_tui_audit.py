@@ -9,11 +9,10 @@ import os
 import stat
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
-from conftest import ALICE, NOW, pilot_test, populate, running, settle
+from conftest import ALICE, NOW, pilot_test, populate, running, settle, until
 from test_tui_pilot import bubble_texts, open_conversation
 
 from mmsua.store.records import PartData
@@ -63,15 +62,6 @@ async def test_retry_refuses_a_message_that_did_not_fail(store, contacts_file, t
 HOSTILE_NAME = "$(touch pwned1); `touch pwned2` | touch pwned3 & \x1b]0;title\x07\x1b[31m'\"*?<>.pdf"
 
 
-async def until(pilot, what: str, check) -> None:
-    """Let the app run until ``check()`` holds (the viewer runs in its own process)."""
-    deadline = time.monotonic() + 20
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"never happened: {what}")
-        await pilot.pause(0.05)
-
-
 @pilot_test
 async def test_open_runs_the_system_viewer_on_a_private_copy_without_a_shell(store, contacts_file, tmp_path, monkeypatch):
     # A stub xdg-open, first on PATH: it records its arguments, its parent process,
@@ -106,7 +96,7 @@ os.rename({str(record)!r} + ".part", {str(record)!r})
         assert app.query_one("#conversation").selected_message.id == mid
         await pilot.press("o")  # one attachment: opened at once, no chooser
         await settle(app, pilot)
-        await until(pilot, "the viewer ran", record.exists)
+        await until(pilot, "the viewer ran", record.exists)  # the viewer is a process of its own
 
     seen = json.loads(record.read_text())
     assert len(seen["argv"]) == 1  # exactly one argument: the path

@@ -3,13 +3,12 @@ the simulated carrier's SMSC and MMSC over real HTTP through its proxy, real sto
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import build_app, jpeg, pilot_test, settle
+from conftest import build_app, jpeg, pilot_test, settle, until
 
 from mmsua.engine.agent import UserAgent
 from mmsua.sim.carrier import SimulatedCarrier
@@ -33,16 +32,6 @@ def start_agent(carrier: SimulatedCarrier, msisdn: str, store: Path, **changes: 
     agent.start()
     assert agent.link.wait_ready(30), agent.link.error
     return agent
-
-
-async def until(pilot, what: str, check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    """Let the app run until ``check()`` is truthy; fail naming what never happened."""
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"never happened: {what}")
-        await pilot.pause(0.05)
-    return value
 
 
 def last_bubble(app) -> str:
@@ -75,12 +64,13 @@ async def test_compose_with_attachment_send_and_see_it_delivered(carrier, tmp_pa
             await pilot.press("c")
             await pilot.press(*FRIEND, "tab", *"Sunset", "tab", *"From the beach")
             # Attach through the file picker: type the path and press Enter.
+            composer = app.screen
             await pilot.press("ctrl+a")
-            await pilot.pause()
+            await until(pilot, "the file picker open", lambda: type(app.screen).__name__ == "FilePicker")
             await pilot.click("#path")
             await pilot.press(*str(picture), "enter")
-            await pilot.pause()
-            composer = app.screen
+            # The picker closes, then its callback attaches the file: wait for both.
+            await until(pilot, "back in the composer with a file attached", lambda: app.screen is composer and composer.attachments)
             assert [a.path for a in composer.attachments] == [picture]
             assert "sunset.jpg" in str(composer.query_one("#attachments").render())
             await pilot.click("#delivery-report")
@@ -125,6 +115,10 @@ async def test_downloading_a_deferred_message(carrier, tmp_path) -> None:
             await open_when_listed(app, pilot, (FRIEND,))
             await until(pilot, "pending bubble", lambda: "waiting at the carrier" in last_bubble(app))
             assert "Big one" in last_bubble(app) and "press f to download" in last_bubble(app)
+            # "f" acts on the selected message: the view selects the newest only once the
+            # bubble that shows it is mounted, a step after the text above is there to read.
+            view = app.query_one("#conversation")
+            await until(pilot, "the pending message selected", lambda: view.selected_message is not None and view.selected_message.pending)
             await pilot.press("f")
             await until(pilot, "downloaded content shown", lambda: "later please" in last_bubble(app))
             assert "waiting" not in last_bubble(app)

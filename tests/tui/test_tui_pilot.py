@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import ALICE, HOSTILE_SENDER, NOW, pilot_test, populate, running, settle
+from conftest import ALICE, HOSTILE_SENDER, NOW, pilot_test, populate, running, settle, until
 
 from mmsua.store.records import PartData
 from mmsua.tui.widgets.bubble import Bubble, PictureSlot
@@ -160,6 +160,13 @@ async def test_save_writes_a_safe_name_without_overwriting(store, contacts_file,
     assert not (tmp_path / "etc").exists()
 
 
+def palette_hits(app) -> list[str]:
+    from textual.command import CommandList
+
+    hits = app.screen.query(CommandList)
+    return [str(hits.first().get_option_at_index(i).prompt) for i in range(hits.first().option_count)] if hits else []
+
+
 @pilot_test
 async def test_help_and_palette_come_from_the_action_registry(store, contacts_file, tmp_path):
     from rich.console import Console
@@ -182,7 +189,9 @@ async def test_help_and_palette_come_from_the_action_registry(store, contacts_fi
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Compose")
-        await pilot.pause(0.5)
+        # The palette searches as it is typed into, in a task of its own: "down" on a list
+        # still showing an earlier prefix's hits would pick another command.
+        await until(pilot, "the palette's hits for the whole word", lambda: palette_hits(app) and all("compose" in h.lower() for h in palette_hits(app)))
         await pilot.press("down", "enter")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "ComposeScreen"

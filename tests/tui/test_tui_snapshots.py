@@ -8,7 +8,7 @@ after looking at the report.
 from __future__ import annotations
 
 import pytest
-from conftest import ALICE, build_app, populate
+from conftest import ALICE, build_app, populate, settle
 
 from mmsua.tui.widgets.conversation_list import ConversationList
 
@@ -23,10 +23,7 @@ def _app(store, contacts_file, tmp_path, **settings):
 
 
 async def _settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot.app, pilot)
 
 
 async def _open(pilot, participants) -> None:

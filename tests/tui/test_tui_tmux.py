@@ -25,7 +25,7 @@ def capture() -> str:
     return subprocess.run(["tmux", "capture-pane", "-p", "-t", SESSION], capture_output=True, text=True).stdout
 
 
-def wait_for(text: str, timeout: float = 20.0) -> str:
+def wait_for(text: str, timeout: float = 30.0) -> str:
     deadline = time.monotonic() + timeout
     screen = ""
     while time.monotonic() < deadline:
@@ -114,8 +114,12 @@ def test_embedded_engine_in_tmux(contacts_file, tmp_path) -> None:
             status = next(line for line in wait_for("Quectel EG25", timeout=40).splitlines() if "Quectel EG25" in line)
             assert "embedded engine" in status and "disconnected" not in status
             wait_for("Alice Smith")  # the store's conversations, named from the vCard
-            carrier.send_mms("+447700900123", [ME], text="Through the embedded engine")
+            # Open Alice's conversation before she writes: her new message moves her to the top
+            # of the list, and "j" pressed after that would open another conversation (whose
+            # list preview could still show her text).
             keys("j", "Enter")  # Alice's conversation (second: the deferred one is newest)
+            wait_for("✓✓ delivered")  # the reply in her conversation: it is open
+            carrier.send_mms("+447700900123", [ME], text="Through the embedded engine")
             wait_for("Through the embedded engine", timeout=40)  # received by the engine in the TUI process, shown live
             keys("q", "q")
             assert_quits()
