@@ -11,8 +11,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "daemon",
         help="run the MMS engine on the modem and serve the local API",
-        description="Runs until SIGTERM. Common settings can be given here instead of in the config file, e.g. "
-        "mmsua daemon --port /dev/ttyUSB2 --apn mms.example --mmsc http://mmsc.example/mms --proxy 10.0.0.1:8080",
+        description="Owns the modem and the message store and serves the local API that `mmsua tui`, send, ls, "
+        "show, fetch, export and status use, until SIGTERM or Ctrl-C. Settings come from the config file, then "
+        "these options, e.g. mmsua daemon --port /dev/ttyUSB2 --apn mms.example --mmsc http://mmsc.example/mms "
+        "--proxy 10.0.0.1:8080. Run `mmsua doctor` with the same options first; docs/operations.md has the rest.",
     )
     config.add_arguments(parser)
     parser.add_argument("--socket", metavar="PATH", help="API socket path (default: $XDG_RUNTIME_DIR/mmsua/api.sock)")

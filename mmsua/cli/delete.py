@@ -9,7 +9,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from mmsua.daemon.clisupport import add_socket_argument, message_id
 
     parser = subparsers.add_parser("delete", help="delete a message")
-    parser.add_argument("id", type=message_id, help="id of the message")
+    parser.add_argument("id", type=message_id, help="id of the message (from `mmsua ls`)")
     add_socket_argument(parser)
     parser.set_defaults(func=run)
 

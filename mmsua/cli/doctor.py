@@ -38,7 +38,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "doctor",
         help="check modem, SIM, network, SMS and the MMS data path step by step",
         description="Check, step by step, that MMS can work: modem, SIM, registration, signal, "
-        "SMS settings, the MMS APN's data context and an HTTP request to the MMSC through the proxy.",
+        "SMS settings, the MMS APN's data context and an HTTP request to the MMSC through the proxy. "
+        "Without --port it looks for the modem's AT port. Stop the daemon first: doctor does not open a port "
+        "another program holds. Exit status 0 when MMS can work (warnings allowed), 69 when the port cannot "
+        "be used, 1 when a later step failed, 78 for a bad configuration.",
     )
     # The daemon's settings: --config FILE and the same options (--port, --apn, --mmsc,
     # --proxy, --bearer, --cid, --interface...), so doctor checks what the daemon will use.

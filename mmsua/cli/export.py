@@ -9,7 +9,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from mmsua.daemon.clisupport import add_socket_argument, message_id
 
     parser = subparsers.add_parser("export", help="save a message's parts as files")
-    parser.add_argument("id", type=message_id, help="message id")
+    parser.add_argument("id", type=message_id, help="message id (from `mmsua ls`)")
     parser.add_argument("directory", help="where to write (created if missing); existing files are never overwritten")
     add_socket_argument(parser)
     parser.set_defaults(func=run)

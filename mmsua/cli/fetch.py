@@ -8,8 +8,8 @@ import argparse
 def register(subparsers: argparse._SubParsersAction) -> None:
     from mmsua.daemon.clisupport import add_socket_argument, message_id
 
-    parser = subparsers.add_parser("fetch", help="download a deferred message")
-    parser.add_argument("id", type=message_id, help="id of the pending notification")
+    parser = subparsers.add_parser("fetch", help="download a deferred message (policy.retrieval = manual, roaming, too large)")
+    parser.add_argument("id", type=message_id, help="id of the deferred or failed notification (from `mmsua ls`)")
     parser.add_argument("--json", action="store_true", help="print the API's JSON")
     add_socket_argument(parser)
     parser.set_defaults(func=run)

@@ -45,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Wrap a modem port and write everything sent and received to a transcript "
             "(format: hw_fixtures/README.md). Without a command, run a read-only probe "
             "(ATI, AT+CGMI, AT+CGMM, AT+CPIN?, AT+CREG?, AT+CSQ, AT+CPMS=?, AT+CNMI=? ...). "
+            "Stop the daemon first (two programs on one port steal each other's answers). "
             "Redact IMEI, IMSI and phone numbers before sharing the file."
         ),
     )

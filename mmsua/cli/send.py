@@ -8,7 +8,13 @@ import argparse
 def register(subparsers: argparse._SubParsersAction) -> None:
     from mmsua.daemon.clisupport import add_socket_argument
 
-    parser = subparsers.add_parser("send", help="send an MMS (or an SMS with --sms)")
+    parser = subparsers.add_parser(
+        "send",
+        help="send an MMS (or an SMS with --sms)",
+        description="Queue a message with the running daemon, which sends it as soon as the modem and the MMSC "
+        "allow; `mmsua show ID` follows it (queued, sending, sent, delivered). Pictures larger than the carrier's "
+        "mms.max_size are fitted to it. E.g. mmsua send --to +447700900123 --text hello --attach cat.jpg",
+    )
     parser.add_argument("--to", action="append", default=[], metavar="N", help="recipient number or e-mail (repeat for a group)")
     parser.add_argument("--conversation", type=int, metavar="ID", help="reply to everyone in this conversation (instead of --to)")
     parser.add_argument("--cc", action="append", default=[], metavar="N", help="copy recipient (repeatable)")
