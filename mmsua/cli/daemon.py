@@ -78,7 +78,7 @@ def _port_usable(port: str) -> bool:
     if problem is not None:
         print(f"mmsua daemon: warning: {problem.what}: {problem.advice}; starting anyway, the modem is tried again "
               "and again", file=sys.stderr)
-    elif (warning := modem_manager_warning()) is not None:
+    elif (warning := modem_manager_warning(port)) is not None:
         print(f"mmsua daemon: warning: {warning}", file=sys.stderr)
     return True
 

@@ -173,7 +173,7 @@ class _Doctor:
         from mmsua.drivers.ports import NoModemFound, choose_port
 
         if self.s.port:
-            warning = modem_manager_warning()
+            warning = modem_manager_warning(self.s.port)
             if warning:
                 self.add("port", WARN, f"{self.s.port} (given)", warning)
             else:
@@ -184,7 +184,7 @@ class _Doctor:
         except NoModemFound as error:
             self.add("port", FAIL, str(error), "plug the modem in or give --port")
             return None
-        warning = modem_manager_warning()
+        warning = modem_manager_warning(choice.device)
         self.add("port", WARN if warning else OK, f"{choice.device}: {choice.reason}", warning or "")
         return choice.device
 

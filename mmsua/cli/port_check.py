@@ -92,7 +92,22 @@ def modem_manager_running(*, proc: Path = Path("/proc")) -> int | None:
     return None
 
 
-def modem_manager_warning(*, proc: Path = Path("/proc")) -> str | None:
+def ignored_by_modem_manager(port: str, *, udev_data: Path = Path("/run/udev/data")) -> bool:
+    """Whether udev's database marks the port ID_MM_PORT_IGNORE=1 (99-mmsua-modem.rules does),
+    so ModemManager leaves it alone. The database is world-readable: ``c<major>:<minor>``."""
+    try:
+        device = os.stat(port).st_rdev
+        lines = (udev_data / f"c{os.major(device)}:{os.minor(device)}").read_text().splitlines()
+    except OSError:
+        return False
+    return "E:ID_MM_PORT_IGNORE=1" in lines
+
+
+def modem_manager_warning(port: str = "", *, proc: Path = Path("/proc"),
+                          udev_data: Path = Path("/run/udev/data")) -> str | None:
+    """A warning when ModemManager runs and nothing tells it to leave ``port`` alone."""
+    if port and ignored_by_modem_manager(port, udev_data=udev_data):
+        return None
     pid = modem_manager_running(proc=proc)
     if pid is None:
         return None

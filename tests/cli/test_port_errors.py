@@ -14,6 +14,7 @@ import select
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,7 +48,15 @@ def _hold(port: str, name: str, tmp_path: Path) -> subprocess.Popen[bytes]:
     program = tmp_path / name
     shutil.copy(SLEEP, program)
     with open(port, "rb", buffering=0) as device:
-        return subprocess.Popen([str(program), "30"], stdin=device)
+        rival = subprocess.Popen([str(program), "30"], stdin=device)
+    # Popen can return before the kernel has renamed the child at exec: wait for its name.
+    comm = Path(f"/proc/{rival.pid}/comm")
+    for _ in range(500):
+        if comm.read_text().strip() == name:
+            return rival
+        time.sleep(0.01)
+    rival.kill()
+    raise AssertionError(f"the stand-in process never became {name!r}")
 
 
 def _doctor(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:
@@ -129,3 +138,24 @@ def test_daemon_without_permission_on_the_port_says_which_group(tmp_path: Path) 
     assert result.returncode == exit_codes.IOERR
     assert f"you may not open {port}" in result.stderr
     assert "sudo usermod -aG" in result.stderr and "log out and in again" in result.stderr
+
+
+def test_no_modem_manager_warning_for_a_port_udev_tells_it_to_ignore(pty_port: tuple[int, str], tmp_path: Path) -> None:
+    from mmsua.cli.port_check import modem_manager_warning
+
+    _master, port = pty_port
+    rdev = os.stat(port).st_rdev
+    udev_data = tmp_path / "udev-data"
+    udev_data.mkdir()
+    record = udev_data / f"c{os.major(rdev)}:{os.minor(rdev)}"  # udev's database entry for the tty
+    record.write_text("S:mmsua-modem\nE:ID_VENDOR_ID=2c7c\nG:systemd\n")
+    mm = _hold("/dev/null", "ModemManager", tmp_path)
+    try:
+        warned = modem_manager_warning(port, udev_data=udev_data)
+        record.write_text("S:mmsua-modem\nE:ID_MM_PORT_IGNORE=1\nE:ID_VENDOR_ID=2c7c\n")
+        ignored = modem_manager_warning(port, udev_data=udev_data)
+    finally:
+        mm.kill()
+        mm.wait()
+    assert warned is not None and f"ModemManager is running (pid {mm.pid})" in warned
+    assert ignored is None
