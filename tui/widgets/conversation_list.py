@@ -133,8 +133,11 @@ class ConversationList(ScrollView, can_focus=True):
         self.app.call_from_thread(self._add_page, page)
 
     def _add_page(self, page: Page) -> None:
-        if page.generation != self._generation or page.offset != len(self.rows):
-            return  # an older search, or a page already replaced
+        if page.generation != self._generation:
+            return  # an older search
+        # Taken even when merge_top changed the row count meanwhile (a new conversation on
+        # top shifts the offsets by one): dropping it would leave _loading set and end the
+        # paging; an overlap with the rows already here is skipped below.
         self._loading = False
         known = {row.id for row in self.rows}
         self.rows.extend(r for r in page.rows if r.id not in known)
