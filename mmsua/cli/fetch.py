@@ -25,7 +25,15 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print_json(message)
         else:
-            print(f"message {message.get('id')}: {render.line(message.get('state'))}")
+            print(_said(message, render.line))
         return exit_codes.OK
 
     return run_with_client(args, body)
+
+
+def _said(message: dict, line) -> str:
+    """One line on what fetch started: the daemon answers at once and downloads in the background."""
+    ident, state = message.get("id"), line(message.get("state"))
+    if state in ("notified", "retrieving"):
+        return f"message {ident}: download started; `mmsua show {ident}` shows it once it has arrived"
+    return f"message {ident}: {state}"

@@ -241,3 +241,12 @@ def test_delete_removes_the_message(engine_daemon, capsys: pytest.CaptureFixture
     assert main(["show", str(failed), "--socket", sock]) == exit_codes.FAILURE
     assert main(["delete", str(failed), "--socket", sock]) == exit_codes.FAILURE
     assert "not_found" in capsys.readouterr().err
+
+
+def test_fetch_says_the_download_started_and_how_to_see_it(daemon, capsys: pytest.CaptureFixture[str]) -> None:
+    agent, sock = daemon
+    message = agent.receive("+15551234567", "later")
+    agent.fetch = lambda id: {**agent.messages[id], "state": "notified"}  # what the engine answers: queued for retrieval
+    assert main(["fetch", str(message["id"]), "--socket", sock]) == exit_codes.OK
+    out = capsys.readouterr().out
+    assert out == f"message {message['id']}: download started; `mmsua show {message['id']}` shows it once it has arrived\n"
