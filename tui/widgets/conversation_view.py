@@ -213,17 +213,13 @@ class ConversationView(VerticalScroll, can_focus=True):
 
         def work() -> None:
             for message_id, part in wanted:
-                key = (message_id, part.index)
-                image = self._pictures.get(key)
+                image = self._pictures.get((message_id, part.index))
                 if image is None:
                     try:
                         image = decode_picture(part_bytes(self._client.get_part(message_id, part.index)))
                     except Exception as error:  # a broken picture must not break the conversation
                         self.app.call_from_thread(self._picture_failed, generation, message_id, part, str(error))
                         continue
-                    self._pictures[key] = image
-                    if len(self._pictures) > 64:
-                        self._pictures.pop(next(iter(self._pictures)))
                 self.app.call_from_thread(self._place_picture, generation, message_id, part, image)
 
         self.run_worker(work, thread=True, group="pictures")
@@ -235,6 +231,11 @@ class ConversationView(VerticalScroll, can_focus=True):
         return None
 
     def _place_picture(self, generation: int, message_id: int, part: Part, image: Any) -> None:
+        # The cache changes here, on the UI thread only: two picture workers evicting at
+        # once would iterate it while the other inserts ("dictionary changed size").
+        self._pictures[(message_id, part.index)] = image
+        if len(self._pictures) > 64:
+            self._pictures.pop(next(iter(self._pictures)))
         if generation != self._generation or (found := self._slot(message_id, part)) is None:
             return
         bubble, slot = found
