@@ -25,15 +25,16 @@ def capture() -> str:
     return subprocess.run(["tmux", "capture-pane", "-p", "-t", SESSION], capture_output=True, text=True).stdout
 
 
-def wait_for(text: str, timeout: float = 30.0) -> str:
+def wait_for(text: str, timeout: float = 30.0, times: int = 1) -> str:
+    """The screen once ``text`` is on it (``times`` times or more)."""
     deadline = time.monotonic() + timeout
     screen = ""
     while time.monotonic() < deadline:
         screen = capture()
-        if text in screen:
+        if screen.count(text) >= times:
             return screen
         time.sleep(0.2)
-    raise AssertionError(f"{text!r} never appeared on screen:\n{screen}")
+    raise AssertionError(f"{text!r} never appeared {times} time(s) on screen:\n{screen}")
 
 
 def keys(*names: str) -> None:
@@ -82,7 +83,8 @@ def run_tui(carrier: SimulatedCarrier, agent, contacts_file: Path) -> None:
         wait_for("✓✓ delivered")
         wait_for("▀" * 20)  # the picture, drawn with half blocks once its bytes arrive
         carrier.send_mms("+447700900123", [ME], text="Arrived while you looked")  # Alice, through the network
-        wait_for("Arrived while you looked")
+        # Twice: the list's preview has it as soon as the list refreshes; the open conversation's bubble is what is shown live.
+        wait_for("Arrived while you looked", times=2)
         keys("q", "q")
         assert_quits()
     finally:
@@ -120,7 +122,8 @@ def test_embedded_engine_in_tmux(contacts_file, tmp_path) -> None:
             keys("j", "Enter")  # Alice's conversation (second: the deferred one is newest)
             wait_for("✓✓ delivered")  # the reply in her conversation: it is open
             carrier.send_mms("+447700900123", [ME], text="Through the embedded engine")
-            wait_for("Through the embedded engine", timeout=40)  # received by the engine in the TUI process, shown live
+            # Received by the engine in the TUI process, shown live: in the list's preview and in the open conversation.
+            wait_for("Through the embedded engine", timeout=40, times=2)
             keys("q", "q")
             assert_quits()
         finally:
