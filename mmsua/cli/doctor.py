@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import logging
 from dataclasses import asdict, dataclass
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -119,14 +120,17 @@ def settings_from(args: argparse.Namespace, cfg: Any) -> Settings:
 
 
 class _Doctor:
-    def __init__(self, args: argparse.Namespace, cfg: Any) -> None:
+    def __init__(self, args: argparse.Namespace, cfg: Any, on_check: Callable[[Check], None] | None = None) -> None:
         self.args = args
         self.config = cfg
         self.s = settings_from(args, cfg)
         self.checks: list[Check] = []
+        self.on_check = on_check  # each check as it is made: a refused APN takes ~40 s of retries
 
     def add(self, name: str, status: str, detail: str, advice: str = "") -> bool:
         self.checks.append(Check(name, status, detail, advice))
+        if self.on_check is not None:
+            self.on_check(self.checks[-1])
         return status in (OK, WARN)
 
     def skip_rest(self, names: list[str], why: str) -> None:
@@ -369,7 +373,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         cfg = config.from_args(args)
-        doctor = _Doctor(args, cfg)
+        doctor = _Doctor(args, cfg, on_check=None if args.json else _print_check)
     except config.ConfigError as error:
         if args.json:
             print(json.dumps({"ok": False, "checks": [asdict(Check("config", FAIL, str(error), "fix the config file or the option"))]}, indent=2))
@@ -383,11 +387,6 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"ok": ok, "checks": [asdict(c) for c in checks]}, indent=2))
     else:
-        marks = {OK: "OK  ", WARN: "WARN", FAIL: "FAIL", SKIP: "SKIP"}
-        for c in checks:
-            print(f"{marks[c.status]}  {c.name:<13} {clean_line(c.detail)}")
-            if c.advice and c.status in (FAIL, WARN):
-                print(f"      {'':<13} → {clean_line(c.advice)}")
         warned = any(c.status == WARN for c in checks)
         print(("MMS can work, but read the WARN lines above." if warned else "MMS can work.") if ok
               else "MMS cannot work yet: fix the first FAIL above.")
@@ -396,3 +395,12 @@ def run(args: argparse.Namespace) -> int:
     if failed and failed[0].name in ("port", "open"):
         return exit_codes.UNAVAILABLE
     return exit_codes.FAILURE
+
+
+def _print_check(c: Check) -> None:
+    from mmsua.textsafe import clean_line
+
+    marks = {OK: "OK  ", WARN: "WARN", FAIL: "FAIL", SKIP: "SKIP"}
+    print(f"{marks[c.status]}  {c.name:<13} {clean_line(c.detail)}", flush=True)
+    if c.advice and c.status in (FAIL, WARN):
+        print(f"      {'':<13} → {clean_line(c.advice)}", flush=True)

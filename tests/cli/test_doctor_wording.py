@@ -40,3 +40,36 @@ def test_through_the_proxy_the_same_mmsc_is_ok(capsys: pytest.CaptureFixture[str
     assert any(line.startswith("OK    mmsc") and "via proxy" in line for line in lines)
     assert lines[-1] == "MMS can work."
     assert status == exit_codes.OK
+
+
+def test_each_check_is_printed_as_it_is_made(tmp_path: Path) -> None:
+    """A newcomer sees progress while a slow step (here: an MMS proxy that never answers) still runs."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    silent_proxy = socket.socket()
+    silent_proxy.bind(("127.0.0.1", 0))
+    silent_proxy.listen(1)  # connections complete in the backlog; nothing is ever answered
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    with SimulatedCarrier() as carrier:
+        phone = carrier.add_handset("+15550100001")
+        doctor = subprocess.Popen(
+            [sys.executable, "-m", "mmsua", "doctor", "--port", str(phone.pty_path), "--apn", carrier.apn,
+             "--mmsc", carrier.mmsc_url, "--proxy", f"127.0.0.1:{silent_proxy.getsockname()[1]}", "--timeout", "60"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        try:
+            assert doctor.stdout is not None
+            seen = []
+            for line in doctor.stdout:
+                seen.append(line)
+                if line.startswith("OK    mms-context"):
+                    break
+            still_running = doctor.poll() is None
+        finally:
+            doctor.kill()
+            doctor.wait()
+            silent_proxy.close()
+    assert seen[-1].startswith("OK    mms-context"), seen
+    assert still_running  # the mmsc step was still waiting when the earlier lines were already out
