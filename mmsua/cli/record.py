@@ -74,10 +74,16 @@ def run(args: argparse.Namespace) -> int:
 
     from mmsua.textsafe import clean_line
 
+    from mmsua.cli.port_check import check_port
+
     out: Path = args.out
     if out.exists() and not args.force:
         print(f"mmsua record: {out} exists; use --force to overwrite it", file=sys.stderr)
         return exit_codes.USAGE
+    problem = check_port(args.port)
+    if problem is not None:  # said before touching the port or writing the file
+        print(f"mmsua record: {problem.what}: {problem.advice}", file=sys.stderr)
+        return exit_codes.UNAVAILABLE if problem.kind == "busy" else exit_codes.IOERR
     try:
         out.write_text("", encoding="utf-8")
     except OSError as exc:

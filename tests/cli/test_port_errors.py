@@ -159,3 +159,21 @@ def test_no_modem_manager_warning_for_a_port_udev_tells_it_to_ignore(pty_port: t
         mm.wait()
     assert warned is not None and f"ModemManager is running (pid {mm.pid})" in warned
     assert ignored is None
+
+
+def test_record_refuses_a_port_another_program_holds_and_writes_no_file(
+        pty_port: tuple[int, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    master, port = pty_port
+    rival = _hold(port, "mmsua", tmp_path)  # e.g. the daemon, still running
+    out = tmp_path / "my-modem-startup.txt"
+    try:
+        status = main(["record", "--port", port, "--out", str(out)])
+        written = select.select([master], [], [], 0)[0]
+    finally:
+        rival.kill()
+        rival.wait()
+    err = capsys.readouterr().err
+    assert status == exit_codes.UNAVAILABLE
+    assert f"mmsua record: {port} is already open in mmsua (pid {rival.pid})" in err
+    assert "systemctl --user stop mmsua" in err
+    assert not out.exists() and written == []
