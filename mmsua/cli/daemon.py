@@ -46,7 +46,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {problem}", file=sys.stderr)
         print("set them in the config file or on the command line; `mmsua config --show` lists every setting", file=sys.stderr)
         return exit_codes.CONFIG
-    if not _port_usable(settings["modem.port"]) or not _store_usable(settings.store_path()):
+    refused = _port_check(settings["modem.port"])
+    if refused is not None:
+        return refused
+    if not _store_usable(settings.store_path()):
         return exit_codes.IOERR
     daemon = Daemon(settings, Path(args.socket) if args.socket else None)
     try:
@@ -63,24 +66,28 @@ def run(args: argparse.Namespace) -> int:
     return exit_codes.OK
 
 
-def _port_usable(port: str) -> bool:
-    """Say at once what is wrong with the port. A missing or busy port is only a warning
-    (the modem may be plugged in later; the daemon keeps trying); no permission is fatal,
-    as it lasts until the user logs in again with the new group."""
+def _port_check(port: str) -> int | None:
+    """Say at once what is wrong with the port; the exit status when the daemon must not start.
+
+    Missing: only a warning (the modem may be plugged in later; the daemon keeps trying).
+    No permission: fatal, it lasts until the user logs in again with the new group.
+    Held by another program (a second daemon on another socket, ModemManager, a terminal
+    program): fatal, two readers of one AT port steal each other's answers."""
     import sys
 
+    from mmsua import exit_codes
     from mmsua.cli.port_check import check_port, modem_manager_warning
 
     problem = check_port(port)
-    if problem is not None and problem.kind == "permission":
+    if problem is not None and problem.kind in ("permission", "busy"):
         print(f"mmsua daemon: {problem.what}: {problem.advice}", file=sys.stderr)
-        return False
+        return exit_codes.IOERR if problem.kind == "permission" else exit_codes.UNAVAILABLE
     if problem is not None:
         print(f"mmsua daemon: warning: {problem.what}: {problem.advice}; starting anyway, the modem is tried again "
               "and again", file=sys.stderr)
     elif (warning := modem_manager_warning(port)) is not None:
         print(f"mmsua daemon: warning: {warning}", file=sys.stderr)
-    return True
+    return None
 
 
 def _store_usable(store: Path) -> bool:

@@ -58,9 +58,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             client.connect()
         except DaemonUnavailable:
+            same_socket = f" --socket {socket}" if args.socket else ""  # a daemon elsewhere would not be found
             print(
                 f"mmsua tui: no mmsua daemon is running (nothing answers on {socket}).\n"
-                "  start one:                 mmsua daemon\n"
+                f"  start one:                 mmsua daemon{same_socket}\n"
                 "  or run the engine in here: mmsua tui --embedded\n"
                 "  or try it on a simulated carrier: mmsua demo",
                 file=sys.stderr,

@@ -250,3 +250,12 @@ def test_fetch_says_the_download_started_and_how_to_see_it(daemon, capsys: pytes
     assert main(["fetch", str(message["id"]), "--socket", sock]) == exit_codes.OK
     out = capsys.readouterr().out
     assert out == f"message {message['id']}: download started; `mmsua show {message['id']}` shows it once it has arrived\n"
+
+
+def test_tui_without_a_daemon_names_the_start_command_for_its_socket(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))  # the user's config must not leak in
+    sock = tmp_path / "elsewhere.sock"
+    assert main(["tui", "--socket", str(sock)]) == exit_codes.UNAVAILABLE
+    err = capsys.readouterr().err
+    assert f"start one:                 mmsua daemon --socket {sock}\n" in err

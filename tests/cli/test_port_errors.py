@@ -177,3 +177,17 @@ def test_record_refuses_a_port_another_program_holds_and_writes_no_file(
     assert f"mmsua record: {port} is already open in mmsua (pid {rival.pid})" in err
     assert "systemctl --user stop mmsua" in err
     assert not out.exists() and written == []
+
+
+def test_daemon_does_not_start_on_a_port_another_program_holds(pty_port: tuple[int, str], tmp_path: Path) -> None:
+    master, port = pty_port
+    rival = _hold(port, "mmsua", tmp_path)  # a daemon on another socket (system service + a manual run)
+    try:
+        result = _daemon(tmp_path, "--port", port, "--store", str(tmp_path / "store"))
+        written = select.select([master], [], [], 0)[0]
+    finally:
+        rival.kill()
+        rival.wait()
+    assert result.returncode == exit_codes.UNAVAILABLE
+    assert f"mmsua daemon: {port} is already open in mmsua (pid {rival.pid})" in result.stderr
+    assert written == [] and not (tmp_path / "store").exists()
