@@ -25,6 +25,7 @@ class Holder:
 
     pid: int
     name: str
+    mmsua: bool = False  # an mmsua process (the console script, or python -m mmsua)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,7 @@ def port_holders(port: str, *, proc: Path = Path("/proc")) -> list[Holder]:
         # The program at a pseudo-terminal's master end (mmsua sim, socat) keeps its own
         # end open too: it is the modem, not a rival.
         if target in links and not (target.startswith("/dev/pts/") and _PTY_MASTERS & set(links)):
-            found.append(Holder(pid, _process_name(fd_dir.parent)))
+            found.append(Holder(pid, _process_name(fd_dir.parent), _is_mmsua(fd_dir.parent)))
     return found
 
 
@@ -126,6 +127,14 @@ def _process_name(proc_dir: Path) -> str:
         return "?"
 
 
+def _is_mmsua(proc_dir: Path) -> bool:
+    try:
+        argv = (proc_dir / "cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return any(arg == b"mmsua" or arg.endswith(b"/mmsua") for arg in argv[:3])
+
+
 def _owner(port: str) -> str:
     try:
         st = os.stat(port)
@@ -163,6 +172,6 @@ def _busy_advice(holders: list[Holder]) -> str:
     names = {h.name for h in holders}
     if "ModemManager" in names:
         return "ModemManager has the port: `sudo systemctl disable --now ModemManager`, or make it ignore the port (docs/operations.md, 'ModemManager')"
-    if any(name.startswith("mmsua") or name.startswith("python") for name in names):
+    if any(h.mmsua for h in holders):
         return "the mmsua daemon (or another mmsua) has the port: stop it first (`systemctl --user stop mmsua`, or Ctrl-C in its terminal); `mmsua status` shows what it sees"
     return "close that program first: two programs reading one AT port steal each other's answers"
