@@ -77,6 +77,9 @@ class UserAgent:
         self._own_store = store is None
         self._subscribers: list[Callback] = []
         self._subscribers_lock = threading.Lock()
+        # Held while a message is read and its event published, by the agent and by the
+        # engine's emit alike: an event never carries an older state than one already out.
+        self._publish_lock = threading.RLock()
         self.engine = Engine(self.store, self.settings, data_path=data_path, sms=sms, emit=self._publish, clock=clock)
         self.link: Any = None  # mmsua.engine.modem_link.ModemLink when a modem is configured
         self._log_handler: logging.Handler | None = None
@@ -137,11 +140,12 @@ class UserAgent:
     def _publish(self, event: str, data: dict[str, Any]) -> None:
         with self._subscribers_lock:
             callbacks = list(self._subscribers)
-        for callback in callbacks:
-            try:
-                callback(event, data)
-            except Exception:  # one broken client must not break the others
-                log.debug("subscriber failed on %s", event, exc_info=True)
+        with self._publish_lock:
+            for callback in callbacks:
+                try:
+                    callback(event, data)
+                except Exception:  # one broken client must not break the others
+                    log.debug("subscriber failed on %s", event, exc_info=True)
 
     def update_settings(self, settings: AgentSettings) -> None:
         """New carrier settings (from provisioning) for the next network steps; the modem
@@ -265,9 +269,7 @@ class UserAgent:
         ids: list[int] = []
         try:
             ids.extend(step() for step in queue)
-            results = [self.store.get_message(i).to_dict() for i in ids]
-            for result in results:
-                self._publish("message.updated", result)
+            results = [self._changed(i) for i in ids]
         finally:
             if ids:  # only now: a client hears "queued" before anything the engine does with it
                 self.engine.wake()
@@ -359,8 +361,9 @@ class UserAgent:
         """The message as it is now, published as ``message.updated`` (other clients redraw it).
         Called before the engine is woken where the agent can, so a client never gets the
         command's state after a later one of the engine's."""
-        result = self.store.get_message(message_id).to_dict()
-        self._publish("message.updated", result)
+        with self._publish_lock:
+            result = self.store.get_message(message_id).to_dict()
+            self._publish("message.updated", result)
         return result
 
 

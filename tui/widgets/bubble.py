@@ -87,6 +87,7 @@ class Bubble(Vertical, can_focus=False):
         self._now = now
         self._group = group
         self._pictures = pictures  # False: pictures are listed like any other part
+        self._redrawing = False  # show_message is replacing the children
 
     def _classes_for_state(self) -> None:
         self.set_class(self.message.state == "failed", "-failed")
@@ -97,7 +98,11 @@ class Bubble(Vertical, can_focus=False):
         so the conversation never holds two bubbles for one message, even for a frame."""
         self.message = message
         self._classes_for_state()
-        await self.recompose()
+        self._redrawing = True
+        try:
+            await self.recompose()
+        finally:
+            self._redrawing = False
 
     def compose(self) -> ComposeResult:
         # Few widgets per bubble (a conversation opens fast): one Static for all the
@@ -174,7 +179,12 @@ class Bubble(Vertical, can_focus=False):
         return Content("\n").join(lines)
 
     def set_picture(self, slot: PictureSlot, widget: Widget) -> None:
-        """Show the picture above its slot; the slot stays as the caption."""
+        """Show the picture above its slot; the slot stays as the caption.
+
+        Once per slot: a page load and a live update can both fetch the same picture
+        for a bubble redrawn in between, and the second must not draw it again."""
+        if self._redrawing or slot.parent is not self or slot.has_class("-caption"):
+            return  # the fetch that follows the redraw places it
         self.mount(widget, before=slot)
         slot.update(as_content(part_label(slot.part)))
         slot.add_class("-caption")
