@@ -41,7 +41,9 @@ STRANGER = "+15550107777"  # sends to us from elsewhere on the network
 RECEIVE_POINTS = ("sms_read", "sms_delete", "notification_stored", "after_get", "message_stored", "after_notifyresp")
 SEND_POINTS = ("queued", "sending", "send_req_at_mmsc", "sent")
 WAIT = 8.0  # longest wait for a kill point before killing anyway
-BUDGET = float(os.environ.get("MMSUA_CRASH_BUDGET", "150"))  # seconds for all cycles; a healthy run needs ~80
+# Seconds for all cycles: a healthy run needs ~60-80, a CI machine loaded by other work
+# several times that; a stuck daemon (each kill point waited for in vain) still runs out of it.
+BUDGET = float(os.environ.get("MMSUA_CRASH_BUDGET", "420"))
 # MMSUA_CRASH_BEARER=interface moves HTTP over the host's loopback instead of the
 # emulated modem's TCP stack (SMS still over the pty): isolates engine from bearer faults.
 BEARER = os.environ.get("MMSUA_CRASH_BEARER", "modem")
@@ -113,6 +115,7 @@ def all_messages(client: Client) -> list[dict[str, Any]]:
     return messages
 
 
+@pytest.mark.timeout(BUDGET + 180)  # the cycles, then the settling waits after them
 def test_sigkill_at_every_step_loses_and_doubles_nothing(tmp_path: Path) -> None:
     from mmsua.sim.carrier import SimulatedCarrier
 
