@@ -138,14 +138,23 @@ class UserAgent:
         return unsubscribe
 
     def _publish(self, event: str, data: dict[str, Any]) -> None:
+        if event == "log":
+            # Published from inside logging's handler lock, and subscribers log while
+            # holding the publish lock: taking it here would deadlock the two threads.
+            # Log lines need no ordering against message states.
+            self._deliver(event, data)
+            return
+        with self._publish_lock:
+            self._deliver(event, data)
+
+    def _deliver(self, event: str, data: dict[str, Any]) -> None:
         with self._subscribers_lock:
             callbacks = list(self._subscribers)
-        with self._publish_lock:
-            for callback in callbacks:
-                try:
-                    callback(event, data)
-                except Exception:  # one broken client must not break the others
-                    log.debug("subscriber failed on %s", event, exc_info=True)
+        for callback in callbacks:
+            try:
+                callback(event, data)
+            except Exception:  # one broken client must not break the others
+                log.debug("subscriber failed on %s", event, exc_info=True)
 
     def update_settings(self, settings: AgentSettings) -> None:
         """New carrier settings (from provisioning) for the next network steps; the modem

@@ -102,3 +102,29 @@ def test_delete_removes_the_message(agent: UserAgent) -> None:
         agent.show_message(mid)
     with pytest.raises(BadRequest):
         agent.retry(_received(agent, message_id="m-3"))
+
+
+@pytest.mark.timeout(30)  # a deadlock hangs: fail it in bounded time
+def test_a_subscriber_that_logs_never_deadlocks_with_a_thread_that_logs(agent: UserAgent) -> None:
+    # A message event is delivered under the publish lock; the subscriber here (as the
+    # daemon's log subscriber does) logs, and waits for another thread's log line to be
+    # delivered. That thread holds logging's handler lock while publishing its "log"
+    # event: if "log" events took the publish lock, the two would wait for each other.
+    import logging
+    import threading
+
+    other_logged = threading.Event()
+    outcome: list[bool] = []
+
+    def subscriber(event: str, data: dict) -> None:
+        if event == "log" and data["text"] == "from the other thread":
+            other_logged.set()
+        elif event == "message.updated" and not outcome:
+            threading.Thread(target=lambda: logging.getLogger("mmsua.test").warning("from the other thread")).start()
+            logging.getLogger("mmsua.test").warning("from the subscriber")
+            outcome.append(other_logged.wait(10))
+
+    agent.subscribe(subscriber)
+    mid = _received(agent)
+    agent.mark_read(mid)
+    assert outcome == [True]
