@@ -98,6 +98,10 @@ class MmsuaApp(App[None]):
         self._subscribe()
         if not self._events_live:
             self._set_connected(False)
+        else:
+            # The list's first page was read before the subscription: a message that
+            # landed in between has no event, so read the top again now.
+            self._refresh_list_top()
 
     def _subscribe(self) -> None:
         try:

@@ -212,3 +212,34 @@ async def test_a_failed_status_poll_with_the_event_stream_alive_does_not_subscri
         subscriptions[0]("message.received", message)
         await settle(app, pilot)
         assert app.received == [message["id"]]
+
+
+@pytest.mark.timeout(60)
+@pilot_test
+async def test_a_message_stored_between_the_first_list_read_and_the_subscription_is_listed(store, contacts_file, tmp_path):
+    # The first page is read, then a message lands (its event goes to nobody: the app is
+    # not subscribed yet), then the app subscribes: the list must still show it.
+    from mmsua.daemon.client import LocalClient
+    from mmsua.engine.agent import UserAgent
+    from mmsua.tui.app import make_app
+    from mmsua.tui.contacts import Contacts
+    from mmsua.tui.protocol import Settings
+
+    populate(store, hostile=False, filler=0)
+    client = LocalClient(UserAgent(store=store))
+    reads = []
+    original = client.list_conversations
+
+    def list_then_a_message_lands(*args, **kwargs):
+        page = original(*args, **kwargs)
+        if not reads:
+            store.add_message(participants=["+15550104242"], direction="in", kind="sms", state="received",
+                              sender="+15550104242", text="landed unannounced")
+        reads.append(page)
+        return page
+
+    client.list_conversations = list_then_a_message_lands
+    app = make_app(client, Settings(contacts=Contacts.load(contacts_file), images="none", bell=False, save_dir=tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert any(r.participants == ("+15550104242",) for r in app.query_one("#conversations").rows)
