@@ -74,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+EXIT_GRACE_SECONDS = 5  # for the TUI to leave after SIGTERM or SIGHUP before it is unwound
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
@@ -117,11 +118,21 @@ def _open_tui(client, session) -> None:  # type: ignore[no-untyped-def]
     settings = Settings(contacts=Contacts.load(session.contacts_vcard()), save_dir=Path.home() / "Downloads",
                         connection_label="demo daemon")
     app = make_app(client, settings)
-    # Textual owns the terminal: leave through app.exit so it restores the screen, then tear down.
-    previous = {signum: signal.signal(signum, lambda *_: app.call_later(app.exit)) for signum in _STOP_SIGNALS}
+
+    def stop(signum: int, frame: object) -> None:
+        # Textual owns the terminal: leave through app.exit so it restores the screen.
+        # After a hangup that can hang (a SIGCONT restarts Textual's output thread, which
+        # dies on the closed terminal, and exit waits on it), so an alarm then unwinds
+        # like Ctrl-C and the demo still tears everything down.
+        app.call_later(app.exit)
+        signal.signal(signal.SIGALRM, _raise_interrupt)
+        signal.alarm(EXIT_GRACE_SECONDS)
+
+    previous = {signum: signal.signal(signum, stop) for signum in _STOP_SIGNALS}
     try:
         app.run()
     finally:
+        signal.alarm(0)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 

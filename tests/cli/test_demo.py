@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -205,7 +206,7 @@ def test_tui_on_the_demo_shows_the_friends_greeting_arriving(tmp_path: Path, mon
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (apt-get install tmux)")
-@pytest.mark.parametrize("leave", ["q", "hangup"])
+@pytest.mark.parametrize("leave", ["q", "hangup", "resumed-then-hangup"])
 def test_real_demo_in_a_terminal_opens_the_inbox_and_cleans_up(tmp_path: Path, leave: str) -> None:
     """`mmsua demo` in a real terminal (tmux): the greeting in the list, then quit or a closed terminal."""
     temp = tmp_path / "tmp"
@@ -236,10 +237,17 @@ def test_real_demo_in_a_terminal_opens_the_inbox_and_cleans_up(tmp_path: Path, l
         else:
             pane_pid = subprocess.run(["tmux", "display-message", "-p", "-t", session, "#{pane_pid}"],
                                       capture_output=True, text=True).stdout.strip()
+            demo_pid = int(Path(f"/proc/{pane_pid}/task/{pane_pid}/children").read_text().split()[0])
+            if leave == "resumed-then-hangup":
+                # A SIGCONT (as after Ctrl-Z / fg, or the kernel's to an orphaned group) makes
+                # Textual restart its output; the terminal then closing must still end the demo.
+                os.kill(demo_pid, signal.SIGCONT)
+                time.sleep(0.3)
             subprocess.run(["tmux", "kill-session", "-t", session], check=True)  # SIGHUP to the terminal's processes
             deadline = time.monotonic() + 30
-            while Path(f"/proc/{pane_pid}").exists() and time.monotonic() < deadline:
+            while (Path(f"/proc/{pane_pid}").exists() or _running(demo_pid)) and time.monotonic() < deadline:
                 time.sleep(0.2)
+            assert not _running(demo_pid), "mmsua demo still runs after its terminal closed"
             while any(temp.iterdir()) and time.monotonic() < deadline:
                 time.sleep(0.2)
         assert list(temp.iterdir()) == []
@@ -286,3 +294,11 @@ def test_the_demo_needs_no_privilege(tmp_path: Path) -> None:
     steps = [json.loads(line) for line in done.stdout.splitlines()]
     assert steps[-1]["step"] == "done"
     assert list(temp.iterdir()) == []
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
