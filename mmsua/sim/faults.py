@@ -15,7 +15,7 @@ KINDS = ("status", "slow", "reset", "truncate", "content_type", "send_conf_statu
 @dataclass(slots=True)
 class Fault:
     kind: str
-    value: float | int | str | None = None
+    value: float | int | str | threading.Event | None = None
     method: str | None = None
     times: int = 1
 
@@ -39,6 +39,12 @@ class MmscFaults:
     def slow(self, seconds: float, *, method: str | None = None, times: int = 1) -> None:
         """Answer only after `seconds` (past the client's timeout)."""
         self._arm(Fault("slow", seconds, method, times))
+
+    def hold(self, *, method: str | None = None, times: int = 1) -> threading.Event:
+        """Answer only once the returned event is set (a test's window that no load can close)."""
+        release = threading.Event()
+        self._arm(Fault("slow", release, method, times))
+        return release
 
     def reset_mid_body(self, *, method: str | None = None, times: int = 1) -> None:
         """Send the headers and half the body, then reset the connection (TCP RST)."""

@@ -370,6 +370,13 @@ class Mmsc:
         """Sleep that shutdown interrupts (for the slow-response fault)."""
         return self._stop.wait(seconds)
 
+    def wait_released(self, release: threading.Event) -> bool:
+        """Until a held answer is released (faults.hold); True if shutdown came first."""
+        while not release.wait(0.05):
+            if self._stop.is_set():
+                return True
+        return False
+
 
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
@@ -444,7 +451,11 @@ def _handler_for(mmsc: Mmsc) -> type[BaseHTTPRequestHandler]:
 
         def _reply(self, status: int, body: bytes, ctype: str, fault: Fault | None = None, *, close: bool = False) -> None:
             if fault is not None and fault.kind == "slow":
-                if mmsc.wait(float(fault.value or 0)):
+                if isinstance(fault.value, threading.Event):
+                    stopped = mmsc.wait_released(fault.value)
+                else:
+                    stopped = mmsc.wait(float(fault.value or 0))
+                if stopped:
                     self.close_connection = True
                     return
             if fault is not None and fault.kind == "status":

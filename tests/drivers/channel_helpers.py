@@ -98,7 +98,7 @@ class PtyModem:
             self._slave = -1
 
 
-def wait_for(condition: Callable[[], bool], what: str, limit: float = 5.0) -> None:
+def wait_for(condition: Callable[[], bool], what: str, limit: float = 30.0) -> None:
     """Poll until ``condition()`` holds (a bound on waiting, not a speed assertion)."""
     import time
 

@@ -105,7 +105,7 @@ def test_urcs_reach_subscribers_who_may_run_commands(modem: PtyModem, channel: A
 
     unsubscribe = channel.subscribe(on_urc)
     modem.send(b'\r\n+CMTI: "SM",1\r\n')
-    assert done.wait(5)
+    assert done.wait(10)
     assert reads == [("+CMGR: 0,,3", "0000AABBCC")]
     unsubscribe()
     seen: list[Urc] = []

@@ -25,7 +25,7 @@ def test_cmgl_at_start_then_cmti_read_and_delete_only_when_acknowledged() -> Non
         assert first.kind == "deliver" and tpdu_octets(first.pdu_hex) == 153
         # Nothing is deleted until the layer above says the message is kept.
         sms.acknowledge_stored(first.storage, first.index)
-        assert sms.drain(timeout=5.0) == 1  # the +CMTI that followed
+        assert sms.drain(timeout=10.0) == 1  # the +CMTI that followed
         second = inbox.items[1]
         assert (second.source, second.storage, second.index, second.stat) == ("cmti", "ME", 1, 0)
         assert second.pdu_hex == first.pdu_hex
@@ -42,7 +42,7 @@ def test_concatenated_wap_push_arrives_as_two_stored_segments() -> None:
         sms.start(worker=False)
         done = 0
         while done < 2:
-            done += sms.drain(timeout=5.0)
+            done += sms.drain(timeout=10.0)
         assert [(m.index, m.tpdu_length) for m in inbox.items] == [(0, 101), (1, 88)]
         # both carry the concatenation IE (ref 0x0A, 2 parts) next to the WAP port IE
         assert all("0B05040B8423F000030A02" in m.pdu_hex for m in inbox.items)
@@ -58,10 +58,10 @@ def test_direct_delivery_acknowledged_after_the_callback() -> None:
         sms = SmsService(channel, QUECTEL, on_sms=inbox, direct=True, sleep=no_sleep)
         settings = sms.start(worker=False, collect=False)
         assert settings.direct and settings.cnma_required and settings.cnmi == (1, 2, 0, 1, 0)
-        assert inbox.arrived.wait(5.0)
+        assert inbox.arrived.wait(10.0)
         (message,) = inbox.items
         assert (message.source, message.index, message.storage, message.tpdu_length) == ("cmt", None, None, 153)
-        assert sms.drain(timeout=5.0) == 1  # the AT+CNMA=1
+        assert sms.drain(timeout=10.0) == 1  # the AT+CNMA=1
         sms.stop()
         assert_played(channel)
 
@@ -95,7 +95,7 @@ def test_empty_slots_mean_nothing_and_storage_lies_are_looked_through() -> None:
         sms.start(worker=False)
         done = 0
         while done < 2:  # +CMTI "ME",5 (empty everywhere), then +CDSI "SM",0 (found in SR)
-            done += sms.drain(timeout=5.0)
+            done += sms.drain(timeout=10.0)
         (report,) = inbox.items
         assert (report.kind, report.storage, report.index, report.source) == ("status-report", "SR", 0, "cdsi")
         sms.stop()

@@ -43,7 +43,7 @@ def test_memory_full_frees_handled_messages_then_the_new_one_is_read(
         assert settings.storages == (storage, storage, storage)
         assert (settings.used, settings.total) == (size, size)
         assert sms.handled == frozenset()  # every kept message was deleted (AT+CMGD each)
-        assert sms.drain(timeout=5.0) == 1  # the +CMTI into the freed slot
+        assert sms.drain(timeout=10.0) == 1  # the +CMTI into the freed slot
         (message,) = inbox.items
         assert (message.storage, message.index, message.source, message.kind) == (storage, slot, "cmti", "deliver")
         assert message.tpdu_length == tpdu_octets(message.pdu_hex) == 153
@@ -175,7 +175,7 @@ def test_simcom_port_vanishes_while_reading_a_wap_push_and_nothing_is_lost(caplo
         sms = SmsService(channel, profile, on_sms=inbox, sleep=no_sleep)
         sms.start(worker=False, collect=False)
         with caplog.at_level("ERROR", logger="mmsua.drivers.sms"):
-            assert sms.drain(timeout=5.0) == 1  # the +CMTI: its AT+CMGR=4 met the unplug
+            assert sms.drain(timeout=10.0) == 1  # the +CMTI: its AT+CMGR=4 met the unplug
         assert inbox.items == [] and not channel.is_open
         assert any("gone" in r.getMessage().lower() for r in caplog.records)
         sms.stop()
@@ -234,7 +234,7 @@ def test_huawei_boot_noise_is_not_a_restart_for_on_reset() -> None:
     channel.subscribe(count)
     with channel.open():
         assert channel.command("AT+CREG?").lines == ("+CREG: 2,1,0A,3799B",)
-        assert three.wait(5.0)
+        assert three.wait(10.0)
         assert_played(channel)
     assert seen == ["^BOOT:91409020,0,0,0,6"] * 3
     assert resets == []

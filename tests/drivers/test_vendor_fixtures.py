@@ -67,7 +67,7 @@ def test_simcom_sim7000g_cmti_without_storage_lists_instead() -> None:
     with replay_channel("simcom/sim7000g/cmti-not-stored.txt") as channel:
         sms = SmsService(channel, get_profile("simcom"), sleep=no_sleep)
         sms.start(worker=False)
-        assert sms.drain(timeout=5.0) == 1
+        assert sms.drain(timeout=10.0) == 1
         sms.stop()
         assert_played(channel)
 
@@ -81,7 +81,7 @@ def test_sim800l_profile_cnmi_and_a_lying_length() -> None:
         sms = SmsService(channel, modem.profile, on_sms=inbox, sleep=no_sleep)
         settings = sms.start(worker=False)
         assert settings.storages == ("SM", "SM", "SM") and settings.cnmi == (2, 1, 0, 1, 0)
-        assert sms.drain(timeout=5.0) == 1
+        assert sms.drain(timeout=10.0) == 1
         (push,) = inbox
         assert push.tpdu_length == 29 and len(push.pdu_hex) // 2 - 8 == 125  # framed by the line, not the header
         sms.acknowledge_stored("SM", 1)
@@ -101,7 +101,7 @@ def test_huawei_e3372_noise_urcs_three_storages_and_rssi_inside_cmgr() -> None:
         assert modem.signal().rssi_dbm == -73
         sms = SmsService(channel, modem.profile, on_sms=inbox, sleep=no_sleep)
         assert sms.start(worker=False).storages == ("SM", "SM", "SM")
-        assert sms.drain(timeout=5.0) == 1
+        assert sms.drain(timeout=10.0) == 1
         (message,) = inbox
         assert message.pdu_hex.startswith("07919762020033F1") and message.tpdu_length == 20
         sms.acknowledge_stored("SM", 0)
@@ -134,7 +134,7 @@ def test_ublox_urcs_inside_answers_and_registration_urcs() -> None:
         modem.enable_registration_urcs()
         assert modem.imsi() == "234500000000000"
         assert modem.registration().state == "not-registered"
-        assert both.wait(5.0)
+        assert both.wait(10.0)
         assert [(r.source, r.state, r.lac, r.cell, r.technology) for r in regs] == [
             ("CREG", "roaming", 0xEA6D, 0x544C28, "umts"),
             ("CGREG", "roaming", 0xEA6D, 0x544C28, "umts"),
@@ -167,7 +167,7 @@ def test_registration_urc_inside_a_registration_read_is_told_apart_by_shape() ->
         reg = modem.registration()
         # The answers (n=2 first) made the state; the URCs (stat first) went to the subscriber.
         assert (reg.state, reg.lac, reg.cell, reg.technology) == ("roaming", 0xEA6D, 0x544C28, "umts")
-        assert two.wait(5.0)
+        assert two.wait(10.0)
         assert [(r.source, r.state, r.lac, r.cell) for r in urcs] == [
             ("CREG", "roaming", 0xEA6D, 0x544C28),
             ("CGREG", "roaming", 0xEA6D, 0x544C28),

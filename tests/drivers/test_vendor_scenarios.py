@@ -33,7 +33,7 @@ def test_sierra_mc7455_startup_identification_and_wap_push_by_cmti() -> None:
         sms = SmsService(channel, modem.profile, on_sms=inbox, sleep=no_sleep)
         settings = sms.start(worker=False)
         assert settings.storages == ("ME", "ME", "ME") and settings.cnmi == (1, 1, 0, 2, 0) and not settings.direct
-        assert sms.drain(timeout=5.0) == 1
+        assert sms.drain(timeout=10.0) == 1
         (message,) = inbox.items
         assert (message.source, message.storage, message.index, tpdu_octets(message.pdu_hex)) == ("cmti", "ME", 0, 153)
         sms.acknowledge_stored("ME", 0)  # AT+CMGD=0 only now
@@ -51,7 +51,7 @@ def test_wap_push_by_cmti_single(fixture: str, profile: str, index: int) -> None
         sms = SmsService(channel, get_profile(profile), on_sms=inbox, sleep=no_sleep)
         settings = sms.start(worker=False, collect=False)
         assert not settings.direct and settings.cnmi[1] == 1  # +CMTI: stored delivery by default
-        assert sms.drain(timeout=5.0) == 1
+        assert sms.drain(timeout=10.0) == 1
         (message,) = inbox.items
         assert (message.source, message.storage, message.index, tpdu_octets(message.pdu_hex)) == ("cmti", "ME", index, 153)
         sms.acknowledge_stored("ME", index)  # AT+CMGD only now
@@ -74,10 +74,10 @@ def test_wap_push_by_cmt_direct_delivery(fixture: str, profile: str, cnmi: tuple
         sms = SmsService(channel, get_profile(profile), on_sms=inbox, direct=True, sleep=no_sleep)
         settings = sms.start(worker=False, collect=False)
         assert settings.direct and settings.cnmi == cnmi and settings.cnma_required is acknowledged
-        assert inbox.arrived.wait(5.0)
+        assert inbox.arrived.wait(10.0)
         (message,) = inbox.items
         assert (message.source, message.storage, message.index, message.tpdu_length) == ("cmt", None, None, 153)
-        assert sms.drain(timeout=2.0 if acknowledged else 0.2) == (1 if acknowledged else 0)  # AT+CNMA where needed
+        assert sms.drain(timeout=10.0 if acknowledged else 0.2) == (1 if acknowledged else 0)  # AT+CNMA where needed
         sms.stop()
         assert_played(channel)
 
@@ -110,7 +110,7 @@ def test_concatenated_wap_push_by_cmti(fixture: str, profile: str, storage: str,
         assert settings.storages == (storage,) * 3 and not settings.direct
         done = 0
         while done < 2:
-            done += sms.drain(timeout=5.0)
+            done += sms.drain(timeout=10.0)
         assert [(m.source, m.storage, m.index, m.tpdu_length) for m in inbox.items] == [
             ("cmti", storage, first, 101),
             ("cmti", storage, first + 1, 88),

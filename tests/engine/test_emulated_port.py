@@ -10,11 +10,21 @@ import serial
 
 from mmsua.sim.carrier import SimulatedCarrier
 
+from simagent import wait_for
+
 
 def _answer(port: serial.SerialBase, command: bytes) -> bytes:
     port.write(command)
     time.sleep(0.1)  # the client is slow to read (a busy reader thread): the answer must wait for it
     return port.read_until(b"OK\r\n")  # the port's timeout ends it if nothing comes
+
+
+def _boot_burst_handed_over(modem) -> bool:
+    # Every boot timer (SMS DONE, PB DONE, registration) has fired and the pty bridge
+    # has taken what they said. EmulatedModem has no public boot-done flag; its lock
+    # makes these three read together.
+    with modem.lock:
+        return modem.sim_ready and not modem._timers and len(modem.outbox) == 0
 
 
 def test_the_first_answer_goes_to_the_simmodem_client_not_the_idle_pty() -> None:
@@ -24,9 +34,9 @@ def test_the_first_answer_goes_to_the_simmodem_client_not_the_idle_pty() -> None
     with SimulatedCarrier() as carrier:
         handset = carrier.add_handset("+15550100001")
         assert handset.pty is not None
-        carrier.settle()
+        assert carrier.settle(30)
         for attempt in range(3):
-            with serial.serial_for_url(handset.serial_url, timeout=2) as port:
+            with serial.serial_for_url(handset.serial_url, timeout=10) as port:  # ends at OK when healthy
                 assert b"OK" in _answer(port, b"AT\r"), f"open {attempt}: the answer went elsewhere"
 
 
@@ -38,15 +48,14 @@ def test_sms_done_after_the_port_opened_mid_boot_is_not_a_restart() -> None:
 
     with SimulatedCarrier() as carrier:
         handset = carrier.add_handset("+15550100001", line_rate=50)  # a 30-byte command takes ~0.6 s to write
-        while not handset.modem.sim_ready:
-            time.sleep(0.01)
-        time.sleep(0.2)  # the emulated boot's last URC (PB DONE) has gone before the port opens
+        # The emulated boot's last URC (PB DONE) has gone before the port opens.
+        wait_for("the end of the emulated boot", lambda: _boot_burst_handed_over(handset.modem), timeout=30)
         with AtChannel(handset.serial_url).open() as channel:
             channel.command("ATE0")
             boot_ends = threading.Timer(0.2, handset.modem.urc, args=("+QIND: SMS DONE",))
             boot_ends.start()  # arrives while the command below is still being written
             try:
-                answer = channel.command('AT+CPMS="ME","ME","ME";+CMGF=0', timeout=5)
+                answer = channel.command('AT+CPMS="ME","ME","ME";+CMGF=0', timeout=15)
             finally:
                 boot_ends.join()
             assert answer.final == "OK"

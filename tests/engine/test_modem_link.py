@@ -97,7 +97,7 @@ def test_a_notification_while_off_the_network_waits_for_the_data_path_then_is_re
         wait_for("off the network", lambda: agent.status()["registration"] == "searching")
         stored = carrier.send_mms(FRIEND, [ME], text="sent while you were away")
         waiting = wait_for("notification stored", lambda: only_message(agent, "notified"))
-        assert carrier.settle()
+        assert carrier.settle(30)
         # Not deferred: no answer owed yet (NotifyResp follows the retrieval), nothing fetched.
         assert agent.show_message(waiting["id"])["state"] == "notified"
         assert not [r for r in carrier.mmsc.requests if r.method in ("GET", "POST")]

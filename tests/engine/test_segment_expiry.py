@@ -4,7 +4,6 @@ time: its segment is kept raw (nothing is lost) and a clear line is logged."""
 from __future__ import annotations
 
 import logging
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -12,6 +11,14 @@ from mmsua.codec.sms import wap_push_sms
 from mmsua.engine.runner import Engine
 from mmsua.engine.settings import AgentSettings
 from mmsua.store import Store
+
+from simagent import wait_for
+
+
+def _worker_asleep(engine: Engine) -> bool:
+    # A thread inside Condition.wait() is queued in its waiters (CPython's threading).
+    with engine._wake:
+        return bool(engine._wake._waiters)
 
 
 def test_an_incomplete_set_expires_kept_raw_with_a_log_line(tmp_path: Path, caplog) -> None:
@@ -23,11 +30,11 @@ def test_an_incomplete_set_expires_kept_raw_with_a_log_line(tmp_path: Path, capl
     engine = Engine(store, AgentSettings(segment_timeout=0.2))
     engine.start()
     try:
-        time.sleep(0.5)  # the worker has found nothing to do and sleeps (up to 600 s) when the segment comes
+        # The segment must come while the worker, having found nothing to do, sleeps
+        # (up to 600 s): only its arrival can make the worker keep the expiry's time.
+        wait_for("the worker waiting with nothing to do", lambda: _worker_asleep(engine), timeout=30)
         engine.receive_sms(first.hex().upper(), None)
-        deadline = time.monotonic() + 10
-        while not store.raw_pdus(undecoded=True) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for("the incomplete set kept raw", lambda: store.raw_pdus(undecoded=True), timeout=30)
     finally:
         engine.stop()
     [raw] = store.raw_pdus(undecoded=True)

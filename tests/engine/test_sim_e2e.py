@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -59,8 +58,16 @@ def test_concatenated_notification_out_of_order_with_duplicates(tmp_path) -> Non
             message = wait_for("message retrieved", lambda: only_message(agent, "received"))
             assert message["subject"] == "S" * 120
             assert len([p for p in sim.smsc.log.sent if p[0] == ME]) >= 3  # it really was split
-            sim.settle()
-            time.sleep(0.2)
+            # A late duplicate must have been read and handled before "stored once" is
+            # judged: the network has handed every segment over, the modem holds none,
+            # and every SMS the store kept is deleted from the modem.
+            sent = len([p for p in sim.smsc.log.sent if p[0] == ME])
+            modem = sim.handsets[ME].modem
+            assert sim.settle(30)
+            wait_for("every SMS to the handset handled", lambda: (
+                len(modem.delivered) >= sent and modem.pending_deliveries == 0
+                and all(store.used == 0 for store in modem.storages.values())
+                and agent.store.undeleted_sms() == []))
             conversations = agent.list_conversations()
             assert len(conversations) == 1 and conversations[0]["message_count"] == 1
         finally:
@@ -381,7 +388,7 @@ def test_an_expired_notification_is_marked_not_fetched(carrier, me) -> None:
 def test_notifications_that_arrived_while_nobody_listened_are_retrieved_at_start(carrier, tmp_path) -> None:
     carrier.add_handset(ME)
     carrier.send_mms(FRIEND, [ME], text="while you were away")
-    carrier.settle()
+    assert carrier.settle(30)
     agent = start_agent(carrier, ME, tmp_path / "late.sqlite")
     try:
         message = wait_for("retrieved", lambda: only_message(agent, "received"))

@@ -147,7 +147,7 @@ class Mismatch:
         return f"fixture line {self.line_no} ({self.command!r}):\n  fixture : {self.expected}\n  emulator: {self.got}"
 
 
-def compare(port: serial.SerialBase, transcript, events: Events, *, wait: float = 3.0) -> list[Mismatch]:
+def compare(port: serial.SerialBase, transcript, events: Events, *, wait: float = 15.0) -> list[Mismatch]:  # per exchange; ends as soon as all came
     """Play the transcript's host side into `port`; the first exchanges that differ (empty = same)."""
     host_seen: dict[str, int] = {}
     line_seen: dict[str, int] = {}

@@ -18,7 +18,7 @@ class At:
     def __init__(self, port: serial.SerialBase) -> None:
         self.port = port
 
-    def read_until(self, *needles: bytes, timeout: float = 5.0) -> bytes:
+    def read_until(self, *needles: bytes, timeout: float = 30.0) -> bytes:  # returns at the needle when healthy
         buf = bytearray()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -38,18 +38,35 @@ def open_handset(carrier: SimulatedCarrier, msisdn: str = "+15550100001", **kw):
     phone = carrier.add_handset(msisdn, pty=kw.pop("pty", False), **kw)
     port = serial.serial_for_url(phone.serial_url, timeout=0.05)
     at = At(port)
-    deadline = time.monotonic() + 5
-    while not (phone.modem.sim_ready and phone.modem.registered) and phone.modem.sim_state == "READY" and time.monotonic() < deadline:
-        time.sleep(0.01)
+    # A SIM that is not READY (PIN, absent) never gets ready: those tests start from boot.
+    if phone.modem.sim_state == "READY" and not wait_for(lambda: phone.modem.sim_ready and phone.modem.registered):
+        raise AssertionError(f"the emulated {phone.modem.profile.key} never became ready and registered")
     at.cmd("ATE0")
     return phone, at
 
 
-def wait_for(cond, timeout: float = 5.0) -> bool:
-    """Poll `cond` until it holds (True) or `timeout` seconds pass (False)."""
+def wait_for(cond, timeout: float = 30.0) -> bool:
+    """Poll `cond` until it holds (True) or `timeout` seconds pass (False): callers assert it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if cond():
             return True
         time.sleep(0.01)
     return False
+
+
+def boot_done(modem) -> bool:
+    """Every boot timer (SMS DONE, PB DONE, registration) has fired, so the whole boot
+    burst is in the modem's outbox. EmulatedModem has no public flag for this; its lock
+    makes the fields read together."""
+    with modem.lock:
+        return modem.sim_ready and modem.registered and not modem._timers
+
+
+def burst_on_the_pty(modem) -> bool:
+    """The boot is done and the pty bridge has written all of it: the outbox is empty and
+    the bridge is back waiting on it (it only waits after writing what it took)."""
+    if not boot_done(modem):
+        return False
+    with modem.outbox._cond:
+        return not modem.outbox._buf and bool(modem.outbox._cond._waiters)

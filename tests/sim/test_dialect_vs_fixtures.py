@@ -27,6 +27,7 @@ from mmsua.sim.modem.profiles import get_profile
 from mmsua.sim.modem.storage import StoredSms
 
 from dialect_compare import Events, compare
+from sim_at_host import boot_done, wait_for
 
 FIXTURES = Path(__file__).resolve().parents[2] / "hw_fixtures"
 
@@ -240,8 +241,9 @@ def test_emulator_answers_as_the_fixture(rel):
     try:
         if scenario.booted:
             modem.power_on()
-            deadline = time.monotonic() + 5
-            while not (modem.sim_ready and (modem.registered or modem.cfun != 1)) and time.monotonic() < deadline:
+            deadline = time.monotonic() + 30  # a bound for a loaded machine; healthy boots take milliseconds
+            while not (modem.sim_ready and (modem.registered or modem.cfun != 1)):
+                assert time.monotonic() < deadline, f"{rel}: the emulated modem never finished booting"
                 time.sleep(0.005)
             if scenario.setup is not None:
                 with modem.lock:
@@ -275,8 +277,8 @@ def test_the_comparison_catches_a_wrong_answer(tmp_path):
     port = serial.serial_for_url(url, timeout=0.05)
     try:
         modem.power_on()
-        while not modem.sim_ready:
-            time.sleep(0.005)
+        # The whole burst, PB DONE included, is out before it is dropped: a late one would be an answer.
+        assert wait_for(lambda: boot_done(modem)), "the emulated modem never finished booting"
         port.reset_input_buffer()
         with modem.lock:
             modem.echo = False

@@ -48,7 +48,7 @@ def net():
         a = c.add_handset("+15550100001", pty=False)
         b = c.add_handset("+15550100002", pty=False)
         d = c.add_handset("+15550100003", pty=False)
-        wait_for(lambda: all(h.modem.sim_ready for h in (a, b, d)))
+        assert wait_for(lambda: all(h.modem.sim_ready for h in (a, b, d)))
         yield c, a, b, d
 
 
@@ -275,18 +275,19 @@ def test_a_client_gone_mid_request_is_logged_at_debug_not_printed(capfd, caplog)
 
     caplog.set_level(logging.DEBUG, logger="mmsua.sim.httpserver")
     with SimulatedCarrier(proxy=False) as carrier:
-        carrier.faults.slow(0.3, method="GET")
+        release = carrier.faults.hold(method="GET")  # the answer waits for the reset below, however slow
         host, port = carrier.mmsc_url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
         client = socket.create_connection((host, int(port)))
         client.sendall(b"GET /mms/nothing HTTP/1.1\r\nHost: mmsc\r\n\r\n")
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while not carrier.mmsc.faults.fired:
-            assert time.monotonic() < deadline, "the slow fault never fired"
+            assert time.monotonic() < deadline, "the held answer's fault never fired"
             time.sleep(0.01)
         client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         client.close()  # a reset while the MMSC is still answering
+        release.set()
         ended = lambda: any("ended early" in r.getMessage() for r in caplog.records)  # noqa: E731
-        while not ended():  # the MMSC's answer hits the reset once the slow fault is over
+        while not ended():  # the MMSC's answer hits the reset once released
             assert time.monotonic() < deadline, "the failed answer was never logged"
             time.sleep(0.01)
     assert "Traceback" not in capfd.readouterr().err

@@ -7,8 +7,6 @@ and a fresh emulated modem answers its host lines the same way again.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import serial
 
@@ -22,7 +20,7 @@ from mmsua.sim.modem.line import ModemLine
 from mmsua.sim.modem.profiles import get_profile
 
 from dialect_compare import Events, compare
-from sim_at_host import wait_for
+from sim_at_host import boot_done, burst_on_the_pty, wait_for
 
 QUICK = Timing(sms_ready=0.0, register=0.0, pb_ready=0.0)
 
@@ -32,8 +30,9 @@ def test_record_on_the_pty_makes_a_replayable_fixture(tmp_path, profile, capsys)
     out = tmp_path / "session.txt"
     with SimulatedCarrier(profile=profile, timing=QUICK) as carrier:
         phone = carrier.add_handset("+15550100001")
-        assert wait_for(lambda: phone.modem.sim_ready and phone.modem.registered)
-        time.sleep(0.1)  # let the boot burst reach the pty before the recorder opens it
+        # The whole boot burst is on the pty before the recorder opens it (its open
+        # drops what came before): a burst cut in two would make a half-recorded boot.
+        assert wait_for(lambda: burst_on_the_pty(phone.modem)), "the boot burst never reached the pty"
         assert main(["record", "--port", phone.pty_path, "--out", str(out), "--no-timing"]) == 0
     transcript = load(out)
     hosts = [s for s in transcript.steps if s.kind == "host"]
@@ -54,8 +53,7 @@ def test_record_on_the_pty_makes_a_replayable_fixture(tmp_path, profile, capsys)
     port = serial.serial_for_url(url, timeout=0.05)
     try:
         modem.power_on()
-        assert wait_for(lambda: modem.sim_ready and modem.registered)
-        time.sleep(0.05)
+        assert wait_for(lambda: boot_done(modem)), "the fresh modem never finished booting"  # all of the burst is out
         if not [s for s in transcript.steps[:1] if s.kind == "modem"]:
             port.reset_input_buffer()  # the recording began after the boot burst
         assert compare(port, transcript, Events()) == []
