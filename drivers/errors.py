@@ -7,6 +7,9 @@ says what happened in words.
 
 from __future__ import annotations
 
+import errno
+import os
+import re
 from collections.abc import Sequence
 
 
@@ -68,6 +71,51 @@ class PortGone(ModemError):
         self.url = url
         self.reason = reason
         super().__init__(f"port {url} is gone: {reason}")
+
+
+class PortUnavailable(PortGone):
+    """The port could not be opened at all: it never was open, so it is not "gone".
+
+    A :class:`PortGone` all the same, so callers that retry a vanished port retry
+    this too. ``reason`` is in words ("no such device"), without errno text.
+    """
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        ModemError.__init__(self, f"cannot open port {url}: {reason}")
+
+    @classmethod
+    def from_exception(cls, url: str, exc: BaseException) -> PortUnavailable:
+        return cls(url, open_failure_reason(exc))
+
+
+# errno of a failed open -> what a person can act on (pyserial wraps the OSError,
+# repeating "[Errno 2]" and the path; these say it once, in words).
+_OPEN_ERRNO_WORDS = {
+    errno.ENOENT: "no such device",
+    errno.ENODEV: "no such device",
+    errno.ENXIO: "no such device",
+    errno.EACCES: "permission denied (add yourself to the dialout group)",
+    errno.EPERM: "permission denied (add yourself to the dialout group)",
+    errno.EBUSY: "the device is busy (another program holds it)",
+    errno.ECONNREFUSED: "connection refused (nothing listens there)",
+    errno.EHOSTUNREACH: "host unreachable",
+    errno.ETIMEDOUT: "connection timed out",
+}
+
+
+def open_failure_reason(exc: BaseException) -> str:
+    """Why opening a port failed, in words: from the errno where there is one."""
+    for candidate in (exc, exc.__cause__, exc.__context__):
+        number = getattr(candidate, "errno", None)
+        if isinstance(number, int):
+            return _OPEN_ERRNO_WORDS.get(number) or os.strerror(number).lower()
+    if isinstance(exc, ValueError):
+        return f"not a port name or URL pyserial knows ({exc})"
+    text = str(exc)
+    # No errno: keep pyserial's words without its "could not open port X:" preamble.
+    return re.sub(r"^(\[Errno \d+\] )?could not open port \S+: ", "", text, flags=re.IGNORECASE) or type(exc).__name__
 
 
 class ModemReset(ModemError):

@@ -13,6 +13,7 @@ Unknown keys are errors (a typo must not silently leave a carrier setting unset)
 from __future__ import annotations
 
 import argparse
+import difflib
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -176,7 +177,18 @@ def _key(name: str) -> Key:
     try:
         return KEYS_BY_NAME[name]
     except KeyError:
-        raise ConfigError(f"unknown setting {name!r}; known settings: {', '.join(KEYS_BY_NAME)}") from None
+        raise ConfigError(f"{unknown_setting(name)}; known settings: {', '.join(KEYS_BY_NAME)}") from None
+
+
+# Where a person finds every setting; `config --show` cannot help: it reads the same file.
+SETTINGS_TABLE = "the settings table under 'Configuration' in docs/operations.md"
+
+
+def unknown_setting(name: str) -> str:
+    """'unknown setting X', with the closest known name when there is one (a typo)."""
+    close = difflib.get_close_matches(name, KEYS_BY_NAME, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown setting {name!r}{hint}"
 
 
 def parse_proxy(text: str) -> tuple[str, int] | None:
@@ -266,7 +278,7 @@ def read_file(path: Path) -> dict[str, Any]:
         for name, value in table.items():
             dotted = f"{section}.{name}"
             if dotted not in KEYS_BY_NAME:
-                raise ConfigError(f"config file {path}: unknown setting {dotted!r}; see `mmsua config --show` for the known ones")
+                raise ConfigError(f"config file {path}: {unknown_setting(dotted)}; the known ones are in {SETTINGS_TABLE}")
             flat[dotted] = value
     return flat
 

@@ -34,6 +34,7 @@ from ..errors import (
     ModemError,
     ModemReset,
     PortGone,
+    PortUnavailable,
     PromptPending,
     ReplayMismatch,
 )
@@ -171,7 +172,7 @@ class AtChannel:
         try:
             ser = serial.serial_for_url(self.url, baudrate=self.baudrate, rtscts=self.rtscts, timeout=0.05)
         except (serial.SerialException, OSError, ValueError) as exc:
-            raise PortGone(self.url, f"cannot open: {exc}") from exc
+            raise PortUnavailable.from_exception(self.url, exc) from exc
         with self._cond:
             self.serial = ser
             self._framer = AtFramer()

@@ -11,6 +11,7 @@ from typing import Any
 from mmsua import exit_codes, paths
 from mmsua.daemon.client import Client, DaemonUnavailable
 from mmsua.daemon.protocol import ApiError
+from mmsua.textsafe import clean_line
 
 EXIT_FOR_CODE = {
     "bad_request": exit_codes.USAGE,
@@ -26,15 +27,21 @@ def add_socket_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def run_with_client(args: argparse.Namespace, body: Callable[[Client], int]) -> int:
-    """Connect, run ``body``, and turn API failures into a message and an exit status."""
+    """Connect, run ``body``, and turn API failures into a message and an exit status.
+
+    The message names the subcommand ("mmsua send: no message 42"); the API's error
+    code is for programs, so only ``--json`` shows it: ``{"error": {code, message}}``."""
+    prog = f"mmsua {args.command}" if getattr(args, "command", None) else "mmsua"
     try:
         with Client(getattr(args, "socket", None)) as client:
             return body(client)
     except DaemonUnavailable as error:
-        print(f"mmsua: {error}", file=sys.stderr)
+        print(f"{prog}: {error}", file=sys.stderr)
         return exit_codes.UNAVAILABLE
     except ApiError as error:
-        print(f"mmsua: {error.code}: {error.message}", file=sys.stderr)
+        if getattr(args, "json", False):
+            print_json({"error": {"code": error.code, "message": error.message}})
+        print(f"{prog}: {clean_line(str(error.message))}", file=sys.stderr)
         return EXIT_FOR_CODE.get(error.code, exit_codes.FAILURE)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from mmsua.textsafe import clean_line, clean_text
@@ -71,16 +72,43 @@ def message_detail(msg: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def clock_time(when: Any) -> str:
+    """An API time (ISO 8601 UTC) as local HH:MM, with the date when it is not today."""
+    try:
+        moment = datetime.fromisoformat(str(when).replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return line(when, 25)
+    if moment.date() == datetime.now().astimezone().date():
+        return moment.strftime("%H:%M")
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def problem(error: Any) -> str:
+    """A status ``{reason, at}`` as " — reason at 20:31" ("" for none)."""
+    if not isinstance(error, dict) or not error.get("reason"):
+        return ""
+    at = f" at {clock_time(error['at'])}" if error.get("at") else ""
+    return f" \u2014 {line(error['reason'], 300)}{at}"
+
+
 def status_detail(status: dict[str, Any]) -> str:
     modem = status.get("modem") or {}
-    modem_text = " ".join(line(modem.get(k)) for k in ("manufacturer", "model", "revision") if modem.get(k)) or "none"
+    modem_text = " ".join(line(modem.get(k)) for k in ("manufacturer", "model", "revision") if modem.get(k))
+    if not modem_text:
+        modem_text = "none" + problem(status.get("modem_error"))
+    data_path = line(status.get("data_path"))
+    if data_path == "error":
+        why = problem(status.get("data_path_error"))
+        if not why and not status.get("modem"):
+            why = " \u2014 no modem (see Modem above)"
+        data_path += why
     signal = status.get("signal")
     rows = [
         ("Modem", modem_text),
         ("Operator", line(status.get("operator")) or "-"),
         ("Registration", line(status.get("registration"))),
         ("Signal", f"{signal}%" if signal is not None else "-"),
-        ("Data path", line(status.get("data_path"))),
+        ("Data path", data_path),
         ("Own number", line(status.get("own_number")) or "-"),
         ("Largest MMS", f"{status['max_size'] // 1024} KB" if isinstance(status.get("max_size"), int) else "-"),
         ("Queued", line(status.get("queued"))),

@@ -194,6 +194,8 @@ class UserAgent:
             "signal": link.get("signal"),
             "registration": link.get("registration", "unknown"),
             "data_path": data_path,
+            "modem_error": link.get("modem_error"),  # {reason, at} of the last start-up failure, or None
+            "data_path_error": link.get("data_path_error"),  # {reason, at} of the last bring-up failure, or None
             "own_number": self.engine.own_number,
             "daemon_version": __version__,
             "queued": self.store.count_in_state("queued", "sending"),

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mmsua.engine.runner import Engine
 from mmsua.engine.settings import AgentSettings
+from mmsua.store.records import iso
 
 if TYPE_CHECKING:
     import requests
@@ -32,19 +34,33 @@ _REGISTRATION = {
 
 
 class BearerDataPath:
-    """A driver bearer as the engine's DataPath: up on first use, down when idle."""
+    """A driver bearer as the engine's DataPath: up on first use, down when idle.
 
-    def __init__(self, bearer: Any, registered: Callable[[], bool]) -> None:
+    ``on_result(reason)``: after each bring-up, None when it worked, else why not
+    (so `mmsua status` can say why the data path is in error)."""
+
+    def __init__(self, bearer: Any, registered: Callable[[], bool],
+                 on_result: Callable[[str | None], None] | None = None) -> None:
         self.bearer = bearer
         self._registered = registered
         self._lock = threading.Lock()
+        self._on_result = on_result or (lambda reason: None)
 
     def session(self) -> requests.Session:
-        with self._lock:
-            if self.bearer.state != "up":
-                log.info("bringing up the MMS data path")
-                self.bearer.up()
-            return self.bearer.session()
+        brought_up = False
+        try:
+            with self._lock:
+                if self.bearer.state != "up":
+                    log.info("bringing up the MMS data path")
+                    brought_up = True
+                    self.bearer.up()
+                session = self.bearer.session()
+        except Exception as exc:
+            self._on_result(str(exc) or type(exc).__name__)  # outside the lock: it publishes the status
+            raise
+        if brought_up:
+            self._on_result(None)
+        return session
 
     def release(self) -> None:
         with self._lock:
@@ -145,7 +161,9 @@ class ModemLink:
         self.operator_name: str | None = None
         self.signal: int | None = None
         self.error: str | None = None
+        self.error_at: float | None = None  # when start-up last failed (status shows it)
         self.bearer_error: str | None = None  # why there is no MMS data path (pppd missing...)
+        self.data_path_error: tuple[str, float] | None = None  # the last failure to bring it up, and when
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._ready = threading.Event()
@@ -222,7 +240,7 @@ class ModemLink:
             try:
                 self._open()
             except Exception as exc:  # ModemError and friends
-                self.error = str(exc)
+                self.error, self.error_at = str(exc), time.time()
                 log.error("modem start-up failed: %s; trying again in %.0f s", exc, delay)
                 self._unsubscribe_all()
                 self._close_quietly()
@@ -230,7 +248,7 @@ class ModemLink:
                 if self._stop.wait(delay):
                     return
                 continue
-            self.error = None
+            self.error = self.error_at = None
             self._ready.set()
             self.on_state()
             return
@@ -291,11 +309,19 @@ class ModemLink:
             # SMS still work; retrievals wait (until expiry) for the data path to be fixed.
             log.error("no MMS data path: %s", exc)
             self.bearer_error = str(exc)
+            self.data_path_error = (str(exc), time.time())
             self.bearer = exc.bearer
             self.engine.set_data_path(None)
         else:
-            self.bearer_error = None
-            self.engine.set_data_path(BearerDataPath(self.bearer, lambda: self.registration not in _OFF_NETWORK))
+            self.bearer_error = self.data_path_error = None
+            self.engine.set_data_path(BearerDataPath(self.bearer, lambda: self.registration not in _OFF_NETWORK,
+                                                     self._data_path_result))
+
+    def _data_path_result(self, reason: str | None) -> None:
+        if reason is None and self.data_path_error is None:
+            return  # up again, as it was: nothing to tell
+        self.data_path_error = None if reason is None else (reason, time.time())
+        self.on_state()
 
     def set_settings(self, settings: AgentSettings) -> None:
         """New settings (carrier provisioning): a changed APN, cid, PDP type, credentials,
@@ -415,6 +441,10 @@ class ModemLink:
             "signal": self.signal,
             "registration": self.registration,
             "data_path": state if state in ("up", "down", "error") else "down",
+            # Why, and when (ISO 8601 UTC): the last failures, null once it worked again.
+            "modem_error": None if self.error is None else {"reason": self.error, "at": iso(self.error_at)},
+            "data_path_error": None if self.data_path_error is None
+            else {"reason": self.data_path_error[0], "at": iso(self.data_path_error[1])},
         }
 
     def sim_identity(self) -> dict[str, Any] | None:

@@ -90,7 +90,7 @@ def test_ls_and_show_sanitise_network_text(daemon, capsys: pytest.CaptureFixture
 def test_show_unknown_message(daemon, capsys: pytest.CaptureFixture[str]) -> None:
     _, sock = daemon
     assert main(["show", "999", "--socket", sock]) == exit_codes.FAILURE
-    assert "not_found: no message 999" in capsys.readouterr().err
+    assert "mmsua show: no message 999" in capsys.readouterr().err
 
 
 def test_bad_id_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -102,7 +102,7 @@ def test_bad_id_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
 def test_fetch_reports_an_unavailable_data_path(daemon, capsys: pytest.CaptureFixture[str]) -> None:
     _, sock = daemon
     assert main(["fetch", "1", "--socket", sock]) == exit_codes.TEMPFAIL
-    assert "unavailable: the MMS data path is down" in capsys.readouterr().err
+    assert "mmsua fetch: the MMS data path is down" in capsys.readouterr().err
 
 
 def test_send_group_separately_and_attachments(daemon, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -151,7 +151,7 @@ def test_send_too_large(daemon, tmp_path: Path, capsys: pytest.CaptureFixture[st
     big = tmp_path / "big.bin"
     big.write_bytes(os.urandom(400_000))
     assert main(["send", "--to", "+1555", "--attach", str(big), "--socket", sock]) == exit_codes.FAILURE
-    assert "too_large" in capsys.readouterr().err
+    assert "mmsua send: does not fit in 300 KB" in capsys.readouterr().err
 
 
 def test_export_writes_safe_names_and_never_overwrites(daemon, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -210,7 +210,7 @@ def test_retry_queues_a_failed_message_again(engine_daemon, capsys: pytest.Captu
     assert main(["retry", str(failed), "--socket", sock]) == exit_codes.USAGE
     assert "not a failed outgoing message" in capsys.readouterr().err
     assert main(["retry", "999", "--json", "--socket", sock]) == exit_codes.FAILURE
-    assert "not_found" in capsys.readouterr().err
+    assert json.loads(capsys.readouterr().out)["error"]["code"] == "not_found"
 
 
 def test_resend_as_sms_sends_the_text_as_a_new_sms(engine_daemon, capsys: pytest.CaptureFixture[str]) -> None:
@@ -240,7 +240,7 @@ def test_delete_removes_the_message(engine_daemon, capsys: pytest.CaptureFixture
     assert f"message {failed} deleted" in capsys.readouterr().out
     assert main(["show", str(failed), "--socket", sock]) == exit_codes.FAILURE
     assert main(["delete", str(failed), "--socket", sock]) == exit_codes.FAILURE
-    assert "not_found" in capsys.readouterr().err
+    assert f"mmsua delete: no message {failed}" in capsys.readouterr().err
 
 
 def test_fetch_says_the_download_started_and_how_to_see_it(daemon, capsys: pytest.CaptureFixture[str]) -> None:

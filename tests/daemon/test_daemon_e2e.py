@@ -152,7 +152,7 @@ def test_cli_clients_against_the_daemon(carrier, running, tmp_path: Path) -> Non
     assert written and all(Path(p).parent == target for p in written)
     assert any(Path(p).read_bytes().startswith(b"with words") for p in written)
     missing = cli(daemon, "show", "99999", check=False)
-    assert missing.returncode == 1 and "not_found" in missing.stderr
+    assert missing.returncode == 1 and missing.stderr == "mmsua show: no message 99999\n"
 
     # The log tells each message's story, one line per step, network text sanitised.
     # A line is written as the engine publishes the step, just after the store has it:
