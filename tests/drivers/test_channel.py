@@ -40,7 +40,7 @@ def modem():
 
 @pytest.fixture
 def channel(modem: PtyModem):
-    ch = AtChannel(modem.device, default_timeout=3)
+    ch = AtChannel(modem.device, default_timeout=10)
     ch.open()
     yield ch
     ch.close()
@@ -76,17 +76,17 @@ def test_payload_after_prompt_with_ctrl_z(modem: PtyModem, channel: AtChannel) -
 
 
 def test_command_then_urc(channel: AtChannel) -> None:
-    resp, urc = channel.command_then_urc('AT+QIOPEN=2,0,"TCP","10.0.0.1",80,0,0', "+QIOPEN:", urc_timeout=3)
+    resp, urc = channel.command_then_urc('AT+QIOPEN=2,0,"TCP","10.0.0.1",80,0,0', "+QIOPEN:", urc_timeout=10)
     assert resp.final == "OK" and urc.line == "+QIOPEN: 0,0"
 
 
 def test_connect_data_phase_read_and_write_raw(modem: PtyModem, channel: AtChannel) -> None:
     resp = channel.command("ATD*99***2#")
     assert resp.final == "CONNECT 150000000"
-    assert channel.read_raw(6, timeout=3) == b"~\xff\x03\r\n}"
+    assert channel.read_raw(6, timeout=10) == b"~\xff\x03\r\n}"
     channel.write_raw(b"~\x00\xff~")
     wait_for(lambda: modem.received.endswith(b"~\x00\xff~"), "the raw bytes at the modem")
-    assert channel.read_raw(1, timeout=3) == b"~"
+    assert channel.read_raw(1, timeout=10) == b"~"
     channel.end_data()
     t0 = time.monotonic()
     modem.send(b"\r\nNO CARRIER\r\n")
@@ -134,4 +134,4 @@ def test_loop_url_echo_and_silence() -> None:
 def test_loop_url_raw_bytes() -> None:
     with AtChannel("loop://", sync_on_open=False) as ch:
         ch.write_raw(b"\x7e\x01\x02")
-        assert ch.read_raw(3, timeout=2) == b"\x7e\x01\x02"
+        assert ch.read_raw(3, timeout=10) == b"\x7e\x01\x02"

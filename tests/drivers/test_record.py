@@ -44,7 +44,7 @@ def session(ch: AtChannel) -> list[object]:
 def test_a_recorded_session_replays_to_the_same_answers(tmp_path: Path) -> None:
     out = tmp_path / "rec.txt"
     modem = PtyModem(modem_answers)
-    ch = AtChannel(record_url(modem.device, out), default_timeout=2)
+    ch = AtChannel(record_url(modem.device, out), default_timeout=10)
     ch.open()
     modem.send(b'\r\n+CMTI: "SM",4\r\n')
     ch.wait_urc("+CMTI:", 2, since=0)
@@ -58,7 +58,7 @@ def test_a_recorded_session_replays_to_the_same_answers(tmp_path: Path) -> None:
     assert b"\x1b" in t.host_bytes and b"0011223344\x1a" in t.host_bytes
     assert b"+QIRD: 4\r\n\x00\r\n\xff\r\nOK" in t.modem_bytes
 
-    replay = AtChannel(replay_url(out), default_timeout=2)
+    replay = AtChannel(replay_url(out), default_timeout=10)
     replay.open()
     assert session(replay) == live
     assert replay.serial.unconsumed() == []
@@ -76,7 +76,7 @@ def test_record_cli_runs_the_probe_and_writes_a_replayable_transcript(tmp_path: 
     assert "@ " not in text
     for cmd in PROBE:
         assert f"> {cmd}\n" in text
-    with AtChannel(replay_url(out), default_timeout=2) as ch:
+    with AtChannel(replay_url(out), default_timeout=10) as ch:
         for cmd in PROBE:
             try:
                 ch.command(cmd)
@@ -108,7 +108,7 @@ def test_record_url_needs_an_output_file() -> None:
 def test_unplug_is_recorded(tmp_path: Path) -> None:
     out = tmp_path / "gone.txt"
     modem = PtyModem(modem_answers)
-    ch = AtChannel(record_url(modem.device, out), default_timeout=2)
+    ch = AtChannel(record_url(modem.device, out), default_timeout=10)
     ch.open()
     modem.unplug()
     with pytest.raises(PortGone):

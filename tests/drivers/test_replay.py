@@ -98,7 +98,7 @@ def _write_fixture(tmp_path: Path, text: str) -> Path:
 
 def test_unexpected_command_names_the_expected_line(tmp_path: Path) -> None:
     p = _write_fixture(tmp_path, "> AT\n< OK\n> AT+CSQ\n< +CSQ: 1,2\n< OK\n")
-    with AtChannel(replay_url(p), sync_on_open=False, default_timeout=1) as ch:
+    with AtChannel(replay_url(p), sync_on_open=False, default_timeout=10) as ch:
         ch.command("AT")
         with pytest.raises(ReplayMismatch) as info:
             ch.command("AT+CREG?")
@@ -111,7 +111,7 @@ def test_a_payload_unlike_the_transcript_fails_the_command_with_the_mismatch(tmp
     # The payload after "> " is written by the channel's reader thread: its mismatch
     # must still reach the caller of command(), not end that thread.
     p = _write_fixture(tmp_path, "> AT+QISEND=0,5\n<< \\r\\n> \n>> hello\n< SEND OK\n> AT\n< OK\n")
-    with AtChannel(replay_url(p), sync_on_open=False, default_timeout=1) as ch:
+    with AtChannel(replay_url(p), sync_on_open=False, default_timeout=10) as ch:
         with pytest.raises(ReplayMismatch) as info:
             ch.command("AT+QISEND=0,5", payload=b"HELLO", payload_terminator=None, final_ok=("SEND OK",))
         assert info.value.expected == ">> hello"
@@ -120,7 +120,7 @@ def test_a_payload_unlike_the_transcript_fails_the_command_with_the_mismatch(tmp
 
 def test_writing_past_the_end_is_a_mismatch(tmp_path: Path) -> None:
     p = _write_fixture(tmp_path, "> AT\n< OK\n")
-    with AtChannel(replay_url(p), sync_on_open=False, default_timeout=1) as ch:
+    with AtChannel(replay_url(p), sync_on_open=False, default_timeout=10) as ch:
         ch.command("AT")
         with pytest.raises(ReplayMismatch) as info:
             ch.command("AT")
@@ -152,7 +152,7 @@ def test_modem_output_waits_for_the_host(tmp_path: Path) -> None:
 
 def test_unplug_then_reopen_continues_the_session(tmp_path: Path) -> None:
     p = _write_fixture(tmp_path, "> AT\n< OK\n> AT+CSQ\n! unplug\n< RDY\n> AT\n< OK\n")
-    ch = AtChannel(replay_url(p), sync_on_open=False, default_timeout=2)
+    ch = AtChannel(replay_url(p), sync_on_open=False, default_timeout=10)
     ch.open()
     ch.command("AT")
     with pytest.raises(PortGone):
@@ -335,7 +335,7 @@ def test_garbage_bytes_are_skipped_and_nothing_is_lost() -> None:
 
 def test_open_cancels_a_pending_prompt_with_esc_never_ctrl_z() -> None:
     url = replay_url(CHANNEL_FIXTURES / "esc-cancels-prompt-at-open.txt")
-    with AtChannel(url, default_timeout=2) as ch:  # sync_on_open=True: ESC, then AT until OK
+    with AtChannel(url, default_timeout=10) as ch:  # sync_on_open=True: ESC, then AT until OK
         assert ch.command("ATE1").final == "OK"
         with pytest.raises(AtCommandError):
             ch.command("AT+MODE=2")
@@ -346,7 +346,7 @@ def test_open_cancels_a_pending_prompt_with_esc_never_ctrl_z() -> None:
 def test_bg96_socket_open_send_and_binary_read() -> None:
     ch, urcs = open_fixture("quectel-bg96-socket-qird-binary.txt")
     resp, urc = ch.command_then_urc(
-        'AT+QIOPEN=1,0,"TCP","kangaroo.rmq.cloudamqp.com",1883,0,0', "+QIOPEN:", urc_timeout=2
+        'AT+QIOPEN=1,0,"TCP","kangaroo.rmq.cloudamqp.com",1883,0,0', "+QIOPEN:", urc_timeout=10
     )
     assert (resp.final, urc.line) == ("OK", "+QIOPEN: 0,0")
     sent = ch.command("AT+QISEND=0,8", payload=bytes.fromhex("100600044d515454"), payload_terminator=None)

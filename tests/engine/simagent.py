@@ -15,7 +15,7 @@ from mmsua.sim.carrier import SimulatedCarrier
 
 ME = "+15550100001"
 FRIEND = "+15550107777"
-WAIT = 20.0
+WAIT = 30.0  # a bound for a loaded CI machine; a healthy wait returns at once
 
 
 def wait_for(what: str, check: Callable[[], Any], timeout: float = WAIT) -> Any:

@@ -63,7 +63,7 @@ def test_killed_during_retrieval_resumes_and_answers_once(tmp_path: Path) -> Non
         delivery = carrier.mmsc.deliver_raw("+15550100001", _retrieve_conf())
         location = f"{carrier.mmsc_url.rsplit('/mms', 1)[0]}{delivery.location}"
         push = _notification(delivery.transaction_id, location)
-        carrier.faults.slow(30.0, method="GET")
+        carrier.faults.hold(method="GET")  # no answer before the kill, however slow the child
         child = subprocess.Popen(
             [sys.executable, "-c", CHILD, str(store_path), carrier.mmsc_url, carrier.proxy, push.hex()],
             cwd=ROOT, stdout=subprocess.PIPE, text=True,
@@ -153,7 +153,7 @@ def test_a_send_killed_after_the_post_is_posted_again_with_the_same_transaction_
             mid = engine.queue_mms(to=["+15550100002"], cc=[], bcc=[], subject="twice?",
                                    parts=[PartData("text/plain", b"hello", name="t.txt")], text="hello",
                                    delivery_report=False, read_report=False)
-        carrier.faults.slow(30.0, method="POST")
+        carrier.faults.hold(method="POST")  # no answer before the kill, however slow the child
         child = subprocess.Popen(
             [sys.executable, "-c", SEND_CHILD, str(store_path), phone.pty_path, carrier.apn, carrier.mmsc_url,
              carrier.proxy], cwd=ROOT)

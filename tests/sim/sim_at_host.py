@@ -39,8 +39,10 @@ def open_handset(carrier: SimulatedCarrier, msisdn: str = "+15550100001", **kw):
     port = serial.serial_for_url(phone.serial_url, timeout=0.05)
     at = At(port)
     # A SIM that is not READY (PIN, absent) never gets ready: those tests start from boot.
-    if phone.modem.sim_state == "READY" and not wait_for(lambda: phone.modem.sim_ready and phone.modem.registered):
-        raise AssertionError(f"the emulated {phone.modem.profile.key} never became ready and registered")
+    # The others start once the whole boot burst is out (PB DONE comes after SMS DONE and
+    # would otherwise land inside the test's first answers).
+    if phone.modem.sim_state == "READY" and not wait_for(lambda: boot_done(phone.modem)):
+        raise AssertionError(f"the emulated {phone.modem.profile.key} never finished booting and registering")
     at.cmd("ATE0")
     return phone, at
 

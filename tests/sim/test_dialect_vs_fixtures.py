@@ -78,6 +78,11 @@ def pdu_after(transcript, prefix: str) -> tuple[str, bytes]:
     raise LookupError(f"no {prefix!r} line followed by a PDU in {transcript.name}")
 
 
+def _registered(m: EmulatedModem) -> None:
+    if not wait_for(lambda: m.registered):
+        raise AssertionError("the emulated modem never registered once its SIM was ready")
+
+
 def _deliver_on(prefix: str) -> Callable[[EmulatedModem, object], Events]:
     """The network delivers the PDU the fixture shows after its `prefix` line, just where the fixture shows it."""
     def events(m: EmulatedModem, transcript) -> Events:
@@ -126,6 +131,8 @@ SCENARIOS: dict[str, Scenario] = {
             ("AT+CPIN?", 2): lambda: m.urc("+CFUN: 1"),  # the EC21-J log's re-announcement during SIM init
             ("AT+CPIN?", 3): lambda: m.set_sim_state("BUSY"),
             ("AT+CPIN?", 4): lambda: m.set_sim_state("READY"),
+            # The module had registered by then; the emulator registers on a timer thread.
+            ("AT+CREG?", 1): lambda: _registered(m),
         }),
     ),
     "channel/quectel-eg25g-boot-urcs.txt": Scenario(booted=False, modem={"cfun": 4}),

@@ -134,9 +134,10 @@ def test_slow_reset_truncate_and_wrong_type(net):
     post(c, send_req(Address.phone("+15550100002"), text="y" * 5000))
     assert wait_for(lambda: pushes(b))
     loc = pushes(b)[0].content_location
-    c.faults.slow(2.0, method="GET")
+    release = c.faults.hold(method="GET")  # no answer until the client has given up, however loaded
     with pytest.raises(requests.exceptions.ReadTimeout):
         requests.get(loc, timeout=0.3)
+    release.set()
     c.faults.reset_mid_body(method="GET")
     with pytest.raises((requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)):
         requests.get(loc, timeout=5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 
@@ -158,11 +159,12 @@ def test_direct_delivery_needs_cnma_with_csms_1(carrier):
 
 def test_unacknowledged_cmt_is_redelivered(carrier):
     phone, at = open_handset(carrier)
+    phone.modem.timing = dataclasses.replace(phone.modem.timing, cnma_timeout=0.5)
     at.cmd("AT+CSMS=1;+CNMI=2,2,0,0,0")
     pdu = _deliver("again")
     phone.modem.deliver_sms(pdu)
     at.read_until(pdu.hex().upper().encode())
-    again = at.read_until(pdu.hex().upper().encode(), timeout=3)  # cnma_timeout is 0.5 s here
+    again = at.read_until(pdu.hex().upper().encode())  # after the 0.5 s ack window
     assert b"+CMT:" in again
 
 
