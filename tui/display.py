@@ -73,11 +73,15 @@ def long_time(when: datetime | None, now: datetime) -> str:
 # Per-recipient and per-message states, as a glyph and a style. Colours are theme
 # variables (resolved when drawn), so each reads well on the light and the dark theme.
 OK, WARN, BAD, MUTED = "$text-success", "$text-warning", "$text-error", "dim"
+# A sent message's recipient that stays "pending" because no delivery report was asked.
+NO_REPORT = "sent-no-report"
+
 STATUS_LOOK: dict[str, tuple[str, str]] = {
     "queued": ("◷ queued", MUTED),
     "sending": ("↑ sending", MUTED),
     "sent": ("✓ sent", ""),
     "pending": ("✓ sent", ""),
+    NO_REPORT: ("✓ sent (no delivery report asked)", ""),
     "delivered": ("✓✓ delivered", OK),
     "read": ("✓✓ read", f"bold {OK}"),
     "failed": ("✗ failed", f"bold {BAD}"),
@@ -92,7 +96,15 @@ STATUS_LOOK: dict[str, tuple[str, str]] = {
 
 def status_text(status: str) -> Content:
     label, style = STATUS_LOOK.get(status, (status, ""))
-    return Content.styled(clean_line(label, limit=30), style)
+    return Content.styled(clean_line(label, limit=40), style)
+
+
+def recipient_status(status: str, message_state: str, report_asked: bool) -> str:
+    """The STATUS_LOOK key for a recipient: "pending" on a sent message that asked no
+    delivery report never changes, so it reads as sent without one."""
+    if status == "pending" and message_state == "sent" and not report_asked:
+        return NO_REPORT
+    return status
 
 
 def as_content(text: Text | Content | str) -> Content:

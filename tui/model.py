@@ -107,6 +107,7 @@ class Message:
     recipients: tuple[Recipient, ...]
     read: bool
     error: str
+    delivery_report_requested: bool = False  # without one, a sent message's recipients stay "pending"
 
     @classmethod
     def from_api(cls, obj: Any) -> Message:
@@ -128,6 +129,7 @@ class Message:
             recipients=tuple(Recipient.from_api(r) for r in (_get(obj, "recipients") or ())),
             read=bool(_get(obj, "read", True)),
             error=_text(_get(obj, "error", "")),
+            delivery_report_requested=bool(_get(obj, "delivery_report_requested", False)),
         )
 
     @property

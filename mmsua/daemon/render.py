@@ -58,7 +58,7 @@ def message_detail(msg: dict[str, Any]) -> str:
     if msg.get("error"):
         out.append(f"Error:   {line(msg.get('error'))}")
     for recipient in msg.get("recipients") or []:
-        out.append(f"  {line(recipient.get('address'))}: {line(recipient.get('status'))} {line(recipient.get('updated'))}".rstrip())
+        out.append(f"  {line(recipient.get('address'))}: {recipient_status(msg, recipient)} {line(recipient.get('updated'))}".rstrip())
     parts = msg.get("parts") or []
     if parts:
         out.append("Parts:")
@@ -89,6 +89,15 @@ def problem(error: Any) -> str:
         return ""
     at = f" at {clock_time(error['at'])}" if error.get("at") else ""
     return f" \u2014 {line(error['reason'], 300)}{at}"
+
+
+def recipient_status(msg: dict[str, Any], recipient: dict[str, Any]) -> str:
+    """A recipient's status; "pending" on a sent message that asked no delivery report
+    would be pending forever, so it says why nothing more will come."""
+    status = line(recipient.get("status"))
+    if status == "pending" and msg.get("state") == "sent" and msg.get("delivery_report_requested") is False:
+        return "sent (no delivery report asked)"
+    return status
 
 
 def status_detail(status: dict[str, Any]) -> str:

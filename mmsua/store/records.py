@@ -115,6 +115,7 @@ class Message:
             "recipients": [recipient.to_dict() for recipient in self.recipients],
             "read": self.read,
             "read_report_requested": self.read_report_requested,
+            "delivery_report_requested": self.delivery_report_requested,
             "priority": self.priority,  # X-Mms-Priority: "low", "normal", "high"; None when not stated (and for SMS)
             "error": self.error,
             "message_id": self.message_id,  # the MMS Message-ID (M-Send.conf / M-Retrieve.conf); None for SMS

@@ -20,7 +20,8 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from mmsua.tui.contacts import Contacts
-from mmsua.tui.display import BAD, MUTED, as_content, human_size, long_time, safe_block, safe_line, status_text
+from mmsua.tui.display import (BAD, MUTED, as_content, human_size, long_time, recipient_status, safe_block,
+                               safe_line, status_text)
 from mmsua.tui.model import Message, Part
 
 PART_ICONS = {"image": "▣", "audio": "♪", "video": "▶", "text": "≡"}
@@ -172,7 +173,7 @@ class Bubble(Vertical, can_focus=False):
         lines = []
         many = len(m.recipients) > 1
         for r in m.recipients:
-            line = status_text(r.status)
+            line = status_text(recipient_status(r.status, m.state, m.delivery_report_requested))
             if many:
                 line = as_content(safe_line(self._contacts.label(r.address), limit=40)) + Content("  ") + line
             lines.append(line)
