@@ -8,6 +8,14 @@ Durability rule (design card): a stored SMS is deleted only when the layer above
 calls :meth:`SmsService.acknowledge_stored` (or :meth:`delete`); a direct +CMT is
 acknowledged to the network (AT+CNMA, when +CSMS needs it) only after the
 callback has returned.
+
+One storage selection at a time: AT+CMGR/AT+CMGL/AT+CMGD act on whatever <mem1>
+AT+CPMS last chose, and the start-up collection, the +CMTI reader and deletions run
+on different threads. Each whole select-command-restore sequence holds
+``_storage_lock``; without it a +CMTI read ran in the storage another thread had
+just selected and the SMS was given up as "empty" (a lost MMS notification).
+A delete told which PDU it is for deletes only if the slot still holds that PDU:
+27.005 lets the next SMS take a freed index, so an index alone names nothing.
 """
 
 from __future__ import annotations
@@ -293,6 +301,20 @@ def pair_pdus(lines: Sequence[str], prefix: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def same_pdu(a: str, b: str) -> bool:
+    """The same received SMS: equal TPDUs (the SMSC address part may be printed differently)."""
+    return _tpdu_hex(a) == _tpdu_hex(b)
+
+
+def _tpdu_hex(pdu_hex: str) -> str:
+    text = pdu_hex.strip().upper()
+    try:
+        smsc = int(text[:2], 16)
+    except ValueError:
+        return text
+    return text[2 + 2 * smsc :]
+
+
 def _check_length(pdu_hex: str, stated: int | None) -> None:
     actual = tpdu_octets(pdu_hex)
     if stated is not None and actual is not None and actual != stated:
@@ -314,7 +336,10 @@ INVALID_INDEX = 321
 class _State:
     storages: tuple[str, str, str] | None = None
     readable: tuple[str, ...] = ()  # the AT+CPMS=? <mem1> list
-    handled: set[tuple[str, int]] = field(default_factory=set)
+    # Kept by the layer above, not (yet) deleted: (storage, index) -> its PDU, if known.
+    handled: dict[tuple[str, int], str | None] = field(default_factory=dict)
+    # Used slots per storage from the AT+CPMS answers since the last reset.
+    used: dict[str, int] = field(default_factory=dict)
     cnma_required: bool = False
     direct: bool = False
 
@@ -353,6 +378,7 @@ class SmsService:
         self._unsubscribe: Callable[[], None] | None = None
         self._worker: threading.Thread | None = None
         self._stop = threading.Event()
+        self._storage_lock: Any = threading.RLock()  # see the module docstring
         self.settings: SmsSettings | None = None
 
     # -- plumbing
@@ -438,8 +464,9 @@ class SmsService:
         if lists is None:
             raise ModemError("AT+CPMS=? gave no storage lists")
         storages = choose_storages(lists, self.profile.storage_preference)
-        self._state.readable = tuple(x.upper() for x in lists[0])
-        used, total = self._set_storages(storages)
+        with self._storage_lock:
+            self._state.readable = tuple(x.upper() for x in lists[0])
+            used, total = self._set_storages(storages)
         cnmi_options: list[set[int]] = []
         for line in self._busy("AT+CNMI=?").lines:
             if line.strip().upper().startswith("+CNMI"):
@@ -497,6 +524,8 @@ class SmsService:
         for line in response.lines:
             if line.strip().upper().startswith("+CPMS"):
                 counts = parse_cpms_counts(line)
+                for name, (used, _total) in zip(storages, counts):
+                    self._state.used[name] = used
                 if len(counts) >= 3:
                     return counts[2]
                 if counts:
@@ -580,17 +609,46 @@ class SmsService:
             self._unsubscribe = None
 
     def _handle_stored(self, storage: str | None, index: int, head: str) -> None:
+        # Read (and list, if need be) under the storage lock; hand up outside it, so the
+        # layer above may acknowledge from any thread.
+        with self._storage_lock:
+            found = self._find_announced(storage, index, head)
+        for sms in found:
+            self._emit(sms)
+
+    def _find_announced(self, storage: str | None, index: int, head: str) -> list[IncomingSms]:
         if storage is None or index < 0:
             # SIM7000G "+CMTI: ,-1": arrived but not stored where we can name it.
             log.warning("%s without storage/index (%r,%s): listing all stored messages", head, storage, index)
-            for sms in self.collect_stored(everywhere=True):
-                self._emit(sms)
-            return
+            return self._unhandled(self.collect_stored(everywhere=True))
+        self._state.used.clear()  # what the storages hold now, from the answers below
         sms = self.read(storage, index, source="cdsi" if head == "+CDSI" else "cmti")
-        if sms is None:
-            log.warning("%s announced %s %s but it is empty there or elsewhere", head, storage, index)
-            return
-        self._emit(sms)
+        if sms is not None:
+            return [sms]
+        if self._all_storages_empty():
+            log.warning("%s announced %s %s but it is empty there and every storage is empty", head, storage, index)
+            return []
+        # The slot named is empty but some storage is not: a URC naming the wrong slot,
+        # or another reader moved things. List everything rather than give the SMS up.
+        log.warning("%s announced %s %s but it is empty there or elsewhere; listing every storage",
+                    head, storage, index)
+        return self._unhandled(self.collect_stored(everywhere=True))
+
+    def _all_storages_empty(self) -> bool:
+        """Every readable storage's last AT+CPMS answer said 0 used (unknown counts as not empty)."""
+        readable = [s for s in self._state.readable if s != "BM"]
+        return bool(readable) and all(self._state.used.get(s) == 0 for s in readable)
+
+    def _unhandled(self, found: list[IncomingSms]) -> list[IncomingSms]:
+        """Leave out what the layer above already keeps (same slot, same PDU)."""
+        out = []
+        for sms in found:
+            key = ((sms.storage or "").upper(), sms.index if sms.index is not None else -1)
+            kept = self._state.handled.get(key, "")
+            if key in self._state.handled and (kept is None or same_pdu(kept, sms.pdu_hex)):
+                continue
+            out.append(sms)
+        return out
 
     def _acknowledge_direct(self, delivered: bool) -> None:
         command = self.profile.cnma_command
@@ -610,28 +668,36 @@ class SmsService:
 
     def read(self, storage: str, index: int, *, source: str = "cmti") -> IncomingSms | None:
         """AT+CMGR from ``storage`` (other storages tried if empty: +CDSI "SM" for an SR report)."""
-        home = self._state.storages
         # Storage names in URCs lie (EC25 +CDSI "SM" for a report kept in SR):
         # the named one first, then SR for reports, then the others offered.
-        others = [s for s in self._state.readable if s != storage]
-        if source == "cdsi" and "SR" in others:
-            others.remove("SR")
-            others.insert(0, "SR")
-        candidates = [storage, *others]
+        with self._storage_lock:
+            home = self._state.storages
+            others = [s for s in self._state.readable if s != storage]
+            if source == "cdsi" and "SR" in others:
+                others.remove("SR")
+                others.insert(0, "SR")
+            try:
+                for candidate in [storage, *others]:
+                    if self._selected(candidate):
+                        sms = self._read_here(candidate, index, source)
+                        if sms is not None:
+                            return sms
+                return None
+            finally:
+                self._back_home(home)
+
+    def _selected(self, storage: str) -> bool:
+        """Select ``storage`` for reading; False (logged) when the modem refuses it."""
         try:
-            for candidate in candidates:
-                try:
-                    self._select_read_storage(candidate)
-                except ModemError as error:
-                    log.info("storage %s not selectable: %s", candidate, error)
-                    continue
-                sms = self._read_here(candidate, index, source)
-                if sms is not None:
-                    return sms
-            return None
-        finally:
-            if home is not None and self._state.storages != home:
-                self._set_storages(home)
+            self._select_read_storage(storage)
+            return True
+        except ModemError as error:
+            log.info("storage %s not selectable: %s", storage, error)
+            return False
+
+    def _back_home(self, home: tuple[str, str, str] | None) -> None:
+        if home is not None and self._state.storages != home:
+            self._set_storages(home)
 
     def _read_here(self, storage: str, index: int, source: str) -> IncomingSms | None:
         try:
@@ -656,22 +722,18 @@ class SmsService:
         MT/BM aggregates): SMS land where firmware chooses, not where CPMS says
         (A7670E and E3131 put them in ME while SM was selected).
         """
-        home = self._state.storages
-        found = self._list_here(home[0] if home else None)
-        if everywhere and home is not None:
-            others = [s for s in self._state.readable if s not in (home[0], "MT", "BM")]
+        with self._storage_lock:
+            home = self._state.storages
+            found = self._list_here(home[0] if home else None)
+            if not everywhere or home is None:
+                return found
             try:
-                for storage in others:
-                    try:
-                        self._select_read_storage(storage)
-                    except ModemError as error:
-                        log.info("storage %s not selectable: %s", storage, error)
-                        continue
-                    found += self._list_here(storage)
+                for storage in [s for s in self._state.readable if s not in (home[0], "MT", "BM")]:
+                    if self._selected(storage):
+                        found += self._list_here(storage)
             finally:
-                if self._state.storages != home:
-                    self._set_storages(home)
-        return found
+                self._back_home(home)
+            return found
 
     def _list_here(self, storage: str | None) -> list[IncomingSms]:
         response = self._busy("AT+CMGL=4", timeout=self.profile.timeout_for("AT+CMGL"))
@@ -688,57 +750,98 @@ class SmsService:
 
     # -- deleting
 
-    def acknowledge_stored(self, storage: str, index: int) -> None:
+    def acknowledge_stored(self, storage: str, index: int, *, pdu_hex: str | None = None) -> bool:
         """The layer above keeps this SMS safely: it may go from the modem.
 
         Deleted now (or, with ``keep_handled``, when the storage fills); if the
         delete fails it stays marked and is retried when the storage is full.
+        With ``pdu_hex`` the slot is read first and deleted only if it still holds
+        that PDU: found empty or holding another SMS, ours is gone already and the
+        newcomer is left alone. True when the SMS is no longer on the modem.
         """
-        self._state.handled.add((storage.upper(), index))
-        if self._keep_handled:
-            return
-        try:
-            self.delete(storage, index)
-        except ModemError as error:
-            log.warning("could not delete %s %s now (%s); will retry when storage fills", storage, index, error)
+        key = (storage.upper(), index)
+        with self._storage_lock:
+            self._state.handled[key] = pdu_hex
+            if self._keep_handled:
+                return False
+            try:
+                if pdu_hex is None:
+                    self.delete(storage, index)
+                else:
+                    self._delete_if_holds(key, pdu_hex)
+                return True
+            except ModemError as error:
+                log.warning("could not delete %s %s now (%s); will retry when storage fills", storage, index, error)
+                return False
 
-    def mark_handled(self, storage: str, index: int) -> None:
+    def mark_handled(self, storage: str, index: int, *, pdu_hex: str | None = None) -> None:
         """Say a stored SMS is safely kept without deleting it now (e.g. from the
-        layer above's records of an earlier run); it is freed when storage fills."""
-        self._state.handled.add((storage.upper(), index))
+        layer above's records of an earlier run); it is freed when storage fills
+        (with ``pdu_hex``: only if the slot still holds that PDU then)."""
+        with self._storage_lock:
+            self._state.handled[(storage.upper(), index)] = pdu_hex
 
     def delete(self, storage: str, index: int) -> None:
+        """AT+CMGD of a slot, whatever it holds (see :meth:`acknowledge_stored` for the safe way)."""
         storage = storage.upper()
+        with self._storage_lock:
+            home = self._state.storages
+            self._select_read_storage(storage)
+            self._busy(self.profile.cmgd_command.format(index=index))
+            self._state.handled.pop((storage, index), None)
+            if home is not None and home[0] != storage:
+                self._set_storages(home)
+
+    def _delete_if_holds(self, key: tuple[str, int], pdu_hex: str) -> bool:
+        """AT+CMGR then AT+CMGD of the slot, if it holds ``pdu_hex``; the caller holds the lock."""
+        storage, index = key
         home = self._state.storages
-        self._select_read_storage(storage)
-        self._busy(self.profile.cmgd_command.format(index=index))
-        self._state.handled.discard((storage, index))
-        if home is not None and home[0] != storage:
-            self._set_storages(home)
+        try:
+            self._select_read_storage(storage)
+            there = self._read_here(storage, index, "kept")
+            if there is None or not same_pdu(there.pdu_hex, pdu_hex):
+                log.info("%s %s no longer holds the SMS kept from it (%s): not deleted", storage, index,
+                         "empty" if there is None else "another SMS is there now")
+                self._state.handled.pop(key, None)
+                return False
+            self._busy(self.profile.cmgd_command.format(index=index))
+            self._state.handled.pop(key, None)
+            return True
+        finally:
+            self._back_home(home)
 
     @property
     def handled(self) -> frozenset[tuple[str, int]]:
         return frozenset(self._state.handled)
 
     def free_handled(self, *, reason: str) -> int:
-        """Delete every message the layer above marked handled; StorageFull if none."""
-        pending = sorted(self._state.handled)
-        if not pending:
-            raise StorageFull(
-                f"{reason}; no stored SMS is marked handled, so none can be freed: "
-                "the layer above must acknowledge stored messages (or delete some by hand)"
-            )
-        log.warning("%s: freeing %d handled message(s)", reason, len(pending))
-        home = self._state.storages
-        freed = 0
-        for storage, index in pending:
-            self._select_read_storage(storage)
-            self._cmd(self.profile.cmgd_command.format(index=index))
-            self._state.handled.discard((storage, index))
-            freed += 1
-        if home is not None:
-            self._set_storages(home)
-        return freed
+        """Delete every message the layer above marked handled; StorageFull if none.
+
+        A slot marked with its PDU is deleted only if it still holds that PDU.
+        """
+        with self._storage_lock:
+            pending = sorted(self._state.handled.items())
+            if not pending:
+                raise StorageFull(
+                    f"{reason}; no stored SMS is marked handled, so none can be freed: "
+                    "the layer above must acknowledge stored messages (or delete some by hand)"
+                )
+            log.warning("%s: freeing %d handled message(s)", reason, len(pending))
+            home = self._state.storages
+            freed = 0
+            for (storage, index), pdu_hex in pending:
+                self._select_read_storage(storage)
+                if pdu_hex is not None:
+                    there = self._read_here(storage, index, "kept")
+                    if there is None or not same_pdu(there.pdu_hex, pdu_hex):
+                        self._state.handled.pop((storage, index), None)  # gone; a newer SMS may hold the slot
+                        continue
+                self._cmd(self.profile.cmgd_command.format(index=index))
+                self._state.handled.pop((storage, index), None)
+                freed += 1
+            if home is not None:
+                self._set_storages(home)
+            return freed
 
     # -- sending
 

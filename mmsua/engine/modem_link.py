@@ -380,25 +380,29 @@ class ModemLink:
     # -- SMS --------------------------------------------------------------------
 
     def _on_sms(self, incoming: Any) -> None:
-        """Keep it, then let the modem delete it (never the other way round)."""
+        """Keep it, then let the modem delete it (never the other way round).
+
+        The start-up listing and the +CMTI reader may both hand up the same SMS; the
+        store keeps it once, and the delete names its PDU, so the second delete (or
+        a late one, after the network reused the index for a new SMS) deletes nothing."""
         sms_id = self.engine.receive_sms(incoming.pdu_hex, incoming.tpdu_length, incoming.storage, incoming.index)
         if incoming.storage is not None and incoming.index is not None:
             try:
-                self.sms.acknowledge_stored(incoming.storage, incoming.index)
-                self.engine.store.mark_sms_deleted(sms_id)
+                if self.sms.acknowledge_stored(incoming.storage, incoming.index, pdu_hex=incoming.pdu_hex):
+                    self.engine.store.mark_sms_deleted(sms_id)
             except Exception as exc:  # kept in the store; deleted on the next start
                 log.warning("SMS %s/%s kept but not deleted from the modem: %s", incoming.storage, incoming.index, exc)
 
     def _delete_kept(self) -> None:
+        """Delete what an earlier run kept but did not get deleted. A kill after AT+CMGD
+        but before the mark leaves the slot free, and the network may have stored a new
+        SMS there since: the delete names the PDU, so only our own goes."""
         for kept in self.engine.store.undeleted_sms():
             try:
-                if kept.storage is not None and kept.index is not None:
-                    # A kill after AT+CMGD but before the mark leaves the slot free, and the
-                    # network may have stored a new SMS there since: delete only our own.
-                    there = self.sms.read(kept.storage, kept.index, source="kept")
-                    if there is not None and there.storage == kept.storage and there.pdu_hex.strip().upper() == kept.pdu_hex:
-                        self.sms.delete(kept.storage, kept.index)
-                self.engine.store.mark_sms_deleted(kept.id)
+                if kept.storage is None or kept.index is None:
+                    continue
+                if self.sms.acknowledge_stored(kept.storage, kept.index, pdu_hex=kept.pdu_hex):
+                    self.engine.store.mark_sms_deleted(kept.id)
             except Exception as exc:
                 log.warning("could not delete kept SMS %s/%s: %s", kept.storage, kept.index, exc)
 
