@@ -64,7 +64,7 @@ def test_requests_leave_from_the_bound_address(server: tuple[str, int]) -> None:
     bearer = InterfaceBearer(source_address="127.0.0.2")
     assert isinstance(bearer, Bearer) and bearer.state == "down"
     bearer.up()
-    response = bearer.session().get(f"http://{host}:{port}/m/1", timeout=5)
+    response = bearer.session().get(f"http://{host}:{port}/m/1", timeout=30)
     assert response.content == b"hello"
     assert Handler.seen == [("127.0.0.2", "GET", "/m/1", 0)]
     bearer.down()
@@ -75,7 +75,7 @@ def test_proxy_gets_the_absolute_form(server: tuple[str, int]) -> None:
     host, port = server
     bearer = InterfaceBearer(source_address="127.0.0.3", proxy=(host, port))
     bearer.up()
-    response = bearer.session().get("http://mmsc.example/m/2", timeout=5)
+    response = bearer.session().get("http://mmsc.example/m/2", timeout=30)
     assert response.status_code == 200
     assert Handler.seen == [("127.0.0.3", "GET", "http://mmsc.example/m/2", 0)]
 

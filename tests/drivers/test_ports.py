@@ -85,7 +85,7 @@ def test_probe_over_a_real_pty() -> None:
     thread = threading.Thread(target=modem, daemon=True)
     thread.start()
     try:
-        assert probe_at(name, timeout=2.0)
+        assert probe_at(name, timeout=10.0)  # returns at the OK
     finally:
         stop.set()
         os.close(slave)

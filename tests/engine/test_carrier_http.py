@@ -59,7 +59,7 @@ def _ok(body: bytes = PDU, ctype: str = "application/vnd.wap.mms-message", statu
 
 def _settings(port: int, **kw) -> AgentSettings:
     base = dict(mmsc_url="http://mmsc.carrier.example/mms", proxy=f"127.0.0.1:{port}",
-                user_agent="TestPhone/1.0", uaprof_url="http://uaprof.example/phone.xml", http_timeout=2)
+                user_agent="TestPhone/1.0", uaprof_url="http://uaprof.example/phone.xml", http_timeout=10)  # answers come at once
     base.update(kw)
     return AgentSettings(**base)
 
@@ -84,7 +84,7 @@ def test_an_engine_built_without_config_still_sends_the_default_uaprof(wire) -> 
 
     server, port = wire
     server.answer = _ok()
-    settings = AgentSettings(mmsc_url="http://mmsc.carrier.example/mms", proxy=f"127.0.0.1:{port}", http_timeout=2)
+    settings = AgentSettings(mmsc_url="http://mmsc.carrier.example/mms", proxy=f"127.0.0.1:{port}", http_timeout=10)
     CarrierHttp(settings).post(b"\x8c\x80" + bytes(10))
     _, headers, _ = server.requests[0]
     assert headers["x-wap-profile"] == DEFAULT_UAPROF

@@ -53,7 +53,7 @@ def net():
 
 
 def post(c, body, **kw):
-    return requests.post(c.mmsc_url, data=body, headers=kw.pop("headers", MMS), proxies={"http": "http://" + c.proxy}, timeout=5, **kw)
+    return requests.post(c.mmsc_url, data=body, headers=kw.pop("headers", MMS), proxies={"http": "http://" + c.proxy}, timeout=30, **kw)
 
 
 def test_group_send_notifies_each_handset_and_email(net):
@@ -66,7 +66,7 @@ def test_group_send_notifies_each_handset_and_email(net):
     note = pushes(b)[0]
     assert note.message_type == MessageType.M_NOTIFICATION_IND and note.sender.value == "+15550100001"
     assert note.content_location != pushes(d)[0].content_location
-    got = requests.get(note.content_location, headers=MMS, proxies={"http": "http://" + c.proxy}, timeout=5)
+    got = requests.get(note.content_location, headers=MMS, proxies={"http": "http://" + c.proxy}, timeout=30)
     conf2 = decode_mms(got.content)
     assert conf2.message_type == MessageType.M_RETRIEVE_CONF and conf2.text == "hello" and conf2.message_id == conf.message_id
     assert c.mailbox.for_address("x@example.org")[0].parts[0].data == b"hello"
@@ -78,7 +78,7 @@ def test_delivery_report_and_read_report_reach_the_sender(net):
     conf = decode_mms(post(c, send_req(Address.phone("+15550100002"), dr=True)).content)
     assert wait_for(lambda: pushes(b))
     note = pushes(b)[0]
-    requests.get(note.content_location, timeout=5)
+    requests.get(note.content_location, timeout=30)
     post(c, encode_mms(MmsPdu(MessageType.M_NOTIFYRESP_IND, transaction_id=note.transaction_id, mms_version="1.2", status=0x81)),
          headers={**MMS, "X-MSISDN": "+15550100002"})
     assert wait_for(lambda: any(p.message_type == MessageType.M_DELIVERY_IND for p in pushes(a)))
@@ -106,7 +106,7 @@ def test_bad_send_requests_get_error_status(net, bad, status):
 def test_http_level_validation(net):
     c, *_ = net
     assert post(c, send_req(Address.phone("+15550100002")), headers={"Content-Type": "text/plain"}).status_code == 415
-    chunked = requests.post(c.mmsc_url, data=iter([send_req(Address.phone("+15550100002"))]), headers=MMS, timeout=5)
+    chunked = requests.post(c.mmsc_url, data=iter([send_req(Address.phone("+15550100002"))]), headers=MMS, timeout=30)
     assert chunked.status_code == 411
     c.mmsc.require_ua_headers = True
     assert post(c, send_req(Address.phone("+15550100002")), headers={"Content-Type": MMS["Content-Type"]}).status_code == 412
@@ -140,13 +140,13 @@ def test_slow_reset_truncate_and_wrong_type(net):
     release.set()
     c.faults.reset_mid_body(method="GET")
     with pytest.raises((requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)):
-        requests.get(loc, timeout=5)
+        requests.get(loc, timeout=30)
     c.faults.truncate_body(method="GET")
     with pytest.raises((requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)):
-        requests.get(loc, timeout=5)
+        requests.get(loc, timeout=30)
     c.faults.wrong_content_type("text/html", method="GET")
-    assert requests.get(loc, timeout=5).headers["Content-Type"] == "text/html"
-    assert decode_mms(requests.get(loc, timeout=5).content).text == "y" * 5000
+    assert requests.get(loc, timeout=30).headers["Content-Type"] == "text/html"
+    assert decode_mms(requests.get(loc, timeout=30).content).text == "y" * 5000
 
 
 def test_gone_and_expired_locations(net):
@@ -155,10 +155,10 @@ def test_gone_and_expired_locations(net):
     assert wait_for(lambda: pushes(b))
     loc = pushes(b)[0].content_location
     c.mmsc.expire(conf.message_id)
-    expired = decode_mms(requests.get(loc, timeout=5).content)
+    expired = decode_mms(requests.get(loc, timeout=30).content)
     assert expired.retrieve_status == 0xE2
     c.mmsc.forget(conf.message_id)
-    assert requests.get(loc, timeout=5).status_code == 404
+    assert requests.get(loc, timeout=30).status_code == 404
 
 
 def _joined(delivered: list[bytes]) -> list:
@@ -222,7 +222,7 @@ def test_serves_real_retrieve_conf_byte_for_byte(net):
             delivery = c.mmsc.deliver_raw("+15550100002", raw)
         except Exception:
             continue  # a capture the codec cannot decode cannot be announced
-        got = requests.get(f"http://127.0.0.1:{c.mmsc.port}{delivery.location}", timeout=5)
+        got = requests.get(f"http://127.0.0.1:{c.mmsc.port}{delivery.location}", timeout=30)
         assert got.content == raw, path.name
         return
     pytest.skip("no decodable M-Retrieve.conf capture")
@@ -234,7 +234,7 @@ def test_carrier_stops_leaving_nothing_behind(tmp_path):
         h = c.add_handset("+15550100001")
         pty_path = Path(h.pty_path)
         assert pty_path.exists()
-        requests.get(c.mmsc_url, proxies={"http": "http://" + c.proxy}, timeout=5)
+        requests.get(c.mmsc_url, proxies={"http": "http://" + c.proxy}, timeout=30)
     assert not pty_path.exists() and not pty_path.parent.exists()
     assert wait_for(lambda: set(threading.enumerate()) <= before)
 
@@ -310,7 +310,7 @@ def test_the_friend_answers_with_a_picture_and_text() -> None:
         assert wait_for(answered, timeout=10), friend.errors
         note = answered()[0]
         assert note.sender.value == friend.msisdn
-        reply = decode_mms(requests.get(note.content_location, headers=MMS, proxies={"http": "http://" + c.proxy}, timeout=5).content)
+        reply = decode_mms(requests.get(note.content_location, headers=MMS, proxies={"http": "http://" + c.proxy}, timeout=30).content)
     # The friend fetched the message, said so with M-NotifyResp.ind, and answered the sender.
     assert friend.inbox[0].text == "are you there?" and friend.errors == []
     from_friend = [r for r in c.mmsc.requests if r.headers.get("x-msisdn") == friend.msisdn]
@@ -340,9 +340,9 @@ def test_a_message_expires_by_the_expiry_its_sender_asked_for(net) -> None:
     asked = pushes(d)[0].expiry.absolute
     assert before + timedelta(seconds=3599) <= asked <= datetime.now(timezone.utc) + timedelta(seconds=3601)
     # ... and the MMSC holds to it: the expired one is gone, the other is served.
-    gone = decode_mms(requests.get(pushes(b)[0].content_location, timeout=5).content)
+    gone = decode_mms(requests.get(pushes(b)[0].content_location, timeout=30).content)
     assert gone.retrieve_status == 0xE2 and gone.text == ""
-    assert decode_mms(requests.get(pushes(d)[0].content_location, timeout=5).content).text == "new"
+    assert decode_mms(requests.get(pushes(d)[0].content_location, timeout=30).content).text == "new"
 
 
 def _corpus_of(kind: str) -> list[Path]:
@@ -369,7 +369,7 @@ def test_real_send_requests_are_accepted_or_refused_as_a_carrier_would(net) -> N
         raw = path.read_bytes()
         sent = decode_mms(raw)
         answer = session.post(c.mmsc_url, data=raw, headers={**MMS, "X-MSISDN": "+15550100001"},
-                              proxies={"http": "http://" + c.proxy}, timeout=5)
+                              proxies={"http": "http://" + c.proxy}, timeout=30)
         conf = decode_mms(answer.content)
         assert answer.status_code == 200 and conf.message_type == MessageType.M_SEND_CONF, path.name
         assert conf.transaction_id == sent.transaction_id, path.name
@@ -396,7 +396,7 @@ def _raw_get(url: str, proxy: str | None = None) -> tuple[int, bytes, BaseExcept
     server = (proxy.rsplit(":", 1)[0], int(proxy.rsplit(":", 1)[1])) if proxy else (parts.hostname, parts.port)
     target = url if proxy else parts.path
     got, error = b"", None
-    with socket.create_connection(server, timeout=5) as sock:
+    with socket.create_connection(server, timeout=30) as sock:
         sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n".encode())
         try:
             while chunk := sock.recv(65536):
@@ -413,7 +413,7 @@ def test_truncation_closes_cleanly_short_of_content_length_and_reset_is_a_tcp_rs
     post(c, send_req(Address.phone("+15550100002"), text="z" * 5000))
     assert wait_for(lambda: pushes(b))
     loc = pushes(b)[0].content_location
-    whole = requests.get(loc, timeout=5).content
+    whole = requests.get(loc, timeout=30).content
     c.faults.truncate_body(method="GET")
     length, body, error = _raw_get(loc)
     assert error is None and length == len(whole) and body == whole[: len(whole) // 2]
@@ -424,7 +424,7 @@ def test_truncation_closes_cleanly_short_of_content_length_and_reset_is_a_tcp_rs
     c.faults.reset_mid_body(method="GET")
     _, body, error = _raw_get(loc, proxy=c.proxy)
     assert isinstance(error, ConnectionResetError) and len(body) < len(whole)
-    assert requests.get(loc, timeout=5).content == whole  # each fault was used once
+    assert requests.get(loc, timeout=30).content == whole  # each fault was used once
 
 
 @pytest.mark.parametrize("kind,field,expected", [
@@ -440,7 +440,7 @@ def test_real_reports_from_handsets_update_the_delivery_they_name(net, kind, fie
         captured = decode_mms(raw)
         delivery = c.send_mms("+15550100009", ["+15550100002"], text=path.name).deliveries[0]
         delivery.transaction_id = captured.transaction_id
-        answer = requests.post(c.mmsc_url, data=raw, headers={**MMS, "X-MSISDN": "+15550100002"}, timeout=5)
+        answer = requests.post(c.mmsc_url, data=raw, headers={**MMS, "X-MSISDN": "+15550100002"}, timeout=30)
         assert answer.status_code == 204, (path.name, answer.content)
         assert getattr(delivery, field) == expected(captured), path.name
 
@@ -453,7 +453,7 @@ def test_a_real_read_report_is_relayed_to_the_sender_as_read_orig(net) -> None:
         stored = c.send_mms("+15550100001", ["+15550100002"], text="read me")
         stored.message_id = captured.message_id
         c.mmsc.messages[captured.message_id] = stored
-        answer = requests.post(c.mmsc_url, data=raw, headers={**MMS, "X-MSISDN": "+15550100002"}, timeout=5)
+        answer = requests.post(c.mmsc_url, data=raw, headers={**MMS, "X-MSISDN": "+15550100002"}, timeout=30)
         assert answer.status_code == 204, path.name
         orig = lambda: [p for p in pushes(a) if p.message_type == MessageType.M_READ_ORIG_IND and p.message_id == captured.message_id]  # noqa: E731
         assert wait_for(orig), path.name
@@ -464,7 +464,7 @@ def test_a_server_side_pdu_posted_by_a_client_is_refused(net) -> None:
     c, *_ = net
     for kind in ("m-notification-ind", "m-delivery-ind", "m-read-orig-ind"):
         raw = _corpus_of(kind)[0].read_bytes()
-        answer = requests.post(c.mmsc_url, data=raw, headers=MMS, timeout=5)
+        answer = requests.post(c.mmsc_url, data=raw, headers=MMS, timeout=30)
         assert answer.status_code == 400 and b"not a client request" in answer.content, kind
 
 
@@ -474,16 +474,16 @@ def test_an_mmsc_behind_a_required_proxy_refuses_requests_that_skip_it() -> None
         assert wait_for(lambda: b.modem.sim_ready)
         session = requests.Session()
         session.trust_env = False
-        direct = session.post(c.mmsc_url, data=send_req(Address.phone("+15550100002")), headers=MMS, timeout=5)
+        direct = session.post(c.mmsc_url, data=send_req(Address.phone("+15550100002")), headers=MMS, timeout=30)
         assert direct.status_code == 403 and b"proxy" in direct.content
-        assert session.get(c.mmsc_url.rsplit("/", 1)[0] + "/mms/m/x", timeout=5).status_code == 403
+        assert session.get(c.mmsc_url.rsplit("/", 1)[0] + "/mms/m/x", timeout=30).status_code == 403
         assert c.mmsc.messages == {}
         proxied = post(c, send_req(Address.phone("+15550100002")))
         assert decode_mms(proxied.content).response_status == 0x80
         assert wait_for(lambda: pushes(b))
         loc = pushes(b)[0].content_location
-        assert session.get(loc, timeout=5).status_code == 403
-        got = session.get(loc, proxies={"http": "http://" + c.proxy}, timeout=5)
+        assert session.get(loc, timeout=30).status_code == 403
+        got = session.get(loc, proxies={"http": "http://" + c.proxy}, timeout=30)
         assert decode_mms(got.content).text == "hello"
 
 
@@ -496,7 +496,7 @@ def test_no_delivery_report_unless_the_sender_asked(net) -> None:
     c, a, b, _ = net
     conf = decode_mms(post(c, send_req(Address.phone("+15550100002"), dr=False)).content)
     assert wait_for(lambda: pushes(b))
-    requests.get(pushes(b)[0].content_location, timeout=5)
+    requests.get(pushes(b)[0].content_location, timeout=30)
     assert c.mmsc.messages[conf.message_id].deliveries[0].retrieved
     assert c.settle(5.0)  # everything the MMSC scheduled has been handed over
     assert [p for p in pushes(a) if p.message_type == MessageType.M_DELIVERY_IND] == []
@@ -530,7 +530,7 @@ def test_the_mmscs_own_pdus_carry_every_field_real_ones_do(net) -> None:
     conf = decode_mms(post(c, send_req(Address.phone("+15550100002"), dr=True)).content)
     assert wait_for(lambda: pushes(b))
     note = pushes(b)[0]
-    requests.get(note.content_location, timeout=5)
+    requests.get(note.content_location, timeout=30)
     post(c, encode_mms(MmsPdu(MessageType.M_READ_REC_IND, mms_version="1.2", message_id=conf.message_id,
                               to=(Address.phone("+15550100001"),), sender=Address.insert_token(), read_status=0x80)),
          headers={**MMS, "X-MSISDN": "+15550100002"})
