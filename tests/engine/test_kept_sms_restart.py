@@ -38,6 +38,14 @@ def texts(agent) -> list[str]:
     return sorted(m["text"] for c in agent.list_conversations() for m in agent.list_messages(c["id"]))
 
 
+def assert_received_alone_and_modem_emptied(agent, modem, text: str) -> None:
+    wait_for(f"{text!r} received", lambda: texts(agent) == [text])
+    wait_for("nothing left to delete", lambda: agent.store.undeleted_sms() == [])
+    with modem.lock:
+        assert modem.storages["ME"].items() == []  # deleted once kept, not before
+    assert texts(agent) == [text]  # the kept one was not made a message again
+
+
 def test_a_new_sms_at_the_index_an_earlier_run_kept_is_received_not_deleted(carrier, tmp_path: Path) -> None:
     handset = carrier.add_handset(ME)
     modem = handset.modem
@@ -48,10 +56,7 @@ def test_a_new_sms_at_the_index_an_earlier_run_kept_is_received_not_deleted(carr
     wait_for("the new SMS stored at ME 0", lambda: modem.storages["ME"].get(0) is not None)
     agent = start_agent(carrier, ME, database)
     try:
-        wait_for("the new SMS received", lambda: texts(agent) == ["arrived while nobody listened"])
-        wait_for("nothing left to delete", lambda: agent.store.undeleted_sms() == [])
-        with modem.lock:
-            assert modem.storages["ME"].items() == []  # deleted once kept, not before
+        assert_received_alone_and_modem_emptied(agent, modem, "arrived while nobody listened")
     finally:
         agent.stop()
 
@@ -67,10 +72,6 @@ def test_the_sms_an_earlier_run_kept_is_deleted_once_and_not_received_again(carr
     wait_for("the next SMS stored at ME 1", lambda: modem.storages["ME"].get(1) is not None)
     agent = start_agent(carrier, ME, database)
     try:
-        wait_for("the next SMS received", lambda: texts(agent) == ["the next one"])
-        wait_for("nothing left to delete", lambda: agent.store.undeleted_sms() == [])
-        with modem.lock:
-            assert modem.storages["ME"].items() == []
-        assert texts(agent) == ["the next one"]  # the kept one was not made a message again
+        assert_received_alone_and_modem_emptied(agent, modem, "the next one")
     finally:
         agent.stop()
