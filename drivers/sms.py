@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import CmeError, CmsError, ModemError
+from .errors import CmeError, CmsError, ModemError, ModemReset, PortGone
 from .modem import AnswerError, after_prefix, split_fields
 from .profiles import Profile
 
@@ -329,6 +329,7 @@ def _check_length(pdu_hex: str, stated: int | None) -> None:
 _BUSY_CMS = frozenset({314, 500, 512})
 _BUSY_CME = frozenset({10, 14, 515})
 MEMORY_FULL = 322
+READ_ATTEMPTS = 3  # reads of an announced SMS before it is left for the next start-up listing
 INVALID_INDEX = 321
 
 
@@ -561,7 +562,7 @@ class SmsService:
             except AnswerError as error:
                 log.warning("%s", error)
                 return
-            self._work.put(("read", (storage, index, head)))
+            self._work.put(("read", (storage, index, head, 1)))
 
     def _emit(self, sms: IncomingSms) -> bool:
         try:
@@ -592,12 +593,18 @@ class SmsService:
             done += 1
             try:
                 if kind == "read":
-                    storage, index, head = item
+                    storage, index, head, _attempt = item
                     self._handle_stored(storage, index, head)
                 elif kind == "ack":
                     self._acknowledge_direct(item)
             except ModemError as error:
-                log.error("SMS %s failed: %s", kind, error)
+                if kind == "read" and item[3] < READ_ATTEMPTS and not isinstance(error, (PortGone, ModemReset)):
+                    # A timeout or refusal must not cost the SMS: read it again.
+                    log.warning("SMS read of %s %s failed (%s); trying again", item[0], item[1], error)
+                    self._work.put(("read", (*item[:3], item[3] + 1)))
+                    continue
+                log.error("SMS %s failed: %s%s", kind, error,
+                          "; it stays on the modem for the next start-up listing" if kind == "read" else "")
 
     def stop(self) -> None:
         self._stop.set()

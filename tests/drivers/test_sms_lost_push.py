@@ -20,6 +20,7 @@ import pytest
 from hwreplay import Inbox, no_sleep
 
 from mmsua.drivers.at.channel import AtChannel
+from mmsua.drivers.errors import AtTimeout
 from mmsua.drivers.profiles import get_profile
 from mmsua.drivers.sms import SmsService
 from mmsua.sim import registry
@@ -226,3 +227,37 @@ def modem_sms(pdu: bytes) -> Any:
 
     return StoredSms(REC_UNREAD, pdu)
 
+
+
+def test_an_announced_sms_whose_read_times_out_is_read_again(eg25) -> None:
+    modem, channel = eg25
+    push = deliver_pdu(b"read after a timeout")
+    inbox = Inbox()
+    lost_answers = ["AT+CMGR=0"]
+
+    def fail_first_read(cmd: str) -> None:
+        if cmd in lost_answers:
+            lost_answers.remove(cmd)
+            raise AtTimeout(cmd, 5.0)  # the answer never came (a busy module)
+
+    sms = SmsService(FailingChannel(channel, fail_first_read), QUECTEL, on_sms=inbox, sleep=no_sleep)
+    sms.start(collect=False, worker=False)
+    modem.deliver_sms(push)
+    assert sms.drain(timeout=30) == 2  # the read that timed out, and the read again
+    assert lost_answers == [] and [(m.source, m.storage, m.index) for m in inbox] == [("cmti", "ME", 0)]
+    sms.stop()
+
+
+class FailingChannel:
+    """The real channel; ``before(cmd)`` may raise what the channel raises for a command."""
+
+    def __init__(self, channel: AtChannel, before: Callable[[str], None]) -> None:
+        self._channel = channel
+        self._before = before
+
+    def command(self, cmd: str, **kwargs: Any) -> Any:
+        self._before(cmd)
+        return self._channel.command(cmd, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._channel, name)
