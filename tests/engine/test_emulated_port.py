@@ -52,10 +52,25 @@ def test_sms_done_after_the_port_opened_mid_boot_is_not_a_restart() -> None:
         wait_for("the end of the emulated boot", lambda: _boot_burst_handed_over(handset.modem), timeout=30)
         with AtChannel(handset.serial_url).open() as channel:
             channel.command("ATE0")
-            boot_ends = threading.Timer(0.2, handset.modem.urc, args=("+QIND: SMS DONE",))
+            mid_command = threading.Event()
+            boot_ends = threading.Thread(target=_sms_done_mid_command, args=(handset.modem, mid_command), daemon=True)
             boot_ends.start()  # arrives while the command below is still being written
             try:
                 answer = channel.command('AT+CPMS="ME","ME","ME";+CMGF=0', timeout=15)
             finally:
-                boot_ends.join()
+                boot_ends.join(30)
+            assert mid_command.is_set(), "SMS DONE did not come while the command was being written"
             assert answer.final == "OK"
+
+
+def _sms_done_mid_command(modem, done: threading.Event) -> None:
+    # Under the modem's lock: the URC goes out while the command line is half received
+    # (a timer could fire after the whole command on a loaded machine and prove nothing).
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with modem.lock:
+            if b"CPMS" in modem._line:
+                modem.urc("+QIND: SMS DONE")
+                done.set()
+                return
+        time.sleep(0.005)
