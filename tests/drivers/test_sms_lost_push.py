@@ -261,3 +261,19 @@ class FailingChannel:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._channel, name)
+
+
+def test_a_push_announced_before_the_storages_were_chosen_is_read_once_they_are(eg25) -> None:
+    # Listening starts before AT+CPMS (the SMS-ready wait subscribes): the +CMTI waits
+    # in the queue and is read in the storage it names after the set-up.
+    modem, channel = eg25
+    push = deliver_pdu(b"before AT+CPMS")
+    inbox = Inbox()
+    sms = SmsService(channel, QUECTEL, on_sms=inbox, sleep=no_sleep)
+    sms.subscribe()
+    modem.deliver_sms(push)  # the power-on CNMI announces it: +CMTI: "ME",0
+    sms.start(collect=False, worker=False)
+    assert sms.drain(timeout=30) == 1
+    assert [(m.source, m.storage, m.index, bytes.fromhex(m.pdu_hex)) for m in inbox] == [("cmti", "ME", 0, push)]
+    assert sms.acknowledge_stored("ME", 0, pdu_hex=inbox[0].pdu_hex) is True and modem.storages["ME"].items() == []
+    sms.stop()
