@@ -97,6 +97,9 @@ class StoredMessage:
     raw_retrieve_conf: bytes | None
     expires: datetime
     deliveries: list[Delivery] = field(default_factory=list)
+    # When the MMSC took it: the Date of an M-Retrieve.conf for a send without its own,
+    # the same on every retrieval (a clock read per GET changed the bytes across a second).
+    arrived: datetime = field(default_factory=lambda: _now())
 
 
 class Mmsc:
@@ -254,7 +257,7 @@ class Mmsc:
             transaction_id=delivery.transaction_id,
             mms_version="1.2",
             message_id=stored.message_id,
-            date=req.date or _now(),
+            date=req.date or stored.arrived,
             sender=Address.phone(stored.sender),
             to=req.to,
             cc=req.cc,

@@ -44,8 +44,9 @@ def test_notification_retrieved_stored_and_answered(carrier, me) -> None:
     resp = wait_for("M-NotifyResp.ind", lambda: client_pdus(carrier, MessageType.M_NOTIFYRESP_IND))
     assert resp[0].status == 0x81  # Retrieved
     assert resp[0].report_allowed is True
-    # The SMS that carried the push is gone from the modem once kept.
-    assert me.store.undeleted_sms() == []
+    # The SMS that carried the push is gone from the modem once kept (deleted by the SMS
+    # worker, not in step with the retrieval).
+    wait_for("the push's SMS deleted from the modem", lambda: me.store.undeleted_sms() == [])
     assert me.store.raw_pdus(message["id"])  # push and M-Retrieve.conf kept byte for byte
 
 
