@@ -31,7 +31,7 @@ def test_port_vanishes_mid_command_and_comes_back(tmp_path: Path) -> None:
     first = PtyModem(ok_modem)
     os.symlink(first.device, link)
     gone: list[PortGone] = []
-    ch = AtChannel(str(link), default_timeout=1)
+    ch = AtChannel(str(link), default_timeout=10)
     ch.subscribe_port_gone(gone.append)
     ch.open()
     try:
@@ -74,7 +74,7 @@ def test_modem_reboots_mid_command() -> None:
 
     modem = PtyModem(rebooting)
     seen: list[str] = []
-    with AtChannel(modem.device, default_timeout=5) as ch:
+    with AtChannel(modem.device, default_timeout=10) as ch:
         ch.subscribe(lambda u: seen.append(u.line))
         with pytest.raises(ModemReset) as info:
             ch.command("AT+COPS?", timeout=60)
@@ -91,7 +91,7 @@ def test_timeout_then_resync_before_the_next_command() -> None:
         return ok_modem(line)
 
     modem = PtyModem(partial)
-    with AtChannel(modem.device, default_timeout=2) as ch:
+    with AtChannel(modem.device, default_timeout=10) as ch:
         with pytest.raises(AtTimeout) as info:
             ch.command("AT+CLAC", timeout=0.3)
         assert info.value.partial_lines == ("+CLAC: AT&C",)
@@ -121,7 +121,7 @@ def test_garbage_bytes_between_and_inside_answers() -> None:
         return ok_modem(line)
 
     modem = PtyModem(noisy)
-    with AtChannel(modem.device, default_timeout=2) as ch:
+    with AtChannel(modem.device, default_timeout=10) as ch:
         assert ch.command("AT+CSQ").lines == ("+CSQ: 9,99",)
         assert ch.command("AT").final == "OK"
     modem.close()
@@ -129,17 +129,17 @@ def test_garbage_bytes_between_and_inside_answers() -> None:
 
 def test_stray_finals_are_dropped_not_matched_to_the_next_command() -> None:
     modem = PtyModem(ok_modem)
-    with AtChannel(modem.device, default_timeout=2) as ch:
+    with AtChannel(modem.device, default_timeout=10) as ch:
         t0 = time.monotonic()
         modem.send(b'\r\nOK\r\n\r\nERROR\r\n\r\n+CME ERROR: 258\r\n\r\n+CMTI: "SM",1\r\n')
-        ch.wait_urc("+CMTI:", 2, since=t0)  # in order: the strays were seen before it
+        ch.wait_urc("+CMTI:", 10, since=t0)  # in order: the strays were seen before it
         assert ch.command("AT+CSQ").lines == ("+CSQ: 17,99",)
     modem.close()
 
 
 def test_unexpected_prompt_is_cancelled_with_esc_never_ctrl_z() -> None:
     modem = PtyModem(ok_modem)
-    with AtChannel(modem.device, default_timeout=2) as ch:
+    with AtChannel(modem.device, default_timeout=10) as ch:
         escapes = modem.received.count(b"\x1b")
         modem.send(b"\r\n> ")  # a crashed session's AT+CMGS prompt
         wait_for(lambda: modem.received.count(b"\x1b") == escapes + 1, "ESC at the modem")
@@ -150,7 +150,7 @@ def test_unexpected_prompt_is_cancelled_with_esc_never_ctrl_z() -> None:
 
 def test_a_prompt_for_a_command_without_payload_is_cancelled_and_reported() -> None:
     modem = PtyModem(lambda line: b"\r\n> " if line == b"AT+CMGS=5" else ok_modem(line))
-    with AtChannel(modem.device, default_timeout=2) as ch:
+    with AtChannel(modem.device, default_timeout=10) as ch:
         with pytest.raises(PromptPending):
             ch.command("AT+CMGS=5")
         wait_for(lambda: modem.received.endswith(b"AT+CMGS=5\r\x1b"), "ESC right after the prompt")
@@ -194,7 +194,7 @@ def test_a_lone_late_readiness_urc_is_not_a_restart(monkeypatch, burst: bytes, r
         return ok_modem(line)
 
     modem = PtyModem(late)
-    with AtChannel(modem.device, default_timeout=5) as ch:
+    with AtChannel(modem.device, default_timeout=10) as ch:
         assert ch.command("AT+CSQ").lines == ("+CSQ: 17,99",)
         if restart:
             with pytest.raises(ModemReset) as info:

@@ -33,7 +33,7 @@ def tcp_modem():
 
 def test_socket_url_commands_and_a_urc_inside_an_answer(tcp_modem: TcpModem) -> None:
     urcs: list[Urc] = []
-    with AtChannel(tcp_modem.url, default_timeout=3) as ch:
+    with AtChannel(tcp_modem.url, default_timeout=10) as ch:
         ch.subscribe(urcs.append)
         assert ch.command("AT+CSQ").lines == ("+CSQ: 17,99",)
         assert ch.command("AT+CPIN?").lines == ("+CPIN: READY",)
@@ -45,7 +45,7 @@ def test_socket_url_commands_and_a_urc_inside_an_answer(tcp_modem: TcpModem) -> 
 
 def test_socket_url_connection_lost_is_port_gone_and_reopen_works(tcp_modem: TcpModem) -> None:
     gone: list[PortGone] = []
-    ch = AtChannel(tcp_modem.url, default_timeout=3).open()
+    ch = AtChannel(tcp_modem.url, default_timeout=10).open()
     try:
         ch.subscribe_port_gone(gone.append)
         wait_for(tcp_modem.connected.is_set, "the connection")
@@ -74,7 +74,7 @@ def test_rfc2217_url_through_a_telnet_com_port_server() -> None:
     urcs: list[Urc] = []
     try:
         # The baud rate is negotiated over the telnet COM-PORT option (ser2net telnet mode).
-        with AtChannel(bridge.url, baudrate=115200, default_timeout=3) as ch:
+        with AtChannel(bridge.url, baudrate=115200, default_timeout=10) as ch:
             ch.subscribe(urcs.append)
             assert ch.command("AT+CSQ").lines == ("+CSQ: 17,99",)
             wait_for(lambda: any(u.name == "+CMTI" for u in urcs), "the +CMTI URC")
