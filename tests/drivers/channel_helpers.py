@@ -22,7 +22,7 @@ def replay_url(path: Path, **options: str) -> str:
     return f"replay://{path}" + (f"?{query}" if query else "")
 
 
-def open_fixture(name: str, *, timeout: float = 2.0, **options: str) -> tuple[AtChannel, list[Urc]]:
+def open_fixture(name: str, *, timeout: float = 10.0, **options: str) -> tuple[AtChannel, list[Urc]]:
     """A channel on hw_fixtures/channel/NAME (no open-time sync) and the list its URCs land in."""
     ch = AtChannel(replay_url(CHANNEL_FIXTURES / name, **options), sync_on_open=False, default_timeout=timeout)
     got: list[Urc] = []

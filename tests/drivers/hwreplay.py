@@ -18,7 +18,7 @@ def fixture_path(rel: str) -> Path:
     return path
 
 
-def replay_channel(rel: str, *, default_timeout: float = 2.0) -> AtChannel:
+def replay_channel(rel: str, *, default_timeout: float = 10.0) -> AtChannel:  # the answer ends a wait at once
     """An open AtChannel on the transcript (its sync ESC/AT is the transcript's first host lines)."""
     return AtChannel(f"replay://{fixture_path(rel)}", default_timeout=default_timeout).open()
 
