@@ -13,7 +13,7 @@ from mmsua.sim.carrier import SimulatedCarrier
 from mmsua.sim.modem.core import Timing
 from mmsua.sim.modem.line import Throttle
 
-from sim_at_host import At, wait_for
+from sim_at_host import At, boot_done, wait_for
 
 RATE = 1000.0  # bytes per second: at most 10-byte pieces, 10 ms each
 
@@ -59,7 +59,7 @@ def test_the_carrier_line_rate_reaches_each_handsets_line(carrier) -> None:
 
 def test_simmodem_every_byte_both_ways_takes_its_time_in_small_pieces(carrier) -> None:
     phone = carrier.add_handset("+15550100001", pty=False)
-    assert wait_for(lambda: phone.modem.sim_ready)
+    assert wait_for(lambda: boot_done(phone.modem))  # nothing left to come on its own while the line is measured
     rx, tx = _paced(phone)
     port = serial.serial_for_url(phone.serial_url, timeout=0.05)
     try:
@@ -78,7 +78,7 @@ def test_simmodem_every_byte_both_ways_takes_its_time_in_small_pieces(carrier) -
 
 def test_pty_front_paces_what_the_host_writes(carrier) -> None:
     phone = carrier.add_handset("+15550100001")
-    assert wait_for(lambda: phone.modem.sim_ready)
+    assert wait_for(lambda: boot_done(phone.modem))  # nothing left to come on its own while the line is measured
     rx, tx = _paced(phone)
     with serial.Serial(phone.pty_path, 115200, timeout=0.05) as port:
         answer = At(port).cmd("AT+CGMI")
