@@ -498,7 +498,7 @@ def test_no_delivery_report_unless_the_sender_asked(net) -> None:
     assert wait_for(lambda: pushes(b))
     requests.get(pushes(b)[0].content_location, timeout=30)
     assert c.mmsc.messages[conf.message_id].deliveries[0].retrieved
-    assert c.settle(5.0)  # everything the MMSC scheduled has been handed over
+    assert c.settle(30.0)  # everything the MMSC scheduled has been handed over
     assert [p for p in pushes(a) if p.message_type == MessageType.M_DELIVERY_IND] == []
     assert [to for to, _ in c.smsc.log.sent if to == "+15550100001"] == []
 
