@@ -165,6 +165,8 @@ class MmsuaApp(App[None]):
         self.call_from_thread(self._set_status, status)
 
     def _set_status(self, status: Status) -> None:
+        if status.problem and (self.status is None or self.status.problem != status.problem):
+            self._log("ERROR", status.problem)
         self.status = status
         bar = self.main_screen.query_one(StatusBar)
         bar.status = status

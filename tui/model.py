@@ -178,6 +178,7 @@ class Status:
     own_number: str
     queued: int
     pending_notifications: int
+    problem: str = ""  # why the modem or the MMS data path last failed, "" when nothing did
 
     @classmethod
     def from_api(cls, obj: Any) -> Status:
@@ -195,4 +196,5 @@ class Status:
             own_number=_text(_get(obj, "own_number", "")),
             queued=int(_get(obj, "queued", 0) or 0),
             pending_notifications=int(_get(obj, "pending_notifications", 0) or 0),
+            problem=next((_text(_get(e, "reason", "")) for e in (_get(obj, "modem_error"), _get(obj, "data_path_error")) if e), ""),
         )

@@ -91,6 +91,24 @@ def test_status_bar_fits_a_narrow_terminal_keeping_the_daemon_link() -> None:
     assert tiny.cell_length <= 50 and "disconnected" in tiny.plain
 
 
+def test_status_bar_says_why_the_modem_or_data_path_failed() -> None:
+    from mmsua.tui.model import Status
+    from mmsua.tui.widgets.status_bar import status_line
+
+    status = Status.from_api({"modem": None, "registration": "unknown", "data_path": "error",
+                              "modem_error": {"reason": "cannot open port /dev/ttyUSB2: no such device\x1b[2J", "at": "2026-11-25T20:31:00Z"},
+                              "data_path_error": None})
+    assert status.problem.startswith("cannot open port /dev/ttyUSB2: no such device")
+    wide = status_line(status, "daemon", True).plain
+    assert "no modem" in wide and "cannot open port /dev/ttyUSB2" in wide and "\x1b" not in wide
+    narrow = status_line(status, "daemon /run/user/1000/mmsua/api.sock", True, width=60).plain
+    assert "cannot open" not in narrow and "not registered" in narrow  # the reason goes first; the log screen keeps it
+    data = Status.from_api({"modem": {"manufacturer": "Quectel", "model": "EG25"}, "data_path": "error",
+                            "data_path_error": {"reason": 'set mms.pdp_type = "IPV6"', "at": "2026-11-25T20:31:00Z"}})
+    assert data.problem == 'set mms.pdp_type = "IPV6"'
+    assert Status.from_api({"modem": None}).problem == ""
+
+
 def test_docs_key_reference_matches_the_action_registry() -> None:
     from mmsua.tui.screens.help import markdown_reference
 

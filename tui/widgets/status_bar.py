@@ -25,7 +25,7 @@ def signal_bars(signal: int | None) -> Content:
 SEPARATOR = Content.styled("  │  ", MUTED)
 NARROW_SEPARATOR = Content.styled(" │ ", MUTED)
 # On a narrow terminal, what goes first (the daemon link and registration stay longest).
-_DROP_ORDER = ("operator", "modem", "data", "signal")
+_DROP_ORDER = ("problem", "operator", "modem", "data", "signal")
 
 
 def status_line(status: Status | None, connection: str, connected: bool, width: int | None = None) -> Content:
@@ -56,6 +56,8 @@ def _status_parts(status: Status | None, connection: str, connected: bool) -> li
         parts.append(("registration", as_content(safe_line(label, limit=20)).stylize(style)))
         label, style = _DATA.get(status.data_path, (status.data_path, ""))
         parts.append(("data", as_content(safe_line(label, limit=20)).stylize(style)))
+        if status.problem:  # the whole reason is in the log screen (l)
+            parts.append(("problem", as_content(safe_line(status.problem, limit=50)).stylize(BAD)))
         if status.queued:
             parts.append(("queued", Content.styled(f"{status.queued} queued", WARN)))
         if status.pending_notifications:
