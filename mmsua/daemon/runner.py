@@ -95,6 +95,7 @@ class Daemon:
         self.server: ApiServer | None = None
         self.hook: MessageHook | None = None
         self._stop = threading.Event()
+        self._signal: int | None = None  # the signal that asked us to stop (logged after the wait)
         self._provisioned = threading.Event()
         self._provision_lock = threading.Lock()
 
@@ -164,13 +165,17 @@ class Daemon:
             self.start()
             while not self._stop.wait(3600):
                 pass
+            if self._signal is not None:
+                log.info("%s received; shutting down", signal.Signals(self._signal).name)
         finally:
             self.shutdown()
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
 
     def _on_signal(self, signum: int, frame: object) -> None:
-        log.info("%s received; shutting down", signal.Signals(signum).name)
+        # Only set flags here: the handler runs between any two bytecodes of the main
+        # thread, which may hold a lock that logging or an event publish would take again.
+        self._signal = signum
         self._stop.set()
 
 

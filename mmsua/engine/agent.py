@@ -76,7 +76,7 @@ class UserAgent:
         self.store = store or Store(self.settings.store_file())
         self._own_store = store is None
         self._subscribers: list[Callback] = []
-        self._subscribers_lock = threading.Lock()
+        self._subscribers_lock = threading.RLock()  # re-entered if a signal handler logs while it is held
         # Held while a message is read and its event published, by the agent and by the
         # engine's emit alike: an event never carries an older state than one already out.
         self._publish_lock = threading.RLock()

@@ -87,3 +87,28 @@ def test_memory_helpers_call_glibc_and_are_no_ops_without_it(monkeypatch: pytest
     monkeypatch.setattr(memory, "_libc", lambda: None)  # musl, macOS: nothing to call, nothing raised
     memory.fewer_malloc_arenas()
     memory.return_free_memory()
+
+
+def test_the_signal_handler_only_sets_flags(tmp_path: Path) -> None:
+    # The handler runs between any two bytecodes of the main thread, which may be inside
+    # logging or an event publish holding a lock: a handler that logged could wait on a
+    # lock its own thread holds (a SIGTERM right after start once hung the daemon).
+    import logging
+    import signal
+
+    from mmsua.daemon.runner import Daemon
+
+    daemon = Daemon(config.load(None, {"modem.port": "/dev/null"}), tmp_path / "api.sock", probe_sim=False)
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    root, level = logging.getLogger(), logging.getLogger().level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        daemon._on_signal(signal.SIGTERM, None)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    assert records == []
+    assert daemon._stop.is_set() and daemon._signal == signal.SIGTERM
