@@ -24,16 +24,24 @@ pytestmark = pytest.mark.timeout(120)
 MMSUA = Path(sys.executable).with_name("mmsua")
 
 
-def run_demo(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], Path, str]:
-    """`mmsua demo ARGS` without a terminal, with a private TMPDIR and a marker in its environment."""
+def run_demo(tmp_path: Path, *args: str, wrapper: tuple[str, ...] = ()) -> tuple[subprocess.CompletedProcess[str], Path, str]:
+    """`mmsua demo ARGS` without a terminal, with a private TMPDIR and a marker in its environment
+    (``wrapper`` runs it inside another command: a namespace, dropped capabilities)."""
     temp = tmp_path / "tmp"
     temp.mkdir()
     marker = uuid.uuid4().hex
     env = {**os.environ, "TMPDIR": str(temp), "MMSUA_DEMO_TEST_MARKER": marker}
     env.pop("XDG_RUNTIME_DIR", None)
-    done = subprocess.run([str(MMSUA), "demo", *args], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+    done = subprocess.run([*wrapper, str(MMSUA), "demo", *args], stdin=subprocess.DEVNULL, capture_output=True, text=True,
                           env=env, timeout=100)
     return done, temp, marker
+
+
+def assert_exchange_done_and_nothing_left(done: subprocess.CompletedProcess[str], temp: Path) -> None:
+    assert done.returncode == 0, done.stdout + done.stderr
+    steps = [json.loads(line) for line in done.stdout.splitlines()]
+    assert steps[-1]["step"] == "done"
+    assert list(temp.iterdir()) == []
 
 
 def processes_with(marker: str) -> list[int]:
@@ -264,15 +272,9 @@ def test_the_demo_needs_no_network_beyond_loopback(tmp_path: Path) -> None:
     probe = subprocess.run([unshare, "-rn", ip, "link", "set", "lo", "up"], capture_output=True, text=True, timeout=10)
     if probe.returncode != 0:
         pytest.skip(f"no unprivileged network namespace here: {probe.stderr.strip()}")
-    temp = tmp_path / "tmp"
-    temp.mkdir()
-    script = f'{ip} link set lo up && [ "$({ip} -o link | wc -l)" = 1 ] && exec "$0" demo --no-tui --json'
-    done = subprocess.run([unshare, "-rn", "sh", "-c", script, str(MMSUA)], stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, env={**os.environ, "TMPDIR": str(temp)}, timeout=100)
-    assert done.returncode == 0, done.stdout + done.stderr
-    steps = [json.loads(line) for line in done.stdout.splitlines()]
-    assert steps[-1]["step"] == "done"
-    assert list(temp.iterdir()) == []
+    script = f'{ip} link set lo up && [ "$({ip} -o link | wc -l)" = 1 ] && exec "$0" "$@"'
+    done, temp, _ = run_demo(tmp_path, "--no-tui", "--json", wrapper=(unshare, "-rn", "sh", "-c", script))
+    assert_exchange_done_and_nothing_left(done, temp)
 
 
 def test_the_demo_needs_no_privilege(tmp_path: Path) -> None:
@@ -281,19 +283,13 @@ def test_the_demo_needs_no_privilege(tmp_path: Path) -> None:
     setpriv = shutil.which("setpriv")
     if setpriv is None:
         pytest.skip("needs setpriv(1) from util-linux to drop capabilities")
-    temp = tmp_path / "tmp"
-    temp.mkdir()
     drop = [setpriv, "--no-new-privs", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all"]
     probe = subprocess.run([*drop, "grep", "^CapEff", "/proc/self/status"], capture_output=True, text=True, timeout=10)
     if probe.returncode != 0:
         pytest.skip(f"setpriv cannot drop capabilities here: {probe.stderr.strip()}")
     assert probe.stdout.split()[-1] == "0000000000000000"  # no capability at all
-    done = subprocess.run([*drop, str(MMSUA), "demo", "--no-tui", "--json"], stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, env={**os.environ, "TMPDIR": str(temp)}, timeout=100)
-    assert done.returncode == 0, done.stdout + done.stderr
-    steps = [json.loads(line) for line in done.stdout.splitlines()]
-    assert steps[-1]["step"] == "done"
-    assert list(temp.iterdir()) == []
+    done, temp, _ = run_demo(tmp_path, "--no-tui", "--json", wrapper=tuple(drop))
+    assert_exchange_done_and_nothing_left(done, temp)
 
 
 def _running(pid: int) -> bool:
