@@ -156,10 +156,10 @@ def main() -> int:
     enc_rows = []
     for path in sorted(CORPUS.glob("*.mms")):
         blob = path.read_bytes()
-        ours = rate(lambda: decode_mms(blob), window / 5)
+        ours = rate(lambda blob=blob: decode_mms(blob), window / 5)
         try:
             peer = peer_decode(blob)
-            theirs: float | None = rate(lambda: peer_decode(blob), window / 5)
+            theirs: float | None = rate(lambda blob=blob: peer_decode(blob), window / 5)
         except Exception:  # noqa: BLE001 - the peer fails on some captures
             peer, theirs = None, None
             peer_fails["decode"] += 1
@@ -167,12 +167,12 @@ def main() -> int:
         if theirs and (worst is None or ours / theirs < worst[0]):
             worst = (ours / theirs, path.name)
         decoded = decode_mms(blob)
-        ours_enc = rate(lambda: encode_mms(decoded, strict=False), window / 5)
+        ours_enc = rate(lambda decoded=decoded: encode_mms(decoded, strict=False), window / 5)
         theirs_enc: float | None = None
         if peer is not None:
             try:
                 peer.encode()
-                theirs_enc = rate(lambda: peer.encode(), window / 5)
+                theirs_enc = rate(lambda peer=peer: peer.encode(), window / 5)
             except Exception:  # noqa: BLE001 - its encoder lacks many header kinds
                 theirs_enc = None
         if theirs_enc is None:

@@ -305,8 +305,8 @@ def bench_cmt_latency(runs: int) -> tuple[list[float], list[float]]:
                 raise SystemExit("no IncomingSms for a +CMT within 5 s")
         sms.stop()
     return (
-        [(b - a) * 1000 for a, b in zip(emulator.cmt_sent, got)],
-        [(b - a) * 1000 for a, b in zip(emulator.cmt_sent, decoded)],
+        [(b - a) * 1000 for a, b in zip(emulator.cmt_sent, got, strict=False)],
+        [(b - a) * 1000 for a, b in zip(emulator.cmt_sent, decoded, strict=False)],
     )
 
 

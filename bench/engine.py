@@ -178,7 +178,7 @@ def latency(count: int, line_rate: float | None, text_size: int, timeline: bool 
             for n in range(count):
                 subject = f"latency {n}"
                 before = len(stamps.sms)
-                stored = carrier.send_mms(SENDER, [ME], subject=subject, text="x" * text_size)
+                carrier.send_mms(SENDER, [ME], subject=subject, text="x" * text_size)
                 done = stamps.wait_for(subject)
                 if done is None:
                     print(f"  message {n} not stored within 60 s", file=sys.stderr)

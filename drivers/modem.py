@@ -233,6 +233,10 @@ def is_registration_answer(line: str, n: int) -> bool:
     return first == n and stat.isdigit() and int(stat) in _REG_STATES
 
 
+# What a modem reports while it is still looking for a network after boot or CFUN=1.
+_UNSETTLED = frozenset({"searching", "unknown", "not-registered"})
+
+
 def best_registration(regs: Iterable[Registration]) -> Registration:
     """CREG, CGREG and CEREG together: LTE-only modems show CREG 0 with CEREG 1."""
     order = ["home", "roaming", "sms-only-home", "sms-only-roaming", "searching", "denied", "emergency-only", "unknown", "not-registered"]
@@ -614,6 +618,18 @@ class Modem:
                 except AnswerError as error:
                     log.warning("%s", error)
         return best_registration(found)
+
+    def wait_for_registration(self, timeout: float, poll: float = 0.5) -> Registration:
+        """The registration once the modem has settled, or the last one read when
+        ``timeout`` seconds pass first. A modem just plugged in (or just given
+        AT+CFUN=1) says "searching", "unknown" or "not-registered" for several
+        seconds before it registers; "denied" and every registered state are final."""
+        deadline = time.monotonic() + timeout
+        while True:
+            reg = self.registration()
+            if reg.state not in _UNSETTLED or time.monotonic() + poll > deadline:
+                return reg
+            time.sleep(poll)  # polling the modem: nothing on the host can tell us sooner
 
     def _registration_lines(self, cmd: str, prefix: str) -> list[str] | None:
         """The answer lines of a registration read; a URC of the same name that comes

@@ -525,7 +525,7 @@ class SmsService:
         for line in response.lines:
             if line.strip().upper().startswith("+CPMS"):
                 counts = parse_cpms_counts(line)
-                for name, (used, _total) in zip(storages, counts):
+                for name, (used, _total) in zip(storages, counts, strict=False):
                     self._state.used[name] = used
                 if len(counts) >= 3:
                     return counts[2]

@@ -19,10 +19,10 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
+from mmsua.codec.gsm7_national import LANGUAGES
 from mmsua.codec.push import PushPdu
 from mmsua.codec.reassembly import Datagram, Expired
 from mmsua.codec.sms import SmsDeliver, SmsStatusReport, SmsSubmit
-from mmsua.codec.gsm7_national import LANGUAGES
 from mmsua.codec.udh import (
     IEI_CONCAT_8,
     IEI_CONCAT_16,

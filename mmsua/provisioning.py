@@ -227,7 +227,7 @@ def _mvno_matches(sim: SimIdentity, kind: str, data: str) -> bool:
     if kind == "imsi":
         # Android's rule: the pattern matches the IMSI prefix, 'x' matches any digit.
         pattern = data.strip().lower()
-        return bool(pattern) and len(sim.imsi) >= len(pattern) and all(p in ("x", d) for p, d in zip(pattern, sim.imsi))
+        return bool(pattern) and len(sim.imsi) >= len(pattern) and all(p in ("x", d) for p, d in zip(pattern, sim.imsi, strict=False))
     if kind == "gid":
         return bool(sim.gid1) and sim.gid1.lower().startswith(data.strip().lower())
     return False

@@ -14,13 +14,13 @@ from typing import Any
 
 from rich.text import Text
 from textual import on, work
-from textual.worker import get_current_worker
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.dom import DOMNode
 from textual.message import Message as TextualMessage
 from textual.screen import Screen
 from textual.widgets import Footer, Input, TextArea
+from textual.worker import get_current_worker
 
 from mmsua.engine.addresses import same_person
 from mmsua.tui import actions

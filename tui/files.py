@@ -16,7 +16,6 @@ from pathlib import Path
 
 from mmsua.daemon.export import create_exclusive
 from mmsua.daemon.export import part_filename as _export_name
-
 from mmsua.tui.model import Part
 
 

@@ -111,6 +111,7 @@ def _open_tui(client, session) -> None:  # type: ignore[no-untyped-def]
 
     # textual-image asks the terminal what it supports; that must happen before Textual starts.
     import textual_image.widget  # noqa: F401
+
     from mmsua.tui.app import make_app
     from mmsua.tui.contacts import Contacts
     from mmsua.tui.protocol import Settings
@@ -197,7 +198,7 @@ class _console_logging:  # noqa: N801 - used as a context manager, reads like on
         handlers, levels, mmsua_level = self._saved
         for handler in root.handlers[:]:
             root.removeHandler(handler)
-        for handler, level in zip(handlers, levels):
+        for handler, level in zip(handlers, levels, strict=False):
             handler.setLevel(level)
             handler.removeFilter(_not_for_the_demo)
             root.addHandler(handler)

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import argparse
 import logging
-from dataclasses import asdict, dataclass
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
+
+# A modem just plugged in searches for several seconds (longer on a first attach
+# or a weak signal) before it registers; doctor waits that long, and says so.
+REGISTRATION_WAIT = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,13 +227,17 @@ class _Doctor:
         self._carrier_defaults(imsi, spn)
         self.add("sim", OK, f"ready; IMSI {imsi[:5]}… (MCC {imsi[:3]}, MNC {imsi[3:5]}/{imsi[3:6]})" + (f", provider {spn}" if spn else ""))
         reg = modem.registration()
+        if not reg.registered and reg.state != "denied":
+            if self.on_check is not None:  # a person watching; --json prints only the result
+                print(f"      registration: {reg.state}; waiting up to {REGISTRATION_WAIT:g} s for the network", flush=True)
+            reg = modem.wait_for_registration(REGISTRATION_WAIT)
         if reg.state in ("home", "roaming"):
             tech = f" on {reg.technology}" if reg.technology else ""
             self.add("registration", OK, f"registered ({reg.state}{tech}, from {reg.source})")
         elif reg.state in ("sms-only-home", "sms-only-roaming"):
             self.add("registration", WARN, f"registered for SMS only ({reg.state})", "MMS notifications arrive, but retrieval needs data service: check the SIM's data plan")
         else:
-            self.add("registration", FAIL, f"not registered ({reg.state})", "check the antenna, the SIM's plan and coverage; 'denied' means the network refuses this SIM")
+            self.add("registration", FAIL, f"not registered ({reg.state}) after {REGISTRATION_WAIT:g} s", "check the antenna, the SIM's plan and coverage; 'denied' means the network refuses this SIM")
             return
         signal = modem.signal()
         if signal.percent is None:
@@ -366,10 +374,8 @@ class _Doctor:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from mmsua import exit_codes
+    from mmsua import config, exit_codes
     from mmsua.textsafe import clean_line
-
-    from mmsua import config
 
     try:
         cfg = config.from_args(args)

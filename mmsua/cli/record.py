@@ -72,9 +72,8 @@ def record_url(port: str, out: Path, *, timing: bool = True) -> str:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from mmsua.textsafe import clean_line
-
     from mmsua.cli.port_check import check_port
+    from mmsua.textsafe import clean_line
 
     out: Path = args.out
     if out.exists() and not args.force:

@@ -76,10 +76,10 @@ def run_app(client: object, args: argparse.Namespace, contacts_path: object, lab
     """Open the TUI on ``client`` (also used by `mmsua demo`)."""
     from pathlib import Path
 
-    from mmsua import exit_codes
-
     # textual-image asks the terminal what it supports; that must happen before Textual starts.
     import textual_image.widget  # noqa: F401
+
+    from mmsua import exit_codes
     from mmsua.tui.app import make_app
     from mmsua.tui.contacts import Contacts
     from mmsua.tui.protocol import DEFAULT_MAX_MESSAGE_SIZE, Settings

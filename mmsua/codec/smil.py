@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+
 from mmsua.codec.errors import PduError
 from mmsua.codec.multipart import Part
 

@@ -54,7 +54,7 @@ def provision(config: Config, agent: Any) -> Config:
     sim = sim_identity(agent)
     if sim is None:
         return config
-    own = (getattr(agent, "sim_identity")() or {}).get("own_number")
+    own = (agent.sim_identity() or {}).get("own_number")
     if own:
         from mmsua.config import apply_sim
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+
 # ITU calling code, national trunk prefix and international prefix per country.
 # Only what normalisation needs; countries not listed still work with numbers
 # written in international form.

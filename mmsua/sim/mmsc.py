@@ -17,12 +17,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
 
-from mmsua.sim.httpserver import LoopbackHTTPServer
-
 from mmsua.codec.errors import PduError
 from mmsua.codec.mms import Address, ContentType, Expiry, MessageType, MmsPdu, Part, decode_mms, encode_mms
 from mmsua.codec.push import MMS_APP_ID, MMS_CONTENT_TYPE, encode_push
 from mmsua.sim.faults import Fault, MmscFaults
+from mmsua.sim.httpserver import LoopbackHTTPServer
 from mmsua.sim.identity import Identities
 from mmsua.sim.proxy import VIA as PROXY_VIA
 from mmsua.sim.smsc import Plan, Smsc

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 
 from mmsua.sim.httpserver import LoopbackHTTPServer
-
 from mmsua.sim.identity import Identities
 from mmsua.sim.modem.netstack import resolve_loopback
 

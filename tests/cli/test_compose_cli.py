@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from mmsua.engine.compose import sniff_type
 from mmsua.cli.main import main
 from mmsua.codec.mms import decode_mms
+from mmsua.engine.compose import sniff_type
 
 
 def _image(fmt: str) -> bytes:

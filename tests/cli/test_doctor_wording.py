@@ -73,3 +73,17 @@ def test_each_check_is_printed_as_it_is_made(tmp_path: Path) -> None:
             silent_proxy.close()
     assert seen[-1].startswith("OK    mms-context"), seen
     assert still_running  # the mmsc step was still waiting when the earlier lines were already out
+
+
+def test_doctor_waits_for_a_modem_that_is_still_searching_after_boot(capsys: pytest.CaptureFixture[str]) -> None:
+    """A modem just plugged in says "searching" for seconds; doctor waits (bounded, and says so)
+    instead of reporting "not registered"."""
+    from mmsua.sim.modem.core import Timing
+
+    with SimulatedCarrier(timing=Timing(register=2.0)) as carrier:
+        phone = carrier.add_handset("+15550100001")
+        status = main(["doctor", "--port", str(phone.pty_path), "--apn", carrier.apn, "--mmsc", carrier.mmsc_url])
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("      registration: searching; waiting up to") for line in lines)
+    assert any(line.startswith("OK    registration") for line in lines)
+    assert status == exit_codes.OK

@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mmsua.codec.errors import PduError
-from mmsua.codec.mms import Address, ContentType, Expiry, Header, MessageType, MmsPdu, Part, decode_mms, encode_mms
-from mmsua.codec.mms import tables
+from mmsua.codec.mms import Address, ContentType, Expiry, Header, MessageType, MmsPdu, Part, decode_mms, encode_mms, tables
 from mmsua.codec.multipart import decode_multipart, encode_multipart
 from mmsua.codec.push import decode_push, encode_push
 

@@ -328,7 +328,7 @@ def _check(pdu: MmsPdu, facts: dict[str, Any], data: bytes) -> None:
             assert pdu.content_type is not None and pdu.content_type.get(key) == value
         elif key == "part_types":
             assert len(pdu.parts) == len(value)
-            for part, media in zip(pdu.parts, value):
+            for part, media in zip(pdu.parts, value, strict=False):
                 assert media is None or part.content_type.media_type == media
         elif key == "nparts":
             assert len(pdu.parts) == value

@@ -83,7 +83,7 @@ def test_capture_decodes_with_manifest_facts(shared_dir: Path, name: str) -> Non
     stated = facts.get("stated")
     segments = [decode_sms(line, tpdu_length=stated) for line in lines]
     assert all(isinstance(s, SmsDeliver) for s in segments)
-    for line, sms in zip(lines, segments):
+    for _line, sms in zip(lines, segments, strict=False):
         assert sms.smsc == facts["smsc"]
         assert sms.ports == PORTS
         if "originator" in facts:
@@ -97,7 +97,7 @@ def test_capture_decodes_with_manifest_facts(shared_dir: Path, name: str) -> Non
     if "tpdu_lengths" in facts:
         assert tuple(len(l) // 2 - 1 - int(l[:2], 16) for l in lines) == facts["tpdu_lengths"]
         # The length a correct +CMT header would give frames the PDU the same way.
-        assert [decode_sms(l, tpdu_length=n) for l, n in zip(lines, facts["tpdu_lengths"])] == segments
+        assert [decode_sms(l, tpdu_length=n) for l, n in zip(lines, facts["tpdu_lengths"], strict=False)] == segments
     got = [None if s.concat is None else (s.concat.reference, s.concat.total, s.concat.sequence, s.concat.bits)
            for s in segments]
     assert got == facts["concat"]

@@ -4,7 +4,6 @@ the on-message command, the CLI clients, SIGTERM."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time

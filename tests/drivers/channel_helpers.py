@@ -7,8 +7,8 @@ import os
 import select
 import threading
 from collections.abc import Callable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import mmsua.drivers  # noqa: F401  (registers replay:// and record://)
 from mmsua.drivers.at.channel import AtChannel, Urc

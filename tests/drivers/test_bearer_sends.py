@@ -9,11 +9,12 @@ import pytest
 
 pytest.importorskip("mmsua.sim.carrier")
 
+from test_bearer_sim_interop import _bearer_up  # noqa: E402  (modem start, MMS context, bearer up)
+
 from mmsua.drivers import transcript  # noqa: E402
 from mmsua.drivers.at.channel import AtChannel  # noqa: E402
 from mmsua.sim.carrier import SimulatedCarrier  # noqa: E402
 from mmsua.sim.modem.core import Timing  # noqa: E402
-from test_bearer_sim_interop import _bearer_up  # noqa: E402  (modem start, MMS context, bearer up)
 
 SEND = {"quectel-eg25g": "AT+QISEND=", "simcom-sim7600": "AT+CIPSEND="}
 

@@ -11,6 +11,8 @@ import pytest
 
 pytest.importorskip("mmsua.sim.carrier")
 
+from hwreplay import no_sleep  # noqa: E402
+
 from mmsua.drivers.at.channel import AtChannel  # noqa: E402
 from mmsua.drivers.bearers.base import BearerError  # noqa: E402
 from mmsua.drivers.bearers.http11 import encode_head, request_target  # noqa: E402
@@ -19,8 +21,6 @@ from mmsua.drivers.modem import Modem  # noqa: E402
 from mmsua.drivers.pdp import PdpContext, PdpSettings, PdpTypeRefused, SecondContextRefused  # noqa: E402
 from mmsua.sim.carrier import SimulatedCarrier  # noqa: E402
 from mmsua.sim.modem.core import Timing  # noqa: E402
-
-from hwreplay import no_sleep  # noqa: E402
 
 FAST = Timing(sms_ready=0.01, register=0.01, cnma_timeout=0.5)
 

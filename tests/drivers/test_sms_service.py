@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from hwreplay import Inbox, assert_played, no_sleep, replay_channel
 
 from mmsua.drivers.profiles import get_profile
-from mmsua.drivers.sms import IncomingSms, SmsService, StorageFull, tpdu_octets
+from mmsua.drivers.sms import SmsService, StorageFull, tpdu_octets
 
 QUECTEL = get_profile("quectel")
 

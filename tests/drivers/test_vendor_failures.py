@@ -75,7 +75,7 @@ def test_pdp_activation_refused_then_retried_with_backoff(
         assert sleeps == backoffs  # one back-off per refusal, growing
         refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
         assert len(refusals) == len(codes)
-        for message, code in zip(refusals, codes):
+        for message, code in zip(refusals, codes, strict=False):
             assert f"+CME ERROR: {code} (" in message, message
         pdp.deactivate()
         assert_played(channel)

@@ -12,7 +12,7 @@ from hwreplay import FIXTURES, ROOT, Inbox, assert_played, no_sleep, replay_chan
 
 from mmsua.drivers.modem import Modem
 from mmsua.drivers.profiles import get_profile
-from mmsua.drivers.sms import IncomingSms, SmsService
+from mmsua.drivers.sms import SmsService
 from mmsua.drivers.transcript import load
 
 ALL = vendor_fixtures()

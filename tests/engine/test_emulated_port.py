@@ -7,10 +7,9 @@ import threading
 import time
 
 import serial
+from simagent import wait_for
 
 from mmsua.sim.carrier import SimulatedCarrier
-
-from simagent import wait_for
 
 
 def _answer(port: serial.SerialBase, command: bytes) -> bytes:

@@ -12,14 +12,14 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from simagent import ME, start_agent, wait_for
+
 from mmsua.codec.mms import Address, ContentType, Expiry, MessageType, MmsPdu, Part, decode_mms, encode_mms
 from mmsua.codec.push import encode_push
 from mmsua.engine.runner import DirectDataPath, Engine
 from mmsua.engine.settings import AgentSettings
 from mmsua.sim.carrier import SimulatedCarrier
 from mmsua.store import PartData, Store
-
-from simagent import ME, start_agent, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 

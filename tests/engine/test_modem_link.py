@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from simagent import FRIEND, ME, only_message, start_agent, wait_for
 
 from mmsua.drivers.bearers.ppp import PppBearer, ppp_available

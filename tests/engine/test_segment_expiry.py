@@ -7,12 +7,12 @@ import logging
 from datetime import datetime, timezone
 from pathlib import Path
 
+from simagent import wait_for
+
 from mmsua.codec.sms import wap_push_sms
 from mmsua.engine.runner import Engine
 from mmsua.engine.settings import AgentSettings
 from mmsua.store import Store
-
-from simagent import wait_for
 
 
 def _worker_asleep(engine: Engine) -> bool:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from simagent import FRIEND, ME, only_message, start_agent, wait_for
 
 from mmsua.codec.mms import MessageType

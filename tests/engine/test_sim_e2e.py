@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from simagent import FRIEND, ME, only_message, start_agent, wait_for
 
 from mmsua.codec.mms import MessageType

@@ -88,7 +88,7 @@ def test_peer_decodes_our_retrieve_conf_to_the_same_headers_and_parts() -> None:
     assert media == "application/vnd.wap.multipart.related"
     assert params == {"Start": "<smil>", "Type": "application/smil"}
     assert len(peer.data_parts) == len(pdu.parts)
-    for ours, theirs in zip(pdu.parts, peer.data_parts):
+    for ours, theirs in zip(pdu.parts, peer.data_parts, strict=False):
         media, params = theirs.headers["Content-Type"]
         assert media == ours.content_type.media_type
         assert {k.lower(): v for k, v in params.items()} == dict(ours.content_type.params)
@@ -185,7 +185,7 @@ def test_we_and_the_peer_agree_on_every_manifest_capture_it_decodes(shared_dir: 
         if "Transaction-Id" in h and pdu.transaction_id is not None:
             assert h["Transaction-Id"] == pdu.transaction_id, path.name
         assert len(peer.data_parts) == len(pdu.parts), path.name
-        for ours, theirs in zip(pdu.parts, peer.data_parts):
+        for ours, theirs in zip(pdu.parts, peer.data_parts, strict=False):
             assert theirs.headers["Content-Type"][0] == ours.content_type.media_type, path.name
             assert bytes(theirs.data if isinstance(theirs.data, bytes) else bytes(theirs.data, "latin-1")) == ours.data, path.name
         compared += 1

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 import serial
+from dialect_compare import Events, compare
+from sim_at_host import boot_done, wait_for
 
 import mmsua.sim  # noqa: F401  (simmodem:// handler)
 from mmsua.drivers.transcript import load
@@ -25,9 +27,6 @@ from mmsua.sim.modem.core import Context, EmulatedModem, Network, Timing
 from mmsua.sim.modem.line import ModemLine
 from mmsua.sim.modem.profiles import get_profile
 from mmsua.sim.modem.storage import StoredSms
-
-from dialect_compare import Events, compare
-from sim_at_host import boot_done, wait_for
 
 FIXTURES = Path(__file__).resolve().parents[2] / "hw_fixtures"
 
@@ -97,7 +96,7 @@ def _deliver_each_stored() -> Callable[[EmulatedModem, object], Events]:
         lines = [st.data.decode("latin-1").strip() for st in transcript.steps if st.kind == "modem"]
         pdus = [bytes.fromhex(lines[i + 1]) for i, line in enumerate(lines[:-1]) if line.startswith("+CMGR:")]
         cmtis = [line for line in lines if line.startswith("+CMTI:")]
-        return Events(before_line={(cmti, 1): (lambda pdu=pdu: m.deliver_sms(pdu)) for cmti, pdu in zip(cmtis, pdus)})
+        return Events(before_line={(cmti, 1): (lambda pdu=pdu: m.deliver_sms(pdu)) for cmti, pdu in zip(cmtis, pdus, strict=False)})
     return events
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-import requests
+from sim_at_host import open_handset
 
 from mmsua.codec.mms import Address, ContentType, MessageType, MmsPdu, Part, decode_mms, encode_mms
-from sim_at_host import open_handset
 
 
 def _send_req() -> bytes:

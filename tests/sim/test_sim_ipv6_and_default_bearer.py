@@ -9,7 +9,6 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-
 from sim_at_host import open_handset, wait_for
 
 from mmsua.sim.carrier import SimulatedCarrier

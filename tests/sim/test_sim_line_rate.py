@@ -8,12 +8,11 @@ import threading
 
 import pytest
 import serial
+from sim_at_host import At, boot_done, wait_for
 
 from mmsua.sim.carrier import SimulatedCarrier
 from mmsua.sim.modem.core import Timing
 from mmsua.sim.modem.line import Throttle
-
-from sim_at_host import At, boot_done, wait_for
 
 RATE = 1000.0  # bytes per second: at most 10-byte pieces, 10 ms each
 

@@ -455,7 +455,7 @@ def test_a_real_read_report_is_relayed_to_the_sender_as_read_orig(net) -> None:
         c.mmsc.messages[captured.message_id] = stored
         answer = requests.post(c.mmsc_url, data=raw, headers={**MMS, "X-MSISDN": "+15550100002"}, timeout=30)
         assert answer.status_code == 204, path.name
-        orig = lambda: [p for p in pushes(a) if p.message_type == MessageType.M_READ_ORIG_IND and p.message_id == captured.message_id]  # noqa: E731
+        orig = lambda captured=captured: [p for p in pushes(a) if p.message_type == MessageType.M_READ_ORIG_IND and p.message_id == captured.message_id]  # noqa: E731
         assert wait_for(orig), path.name
         assert orig()[0].read_status == captured.read_status and orig()[0].sender.value == "+15550100002"
 

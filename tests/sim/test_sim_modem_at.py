@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import time
+from datetime import datetime, timezone
 
 import pytest
 import serial
+from sim_at_host import At, open_handset, wait_for
 
 from mmsua.codec.sms import decode_sms, encode_deliver, encode_submit
-from sim_at_host import At, open_handset, wait_for
-from datetime import datetime, timezone
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import serial
-
 from sim_at_host import At, open_handset, wait_for
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 import serial
+from dialect_compare import Events, compare
+from sim_at_host import boot_done, burst_on_the_pty, wait_for
 
 import mmsua.drivers  # noqa: F401  (record:// and replay:// handlers)
 from mmsua.cli.main import main
@@ -18,9 +20,6 @@ from mmsua.sim.carrier import SimulatedCarrier
 from mmsua.sim.modem.core import EmulatedModem, Timing
 from mmsua.sim.modem.line import ModemLine
 from mmsua.sim.modem.profiles import get_profile
-
-from dialect_compare import Events, compare
-from sim_at_host import boot_done, burst_on_the_pty, wait_for
 
 QUICK = Timing(sms_ready=0.0, register=0.0, pb_ready=0.0)
 

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mmsua.store import DuplicateMessage, NotFound, PartData, Store
-from mmsua.store import schema
+from mmsua.store import DuplicateMessage, NotFound, PartData, Store, schema
 from mmsua.store.store import INLINE_PART_LIMIT, default_store_path
 
 

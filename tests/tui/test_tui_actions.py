@@ -3,13 +3,12 @@ text in $EDITOR, the daemon connection lost and found again."""
 
 from __future__ import annotations
 
-import os
 import stat
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import ALICE, NOW, build_app, pilot_test, populate, running, settle
+from conftest import ALICE, build_app, pilot_test, populate, running, settle
 from test_tui_pilot import bubble_texts, open_conversation
 
 from mmsua.tui.editor import EditorError, edit_text, editor_command

@@ -53,7 +53,7 @@ def hostile_store(store) -> dict[str, int]:
                                        subject=f"subject {ESCAPES} {OSC8} {BIDI}", text=f"text {ESCAPES}\n{OSC8}\n{BIDI}", date=NOW - 60)
     store.set_parts(ids["escapes"], [PartData("text/plain", b"t", name="t.txt"),
                                      PartData("application/octet-stream", b"x" * 10, name=f"file{ESCAPES}{OSC8}{BIDI}.bin"),
-                                     PartData(f"image/x\x1b]0;pwned-title\x07", b"y", name="ct.bin")])
+                                     PartData("image/x\x1b]0;pwned-title\x07", b"y", name="ct.bin")])
     ids["evil_sender"] = store.add_message(participants=[EVIL_SENDER], direction="in", kind="sms", state="received",
                                            sender=EVIL_SENDER, text=f"from {OSC8}", date=NOW - 30)
     ids["huge"] = store.add_message(participants=["+15557770003"], direction="in", kind="mms", state="received",

@@ -14,14 +14,13 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.content import Content
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
 from mmsua.tui.contacts import Contacts
-from mmsua.tui.display import (BAD, MUTED, as_content, human_size, long_time, recipient_status, safe_block,
-                               safe_line, status_text)
+from mmsua.tui.display import BAD, MUTED, as_content, human_size, long_time, recipient_status, safe_block, safe_line, status_text
 from mmsua.tui.model import Message, Part
 
 PART_ICONS = {"image": "▣", "audio": "♪", "video": "▶", "text": "≡"}

@@ -29,6 +29,7 @@ from mmsua.tui.pictures import decode_picture, picture_widget, renderer_for
 from mmsua.tui.protocol import ApiClient, ImageMode
 from mmsua.tui.widgets.bubble import Bubble, BubbleRow, PictureSlot, part_label
 
+
 def part_bytes(answer: Any) -> bytes:
     data = answer.get("data_b64") if isinstance(answer, dict) else getattr(answer, "data_b64", None)
     if data is None:
