@@ -1,0 +1,47 @@
+"""The values a message's state and a recipient's status take (docs/api.md).
+
+They cross the socket as plain strings; ``StrEnum`` members compare equal to
+those strings, so the store's TEXT column and the JSON carry them unchanged.
+Which event moves a state to which is the engine's transition table
+(mmsua/engine/states.py), not this module.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class MessageState(StrEnum):
+    # incoming
+    NOTIFIED = "notified"  # an M-Notification.ind is stored; retrieval pending
+    DEFERRED = "deferred"  # the policy or the user deferred retrieval
+    RETRIEVING = "retrieving"
+    RECEIVED = "received"  # the content is stored (an SMS, a retrieved MMS)
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    # outgoing
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+IN_STATES: tuple[MessageState, ...] = (
+    MessageState.NOTIFIED, MessageState.DEFERRED, MessageState.RETRIEVING,
+    MessageState.RECEIVED, MessageState.REJECTED, MessageState.EXPIRED,
+)
+OUT_STATES: tuple[MessageState, ...] = (MessageState.QUEUED, MessageState.SENDING, MessageState.SENT, MessageState.FAILED)
+
+
+class RecipientStatus(StrEnum):
+    """A recipient's status of a sent message, from M-Delivery.ind / M-Read-Orig.ind."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    READ = "read"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    DELETED = "deleted"
+    UNREACHABLE = "unreachable"
+    FORWARDED = "forwarded"
+    UNKNOWN = "unknown"
