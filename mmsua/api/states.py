@@ -33,8 +33,8 @@ IN_STATES: tuple[MessageState, ...] = (
 OUT_STATES: tuple[MessageState, ...] = (MessageState.QUEUED, MessageState.SENDING, MessageState.SENT, MessageState.FAILED)
 
 
-class RecipientStatus(StrEnum):
-    """A recipient's status of a sent message, from M-Delivery.ind / M-Read-Orig.ind."""
+class ReportStatus(StrEnum):
+    """A recipient's status of a sent message (from M-Delivery.ind and M-Read-Orig.ind); the RecipientStatus shape carries it."""
 
     PENDING = "pending"
     DELIVERED = "delivered"
