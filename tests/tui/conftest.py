@@ -146,7 +146,7 @@ async def settle(app, pilot, timeout: float = 30.0) -> None:
     quiet = 0
     while quiet < 2:
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await _workers_done(app)
         busy = _still_busy(app)
         if busy is None:
             quiet += 1
@@ -154,6 +154,17 @@ async def settle(app, pilot, timeout: float = 30.0) -> None:
         quiet = 0
         if time.monotonic() > deadline:
             pytest.fail(f"the app never settled within {timeout} s: {busy} still going")
+
+
+async def _workers_done(app) -> None:
+    """Wait for the running workers. An exclusive worker cancelled by its newer twin
+    (a list reload started while the last one ran) is done too: its replacement is
+    among the workers the next round waits for."""
+    from textual.worker import WorkerCancelled
+
+    for worker in list(app.workers):
+        with contextlib.suppress(WorkerCancelled):
+            await worker.wait()
 
 
 def pilot_test(fn):
