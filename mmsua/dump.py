@@ -44,6 +44,18 @@ def _row(label: str, value: object, indent: str = "  ") -> str:
     return f"{indent}{label + ' ':.<{LABEL_WIDTH}} {value}"
 
 
+def _header_label(name: str) -> str:
+    """An application header's name as a label: the sender chose it, so it is
+    sanitised, and a blank one (seen in real captures) is named as such."""
+    return clean_line(name).strip() or "(unnamed header)"
+
+
+def _header_value(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.hex(" ") or "(empty)"
+    return str(value) or "(empty)"
+
+
 def _safe(value: object) -> str:
     return clean_line(str(value))
 
@@ -169,7 +181,7 @@ def mms_lines(pdu: Any) -> list[str]:
          f"{mmspdu.read_status_name(pdu.read_status)} (0x{pdu.read_status:02X})"),
         ("Content-Type", pdu.content_type),
     ]
-    rows += [(f"{h.name}", h.value.hex(" ") if isinstance(h.value, bytes) else h.value) for h in pdu.extra_headers]
+    rows += [(_header_label(h.name), _header_value(h.value)) for h in pdu.extra_headers]
     lines += [_row(label, _safe(value)) for label, value in rows if value is not None]
     if pdu.trailing:
         lines.append(_row("Trailing octets", pdu.trailing.hex(" ")))
