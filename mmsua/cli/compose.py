@@ -37,6 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--attach", nargs="+", action="extend", default=[], metavar="FILE",
                    help="files to attach (image, audio, video, vCard, any); their type is read from their bytes")
     p.add_argument("--out", required=True, metavar="FILE", help="where to write the PDU (- for standard output)")
+    p.add_argument("--max-size", type=int, default=None, metavar="BYTES",
+                   help="the carrier's largest message, to warn about (default: mms.max_size from the config file)")
     p.set_defaults(func=run)
 
 
@@ -112,4 +114,18 @@ def run(args: argparse.Namespace) -> int:
     if args.out != "-":
         kinds = ", ".join(p.content_type.media_type for p in pdu.parts)
         print(f"wrote {args.out}: m-send-req, {len(data)} octets, parts: {kinds}")
+    limit = args.max_size or _configured_max_size()
+    if len(data) > limit:
+        # compose writes exactly what it was given; the daemon fits pictures to the limit when it sends.
+        print(f"mmsua compose: warning: {len(data):,} octets is over the carrier's limit of {limit:,} (mms.max_size); "
+              "an MMSC refuses or truncates a message that large", file=sys.stderr)
     return exit_codes.OK
+
+
+def _configured_max_size() -> int:
+    from mmsua import config
+
+    try:
+        return int(config.load()["mms.max_size"])
+    except config.ConfigError:  # a broken config file is `mmsua config`'s to report; warn against the default
+        return config.DEFAULT_MAX_SIZE

@@ -1,4 +1,4 @@
-"""`mmsua config --show`: every setting, its value and where it came from."""
+"""`mmsua config` (or `mmsua config --show`): every setting, its value and where it came from."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from mmsua import config
 
     parser = subparsers.add_parser("config", help="show the settings and where each comes from")
-    parser.add_argument("--show", action="store_true", required=True, help="print each setting with its source")
+    # Showing is this command's only job, so it needs no flag; --show is kept for scripts that give it.
+    parser.add_argument("--show", action="store_true", help="print each setting with its source (the default)")
     parser.add_argument("--imsi", help="preview carrier settings for this IMSI (as the daemon reads it from the SIM)")
     parser.add_argument("--spn", default="", help="with --imsi: the SIM's service provider name")
     parser.add_argument("--gid1", default="", help="with --imsi: the SIM's group identifier (hex)")

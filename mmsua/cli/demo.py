@@ -25,8 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--profile", choices=("quectel-eg25g", "simcom-sim7600", "generic"), default="quectel-eg25g",
                    help="the emulated modem's AT dialect (default quectel-eg25g); mmsua picks its profile from ATI as with a real modem")
-    p.add_argument("--line-rate", type=float, default=None, metavar="BPS",
-                   help="serial line speed in bytes per second (a slow link is really slow: every MMS byte crosses it)")
+    p.add_argument("--line-rate", type=float, default=None, metavar="BYTES_PER_S",
+                   help="serial line speed in bytes per second, 11520 for a 115200-baud line (a slow link is really slow: "
+                        "every MMS byte crosses it)")
     p.add_argument("--store", type=Path, default=None, metavar="DIR", help="keep the message store in DIR (default: a temporary one, deleted at the end)")
     p.add_argument("--no-tui", action="store_true", help="run the scripted exchange and print each step (the default without a terminal)")
     p.add_argument("--json", action="store_true", help="with the scripted exchange: one JSON object per step")

@@ -367,7 +367,14 @@ class _Doctor:
                       "handset's User-Agent (--user-agent, mms.uaprof)")
             self.add("mmsc", WARN, f"{answered}: the request was refused", advice)
             return
-        # Any other HTTP answer proves the path; MMSCs commonly answer a bare GET with 4xx.
+        if response.status_code in (404, 410):
+            # The host and proxy work, but a wrong path answers exactly like an MMSC that
+            # refuses a bare GET: this cannot be told apart without sending an MMS.
+            self.add("mmsc", WARN, f"{answered}: the server answers, but nothing is at that path",
+                     "many MMSCs answer a plain GET so, and a wrong path answers the same: compare --mmsc with the "
+                     "carrier's MMSC URL character for character (path, port, trailing slash)")
+            return
+        # Any other HTTP answer proves the path; MMSCs commonly answer a bare GET with 405 or 400.
         self.add("mmsc", OK, answered)
 
 

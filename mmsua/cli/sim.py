@@ -15,13 +15,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "mmsua, minicom or picocom can open, an MMSC and an MMS proxy on 127.0.0.1. Ctrl-C stops it.",
     )
     parser.add_argument("--profile", default="quectel-eg25g", help="modem dialect: generic, quectel-eg25g or simcom-sim7600")
-    parser.add_argument("--line-rate", type=float, default=None, metavar="BPS", help="serial line rate in bytes per second")
+    parser.add_argument("--line-rate", type=float, default=None, metavar="BYTES_PER_S",
+                        help="serial line rate in bytes per second (a 115200-baud line moves 11520)")
     parser.add_argument("--number", default="+15550100001", help="the handset's own number")
     parser.add_argument("--friend", action="store_true", help="add a scripted friend who answers every MMS")
     parser.add_argument("--no-proxy", action="store_true",
                         help="no MMS proxy: handsets reach the MMSC directly (with the proxy, the MMSC takes nothing that skips it)")
     parser.add_argument("--pin", default=None, help="SIM PIN the emulated modem asks for")
     parser.set_defaults(func=run)
+
+
+def daemon_command(port: str, apn: str, mmsc: str, proxy: str | None) -> str:
+    """The `mmsua daemon` line that drives this carrier's handset, ready to paste."""
+    import shlex
+
+    words = ["mmsua", "daemon", "--port", port, "--apn", apn, "--mmsc", mmsc, *(["--proxy", proxy] if proxy else [])]
+    return shlex.join(words)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"MMS proxy     : {carrier.proxy or 'none'}")
         if carrier.friend is not None:
             print(f"friend        : {carrier.friend.msisdn} (answers every MMS with a picture)")
+        print(f"daemon        : {daemon_command(str(phone.pty_path), carrier.apn, carrier.mmsc_url, carrier.proxy)}"
+              + ("   (and modem.pin in the config file: the SIM asks for the PIN)" if args.pin else ""))
         print("try: picocom --echo " + str(phone.pty_path) + "   (Ctrl-C here stops the carrier)", flush=True)
         try:
             while not stop.wait(0.5):

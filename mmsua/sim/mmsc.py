@@ -274,6 +274,8 @@ class Mmsc:
         with self._lock:
             found = self._by_location.get(path)
         if found is None:
+            if path == "/mms":  # the endpoint takes M-Send.req by POST; a GET of it is the wrong method
+                return 405, b"POST an MMS PDU here"
             return 404, b"no such message"
         stored, delivery = found
         if _now() >= stored.expires:

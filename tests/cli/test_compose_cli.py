@@ -77,3 +77,21 @@ def test_compose_usage_errors(tmp_path: Path, capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["compose", "--text", "x", "--out", str(out)])
     assert exit_.value.code == 2
+
+
+def test_compose_warns_when_the_message_is_over_the_carriers_limit(tmp_path: Path, capsys,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))  # no user config: the default limit
+    big = tmp_path / "big.bin"
+    big.write_bytes(bytes(400 * 1024))
+    out = tmp_path / "big.mms"
+    assert main(["compose", "--to", "+15550100002", "--attach", str(big), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "over the carrier's limit of 307,200 (mms.max_size)" in err
+    assert out.stat().st_size > 400 * 1024  # written as given; only a warning
+
+    small = tmp_path / "small.mms"
+    assert main(["compose", "--to", "+15550100002", "--text", "hi", "--out", str(small), "--max-size", "100"]) == 0
+    assert "over the carrier's limit of 100" in capsys.readouterr().err
+    assert main(["compose", "--to", "+15550100002", "--text", "hi", "--out", str(small)]) == 0
+    assert "warning" not in capsys.readouterr().err

@@ -87,3 +87,17 @@ def test_doctor_waits_for_a_modem_that_is_still_searching_after_boot(capsys: pyt
     assert any(line.startswith("      registration: searching; waiting up to") for line in lines)
     assert any(line.startswith("OK    registration") for line in lines)
     assert status == exit_codes.OK
+
+
+def test_an_mmsc_path_that_answers_404_is_a_warning_saying_a_wrong_path_looks_the_same(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with SimulatedCarrier(proxy=True, require_proxy=True) as carrier:
+        phone = carrier.add_handset("+15550100001")
+        wrong = carrier.mmsc_url.rstrip("/") + "/no/such/path"
+        status = main(["doctor", "--port", str(phone.pty_path), "--apn", carrier.apn, "--mmsc", wrong,
+                       "--proxy", carrier.proxy])
+    lines = capsys.readouterr().out.splitlines()
+    mmsc = next(i for i, line in enumerate(lines) if line.startswith(("OK    mmsc", "WARN  mmsc")))
+    assert lines[mmsc].startswith("WARN  mmsc") and "answered HTTP 404" in lines[mmsc], lines[mmsc]
+    assert "a wrong path answers the same" in lines[mmsc + 1]
+    assert status == exit_codes.OK

@@ -163,9 +163,11 @@ def test_cli_flags_reach_the_config() -> None:
         assert cfg[key] == value and cfg.source(key) == "command line"
 
 
-def test_config_show_prints_value_and_source(xdg: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("show", [["--show"], []], ids=["--show", "no flag"])
+def test_config_show_prints_value_and_source(xdg: Path, capsys: pytest.CaptureFixture[str], show: list[str]) -> None:
+    """`mmsua config` shows with or without --show: showing is its only job."""
     write(paths.config_file(), '[mms]\nmmsc = "http://file/mms"\n[modem]\npin = "4321"\n')
-    assert main(["config", "--show", "--apn", "cli.apn"]) == 0
+    assert main(["config", *show, "--apn", "cli.apn"]) == 0
     out = capsys.readouterr().out
     rows = {line.split()[0]: line for line in out.splitlines() if line.strip() and not line.startswith(" ")}
     assert "cli.apn" in rows["mms.apn"] and "(command line)" in rows["mms.apn"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -77,6 +78,16 @@ def test_mmsua_sim_prints_where_to_connect_and_stops_cleanly(tmp_path: Path, sig
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\S*", banner["MMSC"]), banner
         assert re.fullmatch(r"127\.0\.0\.1:\d+", banner["MMS proxy"]), banner
         assert banner["line rate"] == "unlimited"
+        # The printed daemon line is what `mmsua daemon` takes, with the values above.
+        from mmsua.cli.main import build_parser
+
+        words = shlex.split(banner["daemon"])
+        assert words[:2] == ["mmsua", "daemon"]
+        from mmsua import config
+
+        settings = config.from_args(build_parser().parse_args(words[1:]))
+        assert (settings["modem.port"], settings["mms.mmsc"]) == (device, banner["MMSC"])
+        assert (settings["mms.proxy"], settings["mms.apn"]) == (banner["MMS proxy"], banner["APN"])
         # The printed device is a modem any program can open; the printed MMSC answers HTTP.
         with serial.Serial(device, 115200, timeout=0.1) as port:
             assert b"OK" in _at(port, b"AT")
@@ -105,6 +116,10 @@ def test_mmsua_sim_options_reach_the_carrier(tmp_path: Path) -> None:
         assert banner["line rate"] == "20000 bytes/s"
         assert banner["MMS proxy"] == "none"
         assert banner["friend"].startswith("+")
+        # A line to paste into another terminal: the daemon on this handset (no proxy here).
+        assert banner["daemon"].startswith(f"mmsua daemon --port {banner['serial device'].split()[0]} --apn ")
+        assert "--mmsc http://127.0.0.1:" in banner["daemon"] and "--proxy" not in banner["daemon"]
+        assert "modem.pin" in banner["daemon"]
         with serial.Serial(banner["serial device"].split()[0], 115200, timeout=0.1) as port:
             assert b"+CPIN: SIM PIN" in _at(port, b"AT+CPIN?")
             assert b"OK" in _at(port, b'AT+CPIN="4321"')
