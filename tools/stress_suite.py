@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SUMMARY = re.compile(r"^=+ (.*(passed|failed|error).*) in [\d.]+s")
+SUMMARY = re.compile(r"^(?:=+ )?(\d+ (?:passed|failed|error).*) in [\d.]+s")
 
 
 def _burn() -> None:
@@ -43,8 +43,9 @@ def _clone(dest: Path) -> Path:
     if shared.is_dir():
         (dest / "shared").symlink_to(shared)
     subprocess.run([sys.executable, "-m", "venv", ".venv"], cwd=clone, check=True)
-    subprocess.run([".venv/bin/pip", "install", "-q", "-e", ".[test]"], cwd=clone, check=True,
-                   stdout=subprocess.DEVNULL)
+    install = subprocess.run([".venv/bin/pip", "install", "-q", "-e", ".[test]"], cwd=clone, capture_output=True, text=True)
+    if install.returncode:
+        raise SystemExit(f"installing the clone failed:\n{install.stderr}")
     return clone
 
 
