@@ -22,8 +22,8 @@ from requests.utils import get_encoding_from_headers, super_len
 
 from ..errors import ModemError
 from ..pdp import PdpContext, PdpSettings
-from ..profiles import Profile
-from .at_sockets import DIALECTS, READ_CHUNK, SocketStack
+from ..profile import Profile
+from .at_sockets import READ_CHUNK, SocketStack
 from .base import DOWN, ERROR, UP, BearerError, ConnectionClosed
 from .http11 import HttpProtocolError, ResponseParser, encode_head, request_target
 
@@ -297,13 +297,13 @@ class InternalTcpBearer:
         connect_timeout: float = 60.0,
         pdp: PdpContext | None = None,
     ) -> None:
-        if profile.socket_dialect not in DIALECTS:
+        if profile.sockets is None:
             raise BearerError(
                 f"the {profile.name} profile has no internal TCP stack driver; "
                 f"use the interface or ppp bearer ({', '.join(profile.bearers)})"
             )
         self.pdp = pdp or PdpContext(channel, profile, pdp_settings, ask_cause=True)
-        self.stack = DIALECTS[profile.socket_dialect](channel, profile, self.pdp, connect_timeout=connect_timeout)
+        self.stack = profile.sockets(channel, profile, self.pdp, connect_timeout=connect_timeout)
         self.proxy = proxy
         self.state = DOWN
         self.addresses: list[str] = []
