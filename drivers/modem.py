@@ -193,7 +193,8 @@ class Modem:
         response = self._optional("AT+CFUN?", prefix="+CFUN")
         for line in _lines(response, "+CFUN") if response is not None else ():
             fields = split_fields(after_prefix(line, "+CFUN"))
-            mode = to_int(fields[0]) if fields and to_int(fields[0]) is not None else 1
+            stated = to_int(fields[0]) if fields else None
+            mode = stated if stated is not None else 1
         if mode != 1:
             self._busy("AT+CFUN=1", timeout=30.0)
         return mode
@@ -275,7 +276,8 @@ class Modem:
                 except AnswerError as error:
                     log.warning("%s", error)
 
-        return self.channel.subscribe(handle)
+        unsubscribe: Callable[[], None] = self.channel.subscribe(handle)
+        return unsubscribe
 
     def on_reset(self, callback: Callable[[str], None]) -> Callable[[], None]:
         """Call ``callback(line)`` when the modem announces a restart (RDY, ^BOOT...).
@@ -291,7 +293,8 @@ class Modem:
             if getattr(urc, "reset", None) == "strong" or line.upper().startswith(markers):
                 callback(line)
 
-        return self.channel.subscribe(handle)
+        unsubscribe: Callable[[], None] = self.channel.subscribe(handle)
+        return unsubscribe
 
     def signal(self) -> Signal:
         """AT+CSQ, refined by the profile's signal query when CSQ is unknown or for LTE detail."""

@@ -344,10 +344,10 @@ class AtFramer:
                 self._emit_prompt(">")  # "> " and ">" alike: a chunk may end between them
                 return True
             return False
-        line = bytes(self._buf[:nl])
+        raw = bytes(self._buf[:nl])
         del self._buf[: nl + 1]
         self._after_prompt = False
-        self._line(line.rstrip(b"\r"))
+        self._line(raw.rstrip(b"\r"))
         return True
 
     def _emit_prompt(self, text: str) -> None:

@@ -138,7 +138,12 @@ class SocketStack(ABC):
             # The AT port closed or vanished: every socket is over, readers must not wait on.
             off_gone = self.channel.subscribe_port_gone(
                 lambda error: self.events.all_closed(f"the modem's AT channel is over: {error}", range(self.max_links)))
-            self._unsubscribe = lambda: (off_urc(), off_gone())
+
+            def unsubscribe() -> None:
+                off_urc()
+                off_gone()
+
+            self._unsubscribe = unsubscribe
 
     def _unsubscribe_all(self) -> None:
         if self._unsubscribe is not None:

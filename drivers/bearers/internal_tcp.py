@@ -38,6 +38,11 @@ def _read_timeout(timeout: Any) -> float:
     return float(timeout) if timeout is not None else DEFAULT_READ_TIMEOUT
 
 
+def _text(value: str | bytes) -> str:
+    """A header value as text: requests allows bytes, which are latin-1 on the wire (RFC 9110 §5.5)."""
+    return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
 def _as_bearer_error(error: BaseException) -> BaseException:
     """Driver failures under an HTTP call become BearerError (a requests ConnectionError too),
     so the engine's HTTP code sees one kind of transport failure; others pass unchanged."""
@@ -120,7 +125,7 @@ class _SocketBody(io.RawIOBase):
                 self._pieces.extend(self._parser.take_body())
                 self._finish()
 
-    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+    def read(self, size: int | None = -1) -> bytes:
         if size is None or size < 0:
             out = bytearray()
             while True:
@@ -144,7 +149,7 @@ class _SocketBody(io.RawIOBase):
                 self._pieces[0] = piece[take:]
         return bytes(out)
 
-    def readinto(self, buffer: Any) -> int:  # type: ignore[override]
+    def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
@@ -178,7 +183,7 @@ class AtHttpAdapter(BaseAdapter):
         target = request_target(request.url or "", self.proxy)
         body = request.body
         length = self._body_length(request)
-        head = encode_head(request.method or "GET", target, list(request.headers.items()), length)
+        head = encode_head(request.method or "GET", target, [(name, _text(value)) for name, value in request.headers.items()], length)
         read_timeout = _read_timeout(timeout)
         self._busy.acquire()
         link: int | None = None
@@ -207,7 +212,7 @@ class AtHttpAdapter(BaseAdapter):
         response.encoding = get_encoding_from_headers(response.headers)
         response.url = request.url or ""
         response.request = request
-        response.connection = self
+        response.connection = self  # type: ignore[assignment]  # requests' stubs say HTTPAdapter; it only calls close()
         response.raw = _SocketBody(self, reader, parser)
         return response
 

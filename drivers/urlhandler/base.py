@@ -17,6 +17,8 @@ from serial.serialutil import SerialBase, SerialException
 class UrlPort(SerialBase):  # type: ignore[misc]  # pyserial ships no type information
     """A pyserial port opened from its URL by :meth:`_open_url`."""
 
+    is_open: bool  # SerialBase's; declared for the type checker (pyserial has no types)
+
     def open(self) -> None:
         if self.is_open:
             raise SerialException("Port is already open.")

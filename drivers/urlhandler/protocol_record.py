@@ -11,13 +11,54 @@ from __future__ import annotations
 
 import datetime as _dt
 import urllib.parse
-from typing import TextIO
+from typing import Protocol, TextIO
 
 import serial
-from serial.serialutil import PortNotOpenError, SerialBase, SerialException
+from serial.serialutil import PortNotOpenError, SerialException
 
 from ..transcript import TranscriptWriter
 from .base import UrlPort
+
+
+class _Port(Protocol):
+    """What the recorder uses of the port it wraps (pyserial has no types of its own)."""
+
+    timeout: float | None
+    write_timeout: float | None
+    baudrate: int
+    break_condition: bool
+    rts: bool
+    dtr: bool
+
+    @property
+    def in_waiting(self) -> int: ...
+
+    @property
+    def out_waiting(self) -> int: ...
+
+    @property
+    def cts(self) -> bool: ...
+
+    @property
+    def dsr(self) -> bool: ...
+
+    @property
+    def ri(self) -> bool: ...
+
+    @property
+    def cd(self) -> bool: ...
+
+    def read(self, size: int = 1) -> bytes: ...
+
+    def write(self, data: bytes) -> int | None: ...
+
+    def reset_input_buffer(self) -> None: ...
+
+    def reset_output_buffer(self) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
 def split_record_url(url: str) -> tuple[str, dict[str, str]]:
@@ -36,7 +77,7 @@ class Serial(UrlPort):
     """Forwards to the inner port and records both directions."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        self._inner: SerialBase | None = None
+        self._inner: _Port | None = None
         self._writer: TranscriptWriter | None = None
         self._file: TextIO | None = None
         super().__init__(*args, **kwargs)
@@ -78,7 +119,7 @@ class Serial(UrlPort):
             self._inner.write_timeout = self._write_timeout
             self._inner.baudrate = self._baudrate
 
-    def _io(self) -> SerialBase:
+    def _io(self) -> _Port:
         if not self.is_open or self._inner is None:
             raise PortNotOpenError()
         return self._inner
