@@ -11,6 +11,7 @@ bearers asks the profile instead of testing vendor names, so a vendor is one fol
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -20,7 +21,7 @@ from .answers.device import Signal, parse_cesq
 from .at.urcs import UrcTable
 from .pdp import STANDARD_PDP, PdpDialect
 
-if TYPE_CHECKING:  # the socket stacks take a Profile; a profile names its stack's class
+if TYPE_CHECKING:  # the socket stacks take a Profile; a profile names its stack's class (loaded late)
     from .bearers.at_sockets import SocketStack
 
 # Bearer kinds a profile can offer (the engine picks one from config).
@@ -60,6 +61,25 @@ class SignalQuery:
 
 # 3GPP TS 27.007 §8.69 extended signal quality.
 CESQ = SignalQuery("AT+CESQ", "+CESQ", parse_cesq)
+
+
+@dataclass(frozen=True, slots=True)
+class SocketStackClass:
+    """A family's :class:`~mmsua.drivers.bearers.at_sockets.SocketStack` subclass, by module
+    and name: imported when the bearer is built, because the bearers need requests, which
+    an idle daemon does not load (tests/engine/test_lazy_requests.py)."""
+
+    dialect: str  # the stack's name ("quectel"), for logs and the engine's question
+    module: str
+    name: str
+
+    def load(self) -> type[SocketStack]:
+        from .bearers.at_sockets import SocketStack
+
+        found = getattr(importlib.import_module(self.module), self.name)
+        if not (isinstance(found, type) and issubclass(found, SocketStack)):
+            raise TypeError(f"{self.module}.{self.name} is not a SocketStack subclass")
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +132,7 @@ class Profile:
     # Data path: the bearers it offers, the class driving its TCP stack over AT
     # (None: no internal_tcp bearer) and how it activates contexts.
     bearers: tuple[str, ...] = (BEARER_INTERFACE, BEARER_PPP)
-    sockets: type[SocketStack] | None = None
+    sockets: SocketStackClass | None = None
     pdp: PdpDialect = STANDARD_PDP
     # Command-specific timeouts in seconds, keyed by the command's prefix up to
     # '=' or '?' (e.g. "AT+CGACT"). Everything else uses the channel default.

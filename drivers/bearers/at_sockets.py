@@ -22,7 +22,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from ..answers.fields import after_prefix, split_fields
 from ..errors import AtCommandError, ModemError
@@ -102,7 +102,6 @@ class _LinkEvents:
 class SocketStack(ABC):
     """The modem's TCP stack on the MMS context."""
 
-    dialect: ClassVar[str]  # its name in logs and errors ("quectel")
     max_links = 10
 
     def __init__(

@@ -308,7 +308,7 @@ class InternalTcpBearer:
                 f"use the interface or ppp bearer ({', '.join(profile.bearers)})"
             )
         self.pdp = pdp or PdpContext(channel, profile, pdp_settings, ask_cause=True)
-        self.stack = profile.sockets(channel, profile, self.pdp, connect_timeout=connect_timeout)
+        self.stack = profile.sockets.load()(channel, profile, self.pdp, connect_timeout=connect_timeout)
         self.proxy = proxy
         self.state = DOWN
         self.addresses: list[str] = []

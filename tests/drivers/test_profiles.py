@@ -63,7 +63,7 @@ def test_every_profile_is_consistent() -> None:
 
 def test_quectel_dialect() -> None:
     q = get_profile("quectel")
-    assert q.sockets is QuectelSockets and q.socket_dialect == "quectel" and isinstance(q.pdp, QuectelPdp)
+    assert q.sockets is not None and q.sockets.load() is QuectelSockets and q.socket_dialect == "quectel" and isinstance(q.pdp, QuectelPdp)
     assert q.sms_ready.poll == "AT+QINISTAT" and "+QIND: SMS DONE" in q.sms_ready.urcs
     assert q.cnmi_modes[0] == 1  # Qualcomm-based firmware refuse CNMI mode 2
     assert q.timeout_for("AT+QIACT=2") == 150.0

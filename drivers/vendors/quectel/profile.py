@@ -14,12 +14,12 @@ from ...profile import (
     BEARER_PPP,
     Profile,
     SmsReady,
+    SocketStackClass,
     UsbModem,
     timeouts,
 )
 from .pdp import QuectelPdp
 from .signal import QCSQ
-from .sockets import QuectelSockets
 from .urcs import URCS
 
 USB = (
@@ -50,7 +50,7 @@ PROFILE = Profile(
     storage_preference=("ME", "SM", "MT"),
     cnma_command="AT+CNMA=1",
     bearers=(BEARER_INTERNAL_TCP, BEARER_INTERFACE, BEARER_PPP),
-    sockets=QuectelSockets,
+    sockets=SocketStackClass("quectel", f"{__package__}.sockets", "QuectelSockets"),
     pdp=QuectelPdp(),
     timeouts=_QUECTEL_TIMEOUTS,
     socket_chunk=1460,

@@ -50,7 +50,6 @@ QUECTEL_ERRORS = {
 class QuectelSockets(SocketStack):
     """AT+QICSGP/QIACT, AT+QIOPEN (buffer access mode), AT+QISEND, AT+QIRD, +QIURC."""
 
-    dialect = "quectel"
     max_links = 12
 
     def _on_urc(self, urc: Any) -> None:

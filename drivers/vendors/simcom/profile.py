@@ -15,10 +15,10 @@ from ...profile import (
     BEARER_PPP,
     Profile,
     SmsReady,
+    SocketStackClass,
     UsbModem,
     timeouts,
 )
-from .sockets import SimcomSockets
 from .urcs import URCS
 
 USB = (
@@ -38,7 +38,7 @@ PROFILE = Profile(
     cnma_command=None,
     direct_delivery_ok=False,
     bearers=(BEARER_INTERNAL_TCP, BEARER_INTERFACE, BEARER_PPP),
-    sockets=SimcomSockets,
+    sockets=SocketStackClass("simcom", f"{__package__}.sockets", "SimcomSockets"),
     timeouts=timeouts({"AT+NETOPEN": 30.0, "AT+NETCLOSE": 30.0, "AT+CIPOPEN": 30.0, "AT+CIPCLOSE": 15.0}),
     socket_chunk=1460,
     urcs=URCS,

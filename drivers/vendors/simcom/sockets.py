@@ -38,7 +38,6 @@ SIMCOM_ERRORS = {
 class SimcomSockets(SocketStack):
     """AT+CSOCKSETPN, AT+NETOPEN, AT+CIPOPEN, AT+CIPSEND, manual-receive AT+CIPRXGET."""
 
-    dialect = "simcom"
     max_links = 10
 
     def _on_urc(self, urc: Any) -> None:
