@@ -25,8 +25,8 @@ import mmsua.drivers  # noqa: F401  (URL handlers)
 from mmsua.drivers.at.channel import AtChannel
 from mmsua.drivers.bearers.internal_tcp import InternalTcpBearer
 from mmsua.drivers.pdp import PdpSettings
-from mmsua.drivers.profiles import get_profile
 from mmsua.drivers.sms import IncomingSms, SmsService
+from mmsua.drivers.vendors import get_profile
 
 PDU = (
     "07912374151616F6440B911174164210F000F571309290346280860605040B8423F04F06226170706C69636174696F6E2F766E"

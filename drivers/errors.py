@@ -17,6 +17,14 @@ class ModemError(Exception):
     """Anything the modem or its port did wrong. Subclasses say what."""
 
 
+class AnswerError(ModemError):
+    """A modem answer that no known form matches (the line is kept)."""
+
+    def __init__(self, what: str, line: str) -> None:
+        super().__init__(f"cannot read {what} from {line!r}")
+        self.line = line
+
+
 class AtCommandError(ModemError):
     """A command ended in ERROR or a vendor failure final (SEND FAIL, NO CARRIER...).
 

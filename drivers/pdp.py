@@ -14,15 +14,16 @@ Many networks refuse a second PDN connection to one APN (24.301 ESM cause #55,
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .answers.pdp import ContextDefinition, parse_cgact, parse_cgdcont, parse_cgpaddr
 from .errors import CmeError, ModemError, ModemReset, PortGone
-from .modem import after_prefix, split_fields
-from .profiles import Profile
+
+if TYPE_CHECKING:  # the profile names its family's PdpDialect, defined here
+    from .profile import Profile
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +34,6 @@ CONTEXT_MODES = ("auto", "own")
 # this PDP type on the APN. What mms.pdp_type must say then.
 _ONLY_TYPE = {192: "IP", 193: "IPV6", 196: "IPV4V6"}
 _ONLY_TYPE_TEXT = {"ipv4 only": "IP", "ipv6 only": "IPV6", "ipv4v6 only": "IPV4V6"}
-# Quectel QICSGP <context_type>: 1 IPv4, 2 IPv6, 3 IPv4v6.
-_QUECTEL_TYPE = {"IP": 1, "IPV6": 2, "IPV4V6": 3}
-
-
-@dataclass(frozen=True, slots=True)
-class ContextDefinition:
-    cid: int
-    pdp_type: str
-    apn: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,72 +87,42 @@ class ActivationFailed(ModemError):
 
 
 # --------------------------------------------------------------------------------------
-# Parsers
+# --------------------------------------------------------------------------------------
+# The context's commands, as a family says them
 
 
-def parse_cgdcont(lines: Sequence[str]) -> dict[int, ContextDefinition]:
-    """``+CGDCONT: <cid>,"<type>","<apn>"[,...]`` lines (trailing fields vary by vendor)."""
-    found: dict[int, ContextDefinition] = {}
-    for line in lines:
-        if not line.strip().upper().startswith("+CGDCONT"):
-            continue
-        fields = split_fields(after_prefix(line, "+CGDCONT"))
-        if len(fields) >= 2 and fields[0].isdigit():
-            found[int(fields[0])] = ContextDefinition(int(fields[0]), fields[1].upper(), fields[2] if len(fields) > 2 else "")
-    return found
+Run = Callable[[str], Any]  # runs one AT command with the profile's timeout; returns its AtResponse
 
 
-def parse_cgact(lines: Sequence[str]) -> dict[int, bool]:
-    """``+CGACT: <cid>,<state>`` lines."""
-    states: dict[int, bool] = {}
-    for line in lines:
-        if not line.strip().upper().startswith("+CGACT"):
-            continue
-        fields = split_fields(after_prefix(line, "+CGACT"))
-        if len(fields) >= 2 and fields[0].isdigit() and fields[1].isdigit():
-            states[int(fields[0])] = fields[1] == "1"
-    return states
+@dataclass(frozen=True, slots=True)
+class PdpDialect:
+    """How a modem family activates, reads and releases a context.
+
+    This base is 3GPP TS 27.007's (AT+CGACT, AT+CGAUTH, AT+CGPADDR); a vendor whose
+    firmware wants its own commands (Quectel's AT+QIACT for its socket stack)
+    overrides what differs, in its folder, and its profile names it."""
+
+    def active_cids(self, run: Run) -> dict[int, bool]:
+        """cid -> active, for every context the modem lists."""
+        return parse_cgact(run("AT+CGACT?").lines)
+
+    def set_credentials(self, run: Run, settings: PdpSettings) -> None:
+        """After AT+CGDCONT: the username, password and authentication method, if any."""
+        auth = AUTH_METHODS[settings.auth.lower()]
+        if settings.username or settings.password or auth:
+            run(f'AT+CGAUTH={settings.cid},{auth},"{settings.username or ""}","{settings.password or ""}"')
+
+    def activate_command(self, cid: int) -> str:
+        return f"AT+CGACT=1,{cid}"
+
+    def deactivate_command(self, cid: int) -> str:
+        return f"AT+CGACT=0,{cid}"
+
+    def addresses(self, run: Run, cid: int) -> list[str]:
+        return parse_cgpaddr(run(f"AT+CGPADDR={cid}").lines, cid)
 
 
-def parse_qiact(lines: Sequence[str]) -> dict[int, tuple[bool, str | None]]:
-    """Quectel ``+QIACT: <cid>,<state>,<type>[,"<ip>"]``."""
-    states: dict[int, tuple[bool, str | None]] = {}
-    for line in lines:
-        if not line.strip().upper().startswith("+QIACT"):
-            continue
-        fields = split_fields(after_prefix(line, "+QIACT"))
-        if len(fields) >= 2 and fields[0].isdigit():
-            address = fields[3] if len(fields) > 3 and fields[3] else None
-            states[int(fields[0])] = (fields[1] == "1", address)
-    return states
-
-
-_DOTTED16 = re.compile(r"^(\d+\.){15}\d+$")
-
-
-def _normalise_address(text: str) -> str | None:
-    text = text.strip().strip('"')
-    if not text or text in ("0.0.0.0", "0:0:0:0:0:0:0:0", "::"):
-        return None
-    if _DOTTED16.match(text):  # 27.007 dotted IPv6 form
-        octets = bytes(int(x) for x in text.split("."))
-        if not any(octets):
-            return None
-        import ipaddress
-
-        return str(ipaddress.IPv6Address(octets))
-    return text
-
-
-def parse_cgpaddr(lines: Sequence[str], cid: int) -> list[str]:
-    """``+CGPADDR: <cid>,<addr>[,<addr2>]`` (quoted or not) → the addresses of ``cid``."""
-    for line in lines:
-        if not line.strip().upper().startswith("+CGPADDR"):
-            continue
-        fields = split_fields(after_prefix(line, "+CGPADDR"))
-        if fields and fields[0].isdigit() and int(fields[0]) == cid:
-            return [a for a in (_normalise_address(f) for f in fields[1:]) if a]
-    return []
+STANDARD_PDP = PdpDialect()
 
 
 # --------------------------------------------------------------------------------------
@@ -205,22 +167,14 @@ class PdpContext:
         kwargs.setdefault("timeout", self.profile.timeout_for(cmd))
         return self.channel.command(cmd, **kwargs)
 
-    @property
-    def _quectel(self) -> bool:
-        return self.profile.pdp_auth == "qicsgp"
-
     def definitions(self) -> dict[int, ContextDefinition]:
         return parse_cgdcont(self._cmd("AT+CGDCONT?").lines)
 
     def is_active(self) -> bool:
-        if self._quectel:
-            return parse_qiact(self._cmd("AT+QIACT?").lines).get(self.cid, (False, None))[0]
-        return parse_cgact(self._cmd("AT+CGACT?").lines).get(self.cid, False)
+        return self.profile.pdp.active_cids(self._cmd).get(self.cid, False)
 
     def _active_cids(self) -> set[int]:
-        if self._quectel:
-            return {cid for cid, (up, _address) in parse_qiact(self._cmd("AT+QIACT?").lines).items() if up}
-        return {cid for cid, up in parse_cgact(self._cmd("AT+CGACT?").lines).items() if up}
+        return {cid for cid, up in self.profile.pdp.active_cids(self._cmd).items() if up}
 
     def _find_shared(self, definitions: dict[int, ContextDefinition]) -> ContextDefinition | None:
         """Another cid on the MMS APN (case-insensitive) that is active now; asked only when
@@ -252,19 +206,13 @@ class PdpContext:
                 )
         if existing is None or (existing.apn.lower(), existing.pdp_type) != (s.apn.lower(), pdp_type):
             self._cmd(f'AT+CGDCONT={s.cid},"{pdp_type}","{s.apn}"')
-        auth = AUTH_METHODS[s.auth.lower()]
-        if self._quectel:
-            self._cmd(
-                f'AT+QICSGP={s.cid},{_QUECTEL_TYPE[pdp_type]},"{s.apn}","{s.username or ""}","{s.password or ""}",{auth}'
-            )
-        elif s.username or s.password or auth:
-            self._cmd(f'AT+CGAUTH={s.cid},{auth},"{s.username or ""}","{s.password or ""}"')
+        self.profile.pdp.set_credentials(self._cmd, s)
 
     def activate(self) -> list[str]:
         """Activate (retrying refusals with back-off) and return the context's addresses."""
         if self.shared is not None or self.is_active():
             return self.addresses()
-        command = f"AT+QIACT={self.cid}" if self._quectel else f"AT+CGACT=1,{self.cid}"
+        command = self.profile.pdp.activate_command(self.cid)
         try:
             self.retrying(lambda: self._cmd(command), "activating")
         except SecondContextRefused:
@@ -329,18 +277,13 @@ class PdpContext:
         )
 
     def addresses(self) -> list[str]:
-        if self._quectel:
-            state = parse_qiact(self._cmd("AT+QIACT?").lines).get(self.cid)
-            if state and state[1]:
-                return [a for a in (_normalise_address(state[1]),) if a]
-        return parse_cgpaddr(self._cmd(f"AT+CGPADDR={self.cid}").lines, self.cid)
+        return self.profile.pdp.addresses(self._cmd, self.cid)
 
     def deactivate(self) -> None:
         if self.shared is not None:
             log.info("context %s is the shared one on APN %r: left up", self.shared.cid, self.settings.apn)
             return
-        command = f"AT+QIDEACT={self.cid}" if self._quectel else f"AT+CGACT=0,{self.cid}"
-        self._cmd(command)
+        self._cmd(self.profile.pdp.deactivate_command(self.cid))
 
 
 def _type_in_text(text: str) -> str | None:

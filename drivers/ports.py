@@ -7,8 +7,9 @@ Where the table has no answer (an unknown device, or a family whose layout
 varies), each candidate port is probed with ``AT`` and the first that answers
 ``OK`` wins. The choice always comes with the reason, for the logs and doctor.
 
-Port maps: ModemManager's udev rules (quectel/simtech/sierra plugins) and the
-vendors' USB interface descriptions, as summarised in modem-dialects.md §1.
+The table is every vendor's ``Profile.usb`` (drivers/vendors/<vendor>/profile.py:
+ModemManager's udev rules and the vendors' USB interface descriptions, as
+summarised in modem-dialects.md §1).
 """
 
 from __future__ import annotations
@@ -23,41 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ModemError
+from .profile import UsbModem
+from .vendors import usb_modems
+
+__all__ = ["NoModemFound", "PortChoice", "SerialPort", "UsbModem", "by_id_links", "choose_port", "data_port_for",
+           "describe_ports", "list_serial_ports", "probe_at", "usb_modems"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class UsbModem:
-    vendor: str
-    model: str
-    at_interface: int | None  # None: layout varies, probe this device's ports
-    note: str = ""
-    data_interface: int | None = None  # the second AT/modem port PPP can take
-
-
-# (vid, pid) -> what it is and where AT lives.
-USB_MODEMS: dict[tuple[int, int], UsbModem] = {
-    (0x2C7C, 0x0125): UsbModem("Quectel", "EC25/EG25-G", 2, "if3 is the second AT port (PPP)", 3),
-    (0x2C7C, 0x0121): UsbModem("Quectel", "EC21", 2, "", 3),
-    (0x05C6, 0x9215): UsbModem("Quectel", "EC20", 2, "", 3),
-    (0x2C7C, 0x0296): UsbModem("Quectel", "BG96", 2, "", 3),
-    (0x2C7C, 0x0306): UsbModem("Quectel", "EP06/EG06/EM06", 2, "", 3),
-    (0x2C7C, 0x0512): UsbModem("Quectel", "EM12/EG12/EG18", 2),
-    (0x1E0E, 0x9001): UsbModem("SIMCom", "SIM7600/SIM7000", 2, "if3 is the modem (PPP) port", 3),
-    (0x1E0E, 0x9011): UsbModem("SIMCom", "A7600/SIM7600 (RNDIS)", 4, "if5 is the second AT/PPP port", 5),
-    (0x12D1, 0x1506): UsbModem("Huawei", "E3372/E3131 (stick mode)", 2, "PCUI port (gammu's interface 02 advice)"),
-    (0x12D1, 0x1001): UsbModem("Huawei", "E1752/E169/E220", 2, "PCUI port (gammu's interface 02 advice)"),
-    (0x12D1, 0x1003): UsbModem("Huawei", "E220/E230", None),
-    (0x12D1, 0x155E): UsbModem("Huawei", "Brovi E3372-325", 0, "AT on ttyUSB0 (gammu#829)"),
-    (0x12D1, 0x15C1): UsbModem("Huawei", "ME909s", None),
-    (0x12D1, 0x1F01): UsbModem("Huawei", "E3372/E3131 in storage or HiLink mode", None, "run usb_modeswitch; HiLink has no AT port"),
-    (0x1199, 0x9071): UsbModem("Sierra Wireless", "MC7455/EM7455", 3),
-    (0x1199, 0x9079): UsbModem("Sierra Wireless", "EM7455 (Lenovo)", 3),
-    (0x1199, 0x9091): UsbModem("Sierra Wireless", "EM7565", 3),
-    (0x1546, 0x1141): UsbModem("u-blox", "SARA-R4/LARA-R2/TOBY-L2", None),
-    (0x1546, 0x1102): UsbModem("u-blox", "SARA-U2/LISA-U2", None),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,11 +147,12 @@ def choose_port(
             reason += f"; stable name {device}"
         return PortChoice(device, reason, port.device)
 
+    table = usb_modems()
     probe_later: list[tuple[SerialPort, str]] = []
     for port in sorted(ports, key=lambda p: p.device):
         if port.vid is None or port.pid is None:
             continue
-        known = USB_MODEMS.get((port.vid, port.pid))
+        known = table.get((port.vid, port.pid))
         if known is None:
             continue
         ids = f"{port.vid:04x}:{port.pid:04x}"
@@ -192,8 +166,7 @@ def choose_port(
     for port in sorted(ports, key=lambda p: p.device):
         if port.device in seen or not _modem_like(port):
             continue
-        known = port.vid is not None and (port.vid, port.pid) in USB_MODEMS
-        if not known:
+        if port.vid is None or port.pid is None or (port.vid, port.pid) not in table:
             probe_later.append((port, "not in the USB table"))
     if probe is not None:
         for port, why in probe_later:
@@ -221,7 +194,7 @@ def data_port_for(at_port: str, ports: Sequence[SerialPort] | None = None) -> Po
     at = next((p for p in ports if os.path.realpath(p.device) == node or p.device == at_port), None)
     if at is None or at.vid is None or at.pid is None:
         return None
-    known = USB_MODEMS.get((at.vid, at.pid))
+    known = usb_modems().get((at.vid, at.pid))
     if known is None or known.data_interface is None:
         return None
     for port in ports:
@@ -232,12 +205,13 @@ def data_port_for(at_port: str, ports: Sequence[SerialPort] | None = None) -> Po
 
 def describe_ports(ports: Iterable[SerialPort]) -> list[dict[str, Any]]:
     """For doctor --json: what the system shows."""
+    table = usb_modems()
     return [
         {
             "device": p.device,
             "usb_id": f"{p.vid:04x}:{p.pid:04x}" if p.vid is not None and p.pid is not None else None,
             "interface": p.interface_number,
-            "known_as": (lambda k: f"{k.vendor} {k.model}" if k else None)(USB_MODEMS.get((p.vid or -1, p.pid or -1))),
+            "known_as": (lambda k: f"{k.vendor} {k.model}" if k else None)(table.get((p.vid or -1, p.pid or -1))),
         }
         for p in ports
     ]

@@ -52,6 +52,7 @@ from .framing import (
     RawPayload,
     Unsolicited,
 )
+from .urcs import UrcTable
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +61,6 @@ CTRL_Z = b"\x1a"
 # A weak boot sign (+CPIN: READY, +QIND: SMS DONE...) means "the modem restarted"
 # only when no other boot sign was seen this recently (they come in bursts).
 BOOT_WINDOW = 60.0
-# Readiness signs that end a boot seconds (SIMCom's PB DONE: up to minutes) after its
-# first URCs: a restart is told by the RDY or +CPIN: READY that came first, so alone
-# they are never one (a late PB DONE, a boot begun before anyone listened).
-LATE_BOOT_SIGNS = ("SMS DONE", "PB DONE", "+QIND: SMS DONE", "+QIND: PB DONE", "SMS READY", "CALL READY")
 RESYNC_TRIES = 3
 # Longest fixed-length data phase a modem may be left in by a process that died
 # mid-send (AT+QISEND=<id>,<n> takes up to 1460 bytes, SIMCom/Huawei 1500): the
@@ -137,7 +134,15 @@ class AtChannel:
         rtscts: bool = False,
         default_timeout: float = 5.0,
         sync_on_open: bool = True,
+        urcs: UrcTable | None = None,
     ) -> None:
+        """``urcs``: the URC names to frame with; by default every registered vendor's
+        (the channel listens before the modem is identified)."""
+        if urcs is None:
+            from ..vendors import known_urcs  # the registry loads vendors, which use this package
+
+            urcs = known_urcs()
+        self.urcs = urcs
         self.url = url
         self.baudrate = baudrate
         self.rtscts = rtscts
@@ -145,7 +150,7 @@ class AtChannel:
         self.sync_on_open = sync_on_open
         self.serial: serial.SerialBase | None = None
         self.warnings: deque[str] = deque(maxlen=100)  # framing warnings, newest last
-        self._framer = AtFramer()
+        self._framer = AtFramer(self.urcs)
         self._cond = threading.Condition(threading.RLock())
         self._cmd_lock = threading.RLock()
         self._pending: _Pending | None = None
@@ -175,7 +180,7 @@ class AtChannel:
             raise PortUnavailable.from_exception(self.url, exc) from exc
         with self._cond:
             self.serial = ser
-            self._framer = AtFramer()
+            self._framer = AtFramer(self.urcs)
             self._gone = None
             self._pending = None
             self._dirty = False
@@ -640,7 +645,9 @@ class AtChannel:
                 break
         if pending is not None and pending.detail_prefix and urc.line.startswith(pending.detail_prefix):
             pending.lines.append(urc.line)
-        if urc.reset is not None and urc.line.strip().upper() not in LATE_BOOT_SIGNS:
+        # Readiness signs that end a boot seconds (SIMCom's PB DONE: up to minutes) after its
+        # first URCs are never a restart alone: the RDY or +CPIN: READY before them tells it.
+        if urc.reset is not None and not self.urcs.is_late_boot(urc.line):
             fresh = now - self._last_boot > BOOT_WINDOW
             if pending is not None and (urc.reset == "strong" or (fresh and self._established)):
                 log.warning("modem restarted (%s) while %r was pending", urc.line, pending.command)

@@ -208,9 +208,9 @@ def _lookup(value: str, table: dict[int, str], by_text: dict[str, int], fallback
         if table is CMS_MEANINGS and 512 <= code:
             return code, "manufacturer specific"
         return code, fallback
-    code = by_text.get(_key(value))
-    if code is not None:
-        return code, table[code]
+    known = by_text.get(_key(value))
+    if known is not None:
+        return known, table[known]
     return None, value or fallback
 
 

@@ -7,7 +7,8 @@ waiting (modem-dialects.md §2, §4):
 * an echo of the pending command (recognised by content, echo on or off),
 * a final result code (OK, ERROR, +CME/+CMS ERROR, CONNECT, vendor finals),
 * the ``> `` prompt (it has no line end, so it is recognised on a partial line),
-* an unsolicited result code (URC) from the table below — URC-only names are
+* an unsolicited result code (URC) from the framer's :class:`~.urcs.UrcTable` (27.005/27.007's
+  names with every vendor's, drivers/vendors/*/urcs.py) — URC-only names are
   URCs even in the middle of an answer and before the echo,
 * an information line of the pending command's answer,
 * noise (garbage bytes are trimmed off a line, a line of nothing but garbage is
@@ -32,6 +33,8 @@ import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from .urcs import STANDARD, UrcTable
 
 # --------------------------------------------------------------------------------------
 # Events
@@ -131,47 +134,13 @@ IDLE = Expectation()
 # --------------------------------------------------------------------------------------
 # Tables
 
-# URC-only prefixes: a URC wherever it appears (even inside an answer, before the echo).
-URC_ALWAYS: tuple[str, ...] = (
-    "+CMTI:", "+CMT:", "+CDS:", "+CDSI:", "+CBM:", "+CBMI:", "RING", "+CRING:", "+CLIP:", "+CCWA:",
-    "+CGEV:", "+CIEV:", "+QIURC:", "+QIND:", "+QUSIM:", "+QHTTPGET:", "+QHTTPPOST:", "+QHTTPREAD:",
-    "+CIPRXGET: 1,", "+RECEIVE,", "+IPCLOSE:", "+CIPEVENT:", "+PDP: DEACT", "+SAPBR ",
-    "+UUSORD:", "+UUSORF:", "+UUSOCL:", "+UUPSDA:", "+UUPSDD:", "+UUHTTPCR:", "SRING:", "#HTTPRING:",
-    "^RSSI:", "^HCSQ:", "^SRVST:", "^MODE:", "^BOOT:", "^SIMST:", "^DSFLOWRPT:", "^NDISSTAT:",
-    "^CEND:", "^ORIG:", "^CONF:", "^CONN:", "^SYSSTART",
-    "RDY", "START", "SMS DONE", "PB DONE", "SMS READY", "CALL READY", "POWERED DOWN", "NORMAL POWER DOWN",
-    "CONNECT OK", "CONNECT FAIL", "ALREADY CONNECT", "CLOSED",
-)
-# URCs that share their name with a command's answer (+CREG: n,stat vs +CREG: stat):
-# an information line when the pending command's prefix matches, a URC otherwise.
-URC_AMBIGUOUS: tuple[str, ...] = (
-    "+CREG:", "+CGREG:", "+CEREG:", "+C5GREG:", "+CSQ:", "+CPIN:", "+CFUN:", "+CUSD:", "+CTZV:", "+CTZE:",
-    "+NETOPEN:", "+NETCLOSE:", "+CIPOPEN:", "+CIPCLOSE:", "+CIPSEND:", "+HTTPACTION:", "+QIOPEN:",
-    "+UMWI:", "+WIND:", "+CSCON:",
-)
-_SIMCOM_MUX_URC = re.compile(r"^\d+, (CONNECT OK|CONNECT FAIL|ALREADY CONNECT|CLOSED)$")
-
-_STRONG_RESET = ("RDY", "START", "^SYSSTART")
-_WEAK_RESET = ("+CPIN:", "+QUSIM:", "+CFUN:", "SMS DONE", "PB DONE", "+QIND: SMS DONE", "+QIND: PB DONE",
-               "SMS READY", "CALL READY")
-
 TWO_LINE = ("+CMT", "+CDS", "+CBM", "+CMGR", "+CMGL")
-
-# Which comma-separated field of a binary-prefix line holds the byte count.
-BINARY_LENGTH_FIELD: dict[str, int] = {
-    "+CIPRXGET": 2,  # +CIPRXGET: 2,<link>,<read>,<rest>
-    "+QIRD": 0,  # +QIRD: <n>
-    "+HTTPREAD": -1,  # +HTTPREAD: <n> (SIM800) / +HTTPREAD: DATA,<n> (SIM7600)
-    "#SRECV": 1,  # #SRECV: <id>,<n>
-    "+QIURC": 2,  # +QIURC: "recv",<id>,<n> (direct push)
-}
 
 _FINAL_EXACT_OK = {"OK", "SEND OK", "SHUT OK", "CLOSE OK"}
 _FINAL_EXACT_FAIL = {"ERROR", "NO CARRIER", "NO DIALTONE", "BUSY", "NO ANSWER", "SEND FAIL",
                      "COMMAND NOT SUPPORT", "TOO MANY PARAMETERS", "ABORTED"}
 _MUX_FINAL = re.compile(r"^\d+, (SEND OK|CLOSE OK|SEND FAIL)$")
 _HEX = re.compile(r"[0-9A-Fa-f]+")
-_NAME = re.compile(r"^([+^#$%*][A-Za-z0-9_]+)")
 
 
 def classify_final(s: str, final_ok: tuple[str, ...] = ()) -> FinalResult | None:
@@ -201,71 +170,10 @@ def classify_final(s: str, final_ok: tuple[str, ...] = ()) -> FinalResult | None
     return None
 
 
-def urc_kind(s: str) -> str | None:
-    """"always" for URC-only lines, "ambiguous" for answer-or-URC names, else None."""
-    up = s.upper()
-    for p in URC_ALWAYS:
-        if up.startswith(p.upper()) and (len(up) == len(p) or not p[-1].isalnum() or not up[len(p)].isalnum()):
-            return "always"
-    if _SIMCOM_MUX_URC.match(up):
-        return "always"
-    for p in URC_AMBIGUOUS:
-        if up.startswith(p.upper()):
-            return "ambiguous"
-    return None
-
-
-def urc_name(s: str) -> str:
-    m = _NAME.match(s)
-    if m:
-        return m.group(1)
-    head = s.split(":", 1)[0].strip()
-    m = _SIMCOM_MUX_URC.match(s.upper())
-    if m:
-        return m.group(1)
-    return head
-
-
-# Cinterion/Siemens AT^SIND "simstatus" (AC75/MC75/BGS2 AT command sets, AT^SIND):
-# 1 inserted, 2 PIN not required, 3 PIN required, 4 personalisation ready, 5 SIM
-# initialisation completed: the SIM start-up a restart runs (with autobauding these
-# modems do not print ^SYSSTART, so this is the only sign). 0 (removed) is no boot.
-_CIEV_SIM_STARTUP = re.compile(r'^\+CIEV:\s*"?SIMSTATUS"?\s*,\s*[1-5]\s*$')
-
-
-def reset_kind(s: str) -> str | None:
-    up = s.upper()
-    if any(up == p or up.startswith(p + ":") for p in _STRONG_RESET):
-        return "strong"
-    if any(up.startswith(p.upper()) for p in _WEAK_RESET) or _CIEV_SIM_STARTUP.match(up):
-        return "weak"
-    return None
-
-
 def fields_of(s: str) -> list[str]:
     """The comma-separated fields after the first colon (quotes kept)."""
     _, _, rest = s.partition(":")
     return [f.strip() for f in rest.split(",")] if rest.strip() else []
-
-
-_PUSHED = (
-    re.compile(r'^\+QIURC: "recv",\d+,(\d+)$'),  # Quectel direct-push mode
-    re.compile(r"^\+RECEIVE,\d+,(\d+):$"),  # SIM800 CIPRXGET=0 push mode
-)
-
-
-def _pushed_length(s: str) -> int:
-    """The byte count of a URC that carries raw data after its line, else 0."""
-    for pattern in _PUSHED:
-        m = pattern.match(s)
-        if m:
-            return int(m.group(1))
-    return 0
-
-
-def _two_line_name(s: str) -> str | None:
-    name = urc_name(s).upper()
-    return name if name in TWO_LINE else None
 
 
 @dataclass(slots=True)
@@ -339,7 +247,8 @@ class AtFramer:
     """Turns the modem's bytes into :data:`Event` objects. Not thread-safe: feed
     and pull from one thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, urcs: UrcTable = STANDARD) -> None:
+        self._urcs = urcs  # which lines are URCs (the channel passes every vendor's)
         self._buf = bytearray()
         self._events: deque[Event] = deque()
         self._expect = IDLE
@@ -435,10 +344,10 @@ class AtFramer:
                 self._emit_prompt(">")  # "> " and ">" alike: a chunk may end between them
                 return True
             return False
-        line = bytes(self._buf[:nl])
+        raw = bytes(self._buf[:nl])
         del self._buf[: nl + 1]
         self._after_prompt = False
-        self._line(line.rstrip(b"\r"))
+        self._line(raw.rstrip(b"\r"))
         return True
 
     def _emit_prompt(self, text: str) -> None:
@@ -497,7 +406,7 @@ class AtFramer:
             self._events.append(Prompt(s))
             return
         # 5. URC-only lines, 6. the answer by its derived prefix, 7. answer-or-URC names
-        kind = urc_kind(s)
+        kind = self._urcs.kind(s)
         if kind == "always":
             self._urc(s)
             return
@@ -520,34 +429,37 @@ class AtFramer:
         if exp.binary_prefix and s.upper().startswith(exp.binary_prefix.upper()):
             self._start_binary(s)
             return
-        name = _two_line_name(s)
+        name = self._two_line_name(s)
         if name is not None:
             needs, pdu_mode, stated = _body_shape(name, s)
             if needs:
                 self._body = _Body(name, s, False, pdu_mode, stated)
 
     def _urc(self, s: str) -> None:
-        n = _pushed_length(s)
+        n = self._urcs.pushed_length(s)
         if n:
             # Direct-push socket data: exactly n raw bytes follow the URC line and
             # must never be parsed as lines (they may hold "\r\nOK\r\n").
-            self._raw_urc = (urc_name(s), s)
+            self._raw_urc = (self._urcs.name(s), s)
             self._raw_left = n
             return
-        name = _two_line_name(s)
+        name = self._two_line_name(s)
         if name is not None:
             needs, pdu_mode, stated = _body_shape(name, s)
             if needs:
                 self._body = _Body(name, s, True, pdu_mode, stated)
                 return
-        self._events.append(Unsolicited(urc_name(s), s, None, reset_kind(s)))
+        self._events.append(Unsolicited(self._urcs.name(s), s, None, self._urcs.reset(s)))
+
+    def _two_line_name(self, s: str) -> str | None:
+        name = self._urcs.name(s).upper()
+        return name if name in TWO_LINE else None
 
     def _start_binary(self, s: str) -> None:
         fields = fields_of(s)
-        name = urc_name(s)
         index = self._expect.binary_field
         if index is None:
-            index = BINARY_LENGTH_FIELD.get(name, 0)
+            index = self._urcs.length_field(self._urcs.name(s))
         try:
             n = int(fields[index])
         except (IndexError, ValueError):
@@ -568,7 +480,7 @@ class AtFramer:
                 self._events.append(Noise(raw, "a line of garbage bytes"))
             return
         final = classify_final(s, self._expect.final_ok)
-        is_urc = urc_kind(s) == "always"
+        is_urc = self._urcs.kind(s) == "always"
         if body.pdu_mode:
             if _HEX.fullmatch(s):
                 self._finish_body(s)

@@ -22,8 +22,8 @@ from requests.utils import get_encoding_from_headers, super_len
 
 from ..errors import ModemError
 from ..pdp import PdpContext, PdpSettings
-from ..profiles import Profile
-from .at_sockets import DIALECTS, READ_CHUNK, SocketStack
+from ..profile import Profile
+from .at_sockets import READ_CHUNK, SocketStack
 from .base import DOWN, ERROR, UP, BearerError, ConnectionClosed
 from .http11 import HttpProtocolError, ResponseParser, encode_head, request_target
 
@@ -36,6 +36,11 @@ def _read_timeout(timeout: Any) -> float:
     if isinstance(timeout, tuple):
         timeout = timeout[1]
     return float(timeout) if timeout is not None else DEFAULT_READ_TIMEOUT
+
+
+def _text(value: str | bytes) -> str:
+    """A header value as text: requests allows bytes, which are latin-1 on the wire (RFC 9110 §5.5)."""
+    return value.decode("latin-1") if isinstance(value, bytes) else value
 
 
 def _as_bearer_error(error: BaseException) -> BaseException:
@@ -120,7 +125,7 @@ class _SocketBody(io.RawIOBase):
                 self._pieces.extend(self._parser.take_body())
                 self._finish()
 
-    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+    def read(self, size: int | None = -1) -> bytes:
         if size is None or size < 0:
             out = bytearray()
             while True:
@@ -144,7 +149,7 @@ class _SocketBody(io.RawIOBase):
                 self._pieces[0] = piece[take:]
         return bytes(out)
 
-    def readinto(self, buffer: Any) -> int:  # type: ignore[override]
+    def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
@@ -178,7 +183,7 @@ class AtHttpAdapter(BaseAdapter):
         target = request_target(request.url or "", self.proxy)
         body = request.body
         length = self._body_length(request)
-        head = encode_head(request.method or "GET", target, list(request.headers.items()), length)
+        head = encode_head(request.method or "GET", target, [(name, _text(value)) for name, value in request.headers.items()], length)
         read_timeout = _read_timeout(timeout)
         self._busy.acquire()
         link: int | None = None
@@ -207,7 +212,7 @@ class AtHttpAdapter(BaseAdapter):
         response.encoding = get_encoding_from_headers(response.headers)
         response.url = request.url or ""
         response.request = request
-        response.connection = self
+        response.connection = self  # type: ignore[assignment]  # requests' stubs say HTTPAdapter; it only calls close()
         response.raw = _SocketBody(self, reader, parser)
         return response
 
@@ -297,13 +302,13 @@ class InternalTcpBearer:
         connect_timeout: float = 60.0,
         pdp: PdpContext | None = None,
     ) -> None:
-        if profile.socket_dialect not in DIALECTS:
+        if profile.sockets is None:
             raise BearerError(
                 f"the {profile.name} profile has no internal TCP stack driver; "
                 f"use the interface or ppp bearer ({', '.join(profile.bearers)})"
             )
         self.pdp = pdp or PdpContext(channel, profile, pdp_settings, ask_cause=True)
-        self.stack = DIALECTS[profile.socket_dialect](channel, profile, self.pdp, connect_timeout=connect_timeout)
+        self.stack = profile.sockets.load()(channel, profile, self.pdp, connect_timeout=connect_timeout)
         self.proxy = proxy
         self.state = DOWN
         self.addresses: list[str] = []

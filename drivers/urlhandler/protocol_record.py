@@ -11,12 +11,54 @@ from __future__ import annotations
 
 import datetime as _dt
 import urllib.parse
-from typing import TextIO
+from typing import Protocol, TextIO
 
 import serial
-from serial.serialutil import PortNotOpenError, SerialBase, SerialException
+from serial.serialutil import PortNotOpenError, SerialException
 
 from ..transcript import TranscriptWriter
+from .base import UrlPort
+
+
+class _Port(Protocol):
+    """What the recorder uses of the port it wraps (pyserial has no types of its own)."""
+
+    timeout: float | None
+    write_timeout: float | None
+    baudrate: int
+    break_condition: bool
+    rts: bool
+    dtr: bool
+
+    @property
+    def in_waiting(self) -> int: ...
+
+    @property
+    def out_waiting(self) -> int: ...
+
+    @property
+    def cts(self) -> bool: ...
+
+    @property
+    def dsr(self) -> bool: ...
+
+    @property
+    def ri(self) -> bool: ...
+
+    @property
+    def cd(self) -> bool: ...
+
+    def read(self, size: int = 1) -> bytes: ...
+
+    def write(self, data: bytes) -> int | None: ...
+
+    def reset_input_buffer(self) -> None: ...
+
+    def reset_output_buffer(self) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
 def split_record_url(url: str) -> tuple[str, dict[str, str]]:
@@ -31,21 +73,17 @@ def split_record_url(url: str) -> tuple[str, dict[str, str]]:
     return inner, options
 
 
-class Serial(SerialBase):
+class Serial(UrlPort):
     """Forwards to the inner port and records both directions."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        self._inner: SerialBase | None = None
+        self._inner: _Port | None = None
         self._writer: TranscriptWriter | None = None
         self._file: TextIO | None = None
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
 
-    def open(self) -> None:
-        if self.is_open:
-            raise SerialException("Port is already open.")
-        if self._port is None:
-            raise SerialException("Port must be configured before it can be used.")
-        inner_url, options = split_record_url(str(self._port))
+    def _open_url(self, url: str) -> None:
+        inner_url, options = split_record_url(url)
         self._inner = serial.serial_for_url(
             inner_url, baudrate=self._baudrate, rtscts=self._rtscts, timeout=self._timeout
         )
@@ -60,7 +98,6 @@ class Serial(SerialBase):
             "port": inner_url,
         }
         self._writer = TranscriptWriter(self._file, header, timing=options.get("timing", "1") != "0")
-        self.is_open = True
 
     def close(self) -> None:
         self.is_open = False
@@ -82,10 +119,7 @@ class Serial(SerialBase):
             self._inner.write_timeout = self._write_timeout
             self._inner.baudrate = self._baudrate
 
-    def from_url(self, url: str) -> str:
-        return url
-
-    def _io(self) -> SerialBase:
+    def _io(self) -> _Port:
         if not self.is_open or self._inner is None:
             raise PortNotOpenError()
         return self._inner

@@ -17,10 +17,11 @@ import urllib.parse
 from collections import deque
 from dataclasses import dataclass, field
 
-from serial.serialutil import PortNotOpenError, SerialBase, SerialException
+from serial.serialutil import PortNotOpenError, SerialException
 
 from ..errors import ReplayMismatch, TranscriptError
 from ..transcript import Step, Transcript, escape, load
+from .base import VirtualPort
 
 _SESSIONS: dict[str, _Session] = {}
 _SESSIONS_LOCK = threading.RLock()  # re-entrant: __del__ -> close() may run while it is held
@@ -62,7 +63,7 @@ def _parse_url(url: str) -> tuple[str, bool, bool]:
     return path, strict, timing
 
 
-class Serial(SerialBase):
+class Serial(VirtualPort):
     """A serial port whose other end is a transcript."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -70,15 +71,11 @@ class Serial(SerialBase):
         self._key = ""
         self._out: deque[tuple[float, bytes]] = deque()
         self._cond = threading.Condition()
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
 
     # ---- pyserial plumbing ---------------------------------------------------------------
-    def open(self) -> None:
-        if self.is_open:
-            raise SerialException("Port is already open.")
-        if self._port is None:
-            raise SerialException("Port must be configured before it can be used.")
-        path, strict, timing = _parse_url(str(self._port))
+    def _open_url(self, url: str) -> None:
+        path, strict, timing = _parse_url(url)
         self._key = path
         # Parse outside the lock: a garbage-collected port's close() (from __del__,
         # at any allocation) takes the lock too.
@@ -95,7 +92,6 @@ class Serial(SerialBase):
             _SESSIONS[path] = session
         self._session = session
         self._out.clear()
-        self.is_open = True
         with self._cond:
             self._release()
 
@@ -106,24 +102,18 @@ class Serial(SerialBase):
             if s is not None and not s.unplugged and _SESSIONS.get(self._key) is s:
                 del _SESSIONS[self._key]
 
-    def _reconfigure_port(self) -> None:
-        """Nothing to configure on a transcript."""
-
-    def from_url(self, url: str) -> str:
-        return url
-
     @property
     def in_waiting(self) -> int:
-        self._check()
+        self._check_open()
         with self._cond:
             return self._available()
 
     def read(self, size: int = 1) -> bytes:
-        self._check()
+        self._check_open()
         deadline = None if self._timeout is None else time.monotonic() + self._timeout
         with self._cond:
             while self._available() < size:
-                self._check()
+                self._check_open()
                 wait = None
                 if deadline is not None:
                     wait = deadline - time.monotonic()
@@ -137,7 +127,7 @@ class Serial(SerialBase):
             return self._take(size)
 
     def write(self, data: bytes) -> int:
-        self._check()
+        self._check_open()
         data = bytes(data)
         session = self._session
         assert session is not None
@@ -149,45 +139,13 @@ class Serial(SerialBase):
         return len(data)
 
     def reset_input_buffer(self) -> None:
-        self._check()
+        self._check_open()
         with self._cond:
             self._out.clear()
-
-    def reset_output_buffer(self) -> None:
-        self._check()
-
-    @property
-    def out_waiting(self) -> int:
-        return 0
 
     def cancel_read(self) -> None:
         with self._cond:
             self._cond.notify_all()
-
-    def _update_break_state(self) -> None:
-        pass
-
-    def _update_rts_state(self) -> None:
-        pass
-
-    def _update_dtr_state(self) -> None:
-        pass
-
-    @property
-    def cts(self) -> bool:
-        return True
-
-    @property
-    def dsr(self) -> bool:
-        return True
-
-    @property
-    def ri(self) -> bool:
-        return False
-
-    @property
-    def cd(self) -> bool:
-        return True
 
     # ---- test helpers ------------------------------------------------------------------
     def unconsumed(self) -> list[str]:
@@ -202,7 +160,7 @@ class Serial(SerialBase):
         return self._session.transcript if self._session else None
 
     # ---- internals ---------------------------------------------------------------------
-    def _check(self) -> None:
+    def _check_open(self) -> None:
         if not self.is_open:
             raise PortNotOpenError()
         s = self._session

@@ -199,7 +199,7 @@ class _Doctor:
     def _modem_steps(self, channel: Any) -> None:
         from mmsua.drivers.errors import ModemError
         from mmsua.drivers.modem import Modem, SimError
-        from mmsua.drivers.profiles import UnknownProfile
+        from mmsua.drivers.vendors import UnknownProfile
 
         modem = Modem(channel, pin=self.s.pin)
         try:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import pkgutil
 from pathlib import Path
 
 import mmsua.drivers  # noqa: F401  (registers the replay:// URL handler)
+from mmsua.drivers import vendors
 from mmsua.drivers.at.channel import AtChannel
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "hw_fixtures"
-VENDOR_DIRS = ("generic", "quectel", "simcom", "huawei", "sierra", "ublox")
+# hw_fixtures/<vendor>/ for every folder of drivers/vendors/: a new vendor's fixtures are checked too.
+VENDOR_DIRS = tuple(info.name for info in pkgutil.iter_modules(vendors.__path__) if not info.name.startswith("_"))
 
 
 def fixture_path(rel: str) -> Path:

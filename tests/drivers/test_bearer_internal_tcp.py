@@ -11,7 +11,7 @@ from mmsua.drivers.bearers.base import BearerError, ConnectionClosed
 from mmsua.drivers.bearers.http11 import ResponseParser, encode_head, request_target
 from mmsua.drivers.bearers.internal_tcp import InternalTcpBearer
 from mmsua.drivers.pdp import PdpSettings
-from mmsua.drivers.profiles import get_profile
+from mmsua.drivers.vendors import get_profile
 
 PROXY = ("10.0.0.10", 8080)
 HEADERS = {"User-Agent": "mmsua-test/1.0", "Accept": "*/*, application/vnd.wap.mms-message"}

@@ -20,10 +20,16 @@ from mmsua.drivers.at.framing import (
     RawPayload,
     Unsolicited,
 )
+from mmsua.drivers.vendors import known_urcs
+
+
+def framer() -> AtFramer:
+    """A framer with every vendor's URC names, as the channel builds it."""
+    return AtFramer(known_urcs())
 
 
 def run(data: bytes, exp: Expectation | None = None) -> list[object]:
-    f = AtFramer()
+    f = framer()
     f.expect(exp)
     f.feed(data)
     return f.events()
@@ -38,7 +44,7 @@ def pending(cmd: str, **kw: object) -> Expectation:
 
 
 def test_nothing_until_a_line_end() -> None:
-    f = AtFramer()
+    f = framer()
     f.feed(b"\r\nOK")
     assert f.next_event() is NEED_DATA
     f.feed(b"\r\n")
@@ -113,7 +119,7 @@ def test_creg_is_an_answer_to_creg_query_and_a_urc_otherwise() -> None:
 
 
 def test_a_registration_urc_during_the_read_goes_to_subscribers_by_shape() -> None:
-    from mmsua.drivers.modem import is_registration_answer
+    from mmsua.drivers.answers.device import is_registration_answer
 
     exp = Expectation(command="AT+CREG?", prefix="+CREG:", is_answer=lambda line: is_registration_answer(line, 2))
     data = b'AT+CREG?\r\r\n+CREG: 5,"EA6D","544C28",2\r\n+CREG: 2,5,"EA6D","544C28",2\r\n+CREG: 1\r\nOK\r\n'
@@ -169,7 +175,7 @@ def test_ciprxget_count_is_the_third_field() -> None:
 
 
 def test_connect_holds_the_data_phase_until_resumed() -> None:
-    f = AtFramer()
+    f = framer()
     f.expect(pending("ATD*99***2#"))
     f.feed(b"CONNECT\r\n~\x7f\xff}OK\r\n")
     assert f.events() == [FinalResult("CONNECT", "CONNECT", True)]
@@ -236,7 +242,7 @@ BINARY = b"+QIRD: 6\r\n\r\n>\r\nOK\r\nOK\r\n+QIURC: \"recv\",0,3\r\nOK\r\n"
 
 
 def _chunked(data: bytes, cuts: list[int], exp: Expectation) -> list[object]:
-    f = AtFramer()
+    f = framer()
     f.expect(exp)
     out: list[object] = []
     last = 0
@@ -264,7 +270,7 @@ def test_any_chunking_of_a_binary_read_and_a_prompt(cuts: list[int]) -> None:
 
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_never_crash_the_framer(data: bytes) -> None:
-    f = AtFramer()
+    f = framer()
     f.expect(pending("AT+CMGR=1"))
     f.feed(data)
     f.events()

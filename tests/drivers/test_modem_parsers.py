@@ -1,11 +1,10 @@
-"""The pure parsers of modem.py against every real answer form in modem-dialects.md §2.3-2.6."""
+"""The pure parsers of the device answers (answers/device.py, the vendors' signal.py) against every real answer form in modem-dialects.md §2.3-2.6."""
 
 from __future__ import annotations
 
 import pytest
 
-from mmsua.drivers.modem import (
-    AnswerError,
+from mmsua.drivers.answers.device import (
     Registration,
     best_registration,
     clean_value,
@@ -17,12 +16,13 @@ from mmsua.drivers.modem import (
     parse_cops,
     parse_cpin,
     parse_csq,
-    parse_hcsq,
     parse_imsi,
-    parse_qcsq,
     parse_registration,
-    split_fields,
 )
+from mmsua.drivers.answers.fields import split_fields
+from mmsua.drivers.errors import AnswerError
+from mmsua.drivers.vendors.huawei.signal import parse_hcsq
+from mmsua.drivers.vendors.quectel.signal import parse_qcsq
 
 SOLICITED = [
     # (line, state, technology, lac, cell) — sources in modem-dialects.md §2.5

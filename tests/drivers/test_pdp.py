@@ -6,17 +6,10 @@ from __future__ import annotations
 import pytest
 from hwreplay import assert_played, replay_channel
 
-from mmsua.drivers.pdp import (
-    ActivationFailed,
-    ContextBusy,
-    PdpContext,
-    PdpSettings,
-    parse_cgact,
-    parse_cgdcont,
-    parse_cgpaddr,
-    parse_qiact,
-)
-from mmsua.drivers.profiles import get_profile
+from mmsua.drivers.answers.pdp import parse_cgact, parse_cgdcont, parse_cgpaddr
+from mmsua.drivers.pdp import ActivationFailed, ContextBusy, PdpContext, PdpSettings
+from mmsua.drivers.vendors import get_profile
+from mmsua.drivers.vendors.quectel.pdp import parse_qiact
 
 
 class Sleeps(list):

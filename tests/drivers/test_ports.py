@@ -110,12 +110,14 @@ def test_data_port_is_the_sibling_interface_of_the_same_modem() -> None:
 
 
 def test_udev_example_names_the_at_port_the_finder_would_choose() -> None:
-    """mmsua/data/99-mmsua-modem.rules (the stable-name example) and USB_MODEMS agree:
+    """mmsua/data/99-mmsua-modem.rules (the stable-name example) and the vendors' USB ids agree:
     every rule's vid:pid is a known modem, SYMLINK mmsua-modem sits on its AT
     interface (and is left alone by ModemManager), mmsua-modem-data on its data port."""
     import re
 
-    from mmsua.drivers.ports import USB_MODEMS
+    from mmsua.drivers.ports import usb_modems
+
+    table = usb_modems()
 
     rules = (Path(__file__).resolve().parents[2] / "mmsua" / "data" / "99-mmsua-modem.rules").read_text()
     pattern = re.compile(
@@ -129,8 +131,8 @@ def test_udev_example_names_the_at_port_the_finder_would_choose() -> None:
         match = pattern.search(line)
         assert match, f"rule not in the expected form: {line}"
         vid, pid, interface, name, rest = match.groups()
-        modem = USB_MODEMS.get((int(vid, 16), int(pid, 16)))
-        assert modem is not None, f"{vid}:{pid} is in the udev example but not in USB_MODEMS"
+        modem = table.get((int(vid, 16), int(pid, 16)))
+        assert modem is not None, f"{vid}:{pid} is in the udev example but in no vendor's USB ids"
         wanted = modem.at_interface if name == "mmsua-modem" else modem.data_interface
         assert int(interface, 16) == wanted, f"{vid}:{pid} {name} on if{interface}, the finder says if{wanted}"
         assert ('ID_MM_PORT_IGNORE}="1"' in rest) == (name == "mmsua-modem"), line

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 from mmsua.drivers.modem import ModemIdentity
-from mmsua.drivers.profiles import PROFILES, UnknownProfile, get_profile, select_profile
-from mmsua.drivers.profiles.base import BEARER_INTERNAL_TCP
+from mmsua.drivers.pdp import PdpDialect
+from mmsua.drivers.profile import BEARER_INTERNAL_TCP
+from mmsua.drivers.vendors import UnknownProfile, all_profiles, get_profile, select_profile
+from mmsua.drivers.vendors.quectel.pdp import QuectelPdp
+from mmsua.drivers.vendors.quectel.sockets import QuectelSockets
 
 IDENTITIES = [
     # (manufacturer, model, profile) — the answers the real logs show (modem-dialects §2.3)
@@ -45,13 +48,13 @@ def test_override_by_name_and_unknown_name() -> None:
 
 
 def test_every_profile_is_consistent() -> None:
-    names = [p.name for p in PROFILES]
+    names = [p.name for p in all_profiles()]
     assert len(names) == len(set(names))
-    for profile in PROFILES:
+    for profile in all_profiles():
         assert profile.bearers, profile.name
-        # a profile offering the internal stack names a dialect the bearer implements
-        assert (BEARER_INTERNAL_TCP in profile.bearers) == (profile.socket_dialect is not None), profile.name
-        assert profile.pdp_auth in ("cgauth", "qicsgp")
+        # a profile offering the internal stack names the class that drives it
+        assert (BEARER_INTERNAL_TCP in profile.bearers) == (profile.sockets is not None), profile.name
+        assert isinstance(profile.pdp, PdpDialect)
         assert profile.timeout_for("AT+CGACT=1,2") >= 60, profile.name
         assert profile.timeout_for("AT+CSQ") is None
         if profile.direct_delivery_ok is False:
@@ -60,28 +63,28 @@ def test_every_profile_is_consistent() -> None:
 
 def test_quectel_dialect() -> None:
     q = get_profile("quectel")
-    assert q.socket_dialect == "quectel" and q.pdp_auth == "qicsgp"
+    assert q.sockets is not None and q.sockets.load() is QuectelSockets and q.socket_dialect == "quectel" and isinstance(q.pdp, QuectelPdp)
     assert q.sms_ready.poll == "AT+QINISTAT" and "+QIND: SMS DONE" in q.sms_ready.urcs
     assert q.cnmi_modes[0] == 1  # Qualcomm-based firmware refuse CNMI mode 2
     assert q.timeout_for("AT+QIACT=2") == 150.0
 
 
-def test_adding_a_vendor_is_one_module(tmp_path, monkeypatch) -> None:
-    """A module dropped into the package is found: no registry list to edit."""
+def test_adding_a_vendor_is_one_folder(tmp_path, monkeypatch) -> None:
+    """A folder dropped into the vendors package is found: no registry list to edit."""
     import sys
 
-    import mmsua.drivers.profiles as profiles
+    import mmsua.drivers.vendors as vendors
 
-    (tmp_path / "telit.py").write_text(
-        "from mmsua.drivers.profiles.base import Profile\n"
-        'PROFILE = Profile(name="telit", description="Telit LE910", manufacturer_patterns=("telit",))\n'
+    (tmp_path / "telit").mkdir()
+    (tmp_path / "telit" / "__init__.py").write_text(
+        "from mmsua.drivers.profile import Profile\n"
+        'PROFILES = (Profile(name="telit", description="Telit LE910", manufacturer_patterns=("telit",)),)\n'
     )
-    monkeypatch.setattr(profiles, "__path__", [*profiles.__path__, str(tmp_path)])
+    monkeypatch.setattr(vendors, "__path__", [*vendors.__path__, str(tmp_path)])
     try:
-        found = profiles.discover()
-        assert [p.name for p in found][-1] == "generic"
-        assert {p.name for p in found} == {p.name for p in profiles.PROFILES} | {"telit"}
-        monkeypatch.setattr(profiles, "PROFILES", found)
-        assert profiles.select_profile(ModemIdentity("Telit", "LE910C4-EU", "", "")).name == "telit"
+        found = vendors.discover()
+        assert [p.name for p in found.profiles][-1] == "generic"
+        assert {p.name for p in found.profiles} == {p.name for p in all_profiles()} | {"telit"}
+        assert found.select(ModemIdentity("Telit", "LE910C4-EU", "", "")).name == "telit"
     finally:
-        sys.modules.pop("mmsua.drivers.profiles.telit", None)
+        sys.modules.pop("mmsua.drivers.vendors.telit", None)

@@ -21,8 +21,8 @@ from hwreplay import Inbox, no_sleep
 
 from mmsua.drivers.at.channel import AtChannel
 from mmsua.drivers.errors import AtTimeout
-from mmsua.drivers.profiles import get_profile
 from mmsua.drivers.sms import SmsService
+from mmsua.drivers.vendors import get_profile
 from mmsua.sim import registry
 from mmsua.sim.modem.core import EmulatedModem
 from mmsua.sim.modem.line import ModemLine

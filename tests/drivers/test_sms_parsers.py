@@ -1,12 +1,10 @@
-"""The pure parsers of sms.py against the real forms in modem-dialects.md §2.7-2.10."""
+"""The pure parsers of the SMS answers (answers/sms.py) against the real forms in modem-dialects.md §2.7-2.10."""
 
 from __future__ import annotations
 
 import pytest
 
-from mmsua.drivers.errors import ModemError
-from mmsua.drivers.modem import AnswerError
-from mmsua.drivers.sms import (
+from mmsua.drivers.answers.sms import (
     choose_cnmi,
     choose_storages,
     pair_pdus,
@@ -22,6 +20,7 @@ from mmsua.drivers.sms import (
     pdu_kind,
     tpdu_octets,
 )
+from mmsua.drivers.errors import AnswerError, ModemError
 
 # gammu tests/at-sms/40.dump (real MMS notification, modem-dialects §2.8)
 MMS_PDU = (

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from hwreplay import Inbox, assert_played, no_sleep, replay_channel
 
-from mmsua.drivers.profiles import get_profile
-from mmsua.drivers.sms import SmsService, StorageFull, tpdu_octets
+from mmsua.drivers.answers.sms import tpdu_octets
+from mmsua.drivers.sms import SmsService, StorageFull
+from mmsua.drivers.vendors import get_profile
 
 QUECTEL = get_profile("quectel")
 

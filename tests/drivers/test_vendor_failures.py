@@ -8,10 +8,11 @@ from __future__ import annotations
 import pytest
 from hwreplay import Inbox, assert_played, no_sleep, replay_channel
 
-from mmsua.drivers.bearers.at_sockets import SimcomSockets
+from mmsua.drivers.answers.sms import tpdu_octets
 from mmsua.drivers.pdp import PdpContext, PdpSettings
-from mmsua.drivers.profiles import get_profile
-from mmsua.drivers.sms import SmsService, tpdu_octets
+from mmsua.drivers.sms import SmsService
+from mmsua.drivers.vendors import get_profile
+from mmsua.drivers.vendors.simcom.sockets import SimcomSockets
 
 
 class Sleeps(list):

@@ -11,9 +11,9 @@ import pytest
 from hwreplay import FIXTURES, ROOT, Inbox, assert_played, no_sleep, replay_channel, vendor_fixtures
 
 from mmsua.drivers.modem import Modem
-from mmsua.drivers.profiles import get_profile
 from mmsua.drivers.sms import SmsService
 from mmsua.drivers.transcript import load
+from mmsua.drivers.vendors import get_profile
 
 ALL = vendor_fixtures()
 TESTS = Path(__file__).resolve().parent

@@ -8,10 +8,11 @@ from __future__ import annotations
 import pytest
 from hwreplay import Inbox, assert_played, no_sleep, replay_channel
 
+from mmsua.drivers.answers.sms import tpdu_octets
 from mmsua.drivers.modem import Modem, ModemIdentity
 from mmsua.drivers.pdp import PdpContext, PdpSettings
-from mmsua.drivers.profiles import get_profile
-from mmsua.drivers.sms import SmsService, tpdu_octets
+from mmsua.drivers.sms import SmsService
+from mmsua.drivers.vendors import get_profile
 
 # The segments of the two-part WAP Push carry the concatenation IE (ref 0x0A, 2 parts).
 CONCAT_IE = "0B05040B8423F000030A02"

@@ -10,13 +10,15 @@ from __future__ import annotations
 import time
 import urllib.parse
 
-from serial.serialutil import PortNotOpenError, SerialBase, SerialException
+from serial.serialutil import PortNotOpenError, SerialException
 
+from mmsua.drivers.urlhandler.base import VirtualPort
 from mmsua.sim import registry
 from mmsua.sim.modem.line import ModemLine, PortGone
 
 
-class Serial(SerialBase):
+class Serial(VirtualPort):
+    carrier_detect = False
     BAUDRATES = (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
 
     def __init__(self, *args, **kwargs) -> None:
@@ -24,23 +26,18 @@ class Serial(SerialBase):
         self._cancelled = False
         super().__init__(*args, **kwargs)
 
-    def open(self) -> None:
-        if self.is_open:
-            raise SerialException("Port is already open.")
-        if self._port is None:
-            raise SerialException("Port must be configured before it can be used.")
-        parts = urllib.parse.urlsplit(self._port)
+    def _open_url(self, url: str) -> None:
+        parts = urllib.parse.urlsplit(url)
         if parts.scheme != "simmodem" or not parts.netloc:
-            raise SerialException(f"expected simmodem://NAME, got {self._port!r}")
+            raise SerialException(f"expected simmodem://NAME, got {url!r}")
         line = registry.lookup(parts.netloc)
         if line is None:
             raise SerialException(f"no emulated modem named {parts.netloc!r} (known: {', '.join(registry.names()) or 'none'})")
         try:
             line.open()
         except PortGone as exc:
-            raise SerialException(f"could not open port {self._port}: {exc}") from exc
+            raise SerialException(f"could not open port {url}: {exc}") from exc
         self._line = line
-        self.is_open = True
 
     def close(self) -> None:
         if self.is_open and self._line is not None:
@@ -48,8 +45,8 @@ class Serial(SerialBase):
         self.is_open = False
         self._line = None
 
-    def _reconfigure_port(self, *args, **kwargs) -> None:
-        pass  # baud rate and framing do not matter on this wire (as on USB CDC ports)
+    def _check_open(self) -> None:
+        self._need()
 
     def _need(self) -> ModemLine:
         if not self.is_open or self._line is None:
@@ -94,37 +91,5 @@ class Serial(SerialBase):
     def reset_input_buffer(self) -> None:
         self._need().modem.outbox.clear()
 
-    def reset_output_buffer(self) -> None:
-        self._need()
-
     def cancel_read(self) -> None:
         self._cancelled = True
-
-    @property
-    def out_waiting(self) -> int:
-        return 0
-
-    @property
-    def cts(self) -> bool:
-        return True
-
-    @property
-    def dsr(self) -> bool:
-        return True
-
-    @property
-    def ri(self) -> bool:
-        return False
-
-    @property
-    def cd(self) -> bool:
-        return False
-
-    def _update_rts_state(self) -> None:
-        pass
-
-    def _update_dtr_state(self) -> None:
-        pass
-
-    def _update_break_state(self) -> None:
-        pass

@@ -8,13 +8,27 @@ serial modules, Qualcomm-based CNMI mode 1, sockets via QICSGP/QIACT/QIOPEN.
 
 from __future__ import annotations
 
-from .base import (
+from ...profile import (
     BEARER_INTERFACE,
     BEARER_INTERNAL_TCP,
     BEARER_PPP,
     Profile,
     SmsReady,
+    SocketStackClass,
+    UsbModem,
     timeouts,
+)
+from .pdp import QuectelPdp
+from .signal import QCSQ
+from .urcs import URCS
+
+USB = (
+    UsbModem(0x2C7C, 0x0125, "Quectel", "EC25/EG25-G", 2, "if3 is the second AT port (PPP)", 3),
+    UsbModem(0x2C7C, 0x0121, "Quectel", "EC21", 2, "", 3),
+    UsbModem(0x05C6, 0x9215, "Quectel", "EC20", 2, "", 3),
+    UsbModem(0x2C7C, 0x0296, "Quectel", "BG96", 2, "", 3),
+    UsbModem(0x2C7C, 0x0306, "Quectel", "EP06/EG06/EM06", 2, "", 3),
+    UsbModem(0x2C7C, 0x0512, "Quectel", "EM12/EG12/EG18", 2),
 )
 
 _QUECTEL_TIMEOUTS = timeouts(
@@ -36,11 +50,13 @@ PROFILE = Profile(
     storage_preference=("ME", "SM", "MT"),
     cnma_command="AT+CNMA=1",
     bearers=(BEARER_INTERNAL_TCP, BEARER_INTERFACE, BEARER_PPP),
-    socket_dialect="quectel",
-    pdp_auth="qicsgp",
+    sockets=SocketStackClass("quectel", f"{__package__}.sockets", "QuectelSockets"),
+    pdp=QuectelPdp(),
     timeouts=_QUECTEL_TIMEOUTS,
     socket_chunk=1460,
-    signal_command="AT+QCSQ",
+    signal=QCSQ,
+    urcs=URCS,
+    usb=USB,
 )
 
 # M95/M26 answer CGMI with "Quectel_Ltd" or a reseller name; the model says it.
@@ -57,8 +73,7 @@ SERIAL_PROFILE = Profile(
     cnma_command="AT+CNMA",
     bearers=(BEARER_PPP,),
     timeouts=timeouts(),
-    signal_command=None,
+    signal=None,
+    urcs=URCS,
 )
 
-# Both are this module's profiles (the registry finds them here).
-PROFILES = (PROFILE, SERIAL_PROFILE)

@@ -9,13 +9,21 @@ SIM800L offers <ds> only 0/1 (python-gsmmodem#60).
 
 from __future__ import annotations
 
-from .base import (
+from ...profile import (
     BEARER_INTERFACE,
     BEARER_INTERNAL_TCP,
     BEARER_PPP,
     Profile,
     SmsReady,
+    SocketStackClass,
+    UsbModem,
     timeouts,
+)
+from .urcs import URCS
+
+USB = (
+    UsbModem(0x1E0E, 0x9001, "SIMCom", "SIM7600/SIM7000", 2, "if3 is the modem (PPP) port", 3),
+    UsbModem(0x1E0E, 0x9011, "SIMCom", "A7600/SIM7600 (RNDIS)", 4, "if5 is the second AT/PPP port", 5),
 )
 
 PROFILE = Profile(
@@ -30,10 +38,11 @@ PROFILE = Profile(
     cnma_command=None,
     direct_delivery_ok=False,
     bearers=(BEARER_INTERNAL_TCP, BEARER_INTERFACE, BEARER_PPP),
-    socket_dialect="simcom",
+    sockets=SocketStackClass("simcom", f"{__package__}.sockets", "SimcomSockets"),
     timeouts=timeouts({"AT+NETOPEN": 30.0, "AT+NETCLOSE": 30.0, "AT+CIPOPEN": 30.0, "AT+CIPCLOSE": 15.0}),
     socket_chunk=1460,
-    signal_command="AT+CESQ",
+    urcs=URCS,
+    usb=USB,
 )
 
 SIM800_PROFILE = Profile(
@@ -52,8 +61,7 @@ SIM800_PROFILE = Profile(
     # PPP on the single UART needs CMUX. Neither is implemented as internal_tcp.
     bearers=(BEARER_PPP,),
     timeouts=timeouts({"AT+SAPBR": 85.0, "AT+CIICR": 85.0}),
-    signal_command=None,
+    signal=None,
+    urcs=URCS,
 )
 
-# Both are this module's profiles (the registry finds them here).
-PROFILES = (PROFILE, SIM800_PROFILE)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .base import BEARER_INTERFACE, BEARER_PPP, Profile, timeouts
+from ...profile import BEARER_INTERFACE, BEARER_PPP, Profile, timeouts
+from .urcs import URCS
 
 PROFILE = Profile(
     name="generic",
@@ -15,4 +16,5 @@ PROFILE = Profile(
     cnma_command="AT+CNMA",
     bearers=(BEARER_INTERFACE, BEARER_PPP),
     timeouts=timeouts(),
+    urcs=URCS,
 )

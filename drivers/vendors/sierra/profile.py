@@ -6,7 +6,14 @@ no socket AT commands; MMS goes through a second PDN on QMI/MBIM (an interface).
 
 from __future__ import annotations
 
-from .base import BEARER_INTERFACE, BEARER_PPP, Profile, timeouts
+from ...profile import BEARER_INTERFACE, BEARER_PPP, Profile, UsbModem, timeouts
+from .urcs import URCS
+
+USB = (
+    UsbModem(0x1199, 0x9071, "Sierra Wireless", "MC7455/EM7455", 3),
+    UsbModem(0x1199, 0x9079, "Sierra Wireless", "EM7455 (Lenovo)", 3),
+    UsbModem(0x1199, 0x9091, "Sierra Wireless", "EM7565", 3),
+)
 
 PROFILE = Profile(
     name="sierra",
@@ -19,5 +26,6 @@ PROFILE = Profile(
     cnma_services=frozenset(),
     bearers=(BEARER_INTERFACE, BEARER_PPP),
     timeouts=timeouts(),
-    signal_command="AT+CESQ",
+    urcs=URCS,
+    usb=USB,
 )

@@ -7,7 +7,13 @@ list says what works), PDP via CGDCONT/CGACT on SARA-R4 and UPSD on older parts.
 
 from __future__ import annotations
 
-from .base import BEARER_INTERFACE, BEARER_PPP, Profile, timeouts
+from ...profile import BEARER_INTERFACE, BEARER_PPP, Profile, UsbModem, timeouts
+from .urcs import URCS
+
+USB = (
+    UsbModem(0x1546, 0x1141, "u-blox", "SARA-R4/LARA-R2/TOBY-L2", None),
+    UsbModem(0x1546, 0x1102, "u-blox", "SARA-U2/LISA-U2", None),
+)
 
 PROFILE = Profile(
     name="ublox",
@@ -19,5 +25,6 @@ PROFILE = Profile(
     cnma_command="AT+CNMA",
     bearers=(BEARER_INTERFACE, BEARER_PPP),
     timeouts=timeouts({"AT+UPSDA": 180.0}),
-    signal_command="AT+CESQ",
+    urcs=URCS,
+    usb=USB,
 )

@@ -9,7 +9,18 @@ ME909s ^IPINIT stack is not implemented here), data via NDIS interface or PPP.
 
 from __future__ import annotations
 
-from .base import BEARER_INTERFACE, BEARER_PPP, Profile, timeouts
+from ...profile import BEARER_INTERFACE, BEARER_PPP, Profile, UsbModem, timeouts
+from .signal import HCSQ
+from .urcs import URCS
+
+USB = (
+    UsbModem(0x12D1, 0x1506, "Huawei", "E3372/E3131 (stick mode)", 2, "PCUI port (gammu's interface 02 advice)"),
+    UsbModem(0x12D1, 0x1001, "Huawei", "E1752/E169/E220", 2, "PCUI port (gammu's interface 02 advice)"),
+    UsbModem(0x12D1, 0x1003, "Huawei", "E220/E230", None),
+    UsbModem(0x12D1, 0x155E, "Huawei", "Brovi E3372-325", 0, "AT on ttyUSB0 (gammu#829)"),
+    UsbModem(0x12D1, 0x15C1, "Huawei", "ME909s", None),
+    UsbModem(0x12D1, 0x1F01, "Huawei", "E3372/E3131 in storage or HiLink mode", None, "run usb_modeswitch; HiLink has no AT port"),
+)
 
 PROFILE = Profile(
     name="huawei",
@@ -23,5 +34,7 @@ PROFILE = Profile(
     cnma_services=frozenset(),  # phase 2 whatever +CSMS says (ofono)
     bearers=(BEARER_INTERFACE, BEARER_PPP),
     timeouts=timeouts({"AT^NDISDUP": 60.0}),
-    signal_command="AT^HCSQ?",
+    signal=HCSQ,
+    urcs=URCS,
+    usb=USB,
 )

@@ -1,16 +1,28 @@
-"""The Profile: everything that differs between modem families, as data.
+"""The Profile: everything that differs between modem families, as data and behaviour.
 
 A profile is chosen from the modem's identification (see
-:func:`mmsua.drivers.profiles.select_profile`) and can be forced by name from
-config. Code in modem.py, sms.py, pdp.py and the bearers reads these fields
-instead of testing vendor names, so adding a vendor is one file.
+:func:`mmsua.drivers.vendors.select_profile`) and can be forced by name from
+config. It carries what its family does differently: settings (CNMI modes, CNMA,
+timeouts), its socket stack class, its PDP dialect, its signal query, its URC names
+and its USB ids. Code in modem.py, sms.py, pdp.py, ports.py, the channel and the
+bearers asks the profile instead of testing vendor names, so a vendor is one folder
+(drivers/vendors/<vendor>/, see docs/driver.md).
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
+
+from .answers.device import Signal, parse_cesq
+from .at.urcs import UrcTable
+from .pdp import STANDARD_PDP, PdpDialect
+
+if TYPE_CHECKING:  # the socket stacks take a Profile; a profile names its stack's class (loaded late)
+    from .bearers.at_sockets import SocketStack
 
 # Bearer kinds a profile can offer (the engine picks one from config).
 BEARER_INTERNAL_TCP = "internal_tcp"
@@ -35,6 +47,56 @@ class SmsReady:
     poll: str | None = None
     poll_prefix: str | None = None
     poll_ready_mask: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SignalQuery:
+    """A family's signal command, tried after AT+CSQ: ``command``, the ``prefix`` of its
+    answer line (also a URC name on Huawei, so the channel must be told) and ``parse``."""
+
+    command: str
+    prefix: str
+    parse: Callable[[str], Signal]
+
+
+# 3GPP TS 27.007 §8.69 extended signal quality.
+CESQ = SignalQuery("AT+CESQ", "+CESQ", parse_cesq)
+
+
+@dataclass(frozen=True, slots=True)
+class SocketStackClass:
+    """A family's :class:`~mmsua.drivers.bearers.at_sockets.SocketStack` subclass, by module
+    and name: imported when the bearer is built, because the bearers need requests, which
+    an idle daemon does not load (tests/engine/test_lazy_requests.py)."""
+
+    dialect: str  # the stack's name ("quectel"), for logs and the engine's question
+    module: str
+    name: str
+
+    def load(self) -> type[SocketStack]:
+        from .bearers.at_sockets import SocketStack
+
+        found = getattr(importlib.import_module(self.module), self.name)
+        if not (isinstance(found, type) and issubclass(found, SocketStack)):
+            raise TypeError(f"{self.module}.{self.name} is not a SocketStack subclass")
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class UsbModem:
+    """One USB modem by its ids, and which USB interface carries AT commands."""
+
+    vid: int
+    pid: int
+    vendor: str
+    model: str
+    at_interface: int | None  # None: layout varies, probe this device's ports
+    note: str = ""
+    data_interface: int | None = None  # the second AT/modem port PPP can take
+
+    @property
+    def ids(self) -> tuple[int, int]:
+        return self.vid, self.pid
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,18 +129,27 @@ class Profile:
     direct_delivery_ok: bool = True
     # AT+CMGD form: "AT+CMGD={index}" everywhere; some need the flag.
     cmgd_command: str = "AT+CMGD={index}"
-    # Data path.
+    # Data path: the bearers it offers, the class driving its TCP stack over AT
+    # (None: no internal_tcp bearer) and how it activates contexts.
     bearers: tuple[str, ...] = (BEARER_INTERFACE, BEARER_PPP)
-    socket_dialect: str | None = None  # "quectel" | "simcom" | None
-    # PDP credentials: "cgauth" (27.007 AT+CGAUTH) or "qicsgp" (Quectel).
-    pdp_auth: str = "cgauth"
+    sockets: SocketStackClass | None = None
+    pdp: PdpDialect = STANDARD_PDP
     # Command-specific timeouts in seconds, keyed by the command's prefix up to
     # '=' or '?' (e.g. "AT+CGACT"). Everything else uses the channel default.
     timeouts: Mapping[str, float] = field(default_factory=_frozen)
     # Largest chunk one socket send/receive command moves.
     socket_chunk: int = 1460
-    # Vendor signal command ("AT+QCSQ", "AT^HCSQ?", "AT+CESQ") tried after CSQ.
-    signal_command: str | None = "AT+CESQ"
+    # The signal command tried after CSQ (None: CSQ only).
+    signal: SignalQuery | None = CESQ
+    # URC names beyond 27.005/27.007's (the channel frames with every profile's).
+    urcs: UrcTable = field(default_factory=UrcTable)
+    # The family's USB modems (the port finder's table is every profile's).
+    usb: tuple[UsbModem, ...] = ()
+
+    @property
+    def socket_dialect(self) -> str | None:
+        """The socket stack's name, None without one (the engine asks whether there is one)."""
+        return self.sockets.dialect if self.sockets is not None else None
 
     def timeout_for(self, command: str, default: float | None = None) -> float | None:
         """The timeout for ``command`` (None = the channel's default)."""

@@ -1,0 +1,140 @@
+"""Quectel's TCP stack over AT: AT+QICSGP/QIACT, AT+QIOPEN (buffer access mode),
+AT+QISEND, AT+QIRD, +QIURC.
+
+Syntax facts: Quectel EC2x/BG96 TCP/IP AT manual (QIOPEN/QISEND/QIRD/QIURC, error
+codes 550-574); modem-dialects.md §3.1. An IPv6 host goes in as written, without
+brackets (see mmsua.drivers.bearers.at_sockets).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ...answers.fields import after_prefix, split_fields
+from ...bearers.at_sockets import SocketStack, urc_line
+from ...bearers.base import BearerError, ConnectionClosed
+from ...errors import AtCommandError, CmeError, ModemError
+
+log = logging.getLogger(__name__)
+
+QUECTEL_ERRORS = {
+    550: "unknown error",
+    551: "operation blocked",
+    552: "invalid parameters",
+    553: "memory not enough",
+    554: "create socket failed",
+    555: "operation not supported",
+    556: "socket bind failed",
+    557: "socket listen failed",
+    558: "socket write failed",
+    559: "socket read failed",
+    560: "socket accept failed",
+    561: "open PDP context failed",
+    562: "close PDP context failed",
+    563: "socket identity has been used",
+    564: "DNS busy",
+    565: "DNS parse failed",
+    566: "socket connect failed",
+    567: "socket has been closed",
+    568: "operation busy",
+    569: "operation timeout",
+    570: "PDP context broken down",
+    571: "cancel send",
+    572: "operation not allowed",
+    573: "APN not configured",
+    574: "port busy",
+}
+
+
+class QuectelSockets(SocketStack):
+    """AT+QICSGP/QIACT, AT+QIOPEN (buffer access mode), AT+QISEND, AT+QIRD, +QIURC."""
+
+    max_links = 12
+
+    def _on_urc(self, urc: Any) -> None:
+        line = urc_line(urc)
+        upper = line.upper()
+        if upper.startswith("+QIURC"):
+            fields = split_fields(after_prefix(line, "+QIURC"))
+            kind = fields[0].lower() if fields else ""
+            arg = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else None
+            if kind == "recv" and arg is not None:
+                self.events.data(arg)
+            elif kind == "closed" and arg is not None:
+                self.events.closed(arg, '+QIURC: "closed"')
+            elif kind == "pdpdeact" and arg == self.pdp.cid:
+                self.events.all_closed(f"the MMS context {arg} was deactivated by the network", range(self.max_links))
+
+    def up(self) -> list[str]:
+        self._subscribe()
+        self.pdp.define()
+        return self.pdp.activate()
+
+    def down(self) -> None:
+        try:
+            self.pdp.deactivate()
+        finally:
+            self._unsubscribe_all()
+
+    def open(self, host: str, port: int) -> int:
+        link = self._allocate()
+        command = f'AT+QIOPEN={self.pdp.cid},{link},"TCP","{host}",{port},0,0'
+        try:
+            err = self._connect(link, command, "+QIOPEN:")
+        except CmeError as error:
+            if error.code != 563:
+                raise
+            # 563 "socket identity has been used": a process that died (SIGKILL, crash)
+            # left this connectId open in the modem. Close it and try once more.
+            log.info("socket %s still open in the modem from an earlier run; closing it", link)
+            self._close_quietly(link)
+            link = self._allocate()
+            command = f'AT+QIOPEN={self.pdp.cid},{link},"TCP","{host}",{port},0,0'
+            err = self._connect(link, command, "+QIOPEN:")
+        else:
+            if err == 563:  # the same refusal reported in the URC: +QIOPEN: <id>,563
+                log.info("socket %s still open in the modem from an earlier run; closing it", link)
+                self._close_quietly(link)
+                link = self._allocate()
+                err = self._connect(link, command, "+QIOPEN:")
+        if err != 0:
+            self._close_quietly(link)
+            raise BearerError(
+                f"the modem could not connect to {host}:{port}: +QIOPEN error {err} "
+                f"({QUECTEL_ERRORS.get(err, 'unknown')})"
+            )
+        return link
+
+    def _send_chunk(self, link: int, chunk: bytes) -> None:
+        for attempt in range(5):
+            try:
+                self._cmd(
+                    f"AT+QISEND={link},{len(chunk)}",
+                    payload=chunk,
+                    payload_terminator=b"",
+                    final_ok=("SEND OK",),
+                )
+                return
+            except AtCommandError as error:
+                if "SEND FAIL" in str(error.final).upper() and attempt < 4:
+                    # The socket's send buffer is full: give the network a moment.
+                    self._sleep(0.2 * (attempt + 1))
+                    continue
+                if self.events.is_closed(link):
+                    raise ConnectionClosed(f"socket {link} closed by the network while sending") from error
+                raise
+
+    def _read_command(self, link: int, size: int) -> tuple[str, str]:
+        return f"AT+QIRD={link},{size}", "+QIRD:"
+
+    def close(self, link: int) -> None:
+        self._close_quietly(link)
+
+    def _close_quietly(self, link: int) -> None:
+        try:
+            self._cmd(f"AT+QICLOSE={link}")
+        except ModemError as error:
+            log.info("AT+QICLOSE=%s: %s", link, error)
+        finally:
+            self._release(link)
