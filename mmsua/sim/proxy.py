@@ -45,6 +45,8 @@ class MmsProxy:
     def address(self) -> str:
         """"127.0.0.1:PORT", or "[::1]:PORT" on IPv6 (the form mms.proxy takes)."""
         host, port = self._server.server_address[:2]
+        if isinstance(host, bytes):  # typeshed allows it for AF_UNIX; a TCP server has text
+            host = host.decode("ascii")
         return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
     @property
