@@ -60,3 +60,12 @@ def test_a_reboot_starts_the_boot_over(carrier):
         phone.modem.reboot()
         assert not phone.modem.booted and not phone.modem.sim_ready
     assert phone.modem.wait_booted(30) and phone.modem.sim_ready
+
+
+def test_a_command_answered_aside_leaves_the_port_alone(carrier):
+    phone, at = open_handset(carrier)
+    assert phone.modem.answer("AT+CSQ;+CGATT?") == ["+CSQ: 23,99", "+CGATT: 1"]
+    with pytest.raises(ValueError, match="prompt"):
+        phone.modem.answer("AT+CMGS=20")
+    assert len(phone.modem.outbox) == 0 and not [c for c in phone.modem.commands_seen if "CSQ" in c]
+    assert at.cmd("AT") == b"\r\nOK\r\n"  # still in command mode, nothing left over

@@ -85,6 +85,7 @@ class ModemMachine(ABC):
         self._refuse_code = 148
         self.last_cause = ""  # why the network last refused a context (AT+CEER)
         self.muted = False
+        self._aside = False  # answer() runs a command whose output nobody reads
         self.powered = False
         self._closed = False
         self.contexts: dict[int, Context] = {}
@@ -246,7 +247,7 @@ class ModemMachine(ABC):
 
     # ----------------------------------------------------------------- output
     def emit(self, data: bytes) -> None:
-        if not self.muted and not self._closed:
+        if not self.muted and not self._closed and not self._aside:
             self.outbox.put(data)
 
     def emit_line(self, text: str) -> None:
@@ -405,6 +406,28 @@ class ModemMachine(ABC):
         pending, self._pending_urcs = self._pending_urcs, []
         for text in pending:
             self.emit_line(text)
+
+    def answer(self, line: str) -> list[str]:
+        """The information lines the module answers to a command line ("AT+CGPADDR=2"),
+        taken aside: no echo, nothing reaches the host, not counted in commands_seen.
+        An error raises AtError; a command that opens a prompt is refused (ValueError)."""
+        body = line.strip()
+        if body[:2].upper() == "AT":
+            body = body[2:]
+        with self.lock:
+            pending, self._aside = self._pending_urcs, True
+            self._pending_urcs = []  # URCs the command would send after its OK are dropped with it
+            try:
+                info: list[str] = []
+                for cmd in atparse.split_line(body):
+                    result = self._dispatch(cmd)
+                    if result is None:
+                        self._mode, self._data_done = "command", None
+                        raise ValueError(f"{cmd.name} opens a prompt; send it through the port")
+                    info.extend(result)
+                return info
+            finally:
+                self._pending_urcs, self._aside = pending, False
 
     def _dispatch(self, cmd: Command) -> Reply:
         entry = self.commands.lookup(cmd.name)
