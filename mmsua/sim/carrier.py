@@ -26,7 +26,7 @@ from mmsua.sim import registry
 from mmsua.sim.faults import MmscFaults
 from mmsua.sim.friend import Friend
 from mmsua.sim.identity import Identities
-from mmsua.sim.mmsc import Mailbox, Mmsc
+from mmsua.sim.mmsc import Mailbox, Mmsc, StoredMessage
 from mmsua.sim.modem.core import EmulatedModem, Network, Timing
 from mmsua.sim.modem.line import ModemLine
 from mmsua.sim.modem.profiles import get_profile
@@ -264,7 +264,7 @@ class SimulatedCarrier:
         assert self.smsc is not None, "start the carrier first"
         return self.smsc.text(to, text, originator=originator, plan=plan)
 
-    def send_mms(self, sender: str, to: list[str], **kwargs):
+    def send_mms(self, sender: str, to: list[str], **kwargs: Any) -> StoredMessage:
         """An MMS from someone on the network (notified to each handset in `to`)."""
         assert self.mmsc is not None, "start the carrier first"
         return self.mmsc.send_from(sender, to, **kwargs)

@@ -16,6 +16,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
+from typing import Any
 
 from mmsua.codec.errors import PduError
 from mmsua.codec.mms import Address, ContentType, Expiry, MessageType, MmsPdu, Part, decode_mms, encode_mms
@@ -397,7 +398,7 @@ def _handler_for(mmsc: Mmsc) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         server_version = "SimMMSC/1.0"
 
-        def log_message(self, fmt: str, *args) -> None:
+        def log_message(self, fmt: str, *args: Any) -> None:
             log.debug("mmsc: " + fmt, *args)
 
         def _record(self, body: bytes) -> RecordedRequest:

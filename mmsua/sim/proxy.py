@@ -14,6 +14,7 @@ import threading
 import urllib.parse
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
+from typing import Any
 
 from mmsua.sim.httpserver import LoopbackHTTPServer
 from mmsua.sim.identity import Identities
@@ -66,7 +67,7 @@ def _handler_for(proxy: MmsProxy) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         server_version = "SimMMSProxy/1.0"
 
-        def log_message(self, fmt: str, *args) -> None:
+        def log_message(self, fmt: str, *args: Any) -> None:
             log.debug("proxy: " + fmt, *args)
 
         def do_GET(self) -> None:
