@@ -65,7 +65,8 @@ COMMANDS: CommandGroup[ModemMachine] = CommandGroup("Quectel")
 
 
 def _stack(m: ModemMachine) -> QuectelStack:
-    assert isinstance(m.stack, QuectelStack), "Quectel commands on a modem without Quectel's stack"
+    if not isinstance(m.stack, QuectelStack):  # a table that mixes vendors: unknown command
+        raise AtError()
     return m.stack
 
 

@@ -35,7 +35,7 @@ SIMCOM_SIM7600 = Profile(
     cmt_alpha='""',
     cmee_default=0,
     cgdcont_tail=',"0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0",0,0,0,0',  # T-SIM7600X#90
-    cgauth_password_first=True,  # AT+CGAUTH=<cid>,<auth>,<passwd>,<user> (SIM7600 AT manual)
+    cgauth_password_first=True,  # SIMCom's manuals put <passwd> before <user> in AT+CGAUTH
     cgpaddr_quoted=False,  # "+CGPADDR: 5,10.181.7.2" (SIM7600 TCP/IP manual, hw_fixtures/simcom)
 )
 
@@ -73,7 +73,8 @@ COMMANDS: CommandGroup[ModemMachine] = CommandGroup("SIMCom")
 
 
 def _stack(m: ModemMachine) -> SimcomStack:
-    assert isinstance(m.stack, SimcomStack), "SIMCom commands on a modem without SIMCom's stack"
+    if not isinstance(m.stack, SimcomStack):  # a table that mixes vendors: unknown command
+        raise AtError()
     return m.stack
 
 
