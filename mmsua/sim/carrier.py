@@ -11,6 +11,7 @@ removes its temporary directory.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import shutil
@@ -25,7 +26,7 @@ from mmsua.sim import registry
 from mmsua.sim.faults import MmscFaults
 from mmsua.sim.friend import Friend
 from mmsua.sim.identity import Identities
-from mmsua.sim.mmsc import Mailbox, Mmsc
+from mmsua.sim.mmsc import Mailbox, Mmsc, StoredMessage
 from mmsua.sim.modem.core import EmulatedModem, Network, Timing
 from mmsua.sim.modem.line import ModemLine
 from mmsua.sim.modem.profiles import get_profile
@@ -133,8 +134,8 @@ class SimulatedCarrier:
         self.default_bearer = default_bearer
         self.one_context_per_apn = one_context_per_apn
         self._host = "::1" if mms_ipv6_only else "127.0.0.1"
-        self._mmsc_args = dict(max_message_size=max_message_size, require_ua_headers=require_ua_headers, push_plan=push_plan,
-                               require_proxy=require_proxy, host="::1" if mms_ipv6_only else "127.0.0.1")
+        self._new_mmsc = functools.partial(Mmsc, max_message_size=max_message_size, require_ua_headers=require_ua_headers,
+                                           push_plan=push_plan, require_proxy=require_proxy, host=self._host)
         self.running = False
 
     # ------------------------------------------------------------- lifecycle
@@ -142,7 +143,7 @@ class SimulatedCarrier:
         self._dir = Path(tempfile.mkdtemp(prefix="mmsua-sim-"))
         self.scheduler = Scheduler()
         self.smsc = Smsc(self.scheduler)
-        self.mmsc = Mmsc(self.smsc, identities=self.identities, mailbox=self.mailbox, **self._mmsc_args).start()
+        self.mmsc = self._new_mmsc(self.smsc, identities=self.identities, mailbox=self.mailbox).start()
         if self._want_proxy:
             self._proxy = MmsProxy(self.identities, host=self._host).start()
         if self._friend_number:
@@ -263,7 +264,7 @@ class SimulatedCarrier:
         assert self.smsc is not None, "start the carrier first"
         return self.smsc.text(to, text, originator=originator, plan=plan)
 
-    def send_mms(self, sender: str, to: list[str], **kwargs):
+    def send_mms(self, sender: str, to: list[str], **kwargs: Any) -> StoredMessage:
         """An MMS from someone on the network (notified to each handset in `to`)."""
         assert self.mmsc is not None, "start the carrier first"
         return self.mmsc.send_from(sender, to, **kwargs)

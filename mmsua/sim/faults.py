@@ -19,6 +19,12 @@ class Fault:
     method: str | None = None
     times: int = 1
 
+    def code(self, default: int) -> int:
+        """The number the fault carries (an HTTP status, a Response-Status), or `default`."""
+        if isinstance(self.value, int | float) and self.value:
+            return int(self.value)
+        return default
+
 
 class MmscFaults:
     def __init__(self) -> None:

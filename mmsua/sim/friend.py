@@ -11,6 +11,7 @@ import io
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 import requests
 import requests.adapters
@@ -55,11 +56,11 @@ class _FromAddress(requests.adapters.HTTPAdapter):
         self._address = address
         super().__init__()
 
-    def init_poolmanager(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         kwargs["source_address"] = (self._address, 0)
         super().init_poolmanager(*args, **kwargs)
 
-    def proxy_manager_for(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["source_address"] = (self._address, 0)
         return super().proxy_manager_for(*args, **kwargs)
 
@@ -111,12 +112,13 @@ class Friend:
         except PduError as err:
             self.errors.append(f"bad push: {err}")
             return
-        if pdu_.message_type == MessageType.M_NOTIFICATION_IND and pdu_.content_location:
-            self._scheduler.call_later(self.delay, lambda: self._fetch_and_answer(pdu_))
+        location = pdu_.content_location
+        if pdu_.message_type == MessageType.M_NOTIFICATION_IND and location:
+            self._scheduler.call_later(self.delay, lambda: self._fetch_and_answer(pdu_, location))
 
-    def _fetch_and_answer(self, note: MmsPdu) -> None:
+    def _fetch_and_answer(self, note: MmsPdu, location: str) -> None:
         try:
-            got = self._http.get(note.content_location, headers=HEADERS, timeout=10)
+            got = self._http.get(location, headers=HEADERS, timeout=10)
             got.raise_for_status()
             message = decode_mms(got.content)
             self.inbox.append(message)

@@ -16,6 +16,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
+from typing import Any
 
 from mmsua.codec.errors import PduError
 from mmsua.codec.mms import Address, ContentType, Expiry, MessageType, MmsPdu, Part, decode_mms, encode_mms
@@ -192,7 +193,7 @@ class Mmsc:
         tid = pdu.transaction_id or ""
         fault = self.faults.take("POST", kinds=("send_conf_status",))
         if fault is not None:
-            return self._send_conf(tid, int(fault.value or TRANSIENT_FAILURE), text="fault injected by the simulated carrier")
+            return self._send_conf(tid, fault.code(TRANSIENT_FAILURE), text="fault injected by the simulated carrier")
         recipients = [a for a in (*pdu.to, *pdu.cc, *pdu.bcc)]
         if not recipients:
             return self._send_conf(tid, MESSAGE_FORMAT_CORRUPT, text="no recipients")
@@ -399,7 +400,7 @@ def _handler_for(mmsc: Mmsc) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         server_version = "SimMMSC/1.0"
 
-        def log_message(self, fmt: str, *args) -> None:
+        def log_message(self, fmt: str, *args: Any) -> None:
             log.debug("mmsc: " + fmt, *args)
 
         def _record(self, body: bytes) -> RecordedRequest:
@@ -463,7 +464,7 @@ def _handler_for(mmsc: Mmsc) -> type[BaseHTTPRequestHandler]:
                     self.close_connection = True
                     return
             if fault is not None and fault.kind == "status":
-                status, body, ctype = int(fault.value or 500), b"fault injected", "text/plain"
+                status, body, ctype = fault.code(500), b"fault injected", "text/plain"
             if fault is not None and fault.kind == "content_type":
                 ctype = str(fault.value)
             self.send_response(status)

@@ -14,6 +14,7 @@ import threading
 import urllib.parse
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
+from typing import Any
 
 from mmsua.sim.httpserver import LoopbackHTTPServer
 from mmsua.sim.identity import Identities
@@ -45,6 +46,8 @@ class MmsProxy:
     def address(self) -> str:
         """"127.0.0.1:PORT", or "[::1]:PORT" on IPv6 (the form mms.proxy takes)."""
         host, port = self._server.server_address[:2]
+        if isinstance(host, bytes):  # typeshed allows it for AF_UNIX; a TCP server has text
+            host = host.decode("ascii")
         return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
     @property
@@ -64,7 +67,7 @@ def _handler_for(proxy: MmsProxy) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         server_version = "SimMMSProxy/1.0"
 
-        def log_message(self, fmt: str, *args) -> None:
+        def log_message(self, fmt: str, *args: Any) -> None:
             log.debug("proxy: " + fmt, *args)
 
         def do_GET(self) -> None:

@@ -8,6 +8,7 @@ them, as real networks do.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import threading
@@ -96,7 +97,7 @@ class Smsc:
         plan = plan or Plan()
         for step, index in enumerate(plan.sequence(len(pdus))):
             pdu = pdus[index]
-            self._scheduler.call_later(plan.delay + step * plan.gap, lambda pdu=pdu: self._hand_over(to, pdu))
+            self._scheduler.call_later(plan.delay + step * plan.gap, functools.partial(self._hand_over, to, pdu))
 
     def _hand_over(self, to: str, pdu: bytes) -> None:
         handset = self.handset(to)
@@ -116,7 +117,7 @@ class Smsc:
     def text(self, to: str, text: str, *, originator: str, plan: Plan | None = None) -> list[bytes]:
         """A plain text SMS (concatenated when long) from `originator`."""
         submits = smscodec.split_text_submit(to, text, reference=self.next_reference())
-        pdus = [self._submit_to_deliver(originator, smscodec.decode_sms(s.hex, has_smsc=True)) for s in submits]
+        pdus = [self._submit_to_deliver(originator, _as_submit(smscodec.decode_sms(s.hex, has_smsc=True))) for s in submits]
         self.deliver(to, pdus, plan)
         return pdus
 
@@ -151,3 +152,9 @@ class Smsc:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def _as_submit(sms: smscodec.SmsDeliver | smscodec.SmsStatusReport | smscodec.SmsSubmit) -> smscodec.SmsSubmit:
+    if not isinstance(sms, smscodec.SmsSubmit):
+        raise TypeError(f"expected the SMS-SUBMIT just encoded, decoded {type(sms).__name__}")
+    return sms

@@ -140,8 +140,6 @@ def test_auto_refused_because_the_apn_came_up_meanwhile_switches_to_that_context
             pdp = PdpContext(channel, modem.profile, PdpSettings(2, "internet"), sleep=no_sleep, ask_cause=True)
             pdp.define()
             assert pdp.owned
-            with emulated.lock:
-                emulated.network.default_bearer = "internet"
-                emulated._update_registration()  # the network brings the default bearer up now
+            emulated.set_default_bearer("internet")  # the network brings the default bearer up now
             assert pdp.activate() == [emulated.contexts[1].address]
             assert pdp.cid == 1 and not pdp.owned and not emulated.contexts[2].active

@@ -19,11 +19,9 @@ def _answer(port: serial.SerialBase, command: bytes) -> bytes:
 
 
 def _boot_burst_handed_over(modem) -> bool:
-    # Every boot timer (SMS DONE, PB DONE, registration) has fired and the pty bridge
-    # has taken what they said. EmulatedModem has no public boot-done flag; its lock
-    # makes these three read together.
-    with modem.lock:
-        return modem.sim_ready and not modem._timers and len(modem.outbox) == 0
+    # The boot is done (SMS DONE, PB DONE, registration), no timer is left to say more,
+    # and the pty bridge has taken what they said.
+    return modem.wait_booted(0) and modem.wait_idle(0) and len(modem.outbox) == 0
 
 
 def test_the_first_answer_goes_to_the_simmodem_client_not_the_idle_pty() -> None:
@@ -68,7 +66,7 @@ def _sms_done_mid_command(modem, done: threading.Event) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with modem.lock:
-            if b"CPMS" in modem._line:
+            if b"CPMS" in modem.partial_line:
                 modem.urc("+QIND: SMS DONE")
                 done.set()
                 return

@@ -66,9 +66,9 @@ def test_the_emulated_context_has_only_an_ipv6_address_in_every_form(tmp_path: P
             wait_for("retrieved", lambda: only_message(agent, "received"))
             modem = sim.handsets[ME].modem
             with modem.lock:
-                cgpaddr = modem.at_CGPADDR("=", ["2"], None)
-                contrdp = modem.at_CGCONTRDP("=", ["2"], None)
-                qiact = modem.at_QIACT("?", [], None)
+                cgpaddr = modem.answer("AT+CGPADDR=2")
+                contrdp = modem.answer("AT+CGCONTRDP=2")
+                qiact = modem.answer("AT+QIACT?")
             address = modem.contexts[2].address6
             dotted = ".".join(str(b) for b in ipaddress.IPv6Address(address).packed)
             assert cgpaddr == [f'+CGPADDR: 2,"{dotted}"'] or cgpaddr == [f"+CGPADDR: 2,{dotted}"]

@@ -41,7 +41,7 @@ def open_handset(carrier: SimulatedCarrier, msisdn: str = "+15550100001", **kw):
     # A SIM that is not READY (PIN, absent) never gets ready: those tests start from boot.
     # The others start once the whole boot burst is out (PB DONE comes after SMS DONE and
     # would otherwise land inside the test's first answers).
-    if phone.modem.sim_state == "READY" and not wait_for(lambda: boot_done(phone.modem)):
+    if phone.modem.sim_state == "READY" and not boot_done(phone.modem):
         raise AssertionError(f"the emulated {phone.modem.profile.key} never finished booting and registering")
     at.cmd("ATE0")
     return phone, at
@@ -57,18 +57,14 @@ def wait_for(cond, timeout: float = 30.0) -> bool:
     return False
 
 
-def boot_done(modem) -> bool:
-    """Every boot timer (SMS DONE, PB DONE, registration) has fired, so the whole boot
-    burst is in the modem's outbox. EmulatedModem has no public flag for this; its lock
-    makes the fields read together."""
-    with modem.lock:
-        return modem.sim_ready and modem.registered and not modem._timers
+def boot_done(modem, timeout: float = 30.0) -> bool:
+    """Wait until the boot is done (SMS DONE, PB DONE, registration all out, so the whole
+    boot burst is in the modem's outbox), no timer is left to say more, and the modem
+    registered. False if that does not happen within `timeout` s: callers assert it."""
+    return modem.wait_booted(timeout) and modem.wait_idle(timeout) and modem.registered
 
 
-def burst_on_the_pty(modem) -> bool:
-    """The boot is done and the pty bridge has written all of it: the outbox is empty and
-    the bridge is back waiting on it (it only waits after writing what it took)."""
-    if not boot_done(modem):
-        return False
-    with modem.outbox._cond:
-        return not modem.outbox._buf and bool(modem.outbox._cond._waiters)
+def burst_on_the_pty(modem, timeout: float = 30.0) -> bool:
+    """Wait until the boot is done and the pty bridge has written all of it: the outbox is
+    empty and the bridge is back waiting on it (it only waits after writing what it took)."""
+    return boot_done(modem, timeout) and modem.outbox.wait_drained(timeout)

@@ -82,7 +82,7 @@ def test_simcom_stack_on_an_ipv6_context_refuses_an_ipv4_host() -> None:
         at.cmd('AT+CGDCONT=2,"IPV6","mms"')
         at.cmd("AT+CSOCKSETPN=2")
         at.cmd("AT+NETOPEN")
-        assert wait_for(lambda: phone.modem.net_open)
+        assert wait_for(lambda: phone.modem.stack.net_open)
         assert phone.modem.contexts[2].address6.encode() in at.cmd("AT+IPADDR")
         v4 = socket.create_server(("127.0.0.1", 0))
         try:
@@ -110,14 +110,14 @@ def test_netclose_leaves_up_a_context_netopen_did_not_bring_up() -> None:
         assert wait_for(lambda: phone.modem.contexts.get(1) is not None and phone.modem.contexts[1].active)
         at.cmd("AT+CSOCKSETPN=1")
         at.cmd("AT+NETOPEN")
-        assert wait_for(lambda: phone.modem.net_open)
+        assert wait_for(lambda: phone.modem.stack.net_open)
         at.cmd("AT+NETCLOSE")
-        assert wait_for(lambda: not phone.modem.net_open)
+        assert wait_for(lambda: not phone.modem.stack.net_open)
         assert phone.modem.contexts[1].active  # the default bearer stays
         # A context NETOPEN activated goes down with the stack, as before.
         at.cmd('AT+CGDCONT=2,"IP","internet"')
         at.cmd("AT+CSOCKSETPN=2")
         at.cmd("AT+NETOPEN")
-        assert wait_for(lambda: phone.modem.net_open)
+        assert wait_for(lambda: phone.modem.stack.net_open)
         at.cmd("AT+NETCLOSE")
         assert wait_for(lambda: not phone.modem.contexts[2].active)

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 import serial
-from sim_at_host import At, boot_done, wait_for
+from sim_at_host import At, boot_done
 
 from mmsua.sim.carrier import SimulatedCarrier
 from mmsua.sim.modem.core import Timing
@@ -58,7 +58,7 @@ def test_the_carrier_line_rate_reaches_each_handsets_line(carrier) -> None:
 
 def test_simmodem_every_byte_both_ways_takes_its_time_in_small_pieces(carrier) -> None:
     phone = carrier.add_handset("+15550100001", pty=False)
-    assert wait_for(lambda: boot_done(phone.modem))  # nothing left to come on its own while the line is measured
+    assert boot_done(phone.modem)  # nothing left to come on its own while the line is measured
     rx, tx = _paced(phone)
     port = serial.serial_for_url(phone.serial_url, timeout=0.05)
     try:
@@ -77,7 +77,7 @@ def test_simmodem_every_byte_both_ways_takes_its_time_in_small_pieces(carrier) -
 
 def test_pty_front_paces_what_the_host_writes(carrier) -> None:
     phone = carrier.add_handset("+15550100001")
-    assert wait_for(lambda: boot_done(phone.modem))  # nothing left to come on its own while the line is measured
+    assert boot_done(phone.modem)  # nothing left to come on its own while the line is measured
     rx, tx = _paced(phone)
     with serial.Serial(phone.pty_path, 115200, timeout=0.05) as port:
         answer = At(port).cmd("AT+CGMI")

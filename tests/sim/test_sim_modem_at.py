@@ -11,6 +11,8 @@ import serial
 from sim_at_host import At, open_handset, wait_for
 
 from mmsua.codec.sms import decode_sms, encode_deliver, encode_submit
+from mmsua.sim.carrier import SimulatedCarrier
+from mmsua.sim.modem.core import Timing
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -302,13 +304,13 @@ def test_multiple_commands_on_one_line_and_a_slash(carrier):
     assert b"+CMEE: 1" in at.read_until(b"OK\r\n")
 
 
-def test_sms_commands_wait_for_sms_ready(carrier):
-    phone = carrier.add_handset("+15550100001", pty=False)
-    phone.modem.reboot()
-    with phone.modem.lock:
-        phone.modem.sim_ready = False
-        phone.modem._generation += 1  # the pending "SMS DONE" never comes
-        phone.modem.cmee = 1
-        phone.modem.echo = False
-    port = serial.serial_for_url(phone.serial_url, timeout=0.05)
-    assert b"+CMS ERROR: 314" in At(port).cmd("AT+CPMS?")
+def test_sms_commands_wait_for_sms_ready():
+    # An hour to SMS ready: "SMS DONE" does not come while the test runs.
+    with SimulatedCarrier(timing=Timing(sms_ready=3600.0, register=0.01)) as slow:
+        phone = slow.add_handset("+15550100001", pty=False)
+        with phone.modem.lock:
+            assert not phone.modem.sim_ready
+            phone.modem.cmee = 1
+            phone.modem.echo = False
+        port = serial.serial_for_url(phone.serial_url, timeout=0.05)
+        assert b"+CMS ERROR: 314" in At(port).cmd("AT+CPMS?")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import serial
 from dialect_compare import Events, compare
-from sim_at_host import boot_done, burst_on_the_pty, wait_for
+from sim_at_host import boot_done, burst_on_the_pty
 
 import mmsua.drivers  # noqa: F401  (record:// and replay:// handlers)
 from mmsua.cli.main import main
@@ -31,7 +31,7 @@ def test_record_on_the_pty_makes_a_replayable_fixture(tmp_path, profile, capsys)
         phone = carrier.add_handset("+15550100001")
         # The whole boot burst is on the pty before the recorder opens it (its open
         # drops what came before): a burst cut in two would make a half-recorded boot.
-        assert wait_for(lambda: burst_on_the_pty(phone.modem)), "the boot burst never reached the pty"
+        assert burst_on_the_pty(phone.modem), "the boot burst never reached the pty"
         assert main(["record", "--port", phone.pty_path, "--out", str(out), "--no-timing"]) == 0
     transcript = load(out)
     hosts = [s for s in transcript.steps if s.kind == "host"]
@@ -52,7 +52,7 @@ def test_record_on_the_pty_makes_a_replayable_fixture(tmp_path, profile, capsys)
     port = serial.serial_for_url(url, timeout=0.05)
     try:
         modem.power_on()
-        assert wait_for(lambda: boot_done(modem)), "the fresh modem never finished booting"  # all of the burst is out
+        assert boot_done(modem), "the fresh modem never finished booting"  # all of the burst is out
         if not [s for s in transcript.steps[:1] if s.kind == "modem"]:
             port.reset_input_buffer()  # the recording began after the boot burst
         assert compare(port, transcript, Events()) == []

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from mmsua.sim.modem.core import EmulatedModem
+from mmsua.sim.modem.machine import ModemMachine
 
 
 class PortGone(OSError):
@@ -50,7 +50,7 @@ class Throttle:
 
 
 class ModemLine:
-    def __init__(self, modem: EmulatedModem, line_rate: float | None = None, *,
+    def __init__(self, modem: ModemMachine, line_rate: float | None = None, *,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
         self.modem = modem
         self.rx = Throttle(line_rate, clock=clock, sleep=sleep)  # modem -> host

@@ -1,16 +1,20 @@
-"""What both vendor TCP/IP dialects share: a table of links over real loopback sockets."""
+"""What both vendor TCP/IP stacks share: a table of links over real loopback sockets.
+
+A stack sees its modem only through `StackHost` (the lock, the contexts, URCs), so
+this module and the vendor stacks import no modem; the modem holds its stack.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from mmsua.sim.modem.netstack import TcpLink
-
-if TYPE_CHECKING:
-    from mmsua.sim.modem.core import EmulatedModem
+from mmsua.sim.modem.records import Context
 
 log = logging.getLogger(__name__)
 
@@ -29,69 +33,91 @@ class Link:
     peer_closed: bool = False
 
 
-class StackBase:
-    def _init_stacks(self: EmulatedModem) -> None:
+class StackHost(Protocol):
+    """The modem as its IP stack needs it."""
+
+    lock: threading.RLock
+    contexts: dict[int, Context]
+    on_tcp_connect: Callable[[int], None] | None
+
+    @property
+    def generation(self) -> int:
+        """Bumps on every reboot: a link of an older generation is dead."""
+        ...
+
+    def urc(self, text: str) -> None: ...
+
+
+class IpStack(ABC):
+    """A vendor's internal TCP/IP stack; subclasses say how data and closes are announced."""
+
+    def __init__(self, host: StackHost) -> None:
+        self.host = host
         self.links: dict[int, Link] = {}
         self._all_tcp: list[TcpLink] = []
         self._workers: list[threading.Thread] = []
+        self.reset()
 
-    def _reset_stacks(self: EmulatedModem) -> None:
+    def reset(self) -> None:
+        """Power-on defaults (the links themselves are closed by close_all)."""
         self.net_open = False
         self.socket_cid = 1
         self.rx_manual = False
         self.last_ip_error = 0
 
-    def _close_all_links(self: EmulatedModem) -> None:
+    def close_all(self) -> None:
         for link in list(self.links.values()):
             link.tcp.close()
         self.links.clear()
 
-    def join_network_threads(self) -> None:
-        """Wait for socket threads after close(); call without holding the lock."""
+    def join_threads(self) -> None:
+        """Wait for socket threads after close_all(); call without holding the lock."""
         for t in list(self._workers):
             t.join(timeout=5)
         for tcp in list(self._all_tcp):
             tcp.join()
 
-    def _start_link(self: EmulatedModem, link_id: int, cid: int, host: str, port: int, mode: int, on_result) -> None:
+    def start_link(self, link_id: int, cid: int, host: str, port: int, mode: int, on_result: Callable[[Link, bool], None]) -> None:
         """Connect in the background; `on_result(link, ok)` runs under the lock afterwards."""
-        gen = self._generation
+        modem = self.host
+        gen = modem.generation
         link: Link
 
         def on_data(data: bytes) -> None:
-            with self.lock:
-                if self.links.get(link_id) is link and gen == self._generation:
+            with modem.lock:
+                if self.links.get(link_id) is link and gen == modem.generation:
                     link.rx += data
                     link.received += len(data)
-                    self._link_data(link)
+                    self.link_data(link)
 
         def on_closed() -> None:
-            with self.lock:
-                if self.links.get(link_id) is link and gen == self._generation and link.connected:
+            with modem.lock:
+                if self.links.get(link_id) is link and gen == modem.generation and link.connected:
                     link.connected = False
                     link.peer_closed = True
-                    self._link_closed(link)
+                    self.link_closed(link)
 
         tcp = TcpLink(on_data, on_closed)
         link = Link(link_id, cid, tcp, mode)
         self.links[link_id] = link
         self._all_tcp.append(tcp)
 
-        ctx = self.contexts.get(cid)
+        ctx = modem.contexts.get(cid)
         families = _families(ctx.address, ctx.address6) if ctx is not None else ()
 
         def connect() -> None:
+            err: OSError | None = None
             try:
                 tcp.connect(host, port, families=families)
-                if self.on_tcp_connect is not None:
-                    self.on_tcp_connect(tcp.local_port)
+                if modem.on_tcp_connect is not None:
+                    modem.on_tcp_connect(tcp.local_port)
                 ok = True
             except OSError as exc:
                 self.last_ip_error = 566
                 ok = False
                 err = exc
-            with self.lock:
-                if gen != self._generation or self.links.get(link_id) is not link:
+            with modem.lock:
+                if gen != modem.generation or self.links.get(link_id) is not link:
                     tcp.close()
                     return
                 link.connected = ok
@@ -104,7 +130,8 @@ class StackBase:
         self._workers = [w for w in self._workers if w.is_alive()] + [worker]
         worker.start()
 
-    def _take(self: EmulatedModem, link: Link, limit: int) -> bytes:
+    def take(self, link: Link, limit: int) -> bytes:
+        """Up to `limit` received bytes, as the host reads them."""
         data = bytes(link.rx[:limit])
         del link.rx[:limit]
         link.read += len(data)
@@ -112,33 +139,17 @@ class StackBase:
             link.notified = False
         return data
 
-    def _context_lost(self: EmulatedModem, cid: int, *, by_host: bool) -> None:
-        doomed = [link for link in self.links.values() if link.cid == cid]
-        if self.profile.ip_stack == "quectel":
-            if not by_host:
-                self.urc(f'+QIURC: "pdpdeact",{cid}')
-            for link in doomed:
-                link.tcp.close()
-                link.connected = False
-        elif self.profile.ip_stack == "simcom" and self.net_open and cid == self.socket_cid:
-            self.net_open = False
-            if not by_host:
-                self.urc("+CIPEVENT: NETWORK CLOSED UNEXPECTEDLY")
-            for link in doomed:
-                link.tcp.close()
-                del self.links[link.link_id]
+    @abstractmethod
+    def context_lost(self, cid: int, *, by_host: bool) -> None:
+        """The context under `cid` went down (the host deactivated it, or the network did)."""
 
-    def _link_data(self: EmulatedModem, link: Link) -> None:
-        if self.profile.ip_stack == "quectel":
-            self._q_link_data(link)
-        else:
-            self._s_link_data(link)
+    @abstractmethod
+    def link_data(self, link: Link) -> None:
+        """Bytes arrived on `link` (already in link.rx): announce them."""
 
-    def _link_closed(self: EmulatedModem, link: Link) -> None:
-        if self.profile.ip_stack == "quectel":
-            self.urc(f'+QIURC: "closed",{link.link_id}')
-        else:
-            self.urc(f"+IPCLOSE: {link.link_id},1")  # 1 = closed by the remote side
+    @abstractmethod
+    def link_closed(self, link: Link) -> None:
+        """The far end closed `link`: announce it."""
 
 
 def _families(address: str, address6: str) -> tuple[int, ...]:
