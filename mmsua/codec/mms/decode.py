@@ -60,7 +60,7 @@ def decode_mms(data: bytes | bytearray | memoryview) -> MmsPdu:
             value: Any = _UNRECOGNISED
             if handler is not None and (attr in _ADDRESS_LISTS or attr not in fields):
                 value = handler[1](r)
-            if value is _UNRECOGNISED:
+            if value is _UNRECOGNISED or attr is None:  # (no handler means unrecognised)
                 r.pos = at + 1
                 skip_value(r)
                 name = t.FIELDS.get(code, f"X-Mms-Field-0x{code:02x}")

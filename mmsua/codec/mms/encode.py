@@ -67,8 +67,8 @@ def encode_mms(pdu: MmsPdu, *, strict: bool = True) -> bytes:
     if pdu.subject is not None:
         add(b"\x96" + _subject(pdu))
     if pdu.message_class is not None:
-        code = _CLASS_CODES.get(pdu.message_class)
-        add(b"\x8a" + (bytes((code,)) if code else _token(pdu.message_class, "message class")))
+        class_code = _CLASS_CODES.get(pdu.message_class)
+        add(b"\x8a" + (bytes((class_code,)) if class_code else _token(pdu.message_class, "message class")))
     if pdu.priority is not None:
         add(b"\x8f" + _choice(_PRIORITY_CODES, pdu.priority, "priority"))
     if pdu.expiry is not None:
