@@ -227,16 +227,16 @@ class ResponseParser:
             raise HttpLimitExceeded("a chunk-size line or trailer field", MAX_CHUNK_LINE)
         if len(pending) > MAX_TRAILER:
             raise HttpLimitExceeded("the trailer section", MAX_TRAILER)
-        self._check_body(self.body_received + len(pending))
+        self._check_body(self.body_received + len(pending), "the response body with its chunk trailer")
 
-    def _check_body(self, size: int) -> None:
+    def _check_body(self, size: int, what: str = "the response body") -> None:
         if size > self.max_body:
-            raise HttpLimitExceeded("the response body with its chunk trailer" if self._chunked else "the response body", self.max_body)
+            raise HttpLimitExceeded(what, self.max_body)
 
     def _on_trailer(self, fields: list[tuple[bytes, bytes]]) -> None:
         # "name: value" CRLF per field and the blank line: what the trailer cost on the wire.
-        size = sum(len(name) + len(value) + 4 for name, value in fields) + 2 if fields else 0
-        self._check_body(self.body_received + size)
+        size = (sum(len(name) + len(value) + 4 for name, value in fields) + 2) if fields else 0
+        self._check_body(self.body_received + size, "the response body with its chunk trailer")
 
     def _out(self, data: bytes) -> None:
         if data:

@@ -7,6 +7,9 @@ tests run it over a socket stack whose peer sends at a pace measured on a fake c
 
 from __future__ import annotations
 
+import socket
+import threading
+
 import pytest
 import requests
 
@@ -96,7 +99,7 @@ def test_a_body_over_the_limit_by_chunks_is_refused_as_it_arrives() -> None:
     mebibyte = b"m" * (1 << 20)
     parser = ResponseParser()
     parser.feed(CHUNKED_HEAD)
-    with pytest.raises(HttpProtocolError, match=f"over the limit of {MAX_BODY} bytes"):
+    with pytest.raises(HttpProtocolError, match=f"the response body is over the limit of {MAX_BODY} bytes"):
         for _ in range(MAX_BODY // len(mebibyte) + 1):
             parser.feed(b"100000\r\n" + mebibyte + b"\r\n")
             parser.take_body()
@@ -272,3 +275,67 @@ def test_a_limit_through_the_adapter_names_the_limit_and_frees_the_socket() -> N
     assert stack.closed == 1
     ok = TrickleStack(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc", pause=0.0, step=1500)
     assert session_over(ok, max_body=1000).get("http://mmsc.example/m/1", timeout=60).content == b"abc"
+
+
+# -- the same servers for real, behind the emulated modem's TCP stack --------------------
+
+
+def _hostile_server(answer: bytes, endless: bytes) -> tuple[tuple[str, int], threading.Thread, socket.socket]:
+    """A loopback server that reads a request head, writes ``answer``, then ``endless``
+    until the client goes away (at most 4 MB, so a failing test cannot hang)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += conn.recv(4096) or b"\r\n\r\n"
+            try:
+                conn.sendall(answer)
+                for _ in range(4 * 1024 * 1024 // max(len(endless), 1) if endless else 0):
+                    conn.sendall(endless)
+            except OSError:
+                pass  # the modem closed the socket: what a bounded client does
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    return listener.getsockname()[:2], server, listener
+
+
+@pytest.mark.parametrize(
+    ("answer", "endless", "limit"),
+    [
+        pytest.param(CHUNKED_HEAD + b"5\r\nhello\r\n0\r\n", b"X-Pad: 0123456789abcdef\r\n", "trailer section", id="endless-trailer"),
+        pytest.param(b"HTTP/1.1 200 OK\r\n", b"X-Pad: 0123456789abcdef\r\n", "response head", id="endless-head"),
+        pytest.param(CHUNKED_HEAD, b"1000\r\n" + b"c" * 4096 + b"\r\n", "response body is over the limit of 200000", id="body-over-the-limit-by-chunks"),
+        pytest.param(b"HTTP/1.1 200 OK\r\nContent-Length: 99999999\r\n\r\n", b"", "Content-Length", id="content-length-over-the-limit"),
+    ],
+)
+def test_a_hostile_server_behind_the_emulated_modem_meets_a_limit(answer: bytes, endless: bytes, limit: str) -> None:
+    pytest.importorskip("mmsua.sim.carrier")
+    from mmsua.drivers.at.channel import AtChannel
+    from mmsua.drivers.bearers.http11 import HttpLimitExceeded
+    from mmsua.drivers.bearers.internal_tcp import InternalTcpBearer
+    from mmsua.drivers.modem import Modem
+    from mmsua.drivers.pdp import PdpContext, PdpSettings
+    from mmsua.sim.carrier import SimulatedCarrier
+    from mmsua.sim.modem.core import Timing
+
+    (host, port), server, listener = _hostile_server(answer, endless)
+    with listener, SimulatedCarrier(timing=Timing(sms_ready=0.01, register=0.01, cnma_timeout=0.5)) as carrier:
+        phone = carrier.add_handset("+15550100001", profile="quectel-eg25g", pty=False)
+        with AtChannel(phone.serial_url, default_timeout=10.0) as channel:
+            modem = Modem(channel)
+            modem.start()
+            settings = PdpSettings(2, carrier.apn)
+            pdp = PdpContext(channel, modem.profile, settings, retry_delays=(0.1, 0.3, 1.0))
+            bearer = InternalTcpBearer(channel, modem.profile, settings, proxy=(host, port), pdp=pdp)
+            bearer.up()
+            session = bearer.session()
+            session.get_adapter("http://").max_body = 200_000
+            with pytest.raises(HttpLimitExceeded, match=limit):
+                session.get("http://mmsc.example/m/1", timeout=30)
+            server.join(30)  # the modem's socket was closed: the server's writes failed
+            assert not server.is_alive()
+            bearer.down()
