@@ -155,8 +155,8 @@ class ResponseParser:
         self.complete = False
 
     def feed(self, data: bytes) -> None:
-        if self.complete:
-            return  # bytes after the end (a stray CRLF): ignore
+        if self.complete or not data:
+            return  # bytes after the end (a stray CRLF): ignore; b"" would tell h11 the peer closed
         if len(self._first_line) < 80:
             self._first_line += data[: 80 - len(self._first_line)]
         if len(data) <= _FEED_SLICE:

@@ -12,6 +12,8 @@ import threading
 
 import pytest
 import requests
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mmsua.drivers.bearers.base import BearerError
 from mmsua.drivers.bearers.http11 import MAX_BODY, HttpProtocolError, ResponseParser
@@ -133,6 +135,36 @@ def test_within_the_limits_a_chunked_body_and_its_trailer_are_read() -> None:
     exact = ResponseParser(max_body=5)
     exact.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
     assert exact.complete and exact.take_body() == [b"hello"]
+
+
+@st.composite
+def framed_responses(draw: st.DrawFn) -> tuple[bytes, bytes, list[int]]:
+    """(a well-formed response, its body, where the modem splits it into reads)."""
+    body = draw(st.binary(max_size=5000))
+    framing = draw(st.sampled_from(["content-length", "chunked", "until-close"]))
+    if framing == "content-length":
+        wire = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    elif framing == "chunked":
+        cuts = sorted(draw(st.lists(st.integers(0, len(body)), max_size=8)))
+        pieces = [body[a:b] for a, b in zip([0, *cuts], [*cuts, len(body)], strict=True) if b > a]
+        chunks = b"".join(b"%x\r\n" % len(p) + p + b"\r\n" for p in pieces)
+        wire = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n"
+    else:
+        wire = b"HTTP/1.0 200 OK\r\nContent-Type: application/vnd.wap.mms-message\r\n\r\n" + body
+    splits = sorted(draw(st.lists(st.integers(0, len(wire)), max_size=12)))
+    return wire, body, splits
+
+
+@given(framed_responses())
+def test_a_well_formed_response_reads_the_same_however_the_reads_split_it(case: tuple[bytes, bytes, list[int]]) -> None:
+    wire, body, splits = case
+    parser = ResponseParser()
+    for a, b in zip([0, *splits], [*splits, len(wire)], strict=True):
+        parser.feed(wire[a:b])
+    if not parser.complete:
+        parser.close()  # the close-delimited body ends with the connection
+    assert parser.complete and parser.head is not None and parser.head.status == 200
+    assert b"".join(parser.take_body()) == body
 
 
 def test_an_interim_1xx_answer_is_skipped() -> None:
