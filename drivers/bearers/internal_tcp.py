@@ -12,7 +12,8 @@ from __future__ import annotations
 import io
 import logging
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import requests
@@ -25,11 +26,14 @@ from ..pdp import PdpContext, PdpSettings
 from ..profile import Profile
 from .at_sockets import READ_CHUNK, SocketStack
 from .base import DOWN, ERROR, UP, BearerError, ConnectionClosed
-from .http11 import HttpProtocolError, ResponseParser, encode_head, request_target
+from .deadline import Deadline
+from .http11 import MAX_BODY, HttpLimitExceeded, HttpProtocolError, ResponseParser, encode_head, request_target
 
 log = logging.getLogger(__name__)
 
 DEFAULT_READ_TIMEOUT = 60.0
+# One deadline for a whole exchange (issue #11): 1 MB at GPRS speed (~5 KB/s) is 200 s.
+DEFAULT_EXCHANGE_TIMEOUT = 300.0
 
 
 def _read_timeout(timeout: Any) -> float:
@@ -59,10 +63,11 @@ class _SocketReader:
     without waiting; a short or empty read waits for the next +QIURC/+CIPRXGET.
     """
 
-    def __init__(self, stack: SocketStack, link: int, timeout: float) -> None:
+    def __init__(self, stack: SocketStack, link: int, timeout: float, deadline: Deadline) -> None:
         self.stack = stack
         self.link = link
         self.timeout = timeout
+        self.deadline = deadline
         self._more = False
 
     def next_data(self) -> bytes:
@@ -70,7 +75,11 @@ class _SocketReader:
         events = self.stack.events
         while True:
             if not self._more:
-                self.stack.wait_readable(self.link, self.timeout)
+                try:
+                    self.stack.wait_readable(self.link, self.deadline.bound(self.timeout))
+                except BearerError:
+                    self.deadline.check()  # say so when it was the exchange's deadline
+                    raise
                 # Closed with nothing announced since the buffer was drained: the end.
                 if not events.has_data(self.link) and events.is_closed(self.link):
                     return b""
@@ -169,12 +178,26 @@ class AtHttpAdapter(BaseAdapter):
 
     ``proxy``: the carrier's WAP/HTTP proxy as (host, port), or None to go
     straight to the MMSC. One request at a time (the AT port is one line).
+    ``exchange_timeout`` bounds a whole exchange, connect to the body's last
+    byte (requests' ``timeout`` bounds each wait for data); ``max_body`` bounds
+    the response body with its trailer.
     """
 
-    def __init__(self, stack: SocketStack, proxy: tuple[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        stack: SocketStack,
+        proxy: tuple[str, int] | None = None,
+        *,
+        exchange_timeout: float = DEFAULT_EXCHANGE_TIMEOUT,
+        max_body: int = MAX_BODY,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__()
         self.stack = stack
         self.proxy = proxy
+        self.exchange_timeout = exchange_timeout
+        self.max_body = max_body
+        self._clock = clock
         self._busy = threading.Lock()
 
     # -- requests API
@@ -186,12 +209,13 @@ class AtHttpAdapter(BaseAdapter):
         head = encode_head(request.method or "GET", target, [(name, _text(value)) for name, value in request.headers.items()], length)
         read_timeout = _read_timeout(timeout)
         self._busy.acquire()
+        deadline = Deadline.start(self.exchange_timeout, self._clock)
         link: int | None = None
         try:
             link = self.stack.open(target.host, target.port)
-            self._send_request(link, head, self._body_pieces(body))
-            parser = ResponseParser(head_request=(request.method or "").upper() == "HEAD")
-            reader = _SocketReader(self.stack, link, read_timeout)
+            self._send_request(link, head, self._body_pieces(body), deadline)
+            parser = ResponseParser(head_request=(request.method or "").upper() == "HEAD", max_body=self.max_body)
+            reader = _SocketReader(self.stack, link, read_timeout, deadline)
             while parser.head is None:
                 if not self._pump(reader, parser):
                     break
@@ -221,18 +245,21 @@ class AtHttpAdapter(BaseAdapter):
 
     # -- internals
 
-    def _send_request(self, link: int, head: bytes, pieces: Iterator[bytes | memoryview]) -> None:
+    def _send_request(self, link: int, head: bytes, pieces: Iterator[bytes | memoryview], deadline: Deadline) -> None:
         """The head, then the body; the body's start fills the head's last send, so a
         small POST (M-NotifyResp.ind, M-Acknowledge.ind) is one AT send, not two."""
         lead: bytes | None = head
         for piece in pieces:
+            deadline.check()
             if lead is not None:
                 room = -len(lead) % self.stack.send_chunk
                 view = memoryview(piece)
                 self.stack.send(link, lead + bytes(view[:room]))
                 lead, piece = None, view[room:]
-            if len(piece):
-                self.stack.send(link, piece)
+            step = self.stack.send_chunk * 16  # the deadline is checked every 16 AT sends
+            for start in range(0, len(piece), step):
+                deadline.check()
+                self.stack.send(link, piece[start : start + step])
         if lead is not None:
             self.stack.send(link, lead)
 
@@ -277,6 +304,8 @@ class AtHttpAdapter(BaseAdapter):
             return False
         try:
             parser.feed(data)
+        except HttpLimitExceeded:
+            raise  # it says which limit; the peer closed nothing
         except HttpProtocolError as error:
             raise ConnectionClosed(f"bad HTTP from the MMSC or proxy: {error}") from error
         return not parser.complete
