@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from mmsua.api.states import MessageState
 
-S = MessageState
+S = MessageState  # short, for the table
 
 
 class Event(StrEnum):
