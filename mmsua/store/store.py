@@ -326,12 +326,13 @@ class Store:
 
         The current state is read in the same transaction, so the event sees the state
         it changes; a move the transition table does not declare raises and writes nothing."""
+        columns = self._columns(fields)
         with self.transaction():
             rows = self._q("SELECT state FROM messages WHERE id = ?", (message_id,))
             if not rows:
                 raise NotFound(f"no message {message_id}")
             state = event.apply(MessageState(rows[0]["state"]))
-            self._update(message_id, {**self._columns(fields), "state": state})
+            self._update(message_id, {**columns, "state": state})
             return state
 
     def update_message(self, message_id: int, /, **fields: Any) -> None:
