@@ -21,6 +21,19 @@ from pathlib import Path
 from typing import Any
 
 from mmsua import paths
+from mmsua.engine.settings import (
+    AUTH_METHODS,
+    BEARERS,
+    DEFAULT_MAX_MESSAGE_SIZE,
+    DEFAULT_UAPROF,
+    DEFAULT_USER_AGENT,
+    MMS_CONTEXTS,
+    PDP_TYPES,
+    RETRIEVAL_POLICIES,
+    ROAMING_POLICIES,
+    AgentSettings,
+)
+from mmsua.engine.settings import parse_proxy as parse_engine_proxy
 
 DEFAULT = "default"
 COMMAND_LINE = "command line"
@@ -28,18 +41,7 @@ SIM = "SIM"
 CARRIER = "carrier database"
 FILE = "config file"
 
-BEARERS = ("modem", "interface", "ppp")
-PDP_TYPES = ("IP", "IPV6", "IPV4V6")
-AUTH_METHODS = ("none", "pap", "chap")
-MMS_CONTEXTS = ("auto", "own")
-RETRIEVAL_POLICIES = ("auto", "manual", "reject")
-ROAMING_POLICIES = ("auto", "defer")
-# Android's default when the carrier says nothing (issue 6); headers take a margin.
-DEFAULT_MAX_SIZE = 300 * 1024
-DEFAULT_USER_AGENT = "mmsua/0.1"
-# Some carriers refuse MMS requests without an x-wap-profile (e.g. HTTP 412), so one is
-# always sent: by default the UAProf URL Android's MMS stack sends, which carriers know.
-DEFAULT_UAPROF = "http://www.google.com/oha/rdf/ua-profile-kila.xml"
+DEFAULT_MAX_SIZE = DEFAULT_MAX_MESSAGE_SIZE
 
 
 class ConfigError(ValueError):
@@ -161,7 +163,7 @@ class Config:
             missing.append("mms.interface (--interface): the interface that carries the MMS APN")
         return missing
 
-    def to_agent_settings(self) -> Any:
+    def to_agent_settings(self) -> AgentSettings:
         """The engine's settings (mmsua.engine.settings.AgentSettings) built from this config."""
         return agent_settings(self)
 
@@ -192,31 +194,11 @@ def unknown_setting(name: str) -> str:
 
 
 def parse_proxy(text: str) -> tuple[str, int] | None:
-    """``host:port`` or ``[v6addr]:port`` (IPv6-only MMS APNs have v6 proxies); empty is no proxy."""
-    text = text.strip()
-    if not text:
-        return None
-    for prefix in ("http://", "https://"):
-        if text.startswith(prefix):
-            text = text[len(prefix):].rstrip("/")
-    if text.startswith("["):
-        host, sep, rest = text[1:].partition("]")
-        if not sep:
-            raise ConfigError(f"proxy {text!r}: missing ']' after the IPv6 address")
-        port_text = rest[1:] if rest.startswith(":") else ""
-    elif text.count(":") == 1:
-        host, _, port_text = text.partition(":")
-    elif text.count(":") > 1:
-        raise ConfigError(f"proxy {text!r}: write an IPv6 address in brackets, e.g. [2001:db8::1]:8080")
-    else:
-        host, port_text = text, ""
-    if not host:
-        raise ConfigError(f"proxy {text!r} has no host")
-    if not port_text:
-        return host, 80  # WAP 2.0 proxies without a stated port listen on 80
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ConfigError(f"proxy {text!r}: port must be a number from 1 to 65535")
-    return host, int(port_text)
+    """``host:port`` or ``[v6addr]:port``; empty is no proxy (ConfigError for any other text)."""
+    try:
+        return parse_engine_proxy(text)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
 
 
 def _coerce(key: Key, raw: Any, source: str) -> Any:
@@ -231,12 +213,12 @@ def _coerce(key: Key, raw: Any, source: str) -> Any:
         if isinstance(raw, bool) or not isinstance(raw, (int, str)):
             raise ConfigError(f"{where}: expected a whole number, got {raw!r}")
         try:
-            value = int(raw)
+            number = int(raw)
         except ValueError:
             raise ConfigError(f"{where}: expected a whole number, got {raw!r}") from None
-        if value < 0:
+        if number < 0:
             raise ConfigError(f"{where}: must not be negative")
-        return value
+        return number
     if key.kind is list:
         if isinstance(raw, str):
             raise ConfigError(f"{where}: give the command as a list of arguments, e.g. [\"/usr/local/bin/forward\", \"--to\", \"me\"]; it is never run through a shell")
@@ -287,7 +269,7 @@ def load(config_path: Path | str | None = None, cli: Mapping[str, Any] | None = 
     """Defaults, then the file (named or the XDG default), then command-line values."""
     config = defaults()
     named = config_path is not None
-    path = Path(config_path).expanduser() if named else paths.config_file()
+    path = Path(config_path).expanduser() if config_path is not None else paths.config_file()
     if named or path.exists():
         config = Config(config.values, path)
         config = config.with_values(read_file(path), f"{FILE} {path}")
@@ -356,10 +338,8 @@ def show(config: Config) -> list[tuple[str, str, str]]:
     return rows
 
 
-def agent_settings(config: Config) -> Any:
-    """mmsua.engine.settings.AgentSettings from the merged config."""
-    from mmsua.engine.settings import AgentSettings
-
+def agent_settings(config: Config) -> AgentSettings:
+    """The engine's settings from the merged config."""
     store = config["store.path"] or str(paths.store_dir())
     try:
         return AgentSettings(

@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from mmsua.config import Config, apply_carrier
+
 SYSTEM_DATABASE = Path("/usr/share/mobile-broadband-provider-info/serviceproviders.xml")
 ENV_OVERRIDE = "MMSUA_SERVICEPROVIDERS"  # path(s), separated by os.pathsep
 MMS_USAGES = ("mms", "mms-internet-hipri", "mms-internet-hipri-fota")
@@ -371,14 +373,12 @@ def _read_android(rows: list[dict[str, str]], database: str) -> Iterable[_Entry]
         yield _Entry(settings, mvno_type=kind, mvno_data=data)
 
 
-def apply(config: Any, sim: SimIdentity) -> tuple[Any, Match]:
-    """``config`` (mmsua.config.Config) with unset carrier settings filled for ``sim``.
+def apply(config: Config, sim: SimIdentity) -> tuple[Config, Match]:
+    """``config`` with unset carrier settings filled for ``sim``.
 
     Values from the config file or the command line always win; the database only
     fills what they leave at the default.
     """
-    from mmsua.config import apply_carrier
-
     if not config["carrier.auto"]:
         return config, Match(None, (), "carrier.auto is off: carrier settings come from the config only")
     match = find(sim, config["carrier.databases"] or None)

@@ -32,16 +32,18 @@ from pathlib import Path
 from typing import Any
 
 from mmsua import __version__
+from mmsua.api.states import MessageState
 from mmsua.engine.addresses import AddressError, recipient_address
 from mmsua.engine.compose import Attachment, SendRequest, TooLarge, build_parts, fit_to_limit
 from mmsua.engine.runner import DataPath, Engine, SmsPort
 from mmsua.engine.settings import AgentSettings
+from mmsua.engine.states import Event
 from mmsua.store import NotFound, Store
 
 log = logging.getLogger(__name__)
 
 Callback = Callable[[str, dict[str, Any]], None]
-_PENDING_STATES = ("notified", "deferred", "retrieving")
+_PENDING_STATES = (MessageState.NOTIFIED, MessageState.DEFERRED, MessageState.RETRIEVING)
 # A part fetched through the API is base64 in JSON; past this, export files instead.
 MAX_ATTACHMENT_FILE = 50 * 1024 * 1024
 PRIORITIES = ("low", "normal", "high")  # X-Mms-Priority values (OMA-TS-MMS_ENC 7.3.31)
@@ -159,12 +161,8 @@ class UserAgent:
     def update_settings(self, settings: AgentSettings) -> None:
         """New carrier settings (from provisioning) for the next network steps; the modem
         link builds its bearer and data path again when what they use changed."""
-        from mmsua.engine.carrier_http import CarrierHttp
-
         self.settings = settings
-        self.engine.settings = settings
-        self.engine.http.close()
-        self.engine.http = CarrierHttp(settings, self.engine.data_path.session if self.engine.data_path else None)
+        self.engine.update_settings(settings)
         if self.link is not None:
             self.link.set_settings(settings)
         self.engine.wake()
@@ -198,7 +196,7 @@ class UserAgent:
             "data_path_error": link.get("data_path_error"),  # {reason, at} of the last bring-up failure, or None
             "own_number": self.engine.own_number,
             "daemon_version": __version__,
-            "queued": self.store.count_in_state("queued", "sending"),
+            "queued": self.store.count_in_state(MessageState.QUEUED, MessageState.SENDING),
             "pending_notifications": self.store.count_in_state(*_PENDING_STATES),
             "max_size": self.settings.max_message_size,  # the carrier's limit, for a composer's size meter
         }
@@ -314,12 +312,16 @@ class UserAgent:
         if message.state not in ("deferred", "failed", "notified", "retrieving"):
             raise BadRequest(f"message {id} is {message.state}; only a deferred or failed notification can be fetched")
         if message.expiry is not None and message.expiry <= self.engine.clock():
-            self.store.update_message(message.id, state="expired", error="the notification has expired")
+            self.store.change_state(message.id, Event.EXPIRED, error="the notification has expired")
             raise BadRequest(f"message {id} expired on the MMSC")
         deferred = message.state == "deferred" or self.store.get_task("notify_resp", message.id) is not None
-        self.store.put_task("retrieve", message.id, deadline=message.expiry, args={"deferred": deferred})
-        self.store.update_message(message.id, state="notified", error=None)
-        result = self._changed(message.id)  # before the engine wakes: its "retrieving" comes after
+        # Read in the step that queues it, published before the worker's "retrieving" can be.
+        with self._publish_lock:
+            with self.store.transaction():
+                self.store.put_task("retrieve", message.id, deadline=message.expiry, args={"deferred": deferred})
+                self.store.change_state(message.id, Event.FETCH, error=None)
+                result = self.store.get_message(message.id).to_dict()
+            self._publish("message.updated", result)
         self.engine.wake()
         if self.engine.data_path is None:
             log.info("message %s queued for retrieval; no data path yet", id)
@@ -330,7 +332,7 @@ class UserAgent:
         if message.direction != "out" or message.state != "failed":
             raise BadRequest(f"message {id} is not a failed outgoing message")
         with self.store.transaction():
-            self.store.update_message(message.id, state="queued", error=None)
+            self.store.change_state(message.id, Event.RETRY, error=None)
             self.store.put_task("send" if message.kind == "mms" else "send_sms", message.id)
         result = self._changed(message.id)  # before the engine wakes: its "sending" comes after
         self.engine.wake()

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from mmsua.engine.settings import AgentSettings
+from mmsua.engine.settings import AgentSettings, parse_proxy
 
 if TYPE_CHECKING:
     import requests
@@ -52,8 +52,6 @@ def proxies_for(proxy: str) -> dict[str, str] | None:
     """requests' ``proxies`` for a "host:port" setting (None: no proxy)."""
     if not proxy:
         return None
-    from mmsua.config import parse_proxy  # the one parser of this setting
-
     parsed = parse_proxy(proxy)
     if parsed is None:
         return None

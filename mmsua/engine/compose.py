@@ -230,7 +230,7 @@ def shrink_image(data: bytes, target: int) -> bytes | None:
     scale = min(1.0, (target * 8 / max(width * height * 3, 1)) ** 0.5 * 1.5)
     for _ in range(16):
         w, h = max(int(width * scale), 16), max(int(height * scale), 16)
-        candidate = image.resize((w, h), Image.LANCZOS) if (w, h) != image.size else image
+        candidate = image.resize((w, h), Image.Resampling.LANCZOS) if (w, h) != image.size else image
         for quality in (85, 70, 55, 40):
             out = io.BytesIO()
             candidate.save(out, "JPEG", quality=quality, optimize=True)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mmsua.engine.runner import Engine
-from mmsua.engine.settings import AgentSettings
+from mmsua.engine.settings import AgentSettings, parse_proxy
 from mmsua.store.records import iso
 
 if TYPE_CHECKING:
@@ -279,7 +279,7 @@ class ModemLink:
         self.spn = _quiet(self.modem.service_provider)
         self.sim_number = _quiet(self.modem.own_number)
         if self.imsi:
-            self.engine.mcc = self.imsi[:3]
+            self.engine.handset.mcc = self.imsi[:3]
         self.engine.learn_own_number(self.sim_number)
         identity = self.sim_identity()
         if identity is not None and self.on_sim is not None:
@@ -343,8 +343,6 @@ class ModemLink:
         self.on_state()
 
     def _make_bearer(self) -> Any:
-        from mmsua.config import parse_proxy
-
         s = self.settings
         proxy = parse_proxy(s.proxy) if s.proxy else None
         if s.bearer == "interface":
@@ -429,7 +427,7 @@ class ModemLink:
         new = _REGISTRATION.get(state, "unknown")
         if new != self.registration:
             self.registration = new
-            self.engine.roaming = new == "roaming"
+            self.engine.handset.roaming = new == "roaming"
             self.engine.wake()  # back on the network: retrievals waiting for the data path go now
             self.on_state()
 

@@ -8,29 +8,47 @@ with its retrieve (or answer) task, or a raw PDU kept for later. No network here
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timezone
+from typing import Any
 
+from mmsua.api.states import MessageState
 from mmsua.codec.errors import PduError
 from mmsua.codec.mms import MmsPdu
-from mmsua.codec.reassembly import Datagram
+from mmsua.codec.reassembly import Datagram, PushReassembler
 from mmsua.codec.sms import SmsDeliver, SmsStatusReport, decode_sms
 from mmsua.engine import transactions as tx
 from mmsua.engine.addresses import same_person
-from mmsua.store import StoredSms
+from mmsua.engine.handset import Handset
+from mmsua.engine.publisher import Publisher
+from mmsua.engine.settings import SettingsSource
+from mmsua.engine.states import Event
+from mmsua.store import Store, StoredSms
 
 log = logging.getLogger(__name__)
 
 WAP_PUSH_PORTS = (2948, 2949)
+# The state a notification starts in, by the retrieval policy's decision.
+_NOTIFIED = {tx.Decision.RETRIEVE: Event.NOTIFIED, tx.Decision.DEFER: Event.NOTIFIED_DEFERRED,
+             tx.Decision.REJECT: Event.NOTIFIED_REJECTED, tx.Decision.EXPIRED: Event.NOTIFIED_EXPIRED}
 
 
 class ReceivePath:
-    """SMS and pushes into the store.
+    """SMS and pushes into the store; the concatenated SMS still waiting for segments."""
 
-    Mixed into :class:`mmsua.engine.runner.Engine`, which holds the store, settings,
-    clock, data path and the rest of the shared state.
-    """
+    def __init__(self, store: Store, handset: Handset, settings: SettingsSource, clock: Callable[[], float],
+                 publisher: Publisher, wake: Callable[[], None]) -> None:
+        self._store = store
+        self._handset = handset
+        self._settings = settings
+        self._clock = clock
+        self._publisher = publisher
+        self._wake = wake
+        self._reassembler = PushReassembler(timeout=settings().segment_timeout)
+        self._segments: dict[tuple[Any, ...], list[int]] = {}  # concat key -> kept SMS ids
+        self._lock = threading.Lock()  # the modem's SMS thread and the worker's expiry
 
     # -- receiving: SMS ------------------------------------------------------------
 
@@ -38,29 +56,50 @@ class ReceivePath:
                     index: int | None = None) -> int:
         """Keep an SMS durably and process it. Once this returns, the modem may delete it."""
         length = tpdu_length if tpdu_length is not None else -1
-        with self._receive_lock:
-            sms_id, new = self.store.add_sms(storage, index, pdu_hex, length)
+        with self._lock:
+            sms_id, new = self._store.add_sms(storage, index, pdu_hex, length)
             if new:
-                self._feed(StoredSms(sms_id, storage, index, pdu_hex.strip().upper(), length, self.clock()))
+                self._feed(StoredSms(sms_id, storage, index, pdu_hex.strip().upper(), length, self._clock()))
         return sms_id
+
+    def feed_kept(self) -> None:
+        """At start: the SMS kept before a stop but not yet joined into a message."""
+        with self._lock:
+            for kept in self._store.unconsumed_sms():
+                self._feed(kept)
+
+    def prune_kept_sms(self) -> int:
+        """Kept SMS PDUs older than the retention period that are done with go: the table
+        would otherwise grow with every SMS ever received."""
+        retention = self._settings().kept_sms_retention
+        pruned = self._store.prune_sms(self._clock() - retention)
+        if pruned:
+            log.info("%d handled SMS older than %.0f days forgotten", pruned, retention / 86400)
+        return pruned
+
+    def expiry_wait(self) -> float | None:
+        """Seconds the worker may sleep before incomplete SMS sets must be expired (None: none wait)."""
+        if not self._reassembler.pending:
+            return None
+        return min(30.0, max(0.05, self._settings().segment_timeout))
 
     def _feed(self, kept: StoredSms) -> None:
         try:
             sms = decode_sms(kept.pdu_hex, tpdu_length=kept.tpdu_length if kept.tpdu_length >= 0 else None)
         except PduError as exc:
-            with self.store.transaction():
-                self.store.add_raw("in", "sms", bytes.fromhex(kept.pdu_hex) if _is_hex(kept.pdu_hex) else
+            with self._store.transaction():
+                self._store.add_raw("in", "sms", bytes.fromhex(kept.pdu_hex) if _is_hex(kept.pdu_hex) else
                                    kept.pdu_hex.encode(), error=f"SMS PDU: {exc}")
-                self.store.consume_sms([kept.id])
+                self._store.consume_sms([kept.id])
             log.warning("undecodable SMS kept raw: %s", exc)
             return
         if isinstance(sms, SmsStatusReport):
             self._status_report(sms, kept.id)
             return
         if not isinstance(sms, SmsDeliver):
-            with self.store.transaction():
-                self.store.add_raw("in", "sms", bytes.fromhex(kept.pdu_hex), error="an SMS-SUBMIT, not a received SMS")
-                self.store.consume_sms([kept.id])
+            with self._store.transaction():
+                self._store.add_raw("in", "sms", bytes.fromhex(kept.pdu_hex), error="an SMS-SUBMIT, not a received SMS")
+                self._store.consume_sms([kept.id])
             return
         concat = sms.concat
         key = (sms.originator, concat.reference, concat.total, concat.bits) if concat and concat.total > 1 else None
@@ -68,21 +107,21 @@ class ReceivePath:
             self._segments.setdefault(key, []).append(kept.id)
         datagram = self._reassembler.feed(sms, time.monotonic())
         if datagram is None:
-            self.wake()  # an idle worker must now wait no longer than the set's expiry
+            self._wake()  # an idle worker must now wait no longer than the set's expiry
             return
         ids = self._segments.pop(key, [kept.id]) if key is not None else [kept.id]
         self._datagram(datagram, ids)
 
-    def _expire_segments(self) -> None:
-        with self._receive_lock:
+    def expire_segments(self) -> None:
+        with self._lock:
             for expired in self._reassembler.expire(time.monotonic()):
                 key = (expired.originator, expired.reference, expired.total,
                        expired.segments[0].concat.bits if expired.segments and expired.segments[0].concat else 8)
                 ids = self._segments.pop(key, [])
-                with self.store.transaction():
+                with self._store.transaction():
                     for segment in expired.segments:
-                        self.store.add_raw("in", "sms", segment.user_data, error=f"incomplete: {expired.description}")
-                    self.store.consume_sms(ids)
+                        self._store.add_raw("in", "sms", segment.user_data, error=f"incomplete: {expired.description}")
+                    self._store.consume_sms(ids)
                 log.warning("concatenated SMS never completed: %s", expired.description)
 
     def _datagram(self, datagram: Datagram, sms_ids: list[int]) -> None:
@@ -92,37 +131,38 @@ class ReceivePath:
         text = datagram.text
         if datagram.destination_port is None and text is not None:
             first = datagram.segments[0]
-            sender = self._norm(datagram.originator)
-            with self.store.transaction():
-                mid = self.store.add_message(
-                    participants=self._people([sender]), direction="in", kind="sms", state="received",
-                    sender=sender, to=[self.own_number] if self.own_number else [], text=text,
+            sender = self._handset.norm(datagram.originator)
+            with self._store.transaction():
+                mid = self._store.add_message(
+                    participants=self._handset.people([sender]), direction="in", kind="sms",
+                    state=Event.SMS_RECEIVED.apply(None),
+                    sender=sender, to=[self._handset.own_number] if self._handset.own_number else [], text=text,
                     date=(first.timestamp.astimezone(timezone.utc).timestamp() if first.timestamp is not None
-                          else self.clock()),  # a damaged SC time stamp decodes to None
+                          else self._clock()),  # a damaged SC time stamp decodes to None
                 )
-                self.store.consume_sms(sms_ids)
+                self._store.consume_sms(sms_ids)
             log.info("SMS %s from %s stored (%d segment(s))", mid, sender, len(datagram.segments))
-            self._emit_message("message.received", mid)
+            self._publisher.message("message.received", mid)
             return
-        with self.store.transaction():
-            self.store.add_raw("in", "sms", datagram.data,
+        with self._store.transaction():
+            self._store.add_raw("in", "sms", datagram.data,
                                error=f"SMS for port {datagram.destination_port}: not handled by mmsua")
-            self.store.consume_sms(sms_ids)
+            self._store.consume_sms(sms_ids)
 
     def _status_report(self, report: SmsStatusReport, sms_id: int) -> None:
         status = {"delivered": "delivered", "pending": "pending"}.get(report.outcome, "unreachable")
-        recipient = self._norm(report.recipient)
-        message = self.store.find_message("out", sms_reference=report.message_reference)
-        with self.store.transaction():
-            self.store.consume_sms([sms_id])
+        recipient = self._handset.norm(report.recipient)
+        message = self._store.find_message("out", sms_reference=report.message_reference)
+        with self._store.transaction():
+            self._store.consume_sms([sms_id])
             if message is None or message.kind != "sms":
-                self.store.add_raw("in", "sms", b"", error=f"status report for unknown SMS reference {report.message_reference}")
+                self._store.add_raw("in", "sms", b"", error=f"status report for unknown SMS reference {report.message_reference}")
                 return
             address = next((r.address for r in message.recipients if recipient and same_person(r.address, recipient)),
                            recipient or message.to[0])
-            changed = self.store.set_recipient_status(message.id, address, status)
+            changed = self._store.set_recipient_status(message.id, address, status)
         if changed:
-            self._emit_message("message.updated", message.id)
+            self._publisher.message("message.updated", message.id)
 
     # -- receiving: WAP push -------------------------------------------------------------
 
@@ -131,83 +171,82 @@ class ReceivePath:
         event = tx.classify_push(data)
         new_id: int | None = None
         touched: int | None = None
-        with self.store.transaction():
-            raw_id = self.store.add_raw("in", "push", data, error=event.error)
-            self.store.consume_sms(sms_ids)
+        with self._store.transaction():
+            raw_id = self._store.add_raw("in", "push", data, error=event.error)
+            self._store.consume_sms(sms_ids)
             if event.kind == "notification" and event.pdu is not None:
                 new_id, touched = self._notification(event.pdu, raw_id)
             elif event.kind in ("delivery", "read_orig") and event.pdu is not None:
                 touched = self._report(event.pdu, raw_id, event.kind)
             elif event.kind == "unrecognised" and event.transaction_id:
                 # Tell the MMSC, so it stops re-sending what we cannot read (MMS_CTR §8.2).
-                self.store.put_task("notify_resp", None, args={"transaction_id": event.transaction_id,
+                self._store.put_task("notify_resp", None, args={"transaction_id": event.transaction_id,
                                                                 "status": tx.STATUS_UNRECOGNISED})
         if event.error:
             log.warning("push kept raw: %s", event.error)
         if new_id is not None:
             # A notification about to be retrieved is news only once its content is in;
             # one that waits for the user (deferred...) is news now.
-            waiting = self.store.get_message(new_id).state != "notified"
-            self._emit_message("message.received" if waiting else "message.updated", new_id)
+            waiting = self._store.get_message(new_id).state is not MessageState.NOTIFIED
+            self._publisher.message("message.received" if waiting else "message.updated", new_id)
         elif touched is not None:
-            self._emit_message("message.updated", touched)
-        self.wake()
+            self._publisher.message("message.updated", touched)
+        self._wake()
         return new_id or touched
 
     def _notification(self, pdu: MmsPdu, raw_id: int) -> tuple[int | None, int | None]:
-        now = self.clock()
-        existing = self.store.find_duplicate("in", pdu.transaction_id, None, pdu.content_location)
+        now = self._clock()
+        existing = self._store.find_duplicate("in", pdu.transaction_id, None, pdu.content_location)
         if existing is not None:
-            self.store.link_raw(raw_id, existing)
-            message = self.store.get_message(existing)
-            if message.state == "received" and not self.store.tasks_for(existing):
+            self._store.link_raw(raw_id, existing)
+            message = self._store.get_message(existing)
+            if message.state is MessageState.RECEIVED and not self._store.tasks_for(existing):
                 # The MMSC did not hear our answer; answer again, store nothing new.
-                self.store.put_task("notify_resp", existing, args={"status": tx.STATUS_RETRIEVED})
+                self._store.put_task("notify_resp", existing, args={"status": tx.STATUS_RETRIEVED})
             log.info("duplicate notification %s for message %s ignored", pdu.transaction_id, existing)
             return None, existing
-        sender = self._norm(tx.address_text(pdu.sender))
+        sender = self._handset.norm(tx.address_text(pdu.sender))
         expires = tx.expiry_time(pdu.expiry, now)
         decision = tx.decide_retrieval(
-            pdu.message_size, expires, self.settings,
-            tx.Conditions(now, roaming=self.roaming),
+            pdu.message_size, expires, self._settings(),
+            tx.Conditions(now, roaming=self._handset.roaming),
         )
-        state = {tx.Decision.RETRIEVE: "notified", tx.Decision.DEFER: "deferred",
-                 tx.Decision.REJECT: "rejected", tx.Decision.EXPIRED: "expired"}[decision.decision]
-        message_id = self.store.add_message(
-            participants=self._people([sender]), direction="in", kind="mms", state=state, sender=sender,
+        state = _NOTIFIED[decision.decision].apply(None)
+        message_id = self._store.add_message(
+            participants=self._handset.people([sender]), direction="in", kind="mms", state=state, sender=sender,
             subject=pdu.subject, size=pdu.message_size, expiry=expires, date=now,
             transaction_id=pdu.transaction_id, content_location=pdu.content_location,
             priority=pdu.priority, message_class=pdu.message_class,
             error=decision.reason if decision.decision is tx.Decision.EXPIRED else None,
         )
-        self.store.link_raw(raw_id, message_id)
+        self._store.link_raw(raw_id, message_id)
         if decision.decision is tx.Decision.RETRIEVE:
-            self.store.put_task("retrieve", message_id, deadline=expires, args={"deferred": False})
+            self._store.put_task("retrieve", message_id, deadline=expires, args={"deferred": False})
         elif decision.decision is tx.Decision.DEFER:
-            self.store.put_task("notify_resp", message_id, args={"status": tx.STATUS_DEFERRED})
+            self._store.put_task("notify_resp", message_id, args={"status": tx.STATUS_DEFERRED})
         elif decision.decision is tx.Decision.REJECT:
-            self.store.put_task("notify_resp", message_id, args={"status": tx.STATUS_REJECTED})
+            self._store.put_task("notify_resp", message_id, args={"status": tx.STATUS_REJECTED})
         log.info("notification %s from %s: %s (%s)", pdu.transaction_id, sender, decision.decision.value,
                  decision.reason)
         return message_id, None
 
     def _report(self, pdu: MmsPdu, raw_id: int, kind: str) -> int | None:
-        sent = self.store.find_message("out", message_id=pdu.message_id) if pdu.message_id else None
+        sent = self._store.find_message("out", message_id=pdu.message_id) if pdu.message_id else None
         if sent is None:
             log.info("%s for unknown message %s kept raw", kind, pdu.message_id)
             return None
-        self.store.link_raw(raw_id, sent.id)
+        self._store.link_raw(raw_id, sent.id)
         if kind == "delivery":
             who = pdu.to[0].value if pdu.to else None
             status = tx.delivery_status(pdu.status)
         else:
             who = tx.address_text(pdu.sender)
             status = tx.read_status(pdu.read_status)
-        who = self._norm(who)
-        address = next((r.address for r in sent.recipients if who and same_person(r.address, who, self.country)), who)
+        who = self._handset.norm(who)
+        address = next((r.address for r in sent.recipients if who and same_person(r.address, who, self._handset.country)), who)
         if address is None:
             return None
-        self.store.set_recipient_status(sent.id, address, status)
+        self._store.set_recipient_status(sent.id, address, status)
         return sent.id
 
 

@@ -1,72 +1,43 @@
 """The runner: carries out the transactions against the store, the MMSC and the modem.
 
-:class:`Engine` is assembled from one module per job: :mod:`.receive_path` (SMS and
-pushes into the store, on the caller's thread), :mod:`.retrieve_path` (fetching
-notified messages, answers owed to the MMSC), :mod:`.send_path` (the outbox) and
-:mod:`.task_worker` (the thread that runs durable tasks when due, retries, events).
-This module holds what they share: the state, the identity, and the protocols the
-driver side implements.
+:class:`Engine` builds its parts, each given what it uses and nothing else:
+
+- :class:`.handset.Handset` (own number, country, roaming),
+- :class:`.publisher.Publisher` (a message's events, read from the store),
+- :class:`.mmsc_link.MmscLink` (data path, carrier HTTP, the context's idle release),
+- :class:`.receive_path.ReceivePath` (SMS and pushes into the store, on the caller's thread),
+- :class:`.send_path.Outbox` (queueing) and :class:`.send_path.SendPath` (the send tasks),
+- :class:`.retries.Retries` (a failed step tried again or given up),
+- :class:`.retrieve_path.RetrievePath` (retrieval, answers owed to the MMSC),
+- :class:`.task_worker.TaskWorker` (the thread that runs durable tasks when due),
+  woken through :class:`.wakeup.Wakeup`.
+
+Its methods are what the agent and the modem link call.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Protocol
 
-from mmsua.codec.reassembly import PushReassembler
-from mmsua.engine.addresses import Country, country_for, normalize, participants
+from mmsua.engine.addresses import Country
 from mmsua.engine.carrier_http import CarrierHttp
+from mmsua.engine.compose import SendRequest
+from mmsua.engine.handset import Handset
+from mmsua.engine.interfaces import DataPath, DirectDataPath, Emit, SmsPort
+from mmsua.engine.mmsc_link import MmscLink
+from mmsua.engine.publisher import Publisher
 from mmsua.engine.receive_path import ReceivePath
+from mmsua.engine.retries import Retries
 from mmsua.engine.retrieve_path import RetrievePath
-from mmsua.engine.send_path import SendPath
+from mmsua.engine.send_path import Outbox, SendPath
 from mmsua.engine.settings import AgentSettings
 from mmsua.engine.task_worker import TaskWorker
-from mmsua.store import Store
-
-if TYPE_CHECKING:
-    import requests
-
-log = logging.getLogger(__name__)
-
-OWN_NUMBER_KEY = "own_number"
-Emit = Callable[[str, dict[str, Any]], None]
+from mmsua.engine.wakeup import Wakeup
+from mmsua.store import PartData, Store, Task
 
 
-class SmsPort(Protocol):
-    """What the engine needs of the driver's SmsService."""
-
-    def send_pdu(self, pdu_hex: str, tpdu_length: int) -> int: ...
-
-
-class DataPath(Protocol):
-    """The MMS bearer: a session that reaches the MMSC, brought up on demand."""
-
-    def session(self) -> requests.Session: ...
-
-    def release(self) -> None: ...
-
-    def available(self) -> bool: ...
-
-
-class DirectDataPath:
-    """The host's own network (tests on loopback, or an already-up interface)."""
-
-    def session(self) -> requests.Session:
-        import requests  # loaded at the first exchange, not with the engine
-
-        return requests.Session()
-
-    def release(self) -> None:
-        pass
-
-    def available(self) -> bool:
-        return True
-
-
-class Engine(ReceivePath, RetrievePath, SendPath, TaskWorker):
+class Engine:
     def __init__(
         self,
         store: Store,
@@ -78,46 +49,131 @@ class Engine(ReceivePath, RetrievePath, SendPath, TaskWorker):
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
-        self.settings = settings
-        self.data_path = data_path
-        self.sms = sms
-        self.emit: Emit = emit or (lambda event, data: None)
         self.clock = clock
-        self.roaming = False
-        self.mcc: str | None = None
-        self.http = CarrierHttp(settings, data_path.session if data_path else None)
-        self._reassembler = PushReassembler(timeout=settings.segment_timeout)
-        self._segments: dict[tuple[Any, ...], list[int]] = {}  # concat key -> kept SMS ids
-        self._receive_lock = threading.Lock()
-        self._wake = threading.Condition()
-        self._stopping = False
-        self._thread: threading.Thread | None = None
-        self._bearer_up = False
-        self._last_exchange = 0.0  # time.monotonic() at the end of the last HTTP exchange
-        self._next_prune = 0.0
+        self._settings = settings
+        current = self._current_settings
+        self.wakeup = Wakeup()
+        self.handset = Handset(store, current)
+        self.publisher = Publisher(store, emit or (lambda event, data: None))
+        self.link = MmscLink(settings, data_path)
+        self.receiver = ReceivePath(store, self.handset, current, clock, self.publisher, self.wakeup.ring)
+        self.outbox = Outbox(store, self.handset, current, self.wakeup.ring)
+        self.retries = Retries(store, current, clock, self.link, self.publisher, self.outbox.sms_fallback)
+        self.retriever = RetrievePath(store, self.handset, current, clock, self.publisher, self.retries)
+        self.sender = SendPath(store, clock, self.publisher, self.retries, self.outbox, sms)
+        handlers: dict[str, Callable[[Task], None]] = {
+            "retrieve": self.retriever.retrieve,
+            "notify_resp": self.retriever.respond,
+            "acknowledge": self.retriever.respond,
+            "read_report": self.retriever.read_report,
+            "send": self.sender.send,
+            "send_sms": self.sender.send_sms,
+        }
+        self.worker = TaskWorker(store, clock, self.link, self.receiver, self.retries, handlers, self.wakeup)
+
+    def _current_settings(self) -> AgentSettings:
+        return self._settings
+
+    # -- settings, data path, SMS port --------------------------------------------
+
+    @property
+    def settings(self) -> AgentSettings:
+        return self._settings
+
+    def update_settings(self, settings: AgentSettings) -> None:
+        """New carrier settings (from provisioning) for the next network steps."""
+        self._settings = settings
+        self.link.use_settings(settings)
+
+    @property
+    def data_path(self) -> DataPath | None:
+        return self.link.data_path
+
+    def set_data_path(self, data_path: DataPath | None) -> None:
+        """The bearer came up (or went away); network tasks run only with one."""
+        self.link.set_data_path(data_path)
+        self.wake()
+
+    @property
+    def http(self) -> CarrierHttp:
+        return self.link.http
+
+    @property
+    def sms(self) -> SmsPort | None:
+        return self.sender.sms
+
+    @sms.setter
+    def sms(self, port: SmsPort | None) -> None:
+        self.sender.sms = port
 
     # -- identity --------------------------------------------------------------
 
     @property
     def country(self) -> Country | None:
-        return country_for(self.settings.country_code or None, self.mcc)
+        return self.handset.country
 
     @property
     def own_number(self) -> str | None:
-        number = self.settings.own_number or self.store.get_learned(OWN_NUMBER_KEY)
-        return normalize(number, self.country) if number else None
+        return self.handset.own_number
 
     def learn_own_number(self, number: str | None) -> None:
-        """From the SIM (AT+CNUM) or the network; the setting always wins."""
-        if number and not self.settings.own_number and not self.store.get_learned(OWN_NUMBER_KEY):
-            self.store.set_learned(OWN_NUMBER_KEY, normalize(number, self.country))
-            log.info("own number learnt: %s", number)
+        self.handset.learn_own_number(number)
 
-    def _people(self, addresses: Iterable[str | None]) -> list[str]:
-        return participants(addresses, self.own_number, self.country)
+    # -- the worker ---------------------------------------------------------------
 
-    def _norm(self, address: str | None) -> str | None:
-        return normalize(address, self.country) if address else None
+    def start(self) -> None:
+        self.worker.start()
+
+    def request_stop(self) -> None:
+        self.worker.request_stop()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.worker.stop(timeout)
+
+    def wake(self) -> None:
+        self.wakeup.ring()
+
+    def resume(self) -> None:
+        self.worker.resume()
+
+    def prune_kept_sms(self) -> int:
+        return self.worker.prune_kept_sms()
+
+    def run_due(self) -> bool:
+        return self.worker.run_due()
+
+    def run_task(self, task: Task) -> None:
+        self.worker.run_task(task)
+
+    # -- receiving -----------------------------------------------------------------
+
+    def receive_sms(self, pdu_hex: str, tpdu_length: int | None, storage: str | None = None,
+                    index: int | None = None) -> int:
+        """Keep an SMS durably and process it. Once this returns, the modem may delete it."""
+        return self.receiver.receive_sms(pdu_hex, tpdu_length, storage, index)
+
+    def receive_push(self, data: bytes, *, sms_ids: Iterable[int] = ()) -> int | None:
+        return self.receiver.receive_push(data, sms_ids=sms_ids)
+
+    # -- sending ---------------------------------------------------------------------
+
+    def queue_mms(self, *, to: list[str], cc: list[str], bcc: list[str], subject: str | None,
+                  parts: list[PartData], text: str, delivery_report: bool, read_report: bool,
+                  priority: str | None = None, wake: bool = True) -> int:
+        return self.outbox.queue_mms(to=to, cc=cc, bcc=bcc, subject=subject, parts=parts, text=text,
+                                     delivery_report=delivery_report, read_report=read_report,
+                                     priority=priority, wake=wake)
+
+    def queue_sms(self, *, to: list[str], text: str, delivery_report: bool, participants_of: list[str] | None = None,
+                  wake: bool = True) -> int:
+        return self.outbox.queue_sms(to=to, text=text, delivery_report=delivery_report,
+                                     participants_of=participants_of, wake=wake)
+
+    def resend_as_sms(self, message_id: int, wake: bool = True) -> int:
+        return self.outbox.resend_as_sms(message_id, wake=wake)
+
+    def send_request_for(self, message_id: int) -> tuple[SendRequest, list[PartData]]:
+        return self.outbox.send_request_for(message_id)
 
 
 __all__ = ["Engine", "DataPath", "DirectDataPath", "SmsPort"]

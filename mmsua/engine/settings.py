@@ -1,18 +1,25 @@
-"""The user agent's settings, as one frozen value (mmsua.config builds it)."""
+"""The user agent's settings, as one frozen value (mmsua.config builds it), with the
+defaults and choices the configuration offers for them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from mmsua.config import DEFAULT_UAPROF
-
-# Android's assumption when the carrier states no limit.
+# Android's assumption when the carrier states no limit (issue 6); headers take a margin.
 DEFAULT_MAX_MESSAGE_SIZE = 300 * 1024
+DEFAULT_USER_AGENT = "mmsua/0.1"
+# Some carriers refuse MMS requests without an x-wap-profile (e.g. HTTP 412), so one is
+# always sent: by default the UAProf URL Android's MMS stack sends, which carriers know.
+DEFAULT_UAPROF = "http://www.google.com/oha/rdf/ua-profile-kila.xml"
 RETRIEVAL_POLICIES = ("auto", "manual", "reject")
 ROAMING_POLICIES = ("auto", "defer")
 BEARERS = ("modem", "interface", "ppp")
 MMS_CONTEXTS = ("auto", "own")
+PDP_TYPES = ("IP", "IPV6", "IPV4V6")
+AUTH_METHODS = ("none", "pap", "chap")
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +27,7 @@ class AgentSettings:
     # Carrier HTTP.
     mmsc_url: str = ""
     proxy: str = ""  # "host:port" or "[v6]:port"; empty: no proxy
-    user_agent: str = "mmsua/0.1"
+    user_agent: str = DEFAULT_USER_AGENT
     uaprof_url: str = DEFAULT_UAPROF  # x-wap-profile; the same default as the config, so it is always sent
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
     http_timeout: float = 60.0
@@ -85,7 +92,7 @@ class AgentSettings:
         if problems:
             raise ValueError("; ".join(problems))
 
-    def with_changes(self, **changes: object) -> AgentSettings:
+    def with_changes(self, **changes: Any) -> AgentSettings:
         return replace(self, **changes)
 
     def store_file(self) -> Path | None:
@@ -94,3 +101,36 @@ class AgentSettings:
             return None
         path = Path(self.store_path).expanduser()
         return path if path.suffix in (".sqlite", ".db", ".sqlite3") else path / "store.sqlite"
+
+
+# The settings in force: they change once the SIM's carrier is known (UserAgent.update_settings).
+SettingsSource = Callable[[], AgentSettings]
+
+
+def parse_proxy(text: str) -> tuple[str, int] | None:
+    """``host:port`` or ``[v6addr]:port`` (IPv6-only MMS APNs have v6 proxies); empty is no proxy.
+    ValueError says what is wrong with any other text."""
+    text = text.strip()
+    if not text:
+        return None
+    for prefix in ("http://", "https://"):
+        if text.startswith(prefix):
+            text = text[len(prefix):].rstrip("/")
+    if text.startswith("["):
+        host, sep, rest = text[1:].partition("]")
+        if not sep:
+            raise ValueError(f"proxy {text!r}: missing ']' after the IPv6 address")
+        port_text = rest[1:] if rest.startswith(":") else ""
+    elif text.count(":") == 1:
+        host, _, port_text = text.partition(":")
+    elif text.count(":") > 1:
+        raise ValueError(f"proxy {text!r}: write an IPv6 address in brackets, e.g. [2001:db8::1]:8080")
+    else:
+        host, port_text = text, ""
+    if not host:
+        raise ValueError(f"proxy {text!r} has no host")
+    if not port_text:
+        return host, 80  # WAP 2.0 proxies without a stated port listen on 80
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ValueError(f"proxy {text!r}: port must be a number from 1 to 65535")
+    return host, int(port_text)

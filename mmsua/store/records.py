@@ -6,13 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-# Message states (docs/api.md).
-IN_STATES = ("notified", "deferred", "retrieving", "received", "rejected", "expired")
-OUT_STATES = ("queued", "sending", "sent", "failed")
+from mmsua.api.states import IN_STATES, OUT_STATES, MessageState, ReportStatus
+
 # Per-recipient statuses (docs/api.md).
-RECIPIENT_STATUSES = (
-    "pending", "delivered", "read", "rejected", "expired", "deleted", "unreachable", "forwarded", "unknown",
-)
+RECIPIENT_STATUSES: tuple[ReportStatus, ...] = tuple(ReportStatus)
 
 
 def iso(timestamp: float | None) -> str | None:
@@ -20,6 +17,10 @@ def iso(timestamp: float | None) -> str | None:
     if timestamp is None:
         return None
     return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+__all__ = ["IN_STATES", "OUT_STATES", "RECIPIENT_STATUSES", "Conversation", "Message", "PartData", "PartInfo",
+           "Recipient", "StoredSms", "Task", "iso"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,7 @@ class Message:
     conversation_id: int
     direction: str
     kind: str
-    state: str
+    state: MessageState
     sender: str | None
     to: tuple[str, ...]
     cc: tuple[str, ...]
@@ -101,7 +102,7 @@ class Message:
             "conversation_id": self.conversation_id,
             "direction": self.direction,
             "kind": self.kind,
-            "state": self.state,
+            "state": self.state.value,
             "from": self.sender,
             "to": list(self.to),
             "cc": list(self.cc),
@@ -154,6 +155,12 @@ class Task:
     deadline: float | None
     last_error: str | None
     args: dict[str, Any] = field(default_factory=dict)
+
+    def require_message_id(self) -> int:
+        """The message of a task that is always for one (retrieve, send, send_sms, read_report)."""
+        if self.message_id is None:
+            raise ValueError(f"a {self.kind} task names no message")
+        return self.message_id
 
 
 @dataclass(frozen=True, slots=True)

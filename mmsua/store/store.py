@@ -18,10 +18,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from mmsua import paths
-from mmsua.store import schema
+from mmsua.api.states import MessageState
 from mmsua.store.records import (
     Conversation,
     Message,
@@ -31,6 +31,7 @@ from mmsua.store.records import (
     StoredSms,
     Task,
 )
+from mmsua.store.schema import migrate
 
 # Parts larger than this live in files under parts/ (keeps the database small
 # and pages of message lists fast); smaller ones stay inline.
@@ -42,10 +43,17 @@ _NEXT_MESSAGE_ID = (
     "coalesce((SELECT max_id FROM id_high_water WHERE name = 'messages'), 0)) + 1)"
 )
 
-_T = TypeVar("_T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
+_T = TypeVar("_T", bound="DataclassInstance")
+# States of an MMS whose content is not (yet) here: the preview says so.
+_WITHOUT_CONTENT = (MessageState.NOTIFIED, MessageState.DEFERRED, MessageState.RETRIEVING, MessageState.EXPIRED,
+                    MessageState.REJECTED)
+
+# The state is not among them: it changes only through Store.change_state.
 _MESSAGE_FIELDS = {
-    "state", "sender", "subject", "body_text", "date", "read", "read_report_requested",
+    "sender", "subject", "body_text", "date", "read", "read_report_requested",
     "delivery_report_requested", "size", "expiry", "priority", "message_class", "error",
     "transaction_id", "message_id", "content_location", "sms_reference",
 }
@@ -65,6 +73,14 @@ class DuplicateMessage(StoreError):
     def __init__(self, existing_id: int) -> None:
         super().__init__(f"duplicate of message {existing_id}")
         self.existing_id = existing_id
+
+
+class StateChange(Protocol):
+    """An event of the engine's transition table (mmsua.engine.states.Event)."""
+
+    def apply(self, source: MessageState | None, /) -> MessageState:
+        """The state it moves ``source`` to; raises when the table declares no such move."""
+        ...
 
 
 def default_store_path() -> Path:
@@ -99,7 +115,7 @@ class Store:
             raise StoreError(f"{self.path}: SQLite refused WAL mode (got {mode})")
         self._conn.execute("PRAGMA synchronous=FULL")  # a committed step survives power loss
         self._conn.execute("PRAGMA foreign_keys=ON")
-        schema.migrate(self._conn)
+        migrate(self._conn)
         self.fts = bool(
             self._conn.execute("SELECT 1 FROM sqlite_master WHERE name='messages_fts'").fetchone()
         )
@@ -169,14 +185,14 @@ class Store:
             row = self._q("SELECT id FROM conversations WHERE key = ?", (key,))
             if row:
                 return int(row[0]["id"])
-            cid = self._x(
+            cid = _rowid(self._x(
                 "INSERT INTO conversations(key, participants) VALUES (?, ?)", (key, json.dumps(people))
-            ).lastrowid
+            ))
             self._conn.executemany(
                 "INSERT INTO conversation_participants(conversation_id, address) VALUES (?, ?)",
                 [(cid, address) for address in people],
             )
-            return int(cid)
+            return cid
 
     def get_conversation(self, conversation_id: int) -> Conversation:
         rows = self._q("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
@@ -241,7 +257,7 @@ class Store:
         participants: Iterable[str],
         direction: str,
         kind: str,
-        state: str,
+        state: MessageState,
         date: float | None = None,
         sender: str | None = None,
         to: Sequence[str] = (),
@@ -264,12 +280,13 @@ class Store:
     ) -> int:
         """Insert a message; raises :class:`DuplicateMessage` when its ids are known."""
         now = time.time()
+        state = MessageState(state)  # a string that is no state fails here, before any write
         with self.transaction():
             existing = self.find_duplicate(direction, transaction_id, message_id, content_location)
             if existing is not None:
                 raise DuplicateMessage(existing)
             cid = self.conversation_for(participants)
-            mid = self._x(
+            mid = _rowid(self._x(
                 "INSERT INTO messages(id, conversation_id, direction, kind, state, sender, to_addrs, cc_addrs, "
                 "bcc_addrs, subject, body_text, date, read, read_report_requested, delivery_report_requested, "
                 "size, expiry, priority, message_class, error, transaction_id, message_id, content_location, "
@@ -280,9 +297,9 @@ class Store:
                     int(read_report_requested), int(delivery_report_requested), size, expiry, priority,
                     message_class, error, transaction_id, message_id, content_location, sms_reference, now, now,
                 ),
-            ).lastrowid
+            ))
             self._refresh_conversation(cid)
-            return int(mid)
+            return mid
 
     def find_duplicate(
         self,
@@ -304,15 +321,38 @@ class Store:
                 return int(rows[0]["id"])
         return None
 
+    def change_state(self, message_id: int, event: StateChange, /, **fields: Any) -> MessageState:
+        """Apply ``event`` to the message's state, and set ``fields`` with it, in one step.
+
+        The current state is read in the same transaction, so the event sees the state
+        it changes; a move the transition table does not declare raises and writes nothing."""
+        columns = self._columns(fields)
+        with self.transaction():
+            rows = self._q("SELECT state FROM messages WHERE id = ?", (message_id,))
+            if not rows:
+                raise NotFound(f"no message {message_id}")
+            state = event.apply(MessageState(rows[0]["state"]))
+            self._update(message_id, {**columns, "state": state})
+            return state
+
     def update_message(self, message_id: int, /, **fields: Any) -> None:
-        """Set columns of a message (``text`` is an alias of body_text)."""
+        """Set columns of a message (``text`` is an alias of body_text); not its state."""
+        columns = self._columns(fields)
+        if columns:
+            self._update(message_id, columns)
+
+    @staticmethod
+    def _columns(fields: dict[str, Any]) -> dict[str, Any]:
+        if "state" in fields:
+            raise StoreError("a message's state changes only through change_state, by an event of the transition table")
         if "text" in fields:
             fields["body_text"] = fields.pop("text")
         unknown = set(fields) - _MESSAGE_FIELDS
         if unknown:
             raise StoreError(f"unknown message fields: {sorted(unknown)}")
-        if not fields:
-            return
+        return fields
+
+    def _update(self, message_id: int, fields: dict[str, Any]) -> None:
         for flag in ("read", "read_report_requested", "delivery_report_requested"):
             if flag in fields:
                 fields[flag] = int(bool(fields[flag]))
@@ -369,11 +409,11 @@ class Store:
             )
         return [self._message(row) for row in reversed(rows)]
 
-    def messages_in_state(self, *states: str) -> list[Message]:
+    def messages_in_state(self, *states: MessageState) -> list[Message]:
         marks = ",".join("?" * len(states))
         return [self._message(row) for row in self._q(f"SELECT * FROM messages WHERE state IN ({marks})", states)]
 
-    def count_in_state(self, *states: str) -> int:
+    def count_in_state(self, *states: MessageState) -> int:
         marks = ",".join("?" * len(states))
         return int(self._q(f"SELECT count(*) FROM messages WHERE state IN ({marks})", states)[0][0])
 
@@ -442,6 +482,7 @@ class Store:
             to=tuple(json.loads(row["to_addrs"])),
             cc=tuple(json.loads(row["cc_addrs"])),
             bcc=tuple(json.loads(row["bcc_addrs"])),
+            state=MessageState(row["state"]),
             text=row["body_text"],
             parts=parts,
             recipients=recipients,
@@ -461,7 +502,8 @@ class Store:
         try:
             rows = []
             for index, part in enumerate(parts):
-                data, file = part.data, None
+                data: bytes | None = part.data
+                file = None
                 if len(part.data) > INLINE_PART_LIMIT:
                     file = self._write_part_file(message_id, index, part.data)
                     written.append(file)
@@ -630,12 +672,10 @@ class Store:
         self, direction: str, kind: str, data: bytes, *, message_id: int | None = None, error: str | None = None
     ) -> int:
         with self.transaction():
-            return int(
-                self._x(
-                    "INSERT INTO raw_pdus(direction, kind, message_id, date, data, error) VALUES (?,?,?,?,?,?)",
-                    (direction, kind, message_id, time.time(), bytes(data), error),
-                ).lastrowid
-            )
+            return _rowid(self._x(
+                "INSERT INTO raw_pdus(direction, kind, message_id, date, data, error) VALUES (?,?,?,?,?,?)",
+                (direction, kind, message_id, time.time(), bytes(data), error),
+            ))
 
     def link_raw(self, raw_id: int, message_id: int) -> None:
         with self.transaction():
@@ -669,11 +709,11 @@ class Store:
                     # between AT+CMGD and the modem committing it): delete it again.
                     self._x("UPDATE sms_received SET deleted = 0 WHERE id = ?", (rows[0]["id"],))
                 return int(rows[0]["id"]), False
-            sid = self._x(
+            sid = _rowid(self._x(
                 "INSERT INTO sms_received(storage, idx, pdu_hex, tpdu_length, date) VALUES (?,?,?,?,?)",
                 (storage, index, pdu_hex, tpdu_length, time.time()),
-            ).lastrowid
-            return int(sid), True
+            ))
+            return sid, True
 
     def consume_sms(self, ids: Iterable[int]) -> None:
         with self.transaction():
@@ -732,6 +772,13 @@ class Store:
         return self._message(rows[0]) if rows else None
 
 
+def _rowid(cursor: sqlite3.Cursor) -> int:
+    """The id an INSERT gave its row."""
+    if cursor.lastrowid is None:
+        raise StoreError("SQLite gave no id for an inserted row")
+    return cursor.lastrowid
+
+
 def _from_row(cls: type[_T], row: sqlite3.Row, **override: Any) -> _T:
     """Build a record from the columns named like its fields, plus overrides."""
     columns = row.keys()
@@ -750,7 +797,7 @@ def _task(row: sqlite3.Row) -> Task:
 
 def _preview(row: sqlite3.Row) -> str:
     text = (row["body_text"] or "").strip() or (row["subject"] or "").strip()
-    if not text and row["kind"] == "mms" and row["state"] in ("notified", "deferred", "retrieving", "expired", "rejected"):
+    if not text and row["kind"] == "mms" and row["state"] in _WITHOUT_CONTENT:
         size = row["size"]
         text = f"[MMS {row['state']}" + (f", {size} bytes]" if size else "]")
     elif not text:

@@ -18,6 +18,7 @@ from bookagent import BookAgent  # noqa: E402
 from mmsua import exit_codes  # noqa: E402
 from mmsua.cli.main import main  # noqa: E402
 from mmsua.daemon.server import ApiServer  # noqa: E402
+from mmsua.engine.states import Event  # noqa: E402
 from mmsua.textsafe import safe_filename  # noqa: E402
 
 
@@ -195,7 +196,7 @@ def engine_daemon(tmp_path: Path):
 
 def _failed_mms(agent) -> int:
     queued = agent.send(to=["+15551234567"], subject="pics", text="see you at 8")
-    agent.store.update_message(queued["id"], state="failed", error="the MMSC refused it: service denied")
+    agent.store.change_state(queued["id"], Event.GAVE_UP, error="the MMSC refused it: service denied")
     return queued["id"]
 
 

@@ -18,6 +18,7 @@ from mmsua.codec.mms import Address, ContentType, Expiry, MessageType, MmsPdu, P
 from mmsua.codec.push import encode_push
 from mmsua.engine.runner import DirectDataPath, Engine
 from mmsua.engine.settings import AgentSettings
+from mmsua.engine.states import Event
 from mmsua.sim.carrier import SimulatedCarrier
 from mmsua.store import PartData, Store
 
@@ -107,7 +108,7 @@ def test_a_send_interrupted_before_the_post_is_still_queued(tmp_path: Path) -> N
         mid = engine.queue_mms(to=["+15550100002"], cc=[], bcc=[], subject=None, parts=[], text="hi",
                                delivery_report=False, read_report=False)
         assert engine.run_due() is False
-        store.update_message(mid, state="sending")  # as if killed after marking, before the answer
+        store.change_state(mid, Event.SEND_STARTED)  # as if killed after marking, before the answer
     with Store(tmp_path / "s.sqlite") as store:
         engine = Engine(store, AgentSettings())
         engine.resume()

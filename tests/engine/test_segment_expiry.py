@@ -15,12 +15,6 @@ from mmsua.engine.settings import AgentSettings
 from mmsua.store import Store
 
 
-def _worker_asleep(engine: Engine) -> bool:
-    # A thread inside Condition.wait() is queued in its waiters (CPython's threading).
-    with engine._wake:
-        return bool(engine._wake._waiters)
-
-
 def test_an_incomplete_set_expires_kept_raw_with_a_log_line(tmp_path: Path, caplog) -> None:
     caplog.set_level(logging.WARNING, logger="mmsua.engine")
     first, _second = wap_push_sms(
@@ -32,7 +26,7 @@ def test_an_incomplete_set_expires_kept_raw_with_a_log_line(tmp_path: Path, capl
     try:
         # The segment must come while the worker, having found nothing to do, sleeps
         # (up to 600 s): only its arrival can make the worker keep the expiry's time.
-        wait_for("the worker waiting with nothing to do", lambda: _worker_asleep(engine), timeout=30)
+        wait_for("the worker waiting with nothing to do", lambda: engine.wakeup.sleeping, timeout=30)
         engine.receive_sms(first.hex().upper(), None)
         wait_for("the incomplete set kept raw", lambda: store.raw_pdus(undecoded=True), timeout=30)
     finally:

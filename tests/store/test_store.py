@@ -236,7 +236,7 @@ def test_unknown_ids_are_clear_errors(store: Store) -> None:
     with pytest.raises(NotFound, match="no message 42"):
         store.get_message(42)
     with pytest.raises(NotFound):
-        store.update_message(42, state="sent")
+        store.update_message(42, subject="gone")
 
 
 def test_the_latest_stored_message_is_the_preview_even_with_an_older_network_date(store: Store) -> None:

@@ -1,0 +1,27 @@
+"""A message's events, each carrying the message as the store holds it when published."""
+
+from __future__ import annotations
+
+import logging
+
+from mmsua.engine.interfaces import Emit
+from mmsua.store import NotFound, Store
+
+log = logging.getLogger(__name__)
+
+
+class Publisher:
+    def __init__(self, store: Store, emit: Emit) -> None:
+        self._store = store
+        self._emit = emit
+
+    def message(self, event: str, message_id: int) -> None:
+        """Publish ``event`` (message.received, message.updated) for a message; none if it is gone."""
+        try:
+            data = self._store.get_message(message_id).to_dict()
+        except NotFound:
+            return
+        try:
+            self._emit(event, data)
+        except Exception:  # a subscriber's fault must not stop the engine's step
+            log.exception("event subscriber failed on %s", event)
