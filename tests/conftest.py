@@ -1,12 +1,19 @@
-"""Shared test settings: where the read-only third-party material lives, and
-Hypothesis limits that suit a 2-core CI machine."""
+"""Shared test settings: where the read-only third-party material lives,
+Hypothesis limits that suit a 2-core CI machine, and the state machine checked by
+every test: a transition the table does not declare fails the test, even where the
+worker logs it and carries on (a test that provokes one on purpose takes the fixture
+and clears the list it yields)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from mmsua.api.states import MessageState
+from mmsua.engine import states
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -23,3 +30,21 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"third-party material not found at {SHARED} (it sits beside the checkout in the project workspace)")
     return SHARED
+
+
+@pytest.fixture(autouse=True)
+def only_declared_transitions(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[states.UndeclaredTransition]]:
+    refused: list[states.UndeclaredTransition] = []
+    declared = states.next_state
+
+    def checked(source: MessageState | None, event: states.Event) -> MessageState:
+        try:
+            return declared(source, event)
+        except states.UndeclaredTransition as exc:
+            refused.append(exc)
+            raise
+
+    monkeypatch.setattr(states, "next_state", checked)
+    yield refused
+    if refused:
+        pytest.fail("undeclared state transitions: " + "; ".join(str(e) for e in refused))
