@@ -64,12 +64,22 @@ class QuectelSockets(SocketStack):
             elif kind == "closed" and arg is not None:
                 self.events.closed(arg, '+QIURC: "closed"')
             elif kind == "pdpdeact" and arg == self.pdp.cid:
-                self.events.all_closed(f"the MMS context {arg} was deactivated by the network", range(self.max_links))
+                self.context_dropped(f"the MMS context {arg} was deactivated by the network (+QIURC: \"pdpdeact\")")
 
     def up(self) -> list[str]:
         self._subscribe()
+        self._context_up()
         self.pdp.define()
         return self.pdp.activate()
+
+    def _reactivate(self) -> None:
+        # After +QIURC: "pdpdeact" the TCP/IP manual has the host deactivate the context
+        # (AT+QIDEACT) before it is activated again; AT+QIACT? then reads it as down.
+        try:
+            self.pdp.deactivate()
+        except ModemError as error:
+            log.info("AT+QIDEACT after the network dropped the context: %s", error)
+        self.pdp.activate()
 
     def down(self) -> None:
         try:
@@ -78,6 +88,7 @@ class QuectelSockets(SocketStack):
             self._unsubscribe_all()
 
     def open(self, host: str, port: int) -> int:
+        self._context_back()
         link = self._allocate()
         command = f'AT+QIOPEN={self.pdp.cid},{link},"TCP","{host}",{port},0,0'
         try:
