@@ -37,11 +37,19 @@ log = logging.getLogger(__name__)
 READ_CHUNK = 1500  # QIRD and CIPRXGET=2 both return at most 1500 per read
 
 class _LinkEvents:
-    """Data/close notifications per link, from URCs, with a condition to wait on."""
+    """Data/close notifications per link, from URCs, with a condition to wait on.
+
+    A link id is reused as soon as it is released, and URCs reach the subscribers on the
+    channel's dispatcher thread, later than the command answers: the close URC of the
+    socket before (+CIPCLOSE: 0,0 after our close, +IPCLOSE/+QIURC "closed" from the
+    peer) could land after the id was handed out again and end the new socket at once.
+    So a close counts only after the link's open URC (+QIOPEN/+CIPOPEN: <id>,0), which
+    the dispatcher delivers after every URC of the socket before."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._data: set[int] = set()
+        self._open: set[int] = set()  # links whose open URC came since they were handed out
         self._closed: dict[int, str] = {}
         self._acks: dict[int, list[tuple[int, int]]] = {}
         self.context_lost: str | None = None
@@ -49,6 +57,7 @@ class _LinkEvents:
     def reset(self, link: int) -> None:
         with self._cond:
             self._data.discard(link)
+            self._open.discard(link)
             self._closed.pop(link, None)
             self._acks.pop(link, None)
 
@@ -57,8 +66,15 @@ class _LinkEvents:
             self._data.add(link)
             self._cond.notify_all()
 
+    def opened(self, link: int) -> None:
+        with self._cond:
+            self._open.add(link)
+
     def closed(self, link: int, reason: str) -> None:
         with self._cond:
+            if link not in self._open:
+                log.debug("close of an earlier socket %s ignored: %s", link, reason)
+                return
             self._closed.setdefault(link, reason)
             self._cond.notify_all()
 

@@ -55,7 +55,11 @@ class QuectelSockets(SocketStack):
     def _on_urc(self, urc: Any) -> None:
         line = urc_line(urc)
         upper = line.upper()
-        if upper.startswith("+QIURC"):
+        if upper.startswith("+QIOPEN"):
+            fields = split_fields(after_prefix(line, "+QIOPEN"))
+            if len(fields) == 2 and fields[0].isdigit() and fields[1] == "0":
+                self.events.opened(int(fields[0]))
+        elif upper.startswith("+QIURC"):
             fields = split_fields(after_prefix(line, "+QIURC"))
             kind = fields[0].lower() if fields else ""
             arg = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else None

@@ -43,7 +43,11 @@ class SimcomSockets(SocketStack):
     def _on_urc(self, urc: Any) -> None:
         line = urc_line(urc)
         upper = line.upper()
-        if upper.startswith("+CIPRXGET"):
+        if upper.startswith("+CIPOPEN"):
+            fields = split_fields(after_prefix(line, "+CIPOPEN"))
+            if len(fields) == 2 and fields[0].isdigit() and fields[1] == "0":
+                self.events.opened(int(fields[0]))
+        elif upper.startswith("+CIPRXGET"):
             fields = split_fields(after_prefix(line, "+CIPRXGET"))
             if len(fields) == 2 and fields[0] == "1" and fields[1].isdigit():
                 self.events.data(int(fields[1]))
