@@ -77,8 +77,9 @@ class QuectelSockets(SocketStack):
         return self.pdp.activate()
 
     def _reactivate(self) -> None:
-        # After +QIURC: "pdpdeact" the TCP/IP manual has the host deactivate the context
-        # (AT+QIDEACT) before it is activated again; AT+QIACT? then reads it as down.
+        # AT+QIDEACT first: the host's side of the dropped context is released before
+        # AT+QIACT (Quectel's TCP/IP notes advise it after "pdpdeact"; not re-found in the
+        # manual excerpts searched for issue #11). On a context that is down it only answers.
         try:
             self.pdp.deactivate()
         except ModemError as error:
