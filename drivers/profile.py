@@ -12,6 +12,7 @@ bearers asks the profile instead of testing vendor names, so a vendor is one fol
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -47,6 +48,28 @@ class SmsReady:
     poll: str | None = None
     poll_prefix: str | None = None
     poll_ready_mask: int = 0
+
+
+# 27.007 §8.9 indicator "smsfull": 1 the SMS memory in the MT has become full, 2 full and
+# an incoming SM could not be stored (0: room again). Some firmware print the indicator's
+# name instead of its +CIND order number (Cinterion AT^SIND, openmoko gsmd's +CIEV parser).
+_CIEV_SMSFULL = re.compile(r'^\+CIEV:\s*"?SMSFULL"?\s*,\s*[12]\s*$', re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class SmsFull:
+    """How a family says its SMS storage filled.
+
+    ``patterns``: URC lines that mean "full" (the named 27.007 +CIEV form always counts);
+    ``enable``: the command that turns the family's indication on (None: on by default,
+    or the family has none), sent by :class:`SmsService` when it watches the storage."""
+
+    patterns: tuple[re.Pattern[str], ...] = ()
+    enable: str | None = None
+
+    def matches(self, line: str) -> bool:
+        line = line.strip()
+        return bool(_CIEV_SMSFULL.match(line)) or any(p.match(line) for p in self.patterns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +137,8 @@ class Profile:
     # (firmware differ), so only put harmless settings here.
     init_commands: tuple[str, ...] = ()
     sms_ready: SmsReady = field(default_factory=SmsReady)
+    # How it says the SMS storage filled (see SmsFull).
+    sms_full: SmsFull = field(default_factory=SmsFull)
     # URC lines that only appear when the modem has restarted.
     reset_urcs: tuple[str, ...] = ("RDY",)
     # +CNMI: preferred <mode> values in order (Qualcomm-based firmware refuse 2).

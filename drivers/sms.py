@@ -17,6 +17,12 @@ on different threads. Each whole select-command-restore sequence holds
 just selected and the SMS was given up as "empty" (a lost MMS notification).
 A delete told which PDU it is for deletes only if the slot still holds that PDU:
 27.005 lets the next SMS take a freed index, so an index alone names nothing.
+
+A full store is never a reason to stop: while it is full the network holds every new
+SMS (an MMS notification among them). So a full store is relieved by collecting first
+(hand up what is stored, the layer above keeps and acknowledges it), then freeing what
+is handled; at start-up, when the family's "storage full" URC comes
+(:attr:`Profile.sms_full`), and, with ``watch_full``, at a bounded periodic re-check.
 """
 
 from __future__ import annotations
@@ -105,6 +111,7 @@ class SmsNotReady(ModemError):
 _BUSY_CMS = frozenset({314, 500, 512})
 _BUSY_CME = frozenset({10, 14, 515})
 MEMORY_FULL = 322
+FULL_RECHECK_EVERY = 600.0  # s between re-checks of the receive storage when watching it (the backstop)
 READ_ATTEMPTS = 3  # reads of an announced SMS before it is left for the next start-up listing
 INVALID_INDEX = 321
 
@@ -117,6 +124,8 @@ class _State:
     handled: dict[tuple[str, int], str | None] = field(default_factory=dict)
     # Used slots per storage from the AT+CPMS answers since the last reset.
     used: dict[str, int] = field(default_factory=dict)
+    # <mem3>'s (used, total) from the last AT+CPMS answer: is the receive storage full?
+    receive: tuple[int | None, int | None] = (None, None)
     cnma_required: bool = False
     direct: bool = False
 
@@ -140,7 +149,13 @@ class SmsService:
         keep_handled: bool = False,
         busy_delays: Sequence[float] = (0.5, 1.0, 2.0, 4.0, 8.0, 8.0),
         sleep: Callable[[float], None] = time.sleep,
+        watch_full: bool = False,
+        recheck_every: float = FULL_RECHECK_EVERY,
     ) -> None:
+        """``watch_full``: turn the family's "storage full" URC on at :meth:`start` and
+        re-check the receive storage every ``recheck_every`` seconds from the worker (a
+        store filled by another program or by class-2 SMS without a URC). Off by default
+        so the recorded start-up transcripts play unchanged."""
         self.channel = channel
         self.profile = profile
         self.on_sms = on_sms if on_sms is not None else (lambda sms: None)
@@ -156,6 +171,9 @@ class SmsService:
         self._worker: threading.Thread | None = None
         self._stop = threading.Event()
         self._storage_lock: Any = threading.RLock()  # see the module docstring
+        self._watch_full = watch_full
+        self._recheck_every = recheck_every
+        self._full_queued = threading.Event()  # a "full" job waits in the queue: one is enough
         self.settings: SmsSettings | None = None
 
     # -- plumbing
@@ -253,16 +271,38 @@ class SmsService:
             self._state.direct = False
             self._state.cnma_required = False
         self._busy("AT+CNMI=" + ",".join(str(v) for v in cnmi))
+        if self._watch_full:
+            self._enable_full_indication()
         self.settings = SmsSettings(storages, cnmi, self._state.direct, self._state.cnma_required, service, used, total)
         log.info("SMS: %s", self.settings)
         if worker:
             self.start_worker()
-        if used is not None and total and used >= total:
+        full = self._receive_full()
+        if full and self._state.handled:
+            # Kept by the layer above in an earlier run: ours to free at once.
             self.free_handled(reason=f"receive storage {storages[2]} full ({used}/{total})")
+            full = self._receive_full()
         if collect:
             for sms in self.collect_stored(everywhere=True):
                 self._emit(sms)
+        if full:
+            # Collect first, then free; raising StorageFull here stopped the start for good
+            # while the network held the MMS notification (issue #11).
+            self._queue_full(f"receive storage {storages[2]} full ({used}/{total}) at start-up")
         return self.settings
+
+    def _receive_full(self) -> bool:
+        used, total = self._state.receive
+        return used is not None and bool(total) and used >= (total or 0)
+
+    def _enable_full_indication(self) -> None:
+        command = self.profile.sms_full.enable
+        if command is None:
+            return
+        try:
+            self._cmd(command)
+        except ModemError as error:  # firmware differ; the re-check still sees a full store
+            log.info("%s refused (%s): a full SMS storage is seen only by the re-check", command, error)
 
     def _choose_service(self) -> int | None:
         """Phase 2 (service 0: the modem acks) unless direct delivery with CNMA is wanted and possible."""
@@ -304,9 +344,10 @@ class SmsService:
                 for name, (used, _total) in zip(storages, counts, strict=False):
                     self._state.used[name] = used
                 if len(counts) >= 3:
-                    return counts[2]
-                if counts:
-                    return counts[0]
+                    self._state.receive = counts[2]
+                elif counts:
+                    self._state.receive = counts[0]
+                return self._state.receive
         return None, None
 
     # -- URCs
@@ -332,6 +373,9 @@ class SmsService:
             if self._state.cnma_required:
                 self._work.put(("ack", delivered))
             return
+        if self.profile.sms_full.matches(line):
+            self._queue_full(f"the modem says its SMS storage is full ({line.strip()})")
+            return
         if head in ("+CMTI", "+CDSI"):
             try:
                 storage, index = parse_cmti(line)
@@ -355,8 +399,15 @@ class SmsService:
             self._worker.start()
 
     def _run(self) -> None:
+        next_check = time.monotonic() + self._recheck_every
         while not self._stop.is_set():
             self.drain(timeout=0.2)
+            if self._watch_full and time.monotonic() >= next_check:
+                next_check = time.monotonic() + self._recheck_every
+                try:
+                    self.check_storage()
+                except ModemError as error:
+                    log.warning("SMS storage re-check failed: %s", error)
 
     def drain(self, timeout: float = 0.0) -> int:
         """Do the queued work (reads after +CMTI, CNMA acks); returns how many items ran."""
@@ -373,6 +424,9 @@ class SmsService:
                     self._handle_stored(storage, index, head)
                 elif kind == "ack":
                     self._acknowledge_direct(item)
+                elif kind == "full":
+                    self._full_queued.clear()
+                    self.relieve_full(reason=item)
             except ModemError as error:
                 if kind == "read" and item[3] < READ_ATTEMPTS and not isinstance(error, (PortGone, ModemReset)):
                     # A timeout or refusal must not cost the SMS: read it again.
@@ -592,6 +646,48 @@ class SmsService:
             return True
         finally:
             self._back_home(home)
+
+    # -- a full store
+
+    def _queue_full(self, reason: str) -> None:
+        """Relieve the store on the worker (URC dispatch must not wait on AT commands)."""
+        if not self._full_queued.is_set():
+            self._full_queued.set()
+            self._work.put(("full", reason))
+
+    def check_storage(self) -> bool:
+        """Ask the receive storage's counts (AT+CPMS); relieve it when full. True if it was."""
+        with self._storage_lock:
+            storages = self._state.storages
+            if storages is None:
+                return False
+            used, total = self._set_storages(storages)
+            if not self._receive_full():
+                return False
+        self.relieve_full(reason=f"receive storage {storages[2]} full ({used}/{total})")
+        return True
+
+    def relieve_full(self, *, reason: str) -> int:
+        """Collect first, then free: hand up every stored SMS the layer above does not keep
+        yet (it keeps and acknowledges them, which deletes them), then delete what is marked
+        handled. Never raises StorageFull: a full store makes the network hold new SMS, so
+        the SMS part must go on. Returns how many SMS were handed up."""
+        log.warning("%s: collecting the stored SMS, then freeing the handled ones", reason)
+        with self._storage_lock:
+            found = self._unhandled(self.collect_stored(everywhere=True))
+        for sms in found:
+            self._emit(sms)
+        with self._storage_lock:
+            if self._state.handled:
+                self.free_handled(reason=reason)
+            storages = self._state.storages
+            if storages is not None:
+                self._set_storages(storages)
+            full, (used, total) = self._receive_full(), self._state.receive
+        if full and storages is not None:
+            log.error("receive storage %s is still full (%d/%d) after handing up %d SMS: the network holds "
+                      "new SMS until some are deleted", storages[2], used, total, len(found))
+        return len(found)
 
     @property
     def handled(self) -> frozenset[tuple[str, int]]:

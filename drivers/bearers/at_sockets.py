@@ -37,11 +37,19 @@ log = logging.getLogger(__name__)
 READ_CHUNK = 1500  # QIRD and CIPRXGET=2 both return at most 1500 per read
 
 class _LinkEvents:
-    """Data/close notifications per link, from URCs, with a condition to wait on."""
+    """Data/close notifications per link, from URCs, with a condition to wait on.
+
+    A link id is reused as soon as it is released, and URCs reach the subscribers on the
+    channel's dispatcher thread, later than the command answers: the close URC of the
+    socket before (+CIPCLOSE: 0,0 after our close, +IPCLOSE/+QIURC "closed" from the
+    peer) could land after the id was handed out again and end the new socket at once.
+    So a close counts only after the link's open URC (+QIOPEN/+CIPOPEN: <id>,0), which
+    the dispatcher delivers after every URC of the socket before."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._data: set[int] = set()
+        self._open: set[int] = set()  # links whose open URC came since they were handed out
         self._closed: dict[int, str] = {}
         self._acks: dict[int, list[tuple[int, int]]] = {}
         self.context_lost: str | None = None
@@ -49,6 +57,7 @@ class _LinkEvents:
     def reset(self, link: int) -> None:
         with self._cond:
             self._data.discard(link)
+            self._open.discard(link)
             self._closed.pop(link, None)
             self._acks.pop(link, None)
 
@@ -57,8 +66,15 @@ class _LinkEvents:
             self._data.add(link)
             self._cond.notify_all()
 
+    def opened(self, link: int) -> None:
+        with self._cond:
+            self._open.add(link)
+
     def closed(self, link: int, reason: str) -> None:
         with self._cond:
+            if link not in self._open:
+                log.debug("close of an earlier socket %s ignored: %s", link, reason)
+                return
             self._closed.setdefault(link, reason)
             self._cond.notify_all()
 
@@ -122,6 +138,7 @@ class SocketStack(ABC):
         self._unsubscribe: Callable[[], None] | None = None
         self._in_use: set[int] = set()
         self._lock = threading.Lock()
+        self._dropped: str | None = None  # why the network took the MMS context down, until it is back
 
     @property
     def send_chunk(self) -> int:
@@ -133,7 +150,7 @@ class SocketStack(ABC):
 
     def _subscribe(self) -> None:
         if self._unsubscribe is None:
-            off_urc = self.channel.subscribe(self._on_urc)
+            off_urc = self.channel.subscribe(self._on_any_urc)
             # The AT port closed or vanished: every socket is over, readers must not wait on.
             off_gone = self.channel.subscribe_port_gone(
                 lambda error: self.events.all_closed(f"the modem's AT channel is over: {error}", range(self.max_links)))
@@ -150,6 +167,46 @@ class SocketStack(ABC):
             self._unsubscribe = None
             # Taken down: no URC will announce data or a close any more, so nobody may wait for one.
             self.events.all_closed("the MMS data path was taken down", range(self.max_links))
+
+    # -- a context the network drops
+
+    def _on_any_urc(self, urc: Any) -> None:
+        cid = dropped_cid(urc_line(urc))
+        if cid is not None and cid == self.pdp.cid:
+            self.context_dropped(f"the network deactivated the MMS context {cid} ({urc_line(urc)})")
+            return
+        self._on_urc(urc)
+
+    def context_dropped(self, reason: str) -> None:
+        """The network took the MMS context down (the vendor's URC, or 27.007's +CGEV): every
+        socket on it is over, and the context is down until the next connection brings it up."""
+        self.events.all_closed(reason, range(self.max_links))
+        with self._lock:
+            self._dropped = reason
+
+    def _context_back(self) -> None:
+        """Before a connection: a context the network dropped is down, so activate it first.
+        A connection straight on it fails (QIOPEN 561) until the idle release, a minute on."""
+        with self._lock:
+            reason, self._dropped = self._dropped, None
+        if reason is None:
+            return
+        log.warning("%s: activating it again before the next connection", reason)
+        try:
+            self._reactivate()
+        except BaseException:
+            with self._lock:  # still down: the attempt after this one tries again
+                self._dropped = self._dropped or reason
+            raise
+
+    def _reactivate(self) -> None:
+        """Bring the dropped context up again (27.007: it reads as inactive, so activate())."""
+        self.pdp.activate()
+
+    def _context_up(self) -> None:
+        """``up()`` activates the context whatever happened before: no drop is pending then."""
+        with self._lock:
+            self._dropped = None
 
     def _allocate(self) -> int:
         with self._lock:
@@ -237,3 +294,19 @@ class SocketStack(ABC):
 
 def urc_line(urc: Any) -> str:
     return (getattr(urc, "line", None) or str(urc)).strip()
+
+
+def dropped_cid(line: str) -> int | None:
+    """The cid of a 27.007 §10.1.19 network deactivation: ``+CGEV: NW PDN DEACT <cid>`` or
+    ``+CGEV: NW DEACT <PDP_type>,<PDP_addr>[,<cid>]``; None for any other line."""
+    upper = line.upper()
+    if not upper.startswith("+CGEV:"):
+        return None
+    event = after_prefix(line, "+CGEV").strip()
+    for words, position in (("NW PDN DEACT", 0), ("NW DEACT", 2)):
+        if event.upper().startswith(words):
+            fields = split_fields(event[len(words):])
+            if len(fields) > position and fields[position].strip().isdigit():
+                return int(fields[position])
+            return None
+    return None

@@ -293,7 +293,8 @@ class ModemLink:
         with self._bearer_lock:
             self._install_bearer()
         # SMS: everything kept earlier but not yet deleted on the modem goes first.
-        self.sms = SmsService(self.channel, self.modem.profile, on_sms=self._on_sms)
+        # watch_full: the store filling later (another program, class-2 SMS) is noticed too.
+        self.sms = SmsService(self.channel, self.modem.profile, on_sms=self._on_sms, watch_full=True)
         self.sms.start(collect=False, worker=True)
         self._delete_kept()
         for incoming in self.sms.collect_stored(everywhere=True):

@@ -79,11 +79,17 @@ def test_memory_full_frees_only_handled_messages() -> None:
         assert_played(channel)
 
 
-def test_memory_full_with_nothing_handled_is_a_clear_error() -> None:
+def test_a_full_store_with_nothing_handled_does_not_stop_the_start() -> None:
+    # Issue #11: start() raised StorageFull here, so the stored SMS were never collected
+    # and the network held the MMS notification for good. Now the store is relieved by
+    # collecting first (on the worker, tests/drivers/test_sms_full.py); freeing with
+    # nothing handled is still a clear error for whoever asks for it.
     with replay_channel("quectel/ec25/memory-full.txt") as channel:
         sms = SmsService(channel, QUECTEL, sleep=no_sleep)
+        settings = sms.start(worker=False, collect=False)
+        assert (settings.used, settings.total) == (255, 255)
         with pytest.raises(StorageFull, match="no stored SMS is marked handled"):
-            sms.start(worker=False, collect=False)
+            sms.free_handled(reason="a test")
         sms.stop()
 
 

@@ -9,7 +9,9 @@ ME909s ^IPINIT stack is not implemented here), data via NDIS interface or PPP.
 
 from __future__ import annotations
 
-from ...profile import BEARER_INTERFACE, BEARER_PPP, Profile, UsbModem, timeouts
+import re
+
+from ...profile import BEARER_INTERFACE, BEARER_PPP, Profile, SmsFull, UsbModem, timeouts
 from .signal import HCSQ
 from .urcs import URCS
 
@@ -30,6 +32,9 @@ PROFILE = Profile(
     reset_urcs=("^SYSSTART", "RDY"),  # not ^BOOT: E220 firmware repeats it as noise (gammu#393)
     cnmi_modes=(1, 2),
     storage_preference=("SM", "ME"),
+    # ^SMMEMFULL: <mem_type> ("SM" the SIM, "ME" NV), reported by itself when a message
+    # storage overflows (MU509 AT Command Interface Specification §6.21).
+    sms_full=SmsFull(patterns=(re.compile(r"^\^SMMEMFULL:"),)),
     cnma_command="AT+CNMA=0",
     cnma_services=frozenset(),  # phase 2 whatever +CSMS says (ofono)
     bearers=(BEARER_INTERFACE, BEARER_PPP),

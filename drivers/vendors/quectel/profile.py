@@ -8,11 +8,14 @@ serial modules, Qualcomm-based CNMI mode 1, sockets via QICSGP/QIACT/QIOPEN.
 
 from __future__ import annotations
 
+import re
+
 from ...profile import (
     BEARER_INTERFACE,
     BEARER_INTERNAL_TCP,
     BEARER_PPP,
     Profile,
+    SmsFull,
     SmsReady,
     SocketStackClass,
     UsbModem,
@@ -35,6 +38,11 @@ _QUECTEL_TIMEOUTS = timeouts(
     {"AT+QIACT": 150.0, "AT+QIDEACT": 40.0, "AT+QICLOSE": 10.0, "AT+QIOPEN": 10.0, "AT+QISEND": 10.0}
 )
 
+# AT+QINDCFG=<type>,<enable>[,<savetonv>]: "smsfull" is off by default; on, the module
+# prints +QIND: "smsfull",<storage> when an SMS storage fills (EC2x AT commands manual,
+# AT+QINDCFG). Not saved to NV (0): the driver turns it on at each start.
+SMS_FULL = SmsFull(patterns=(re.compile(r'^\+QIND:\s*"smsfull"', re.IGNORECASE),), enable='AT+QINDCFG="smsfull",1,0')
+
 PROFILE = Profile(
     name="quectel",
     description="Quectel EC25/EC21/EC20/EG25-G/BG96/EM06 (LTE, Qualcomm-based)",
@@ -45,6 +53,7 @@ PROFILE = Profile(
         "AT+CGEREP=2,1",
     ),
     sms_ready=SmsReady(urcs=("+QIND: SMS DONE",), poll="AT+QINISTAT", poll_prefix="+QINISTAT:", poll_ready_mask=2),
+    sms_full=SMS_FULL,
     reset_urcs=("RDY",),
     cnmi_modes=(1, 2),
     storage_preference=("ME", "SM", "MT"),

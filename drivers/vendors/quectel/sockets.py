@@ -55,7 +55,11 @@ class QuectelSockets(SocketStack):
     def _on_urc(self, urc: Any) -> None:
         line = urc_line(urc)
         upper = line.upper()
-        if upper.startswith("+QIURC"):
+        if upper.startswith("+QIOPEN"):
+            fields = split_fields(after_prefix(line, "+QIOPEN"))
+            if len(fields) == 2 and fields[0].isdigit() and fields[1] == "0":
+                self.events.opened(int(fields[0]))
+        elif upper.startswith("+QIURC"):
             fields = split_fields(after_prefix(line, "+QIURC"))
             kind = fields[0].lower() if fields else ""
             arg = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else None
@@ -64,12 +68,23 @@ class QuectelSockets(SocketStack):
             elif kind == "closed" and arg is not None:
                 self.events.closed(arg, '+QIURC: "closed"')
             elif kind == "pdpdeact" and arg == self.pdp.cid:
-                self.events.all_closed(f"the MMS context {arg} was deactivated by the network", range(self.max_links))
+                self.context_dropped(f"the MMS context {arg} was deactivated by the network (+QIURC: \"pdpdeact\")")
 
     def up(self) -> list[str]:
         self._subscribe()
+        self._context_up()
         self.pdp.define()
         return self.pdp.activate()
+
+    def _reactivate(self) -> None:
+        # AT+QIDEACT first: the host's side of the dropped context is released before
+        # AT+QIACT (Quectel's TCP/IP notes advise it after "pdpdeact"; not re-found in the
+        # manual excerpts searched for issue #11). On a context that is down it only answers.
+        try:
+            self.pdp.deactivate()
+        except ModemError as error:
+            log.info("AT+QIDEACT after the network dropped the context: %s", error)
+        self.pdp.activate()
 
     def down(self) -> None:
         try:
@@ -78,6 +93,7 @@ class QuectelSockets(SocketStack):
             self._unsubscribe_all()
 
     def open(self, host: str, port: int) -> int:
+        self._context_back()
         link = self._allocate()
         command = f'AT+QIOPEN={self.pdp.cid},{link},"TCP","{host}",{port},0,0'
         try:

@@ -43,7 +43,11 @@ class SimcomSockets(SocketStack):
     def _on_urc(self, urc: Any) -> None:
         line = urc_line(urc)
         upper = line.upper()
-        if upper.startswith("+CIPRXGET"):
+        if upper.startswith("+CIPOPEN"):
+            fields = split_fields(after_prefix(line, "+CIPOPEN"))
+            if len(fields) == 2 and fields[0].isdigit() and fields[1] == "0":
+                self.events.opened(int(fields[0]))
+        elif upper.startswith("+CIPRXGET"):
             fields = split_fields(after_prefix(line, "+CIPRXGET"))
             if len(fields) == 2 and fields[0] == "1" and fields[1].isdigit():
                 self.events.data(int(fields[1]))
@@ -60,10 +64,14 @@ class SimcomSockets(SocketStack):
             if len(fields) >= 3 and all(f.lstrip("-").isdigit() for f in fields[:3]):
                 self.events.ack(int(fields[0]), int(fields[1]), int(fields[2]))
         elif upper.startswith("+CIPEVENT"):
-            self.events.all_closed(line, range(self.max_links))
+            # "+CIPEVENT: NETWORK CLOSED UNEXPECTEDLY": the network library closed for a network
+            # error; the host closes its sockets, AT+NETCLOSE if AT+NETOPEN? still says open,
+            # then opens again (SIM7500/SIM7600 TCP/IP AT manual, information elements).
+            self.context_dropped(line)
 
     def up(self) -> list[str]:
         self._subscribe()
+        self._context_up()
         self.pdp.define()
         cid = self.pdp.cid
         self._cmd(f"AT+CSOCKSETPN={cid}")
@@ -92,15 +100,26 @@ class SimcomSockets(SocketStack):
 
     def down(self) -> None:
         try:
+            self._netclose()
+        finally:
+            self._unsubscribe_all()
+
+    def _netclose(self) -> None:
+        try:
             self.channel.command_then_urc(
                 "AT+NETCLOSE", "+NETCLOSE:", timeout=self.profile.timeout_for("AT+NETCLOSE"), urc_timeout=self.connect_timeout
             )
         except ModemError as error:
             log.info("AT+NETCLOSE: %s", error)
-        finally:
-            self._unsubscribe_all()
+
+    def _reactivate(self) -> None:
+        # AT+NETCLOSE releases a library the modem may still hold open (it answers an error
+        # when it is closed already), then AT+NETOPEN as up() opens it.
+        self._netclose()
+        self.pdp.retrying(self._netopen, "opening the socket stack on")
 
     def open(self, host: str, port: int) -> int:
+        self._context_back()
         link = self._allocate()
         try:
             err = self._connect(link, f'AT+CIPOPEN={link},"TCP","{host}",{port}', "+CIPOPEN:")

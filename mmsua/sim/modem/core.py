@@ -28,3 +28,7 @@ class EmulatedModem(ModemMachine):
 
     def wiring(self, profile: Profile) -> tuple[CommandTable[ModemMachine], StackFactory | None]:
         return command_table(profile), get_dialect(profile.key).stack
+
+    def storage_full_urc(self, mem: str) -> str | None:
+        urc = get_dialect(self.profile.key).storage_full_urc
+        return urc(self, mem) if urc is not None else None

@@ -96,6 +96,10 @@ class ModemMachine(ABC):
     def wiring(self, profile: Profile) -> tuple[CommandTable[ModemMachine], StackFactory | None]:
         """The commands a modem of this profile answers, and its internal TCP/IP stack if it has one."""
 
+    def storage_full_urc(self, mem: str) -> str | None:
+        """The line the vendor prints when storage `mem` fills, if it is on (None: says nothing)."""
+        return None
+
     # ------------------------------------------------------------------ state
     def _reset_state(self) -> None:
         p = self.profile
@@ -111,6 +115,7 @@ class ModemMachine(ABC):
         self.reg_n = {"+CREG": 0, "+CGREG": 0, "+CEREG": 0}
         self.cfun = self.power_on_cfun
         self.cgerep = 0
+        self.indications: dict[str, bool] = {}  # vendor URC switches a command turned on (Quectel AT+QINDCFG)
         self.sim_state = "SIM PIN" if self.pin else "READY"
         self.pin_tries = 3
         self.sim_ready = False  # SMS/phonebook initialised ("SMS DONE")
@@ -605,6 +610,24 @@ class ModemMachine(ABC):
             self.delivered.append(pdu)
             if mt in (1, 2, 3) and mode > 0 or klass == 2:
                 self.urc(f'+CMTI: "{mem}",{index}', sms=True)
+            self._filled(mem)
+
+    def store_sms(self, mem: str, pdu: bytes, stat: int = REC_UNREAD) -> int | None:
+        """Put an SMS straight into storage `mem`, with no +CMTI: what another program on
+        the modem (ModemManager) or a session before this one left there. Before power-on
+        it makes a modem that starts with a full store. Its index, or None when full."""
+        with self.lock:
+            index = self.storage(mem).put(StoredSms(stat, bytes(pdu)))
+            if index is not None:
+                self._filled(mem)
+            return index
+
+    def _filled(self, mem: str) -> None:
+        """After a store into `mem`: the vendor's "storage full" URC when that filled it."""
+        if self.powered and self.storage(mem).full:
+            line = self.storage_full_urc(mem)
+            if line is not None:
+                self.urc(line)
 
     def _status_report(self, pdu: bytes) -> bool:
         """Route an SMS-STATUS-REPORT by CNMI <ds> (27.005 3.4.1); False when it must wait."""

@@ -89,6 +89,29 @@ def configure(m: ModemMachine, req: Request) -> Reply:
     return []
 
 
+@COMMANDS.command("+QINDCFG")
+def indication_switches(m: ModemMachine, req: Request) -> Reply:
+    """AT+QINDCFG=<type>[,<enable>[,<savetonv>]] (EC2x AT commands manual): "smsfull" is
+    off at power-on; on, the module prints +QIND: "smsfull",<storage> when a storage fills."""
+    if req.op == "=?":
+        return ['+QINDCFG: "all",(0,1),(0,1)', '+QINDCFG: "smsfull",(0,1),(0,1)']
+    kind = req.args[0].strip('"').lower() if req.args else ""
+    if kind not in ("all", "smsfull"):
+        raise cme(50)
+    if len(req.args) == 1:
+        return [f'+QINDCFG: "{kind}",{int(m.indications.get(kind, kind == "all"))}']
+    if req.args[1] not in ("0", "1"):
+        raise cme(50)
+    m.indications[kind] = req.args[1] == "1"
+    return []
+
+
+def storage_full_urc(m: ModemMachine, mem: str) -> str | None:
+    if m.indications.get("all", True) and m.indications.get("smsfull", False):
+        return f'+QIND: "smsfull","{mem}"'
+    return None
+
+
 @COMMANDS.command("+QCSQ")
 def serving_signal(m: ModemMachine, req: Request) -> Reply:
     """Serving-cell signal: "LTE",<RSSI dBm>,<RSRP>,<SINR>,<RSRQ> (EC25 AT manual)."""
@@ -242,4 +265,4 @@ def last_error(m: ModemMachine, req: Request) -> Reply:
     return [f"+QIGETERROR: {code},{QI_ERRORS.get(code, 'unknown error')}"]
 
 
-DIALECTS = (Dialect(QUECTEL_EG25G, COMMANDS, QuectelStack, aliases=("quectel", "eg25g")),)
+DIALECTS = (Dialect(QUECTEL_EG25G, COMMANDS, QuectelStack, aliases=("quectel", "eg25g"), storage_full_urc=storage_full_urc),)
