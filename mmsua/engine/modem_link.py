@@ -203,8 +203,10 @@ class ModemLink:
         return self._ready.wait(timeout)
 
     def stop(self) -> None:
-        self._stop.set()
-        for thread in (self._thread, self._restart_thread):
+        with self._restart_lock:  # a restart is started under it: none starts from now on
+            self._stop.set()
+            restart = self._restart_thread
+        for thread in (self._thread, restart):
             if thread is not None and thread is not threading.current_thread():
                 thread.join(10)
         self.engine.set_data_path(None)
@@ -239,20 +241,27 @@ class ModemLink:
             return  # closed on purpose, or an older channel's late news
         self._ready.clear()
         self._sms_ready.clear()
-        self.gone_at = time.time()
-        self.error, self.error_at = f"the modem's port vanished: {error.url} ({error.reason})", self.gone_at
-        # Nothing said before holds now; the data path is unavailable (see _usable).
-        self.identity = self.operator_name = self.signal = None
-        self.registration = "unknown"
-        self.engine.roaming = False
+        self._note_vanished(error)
         log.warning("%s; looking for it again every %.1f s", self.error, PORT_POLL)
         self.on_state()
         self._schedule_restart()
 
+    def _note_vanished(self, error: PortGone) -> None:
+        self.gone_at = time.time()
+        self.error, self.error_at = f"the modem's port vanished: {error.url} ({error.reason})", self.gone_at
+        self._forget_modem()
+
+    def _forget_modem(self) -> None:
+        """Nothing the modem said holds once it is gone or failed to start (no stale status);
+        the data path is unavailable meanwhile (see _usable)."""
+        self.identity = self.operator_name = self.signal = None
+        self.registration = "unknown"
+        self.engine.roaming = False
+
     def _schedule_restart(self) -> None:
         self._reset_seen.set()
         with self._restart_lock:
-            if self._restart_thread is not None and self._restart_thread.is_alive():
+            if self._stop.is_set() or (self._restart_thread is not None and self._restart_thread.is_alive()):
                 return
             self._restart_thread = threading.Thread(target=self._restart, name="mmsua-modem-restart", daemon=True)
             self._restart_thread.start()
@@ -289,8 +298,11 @@ class ModemLink:
             try:
                 self._open(choice)
             except Exception as exc:  # ModemError and friends
-                if self.gone_at is None or not isinstance(exc, PortUnavailable):
+                if isinstance(exc, PortGone) and not isinstance(exc, PortUnavailable) and self.gone_at is None:
+                    self._note_vanished(exc)  # under the start-up itself
+                elif self.gone_at is None or not isinstance(exc, PortUnavailable):
                     self.error, self.error_at = str(exc), time.time()  # (absent again: "vanished" still says why)
+                self._forget_modem()
                 delay = self._retry_delay(failures)
                 failures += 1
                 (log.error if str(exc) != last else log.debug)("modem start-up failed: %s; trying again in %.1f s", exc, delay)
@@ -331,10 +343,10 @@ class ModemLink:
     def _note_absent(self) -> None:
         if self.gone_at is not None:
             return  # the status already says it vanished, and when
-        reason = f"no modem port at {self.settings.port}"
+        reason = str(PortUnavailable(self.settings.port, "no such device"))  # as opening it would say
         if self.error != reason:
             self.error, self.error_at = reason, time.time()
-            log.error("%s; looking for it every %.1f s", reason, PORT_POLL)
+            log.error("modem start-up failed: %s; looking for it every %.1f s", reason, PORT_POLL)
             self.on_state()
 
     def _wait_for_port(self, delay: float | None) -> bool:
