@@ -9,15 +9,14 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from daemonproc import DaemonProcess
+from test_status_reasons import wait_for as settled
 
-from mmsua.daemon.client import DaemonUnavailable
 from mmsua.sim.carrier import SimulatedCarrier
 
 ME = "+15550100001"
@@ -26,17 +25,9 @@ FRIEND = "+15550107777"
 
 
 def wait_for(what: str, condition: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            value = condition()
-        except DaemonUnavailable:
-            value = None
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"never happened: {what}")
-        time.sleep(0.05)
+    value = settled(condition, timeout)
+    assert value, f"never happened: {what}"
+    return value
 
 
 @pytest.fixture
