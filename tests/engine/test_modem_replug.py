@@ -117,6 +117,28 @@ def test_a_modem_configured_by_its_node_is_found_again_through_its_by_id_link(
         agent.stop()
 
 
+def test_a_modem_unplugged_with_its_power_boots_again_and_the_sms_the_network_kept_comes_in(carrier, tmp_path: Path) -> None:
+    handset = carrier.add_handset(ME)
+    carrier.add_handset(OTHER)
+    agent = start_agent(carrier, ME, tmp_path / "power.sqlite", port=handset.pty_path)
+    try:
+        wait_for("registered", lambda: agent.status()["registration"] == "home")
+        handset.unplug()
+        wait_for("the modem reported gone", lambda: _gone(agent), timeout=5.0)
+        sms = agent.send(to=[OTHER], text="queued while powered off", as_sms=True)
+        carrier.send_sms(ME, "kept by the network", originator=FRIEND)
+        wait_for("kept by the network", lambda: handset.modem.pending_deliveries)
+        handset.replug()  # a module that boots: SMS and registration come seconds after the port
+        back = time.monotonic()
+        wait_for("working again", lambda: agent.link.wait_ready(0), timeout=BACK_WITHIN)
+        assert time.monotonic() - back < BACK_WITHIN
+        wait_for("the queued SMS sent", lambda: agent.show_message(sms["id"])["state"] == "sent")
+        wait_for("the kept SMS received", lambda: "kept by the network" in _texts(agent, "in"))
+        assert agent.store.get_task("send_sms", sms["id"]) is None
+    finally:
+        agent.stop()
+
+
 def test_the_status_bar_says_the_modem_is_gone_and_why(carrier, tmp_path: Path) -> None:
     from mmsua.tui.model import Status
     from mmsua.tui.widgets.status_bar import status_line
