@@ -5,9 +5,10 @@ A modem that re-enumerates may come back under its old node, under a new one
 node open), or only behind its ``/dev/serial/by-id`` link. What finds it again
 is learnt while it is there (:func:`identify_port`): the configured path, the
 by-id link pointing at the same node, and the USB vendor, product, serial number
-and interface number from sysfs. :func:`find_port_again` then looks (by-id
-link, configured path, USB ids), and is cheap enough to be polled twice a second (a few ``stat`` calls;
-the sysfs scan reads only ``ttyUSB*``/``ttyACM*`` entries).
+and interface number from sysfs. :func:`find_port_again` then looks (the
+configured path while it is still this port, the by-id link, the USB ids),
+cheaply enough to be polled twice a second (a few ``stat`` calls; the sysfs
+scan reads only ``ttyUSB*``/``ttyACM*`` entries).
 
 sysfs layout (Linux ``Documentation/ABI/stable/sysfs-bus-usb``): a tty's
 ``device`` link leads into its USB interface directory (``bInterfaceNumber``),
@@ -110,22 +111,21 @@ def identify_port(configured: str, opened: str | None = None, tree: DeviceTree =
 def find_port_again(identity: PortIdentity, tree: DeviceTree = SYSTEM) -> PortChoice | None:
     """Where the port is now and why, or None while it is absent.
 
-    The by-id link first, resolved afresh (it names this very port); then the
-    configured path, unless it now leads to another USB device's port (its old
-    name taken by another device); then any ``ttyUSB``/``ttyACM`` node with the
-    same USB ids and interface."""
+    The configured path while it is this port: its node is the one the by-id link
+    leads to (resolved afresh each time), and it shows the same USB ids where they
+    are known (its old name not taken by another device). Else the by-id link;
+    else any ``ttyUSB``/``ttyACM`` node with the same USB ids and interface."""
     configured = identity.configured
     if not identity.is_device:
         return PortChoice(configured, "a pyserial URL: opening it is the only way to know", configured)
-    if identity.by_id is not None:
-        linked = _existing(identity.by_id)
-        if linked is not None:
-            return PortChoice(identity.by_id, f"its by-id link, now {linked}", linked)
+    linked = _existing(identity.by_id) if identity.by_id is not None else None
     node = _existing(configured)
-    if node is not None:
+    if node is not None and (linked is None or linked == node):
         current = usb_identity(node, tree) if identity.usb is not None else None
         if current is None or current == identity.usb:
             return PortChoice(configured, "the configured path", node)
+    if identity.by_id is not None and linked is not None:
+        return PortChoice(identity.by_id, f"its by-id link, now {linked}", linked)
     if identity.usb is not None:
         try:
             names = sorted(n for n in os.listdir(tree.sys_tty) if n.startswith(_USB_TTY))

@@ -101,3 +101,11 @@ def test_the_by_id_link_is_resolved_afresh_each_time(tmp_path: Path) -> None:
 def test_a_pyserial_url_is_always_worth_a_try() -> None:
     found = find_port_again(identify_port("socket://127.0.0.1:7000"))
     assert found is not None and found.device == "socket://127.0.0.1:7000"
+
+
+def test_the_configured_path_is_kept_while_it_is_still_this_port(tmp_path: Path) -> None:
+    machine = Machine(tmp_path)
+    machine.plug("1-1", 0x2C7C, 0x0125, "abc123", first=0)
+    identity = identify_port(machine.dev("ttyUSB2"), tree=machine.tree)
+    found = find_port_again(identity, machine.tree)
+    assert found is not None and found.device == machine.dev("ttyUSB2") and found.reason == "the configured path"

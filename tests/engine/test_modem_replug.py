@@ -139,6 +139,20 @@ def test_a_modem_unplugged_with_its_power_boots_again_and_the_sms_the_network_ke
         agent.stop()
 
 
+def test_a_modem_behind_a_pyserial_url_is_opened_again_once_it_is_back(carrier, tmp_path: Path) -> None:
+    handset = carrier.add_handset(ME)
+    agent = start_agent(carrier, ME, tmp_path / "url.sqlite")  # simmodem://: no device node to watch
+    try:
+        handset.vanish()
+        wait_for("the modem reported gone", lambda: _gone(agent), timeout=5.0)
+        handset.reappear()
+        back = time.monotonic()
+        wait_for("working again", lambda: agent.link.wait_ready(0), timeout=BACK_WITHIN)
+        assert time.monotonic() - back < BACK_WITHIN and agent.status()["modem_error"] is None
+    finally:
+        agent.stop()
+
+
 def test_the_status_bar_says_the_modem_is_gone_and_why(carrier, tmp_path: Path) -> None:
     from mmsua.tui.model import Status
     from mmsua.tui.widgets.status_bar import status_line
