@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,14 @@ def _gone(agent: UserAgent) -> dict[str, Any] | None:
 def _texts(agent: UserAgent, direction: str) -> list[str]:
     return sorted(m["text"] for c in agent.list_conversations() for m in agent.list_messages(c["id"])
                   if m["direction"] == direction)
+
+
+def _back_within_bound(agent: UserAgent, plug_back: Callable[[], None]) -> None:
+    """``plug_back()``, then the modem works again within BACK_WITHIN seconds."""
+    plug_back()
+    back = time.monotonic()
+    wait_for("working again", lambda: agent.link.wait_ready(0), timeout=BACK_WITHIN)
+    assert time.monotonic() - back < BACK_WITHIN and agent.status()["modem_error"] is None
 
 
 def _unplug_queue_and_replug(carrier: SimulatedCarrier, handset: Handset, agent: UserAgent,
@@ -128,10 +136,7 @@ def test_a_modem_unplugged_with_its_power_boots_again_and_the_sms_the_network_ke
         sms = agent.send(to=[OTHER], text="queued while powered off", as_sms=True)
         carrier.send_sms(ME, "kept by the network", originator=FRIEND)
         wait_for("kept by the network", lambda: handset.modem.pending_deliveries)
-        handset.replug()  # a module that boots: SMS and registration come seconds after the port
-        back = time.monotonic()
-        wait_for("working again", lambda: agent.link.wait_ready(0), timeout=BACK_WITHIN)
-        assert time.monotonic() - back < BACK_WITHIN
+        _back_within_bound(agent, handset.replug)  # a module that boots: SMS and registration come after the port
         wait_for("the queued SMS sent", lambda: agent.show_message(sms["id"])["state"] == "sent")
         wait_for("the kept SMS received", lambda: "kept by the network" in _texts(agent, "in"))
         assert agent.store.get_task("send_sms", sms["id"]) is None
@@ -145,10 +150,7 @@ def test_a_modem_behind_a_pyserial_url_is_opened_again_once_it_is_back(carrier, 
     try:
         handset.vanish()
         wait_for("the modem reported gone", lambda: _gone(agent), timeout=5.0)
-        handset.reappear()
-        back = time.monotonic()
-        wait_for("working again", lambda: agent.link.wait_ready(0), timeout=BACK_WITHIN)
-        assert time.monotonic() - back < BACK_WITHIN and agent.status()["modem_error"] is None
+        _back_within_bound(agent, handset.reappear)
     finally:
         agent.stop()
 
@@ -177,9 +179,6 @@ def test_a_modem_never_plugged_in_is_waited_for_and_used_once_it_appears(carrier
     try:
         status = wait_for("says there is no modem", lambda: agent.status()["modem_error"])
         assert status["reason"] == f"cannot open port {port}: no such device"
-        handset.reappear()
-        back = time.monotonic()
-        wait_for("started", lambda: agent.link.wait_ready(0), timeout=BACK_WITHIN)
-        assert time.monotonic() - back < BACK_WITHIN and agent.status()["modem_error"] is None
+        _back_within_bound(agent, handset.reappear)
     finally:
         agent.stop()
