@@ -5,6 +5,13 @@ identify, unlock the SIM, read IMSI and own number, start SMS (stored SMS that
 arrived while nobody listened come in first), then hand the engine a data path
 over the configured bearer. Each SMS goes to :meth:`Engine.receive_sms`, which
 keeps it durably; only then is it deleted from the modem.
+
+A modem that restarts (a boot burst) or whose port vanishes (a USB reset, an
+unplug) is started again the same way. While its port is absent the status says
+so (no modem, no registration, the reason and its time), the data path is
+unavailable so queued tasks wait without spending attempts, and the port is
+looked for twice a second: the configured path, its by-id link, or the same USB
+device under another name (:mod:`mmsua.drivers.replug`).
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from mmsua.drivers.errors import PortGone, PortUnavailable
+from mmsua.drivers.replug import DeviceTree, PortIdentity, find_port_again, identify_port
 from mmsua.engine.runner import Engine
 from mmsua.engine.settings import AgentSettings, parse_proxy
 from mmsua.store.records import iso
@@ -22,9 +31,15 @@ from mmsua.store.records import iso
 if TYPE_CHECKING:
     import requests
 
+    from mmsua.drivers.ports import PortChoice
+
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
+# After the port vanished: quick tries first (a modem that reappeared may still be booting).
+RECONNECT_DELAYS = (0.5, 1.0, 2.0, 2.0, 2.0, 5.0, 10.0, 30.0)
+PORT_POLL = 0.5  # how often an absent port is looked for: back well within 10 s of reappearing
+SMS_START_WAIT = 30.0  # a send while SMS is being set up (after the data path came up) waits this long
 # Registration states in which no data path can come up (unknown: try, the retries cope).
 _OFF_NETWORK = ("searching", "denied")
 _REGISTRATION = {
@@ -142,8 +157,10 @@ class ModemLink:
     so the first network step already uses the carrier's settings."""
 
     def __init__(self, settings: AgentSettings, engine: Engine, on_state: Callable[[], None] | None = None,
-                 on_sim: Callable[[dict[str, Any]], None] | None = None) -> None:
+                 on_sim: Callable[[dict[str, Any]], None] | None = None, devices: DeviceTree | None = None) -> None:
+        """``devices``: where /dev, by-id links and sysfs are (tests); the system's by default."""
         self.settings = settings
+        self.devices = devices
         self.engine = engine
         self.on_state = on_state or (lambda: None)
         self.on_sim = on_sim
@@ -172,6 +189,10 @@ class ModemLink:
         self._reset_seen = threading.Event()
         self._restart_thread: threading.Thread | None = None
         self._restart_lock = threading.Lock()
+        self.port: str | None = None  # where the AT port was opened last (the configured path, a by-id link...)
+        self.port_identity: PortIdentity | None = None  # what finds it again after a replug
+        self.gone_at: float | None = None  # when the port vanished; None while it is there
+        self._sms_ready = threading.Event()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._bring_up, name="mmsua-modem", daemon=True)
@@ -182,8 +203,10 @@ class ModemLink:
         return self._ready.wait(timeout)
 
     def stop(self) -> None:
-        self._stop.set()
-        for thread in (self._thread, self._restart_thread):
+        with self._restart_lock:  # a restart is started under it: none starts from now on
+            self._stop.set()
+            restart = self._restart_thread
+        for thread in (self._thread, restart):
             if thread is not None and thread is not threading.current_thread():
                 thread.join(10)
         self.engine.set_data_path(None)
@@ -210,9 +233,35 @@ class ModemLink:
         Start it again on another thread (this is the URC dispatcher, which must keep
         running); resets arriving meanwhile (a brown-out loop) fold into one more round."""
         log.warning("the modem restarted (%s); setting it up again", line)
+        self._schedule_restart()
+
+    def _on_port_gone(self, channel: Any, error: PortGone) -> None:
+        """The AT port vanished (USB reset, unplug): say so at once, then look for it again."""
+        if self._stop.is_set() or channel is not self.channel:
+            return  # closed on purpose, or an older channel's late news
+        self._ready.clear()
+        self._sms_ready.clear()
+        self._note_vanished(error)
+        log.warning("%s; looking for it again every %.1f s", self.error, PORT_POLL)
+        self.on_state()
+        self._schedule_restart()
+
+    def _note_vanished(self, error: PortGone) -> None:
+        self.gone_at = time.time()
+        self.error, self.error_at = f"the modem's port vanished: {error.url} ({error.reason})", self.gone_at
+        self._forget_modem()
+
+    def _forget_modem(self) -> None:
+        """Nothing the modem said holds once it is gone or failed to start (no stale status);
+        the data path is unavailable meanwhile (see _usable)."""
+        self.identity = self.operator_name = self.signal = None
+        self.registration = "unknown"
+        self.engine.roaming = False
+
+    def _schedule_restart(self) -> None:
         self._reset_seen.set()
         with self._restart_lock:
-            if self._restart_thread is not None and self._restart_thread.is_alive():
+            if self._stop.is_set() or (self._restart_thread is not None and self._restart_thread.is_alive()):
                 return
             self._restart_thread = threading.Thread(target=self._restart, name="mmsua-modem-restart", daemon=True)
             self._restart_thread.start()
@@ -235,23 +284,85 @@ class ModemLink:
 
     def _bring_up(self) -> None:
         """Start the modem, retrying with backoff (a modem plugged in late, a reset at boot);
-        meanwhile the daemon keeps serving the store."""
-        for delay in (RETRY_DELAYS[min(n, len(RETRY_DELAYS) - 1)] for n in range(1_000_000)):  # lazily: a 1M tuple was 7.8 MB
+        meanwhile the daemon keeps serving the store. An absent device node is waited
+        for without attempts; its reappearing is tried at once."""
+        failures, last = 0, ""
+        while not self._stop.is_set():
+            choice = self._find_port()
+            if choice is None:
+                self._note_absent()
+                if self._wait_for_port(None):
+                    return
+                failures = 0
+                continue
             try:
-                self._open()
+                self._open(choice)
             except Exception as exc:  # ModemError and friends
-                self.error, self.error_at = str(exc), time.time()
-                log.error("modem start-up failed: %s; trying again in %.0f s", exc, delay)
+                if isinstance(exc, PortGone) and not isinstance(exc, PortUnavailable) and self.gone_at is None:
+                    self._note_vanished(exc)  # under the start-up itself
+                elif self.gone_at is None or not isinstance(exc, PortUnavailable):
+                    self.error, self.error_at = str(exc), time.time()  # (absent again: "vanished" still says why)
+                self._forget_modem()
+                delay = self._retry_delay(failures)
+                failures += 1
+                (log.error if str(exc) != last else log.debug)("modem start-up failed: %s; trying again in %.1f s", exc, delay)
+                last = str(exc)
                 self._unsubscribe_all()
                 self._close_quietly()
                 self.on_state()
-                if self._stop.wait(delay):
+                if self._wait_for_port(delay):
                     return
                 continue
-            self.error = self.error_at = None
+            if self.gone_at is not None:
+                log.info("the modem is back at %s (%s)", choice.device, choice.reason)
+            self.error = self.error_at = self.gone_at = None
             self._ready.set()
+            self.engine.wake()  # the data path is usable from now on: queued work goes
             self.on_state()
             return
+
+    def _retry_delay(self, failures: int) -> float:
+        if self.gone_at is None:
+            return RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)]
+        delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)]
+        # A pyserial URL has no device node to watch: trying to open it is the only poll.
+        return delay if self.port_identity is None or self.port_identity.is_device else min(delay, 2.0)
+
+    def _find_port(self) -> PortChoice | None:
+        """Where the configured port is now (None: absent); what finds it is learnt at each start."""
+        configured = self.settings.port
+        if self.port_identity is None or self.port_identity.configured != configured:
+            self.port_identity = identify_port(configured, tree=self._devices())
+        return find_port_again(self.port_identity, self._devices())
+
+    def _devices(self) -> DeviceTree:
+        from mmsua.drivers import replug
+
+        return self.devices or replug.SYSTEM
+
+    def _note_absent(self) -> None:
+        if self.gone_at is not None:
+            return  # the status already says it vanished, and when
+        reason = str(PortUnavailable(self.settings.port, "no such device"))  # as opening it would say
+        if self.error != reason:
+            self.error, self.error_at = reason, time.time()
+            log.error("modem start-up failed: %s; looking for it every %.1f s", reason, PORT_POLL)
+            self.on_state()
+
+    def _wait_for_port(self, delay: float | None) -> bool:
+        """Wait ``delay`` seconds (None: until the port is there), less when the port
+        comes back after being absent (a replug is tried at once). True: stopping."""
+        deadline = None if delay is None else time.monotonic() + delay
+        absent = delay is None
+        while deadline is None or time.monotonic() < deadline:
+            step = PORT_POLL if deadline is None else min(PORT_POLL, max(0.0, deadline - time.monotonic()))
+            if self._stop.wait(step):
+                return True
+            present = self._find_port() is not None
+            if present and absent:
+                return False
+            absent = absent or not present
+        return self._stop.is_set()
 
     def _close_quietly(self) -> None:
         for thing in (self.sms, self.channel):
@@ -260,15 +371,22 @@ class ModemLink:
                     (thing.stop if thing is self.sms else thing.close)()
             except Exception as exc:
                 log.debug("closing after a failed start: %s", exc)
+        self._sms_ready.clear()
         self.sms = self.channel = None
 
-    def _open(self) -> None:
+    def _usable(self) -> bool:
+        """The data path may come up: the port is there and the modem on the network."""
+        channel = self.channel
+        return channel is not None and channel.is_open and self.gone_at is None and self.registration not in _OFF_NETWORK
+
+    def _open(self, choice: PortChoice) -> None:
         from mmsua.drivers.at.channel import AtChannel
         from mmsua.drivers.modem import Modem
         from mmsua.drivers.sms import SmsService
 
         s = self.settings
-        self.channel = AtChannel(s.port, baudrate=s.baudrate, rtscts=s.rtscts).open()
+        self.port = choice.device
+        self.channel = AtChannel(choice.device, baudrate=s.baudrate, rtscts=s.rtscts).open()
         self.modem = Modem(self.channel, pin=s.pin or None)
         self.identity = self.modem.start(profile_override=None if s.profile in ("", "auto") else s.profile)
         self.modem.unlock()
@@ -297,9 +415,16 @@ class ModemLink:
         self.sms = SmsService(self.channel, self.modem.profile, on_sms=self._on_sms, watch_full=True)
         self.sms.start(collect=False, worker=True)
         self._delete_kept()
+        self._sms_ready.set()
         for incoming in self.sms.collect_stored(everywhere=True):
             self._on_sms(incoming)
         self._unsubscribe.append(self.modem.on_reset(self._on_reset))
+        channel = self.channel
+        self._unsubscribe.append(channel.subscribe_port_gone(lambda error: self._on_port_gone(channel, error)))
+        if not channel.is_open:  # gone before anyone listened
+            raise PortGone(choice.device, "vanished during start-up")
+        learnt = identify_port(s.port, choice.node, self._devices())
+        self.port_identity = learnt if self.port_identity is None else self.port_identity.merged(learnt)
         log.info("modem ready: %s %s, %s", self.identity.manufacturer, self.identity.model, self.registration)
 
     def _install_bearer(self) -> None:
@@ -315,8 +440,7 @@ class ModemLink:
             self.engine.set_data_path(None)
         else:
             self.bearer_error = self.data_path_error = None
-            self.engine.set_data_path(BearerDataPath(self.bearer, lambda: self.registration not in _OFF_NETWORK,
-                                                     self._data_path_result))
+            self.engine.set_data_path(BearerDataPath(self.bearer, self._usable, self._data_path_result))
 
     def _data_path_result(self, reason: str | None) -> None:
         if reason is None and self.data_path_error is None:
@@ -354,7 +478,7 @@ class ModemLink:
             from mmsua.drivers.bearers.ppp import PppBearer, ppp_available
 
             # PPP takes a whole port: the modem's second one, never the AT port SMS uses.
-            bearer = PppBearer(ppp_data_port(s.port, s.data_port), s.cid, proxy=proxy, user=s.apn_user or None)
+            bearer = PppBearer(ppp_data_port(self.port or s.port, s.data_port), s.cid, proxy=proxy, user=s.apn_user or None)
             missing = ppp_available()
             if missing:
                 raise BearerUnavailable(f"the PPP bearer cannot run here: {missing}", bearer)
@@ -406,9 +530,16 @@ class ModemLink:
                 log.warning("could not delete kept SMS %s/%s: %s", kept.storage, kept.index, exc)
 
     def send_pdu(self, pdu_hex: str, tpdu_length: int) -> int:
-        if self.sms is None:
+        # The data path is offered before SMS is set up (retrievals go at once), and the
+        # engine runs sends from then on: a send in that moment waits for SMS.
+        deadline = time.monotonic() + SMS_START_WAIT
+        while not self._sms_ready.wait(0.1):
+            if self._stop.is_set() or self.channel is None or not self._usable() or time.monotonic() > deadline:
+                raise RuntimeError("the modem is not ready to send SMS")
+        sms = self.sms
+        if sms is None:
             raise RuntimeError("the modem is not ready to send SMS")
-        return int(self.sms.send_pdu(pdu_hex, tpdu_length))
+        return int(sms.send_pdu(pdu_hex, tpdu_length))
 
     # -- state ------------------------------------------------------------------
 
@@ -435,7 +566,7 @@ class ModemLink:
     def status(self) -> dict[str, Any]:
         identity = self.identity
         state = getattr(self.bearer, "state", "down") if self.bearer is not None else ("error" if self.error else "down")
-        if self.bearer_error:
+        if self.bearer_error or self.gone_at is not None:
             state = "error"
         return {
             "modem": None if identity is None else {"manufacturer": identity.manufacturer, "model": identity.model,

@@ -70,10 +70,21 @@ class Handset:
         self.modem.inject_garbage(data, length)
 
     def vanish(self) -> None:
+        """The port goes (a USB reset): the module keeps running and storing SMS."""
         self.line.vanish()
 
     def reappear(self) -> None:
         self.line.reappear()
+
+    def unplug(self) -> None:
+        """The port goes with the module's power: SMS wait in the network meanwhile."""
+        self.modem.power_off()
+        self.line.vanish()
+
+    def replug(self) -> None:
+        """Back, under another device node, booting (boot burst, SIM, registration)."""
+        self.line.reappear()
+        self.modem.power_on()
 
 
 class SimulatedCarrier:

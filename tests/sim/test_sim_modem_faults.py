@@ -64,6 +64,38 @@ def test_a_vanished_pty_takes_its_device_node_and_comes_back_as_a_new_one(carrie
     assert os.readlink(link).startswith("/dev/pts/") and first.startswith("/dev/pts/")
 
 
+def test_a_vanished_pty_always_comes_back_under_another_device_name(carrier) -> None:
+    """As a replugged USB modem whose old node a program still holds: the kernel would
+    hand the freed /dev/pts number out again, the emulator takes the next one."""
+    phone = carrier.add_handset("+15550100001")
+    link = Path(phone.pty_path)
+    names = [os.readlink(link)]
+    for _ in range(3):
+        phone.vanish()
+        phone.reappear()
+        assert wait_for(link.exists)
+        names.append(os.readlink(link))
+        assert names[-1] != names[-2]
+    with serial.Serial(str(link), 115200, timeout=0.05) as port:
+        assert At(port).cmd("AT").endswith(b"OK\r\n")
+
+
+def test_an_unplugged_modem_loses_power_and_the_network_keeps_its_sms_until_it_boots_again(carrier) -> None:
+    phone, at = open_handset(carrier)
+    at.port.close()
+    phone.unplug()
+    carrier.send_sms(phone.msisdn, "while unplugged")
+    assert wait_for(lambda: phone.modem.pending_deliveries == 1)
+    assert not phone.modem.storage("SM").used and not phone.modem.storage("ME").used
+    phone.replug()
+    again = At(serial.serial_for_url(phone.serial_url, timeout=0.05))
+    try:
+        assert again.cmd("AT").endswith(b"OK\r\n")
+        assert wait_for(lambda: phone.modem.pending_deliveries == 0)  # stored once SMS is ready after boot
+    finally:
+        again.port.close()
+
+
 def test_a_reboot_repeats_the_boot_burst_and_forgets_settings(carrier) -> None:
     phone, at = open_handset(carrier, profile="quectel-eg25g")  # echo off (ATE0) from open_handset
     phone.reboot(flood=2)

@@ -162,15 +162,26 @@ class ModemMachine(ABC):
         """Reset mid-session: sockets and contexts die, settings go back to power-on defaults,
         and the boot burst is repeated `flood` times (a brown-out loop)."""
         with self.lock:
-            self._generation += 1
-            self._close_links()
-            for ctx in list(self.contexts.values()):
-                if ctx.cid > 1:
-                    del self.contexts[ctx.cid]  # non-persistent definitions are lost
-            self._reset_state()
+            self._lose_power()
+            self.powered = True  # the brown-out's extra boot signs are heard
             for _ in range(max(0, flood - 1)):
                 self.emit_line(self.profile.boot_urcs[0] if self.profile.boot_urcs else "RDY")
         self.power_on()
+
+    def power_off(self) -> None:
+        """Power lost (a USB unplug): what a reboot loses is lost, and nothing answers or
+        arrives until :meth:`power_on` (the network keeps SMS for it meanwhile)."""
+        with self.lock:
+            self._lose_power()
+
+    def _lose_power(self) -> None:
+        self._generation += 1
+        self._close_links()
+        for ctx in list(self.contexts.values()):
+            if ctx.cid > 1:
+                del self.contexts[ctx.cid]  # non-persistent definitions are lost
+        self._reset_state()
+        self.powered = False
 
     def mute(self, on: bool = True) -> None:
         """Stop answering (a hung module): input is swallowed, nothing comes out."""

@@ -2,7 +2,9 @@
 
 `path` is a stable symlink (like /dev/serial/by-id/...) to the current
 /dev/pts/N; when the port "vanishes" the pty is torn down and the symlink
-removed, and it comes back as a new pty under the same symlink.
+removed, and it comes back as a new pty under the same symlink, always under
+another /dev/pts name than before (as a replugged USB modem whose old node a
+program still holds comes back as the next ttyUSBn).
 """
 
 from __future__ import annotations
@@ -34,6 +36,12 @@ class PtyPort:
 
     def _open_pty(self) -> None:
         master, slave = os.openpty()
+        if self.device and os.ttyname(slave) == self.device:
+            # The kernel handed out the old number again: take the next one instead.
+            again = os.openpty()
+            os.close(master)
+            os.close(slave)
+            master, slave = again
         tty.setraw(slave)  # no echo, no CR/LF translation by the line discipline
         os.set_blocking(master, False)
         self._master, self._slave = master, slave
