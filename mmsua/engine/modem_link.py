@@ -256,7 +256,7 @@ class ModemLink:
         the data path is unavailable meanwhile (see _usable)."""
         self.identity = self.operator_name = self.signal = None
         self.registration = "unknown"
-        self.engine.roaming = False
+        self.engine.handset.roaming = False
 
     def _schedule_restart(self) -> None:
         self._reset_seen.set()
