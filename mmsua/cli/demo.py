@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import argparse
 import signal
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mmsua import exit_codes
+
+if TYPE_CHECKING:
+    from mmsua.daemon.client import Client
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -97,7 +102,8 @@ def _interactive(session, args: argparse.Namespace) -> int:  # type: ignore[no-u
         if not exchange.greeting():
             print("mmsua demo: the greeting did not arrive; opening the inbox anyway", flush=True)
     intro = [line for step in plumbing_steps(session.plumbing) for line in step.text.splitlines()]
-    client = _WithIntro(session.client(), ["mmsua demo on a simulated carrier:", *intro])
+    assert session.plumbing is not None
+    client = _with_intro(session.plumbing.socket, ["mmsua demo on a simulated carrier:", *intro])
     try:
         with _console_logging(tui=True):
             _open_tui(client, session)
@@ -138,20 +144,19 @@ def _open_tui(client, session) -> None:  # type: ignore[no-untyped-def]
             signal.signal(signum, handler)
 
 
-class _WithIntro:
+def _with_intro(socket: str | Path, lines: list[str]) -> Client:
     """The API client, with the demo's own lines first in the TUI's log screen."""
+    from mmsua.api.events import EventCallback, Log
+    from mmsua.api.shapes import LogLine
+    from mmsua.daemon.client import Client
 
-    def __init__(self, client, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
-        self._client = client
-        self._lines = lines
+    class WithIntro(Client):
+        def on_event(self, callback: EventCallback, on_close: Callable[[str], None] | None = None) -> Client:
+            for line in lines:
+                callback(Log(LogLine("", "INFO", line)))
+            return super().on_event(callback, on_close)
 
-    def on_event(self, callback) -> None:  # type: ignore[no-untyped-def]
-        for line in self._lines:
-            callback("log", {"level": "INFO", "text": line})
-        self._client.on_event(callback)
-
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
-        return getattr(self._client, name)
+    return WithIntro(socket)
 
 
 def _text_line(step) -> None:  # type: ignore[no-untyped-def]

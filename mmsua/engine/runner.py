@@ -25,6 +25,7 @@ from mmsua.engine.send_path import SendPath
 from mmsua.engine.settings import AgentSettings
 from mmsua.engine.task_worker import TaskWorker
 from mmsua.store import Store
+from mmsua.store.records import Message
 
 if TYPE_CHECKING:
     import requests
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OWN_NUMBER_KEY = "own_number"
-Emit = Callable[[str, dict[str, Any]], None]
+Emit = Callable[[str, Message], None]  # a message event and the store's record of it (the agent makes the API shape)
 
 
 class SmsPort(Protocol):

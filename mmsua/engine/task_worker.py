@@ -230,7 +230,7 @@ class TaskWorker:
 
     def _emit_message(self, event: str, message_id: int) -> None:
         try:
-            data = self.store.get_message(message_id).to_dict()
+            data = self.store.get_message(message_id)
         except NotFound:
             return
         try:

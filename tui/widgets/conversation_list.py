@@ -20,10 +20,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from mmsua.api.shapes import Conversation
 from mmsua.tui import actions
 from mmsua.tui.contacts import Contacts
 from mmsua.tui.display import safe_line, short_time
-from mmsua.tui.model import Conversation
 
 ROW_HEIGHT = 3  # name and time, preview and badge, a blank line
 PAGE_SIZE = 100
