@@ -110,7 +110,7 @@ class MmsuaApp(App[None]):
         try:
             self.client.subscribe(self._post_event)
         except Exception as error:
-            self._log("ERROR", f"cannot subscribe to daemon events: {error}")
+            self._log_line("ERROR", f"cannot subscribe to daemon events: {error}")
             return
         self._events_live = True
 
@@ -173,7 +173,7 @@ class MmsuaApp(App[None]):
 
     def _set_status(self, status: Status) -> None:
         if status.problem and (self.status is None or self.status.problem != status.problem):
-            self._log("ERROR", status.problem)
+            self._log_line("ERROR", status.problem)
         self.status = status
         bar = self.main_screen.query_one(StatusBar)
         bar.status = status
@@ -187,19 +187,19 @@ class MmsuaApp(App[None]):
             self.notify("Lost the connection to the daemon; retrying every 15 s.", severity="error", markup=False)
         bar.connected = connected
         if not connected and reason:
-            self._log("ERROR", reason)
+            self._log_line("ERROR", reason)
 
     def _reconnected(self) -> None:
         """The daemon answers again: events from the old connection are lost, so
         subscribe anew and re-read what may have changed meanwhile."""
-        self._log("INFO", "connected to the daemon again")
+        self._log_line("INFO", "connected to the daemon again")
         if not self._events_live:  # a status poll can fail while the event stream lives on: never subscribe twice
             self._subscribe()
         self._refresh_list_top()
         if self.conversation_view.conversation is not None:
             self.conversation_view.show(self.conversation_view.conversation)
 
-    def _log(self, level: str, text: str) -> None:
+    def _log_line(self, level: str, text: str) -> None:
         line = Text.assemble((self.settings.clock().strftime("%H:%M:%S "), "dim"), (f"{level:<7}", "bold red" if level in ("ERROR", "WARNING") else "bold"), safe_line(text, limit=1000))
         self.log_lines.append(line)
         if isinstance(self.screen, LogScreen):
@@ -222,7 +222,7 @@ class MmsuaApp(App[None]):
         elif isinstance(event, ModemState):
             self._set_status(Status.from_api(event.data))
         elif isinstance(event, Log):
-            self._log(event.data.level, event.data.text)
+            self._log_line(event.data.level, event.data.text)
 
     def _announce(self, message: Message) -> None:
         if message.outgoing:
@@ -281,7 +281,7 @@ class MmsuaApp(App[None]):
                 return
         self.notify("No unread conversations.")
 
-    def action_back(self) -> None:
+    def action_back(self) -> None:  # type: ignore[override]  # Textual runs a sync action as well; App's own is async
         """q: leave the search field, then the open conversation, then the app.
 
         Decided on state that changes at once (focus moves asynchronously, and a
@@ -314,7 +314,7 @@ class MmsuaApp(App[None]):
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
-    def action_screenshot(self) -> None:
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         try:
             self.settings.save_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             path = self.save_screenshot(path=str(self.settings.save_dir))
@@ -401,7 +401,7 @@ class MmsuaApp(App[None]):
         if message is None:
             self.notify("Choose a message to delete first (↑↓).", severity="warning")
             return
-        who = "your message" if message.outgoing else f"the message from {self.settings.contacts.label(message.sender) or 'an unknown sender'}"
+        who = "your message" if message.outgoing else f"the message from {self.settings.contacts.label(message.sender or '') or 'an unknown sender'}"
         what = message.subject or message.text or ", ".join(p.name or p.content_type for p in message.attachments) or "(no text)"
         summary = Text.assemble(safe_line(f"{who}, {long_time(message.date, self.settings.clock())}", limit=70), "\n", safe_line(what, limit=70, style="italic"))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from rich.style import Style
 from rich.text import Text
 from textual.content import Content
 
@@ -20,7 +21,7 @@ _RAW_LINE_CAP = 4_000
 MESSAGE_TEXT_LIMIT = 20_000
 
 
-def safe_line(raw: str | None, limit: int = 200, style: str = "") -> Text:
+def safe_line(raw: str | None, limit: int = 200, style: str | Style = "") -> Text:
     """One line of network text, sanitised and truncated with an ellipsis."""
     raw = raw or ""
     if len(raw) > limit:

@@ -12,7 +12,6 @@ import dataclasses
 import types
 import typing
 from enum import StrEnum
-from functools import cache
 from typing import Any, ClassVar, Self, Union
 
 from mmsua.api.errors import BadRequest
@@ -64,14 +63,19 @@ def wire_name(f: dataclasses.Field[Any]) -> str:
     return str(f.metadata.get("wire", f.name))
 
 
-@cache
-def shape_fields(cls: type) -> tuple[tuple[str, str, Any, bool], ...]:
+FieldInfo = tuple[str, str, Any, bool]
+_FIELDS: dict[type, tuple[FieldInfo, ...]] = {}
+
+
+def shape_fields(cls: type) -> tuple[FieldInfo, ...]:
     """(wire name, attribute, annotation, required) of each field of a shape, in order."""
-    hints = typing.get_type_hints(cls)
-    return tuple(
-        (wire_name(f), f.name, hints[f.name], f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
-        for f in dataclasses.fields(cls)
-    )
+    if cls not in _FIELDS:
+        hints = typing.get_type_hints(cls)
+        _FIELDS[cls] = tuple(
+            (wire_name(f), f.name, hints[f.name], f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+            for f in dataclasses.fields(cls)
+        )
+    return _FIELDS[cls]
 
 
 def encode(value: Any) -> JSON:

@@ -262,10 +262,11 @@ class UserAgent:
             queue = [functools.partial(self.engine.queue_sms, to=g, text=text, delivery_report=delivery, wake=False)
                      for g in groups]
         else:
-            groups = [([a], [], []) for a in (*to_n, *cc_n, *bcc_n)] if separately else [(to_n, cc_n, bcc_n)]
+            no_one: list[str] = []
+            mms_groups = [([a], no_one, no_one) for a in (*to_n, *cc_n, *bcc_n)] if separately else [(to_n, cc_n, bcc_n)]
             parts = build_parts(text, files)
             queue = []
-            for g_to, g_cc, g_bcc in groups:  # fit every message before queueing any
+            for g_to, g_cc, g_bcc in mms_groups:  # fit every message before queueing any
                 check = compose.SendRequest("mmsua-size-check-0000000000", tuple(g_to), tuple(g_cc), tuple(g_bcc),
                                             subject, delivery, read, self.settings.expiry_seconds, priority)
                 try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from rich.segment import Segment
 from rich.style import Style
@@ -88,7 +89,7 @@ class ConversationList(ScrollView, can_focus=True):
         self,
         fetch: Callable[[str | None, int, int], list[Conversation]],
         contacts: Contacts,
-        now: Callable[[], object],
+        now: Callable[[], datetime],
         *,
         id: str | None = None,
     ) -> None:
@@ -97,7 +98,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._contacts = contacts
         self._now = now
         self.rows: list[Conversation] = []
-        self.query: str | None = None
+        self.query: str | None = None  # type: ignore[assignment]  # the search text; DOMNode.query is not used on this widget
         self.complete = False
         self._loading = False
         self._generation = 0

@@ -113,7 +113,8 @@ class ConversationView(VerticalScroll, can_focus=True):
 
         def work() -> None:
             page = self._client.list_messages(conversation_id, before_id=before_id, limit=limit)
-            self.app.call_from_thread(self._add_page, generation, before_id, page, limit)
+            # mypy cannot solve Textual's ``T | Awaitable[T]`` for a coroutine function (it picks Never).
+            self.app.call_from_thread(self._add_page, generation, before_id, page, limit)  # type: ignore[arg-type]
 
         self.run_worker(work, thread=True, group="conversation-load")
 
@@ -228,7 +229,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         self._pictures[(message_id, part.index)] = image
         if len(self._pictures) > 64:
             self._pictures.pop(next(iter(self._pictures)))
-        if generation != self._generation or (found := self._slot(message_id, part)) is None:
+        if generation != self._generation or self.renderer is None or (found := self._slot(message_id, part)) is None:
             return
         bubble, slot = found
         bubble.set_picture(slot, picture_widget(image, self.renderer))
