@@ -73,3 +73,23 @@ def test_any_json_is_a_shape_or_a_bad_request(shape: type, value: object) -> Non
         shape.from_json(value)
     except ApiError as error:
         assert error.code == "bad_request"
+
+
+def test_a_stored_message_has_the_api_shape(tmp_path) -> None:
+    # Moved from tests/store: the store keeps records; the agent makes them the API's shapes.
+    from mmsua.engine.agent import conversation_shape, message_shape
+    from mmsua.store import Store
+
+    with Store(tmp_path / "store.sqlite") as store:
+        mid = store.add_message(participants=["+447700900123"], direction="in", kind="mms", state="received", sender="+447700900123",
+                                subject="Hi", text="there", to=["+1"], date=0, read_report_requested=True, message_id="mmsc-42@example")
+        d = message_shape(store.get_message(mid)).to_json()
+        for key in ("id", "conversation_id", "direction", "kind", "state", "from", "to", "cc", "bcc", "subject", "date",
+                    "text", "parts", "size", "expiry", "recipients", "read", "read_report_requested", "error",
+                    "message_id"):
+            assert key in d
+        assert d["message_id"] == "mmsc-42@example"  # the MMS Message-ID ("sent, Message-ID X")
+        assert d["date"] == "1970-01-01T00:00:00Z" and d["from"] == "+447700900123"
+        assert d["read_report_requested"] is True and d["read"] is False
+        c = conversation_shape(store.list_conversations()[0]).to_json()
+        assert set(c) == {"id", "participants", "last_date", "last_preview", "unread", "message_count"}
