@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from simagent import FRIEND, ME, only_message, start_agent, wait_for
 
+from mmsua.api.errors import TooLarge
 from mmsua.api.events import MessageReceived, MessageUpdated
 from mmsua.api.shapes import Attachment, SendRequest
 from mmsua.codec.mms import MessageType
 from mmsua.engine.agent import BadRequest, UserAgent
-from mmsua.engine.compose import TooLarge
 from mmsua.sim.carrier import SimulatedCarrier
 from mmsua.sim.smsc import Plan
 
@@ -172,8 +172,8 @@ def test_group_send_with_three_attachments_through_the_proxy(carrier, me, tmp_pa
     card = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nEND:VCARD\r\n"
     sent = me.send(SendRequest(
         to=group, subject="Trip", text="pictures from the trip",
-        attachments=[{"path": str(photo)}, {"name": "ann.vcf", "data_b64": _b64(card)},
-                     {"name": "small.png", "data_b64": _b64(_png((64, 64), 2))}],
+        attachments=(Attachment(path=str(photo)), Attachment(name="ann.vcf", data_b64=_b64(card)),
+                     Attachment(name="small.png", data_b64=_b64(_png((64, 64), 2)))),
     ))
     assert sent.state == "queued"
     done = wait_for("sent", lambda: me.show_message(sent.id).state == "sent" and me.show_message(sent.id))
