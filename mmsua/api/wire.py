@@ -78,6 +78,11 @@ def shape_fields(cls: type) -> tuple[FieldInfo, ...]:
     return _FIELDS[cls]
 
 
+def field_defaults(cls: type) -> dict[str, Any]:
+    """Attribute -> default of a shape's fields that have one."""
+    return {f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
+
+
 def encode(value: Any) -> JSON:
     """A typed value as JSON: shapes by their ``to_json``, tuples as lists, enums as their text."""
     if isinstance(value, Shape):
