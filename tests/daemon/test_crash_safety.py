@@ -226,9 +226,9 @@ def test_sigkill_at_every_step_loses_and_doubles_nothing(tmp_path: Path) -> None
             assert len(transactions) == 1, f"{text!r}: {len(transactions)} different transactions at the MMSC"
             reposted += posts_by_text[text] - 1
         else:
-            assert state in ("queued", "sending"), f"{text!r} ended {state}: {outgoing[message_id].get('error')}"
+            assert state in ("queued", "sending"), f"{text!r} ended {state}: {outgoing[message_id].error}"
     print(f"  {len(delivered)} received exactly once; {len(queued)} queued, "
-          f"{sum(1 for i in queued if outgoing[i]['state'] == 'sent')} sent once; "
+          f"{sum(1 for i in queued if outgoing[i].state == 'sent')} sent once; "
           f"{reposted} M-Send.req re-posted with the same transaction id after a kill between POST and M-Send.conf")
 
 
