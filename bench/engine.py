@@ -41,6 +41,8 @@ sys.path.insert(0, str(ROOT / "tests" / "daemon"))
 
 from daemonproc import DaemonProcess  # noqa: E402
 
+from mmsua.api.events import MessageReceived, MessageUpdated  # noqa: E402
+from mmsua.api.shapes import Message  # noqa: E402
 from mmsua.daemon.client import Client  # noqa: E402
 from mmsua.sim.carrier import SimulatedCarrier  # noqa: E402
 
@@ -137,10 +139,10 @@ class Stamps:
         stream = Client(socket, timeout=None).events()
 
         def pump() -> None:
-            for name, data in stream:
-                if name in ("message.received", "message.updated") and data.get("state") == state and data.get("subject"):
+            for event in stream:
+                if isinstance(event, (MessageReceived, MessageUpdated)) and event.data.state == state and event.data.subject:
                     with self.cond:
-                        self.stored.setdefault(data["subject"], time.perf_counter())
+                        self.stored.setdefault(event.data.subject, time.perf_counter())
                         self.cond.notify_all()
 
         threading.Thread(target=pump, daemon=True).start()
@@ -216,20 +218,20 @@ def burst(count: int) -> tuple[int, float, int]:
                 stamps.cond.wait_for(lambda: len(stamps.stored) >= count, max(0.0, deadline - time.monotonic()))
             end = max(stamps.stored.values()) if stamps.stored else (last or time.perf_counter())
             client = daemon.client()
-            stored = sum(1 for c in client.list_conversations(limit=1000) for m in _messages(client, c["id"]) if (m.get("subject") or "").startswith("burst "))
+            stored = sum(1 for c in client.list_conversations(limit=1000) for m in _messages(client, c.id) if (m.subject or "").startswith("burst "))
         finally:
             daemon.terminate()
     return stored, end - start, len(stamps.stored)
 
 
-def _messages(client: Client, conversation_id: int) -> list[dict]:
+def _messages(client: Client, conversation_id: int) -> list[Message]:
     out, before = [], None
     while True:
         page = client.list_messages(conversation_id, before_id=before, limit=1000)
         out.extend(page)
         if len(page) < 1000:
             return out
-        before = page[0]["id"]
+        before = page[0].id
 
 
 def idle(seconds: float) -> tuple[float, int, int]:

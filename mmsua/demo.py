@@ -17,7 +17,6 @@ scripted conversation used where there is no terminal.
 
 from __future__ import annotations
 
-import base64
 import logging
 import queue
 import shutil
@@ -28,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mmsua.api.shapes import Attachment, SendRequest
 from mmsua.textsafe import clean_line
 
 log = logging.getLogger(__name__)
@@ -385,8 +385,9 @@ class Exchange:
         self.session.wait_modem_ready()
         self._calls = self.session.client()
         self._listener = self.session.client()
-        self._listener.on_event(lambda name, data: self._events.put((name, data)))
-        status = self._calls.status()
+        # The narrator reads the API's JSON: events and answers as the wire carries them.
+        self._listener.on_event(lambda event: self._events.put((event.name, event.data.to_json())))
+        status = self._calls.status().to_json()
         modem = status.get("modem") or {}
         self.emit(Step("modem_ready", f"modem ready: {modem.get('manufacturer')} {modem.get('model')} (profile chosen from ATI), "
                        f"{status.get('registration')} on {status.get('operator')}, signal {status.get('signal')}%",
@@ -413,10 +414,11 @@ class Exchange:
 
         self.narrator.incoming_role = "reply"
         picture = draw_picture("Hello from my terminal")
-        queued = self._calls.send(to=[self.session.options.friend_number], subject=USER_SUBJECT, text=USER_TEXT,
-                                  attachments=[{"name": "terminal.jpg", "content_type": "image/jpeg",
-                                                "data_b64": base64.b64encode(picture).decode("ascii")}],
-                                  delivery_report=True)
+        answer = self._calls.send(SendRequest(to=(self.session.options.friend_number,), subject=USER_SUBJECT, text=USER_TEXT,
+                                              attachments=(Attachment.of(picture, "terminal.jpg", "image/jpeg"),),
+                                              delivery_report=True))
+        assert not isinstance(answer, list)
+        queued = answer.to_json()
         self._tell("message.updated", queued)
         sent_id = self.sent_id = int(queued["id"])
         return (self._wait("the MMSC to accept the message", lambda: sent_id in self.narrator.sent)
@@ -458,8 +460,8 @@ class Exchange:
             if now >= next_poll:  # events are the news; a listing catches any that was missed
                 next_poll = now + 1.0
                 for conversation in self._calls.list_conversations():
-                    for message in self._calls.list_messages(conversation["id"]):
-                        self._tell("message.updated", message)
+                    for message in self._calls.list_messages(conversation.id):
+                        self._tell("message.updated", message.to_json())
         return True
 
 

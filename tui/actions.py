@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 # Contexts, in the order the help screen lists them.
 APP = "app"
@@ -88,7 +88,7 @@ def in_context(context: str) -> tuple[Action, ...]:
     return tuple(a for a in ACTIONS if a.context == context)
 
 
-def bindings(context: str) -> list[Binding]:
+def bindings(context: str) -> list[BindingType]:
     """The Textual bindings of one context, for a class's ``BINDINGS``."""
     return [
         Binding(

@@ -1,6 +1,6 @@
 """The mmsua inbox: conversations on the left, the open one on the right.
 
-Built with :func:`make_app` from any :class:`~mmsua.tui.protocol.ApiClient`; every
+Built with :func:`make_app` from any :class:`~mmsua.api.methods.Api` client; every
 blocking call runs in a thread worker and comes back with ``call_from_thread``.
 Daemon events arrive on another thread and are posted as Textual messages.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import collections
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from rich.text import Text
 from textual import on, work
@@ -22,21 +22,23 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, TextArea
 from textual.worker import get_current_worker
 
+from mmsua.api.events import ConnectionClosed, Event, Log, MessageDeleted, MessageReceived, MessageUpdated, ModemState
+from mmsua.api.methods import Api
+from mmsua.api.shapes import Conversation, Message, Part
 from mmsua.engine.addresses import same_person
 from mmsua.tui import actions
 from mmsua.tui.commands import ActionCommands
 from mmsua.tui.contacts import Contacts
 from mmsua.tui.display import long_time, safe_line
-from mmsua.tui.events import Serialised, subscribe
 from mmsua.tui.files import open_with_viewer, save_part
-from mmsua.tui.model import Conversation, Message, Status
-from mmsua.tui.protocol import ApiClient, Settings
+from mmsua.tui.model import Status
+from mmsua.tui.protocol import Settings
 from mmsua.tui.screens.compose import ComposeScreen, Draft
 from mmsua.tui.screens.dialogs import Confirm, PartChooser
 from mmsua.tui.screens.help import HelpScreen
 from mmsua.tui.screens.log import LogScreen
 from mmsua.tui.widgets.conversation_list import ConversationList, conversation_title
-from mmsua.tui.widgets.conversation_view import ConversationView, part_bytes
+from mmsua.tui.widgets.conversation_view import ConversationView
 from mmsua.tui.widgets.status_bar import StatusBar
 
 STATUS_POLL_SECONDS = 15.0
@@ -56,10 +58,11 @@ def contact_search_terms(contacts: Contacts, query: str, limit: int = 5) -> list
 
 
 class DaemonEvent(TextualMessage):
-    def __init__(self, name: str, data: Any) -> None:
+    """A daemon event, posted to the app from the client's event thread."""
+
+    def __init__(self, event: Event) -> None:
         super().__init__()
-        self.name = name
-        self.data = data
+        self.event = event
 
 
 class MmsuaApp(App[None]):
@@ -69,9 +72,9 @@ class MmsuaApp(App[None]):
     COMMANDS = App.COMMANDS | {ActionCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
 
-    def __init__(self, client: ApiClient, settings: Settings) -> None:
+    def __init__(self, client: Api, settings: Settings) -> None:
         super().__init__()
-        self.client: Any = Serialised(client)
+        self.client = client  # both clients take calls from several workers at once
         self.settings = settings
         self.status: Status | None = None
         self.log_lines: collections.deque[Text] = collections.deque(maxlen=LOG_LINES)
@@ -105,26 +108,30 @@ class MmsuaApp(App[None]):
 
     def _subscribe(self) -> None:
         try:
-            subscribe(self.client, lambda name, data: self.post_message(DaemonEvent(name, data)))
+            self.client.subscribe(self._post_event)
         except Exception as error:
-            self._log("ERROR", f"cannot subscribe to daemon events: {error}")
+            self._log_line("ERROR", f"cannot subscribe to daemon events: {error}")
             return
         self._events_live = True
+
+    def _post_event(self, event: Event) -> None:
+        """The client's event callback (on its thread): the event goes through the app's queue."""
+        self.post_message(DaemonEvent(event))
 
     def _fetch_conversations(self, query: str | None, limit: int, offset: int) -> list[Conversation]:
         """A page of conversations; a search also finds contacts by name (the store knows only numbers)."""
         fetch = self.client.list_conversations
         if not query:
-            return [Conversation.from_api(c) for c in fetch(limit=limit, offset=offset)]
+            return fetch(limit=limit, offset=offset)
         numbers = contact_search_terms(self.settings.contacts, query)
         if not numbers:
-            return [Conversation.from_api(c) for c in fetch(query=query, limit=limit, offset=offset)]
+            return fetch(query=query, limit=limit, offset=offset)
         found: dict[int, Conversation] = {}
         for term in (query, *numbers):
-            for raw in fetch(query=term, limit=offset + limit, offset=0):
-                conversation = Conversation.from_api(raw)
+            for conversation in fetch(query=term, limit=offset + limit, offset=0):
                 found.setdefault(conversation.id, conversation)
-        ordered = sorted(found.values(), key=lambda c: (c.last_date is not None, c.last_date, c.id), reverse=True)
+        # ISO 8601 UTC text in one form: its order is the time order.
+        ordered = sorted(found.values(), key=lambda c: (c.last_date is not None, c.last_date or "", c.id), reverse=True)
         return ordered[offset : offset + limit]
 
     @property
@@ -166,7 +173,7 @@ class MmsuaApp(App[None]):
 
     def _set_status(self, status: Status) -> None:
         if status.problem and (self.status is None or self.status.problem != status.problem):
-            self._log("ERROR", status.problem)
+            self._log_line("ERROR", status.problem)
         self.status = status
         bar = self.main_screen.query_one(StatusBar)
         bar.status = status
@@ -180,44 +187,42 @@ class MmsuaApp(App[None]):
             self.notify("Lost the connection to the daemon; retrying every 15 s.", severity="error", markup=False)
         bar.connected = connected
         if not connected and reason:
-            self._log("ERROR", reason)
+            self._log_line("ERROR", reason)
 
     def _reconnected(self) -> None:
         """The daemon answers again: events from the old connection are lost, so
         subscribe anew and re-read what may have changed meanwhile."""
-        self._log("INFO", "connected to the daemon again")
+        self._log_line("INFO", "connected to the daemon again")
         if not self._events_live:  # a status poll can fail while the event stream lives on: never subscribe twice
             self._subscribe()
         self._refresh_list_top()
         if self.conversation_view.conversation is not None:
             self.conversation_view.show(self.conversation_view.conversation)
 
-    def _log(self, level: str, text: str) -> None:
+    def _log_line(self, level: str, text: str) -> None:
         line = Text.assemble((self.settings.clock().strftime("%H:%M:%S "), "dim"), (f"{level:<7}", "bold red" if level in ("ERROR", "WARNING") else "bold"), safe_line(text, limit=1000))
         self.log_lines.append(line)
         if isinstance(self.screen, LogScreen):
             self.screen.add(line)
 
-    async def on_daemon_event(self, event: DaemonEvent) -> None:
-        if event.name in ("message.received", "message.updated"):
-            message = Message.from_api(event.data)
-            if event.name == "message.received":
+    async def on_daemon_event(self, posted: DaemonEvent) -> None:
+        event = posted.event
+        if isinstance(event, (MessageReceived, MessageUpdated)):
+            message = event.data
+            if isinstance(event, MessageReceived):
                 self.received.append(message.id)
                 self._announce(message)
             await self.conversation_view.upsert(message)
             self._refresh_list_top()
-        elif event.name == "message.deleted":  # by another client (the CLI, a second TUI) or by us
-            data = event.data or {}
-            if isinstance(data.get("id"), int):
-                await self.conversation_view.remove_message(data["id"])
-                self._refresh_list_top()
-        elif event.name == "connection.closed":
+        elif isinstance(event, MessageDeleted):  # by another client (the CLI, a second TUI) or by us
+            await self.conversation_view.remove_message(event.data.id)
+            self._refresh_list_top()
+        elif isinstance(event, ConnectionClosed):
             self._events_live = False  # the next answer to a status poll subscribes again
-        elif event.name == "modem.state":
+        elif isinstance(event, ModemState):
             self._set_status(Status.from_api(event.data))
-        elif event.name == "log":
-            data = event.data or {}
-            self._log(str(data.get("level", "INFO")), str(data.get("text", "")))
+        elif isinstance(event, Log):
+            self._log_line(event.data.level, event.data.text)
 
     def _announce(self, message: Message) -> None:
         if message.outgoing:
@@ -276,7 +281,7 @@ class MmsuaApp(App[None]):
                 return
         self.notify("No unread conversations.")
 
-    def action_back(self) -> None:
+    def action_back(self) -> None:  # type: ignore[override]  # Textual runs a sync action as well; App's own is async
         """q: leave the search field, then the open conversation, then the app.
 
         Decided on state that changes at once (focus moves asynchronously, and a
@@ -309,7 +314,7 @@ class MmsuaApp(App[None]):
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
-    def action_screenshot(self) -> None:
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         try:
             self.settings.save_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             path = self.save_screenshot(path=str(self.settings.save_dir))
@@ -319,15 +324,15 @@ class MmsuaApp(App[None]):
         self.notify(f"Screenshot saved to {path}", markup=False)
 
     def action_compose(self, draft: Draft | None = None) -> None:
-        def sent(answer: Any) -> None:
+        def sent(answer: Message | list[Message] | None) -> None:
             if answer is None:
                 return
-            first = answer[0] if isinstance(answer, list) and answer else answer
             self.notify("Message queued for sending.", markup=False)
-            try:
-                message = Message.from_api(first)
-            except (TypeError, ValueError, KeyError):
-                return
+            if isinstance(answer, list):
+                if not answer:
+                    return
+                answer = answer[0]
+            message = answer
             self._refresh_list_top()
             view = self.conversation_view
             if view.conversation is None or view.conversation.id != message.conversation_id:
@@ -396,7 +401,7 @@ class MmsuaApp(App[None]):
         if message is None:
             self.notify("Choose a message to delete first (↑↓).", severity="warning")
             return
-        who = "your message" if message.outgoing else f"the message from {self.settings.contacts.label(message.sender) or 'an unknown sender'}"
+        who = "your message" if message.outgoing else f"the message from {self.settings.contacts.label(message.sender or '') or 'an unknown sender'}"
         what = message.subject or message.text or ", ".join(p.name or p.content_type for p in message.attachments) or "(no text)"
         summary = Text.assemble(safe_line(f"{who}, {long_time(message.date, self.settings.clock())}", limit=70), "\n", safe_line(what, limit=70, style="italic"))
 
@@ -421,20 +426,17 @@ class MmsuaApp(App[None]):
         self._refresh_list_top()
 
     @work(thread=True, group="message-actions")
-    def _call_and_update(self, method: str, message_id: int, note: str) -> None:
+    def _call_and_update(self, method: Literal["fetch", "retry"], message_id: int, note: str) -> None:
         self.call_from_thread(self.notify, note)
+        call = self.client.fetch if method == "fetch" else self.client.retry
         try:
-            answer = getattr(self.client, method)(message_id)
+            answer = call(message_id)
         except Exception as error:
             self.call_from_thread(self.notify, f"{method} failed: {safe_line(str(error), 200).plain}", severity="error", markup=False)
             return
         self.call_from_thread(self._upsert_answer, answer)
 
-    def _upsert_answer(self, answer: Any) -> None:
-        try:
-            message = Message.from_api(answer)
-        except (TypeError, ValueError, KeyError):
-            return
+    def _upsert_answer(self, message: Message) -> None:
         self.run_worker(self.conversation_view.upsert(message))
 
     def _choose_part(self, message: Message | None, title: str, directory: Path | None, then: Any) -> None:
@@ -455,9 +457,9 @@ class MmsuaApp(App[None]):
         self._choose_part(message, "Open attachment", None, self._open_part)
 
     @work(thread=True, group="parts")
-    def _save(self, message: Message, part: Any, directory: Path) -> None:
+    def _save(self, message: Message, part: Part, directory: Path) -> None:
         try:
-            data = part_bytes(self.client.get_part(message.id, part.index))
+            data = self.client.get_part(message.id, part.index).data
             path = save_part(directory, part, data)
         except Exception as error:
             self.call_from_thread(self.notify, f"Not saved: {error}", severity="error", markup=False)
@@ -465,9 +467,9 @@ class MmsuaApp(App[None]):
         self.call_from_thread(self.notify, f"Saved {path}", markup=False)
 
     @work(thread=True, group="parts")
-    def _open_part(self, message: Message, part: Any, _directory: Path | None) -> None:
+    def _open_part(self, message: Message, part: Part, _directory: Path | None) -> None:
         try:
-            data = part_bytes(self.client.get_part(message.id, part.index))
+            data = self.client.get_part(message.id, part.index).data
             path = open_with_viewer(part, data)
         except Exception as error:
             self.call_from_thread(self.notify, f"Cannot open: {error}", severity="error", markup=False)
@@ -481,7 +483,7 @@ class MmsuaApp(App[None]):
             shutil.rmtree(directory, ignore_errors=True)
 
 
-def make_app(client: ApiClient, settings: Settings | None = None) -> MmsuaApp:
+def make_app(client: Api, settings: Settings | None = None) -> MmsuaApp:
     """The app, ready to ``run()`` or ``run_test()``."""
     return MmsuaApp(client, settings or Settings())
 

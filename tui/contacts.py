@@ -61,7 +61,8 @@ def _value(params: list[str], value: str) -> str:
 def parse_vcards(text: str) -> list[Contact]:
     """Every card in ``text`` that has a name and at least one address."""
     cards: list[Contact] = []
-    name, n_name, addresses = "", "", []
+    name, n_name = "", ""
+    addresses: list[str] = []
     inside = False
     for line in _unfold(text):
         if ":" not in line:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from rich.style import Style
 from rich.text import Text
 from textual.content import Content
 
@@ -20,7 +21,7 @@ _RAW_LINE_CAP = 4_000
 MESSAGE_TEXT_LIMIT = 20_000
 
 
-def safe_line(raw: str | None, limit: int = 200, style: str = "") -> Text:
+def safe_line(raw: str | None, limit: int = 200, style: str | Style = "") -> Text:
     """One line of network text, sanitised and truncated with an ellipsis."""
     raw = raw or ""
     if len(raw) > limit:
@@ -47,8 +48,20 @@ def human_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def short_time(when: datetime | None, now: datetime) -> str:
+def moment(value: str | datetime | None) -> datetime | None:
+    """An API time (ISO 8601 UTC text) as an aware datetime; None when absent or unreadable."""
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def short_time(value: str | datetime | None, now: datetime) -> str:
     """14:05 today, "Mon" this week, "12 Mar" this year, else "12 Mar 2023"."""
+    when = moment(value)
     if when is None:
         return ""
     local = when.astimezone(now.tzinfo or timezone.utc)
@@ -61,7 +74,8 @@ def short_time(when: datetime | None, now: datetime) -> str:
     return f"{local.day} {local.strftime('%b %Y')}"
 
 
-def long_time(when: datetime | None, now: datetime) -> str:
+def long_time(value: str | datetime | None, now: datetime) -> str:
+    when = moment(value)
     if when is None:
         return ""
     local = when.astimezone(now.tzinfo or timezone.utc)

@@ -1,6 +1,6 @@
 """Saving and opening message parts, safely.
 
-Saving reuses the export helpers of the CLI (``mmsua.daemon.export``): a name
+Saving uses the helpers the CLI's export uses too (``mmsua.safefiles``): a name
 reduced by ``safe_filename``, created exclusively (O_EXCL, O_NOFOLLOW) so
 nothing outside the chosen directory is written and nothing is overwritten.
 Opening copies the part into a private temporary directory and runs the system
@@ -14,13 +14,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from mmsua.daemon.export import create_exclusive
-from mmsua.daemon.export import part_filename as _export_name
-from mmsua.tui.model import Part
-
-
-def part_filename(part: Part) -> str:
-    return _export_name({"index": part.index, "name": part.name, "content_type": part.content_type})
+from mmsua.api.shapes import Part
+from mmsua.safefiles import create_exclusive, part_filename
 
 
 def save_part(directory: Path, part: Part, data: bytes) -> Path:

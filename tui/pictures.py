@@ -43,12 +43,13 @@ def renderer_for(mode: ImageMode, detected: str | None = None) -> str | None:
 def widget_class(renderer: str) -> type[Widget]:
     from textual_image import widget as image_widgets
 
-    return {
+    classes: dict[str, type[Widget]] = {
         "tgp": image_widgets.TGPImage,
         "sixel": image_widgets.SixelImage,
         "halfcell": image_widgets.HalfcellImage,
         "unicode": image_widgets.UnicodeImage,
-    }[renderer]
+    }
+    return classes[renderer]
 
 
 def decode_picture(data: bytes) -> Any:
@@ -57,9 +58,9 @@ def decode_picture(data: bytes) -> Any:
 
     image = PILImage.open(io.BytesIO(data))
     image.draft("RGB", (MAX_PICTURE_PIXELS, MAX_PICTURE_PIXELS))  # fast JPEG shrink-on-load
-    image = image.convert("RGB")
-    image.thumbnail((MAX_PICTURE_PIXELS, MAX_PICTURE_PIXELS))
-    return image
+    rgb = image.convert("RGB")
+    rgb.thumbnail((MAX_PICTURE_PIXELS, MAX_PICTURE_PIXELS))
+    return rgb
 
 
 def picture_rows(width: int, height: int, columns: int = PICTURE_COLUMNS) -> int:

@@ -1,8 +1,8 @@
-"""What the TUI needs from a daemon client, and the settings it runs with.
+"""The settings the TUI runs with.
 
-``mmsua.daemon.client.Client`` (over the socket) and ``LocalClient`` (an
-in-process engine) both satisfy :class:`ApiClient`; the app is built with any
-object that does, so tests hand it a ``LocalClient`` on a real store.
+What it needs from the daemon is the API itself (:class:`mmsua.api.methods.Api`):
+``mmsua.daemon.client.Client`` over the socket or ``LocalClient`` on an
+in-process engine, so tests hand it a ``LocalClient`` on a real store.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Literal
 
 from mmsua.tui.contacts import Contacts
 
@@ -19,44 +19,6 @@ ImageMode = Literal["auto", "kitty", "sixel", "halfcell", "unicode", "none"]
 
 # 300 KB is the usual carrier limit for MMS (OMA MMS conformance class "Rich").
 DEFAULT_MAX_MESSAGE_SIZE = 300 * 1024
-
-
-class ApiClient(Protocol):
-    """The methods of docs/api.md that the TUI calls (blocking; run in workers)."""
-
-    def status(self) -> Any: ...
-
-    def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0) -> list[Any]: ...
-
-    def list_messages(self, conversation_id: int, before_id: int | None = None, limit: int = 50) -> list[Any]: ...
-
-    def show_message(self, id: int) -> Any: ...
-
-    def get_part(self, message_id: int, index: int) -> Any: ...
-
-    def send(
-        self,
-        to: list[str],
-        cc: list[str] | None = None,
-        subject: str | None = None,
-        text: str | None = None,
-        attachments: list[dict[str, Any]] | None = None,
-        delivery_report: bool | None = None,
-        read_report: bool | None = None,
-        separately: bool = False,
-        as_sms: bool = False,
-    ) -> Any: ...
-
-    def fetch(self, id: int) -> Any: ...
-
-    def retry(self, id: int) -> Any: ...
-
-    def mark_read(self, id: int) -> Any: ...
-
-    def delete(self, id: int) -> Any: ...
-
-    def on_event(self, callback: Callable[[str, Any], None]) -> None:
-        """Call ``callback(name, data)`` from a background thread for each event."""
 
 
 def _utc_now() -> datetime:

@@ -31,7 +31,8 @@ def validate(token: str) -> str | None:
 
 def parse(text: str) -> tuple[list[str], list[str]]:
     """(valid addresses, tokens that are not addresses)."""
-    good, bad = [], []
+    good: list[str] = []
+    bad: list[str] = []
     for token in split(text):
         address = validate(token)
         (good if address else bad).append(address or token)

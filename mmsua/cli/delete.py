@@ -16,9 +16,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from mmsua import exit_codes
+    from mmsua.api.methods import Api
     from mmsua.daemon.clisupport import run_with_client
 
-    def body(client) -> int:
+    def body(client: Api) -> int:
         client.delete(args.id)
         print(f"message {args.id} deleted")
         return exit_codes.OK

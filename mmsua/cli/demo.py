@@ -12,9 +12,18 @@ from __future__ import annotations
 
 import argparse
 import signal
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mmsua import exit_codes
+
+if TYPE_CHECKING:
+    import logging
+
+    from mmsua.api.methods import Api
+    from mmsua.daemon.client import Client
+    from mmsua.demo import DemoSession, Step
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -82,7 +91,7 @@ def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _scripted(session, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _scripted(session: DemoSession, args: argparse.Namespace) -> int:
     from mmsua.demo import run_exchange
 
     printer = _json_line if args.json else _text_line
@@ -90,15 +99,16 @@ def _scripted(session, args: argparse.Namespace) -> int:  # type: ignore[no-unty
     return exit_codes.OK if ok else exit_codes.UNAVAILABLE
 
 
-def _interactive(session, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _interactive(session: DemoSession, args: argparse.Namespace) -> int:
     """Greeting first (so the inbox opens on it), then the TUI on the daemon's socket."""
     from mmsua.demo import Exchange, plumbing_steps
 
     with Exchange(session, _text_line, timeout=args.timeout) as exchange:
         if not exchange.greeting():
             print("mmsua demo: the greeting did not arrive; opening the inbox anyway", flush=True)
+    assert session.plumbing is not None  # the exchange started the demo
     intro = [line for step in plumbing_steps(session.plumbing) for line in step.text.splitlines()]
-    client = _WithIntro(session.client(), ["mmsua demo on a simulated carrier:", *intro])
+    client = _with_intro(session.plumbing.socket, ["mmsua demo on a simulated carrier:", *intro])
     try:
         with _console_logging(tui=True):
             _open_tui(client, session)
@@ -108,7 +118,7 @@ def _interactive(session, args: argparse.Namespace) -> int:  # type: ignore[no-u
     return exit_codes.OK
 
 
-def _open_tui(client, session) -> None:  # type: ignore[no-untyped-def]
+def _open_tui(client: Api, session: DemoSession) -> None:
 
     # textual-image asks the terminal what it supports; that must happen before Textual starts.
     import textual_image.widget  # noqa: F401
@@ -139,23 +149,22 @@ def _open_tui(client, session) -> None:  # type: ignore[no-untyped-def]
             signal.signal(signum, handler)
 
 
-class _WithIntro:
+def _with_intro(socket: str | Path, lines: list[str]) -> Client:
     """The API client, with the demo's own lines first in the TUI's log screen."""
+    from mmsua.api.events import EventCallback, Log
+    from mmsua.api.shapes import LogLine
+    from mmsua.daemon.client import Client
 
-    def __init__(self, client, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
-        self._client = client
-        self._lines = lines
+    class WithIntro(Client):
+        def on_event(self, callback: EventCallback, on_close: Callable[[str], None] | None = None) -> Client:
+            for line in lines:
+                callback(Log(LogLine("", "INFO", line)))
+            return super().on_event(callback, on_close)
 
-    def on_event(self, callback) -> None:  # type: ignore[no-untyped-def]
-        for line in self._lines:
-            callback("log", {"level": "INFO", "text": line})
-        self._client.on_event(callback)
-
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
-        return getattr(self._client, name)
+    return WithIntro(socket)
 
 
-def _text_line(step) -> None:  # type: ignore[no-untyped-def]
+def _text_line(step: Step) -> None:
     lines = step.text.splitlines() or [""]
     if step.step == "plumbing":
         print("\n".join("  " + line for line in lines), flush=True)
@@ -163,7 +172,7 @@ def _text_line(step) -> None:  # type: ignore[no-untyped-def]
     print(f"[{step.step}] {lines[0]}", *("  " + line for line in lines[1:]), sep="\n", flush=True)
 
 
-def _json_line(step) -> None:  # type: ignore[no-untyped-def]
+def _json_line(step: Step) -> None:
     import json
 
     print(json.dumps(step.to_dict(), ensure_ascii=False), flush=True)
@@ -206,7 +215,7 @@ class _console_logging:  # noqa: N801 - used as a context manager, reads like on
         logging.getLogger("mmsua").setLevel(mmsua_level)
 
 
-def _not_for_the_demo(record) -> bool:  # type: ignore[no-untyped-def]
+def _not_for_the_demo(record: logging.LogRecord) -> bool:
     """The demo sets the carrier settings itself; the daemon's warning that the carrier
     database was not consulted would only puzzle a newcomer."""
     return not (record.name == "mmsua.daemon" and str(record.msg).startswith("carrier settings not chosen"))

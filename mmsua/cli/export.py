@@ -20,10 +20,11 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from mmsua import exit_codes
+    from mmsua.api.methods import Api
     from mmsua.daemon.clisupport import run_with_client
     from mmsua.daemon.export import ExportError, export_parts
 
-    def body(client) -> int:
+    def body(client: Api) -> int:
         try:
             written = export_parts(client, args.id, Path(args.directory))
         except ExportError as error:

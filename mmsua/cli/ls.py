@@ -19,23 +19,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from mmsua import exit_codes
+    from mmsua.api.methods import Api
+    from mmsua.api.wire import Shape
     from mmsua.daemon import render
     from mmsua.daemon.clisupport import print_json, run_with_client
 
-    def body(client) -> int:
+    def body(client: Api) -> int:
         if args.conversation is not None:
-            items = client.list_messages(args.conversation, limit=args.limit)
-            row = render.message_row
+            messages = client.list_messages(args.conversation, limit=args.limit)
+            items: list[Shape] = list(messages)
+            rows = [render.message_row(m) for m in messages]
         else:
-            items = client.list_conversations(query=args.query, limit=args.limit)
-            row = render.conversation_row
+            conversations = client.list_conversations(query=args.query, limit=args.limit)
+            items, rows = list(conversations), [render.conversation_row(c) for c in conversations]
         if args.json:
             print_json(items)
         elif not items:
             print("no messages" if args.conversation is not None else "no conversations")
         else:
-            for item in items:
-                print(row(item))
+            for row in rows:
+                print(row)
         return exit_codes.OK
 
     return run_with_client(args, body)

@@ -1,6 +1,7 @@
 """Entry point of the ``mmsua`` console script.
 
-Each subcommand lives in its own module under ``mmsua.cli`` and exposes
+Each subcommand lives in its own module under ``mmsua.cli`` (fetch, retry and
+resend-as-sms share the table in ``message_actions``) and exposes
 ``register(subparsers)``, which adds its parser and sets ``func`` to a callable
 taking the parsed arguments and returning an exit status. Heavy imports stay
 inside those callables so ``mmsua --help`` is instant.
@@ -14,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from mmsua import __version__, exit_codes
+from mmsua.cli import message_actions
 
 # Order is the order shown in --help.
 SUBCOMMANDS: tuple[str, ...] = (
@@ -38,6 +40,11 @@ SUBCOMMANDS: tuple[str, ...] = (
 )
 
 
+def _module_of(command: str) -> str:
+    """The module that registers a subcommand: its own, or the shared table of message actions."""
+    return "message_actions" if command in message_actions.COMMANDS else command.replace("-", "_")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mmsua",
@@ -49,8 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mmsua {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (repeat for debug)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in SUBCOMMANDS:
-        importlib.import_module(f"mmsua.cli.{name.replace('-', '_')}").register(subparsers)  # resend-as-sms: resend_as_sms.py
+    for module in dict.fromkeys(_module_of(name) for name in SUBCOMMANDS):
+        importlib.import_module(f"mmsua.cli.{module}").register(subparsers)
     return parser
 
 

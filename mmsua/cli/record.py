@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 
 from mmsua import exit_codes
@@ -105,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def _probe(url: str, args: argparse.Namespace, clean_line) -> int:  # type: ignore[no-untyped-def]
+def _probe(url: str, args: argparse.Namespace, clean_line: Callable[..., str]) -> int:
     import sys
 
     from mmsua.drivers.at.channel import AtChannel

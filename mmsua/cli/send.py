@@ -33,12 +33,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import base64
     import mimetypes
     import sys
     from pathlib import Path
 
     from mmsua import exit_codes
+    from mmsua.api.methods import Api
+    from mmsua.api.shapes import Attachment, SendRequest
     from mmsua.daemon import render
     from mmsua.daemon.clisupport import print_json, run_with_client
 
@@ -62,21 +63,22 @@ def run(args: argparse.Namespace) -> int:
             return exit_codes.IOERR
         # The file's bytes travel in the request: the daemon may run as another user.
         guessed = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        attachments.append({"name": path.name, "content_type": guessed, "data_b64": base64.b64encode(data).decode("ascii")})
+        attachments.append(Attachment.of(data, path.name, guessed))
+    request = SendRequest(
+        to=tuple(args.to), conversation_id=args.conversation, cc=tuple(args.cc), bcc=tuple(args.bcc), subject=args.subject, text=text,
+        attachments=tuple(attachments), delivery_report=args.delivery_report, read_report=args.read_report,
+        separately=args.separately, as_sms=args.sms, priority=args.priority,
+    )
 
-    def body(client) -> int:
-        result = client.send(
-            to=args.to or None, conversation_id=args.conversation, cc=args.cc or None, bcc=args.bcc or None, subject=args.subject, text=text,
-            attachments=attachments or None, delivery_report=args.delivery_report, read_report=args.read_report,
-            separately=args.separately or None, as_sms=args.sms or None, priority=args.priority,
-        )
+    def body(client: Api) -> int:
+        result = client.send(request)
         messages = result if isinstance(result, list) else [result]
         if args.json:
             print_json(result)
         else:
             for message in messages:
-                to = ", ".join(render.line(a) for a in message.get("to") or [])
-                print(f"message {message.get('id')} to {to}: {render.line(message.get('state'))}")
+                to = ", ".join(render.line(a) for a in message.to)
+                print(f"message {message.id} to {to}: {render.line(message.state.value)}")
         return exit_codes.OK
 
     return run_with_client(args, body)

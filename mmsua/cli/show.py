@@ -18,10 +18,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from mmsua import exit_codes
+    from mmsua.api.methods import Api
     from mmsua.daemon import render
     from mmsua.daemon.clisupport import print_json, run_with_client
 
-    def body(client) -> int:
+    def body(client: Api) -> int:
         message = client.mark_read(args.id) if args.mark_read else client.show_message(args.id)
         if args.json:
             print_json(message)

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mmsua.api.methods import Api
+    from mmsua.config import Config
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +36,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import sys
-    from pathlib import Path
 
     from mmsua import config, exit_codes, paths
     from mmsua.daemon.client import Client, DaemonUnavailable
@@ -72,9 +78,8 @@ def run(args: argparse.Namespace) -> int:
     return run_app(client, args, contacts_path if contacts_path.is_file() else None, label, closer)
 
 
-def run_app(client: object, args: argparse.Namespace, contacts_path: object, label: str, closer: object = None) -> int:
+def run_app(client: Api, args: argparse.Namespace, contacts_path: Path | None, label: str, closer: Callable[[], object] | None = None) -> int:
     """Open the TUI on ``client`` (also used by `mmsua demo`)."""
-    from pathlib import Path
 
     # textual-image asks the terminal what it supports; that must happen before Textual starts.
     import textual_image.widget  # noqa: F401
@@ -85,7 +90,7 @@ def run_app(client: object, args: argparse.Namespace, contacts_path: object, lab
     from mmsua.tui.protocol import DEFAULT_MAX_MESSAGE_SIZE, Settings
 
     settings = Settings(
-        contacts=Contacts.load(contacts_path),  # type: ignore[arg-type]
+        contacts=Contacts.load(contacts_path),
         theme="textual-light" if getattr(args, "theme", "dark") == "light" else "textual-dark",
         images=getattr(args, "images", "auto"),
         save_dir=Path(args.save_dir).expanduser() if getattr(args, "save_dir", None) else Path.home() / "Downloads",
@@ -94,19 +99,19 @@ def run_app(client: object, args: argparse.Namespace, contacts_path: object, lab
         connection_label=label,
     )
     try:
-        make_app(client, settings).run()  # type: ignore[arg-type]
+        make_app(client, settings).run()
     finally:
-        if callable(closer):
+        if closer is not None:
             closer()
     return exit_codes.OK
 
 
-def _embedded(cfg: object) -> tuple[object, str, object]:
+def _embedded(cfg: Config) -> tuple[Api, str, Callable[[], object]]:
     """A LocalClient on an in-process engine built from the usual configuration."""
     from mmsua import config
     from mmsua.daemon.client import LocalClient
     from mmsua.engine.agent import UserAgent
 
-    agent = UserAgent(config.agent_settings(cfg))  # type: ignore[arg-type]
+    agent = UserAgent(config.agent_settings(cfg))
     agent.start()
     return LocalClient(agent), "embedded engine", agent.stop

@@ -1,13 +1,14 @@
 """Clients of the daemon's API: ``Client`` over the Unix socket, ``LocalClient`` in-process.
 
-Both have one method per API method (docs/api.md) returning the JSON result, and
-raise :class:`ApiError` (``code``, ``message``) for an error answer. ``Client``
-raises :class:`DaemonUnavailable` when no daemon answers. Events: ``events()``
-yields ``(name, data)``; ``on_event(callback, on_close=None)`` calls
-``callback(name, data)`` from a background thread until ``close()``. When the
-daemon goes away instead, the callback gets one last ``("connection.closed",
-{"reason": ...})`` and ``on_close(reason)`` is called, so a client can tell
-"no events" from "connection lost".
+Both implement :class:`mmsua.api.methods.Api`: one method per API method
+(docs/api.md) returning the typed shapes, raising the :mod:`mmsua.api.errors`
+class of an error answer's code. ``Client`` raises :class:`DaemonUnavailable`
+(an ``Unavailable``) when no daemon answers. Events: ``events()`` yields
+:mod:`mmsua.api.events` objects; ``on_event(callback, on_close=None)`` calls
+``callback(event)`` from a background thread until ``close()``. When the daemon
+goes away instead, the callback gets one last :class:`ConnectionClosed` and
+``on_close(reason)`` is called, so a client can tell "no events" from
+"connection lost".
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import collections
 import itertools
 import json
+import logging
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -22,95 +24,89 @@ from pathlib import Path
 from typing import Any
 
 from mmsua import paths
+from mmsua.api.errors import ApiError, InternalError, Unavailable
+from mmsua.api.events import Closed, ConnectionClosed, Event, EventCallback, event_from_json
+from mmsua.api.methods import METHODS, Api, Unsubscribe
+from mmsua.api.shapes import Conversation, Message, PartContent, SendRequest, Status
+from mmsua.api.wire import JSON
 from mmsua.daemon import dispatch
-from mmsua.daemon.protocol import MAX_LINE, ApiError, encode
+from mmsua.daemon.protocol import MAX_LINE, encode
 
+log = logging.getLogger(__name__)
 START_HINT = "start it with `mmsua daemon` (or `systemctl --user start mmsua`)"
-EventCallback = Callable[[str, Any], None]
 CloseCallback = Callable[[str], None]
-CONNECTION_CLOSED = "connection.closed"  # client-side event: the daemon went away
+CONNECTION_CLOSED = ConnectionClosed.name  # client-side event: the daemon went away
 
 
-class DaemonUnavailable(ApiError):
+class DaemonUnavailable(Unavailable):
     def __init__(self, path: Path, reason: str) -> None:
-        super().__init__("unavailable", f"the mmsua daemon is not running ({path}: {reason}); {START_HINT}")
+        super().__init__(f"the mmsua daemon is not running ({path}: {reason}); {START_HINT}")
         self.path = path
 
 
-def _drop_none(params: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in params.items() if value is not None}
-
-
 class ApiMethods:
-    """The API as Python methods; subclasses provide ``_call``."""
+    """The ``Api`` as Python methods over ``_call(method, params) -> result`` in JSON; subclasses
+    provide ``_call``. Parameters and results go through the method table, so both clients send
+    and read exactly what the daemon does."""
 
-    def _call(self, method: str, params: dict[str, Any]) -> Any:
+    def _call(self, method: str, params: dict[str, JSON]) -> JSON:
         raise NotImplementedError
 
-    def status(self) -> dict[str, Any]:
-        return self._call("status", {})
+    def _invoke(self, method: str, **kwargs: Any) -> Any:
+        signature = METHODS[method]
+        defaults = {p.name: p.default for p in signature.params}
+        # Leave out what is at its default, as clients always have (an older daemon may not know it).
+        given = {name: value for name, value in kwargs.items() if value is not None and (name not in defaults or value != defaults[name])}
+        return signature.decode_result(self._call(method, signature.encode_params(given)))
 
-    def list_conversations(self, query: str | None = None, limit: int | None = None, offset: int | None = None) -> list[dict[str, Any]]:
-        return self._call("list_conversations", _drop_none({"query": query, "limit": limit, "offset": offset}))
+    def status(self) -> Status:
+        return self._invoke("status")
 
-    def list_messages(self, conversation_id: int, before_id: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        return self._call("list_messages", _drop_none({"conversation_id": conversation_id, "before_id": before_id, "limit": limit}))
+    def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0) -> list[Conversation]:
+        return self._invoke("list_conversations", query=query, limit=limit, offset=offset)
 
-    def show_message(self, id: int) -> dict[str, Any]:
-        return self._call("show_message", {"id": id})
+    def list_messages(self, conversation_id: int, before_id: int | None = None, limit: int = 50) -> list[Message]:
+        return self._invoke("list_messages", conversation_id=conversation_id, before_id=before_id, limit=limit)
 
-    def get_part(self, message_id: int, index: int) -> dict[str, Any]:
-        return self._call("get_part", {"message_id": message_id, "index": index})
+    def show_message(self, id: int) -> Message:  # noqa: A002 - the API's name
+        return self._invoke("show_message", id=id)
 
-    def send(
-        self,
-        to: list[str] | None = None,
-        cc: list[str] | None = None,
-        bcc: list[str] | None = None,
-        subject: str | None = None,
-        text: str | None = None,
-        attachments: list[dict[str, Any]] | None = None,
-        delivery_report: bool | None = None,
-        read_report: bool | None = None,
-        separately: bool | None = None,
-        as_sms: bool | None = None,
-        conversation_id: int | None = None,
-        priority: str | None = None,
-    ) -> Any:
+    def get_part(self, message_id: int, index: int) -> PartContent:
+        return self._invoke("get_part", message_id=message_id, index=index)
+
+    def send(self, request: SendRequest) -> Message | list[Message]:
         """Queue a message; with ``conversation_id`` and no ``to``, a reply to all its participants."""
-        params = {
-            "to": list(to) if to is not None else None, "cc": cc, "bcc": bcc, "subject": subject, "text": text, "attachments": attachments,
-            "delivery_report": delivery_report, "read_report": read_report, "separately": separately, "as_sms": as_sms,
-            "conversation_id": conversation_id, "priority": priority,
-        }
-        return self._call("send", _drop_none(params))
+        return self._invoke("send", request=request)
 
-    def fetch(self, id: int) -> dict[str, Any]:
-        return self._call("fetch", {"id": id})
+    def fetch(self, id: int) -> Message:  # noqa: A002
+        return self._invoke("fetch", id=id)
 
-    def retry(self, id: int) -> dict[str, Any]:
-        return self._call("retry", {"id": id})
+    def retry(self, id: int) -> Message:  # noqa: A002
+        return self._invoke("retry", id=id)
 
-    def resend_as_sms(self, id: int) -> dict[str, Any]:
-        return self._call("resend_as_sms", {"id": id})
+    def resend_as_sms(self, id: int) -> Message:  # noqa: A002
+        return self._invoke("resend_as_sms", id=id)
 
-    def mark_read(self, id: int) -> dict[str, Any]:
-        return self._call("mark_read", {"id": id})
+    def mark_read(self, id: int) -> Message:  # noqa: A002
+        return self._invoke("mark_read", id=id)
 
-    def delete(self, id: int) -> dict[str, Any]:
-        return self._call("delete", {"id": id})
+    def delete(self, id: int) -> None:  # noqa: A002
+        self._invoke("delete", id=id)
 
 
 class Client(ApiMethods):
-    """Synchronous client over the Unix socket. Not for use from several threads at once."""
+    """Synchronous client over the Unix socket. Calls from several threads take turns
+    (the TUI calls from its workers); events come on a connection of their own."""
+
 
     def __init__(self, path: Path | str | None = None, timeout: float | None = 60.0) -> None:
         self.path = Path(path) if path else paths.socket_path()
         self.timeout = timeout
         self._ids = itertools.count(1)
+        self._lock = threading.RLock()  # one request and its answer at a time on the connection
         self._sock: socket.socket | None = None
         self._reader: Any = None
-        self._pending_events: collections.deque[tuple[str, Any]] = collections.deque()
+        self._pending_events: collections.deque[JSON] = collections.deque()
         self._listeners: list[Client] = []
         self._closing = False  # close() was called: the end of the stream is not a loss
         self.close_reason: str | None = None  # why the event stream ended, once it has
@@ -153,7 +149,11 @@ class Client(ApiMethods):
             self._sock.close()
             self._sock = None
 
-    def _call(self, method: str, params: dict[str, Any]) -> Any:
+    def _call(self, method: str, params: dict[str, JSON]) -> JSON:
+        with self._lock:
+            return self._exchange(method, params)
+
+    def _exchange(self, method: str, params: dict[str, JSON]) -> JSON:
         self.connect()
         assert self._sock is not None
         request_id = next(self._ids)
@@ -162,13 +162,13 @@ class Client(ApiMethods):
             while True:
                 message = self._read()
                 if "event" in message:
-                    self._pending_events.append((message["event"], message.get("data")))
+                    self._pending_events.append(message)
                     continue
                 if message.get("id") != request_id:
                     continue  # an answer to an abandoned request
                 if "error" in message:
                     error = message["error"] or {}
-                    raise ApiError(str(error.get("code", "internal")), str(error.get("message", "")))
+                    raise ApiError.of(str(error.get("code", "internal")), str(error.get("message", "")))
                 return message.get("result")
         except (OSError, ConnectionError) as error:
             self.close()
@@ -181,69 +181,81 @@ class Client(ApiMethods):
         try:
             message = json.loads(line)
         except json.JSONDecodeError as error:
-            raise ApiError("internal", f"the daemon sent a line that is not JSON: {error}") from None
+            raise InternalError(f"the daemon sent a line that is not JSON: {error}") from None
         if not isinstance(message, dict):
-            raise ApiError("internal", "the daemon sent a line that is not a JSON object")
+            raise InternalError("the daemon sent a line that is not a JSON object")
         return message
 
-    def subscribe(self) -> None:
+    def _subscribe_connection(self) -> None:
         self._call("subscribe", {})
 
-    def events(self) -> Iterator[tuple[str, Any]]:
-        """Subscribe on this connection now and return an iterator of ``(name, data)``.
+    def events(self) -> Iterator[Event]:
+        """Subscribe on this connection now and return an iterator of events.
 
-        The iterator blocks between events and ends when the connection closes.
-        Use a separate Client for calls.
+        The iterator blocks between events and ends when the connection closes
+        (``close_reason`` then says why). Use a separate Client for calls.
         """
-        self.subscribe()
+        self._subscribe_connection()
         assert self._sock is not None
         self._sock.settimeout(None)
         return self._event_stream()
 
-    def _event_stream(self) -> Iterator[tuple[str, Any]]:
-        while self._pending_events:
-            yield self._pending_events.popleft()
+    def _event_stream(self) -> Iterator[Event]:
         while True:
+            if self._pending_events:
+                message = self._pending_events.popleft()
+            else:
+                try:
+                    message = self._read()
+                except (OSError, ConnectionError, ValueError, ApiError) as error:
+                    self.close_reason = str(error) or type(error).__name__
+                    return
+            if "event" not in message:
+                continue
             try:
-                message = self._read()
-            except (OSError, ConnectionError, ValueError, ApiError) as error:
-                self.close_reason = str(error) or type(error).__name__
-                return
-            if "event" in message:
-                yield message["event"], message.get("data")
+                yield event_from_json(message)
+            except ApiError as error:  # an event this client does not know (a newer daemon's)
+                log.debug("event skipped: %s", error)
 
     @property
     def closed_by_us(self) -> bool:
         return self._closing
 
-    def on_event(self, callback: EventCallback, on_close: CloseCallback | None = None) -> None:
-        """Call ``callback(name, data)`` for each event, from a thread on its own connection.
+    def subscribe(self, callback: EventCallback) -> Unsubscribe:
+        """``on_event(callback)``; the returned function stops it."""
+        listener = self.on_event(callback)
+        return listener.close
+
+    def on_event(self, callback: EventCallback, on_close: CloseCallback | None = None) -> Client:
+        """Call ``callback(event)`` for each event, from a thread on its own connection (returned).
 
         If the daemon closes the connection (stopped, crashed, dropped a client that
-        did not read), ``callback`` gets a last ``("connection.closed", {"reason"})``
-        and ``on_close(reason)`` is called; neither happens after our own ``close()``.
+        did not read), ``callback`` gets a last :class:`ConnectionClosed` and
+        ``on_close(reason)`` is called; neither happens after our own ``close()``.
         """
         listener = Client(self.path, self.timeout)
         stream = listener.events()
         self._listeners.append(listener)
 
         def pump() -> None:
-            for name, data in stream:
-                callback(name, data)
+            for event in stream:
+                callback(event)
             if listener.closed_by_us:
                 return
             reason = listener.close_reason or "the daemon closed the connection"
-            callback(CONNECTION_CLOSED, {"reason": reason})
+            callback(ConnectionClosed(Closed(reason)))
             if on_close is not None:
                 on_close(reason)
 
         threading.Thread(target=pump, name="mmsua-events", daemon=True).start()
+        return listener
 
 
 class LocalClient(ApiMethods):
-    """The same API on an in-process engine (``mmsua tui --embedded``, tests)."""
+    """The same API on an in-process engine (``mmsua tui --embedded``, tests): every call
+    goes through the same JSON checks and answers as over the socket."""
 
-    def __init__(self, agent: Any) -> None:
+    def __init__(self, agent: Api) -> None:
         self.agent = agent
         self._lock = threading.Lock()
         self._callbacks: list[EventCallback] = []
@@ -258,12 +270,13 @@ class LocalClient(ApiMethods):
     def close(self) -> None:
         self._callbacks.clear()
 
-    def _call(self, method: str, params: dict[str, Any]) -> Any:
+    def _call(self, method: str, params: dict[str, JSON]) -> JSON:
         with self._lock:
-            return dispatch.call(self.agent, method, dispatch.plain(params))
+            return dispatch.call(self.agent, method, json.loads(json.dumps(params)))
 
-    def subscribe(self) -> None:
-        pass
+    def subscribe(self, callback: EventCallback) -> Unsubscribe:
+        self.on_event(callback)
+        return lambda: self._callbacks.remove(callback) if callback in self._callbacks else None
 
     def on_event(self, callback: EventCallback, on_close: CloseCallback | None = None) -> None:
         # In-process: the connection cannot be lost, so on_close is never called.
@@ -272,7 +285,11 @@ class LocalClient(ApiMethods):
             self._hooked = True
             self.agent.subscribe(self._publish)
 
-    def _publish(self, name: str, data: Any) -> None:
-        plain = dispatch.plain(data)
+    def _publish(self, event: Event) -> None:
         for callback in list(self._callbacks):
-            callback(name, plain)
+            callback(event)
+
+
+def _both_are_api(client: Client, local: LocalClient) -> tuple[Api, Api]:
+    """Never called: the type checker's proof that both clients implement the Api."""
+    return client, local

@@ -9,16 +9,18 @@ from collections.abc import Callable
 from typing import Any
 
 from mmsua import exit_codes, paths
+from mmsua.api.errors import ApiError, BadRequest, InternalError, NotFound, TooLarge, Unavailable
+from mmsua.api.methods import Api
+from mmsua.api.wire import encode
 from mmsua.daemon.client import Client, DaemonUnavailable
-from mmsua.daemon.protocol import ApiError
 from mmsua.textsafe import clean_line
 
 EXIT_FOR_CODE = {
-    "bad_request": exit_codes.USAGE,
-    "not_found": exit_codes.FAILURE,
-    "too_large": exit_codes.FAILURE,
-    "unavailable": exit_codes.TEMPFAIL,
-    "internal": exit_codes.SOFTWARE,
+    BadRequest.code: exit_codes.USAGE,
+    NotFound.code: exit_codes.FAILURE,
+    TooLarge.code: exit_codes.FAILURE,
+    Unavailable.code: exit_codes.TEMPFAIL,
+    InternalError.code: exit_codes.SOFTWARE,
 }
 
 
@@ -26,7 +28,7 @@ def add_socket_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--socket", metavar="PATH", help=f"the daemon's API socket (default {paths.socket_path()})")
 
 
-def run_with_client(args: argparse.Namespace, body: Callable[[Client], int]) -> int:
+def run_with_client(args: argparse.Namespace, body: Callable[[Api], int]) -> int:
     """Connect, run ``body``, and turn API failures into a message and an exit status.
 
     The message names the subcommand ("mmsua send: no message 42"); the API's error
@@ -46,8 +48,9 @@ def run_with_client(args: argparse.Namespace, body: Callable[[Client], int]) -> 
 
 
 def print_json(value: Any) -> None:
+    """A shape (or a list of them, or plain JSON) as the API's JSON."""
     # ensure_ascii keeps control characters from the network escaped on the terminal.
-    json.dump(value, sys.stdout, ensure_ascii=True, indent=2)
+    json.dump(encode(value), sys.stdout, ensure_ascii=True, indent=2)
     sys.stdout.write("\n")
 
 
@@ -59,15 +62,3 @@ def message_id(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError("a message id is a positive number")
     return value
-
-
-def queued_result(message: dict[str, Any], as_json: bool) -> int:
-    """Print a message the daemon queued (retry, resend-as-sms): its JSON or one line."""
-    from mmsua.daemon import render
-
-    if as_json:
-        print_json(message)
-    else:
-        to = ", ".join(render.line(a) for a in message.get("to") or [])
-        print(f"message {message.get('id')} ({render.line(message.get('kind'))}) to {to}: {render.line(message.get('state'))}")
-    return exit_codes.OK

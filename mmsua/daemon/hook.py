@@ -18,8 +18,10 @@ import subprocess
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from mmsua.api.events import Event, MessageReceived
+from mmsua.api.shapes import Message
+from mmsua.api.states import MessageState
 from mmsua.textsafe import clean_line
 
 log = logging.getLogger("mmsua.hook")
@@ -28,7 +30,7 @@ QUEUE_LIMIT = 10_000
 
 @dataclass(frozen=True, slots=True)
 class HookResult:
-    message_id: Any
+    message_id: int
     ok: bool
     detail: str  # "exit 0", "exit 3: <stderr line>", "timed out after 30 s", "cannot run: ..."
 
@@ -39,15 +41,15 @@ class MessageHook:
             raise ValueError("the on-message command is a non-empty list of arguments")
         self.command = list(command)
         self.timeout = timeout
-        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue(QUEUE_LIMIT)
+        self._queue: queue.Queue[Message | None] = queue.Queue(QUEUE_LIMIT)
         self._worker: threading.Thread | None = None
         self.results: list[HookResult] = []  # the most recent outcomes, for status and tests
         self._done = threading.Condition()
 
-    def run(self, message: dict[str, Any]) -> HookResult:
+    def run(self, message: Message) -> HookResult:
         """Run the command for one message now and return what happened."""
-        message_id = message.get("id")
-        payload = json.dumps(message, ensure_ascii=False).encode("utf-8")
+        message_id = message.id
+        payload = json.dumps(message.to_json(), ensure_ascii=False).encode("utf-8")
         env = {**os.environ, "MMSUA_MESSAGE_ID": str(message_id)}
         try:
             completed = subprocess.run(
@@ -73,20 +75,20 @@ class MessageHook:
             self._done.notify_all()
         return result
 
-    def on_event(self, name: str, data: Any) -> None:
+    def on_event(self, event: Event) -> None:
         """The engine's subscribe callback: queue received messages for the worker.
 
         ``message.received`` also announces notifications that wait for the user
         (deferred, rejected, expired); the command runs once a message's content is
         in (state ``received``), so exactly once per SMS or retrieved MMS.
         """
-        if name != "message.received" or not isinstance(data, dict) or data.get("state") != "received":
+        if not isinstance(event, MessageReceived) or event.data.state != MessageState.RECEIVED:
             return
         self.start()
         try:
-            self._queue.put_nowait(data)
+            self._queue.put_nowait(event.data)
         except queue.Full:
-            log.error("message %s: on-message queue full; command not run", data.get("id"))
+            log.error("message %s: on-message queue full; command not run", event.data.id)
 
     def start(self) -> None:
         if self._worker is None:
@@ -113,4 +115,4 @@ class MessageHook:
             try:
                 self.run(message)
             except Exception:  # a bug here must not kill the worker
-                log.exception("on-message command crashed for message %s", message.get("id"))
+                log.exception("on-message command crashed for message %s", message.id)

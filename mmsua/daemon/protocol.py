@@ -2,8 +2,8 @@
 
 One JSON object per line, UTF-8. A request is ``{"id", "method", "params"}``;
 an answer echoes ``id`` with ``result`` or ``error: {code, message}``; events are
-``{"event", "data"}``. The method table here is the single list that the server
-accepts and the clients call.
+``{"event", "data"}``. The methods are the ``Api`` Protocol's (mmsua.api.methods);
+what a request may carry is checked against its signatures, nowhere else.
 """
 
 from __future__ import annotations
@@ -12,40 +12,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-# method -> parameter names it accepts (docs/api.md). Nothing else is dispatched.
-METHODS: dict[str, tuple[str, ...]] = {
-    "status": (),
-    "list_conversations": ("query", "limit", "offset"),
-    "list_messages": ("conversation_id", "before_id", "limit"),
-    "show_message": ("id",),
-    "get_part": ("message_id", "index"),
-    "send": ("to", "cc", "bcc", "subject", "text", "attachments", "delivery_report", "read_report", "separately", "as_sms",
-             "conversation_id", "priority"),
-    "fetch": ("id",),
-    "retry": ("id",),
-    "resend_as_sms": ("id",),
-    "mark_read": ("id",),
-    "delete": ("id",),
-    "subscribe": (),
-}
-ERROR_CODES = ("bad_request", "not_found", "unavailable", "too_large", "internal")
+from mmsua.api import methods as api_methods
+from mmsua.api.errors import ApiError, BadRequest
+from mmsua.api.wire import JSON
+
+# method -> parameter names it accepts, read from the Api Protocol (mmsua/api/methods.py).
+METHODS: dict[str, tuple[str, ...]] = {name: method.param_names for name, method in api_methods.METHODS.items()}
 MAX_LINE = 32 * 1024 * 1024  # a request may carry attachments as base64
-EVENTS = ("message.received", "message.updated", "message.deleted", "modem.state", "log")
-
-
-class ApiError(Exception):
-    """An error answer: ``code`` is one of ERROR_CODES."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code if code in ERROR_CODES else "internal"
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
-
-    def to_json(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +28,7 @@ class Request:
     params: dict[str, Any]
 
 
-def encode(obj: dict[str, Any]) -> bytes:
+def encode(obj: dict[str, JSON]) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
@@ -64,21 +37,21 @@ def parse_request(line: bytes) -> Request:
     try:
         obj = json.loads(line)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ApiError("bad_request", f"not a JSON object: {error}") from None
+        raise BadRequest(f"not a JSON object: {error}") from None
     if not isinstance(obj, dict):
-        raise ApiError("bad_request", "a request is a JSON object")
+        raise BadRequest("a request is a JSON object")
     method = obj.get("method")
     if not isinstance(method, str) or method not in METHODS:
         known = ", ".join(METHODS)
-        raise ApiError("bad_request", f"unknown method {method!r}; methods: {known}")
+        raise BadRequest(f"unknown method {method!r}; methods: {known}")
     params = obj.get("params", {})
     if params is None:
         params = {}
     if not isinstance(params, dict):
-        raise ApiError("bad_request", "params must be an object")
+        raise BadRequest("params must be an object")
     unknown = set(params) - set(METHODS[method])
     if unknown:
-        raise ApiError("bad_request", f"{method}: unknown parameter(s) {', '.join(sorted(unknown))}")
+        raise BadRequest(f"{method}: unknown parameter(s) {', '.join(sorted(unknown))}")
     return Request(obj.get("id"), method, params)
 
 
@@ -100,5 +73,3 @@ def error_answer(request_id: Any, error: ApiError) -> dict[str, Any]:
     return {"id": request_id, "error": error.to_json()}
 
 
-def event(name: str, data: Any) -> dict[str, Any]:
-    return {"event": name, "data": data}

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mmsua import provisioning
+from mmsua.api.events import Event, MessageDeleted, MessageReceived, MessageUpdated, ModemState
 from mmsua.config import Config, ConfigError
 from mmsua.daemon.hook import MessageHook
 from mmsua.daemon.memory import return_free_memory
@@ -132,9 +133,9 @@ class Daemon:
     def stop(self) -> None:
         self._stop.set()
 
-    def _on_modem_state(self, name: str, data: Any) -> None:
+    def _on_modem_state(self, event: Event) -> None:
         # The engine reads the SIM on its own thread; provision as soon as it has.
-        if name == "modem.state" and not self._provisioned.is_set():
+        if isinstance(event, ModemState) and not self._provisioned.is_set():
             threading.Thread(target=self._provision_once, name="provision", daemon=True).start()
 
     def _provision_once(self) -> None:
@@ -196,20 +197,21 @@ class _Identity:
         pass  # the engine is built afterwards, from the provisioned config
 
 
-def _log_event(name: str, data: Any) -> None:
+def _log_event(event: Event) -> None:
     """One log line per message event, so the journal tells each message's story."""
-    if name in ("message.received", "message.updated") and isinstance(data, dict):
+    if isinstance(event, (MessageReceived, MessageUpdated)):
         from mmsua.textsafe import clean_line
 
-        error = f" ({clean_line(str(data['error']), limit=120)})" if data.get("error") else ""
+        data = event.data
+        error = f" ({clean_line(data.error, limit=120)})" if data.error else ""
         log.info(
-            "message %s %s %s %s: %s%s", data.get("id"), data.get("direction"), data.get("kind"),
-            "received" if name == "message.received" else "updated", data.get("state"), error,
+            "message %s %s %s %s: %s%s", data.id, data.direction, data.kind,
+            "received" if isinstance(event, MessageReceived) else "updated", data.state.value, error,
         )
-    elif name == "message.deleted" and isinstance(data, dict):
-        log.info("message %s deleted (conversation %s)", data.get("id"), data.get("conversation_id"))
-    elif name == "modem.state" and isinstance(data, dict):
-        log.info("modem: registration %s, data path %s", data.get("registration"), data.get("data_path"))
+    elif isinstance(event, MessageDeleted):
+        log.info("message %s deleted (conversation %s)", event.data.id, event.data.conversation_id)
+    elif isinstance(event, ModemState):
+        log.info("modem: registration %s, data path %s", event.data.registration, event.data.data_path)
 
 
 def check(config: Config) -> list[str]:

@@ -17,8 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from mmsua import paths
+from mmsua.api.errors import ApiError, BadRequest
+from mmsua.api.events import Event
+from mmsua.api.methods import Api
+from mmsua.api.wire import JSON
 from mmsua.daemon import dispatch
-from mmsua.daemon.protocol import MAX_LINE, ApiError, answer, encode, error_answer, event, parse_request, request_id_of
+from mmsua.daemon.protocol import MAX_LINE, answer, encode, error_answer, parse_request, request_id_of
 
 log = logging.getLogger("mmsua.daemon")
 OUTBOX_LIMIT = 1000  # events queued for one client before it counts as stuck
@@ -72,7 +76,7 @@ class _Connection:
                 if not line:
                     break
                 if len(line) > MAX_LINE:
-                    self.send(error_answer(None, ApiError("bad_request", f"request longer than {MAX_LINE} bytes")))
+                    self.send(error_answer(None, BadRequest(f"request longer than {MAX_LINE} bytes")))
                     break
                 if line.strip():
                     self._handle(line)
@@ -111,9 +115,9 @@ class _Connection:
 
 
 class ApiServer:
-    """Serves ``agent`` (anything with the API's methods and ``subscribe(cb)``) on ``path``."""
+    """Serves ``agent`` (an ``Api``: the engine's UserAgent, a test's stand-in) on ``path``."""
 
-    def __init__(self, agent: Any, path: Path | None = None) -> None:
+    def __init__(self, agent: Api, path: Path | None = None) -> None:
         self.agent = agent
         self.path = Path(path) if path else paths.socket_path()
         self._listener: socket.socket | None = None
@@ -134,9 +138,7 @@ class ApiServer:
             os.umask(old_umask)
         listener.listen(16)
         self._listener = listener
-        subscribe = getattr(self.agent, "subscribe", None)
-        if subscribe is not None:
-            subscribe(self.publish)
+        self.agent.subscribe(self.publish)
         self._accepting = threading.Thread(target=self._accept, name="api-accept", daemon=True)
         self._accepting.start()
         log.info("API listening on %s", self.path)
@@ -161,13 +163,9 @@ class ApiServer:
         if self._accepting is not None:
             self._accepting.join(timeout=5)
 
-    def publish(self, name: str, data: Any) -> None:
+    def publish(self, event: Event) -> None:
         """Send an event to every subscribed client (the engine's subscribe callback)."""
-        try:
-            message = event(name, dispatch.plain(data))
-        except TypeError as error:
-            log.error("event %s cannot be sent: %s", name, error)
-            return
+        message = event.to_json()
         with self._lock:
             targets = [c for c in self._connections if c.subscribed]
         for connection in targets:
@@ -178,7 +176,7 @@ class ApiServer:
         with self._lock:
             return len(self._connections)
 
-    def _call(self, method: str, params: dict[str, Any]) -> Any:
+    def _call(self, method: str, params: dict[str, JSON]) -> JSON:
         with self._engine_lock:
             return dispatch.call(self.agent, method, params)
 

@@ -1,11 +1,14 @@
 """UserAgent: the facade the daemon serves (docs/api.md), method for method.
 
-Every method takes the API's params as keyword arguments and returns the API's
-JSON shapes as plain dicts and lists. Without a modem it still lists and shows
+It implements :class:`mmsua.api.methods.Api`: every method returns the API's
+typed shapes, converted here from the store's records, and raises the
+:mod:`mmsua.api.errors` class its cause calls for (a missing message is
+``NotFound``, an impossible request ``BadRequest``, a message that cannot be made
+to fit ``TooLarge``); anything else escaping is a fault (``internal``). Without a modem it still lists and shows
 what the store holds (the TUI can browse); with one (``settings.port``) it runs
 the driver through :mod:`mmsua.engine.modem_link`.
 
-Events for :meth:`subscribe` callbacks (data: the Message shape):
+Events for :meth:`subscribe` callbacks (:mod:`mmsua.api.events`; data: the Message shape):
 ``message.received`` when a message's content is stored (an SMS, a retrieved
 MMS: state ``received``) and when a notification arrives that waits for the
 user (state ``deferred``, ``rejected`` or ``expired``); ``message.updated`` for
@@ -22,41 +25,35 @@ shape, ``log`` carries ``{time, level, text}``.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from mmsua import __version__
-from mmsua.api.states import MessageState
+from mmsua.api import shapes as api
+from mmsua.api.errors import BadRequest, NotFound, TooLarge, Unavailable
+from mmsua.api.events import Event, EventCallback, Log, MessageDeleted, MessageReceived, MessageUpdated, ModemState
+from mmsua.api.methods import Api, Unsubscribe
+from mmsua.api.states import MessageState, ReportStatus
+from mmsua.engine import compose
 from mmsua.engine.addresses import AddressError, recipient_address
-from mmsua.engine.compose import Attachment, SendRequest, TooLarge, build_parts, fit_to_limit
+from mmsua.engine.compose import Attachment, build_parts, fit_to_limit
 from mmsua.engine.runner import DataPath, Engine, SmsPort
 from mmsua.engine.settings import AgentSettings
-from mmsua.engine.states import Event
-from mmsua.store import NotFound, Store
+from mmsua.engine.states import Event as Transition  # the state machine's events; Event is the API's
+from mmsua.store import NotFound as StoreNotFound
+from mmsua.store import Store, records
 
 log = logging.getLogger(__name__)
 
-Callback = Callable[[str, dict[str, Any]], None]
-_PENDING_STATES = (MessageState.NOTIFIED, MessageState.DEFERRED, MessageState.RETRIEVING)
 # A part fetched through the API is base64 in JSON; past this, export files instead.
 MAX_ATTACHMENT_FILE = 50 * 1024 * 1024
-PRIORITIES = ("low", "normal", "high")  # X-Mms-Priority values (OMA-TS-MMS_ENC 7.3.31)
-
-
-class Unavailable(Exception):
-    """The modem or the MMSC is not reachable now (API code ``unavailable``)."""
-
-    api_code = "unavailable"
-
-
-class BadRequest(ValueError):
-    api_code = "bad_request"
 
 
 class UserAgent:
@@ -77,12 +74,12 @@ class UserAgent:
         self._on_sim = on_sim
         self.store = store or Store(self.settings.store_file())
         self._own_store = store is None
-        self._subscribers: list[Callback] = []
+        self._subscribers: list[EventCallback] = []
         self._subscribers_lock = threading.RLock()  # re-entered if a signal handler logs while it is held
         # Held while a message is read and its event published, by the agent and by the
         # engine's emit alike: an event never carries an older state than one already out.
         self._publish_lock = threading.RLock()
-        self.engine = Engine(self.store, self.settings, data_path=data_path, sms=sms, emit=self._publish, clock=clock)
+        self.engine = Engine(self.store, self.settings, data_path=data_path, sms=sms, emit=self._engine_event, clock=clock)
         self.link: Any = None  # mmsua.engine.modem_link.ModemLink when a modem is configured
         self._log_handler: logging.Handler | None = None
         self._started = False
@@ -99,7 +96,7 @@ class UserAgent:
         if self.settings.port and self.engine.data_path is None:
             from mmsua.engine.modem_link import ModemLink
 
-            self.link = ModemLink(self.settings, self.engine, on_state=lambda: self._publish("modem.state", self.status()),
+            self.link = ModemLink(self.settings, self.engine, on_state=lambda: self._publish(ModemState(self.status())),
                                   on_sim=self._sim_read)
             self.engine.sms = self.link
             self.link.start()
@@ -128,7 +125,7 @@ class UserAgent:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def subscribe(self, callback: Callback) -> Callable[[], None]:
+    def subscribe(self, callback: EventCallback) -> Unsubscribe:
         with self._subscribers_lock:
             self._subscribers.append(callback)
 
@@ -139,24 +136,29 @@ class UserAgent:
 
         return unsubscribe
 
-    def _publish(self, event: str, data: dict[str, Any]) -> None:
-        if event == "log":
+    def _engine_event(self, name: str, message: records.Message) -> None:
+        """The engine's emit: a message event with the store's record of it."""
+        shape = message_shape(message)
+        self._publish(MessageReceived(shape) if name == MessageReceived.name else MessageUpdated(shape))
+
+    def _publish(self, event: Event) -> None:
+        if isinstance(event, Log):
             # Published from inside logging's handler lock, and subscribers log while
             # holding the publish lock: taking it here would deadlock the two threads.
             # Log lines need no ordering against message states.
-            self._deliver(event, data)
+            self._deliver(event)
             return
         with self._publish_lock:
-            self._deliver(event, data)
+            self._deliver(event)
 
-    def _deliver(self, event: str, data: dict[str, Any]) -> None:
+    def _deliver(self, event: Event) -> None:
         with self._subscribers_lock:
             callbacks = list(self._subscribers)
         for callback in callbacks:
             try:
-                callback(event, data)
+                callback(event)
             except Exception:  # one broken client must not break the others
-                log.debug("subscriber failed on %s", event, exc_info=True)
+                log.debug("subscriber failed on %s", event.name, exc_info=True)
 
     def update_settings(self, settings: AgentSettings) -> None:
         """New carrier settings (from provisioning) for the next network steps; the modem
@@ -183,78 +185,70 @@ class UserAgent:
 
     # -- API methods -------------------------------------------------------------
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> api.Status:
         link = self.link.status() if self.link is not None else {}
         data_path = link.get("data_path") or ("up" if self.engine.data_path is not None else "down")
-        return {
-            "modem": link.get("modem"),
-            "operator": link.get("operator"),
-            "signal": link.get("signal"),
-            "registration": link.get("registration", "unknown"),
-            "data_path": data_path,
-            "modem_error": link.get("modem_error"),  # {reason, at} of the last start-up failure, or None
-            "data_path_error": link.get("data_path_error"),  # {reason, at} of the last bring-up failure, or None
-            "own_number": self.engine.own_number,
-            "daemon_version": __version__,
-            "queued": self.store.count_in_state(MessageState.QUEUED, MessageState.SENDING),
-            "pending_notifications": self.store.count_in_state(*_PENDING_STATES),
-            "max_size": self.settings.max_message_size,  # the carrier's limit, for a composer's size meter
-        }
+        modem, modem_error, data_path_error = link.get("modem"), link.get("modem_error"), link.get("data_path_error")
+        return api.Status(
+            modem=None if modem is None else api.ModemInfo(**modem),
+            operator=link.get("operator"),
+            signal=link.get("signal"),
+            registration=link.get("registration", "unknown"),
+            data_path=data_path,
+            modem_error=None if modem_error is None else api.Failure(**modem_error),
+            data_path_error=None if data_path_error is None else api.Failure(**data_path_error),
+            own_number=self.engine.own_number,
+            daemon_version=__version__,
+            queued=self.store.count_in_state(MessageState.QUEUED, MessageState.SENDING),
+            pending_notifications=self.store.count_in_state(*api.PENDING_STATES),
+            max_size=self.settings.max_message_size,  # the carrier's limit, for a composer's size meter
+        )
 
-    def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+    def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0) -> list[api.Conversation]:
         limit, offset = _bounded(limit, 1, 1000, "limit"), _bounded(offset, 0, None, "offset")
-        return [c.to_dict() for c in self.store.list_conversations(query or None, limit, offset)]
+        return [conversation_shape(c) for c in self.store.list_conversations(query or None, limit, offset)]
 
-    def list_messages(self, conversation_id: int, before_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
-        self.store.get_conversation(int(conversation_id))
+    def list_messages(self, conversation_id: int, before_id: int | None = None, limit: int = 50) -> list[api.Message]:
+        with _found():
+            self.store.get_conversation(conversation_id)
         limit = _bounded(limit, 1, 1000, "limit")
-        return [m.to_dict() for m in self.store.list_messages(int(conversation_id), before_id, limit)]
+        return [message_shape(m) for m in self.store.list_messages(conversation_id, before_id, limit)]
 
-    def show_message(self, id: int) -> dict[str, Any]:  # noqa: A002 - the API's name
-        return self.store.get_message(int(id)).to_dict()
+    def show_message(self, id: int) -> api.Message:  # noqa: A002 - the API's name
+        return message_shape(self._message(id))
 
-    def get_part(self, message_id: int, index: int) -> dict[str, Any]:
-        info, data = self.store.get_part(int(message_id), int(index))
-        return {"content_type": info.content_type, "name": info.name, "size": info.size,
-                "data_b64": base64.b64encode(data).decode("ascii")}
+    def get_part(self, message_id: int, index: int) -> api.PartContent:
+        with _found():
+            info, data = self.store.get_part(message_id, index)
+        return api.PartContent.of(info.content_type, info.name, data)
 
-    def send(
-        self,
-        to: list[str] | None = None,
-        cc: list[str] | None = None,
-        bcc: list[str] | None = None,
-        subject: str | None = None,
-        text: str | None = None,
-        attachments: list[dict[str, Any]] | None = None,
-        delivery_report: bool | None = None,
-        read_report: bool | None = None,
-        separately: bool = False,
-        as_sms: bool = False,
-        conversation_id: int | None = None,
-        priority: str | None = None,
-    ) -> dict[str, Any] | list[dict[str, Any]]:
+    def send(self, request: api.SendRequest) -> api.Message | list[api.Message]:
         """Queue a message (stored before any network step). ``conversation_id``
         without ``to`` replies to everyone in that conversation; ``priority`` ("low",
         "normal", "high") becomes the M-Send.req's X-Mms-Priority."""
-        if priority is not None and priority not in PRIORITIES:
-            raise BadRequest(f"priority {priority!r} is not one of {', '.join(PRIORITIES)}")
+        r = request
+        subject, text, priority, separately = r.subject, r.text, r.priority, r.separately
+        if priority is not None and priority not in api.PRIORITIES:
+            raise BadRequest(f"priority {priority!r} is not one of {', '.join(api.PRIORITIES)}")
         country = self.engine.country
-        if not to and conversation_id is not None:
-            to = list(self.store.get_conversation(int(conversation_id)).participants)
+        to = r.to
+        if not to and r.conversation_id is not None:
+            with _found():
+                to = self.store.get_conversation(r.conversation_id).participants
         try:
-            to_n = _unique([recipient_address(a, country) for a in _as_list(to, "to")])
-            cc_n = _unique([recipient_address(a, country) for a in _as_list(cc, "cc")])
-            bcc_n = _unique([recipient_address(a, country) for a in _as_list(bcc, "bcc")])
+            to_n = _unique([recipient_address(a, country) for a in to])
+            cc_n = _unique([recipient_address(a, country) for a in r.cc])
+            bcc_n = _unique([recipient_address(a, country) for a in r.bcc])
         except AddressError as exc:
             raise BadRequest(str(exc)) from None
         if not to_n:
             raise BadRequest("a message needs at least one recipient in 'to'")
-        files = [self._attachment(item) for item in _as_list(attachments, "attachments")]
+        files = [self._attachment(item) for item in r.attachments]
         if not text and not files and not subject:
             raise BadRequest("nothing to send: give text, a subject or an attachment")
-        delivery = self.settings.delivery_report if delivery_report is None else bool(delivery_report)
-        read = self.settings.read_report if read_report is None else bool(read_report)
-        if as_sms:
+        delivery = self.settings.delivery_report if r.delivery_report is None else r.delivery_report
+        read = self.settings.read_report if r.read_report is None else r.read_report
+        if r.as_sms:
             if files or cc_n or bcc_n or priority:
                 raise BadRequest("an SMS carries only text to phone numbers (no attachments, cc, bcc or priority)")
             if any("@" in a for a in to_n):
@@ -265,13 +259,17 @@ class UserAgent:
             queue = [functools.partial(self.engine.queue_sms, to=g, text=text, delivery_report=delivery, wake=False)
                      for g in groups]
         else:
-            groups = [([a], [], []) for a in (*to_n, *cc_n, *bcc_n)] if separately else [(to_n, cc_n, bcc_n)]
+            no_one: list[str] = []
+            mms_groups = [([a], no_one, no_one) for a in (*to_n, *cc_n, *bcc_n)] if separately else [(to_n, cc_n, bcc_n)]
             parts = build_parts(text, files)
             queue = []
-            for g_to, g_cc, g_bcc in groups:  # fit every message before queueing any
-                request = SendRequest("mmsua-size-check-0000000000", tuple(g_to), tuple(g_cc), tuple(g_bcc),
-                                      subject, delivery, read, self.settings.expiry_seconds, priority)
-                fitted = fit_to_limit(request, parts, self.settings.max_message_size)
+            for g_to, g_cc, g_bcc in mms_groups:  # fit every message before queueing any
+                check = compose.SendRequest("mmsua-size-check-0000000000", tuple(g_to), tuple(g_cc), tuple(g_bcc),
+                                            subject, delivery, read, self.settings.expiry_seconds, priority)
+                try:
+                    fitted = fit_to_limit(check, parts, self.settings.max_message_size)
+                except compose.TooLarge as exc:
+                    raise TooLarge(str(exc)) from None
                 queue.append(functools.partial(self.engine.queue_mms, to=g_to, cc=g_cc, bcc=g_bcc, subject=subject,
                                                parts=fitted, text=text or "", delivery_report=delivery,
                                                read_report=read, priority=priority, wake=False))
@@ -284,62 +282,60 @@ class UserAgent:
                 self.engine.wake()
         return results if separately else results[0]
 
-    def _attachment(self, item: Any) -> Attachment:
-        if not isinstance(item, dict):
-            raise BadRequest("each attachment is {path} or {name, content_type, data_b64}")
-        if "path" in item:
-            path = Path(str(item["path"])).expanduser()
+    def _attachment(self, item: api.Attachment) -> Attachment:
+        if item.path is not None:
+            path = Path(item.path).expanduser()
             try:
                 if path.stat().st_size > MAX_ATTACHMENT_FILE:
                     raise TooLarge(f"{path} is larger than {MAX_ATTACHMENT_FILE} bytes")
                 data = path.read_bytes()
             except OSError as exc:
                 raise BadRequest(f"cannot read attachment {path}: {exc.strerror or exc}") from None
-            return Attachment(data, path.name, item.get("content_type"))
-        if "data_b64" in item:
+            return Attachment(data, path.name, item.content_type)
+        if item.data_b64 is not None:
             try:
-                data = base64.b64decode(item["data_b64"], validate=True)
+                data = base64.b64decode(item.data_b64, validate=True)
             except (ValueError, TypeError) as exc:
                 raise BadRequest(f"attachment data_b64 is not base64: {exc}") from None
-            return Attachment(data, item.get("name"), item.get("content_type"))
+            return Attachment(data, item.name, item.content_type)
         raise BadRequest("each attachment is {path} or {name, content_type, data_b64}")
 
-    def fetch(self, id: int) -> dict[str, Any]:  # noqa: A002
+    def fetch(self, id: int) -> api.Message:  # noqa: A002
         """Retrieve a deferred (or failed) notification now; M-Acknowledge.ind follows a deferral."""
-        message = self.store.get_message(int(id))
+        message = self._message(id)
         if message.direction != "in" or message.kind != "mms":
             raise BadRequest(f"message {id} is not a received MMS")
         if message.state not in ("deferred", "failed", "notified", "retrieving"):
             raise BadRequest(f"message {id} is {message.state}; only a deferred or failed notification can be fetched")
         if message.expiry is not None and message.expiry <= self.engine.clock():
-            self.store.change_state(message.id, Event.EXPIRED, error="the notification has expired")
+            self.store.change_state(message.id, Transition.EXPIRED, error="the notification has expired")
             raise BadRequest(f"message {id} expired on the MMSC")
         deferred = message.state == "deferred" or self.store.get_task("notify_resp", message.id) is not None
         # Read in the step that queues it, published before the worker's "retrieving" can be.
         with self._publish_lock:
             with self.store.transaction():
                 self.store.put_task("retrieve", message.id, deadline=message.expiry, args={"deferred": deferred})
-                self.store.change_state(message.id, Event.FETCH, error=None)
-                result = self.store.get_message(message.id).to_dict()
-            self._publish("message.updated", result)
+                self.store.change_state(message.id, Transition.FETCH, error=None)
+                result = message_shape(self.store.get_message(message.id))
+            self._publish(MessageUpdated(result))
         self.engine.wake()
         if self.engine.data_path is None:
             log.info("message %s queued for retrieval; no data path yet", id)
         return result
 
-    def retry(self, id: int) -> dict[str, Any]:  # noqa: A002
-        message = self.store.get_message(int(id))
+    def retry(self, id: int) -> api.Message:  # noqa: A002
+        message = self._message(id)
         if message.direction != "out" or message.state != "failed":
             raise BadRequest(f"message {id} is not a failed outgoing message")
         with self.store.transaction():
-            self.store.change_state(message.id, Event.RETRY, error=None)
+            self.store.change_state(message.id, Transition.RETRY, error=None)
             self.store.put_task("send" if message.kind == "mms" else "send_sms", message.id)
         result = self._changed(message.id)  # before the engine wakes: its "sending" comes after
         self.engine.wake()
         return result
 
-    def resend_as_sms(self, id: int) -> dict[str, Any]:  # noqa: A002
-        message = self.store.get_message(int(id))
+    def resend_as_sms(self, id: int) -> api.Message:  # noqa: A002
+        message = self._message(id)
         if message.direction != "out" or message.kind != "mms":
             raise BadRequest(f"message {id} is not an outgoing MMS")
         try:
@@ -350,8 +346,8 @@ class UserAgent:
         self.engine.wake()
         return result
 
-    def mark_read(self, id: int) -> dict[str, Any]:  # noqa: A002
-        message = self.store.get_message(int(id))
+    def mark_read(self, id: int) -> api.Message:  # noqa: A002
+        message = self._message(id)
         with self.store.transaction():
             if not message.read:
                 self.store.mark_read(message.id)
@@ -362,28 +358,30 @@ class UserAgent:
         self.engine.wake()
         return result
 
-    def delete(self, id: int) -> dict[str, Any]:  # noqa: A002
-        message = self.store.get_message(int(id))
+    def delete(self, id: int) -> None:  # noqa: A002
+        message = self._message(id)
         self.store.delete_message(message.id)
-        conversation = self.store.get_conversation(message.conversation_id).to_dict()
-        self._publish("message.deleted", {"id": message.id, "conversation_id": message.conversation_id,
-                                          "conversation": conversation})
-        return {}
+        conversation = conversation_shape(self.store.get_conversation(message.conversation_id))
+        self._publish(MessageDeleted(api.Deleted(message.id, message.conversation_id, conversation)))
 
-    def _changed(self, message_id: int) -> dict[str, Any]:
+    def _message(self, message_id: int) -> records.Message:
+        with _found():
+            return self.store.get_message(message_id)
+
+    def _changed(self, message_id: int) -> api.Message:
         """The message as it is now, published as ``message.updated`` (other clients redraw it).
         Called before the engine is woken where the agent can, so a client never gets the
         command's state after a later one of the engine's."""
         with self._publish_lock:
-            result = self.store.get_message(message_id).to_dict()
-            self._publish("message.updated", result)
+            result = message_shape(self.store.get_message(message_id))
+            self._publish(MessageUpdated(result))
         return result
 
 
 class _EventLogHandler(logging.Handler):
     """mmsua's INFO and above as ``log`` events (the TUI's log screen)."""
 
-    def __init__(self, publish: Callback) -> None:
+    def __init__(self, publish: Callable[[Event], None]) -> None:
         super().__init__(logging.INFO)
         self._publish = publish
 
@@ -393,17 +391,7 @@ class _EventLogHandler(logging.Handler):
         except Exception:
             text = str(record.msg)
         when = datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-        self._publish("log", {"time": when, "level": record.levelname, "text": text})
-
-
-def _as_list(value: Any, name: str) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if not isinstance(value, list):
-        raise BadRequest(f"{name} must be a list")
-    return value
+        self._publish(Log(api.LogLine(when, record.levelname, text)))
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -420,4 +408,36 @@ def _bounded(value: Any, low: int, high: int | None, name: str) -> int:
     return number
 
 
-__all__ = ["UserAgent", "Unavailable", "BadRequest", "NotFound", "TooLarge"]
+@contextlib.contextmanager
+def _found() -> Iterator[None]:
+    """The store's NotFound as the API's: the id the client gave names nothing."""
+    try:
+        yield
+    except StoreNotFound as exc:
+        raise NotFound(str(exc).strip("'\"")) from None
+
+
+def message_shape(m: records.Message) -> api.Message:
+    """The API's Message for a stored one."""
+    return api.Message(
+        id=m.id, conversation_id=m.conversation_id, direction="in" if m.direction == "in" else "out",
+        kind="sms" if m.kind == "sms" else "mms", state=MessageState(m.state), sender=m.sender,
+        to=m.to, cc=m.cc, bcc=m.bcc, subject=m.subject, date=records.iso(m.date), text=m.text,
+        parts=tuple(api.Part(p.index, p.content_type, p.name, p.size, p.content_id) for p in m.parts),
+        size=m.size, expiry=records.iso(m.expiry),
+        recipients=tuple(api.RecipientStatus(r.address, ReportStatus(r.status), records.iso(r.updated)) for r in m.recipients),
+        read=m.read, read_report_requested=m.read_report_requested, delivery_report_requested=m.delivery_report_requested,
+        priority=m.priority, error=m.error, message_id=m.message_id,
+    )
+
+
+def conversation_shape(c: records.Conversation) -> api.Conversation:
+    return api.Conversation(c.id, c.participants, records.iso(c.last_date), c.last_preview, c.unread, c.message_count)
+
+
+def _is_api(agent: UserAgent) -> Api:
+    """Never called: the type checker's proof that the UserAgent implements the Api."""
+    return agent
+
+
+__all__ = ["UserAgent", "Unavailable", "BadRequest", "NotFound", "TooLarge", "message_shape", "conversation_shape"]

@@ -8,13 +8,15 @@ The modem link (:mod:`.modem_link`) implements :class:`SmsPort` and gives a
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     import requests
 
-# An event's name and its data (for a message: the Message shape).
-Emit = Callable[[str, dict[str, Any]], None]
+    from mmsua.store.records import Message
+
+# A message event's name and the store's record of the message (the agent makes the API shape).
+Emit = Callable[[str, "Message"], None]
 
 
 class SmsPort(Protocol):

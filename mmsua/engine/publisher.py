@@ -1,4 +1,5 @@
-"""A message's events, each carrying the message as the store holds it when published."""
+"""A message's events, each carrying the message as the store holds it when published
+(the store's record; the agent makes the API's shape of it)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ class Publisher:
     def message(self, event: str, message_id: int) -> None:
         """Publish ``event`` (message.received, message.updated) for a message; none if it is gone."""
         try:
-            data = self._store.get_message(message_id).to_dict()
+            data = self._store.get_message(message_id)
         except NotFound:
             return
         try:

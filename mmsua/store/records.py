@@ -1,4 +1,5 @@
-"""What the store hands out: frozen records with the JSON shapes of docs/api.md."""
+"""What the store hands out: frozen records. The API's shapes are mmsua.api's; the agent
+makes them from these (mmsua.engine.agent.message_shape)."""
 
 from __future__ import annotations
 
@@ -47,24 +48,12 @@ class PartInfo:
     charset: str | None
     content_location: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "index": self.index,
-            "content_type": self.content_type,
-            "name": self.name,
-            "size": self.size,
-            "content_id": self.content_id,
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
     address: str
     status: str
     updated: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"address": self.address, "status": self.status, "updated": iso(self.updated)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,32 +85,6 @@ class Message:
     message_class: str | None = None
     sms_reference: int | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "conversation_id": self.conversation_id,
-            "direction": self.direction,
-            "kind": self.kind,
-            "state": self.state.value,
-            "from": self.sender,
-            "to": list(self.to),
-            "cc": list(self.cc),
-            "bcc": list(self.bcc),
-            "subject": self.subject,
-            "date": iso(self.date),
-            "text": self.text,
-            "parts": [part.to_dict() for part in self.parts],
-            "size": self.size,
-            "expiry": iso(self.expiry),
-            "recipients": [recipient.to_dict() for recipient in self.recipients],
-            "read": self.read,
-            "read_report_requested": self.read_report_requested,
-            "delivery_report_requested": self.delivery_report_requested,
-            "priority": self.priority,  # X-Mms-Priority: "low", "normal", "high"; None when not stated (and for SMS)
-            "error": self.error,
-            "message_id": self.message_id,  # the MMS Message-ID (M-Send.conf / M-Retrieve.conf); None for SMS
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class Conversation:
@@ -131,16 +94,6 @@ class Conversation:
     last_preview: str
     unread: int
     message_count: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "participants": list(self.participants),
-            "last_date": iso(self.last_date),
-            "last_preview": self.last_preview,
-            "unread": self.unread,
-            "message_count": self.message_count,
-        }
 
 
 @dataclass(frozen=True, slots=True)

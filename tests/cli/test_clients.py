@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 import stat
@@ -16,6 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "daemon"))
 from bookagent import BookAgent  # noqa: E402
 
 from mmsua import exit_codes  # noqa: E402
+from mmsua.api.shapes import Message, SendRequest  # noqa: E402
+from mmsua.api.states import MessageState  # noqa: E402
 from mmsua.cli.main import main  # noqa: E402
 from mmsua.daemon.server import ApiServer  # noqa: E402
 from mmsua.engine.states import Event  # noqa: E402
@@ -35,7 +38,7 @@ def daemon(tmp_path: Path):
     subprocess.run(["rm", "-rf", str(short)], check=False)
 
 
-def with_parts(agent: BookAgent) -> dict:
+def with_parts(agent: BookAgent) -> Message:
     return agent.receive(
         "+15551234567\x1b]0;pwned\x07",
         "look \x1b[2J at this",
@@ -78,11 +81,11 @@ def test_ls_and_show_sanitise_network_text(daemon, capsys: pytest.CaptureFixture
     assert main(["ls", "1", "--socket", sock]) == 0
     out = capsys.readouterr().out
     assert "look" in out and "\x1b" not in out
-    assert main(["show", str(message["id"]), "--socket", sock]) == 0
+    assert main(["show", str(message.id), "--socket", sock]) == 0
     out = capsys.readouterr().out
     assert "From:    +15551234567" in out and "\x1b" not in out and "\x07" not in out
     assert "image/jpeg" in out
-    assert main(["show", str(message["id"]), "--json", "--socket", sock]) == 0
+    assert main(["show", str(message.id), "--json", "--socket", sock]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out  # JSON escapes control characters
     assert json.loads(out)["text"] == "look \x1b[2J at this"  # …and keeps the data intact
@@ -113,9 +116,9 @@ def test_send_group_separately_and_attachments(daemon, tmp_path: Path, capsys: p
     calls: list[dict] = []
     original = agent.send
 
-    def spy(**params):
-        calls.append(params)
-        return original(**params)
+    def spy(request: SendRequest):
+        calls.append(request.to_json())  # what reached the engine, as the wire carried it
+        return original(request)
 
     agent.send = spy  # type: ignore[method-assign]
     assert main(["send", "--to", "+15551111111", "--to", "+15552222222", "--cc", "+15553333333", "--subject", "Hi",
@@ -163,7 +166,7 @@ def test_export_writes_safe_names_and_never_overwrites(daemon, tmp_path: Path, c
     safe = safe_filename("../../etc/passwd")
     assert "/" not in safe and not safe.startswith(".")
     (target / safe).write_bytes(b"precious")
-    assert main(["export", str(message["id"]), str(target), "--socket", sock]) == 0
+    assert main(["export", str(message.id), str(target), "--socket", sock]) == 0
     written = sorted(p.name for p in target.iterdir())
     assert written == sorted([safe, f"{safe}-1", f"{safe}-2", "part-1.txt"])
     assert (target / safe).read_bytes() == b"precious"
@@ -172,7 +175,7 @@ def test_export_writes_safe_names_and_never_overwrites(daemon, tmp_path: Path, c
     assert (target / "part-1.txt").read_bytes() == b"hi"
     assert stat.S_IMODE((target / "part-1.txt").stat().st_mode) == 0o600
     assert not (tmp_path / "etc").exists()
-    assert main(["export", str(message["id"]), str(target), "--socket", sock]) == 0
+    assert main(["export", str(message.id), str(target), "--socket", sock]) == 0
     assert len(list(target.iterdir())) == 7  # a second export adds, never replaces
 
 
@@ -195,9 +198,10 @@ def engine_daemon(tmp_path: Path):
 
 
 def _failed_mms(agent) -> int:
-    queued = agent.send(to=["+15551234567"], subject="pics", text="see you at 8")
-    agent.store.change_state(queued["id"], Event.GAVE_UP, error="the MMSC refused it: service denied")
-    return queued["id"]
+    queued = agent.send(SendRequest(to=("+15551234567",), subject="pics", text="see you at 8"))
+    assert not isinstance(queued, list)
+    agent.store.change_state(queued.id, Event.GAVE_UP, error="the MMSC refused it: service denied")
+    return queued.id
 
 
 def test_retry_queues_a_failed_message_again(engine_daemon, capsys: pytest.CaptureFixture[str]) -> None:
@@ -206,7 +210,7 @@ def test_retry_queues_a_failed_message_again(engine_daemon, capsys: pytest.Captu
     assert main(["retry", str(failed), "--socket", sock]) == exit_codes.OK
     assert f"message {failed} (mms) to +15551234567: queued" in capsys.readouterr().out
     shown = agent.show_message(failed)
-    assert shown["state"] in ("queued", "sending") and shown["error"] is None
+    assert shown.state in ("queued", "sending") and shown.error is None
     # Only a failed outgoing message can be retried: the daemon says why, exit status 64.
     assert main(["retry", str(failed), "--socket", sock]) == exit_codes.USAGE
     assert "not a failed outgoing message" in capsys.readouterr().err
@@ -221,7 +225,7 @@ def test_resend_as_sms_sends_the_text_as_a_new_sms(engine_daemon, capsys: pytest
     sms = json.loads(capsys.readouterr().out)
     assert sms["id"] != failed and sms["kind"] == "sms" and sms["direction"] == "out"
     assert sms["text"] == "see you at 8" and sms["to"] == ["+15551234567"]
-    assert agent.show_message(failed)["state"] == "failed"  # the MMS stays as it was
+    assert agent.show_message(failed).state == "failed"  # the MMS stays as it was
     assert main(["resend-as-sms", str(sms["id"]), "--socket", sock]) == exit_codes.USAGE  # an SMS is not an MMS
     assert "not an outgoing MMS" in capsys.readouterr().err
 
@@ -247,10 +251,10 @@ def test_delete_removes_the_message(engine_daemon, capsys: pytest.CaptureFixture
 def test_fetch_says_the_download_started_and_how_to_see_it(daemon, capsys: pytest.CaptureFixture[str]) -> None:
     agent, sock = daemon
     message = agent.receive("+15551234567", "later")
-    agent.fetch = lambda id: {**agent.messages[id], "state": "notified"}  # what the engine answers: queued for retrieval
-    assert main(["fetch", str(message["id"]), "--socket", sock]) == exit_codes.OK
+    agent.fetch = lambda id: dataclasses.replace(agent.messages[id], state=MessageState.NOTIFIED)  # what the engine answers: queued for retrieval
+    assert main(["fetch", str(message.id), "--socket", sock]) == exit_codes.OK
     out = capsys.readouterr().out
-    assert out == f"message {message['id']}: download started; `mmsua show {message['id']}` shows it once it has arrived\n"
+    assert out == f"message {message.id}: download started; `mmsua show {message.id}` shows it once it has arrived\n"
 
 
 def test_tui_without_a_daemon_names_the_start_command_for_its_socket(

@@ -1,4 +1,4 @@
-"""A small in-memory engine with the API's methods, for testing the socket layer alone.
+"""A small in-memory engine implementing the Api, for testing the socket layer alone.
 
 It stands in for mmsua.engine.agent.UserAgent only where the server's framing,
 dispatch, error mapping and event fan-out are under test; the daemon tests that
@@ -7,15 +7,23 @@ move messages use the real engine on the simulated carrier.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
+
+from mmsua.api.errors import BadRequest, NotFound, TooLarge, Unavailable
+from mmsua.api.events import EventCallback, MessageReceived, MessageUpdated
+from mmsua.api.methods import Api, Unsubscribe
+from mmsua.api.shapes import Conversation, Message, Part, PartContent, SendRequest, Status
+from mmsua.api.states import MessageState
 
 
 class BookAgent:
     def __init__(self, settings: Any = None) -> None:
         self.settings = settings
-        self.messages: dict[int, dict[str, Any]] = {}
-        self.callbacks: list[Any] = []
+        self.messages: dict[int, Message] = {}
+        self.data: dict[int, dict[int, bytes]] = {}
+        self.callbacks: list[EventCallback] = []
         self.started = threading.Event()
         self.stopped = threading.Event()
         self._next = 1
@@ -26,87 +34,83 @@ class BookAgent:
     def stop(self) -> None:
         self.stopped.set()
 
-    def subscribe(self, callback: Any) -> None:
+    def subscribe(self, callback: EventCallback) -> Unsubscribe:
         self.callbacks.append(callback)
+        return lambda: self.callbacks.remove(callback)
 
-    def emit(self, name: str, data: Any) -> None:
+    def emit(self, event: Any) -> None:
         for callback in list(self.callbacks):
-            callback(name, data)
+            callback(event)
 
-    def receive(self, sender: str, text: str, parts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        message = self._new("in", sender, ["+15550000000"], text, "received", parts or [])
-        self.emit("message.received", message)
+    def receive(self, sender: str, text: str, parts: list[dict[str, Any]] | None = None) -> Message:
+        message = self._new("in", sender, ("+15550000000",), text, MessageState.RECEIVED, parts or [])
+        self.emit(MessageReceived(message))
         return message
 
-    def _new(self, direction: str, sender: str, to: list[str], text: str, state: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
-        message = {
-            "id": self._next, "conversation_id": 1, "direction": direction, "kind": "mms", "state": state,
-            "from": sender, "to": to, "cc": [], "subject": "", "date": "2026-01-01T00:00:00+00:00", "text": text,
-            "parts": [{k: v for k, v in p.items() if k != "data"} for p in parts], "size": 0, "expiry": None,
-            "recipients": [], "read": False, "read_report_requested": False, "error": None,
-            "_data": {p["index"]: p.get("data", b"") for p in parts},
-        }
+    def _new(self, direction: str, sender: str, to: tuple[str, ...], text: str, state: MessageState, parts: list[dict[str, Any]]) -> Message:
+        message = Message(
+            id=self._next, conversation_id=1, direction="in" if direction == "in" else "out", kind="mms", state=state,
+            sender=sender, to=to, subject="", date="2026-01-01T00:00:00+00:00", text=text,
+            parts=tuple(Part(p["index"], p["content_type"], p.get("name"), p.get("size", 0), p.get("content_id")) for p in parts),
+            size=0, read=False,
+        )
         self._next += 1
-        self.messages[message["id"]] = message
+        self.messages[message.id] = message
+        self.data[message.id] = {p["index"]: p.get("data", b"") for p in parts}
         return message
 
-    def _public(self, message: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in message.items() if not k.startswith("_")}
+    def status(self) -> Status:
+        return Status(operator="Test", signal=50, registration="home", data_path="down", own_number="+15550000000",
+                      daemon_version="test", max_size=getattr(self.settings, "max_message_size", None))
 
-    def status(self) -> dict[str, Any]:
-        return {"modem": None, "operator": "Test", "signal": 50, "registration": "home", "data_path": "down",
-                "own_number": "+15550000000", "daemon_version": "test", "queued": 0, "pending_notifications": 0,
-                "max_size": getattr(self.settings, "max_message_size", None)}
+    def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0) -> list[Conversation]:
+        return [Conversation(1, ("+15551234567",), None, "", 0, len(self.messages))][offset : offset + limit]
 
-    def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-        return [{"id": 1, "participants": ["+15551234567"], "last_date": None, "last_preview": "", "unread": 0,
-                 "message_count": len(self.messages)}][offset : offset + limit]
+    def list_messages(self, conversation_id: int, before_id: int | None = None, limit: int = 50) -> list[Message]:
+        return [m for m in self.messages.values() if m.conversation_id == conversation_id][:limit]
 
-    def list_messages(self, conversation_id: int, before_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
-        return [self._public(m) for m in self.messages.values() if m["conversation_id"] == conversation_id][:limit]
-
-    def show_message(self, id: int) -> dict[str, Any]:
+    def show_message(self, id: int) -> Message:  # noqa: A002
         if id not in self.messages:
-            raise KeyError(f"no message {id}")
-        return self._public(self.messages[id])
+            raise NotFound(f"no message {id}")
+        return self.messages[id]
 
-    def get_part(self, message_id: int, index: int) -> dict[str, Any]:
-        import base64
+    def get_part(self, message_id: int, index: int) -> PartContent:
+        message = self.show_message(message_id)
+        part = next(p for p in message.parts if p.index == index)
+        return PartContent.of(part.content_type, part.name, self.data[message_id][index])
 
-        message = self.messages[message_id]
-        part = next(p for p in message["parts"] if p["index"] == index)
-        return {"content_type": part["content_type"], "name": part["name"], "size": part["size"],
-                "data_b64": base64.b64encode(message["_data"][index]).decode()}
-
-    def send(self, to: list[str] | None = None, cc: list[str] | None = None, bcc: list[str] | None = None, subject: str | None = None,
-             text: str | None = None, attachments: list[dict[str, Any]] | None = None, delivery_report: bool | None = None,
-             read_report: bool | None = None, separately: bool | None = None, as_sms: bool | None = None,
-             conversation_id: int | None = None) -> Any:
-        if not to and conversation_id is not None:
-            to = ["+15551234567"]
+    def send(self, request: SendRequest) -> Message | list[Message]:
+        to = request.to
+        if not to and request.conversation_id is not None:
+            to = ("+15551234567",)
         if not to:
-            raise ValueError("no recipient")
-        if attachments and sum(len(a.get("data_b64", "")) for a in attachments) > 400_000:
-            class MessageTooLarge(Exception):
-                pass
-            raise MessageTooLarge("does not fit in 300 KB")
-        if separately:
-            return [self._public(self._new("out", "+15550000000", [t], text or "", "queued", [])) for t in to]
-        message = self._new("out", "+15550000000", list(to), text or "", "queued", [])
-        self.emit("message.updated", self._public(message))
-        return self._public(message)
+            raise BadRequest("no recipient")
+        if sum(len(a.data_b64 or "") for a in request.attachments) > 400_000:
+            raise TooLarge("does not fit in 300 KB")
+        if request.separately:
+            return [self._new("out", "+15550000000", (t,), request.text or "", MessageState.QUEUED, []) for t in to]
+        message = self._new("out", "+15550000000", to, request.text or "", MessageState.QUEUED, [])
+        self.emit(MessageUpdated(message))
+        return message
 
-    def fetch(self, id: int) -> dict[str, Any]:
-        raise ConnectionError("the MMS data path is down")
+    def fetch(self, id: int) -> Message:  # noqa: A002
+        raise Unavailable("the MMS data path is down")
 
-    def mark_read(self, id: int) -> dict[str, Any]:
-        self.messages[id]["read"] = True
-        return self.show_message(id)
+    def mark_read(self, id: int) -> Message:  # noqa: A002
+        self.messages[id] = dataclasses.replace(self.show_message(id), read=True)
+        return self.messages[id]
 
-    def delete(self, id: int) -> dict[str, Any]:
+    def delete(self, id: int) -> None:  # noqa: A002
         if self.messages.pop(id, None) is None:
-            raise KeyError(f"no message {id}")
-        return {}
+            raise NotFound(f"no message {id}")
 
-    def retry(self, id: int) -> dict[str, Any]:
+    def retry(self, id: int) -> Message:  # noqa: A002
         raise RuntimeError("boom")  # an engine bug: must come back as 'internal'
+
+    def resend_as_sms(self, id: int) -> Message:  # noqa: A002
+        raise Unavailable("resend_as_sms is not available in this engine")
+
+
+def _is_api(agent: BookAgent) -> Api:
+    """Never called: the type checker's proof that the stand-in is an Api."""
+    return agent

@@ -53,7 +53,7 @@ class DaemonProcess:
                 raise RuntimeError(f"daemon exited with {self.process.returncode}; see {self.log}")
             try:
                 status = Client(self.socket, timeout=5).status()
-                if status.get("registration") in ("home", "roaming"):
+                if status.registration in ("home", "roaming"):
                     return
             except DaemonUnavailable:
                 pass

@@ -14,6 +14,8 @@ from typing import Any, Callable
 import pytest
 from daemonproc import DaemonProcess
 
+from mmsua.api.shapes import SendRequest
+
 ME = "+15550100031"
 PEER = "+15550100032"
 STRANGER = "+15550107778"
@@ -28,7 +30,7 @@ class Listener:
         self.client = daemon.client()
         self.events: queue.Queue[Event] = queue.Queue()
         self.seen: list[Event] = []
-        self.client.on_event(lambda name, data: self.events.put((name, data)))  # subscribed when it returns
+        self.client.on_event(lambda event: self.events.put((event.name, event.data.to_json())))  # subscribed when it returns
 
     def expect(self, what: str, matches: Callable[[str, dict[str, Any]], bool], timeout: float = 30.0) -> Event:
         deadline = time.monotonic() + timeout
@@ -94,11 +96,11 @@ def listener(daemon):
 def test_send_publishes_the_queued_message(daemon, listener) -> None:
     _, process = daemon
     with process.client() as client:
-        sent = client.send(to=[PEER], text="hello")
-    assert sent["state"] in ("queued", "sending")  # a busy engine may already have taken it
-    listener.expect("send", updated(sent["id"], state=sent["state"], direction="out"))
-    listener.expect("the send", updated(sent["id"], state="sent"))
-    assert_never_goes_back(listener, sent["id"])
+        sent = client.send(SendRequest(to=(PEER,), text="hello"))
+    assert sent.state in ("queued", "sending")  # a busy engine may already have taken it
+    listener.expect("send", updated(sent.id, state=sent.state, direction="out"))
+    listener.expect("the send", updated(sent.id, state="sent"))
+    assert_never_goes_back(listener, sent.id)
 
 
 def test_fetch_and_mark_read_publish_the_message(daemon, listener) -> None:
@@ -111,7 +113,7 @@ def test_fetch_and_mark_read_publish_the_message(daemon, listener) -> None:
         listener.expect("fetch", updated(waiting["id"], state="notified"))  # queued for retrieval, by the command
         listener.expect("the retrieval", lambda name, data: name == "message.received" and data.get("id") == waiting["id"]
                         and data.get("state") == "received")
-        assert client.show_message(waiting["id"])["read"] is False
+        assert client.show_message(waiting["id"]).read is False
         client.mark_read(waiting["id"])
         listener.expect("mark_read", updated(waiting["id"], read=True))
 
@@ -120,37 +122,37 @@ def test_retry_and_resend_as_sms_publish_the_queued_messages(daemon, listener) -
     carrier, process = daemon
     carrier.faults.send_conf_status(0xE1)  # the next M-Send.req is refused for good
     with process.client() as client:
-        bad = client.send(to=[PEER], text="refused once")
-        listener.expect("the permanent failure", updated(bad["id"], state="failed"))
-        sms = client.resend_as_sms(bad["id"])
-        assert sms["id"] != bad["id"] and sms["kind"] == "sms" and sms["state"] in ("queued", "sending")
-        listener.expect("resend_as_sms", updated(sms["id"], state=sms["state"], kind="sms"))
-        listener.expect("the SMS sent", updated(sms["id"], state="sent"))
-        assert_never_goes_back(listener, sms["id"])
-        client.retry(bad["id"])
-        listener.expect("retry", updated(bad["id"], state="queued", error=None))
-        listener.expect("the retried send", updated(bad["id"], state="sent"))
+        bad = client.send(SendRequest(to=(PEER,), text="refused once"))
+        listener.expect("the permanent failure", updated(bad.id, state="failed"))
+        sms = client.resend_as_sms(bad.id)
+        assert sms.id != bad.id and sms.kind == "sms" and sms.state in ("queued", "sending")
+        listener.expect("resend_as_sms", updated(sms.id, state=sms.state, kind="sms"))
+        listener.expect("the SMS sent", updated(sms.id, state="sent"))
+        assert_never_goes_back(listener, sms.id)
+        client.retry(bad.id)
+        listener.expect("retry", updated(bad.id, state="queued", error=None))
+        listener.expect("the retried send", updated(bad.id, state="sent"))
 
 
 def test_delete_publishes_message_deleted_with_the_conversation_after_it(daemon, listener) -> None:
     _, process = daemon
     with process.client() as client:
-        first = client.send(to=[STRANGER], text="one")
-        second = client.send(to=[STRANGER], text="two")
+        first = client.send(SendRequest(to=(STRANGER,), text="one"))
+        second = client.send(SendRequest(to=(STRANGER,), text="two"))
         # Let both sends finish, so no engine step of theirs arrives after the delete.
         for message in (first, second):
-            listener.expect("the send before the delete", updated(message["id"], state="sent"))
-        assert client.delete(second["id"]) == {}
-        _, data = listener.expect("delete", lambda name, data: name == "message.deleted" and data.get("id") == second["id"])
-        assert data["conversation_id"] == second["conversation_id"]
+            listener.expect("the send before the delete", updated(message.id, state="sent"))
+        assert client.delete(second.id) is None
+        _, data = listener.expect("delete", lambda name, data: name == "message.deleted" and data.get("id") == second.id)
+        assert data["conversation_id"] == second.conversation_id
         conversation = data["conversation"]
-        assert conversation["id"] == second["conversation_id"] and conversation["message_count"] >= 1
-        assert conversation == next(c for c in client.list_conversations() if c["id"] == second["conversation_id"])
+        assert conversation["id"] == second.conversation_id and conversation["message_count"] >= 1
+        assert conversation == next(c.to_json() for c in client.list_conversations() if c.id == second.conversation_id)
         assert conversation["last_preview"] != "two"  # the summary without the deleted message
         with pytest.raises(Exception, match="."):  # not_found, whatever the client's class
-            client.show_message(second["id"])
+            client.show_message(second.id)
         # Deleting what is gone is an error and publishes nothing.
         with pytest.raises(Exception) as missing:
-            client.delete(second["id"])
+            client.delete(second.id)
         assert getattr(missing.value, "code", None) == "not_found"
-    assert process.log.read_text().count(f"message {second['id']} deleted") == 1
+    assert process.log.read_text().count(f"message {second.id} deleted") == 1

@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 from daemonproc import DaemonProcess
 
+from mmsua.api.shapes import SendRequest
 from mmsua.codec.mms import MessageType
 from mmsua.daemon.client import Client, DaemonUnavailable
 
@@ -60,9 +61,9 @@ class Watch:
         stream = Client(socket, timeout=None).events()
 
         def pump() -> None:
-            for name, data in stream:
+            for event in stream:
                 with self.cond:
-                    self.events.append((name, data))
+                    self.events.append((event.name, event.data.to_json()))
                     self.cond.notify_all()
 
         threading.Thread(target=pump, daemon=True).start()
@@ -107,11 +108,11 @@ def all_messages(client: Client) -> list[dict[str, Any]]:
     for conversation in client.list_conversations(limit=1000):
         before = None
         while True:
-            page = client.list_messages(conversation["id"], before_id=before, limit=1000)
+            page = client.list_messages(conversation.id, before_id=before, limit=1000)
             messages.extend(page)
             if len(page) < 1000:
                 break
-            before = page[0]["id"]
+            before = page[0].id
     return messages
 
 
@@ -150,12 +151,12 @@ def test_sigkill_at_every_step_loses_and_doubles_nothing(tmp_path: Path) -> None
                     point = rng.choice(SEND_POINTS)
                     text = f"outgoing message {cycle}"
                     try:
-                        sent = daemon.client().send(to=[PEER], text=text)
+                        sent = daemon.client().send(SendRequest(to=[PEER], text=text))
                     except DaemonUnavailable:
                         sent = None
                     if sent is not None:
-                        queued[sent["id"]] = text
-                        hit = _reach_send_point(point, sent["id"], text, carrier, watch)
+                        queued[sent.id] = text
+                        hit = _reach_send_point(point, sent.id, text, carrier, watch)
                     else:
                         hit = False
                 reached[point] += hit
@@ -191,15 +192,15 @@ def test_sigkill_at_every_step_loses_and_doubles_nothing(tmp_path: Path) -> None
     assert settled, f"the daemon did not settle after the last restart: {status}"
 
     # Every message the carrier delivered to us is in the store exactly once, complete.
-    incoming = collections.Counter(m["subject"] for m in messages if m["direction"] == "in" and m["kind"] == "mms")
+    incoming = collections.Counter(m.subject for m in messages if m.direction == "in" and m.kind == "mms")
     delivered = [subject for subject, _ in deliveries]
     assert sorted(delivered) == sorted(received_subjects)
     doubled = {s: n for s, n in incoming.items() if n != 1}
     missing = [s for s in delivered if s not in incoming]
     assert not doubled and not missing, f"doubled: {doubled}, missing: {missing}"
-    states = collections.Counter(m["state"] for m in messages if m["direction"] == "in")
+    states = collections.Counter(m.state for m in messages if m.direction == "in")
     assert states == {"received": len(delivered)}, states
-    texts = {m["subject"]: m["text"] for m in messages if m["direction"] == "in"}
+    texts = {m.subject: m.text for m in messages if m.direction == "in"}
     assert all(texts[f"in {n}"] == f"incoming message {n}" for n in range(0, CYCLES, 2))
 
     # The MMSC saw a NotifyResp or an Acknowledge for every retrieved message.
@@ -209,7 +210,7 @@ def test_sigkill_at_every_step_loses_and_doubles_nothing(tmp_path: Path) -> None
 
     # Every queued outgoing message was sent exactly once (one transaction at the
     # MMSC) or is still queued; none vanished.
-    outgoing = {m["id"]: m for m in messages if m["direction"] == "out"}
+    outgoing = {m.id: m for m in messages if m.direction == "out"}
     assert set(queued) <= set(outgoing), f"queued but lost: {set(queued) - set(outgoing)}"
     by_text: dict[str, set[str]] = collections.defaultdict(set)
     posts_by_text: collections.Counter[str] = collections.Counter()
@@ -219,15 +220,15 @@ def test_sigkill_at_every_step_loses_and_doubles_nothing(tmp_path: Path) -> None
         posts_by_text[body] += 1
     reposted = 0
     for message_id, text in queued.items():
-        state = outgoing[message_id]["state"]
+        state = outgoing[message_id].state
         transactions = by_text.get(text, set())
         if state == "sent":
             assert len(transactions) == 1, f"{text!r}: {len(transactions)} different transactions at the MMSC"
             reposted += posts_by_text[text] - 1
         else:
-            assert state in ("queued", "sending"), f"{text!r} ended {state}: {outgoing[message_id].get('error')}"
+            assert state in ("queued", "sending"), f"{text!r} ended {state}: {outgoing[message_id].error}"
     print(f"  {len(delivered)} received exactly once; {len(queued)} queued, "
-          f"{sum(1 for i in queued if outgoing[i]['state'] == 'sent')} sent once; "
+          f"{sum(1 for i in queued if outgoing[i].state == 'sent')} sent once; "
           f"{reposted} M-Send.req re-posted with the same transaction id after a kill between POST and M-Send.conf")
 
 
@@ -241,7 +242,7 @@ def _reach_receive_point(point: str, subject: str, carrier: Any, watch: Watch, c
         # The engine may store a notification without an event: look in the store.
         def stored() -> bool:
             try:
-                return any(m.get("subject") == subject for m in all_messages(client))
+                return any(m.subject == subject for m in all_messages(client))
             except DaemonUnavailable:
                 return False
         return wait_until(stored)
@@ -279,8 +280,8 @@ def _idle(client: Client, expected_incoming: int) -> bool:
         messages = all_messages(client)
     except DaemonUnavailable:
         return False
-    incoming = [m for m in messages if m["direction"] == "in"]
-    moving = [m for m in messages if m["state"] in ("notified", "retrieving", "queued", "sending")]
+    incoming = [m for m in messages if m.direction == "in"]
+    moving = [m for m in messages if m.state in ("notified", "retrieving", "queued", "sending")]
     if len(incoming) < expected_incoming or moving:
         time.sleep(0.1)
         return False

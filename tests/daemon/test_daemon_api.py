@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from bookagent import BookAgent
 
+from mmsua.api.errors import ApiError
+from mmsua.api.shapes import Attachment, SendRequest
 from mmsua.daemon.client import Client, DaemonUnavailable, LocalClient
-from mmsua.daemon.protocol import ApiError
 from mmsua.daemon.server import ApiServer, SocketInUse
 
 HERE = Path(__file__).resolve().parent
@@ -100,13 +101,13 @@ def test_a_parameter_the_daemon_does_not_know_is_an_error_not_a_hang(served, soc
         with pytest.raises(ApiError, match="unknown parameter") as caught:
             client._call("show_message", {"id": 1, "from_the_future": True})
         assert caught.value.code == "bad_request"
-        assert client.status()["operator"] == "Test"  # and the connection lives on
+        assert client.status().operator == "Test"  # and the connection lives on
 
 
 def test_too_large_is_its_own_code(served, sock_path: Path) -> None:
     with Client(sock_path) as client:
         with pytest.raises(ApiError) as caught:
-            client.send(to=["+15551234567"], attachments=[{"name": "big", "content_type": "image/jpeg", "data_b64": "A" * 500_000}])
+            client.send(SendRequest(to=("+15551234567",), attachments=(Attachment(name="big", content_type="image/jpeg", data_b64="A" * 500_000),)))
     assert caught.value.code == "too_large"
 
 
@@ -118,8 +119,8 @@ def test_many_clients_at_once(served, sock_path: Path) -> None:
     def one(n: int) -> None:
         with Client(sock_path) as client:
             for _ in range(20):
-                sent = client.send(to=[f"+1555{n:07d}"], text=f"hello {n}")
-                assert sent["to"] == [f"+1555{n:07d}"]
+                sent = client.send(SendRequest(to=(f"+1555{n:07d}",), text=f"hello {n}"))
+                assert sent.to == (f"+1555{n:07d}",)
             with lock:
                 results.append(n)
 
@@ -149,7 +150,7 @@ def test_events_reach_subscribers_only(served, sock_path: Path) -> None:
     agent.receive("+15551234567", "first")
     agent.receive("+15551234567", "second \x1b[31m")
     reader.join(10)
-    assert [(name, data["text"]) for name, data in got] == [("message.received", "first"), ("message.received", "second \x1b[31m")]
+    assert [(event.name, event.data.text) for event in got] == [("message.received", "first"), ("message.received", "second \x1b[31m")]
     # The unsubscribed connection saw no event: its next line is the answer.
     assert exchange(quiet_sock, quiet, b'{"id": 2, "method": "status"}\n')["id"] == 2
     quiet_sock.close()
@@ -159,10 +160,10 @@ def test_events_reach_subscribers_only(served, sock_path: Path) -> None:
 def test_events_and_answers_interleave_on_one_connection(served, sock_path: Path) -> None:
     agent, _ = served
     with Client(sock_path) as client:
-        client.subscribe()
-        sent = client.send(to=["+15551234567"], text="x")  # the engine emits message.updated while answering
-        assert sent["state"] == "queued"
-        assert client._pending_events and client._pending_events[0][0] == "message.updated"
+        client._subscribe_connection()
+        sent = client.send(SendRequest(to=("+15551234567",), text="x"))  # the engine emits message.updated while answering
+        assert sent.state == "queued"
+        assert client._pending_events and client._pending_events[0]["event"] == "message.updated"
 
 
 def test_stop_removes_the_socket_and_drops_clients(sock_path: Path) -> None:
@@ -187,7 +188,7 @@ def test_stale_socket_is_replaced_and_a_live_one_is_refused(sock_path: Path) -> 
     try:
         with pytest.raises(SocketInUse):
             ApiServer(BookAgent(), sock_path).start()
-        assert Client(sock_path).status()["operator"] == "Test"
+        assert Client(sock_path).status().operator == "Test"
     finally:
         first.stop()
 
@@ -203,10 +204,10 @@ def test_local_client_matches_the_socket_client(served, sock_path: Path) -> None
     agent, _ = served
     local = LocalClient(agent)
     seen: list[str] = []
-    local.on_event(lambda name, data: seen.append(name))
-    message = local.send(to=["+15551234567"], text="hi")
+    local.on_event(lambda event: seen.append(event.name))
+    message = local.send(SendRequest(to=("+15551234567",), text="hi"))
     with Client(sock_path) as remote:
-        assert remote.show_message(message["id"]) == local.show_message(message["id"])
+        assert remote.show_message(message.id) == local.show_message(message.id)
         with pytest.raises(ApiError) as remote_error:
             remote.show_message(12345)
     with pytest.raises(ApiError) as local_error:
@@ -219,7 +220,7 @@ def test_on_event_callback_thread(served, sock_path: Path) -> None:
     agent, server = served
     got = threading.Event()
     client = Client(sock_path)
-    client.on_event(lambda name, data: got.set() if name == "message.received" else None)
+    client.on_event(lambda event: got.set() if event.name == "message.received" else None)
     for _ in range(200):
         if server.client_count >= 1 and any(c.subscribed for c in server._connections):
             break
@@ -246,7 +247,7 @@ def test_a_lost_connection_is_reported_to_the_event_listener(sock_path: Path) ->
     reasons: list[str] = []
     closed = threading.Event()
     client = Client(sock_path)
-    client.on_event(lambda name, data: seen.append((name, data)), on_close=lambda reason: (reasons.append(reason), closed.set()))
+    client.on_event(lambda event: seen.append((event.name, event.data.to_json())), on_close=lambda reason: (reasons.append(reason), closed.set()))
     _wait_subscribed(server)
     server.stop()  # the daemon goes away
     assert closed.wait(10)
@@ -261,7 +262,7 @@ def test_closing_the_client_itself_is_not_a_lost_connection(served, sock_path: P
     reasons: list[str] = []
     before = set(threading.enumerate())
     client = Client(sock_path)
-    client.on_event(lambda name, data: seen.append(name), on_close=reasons.append)
+    client.on_event(lambda event: seen.append(event.name), on_close=reasons.append)
     pump = next(t for t in set(threading.enumerate()) - before if t.name == "mmsua-events")
     _wait_subscribed(server)
     listener = client._listeners[0]
@@ -279,10 +280,10 @@ def test_status_carries_the_carrier_size_limit(served, sock_path: Path, tmp_path
     agent, _ = served
     agent.settings = AgentSettings(max_message_size=614_400)
     with Client(sock_path) as client:
-        assert client.status()["max_size"] == 614_400
+        assert client.status().max_size == 614_400
     real = UserAgent(AgentSettings(store_path=str(tmp_path / "store"), max_message_size=307_200))
     try:
-        assert LocalClient(real).status()["max_size"] == 307_200
+        assert LocalClient(real).status().max_size == 307_200
     finally:
         real.stop()
         real.store.close()
@@ -320,7 +321,7 @@ def test_sigterm_shuts_down_cleanly(sock_path: Path, tmp_path: Path) -> None:
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         # The socket file appears at bind(), before listen(): wait for an answer, not for the file.
-        assert _answering(sock_path, process)["registration"] == "home"
+        assert _answering(sock_path, process).registration == "home"
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=20)
     finally:
@@ -350,25 +351,26 @@ def test_the_real_engine_over_the_socket(real_agent, sock_path: Path) -> None:
     events = listener.events()
     with Client(sock_path) as client:
         status = client.status()
-        assert status["daemon_version"] and status["queued"] == 0
-        queued = client.send(to=["+15551234567"], subject="Hi", text="hello over the socket")
-        assert queued["state"] in ("queued", "sending") and queued["direction"] == "out"
-        name, data = next(events)
-        assert name in ("message.received", "message.updated", "log")
+        assert status.daemon_version and status.queued == 0
+        queued = client.send(SendRequest(to=("+15551234567",), subject="Hi", text="hello over the socket"))
+        assert not isinstance(queued, list)
+        assert queued.state in ("queued", "sending") and queued.direction == "out"
+        event = next(events)
+        assert event.name in ("message.received", "message.updated", "log")
         conversations = client.list_conversations()
-        assert conversations and "+15551234567" in conversations[0]["participants"]
-        shown = client.show_message(queued["id"])
-        assert shown["text"] == "hello over the socket" and shown["subject"] == "Hi"
-        assert client.list_messages(conversations[0]["id"])[0]["id"] == queued["id"]
+        assert conversations and "+15551234567" in conversations[0].participants
+        shown = client.show_message(queued.id)
+        assert shown.text == "hello over the socket" and shown.subject == "Hi"
+        assert client.list_messages(conversations[0].id)[0].id == queued.id
         with pytest.raises(ApiError) as missing:
             client.show_message(424242)
         assert missing.value.code == "not_found"
         with pytest.raises(ApiError) as bad:
             client.list_conversations(limit=-5)
         assert bad.value.code == "bad_request"
-        assert client.delete(queued["id"]) == {}
+        assert client.delete(queued.id) is None
         with pytest.raises(ApiError):
-            client.show_message(queued["id"])
+            client.show_message(queued.id)
     listener.close()
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from daemonproc import DaemonProcess
 
+from mmsua.api.shapes import SendRequest
+
 ME = "+15550100001"
 PEER = "+15550100002"
 STRANGER = "+15550107777"
@@ -35,7 +37,7 @@ def wait_for(condition, timeout: float = 30.0):
 
 
 def messages_of(client) -> list[dict]:
-    return [m for c in client.list_conversations() for m in client.list_messages(c["id"])]
+    return [m for c in client.list_conversations() for m in client.list_messages(c.id)]
 
 
 def cli(daemon: DaemonProcess, *argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -87,8 +89,8 @@ def test_carrier_settings_come_from_the_sim(carrier, tmp_path: Path) -> None:
     try:
         carrier.send_mms(STRANGER, ["+15550100011"], subject="provisioned", text="found you")
         client = daemon.client()
-        got = wait_for(lambda: [m for m in messages_of(client) if m["subject"] == "provisioned" and m["state"] == "received"])
-        assert got and got[0]["text"] == "found you"
+        got = wait_for(lambda: [m for m in messages_of(client) if m.subject == "provisioned" and m.state == "received"])
+        assert got and got[0].text == "found you"
     finally:
         assert daemon.terminate() == 0
     log = daemon.log.read_text()
@@ -136,12 +138,12 @@ def test_cli_clients_against_the_daemon(carrier, running, tmp_path: Path) -> Non
     Image.new("RGB", (8, 8), (200, 30, 30)).save(picture)
     sent = json.loads(cli(daemon, "send", "--to", PEER, "--subject", "from the cli", "--text", "hi", "--attach", str(picture), "--json").stdout)
     client = daemon.client()
-    assert wait_for(lambda: client.show_message(sent["id"])["state"] == "sent"), client.show_message(sent["id"])
+    assert wait_for(lambda: client.show_message(sent["id"]).state == "sent"), client.show_message(sent["id"])
 
     carrier.send_mms(STRANGER, [ME], subject="export me", text="with words \x1b[31m")
-    incoming = wait_for(lambda: [m for m in messages_of(client) if m["subject"] == "export me" and m["state"] == "received"])
+    incoming = wait_for(lambda: [m for m in messages_of(client) if m.subject == "export me" and m.state == "received"])
     assert incoming
-    message_id = str(incoming[0]["id"])
+    message_id = str(incoming[0].id)
     listing = json.loads(cli(daemon, "ls", "--json").stdout)
     assert any(STRANGER in c["participants"] for c in listing)
     shown = cli(daemon, "show", message_id).stdout
@@ -189,7 +191,7 @@ def test_what_mmsua_send_asks_for_is_what_the_m_send_req_carries(carrier, runnin
                           "--text", "reports please", "--delivery-report", "--read-report", "--priority", "high",
                           "--json").stdout)
     client = daemon.client()
-    assert wait_for(lambda: client.show_message(sent["id"])["state"] == "sent"), client.show_message(sent["id"])
+    assert wait_for(lambda: client.show_message(sent["id"]).state == "sent"), client.show_message(sent["id"])
     send_req = next(p for p in list(carrier.mmsc.received)[before:] if p.message_type == MessageType.M_SEND_REQ)
     assert send_req.sender.is_insert_token  # the MMSC fills in who we are
     assert sorted(a.value for a in send_req.to) == ["+15550100002", "friend@example.org"]
@@ -197,10 +199,10 @@ def test_what_mmsua_send_asks_for_is_what_the_m_send_req_carries(carrier, runnin
     assert send_req.delivery_report is True and send_req.read_report is True
     assert send_req.priority == "high"
     assert send_req.expiry is not None  # the configured validity (7 days by default)
-    assert client.show_message(sent["id"])["message_id"]  # M-Send.conf's Message-ID is kept
+    assert client.show_message(sent["id"]).message_id  # M-Send.conf's Message-ID is kept
 
     plain = json.loads(cli(daemon, "send", "--to", PEER, "--text", "no reports", "--json").stdout)
-    assert wait_for(lambda: client.show_message(plain["id"])["state"] == "sent")
+    assert wait_for(lambda: client.show_message(plain["id"]).state == "sent")
     latest = [p for p in list(carrier.mmsc.received) if p.message_type == MessageType.M_SEND_REQ][-1]
     assert latest.delivery_report is False and latest.read_report is False  # config defaults: off
     assert latest.priority is None  # none chosen: no X-Mms-Priority
@@ -215,9 +217,9 @@ def test_every_request_of_a_default_daemon_carries_the_carriers_headers(carrier,
     daemon, _ = running
     carrier.send_mms(STRANGER, [ME], subject="headers", text="look at my headers")
     client = daemon.client()
-    assert wait_for(lambda: [m for m in messages_of(client) if m["subject"] == "headers" and m["state"] == "received"])
-    sent = client.send(to=[PEER], text="and mine")
-    assert wait_for(lambda: client.show_message(sent["id"])["state"] == "sent")
+    assert wait_for(lambda: [m for m in messages_of(client) if m.subject == "headers" and m.state == "received"])
+    sent = client.send(SendRequest(to=[PEER], text="and mine"))
+    assert wait_for(lambda: client.show_message(sent.id).state == "sent")
     seen = {r.method for r in carrier.mmsc.requests}
     assert {"GET", "POST"} <= seen
     for request in carrier.mmsc.requests:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from mmsua.api.events import MessageReceived, MessageUpdated
+from mmsua.api.shapes import Message
 from mmsua.daemon.hook import MessageHook
 
 RECORDER = """
@@ -20,10 +22,10 @@ with open(out, "w") as handle:
 """
 
 
-def message(**changes: object) -> dict:
+def message(**changes: object) -> Message:
     base = {"id": 7, "direction": "in", "kind": "mms", "state": "received", "from": "+15551234567",
             "subject": "$(touch pwned); `id` | rm -rf ~", "text": "héllo \u202e", "parts": []}
-    return {**base, **changes}
+    return Message.from_json({**base, **changes})
 
 
 @pytest.fixture
@@ -42,7 +44,7 @@ def test_runs_as_an_argument_list_with_json_on_stdin(tmp_path: Path, recorder: P
     seen = json.loads(out.read_text())
     # Arguments arrive exactly as written: no shell expanded or split them.
     assert seen["argv"] == [str(out), "literal; touch pwned", "$HOME"]
-    assert json.loads(seen["stdin"]) == message()
+    assert json.loads(seen["stdin"]) == message().to_json()
     assert seen["env_id"] == "7"
     assert not (tmp_path / "pwned").exists()
 
@@ -73,10 +75,10 @@ def test_refuses_a_shell_string() -> None:
 def test_events_queue_received_messages_in_order(tmp_path: Path, recorder: Path) -> None:
     log_file = tmp_path / "order.txt"
     hook = MessageHook([sys.executable, "-c", f"import sys, json; open({str(log_file)!r}, 'a').write(str(json.load(sys.stdin)['id']) + '\\n')"])
-    hook.on_event("message.updated", message(id=1))  # not a received message: ignored
-    hook.on_event("message.received", message(id=5, state="deferred"))  # waits for the user: not yet
+    hook.on_event(MessageUpdated(message(id=1)))  # not a received message: ignored
+    hook.on_event(MessageReceived(message(id=5, state="deferred")))  # waits for the user: not yet
     for n in (2, 3, 4):
-        hook.on_event("message.received", message(id=n))
+        hook.on_event(MessageReceived(message(id=n)))
     results = hook.wait_for(3)
     hook.stop()
     assert [r.message_id for r in results] == [2, 3, 4] and all(r.ok for r in results)

@@ -24,6 +24,7 @@ import pytest
 from test_daemon_e2e import wait_for
 from test_service_files import DATA, console_script, unit, variant
 
+from mmsua.api.shapes import SendRequest
 from mmsua.daemon.client import Client, DaemonUnavailable
 
 ME = "+15550100041"
@@ -95,18 +96,18 @@ def test_the_daemon_as_the_unit_runs_it_stops_cleanly_on_its_kill_signal(tmp_pat
             def ready() -> bool:
                 assert process.poll() is None, log.read_text()[-3000:]
                 try:
-                    return Client(socket_path, timeout=5).status().get("registration") == "home"
+                    return Client(socket_path, timeout=5).status().registration == "home"
                 except DaemonUnavailable:
                     return False
 
             wait("the daemon registered on its socket", ready, 60)
             assert stat.S_IMODE(socket_path.parent.stat().st_mode) == 0o700  # also when systemd made it 0755
             client = Client(socket_path, timeout=30)
-            sent = client.send(to=[PEER], text="sent under systemd's rules")
+            sent = client.send(SendRequest(to=[PEER], text="sent under systemd's rules"))
             carrier.send_mms(PEER, [ME], subject="while running", text="received under systemd's rules")
-            wait("the send", lambda: client.show_message(sent["id"])["state"] == "sent", 60)
-            wait("the retrieval", lambda: [m for c in client.list_conversations() for m in client.list_messages(c["id"])
-                                               if m["subject"] == "while running" and m["state"] == "received"], 60)
+            wait("the send", lambda: client.show_message(sent.id).state == "sent", 60)
+            wait("the retrieval", lambda: [m for c in client.list_conversations() for m in client.list_messages(c.id)
+                                               if m.subject == "while running" and m.state == "received"], 60)
             client.close()
             wait("the MMSC has the M-NotifyResp.ind", lambda: notify_resp_seen(carrier, "while running"), 60)
             # The MMSC has it before the daemon has its answer and crosses the task off: a

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from daemonproc import DaemonProcess
 
+from mmsua.api.shapes import SendRequest
 from mmsua.daemon.client import Client, DaemonUnavailable
 
 ME = "+15550100001"
@@ -54,11 +55,11 @@ def test_a_missing_port_shows_why_there_is_no_modem(tmp_path: Path) -> None:
     with log.open("wb") as out:
         daemon = subprocess.Popen(argv, stdout=out, stderr=out, env=env)
     try:
-        status = wait_for(lambda: (s := Client(socket, timeout=5).status()).get("modem_error") and s)
+        status = wait_for(lambda: (s := Client(socket, timeout=5).status()).modem_error and s)
         assert status, log.read_text()[-2000:]
-        assert status["modem"] is None
-        assert status["modem_error"]["reason"] == f"cannot open port {port}: no such device"
-        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", status["modem_error"]["at"])
+        assert status.modem is None
+        assert status.modem_error.reason == f"cannot open port {port}: no such device"
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", status.modem_error.at)
         shown = status_lines(socket)
         assert re.fullmatch(rf"none \u2014 cannot open port {re.escape(str(port))}: no such device {CLOCK}", shown["Modem"]), shown
         assert shown["Data path"] == "error \u2014 no modem (see Modem above)"
@@ -86,12 +87,12 @@ def test_a_refused_mms_context_shows_the_networks_reason(tmp_path: Path) -> None
         try:
             client = daemon.client()
             before = client.status()
-            assert before["data_path_error"] is None and before["modem_error"] is None
-            client.send(to=[PEER], subject="over IPv4?", text="the network allows only IPv6 on this APN")
-            status = wait_for(lambda: (s := client.status()).get("data_path_error") and s)
+            assert before.data_path_error is None and before.modem_error is None
+            client.send(SendRequest(to=[PEER], subject="over IPv4?", text="the network allows only IPv6 on this APN"))
+            status = wait_for(lambda: (s := client.status()).data_path_error and s)
             assert status, daemon.log.read_text()[-2000:]
-            assert status["data_path"] == "error"
-            reason = status["data_path_error"]["reason"]
+            assert status.data_path == "error"
+            reason = status.data_path_error.reason
             assert 'set mms.pdp_type = "IPV6"' in reason and "PDN type IPv6 only allowed" in reason, reason
             shown = status_lines(daemon.socket)
             assert shown["Data path"].startswith("error \u2014 "), shown

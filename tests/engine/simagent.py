@@ -40,7 +40,7 @@ def start_agent(carrier: SimulatedCarrier, msisdn: str, store: Path, **changes: 
 
 def only_message(agent: UserAgent, state: str) -> dict[str, Any] | None:
     for conversation in agent.list_conversations():
-        for message in agent.list_messages(conversation["id"]):
-            if message["state"] == state:
+        for message in agent.list_messages(conversation.id):
+            if message.state == state:
                 return message
     return None

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from mmsua.daemon.dispatch import to_api_error
+from mmsua.api.errors import ApiError, NotFound
+from mmsua.api.events import Event, Log
+from mmsua.api.shapes import Attachment, SendRequest
 from mmsua.engine.agent import BadRequest, UserAgent
 from mmsua.engine.settings import AgentSettings
-from mmsua.store import NotFound, PartData
+from mmsua.store import PartData
 
 
 @pytest.fixture
@@ -34,26 +36,26 @@ def test_the_store_is_browsable_without_a_modem(agent: UserAgent, tmp_path: Path
     assert (tmp_path / "store" / "store.sqlite").exists()
     mid = _received(agent)
     [conversation] = agent.list_conversations()
-    assert conversation["participants"] == ["+447700900123"] and conversation["unread"] == 1
-    [message] = agent.list_messages(conversation["id"])
+    assert conversation.participants == ("+447700900123",) and conversation.unread == 1
+    [message] = agent.list_messages(conversation.id)
     assert message == agent.show_message(mid)
     part = agent.get_part(mid, 0)
-    assert base64.b64decode(part["data_b64"]) == b"\x89PNG...." and part["name"] == "../x.png"
+    assert base64.b64decode(part.data_b64) == b"\x89PNG...." and part.name == "../x.png"
     status = agent.status()
-    assert status["modem"] is None and status["data_path"] == "down" and status["own_number"] == "+447700900001"
-    assert status["max_size"] == 300 * 1024  # the default carrier limit
+    assert status.modem is None and status.data_path == "down" and status.own_number == "+447700900001"
+    assert status.max_size == 300 * 1024  # the default carrier limit
 
 
 def test_status_carries_the_configured_size_limit(tmp_path: Path) -> None:
     with UserAgent(AgentSettings(store_path=str(tmp_path / "s.sqlite"), max_message_size=614_400)) as ua:
-        assert ua.status()["max_size"] == 614_400
+        assert ua.status().max_size == 614_400
 
 
 def test_opening_a_message_queues_its_read_report_once(agent: UserAgent) -> None:
     events = []
-    agent.subscribe(lambda event, data: events.append((event, data["id"], data["read"])))
+    agent.subscribe(lambda event: events.append((event.name, event.data.id, event.data.read)))
     mid = _received(agent)
-    assert agent.mark_read(mid)["read"] is True
+    assert agent.mark_read(mid).read is True
     assert agent.store.get_task("read_report", mid) is not None
     agent.store.finish_task(agent.store.get_task("read_report", mid).id)
     agent.mark_read(mid)
@@ -69,10 +71,11 @@ def test_read_reports_are_not_sent_when_the_user_forbids_them(tmp_path: Path) ->
 
 
 def test_send_without_a_modem_is_queued_and_stays_queued(agent: UserAgent) -> None:
-    sent = agent.send(to=["07700 900123"], text="hi", subject="s")
-    assert sent["state"] == "queued" and sent["to"] == ["+447700900123"] and sent["direction"] == "out"
-    assert [p["content_type"] for p in sent["parts"]] == ["application/smil", "text/plain"]
-    assert agent.status()["queued"] == 1
+    sent = agent.send(SendRequest(to=("07700 900123",), text="hi", subject="s"))
+    assert not isinstance(sent, list)
+    assert sent.state == "queued" and sent.to == ("+447700900123",) and sent.direction == "out"
+    assert [p.content_type for p in sent.parts] == ["application/smil", "text/plain"]
+    assert agent.status().queued == 1
     # Same person, national or international: one conversation with the earlier one.
     _received(agent, message_id="m-2")
     assert len(agent.list_conversations()) == 1
@@ -82,22 +85,22 @@ def test_send_without_a_modem_is_queued_and_stays_queued(agent: UserAgent) -> No
     ("call", "code"),
     [
         (lambda a: a.show_message(999), "not_found"),
-        (lambda a: a.send(to=[], text="x"), "bad_request"),
-        (lambda a: a.send(to=["+447700900123"]), "bad_request"),
-        (lambda a: a.send(to=["+447700900123"], attachments=[{"path": "/nonexistent/file"}]), "bad_request"),
+        (lambda a: a.send(SendRequest(to=(), text="x")), "bad_request"),
+        (lambda a: a.send(SendRequest(to=("+447700900123",))), "bad_request"),
+        (lambda a: a.send(SendRequest(to=("+447700900123",), attachments=(Attachment(path="/nonexistent/file"),))), "bad_request"),
         (lambda a: a.fetch(_received(a, message_id="m-9")), "bad_request"),
         (lambda a: a.list_conversations(limit=0), "bad_request"),
     ],
 )
 def test_errors_map_to_api_codes(agent: UserAgent, call, code: str) -> None:
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(ApiError) as caught:  # the engine raises the API's error where it knows the cause
         call(agent)
-    assert to_api_error("x", caught.value).code == code
+    assert caught.value.code == code
 
 
 def test_delete_removes_the_message(agent: UserAgent) -> None:
     mid = _received(agent)
-    assert agent.delete(mid) == {}
+    assert agent.delete(mid) is None
     with pytest.raises(NotFound):
         agent.show_message(mid)
     with pytest.raises(BadRequest):
@@ -116,10 +119,10 @@ def test_a_subscriber_that_logs_never_deadlocks_with_a_thread_that_logs(agent: U
     other_logged = threading.Event()
     outcome: list[bool] = []
 
-    def subscriber(event: str, data: dict) -> None:
-        if event == "log" and data["text"] == "from the other thread":
+    def subscriber(event: Event) -> None:
+        if isinstance(event, Log) and event.data.text == "from the other thread":
             other_logged.set()
-        elif event == "message.updated" and not outcome:
+        elif event.name == "message.updated" and not outcome:
             threading.Thread(target=lambda: logging.getLogger("mmsua.test").warning("from the other thread")).start()
             logging.getLogger("mmsua.test").warning("from the subscriber")
             outcome.append(other_logged.wait(10))

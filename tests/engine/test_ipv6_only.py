@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from simagent import FRIEND, ME, only_message, start_agent, wait_for
 
+from mmsua.api.shapes import SendRequest
 from mmsua.codec.mms import MessageType
 from mmsua.sim.carrier import SimulatedCarrier
 
@@ -37,12 +38,12 @@ def test_retrieve_notifyresp_and_send_over_an_ipv6_only_context(profile: str, tm
         try:
             sim.send_mms(FRIEND, [ME], text="over IPv6", subject="v6")
             message = wait_for("message retrieved over IPv6", lambda: only_message(agent, "received"))
-            assert message["text"] == "over IPv6" and message["from"] == FRIEND
+            assert message.text == "over IPv6" and message.sender == FRIEND
             resp = wait_for("M-NotifyResp.ind", lambda: client_pdus(sim, MessageType.M_NOTIFYRESP_IND))
             assert resp[0].status == 0x81  # Retrieved
 
-            sent = agent.send(to=["+15550100002"], text="reply over IPv6")
-            wait_for("sent over IPv6", lambda: agent.show_message(sent["id"])["state"] == "sent")
+            sent = agent.send(SendRequest(to=["+15550100002"], text="reply over IPv6"))
+            wait_for("sent over IPv6", lambda: agent.show_message(sent.id).state == "sent")
             assert client_pdus(sim, MessageType.M_SEND_REQ)
 
             commands = sim.handsets[ME].modem.commands_seen
@@ -90,14 +91,14 @@ def test_config_says_ip_on_an_ipv6_only_apn_fails_at_once_saying_what_to_change(
         agent = start_agent(sim, ME, tmp_path / "ip.sqlite", pdp_type="IP")
         try:
             sim.send_mms(FRIEND, [ME], text="never over IPv4")
-            error = wait_for("a retrieval error", lambda: (m := only_message(agent, "notified")) and m.get("error"))
+            error = wait_for("a retrieval error", lambda: (m := only_message(agent, "notified")) and m.error)
             assert 'set mms.pdp_type = "IPV6"' in error and "allows only IPV6" in error, error
             commands = list(sim.handsets[ME].modem.commands_seen)
             # The refused activation is followed by AT+CEER, not by back-off retries of a hopeless
             # request (the engine's own task retry may try again later: each try is one activation).
             activation = ACTIVATION[profile]
             assert next_of(commands, activation, (activation, "AT+CEER")) == "AT+CEER", commands
-            assert agent.status()["data_path"] == "error"
+            assert agent.status().data_path == "error"
         finally:
             agent.stop()
 

@@ -35,7 +35,7 @@ def kept_by_an_earlier_run(path: Path) -> None:
 
 
 def texts(agent) -> list[str]:
-    return sorted(m["text"] for c in agent.list_conversations() for m in agent.list_messages(c["id"]))
+    return sorted(m.text for c in agent.list_conversations() for m in agent.list_messages(c.id))
 
 
 def assert_received_alone_and_modem_emptied(agent, modem, text: str) -> None:

@@ -41,14 +41,14 @@ def test_ppp_bearer_dials_on_the_data_port_and_a_missing_pppd_is_a_clear_error(c
         missing = ppp_available()
         if missing is None:
             pytest.skip("pppd is installed here: the missing-pppd error cannot be shown")
-        assert missing in agent.link.bearer_error and agent.status()["data_path"] == "error"
+        assert missing in agent.link.bearer_error and agent.status().data_path == "error"
         # SMS go on without a data path; the MMS waits for one (until it expires), owing no answer yet.
         carrier.send_sms(ME, "still here", originator=FRIEND)
         carrier.send_mms(FRIEND, [ME], text="needs data")
-        assert wait_for("SMS", lambda: only_message(agent, "received"))["text"] == "still here"
+        assert wait_for("SMS", lambda: only_message(agent, "received")).text == "still here"
         waiting = wait_for("MMS waiting", lambda: only_message(agent, "notified"))
-        assert waiting["from"] == FRIEND and agent.status()["pending_notifications"] == 1
-        assert [t.kind for t in agent.store.tasks_for(waiting["id"])] == ["retrieve"]
+        assert waiting.sender == FRIEND and agent.status().pending_notifications == 1
+        assert [t.kind for t in agent.store.tasks_for(waiting.id)] == ["retrieve"]
     finally:
         agent.stop()
 
@@ -58,9 +58,9 @@ def test_a_modem_that_boots_in_flight_mode_is_switched_on_and_registers(carrier,
     agent = start_agent(carrier, ME, tmp_path / "flight.sqlite")
     try:
         assert handset.modem.cfun == 1
-        wait_for("registered", lambda: agent.status()["registration"] == "home")
+        wait_for("registered", lambda: agent.status().registration == "home")
         carrier.send_mms(FRIEND, [ME], text="radio on")
-        assert wait_for("retrieved", lambda: only_message(agent, "received"))["text"] == "radio on"
+        assert wait_for("retrieved", lambda: only_message(agent, "received")).text == "radio on"
     finally:
         agent.stop()
 
@@ -75,9 +75,9 @@ def test_a_reset_mid_session_is_set_up_again_and_loses_nothing(carrier, tmp_path
         # Right after the reboot: the modem stores it while nobody has set CNMI again.
         carrier.send_mms(FRIEND, [ME], text="right after the reboot")
         wait_for("set up again", lambda: agent.link.restarts >= 1 and agent.link.wait_ready(0))
-        texts = lambda: sorted(m["text"] for c in agent.list_conversations() for m in agent.list_messages(c["id"]))
+        texts = lambda: sorted(m.text for c in agent.list_conversations() for m in agent.list_messages(c.id))
         wait_for("second retrieved", lambda: texts() == ["before", "right after the reboot"])
-        assert handset.modem.cnmi[1] != 0 and agent.status()["registration"] == "home"
+        assert handset.modem.cnmi[1] != 0 and agent.status().registration == "home"
         # And the modem works as before: a later SMS arrives through the new set-up.
         carrier.send_sms(ME, "and after", originator=FRIEND)
         wait_for("SMS after the reset", lambda: "and after" in texts())
@@ -94,17 +94,17 @@ def test_a_notification_while_off_the_network_waits_for_the_data_path_then_is_re
     agent = start_agent(carrier, ME, tmp_path / "away.sqlite")
     try:
         handset.modem.set_registration("searching")  # no data path can come up now
-        wait_for("off the network", lambda: agent.status()["registration"] == "searching")
+        wait_for("off the network", lambda: agent.status().registration == "searching")
         stored = carrier.send_mms(FRIEND, [ME], text="sent while you were away")
         waiting = wait_for("notification stored", lambda: only_message(agent, "notified"))
         assert carrier.settle(30)
         # Not deferred: no answer owed yet (NotifyResp follows the retrieval), nothing fetched.
-        assert agent.show_message(waiting["id"])["state"] == "notified"
+        assert agent.show_message(waiting.id).state == "notified"
         assert not [r for r in carrier.mmsc.requests if r.method in ("GET", "POST")]
-        assert agent.store.get_task("retrieve", waiting["id"]).deadline == pytest.approx(stored.expires.timestamp(), abs=2)
+        assert agent.store.get_task("retrieve", waiting.id).deadline == pytest.approx(stored.expires.timestamp(), abs=2)
         handset.modem.set_registration("home")  # the registration URC wakes the waiting retrieval
         received = wait_for("retrieved", lambda: only_message(agent, "received"))
-        assert received["id"] == waiting["id"] and received["text"] == "sent while you were away"
+        assert received.id == waiting.id and received.text == "sent while you were away"
         answers = wait_for("NotifyResp", lambda: [p for p in carrier.mmsc.received
                                                   if p.message_type == MessageType.M_NOTIFYRESP_IND])
         assert [p.status for p in answers] == [0x81]  # Retrieved, never Deferred
@@ -152,7 +152,7 @@ def test_on_sim_completes_the_settings_before_the_first_network_step(carrier, tm
         assert identity["imsi"] == handset.modem.imsi and identity["own_number"] == ME
         assert data_path_then is None  # called before the data path (and SMS) started
         carrier.send_mms(FRIEND, [ME], text="provisioned")
-        assert wait_for("retrieved", lambda: only_message(agent, "received"))["text"] == "provisioned"
+        assert wait_for("retrieved", lambda: only_message(agent, "received")).text == "provisioned"
     finally:
         agent.stop()
 
@@ -164,6 +164,6 @@ def test_new_settings_while_running_rebuild_the_data_path(carrier, tmp_path: Pat
         agent.update_settings(agent.settings.with_changes(apn=carrier.apn))
         assert agent.link.bearer is not old_bearer and agent.link.settings.apn == carrier.apn
         carrier.send_mms(FRIEND, [ME], text="right APN now")
-        assert wait_for("retrieved", lambda: only_message(agent, "received"))["text"] == "right APN now"
+        assert wait_for("retrieved", lambda: only_message(agent, "received")).text == "right APN now"
     finally:
         agent.stop()

@@ -37,7 +37,7 @@ def test_auto_rides_on_the_default_bearer_and_never_takes_it_down(profile: str, 
             assert modem.contexts[1].active and modem.contexts[1].apn == "internet"
             sim.send_mms(FRIEND, [ME], text="over the internet APN")
             message = wait_for("message retrieved", lambda: only_message(agent, "received"))
-            assert message["text"] == "over the internet APN"
+            assert message.text == "over the internet APN"
             wait_for("M-NotifyResp.ind", lambda: notify_resps(sim))
             wait_for("the data path released when idle", lambda: agent.link.bearer.state == "down")
             commands = list(modem.commands_seen)
@@ -75,7 +75,7 @@ def test_own_on_a_network_that_refuses_a_second_context_says_what_to_change(tmp_
         agent = start_agent(sim, ME, tmp_path / "refused.sqlite", mms_context="own")
         try:
             sim.send_mms(FRIEND, [ME], text="cannot come")
-            error = wait_for("a retrieval error", lambda: (m := only_message(agent, "notified")) and m.get("error"))
+            error = wait_for("a retrieval error", lambda: (m := only_message(agent, "notified")) and m.error)
             assert 'set mms.context = "auto"' in error, error
             commands = list(sim.handsets[ME].modem.commands_seen)
             # Refused once, the cause asked, no back-off retries (a later task retry is another try).

@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 from simagent import FRIEND, ME, only_message, start_agent, wait_for
 
+from mmsua.api.errors import TooLarge
+from mmsua.api.events import MessageReceived, MessageUpdated
+from mmsua.api.shapes import Attachment, SendRequest
 from mmsua.codec.mms import MessageType
 from mmsua.engine.agent import BadRequest, UserAgent
-from mmsua.engine.compose import TooLarge
 from mmsua.sim.carrier import SimulatedCarrier
 from mmsua.sim.smsc import Plan
 
@@ -39,14 +41,14 @@ def client_pdus(carrier: SimulatedCarrier, kind: MessageType) -> list[Any]:
 def test_notification_retrieved_stored_and_answered(carrier, me) -> None:
     carrier.send_mms(FRIEND, [ME], text="hello from the network", subject="Hi")
     message = wait_for("message retrieved", lambda: only_message(me, "received"))
-    assert message["from"] == FRIEND and message["subject"] == "Hi" and message["text"] == "hello from the network"
+    assert message.sender == FRIEND and message.subject == "Hi" and message.text == "hello from the network"
     resp = wait_for("M-NotifyResp.ind", lambda: client_pdus(carrier, MessageType.M_NOTIFYRESP_IND))
     assert resp[0].status == 0x81  # Retrieved
     assert resp[0].report_allowed is True
     # The SMS that carried the push is gone from the modem once kept (deleted by the SMS
     # worker, not in step with the retrieval).
     wait_for("the push's SMS deleted from the modem", lambda: me.store.undeleted_sms() == [])
-    assert me.store.raw_pdus(message["id"])  # push and M-Retrieve.conf kept byte for byte
+    assert me.store.raw_pdus(message.id)  # push and M-Retrieve.conf kept byte for byte
 
 
 def test_concatenated_notification_out_of_order_with_duplicates(tmp_path) -> None:
@@ -56,7 +58,7 @@ def test_concatenated_notification_out_of_order_with_duplicates(tmp_path) -> Non
         try:
             sim.send_mms(FRIEND, [ME], text="long one", subject="S" * 120)
             message = wait_for("message retrieved", lambda: only_message(agent, "received"))
-            assert message["subject"] == "S" * 120
+            assert message.subject == "S" * 120
             assert len([p for p in sim.smsc.log.sent if p[0] == ME]) >= 3  # it really was split
             # A late duplicate must have been read and handled before "stored once" is
             # judged: the network has handed every segment over, the modem holds none,
@@ -69,7 +71,7 @@ def test_concatenated_notification_out_of_order_with_duplicates(tmp_path) -> Non
                 and all(store.used == 0 for store in modem.storages.values())
                 and agent.store.undeleted_sms() == []))
             conversations = agent.list_conversations()
-            assert len(conversations) == 1 and conversations[0]["message_count"] == 1
+            assert len(conversations) == 1 and conversations[0].message_count == 1
         finally:
             agent.stop()
 
@@ -79,16 +81,16 @@ def test_own_number_learnt_from_a_retrieved_message_when_nothing_else_gives_it(c
     handset.modem.msisdn = ""  # a SIM without its number: AT+CNUM answers nothing
     agent = start_agent(carrier, ME, tmp_path / "n.sqlite")  # and no own_number setting
     try:
-        assert agent.status()["own_number"] is None
+        assert agent.status().own_number is None
         carrier.send_mms(FRIEND, [ME, "+15550100009"], text="to two of us")  # a group: which one is us?
         wait_for("group message", lambda: only_message(agent, "received"))
-        assert agent.status()["own_number"] is None
+        assert agent.status().own_number is None
         carrier.send_mms(FRIEND, [ME], text="just you")
         wait_for("second message", lambda: len([m for c in agent.list_conversations()
-                                                 for m in agent.list_messages(c["id"]) if m["state"] == "received"]) == 2)
-        assert agent.status()["own_number"] == ME
-        mine = [c for c in agent.list_conversations() if c["last_preview"].startswith("just you")]
-        assert mine and mine[0]["participants"] == [FRIEND]  # we are not a participant of our own chat
+                                                 for m in agent.list_messages(c.id) if m.state == "received"]) == 2)
+        assert agent.status().own_number == ME
+        mine = [c for c in agent.list_conversations() if c.last_preview.startswith("just you")]
+        assert mine and mine[0].participants == (FRIEND,)  # we are not a participant of our own chat
     finally:
         agent.stop()
 
@@ -138,13 +140,13 @@ def test_deferred_then_fetched_with_acknowledge(carrier, tmp_path) -> None:
     try:
         carrier.send_mms(FRIEND, [ME], text="later please")
         deferred = wait_for("notification deferred", lambda: only_message(agent, "deferred"))
-        assert deferred["size"] and deferred["text"] == ""
+        assert deferred.size and deferred.text == ""
         resp = wait_for("NotifyResp Deferred", lambda: client_pdus(carrier, MessageType.M_NOTIFYRESP_IND))
         assert resp[0].status == 0x83
-        assert agent.status()["pending_notifications"] == 1
-        agent.fetch(deferred["id"])
+        assert agent.status().pending_notifications == 1
+        agent.fetch(deferred.id)
         received = wait_for("fetched", lambda: only_message(agent, "received"))
-        assert received["id"] == deferred["id"] and received["text"] == "later please"
+        assert received.id == deferred.id and received.text == "later please"
         ack = wait_for("M-Acknowledge.ind", lambda: client_pdus(carrier, MessageType.M_ACKNOWLEDGE_IND))
         assert ack[0].transaction_id == resp[0].transaction_id
         assert len(client_pdus(carrier, MessageType.M_NOTIFYRESP_IND)) == 1  # no second NotifyResp
@@ -168,13 +170,13 @@ def test_group_send_with_three_attachments_through_the_proxy(carrier, me, tmp_pa
     photo = tmp_path / "photo.dat"  # the name says nothing; the bytes say PNG
     photo.write_bytes(_png((1600, 1200), 1))
     card = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nEND:VCARD\r\n"
-    sent = me.send(
+    sent = me.send(SendRequest(
         to=group, subject="Trip", text="pictures from the trip",
-        attachments=[{"path": str(photo)}, {"name": "ann.vcf", "data_b64": _b64(card)},
-                     {"name": "small.png", "data_b64": _b64(_png((64, 64), 2))}],
-    )
-    assert sent["state"] == "queued"
-    done = wait_for("sent", lambda: me.show_message(sent["id"])["state"] == "sent" and me.show_message(sent["id"]))
+        attachments=(Attachment(path=str(photo)), Attachment(name="ann.vcf", data_b64=_b64(card)),
+                     Attachment(name="small.png", data_b64=_b64(_png((64, 64), 2)))),
+    ))
+    assert sent.state == "queued"
+    done = wait_for("sent", lambda: me.show_message(sent.id).state == "sent" and me.show_message(sent.id))
     send_req = client_pdus(carrier, MessageType.M_SEND_REQ)[0]
     assert sorted(a.value for a in send_req.to) == group and send_req.sender.is_insert_token
     assert send_req.subject == "Trip" and send_req.content_type.get("start") == "<smil>"
@@ -183,12 +185,12 @@ def test_group_send_with_three_attachments_through_the_proxy(carrier, me, tmp_pa
     assert "text/x-vcard" in types and "text/plain" in types and len(types) == 5
     stored = next(iter(m for m in carrier.mmsc.messages.values() if m.sender == ME))
     assert len(stored.deliveries) == 3  # one MMS, three recipients
-    assert sorted(r["address"] for r in done["recipients"]) == group
+    assert sorted(r.address for r in done.recipients) == group
     # One conversation with the three of them; a reply goes to all.
     conversation = me.list_conversations()[0]
-    assert sorted(conversation["participants"]) == group
-    reply = me.send(conversation_id=conversation["id"], text="and one more")
-    assert sorted(reply["to"]) == group
+    assert sorted(conversation.participants) == group
+    reply = me.send(SendRequest(conversation_id=conversation.id, text="and one more"))
+    assert sorted(reply.to) == group
     proxied = next(r for r in carrier.proxy_server.requests if r.method == "POST")
     assert proxied.target == carrier.mmsc_url  # absolute form through the proxy
     post = next(r for r in carrier.mmsc.requests if r.method == "POST")
@@ -205,40 +207,40 @@ def test_group_send_with_three_attachments_through_the_proxy(carrier, me, tmp_pa
 def test_priority_chosen_when_sending_is_the_m_send_reqs_x_mms_priority(carrier, me) -> None:
     carrier.add_handset("+15550100002")
     with pytest.raises(BadRequest, match="priority 'urgent'"):
-        me.send(to=["+15550100002"], text="now!", priority="urgent")
+        me.send(SendRequest(to=["+15550100002"], text="now!", priority="urgent"))
     with pytest.raises(BadRequest, match="SMS"):
-        me.send(to=["+15550100002"], text="now!", priority="high", as_sms=True)
+        me.send(SendRequest(to=["+15550100002"], text="now!", priority="high", as_sms=True))
     assert me.list_conversations() == []  # refused before anything was stored
-    sent = me.send(to=["+15550100002"], text="now!", priority="high")
-    wait_for("sent", lambda: me.show_message(sent["id"])["state"] == "sent")
-    plain = me.send(to=["+15550100002"], text="whenever")
-    wait_for("sent", lambda: me.show_message(plain["id"])["state"] == "sent")
+    sent = me.send(SendRequest(to=["+15550100002"], text="now!", priority="high"))
+    wait_for("sent", lambda: me.show_message(sent.id).state == "sent")
+    plain = me.send(SendRequest(to=["+15550100002"], text="whenever"))
+    wait_for("sent", lambda: me.show_message(plain.id).state == "sent")
     first, second = client_pdus(carrier, MessageType.M_SEND_REQ)
     assert first.priority == "high"
     assert second.priority is None  # not chosen: no header, the MMSC assumes normal
-    assert me.show_message(sent["id"])["priority"] == "high" and me.show_message(plain["id"])["priority"] is None
+    assert me.show_message(sent.id).priority == "high" and me.show_message(plain.id).priority is None
 
 
 def test_separately_sends_one_message_each(carrier, me) -> None:
     for number in ("+15550100002", "+15550100003"):
         carrier.add_handset(number)
-    sent = me.send(to=["+15550100002", "+15550100003"], text="each their own", separately=True)
-    assert isinstance(sent, list) and [m["to"] for m in sent] == [["+15550100002"], ["+15550100003"]]
-    wait_for("both sent", lambda: all(me.show_message(m["id"])["state"] == "sent" for m in sent))
+    sent = me.send(SendRequest(to=["+15550100002", "+15550100003"], text="each their own", separately=True))
+    assert isinstance(sent, list) and [m.to for m in sent] == [("+15550100002",), ("+15550100003",)]
+    wait_for("both sent", lambda: all(me.show_message(m.id).state == "sent" for m in sent))
     assert len(me.list_conversations()) == 2
 
 
 def test_delivery_and_read_reports_update_the_senders_status(carrier, me, tmp_path) -> None:
     friend = start_agent(carrier, "+15550100002", tmp_path / "friend.sqlite")
     try:
-        sent = me.send(to=["+15550100002"], text="did you get this?", delivery_report=True, read_report=True)
+        sent = me.send(SendRequest(to=["+15550100002"], text="did you get this?", delivery_report=True, read_report=True))
         got = wait_for("friend retrieved", lambda: only_message(friend, "received"))
-        assert got["read_report_requested"] is True
-        wait_for("delivered", lambda: me.show_message(sent["id"])["recipients"][0]["status"] == "delivered")
-        friend.mark_read(got["id"])
+        assert got.read_report_requested is True
+        wait_for("delivered", lambda: me.show_message(sent.id).recipients[0].status == "delivered")
+        friend.mark_read(got.id)
         rec = wait_for("M-Read-Rec.ind", lambda: client_pdus(carrier, MessageType.M_READ_REC_IND))
-        assert rec[0].message_id == me.show_message(sent["id"]).get("message_id", rec[0].message_id)
-        wait_for("read", lambda: me.show_message(sent["id"])["recipients"][0]["status"] == "read")
+        assert rec[0].message_id == (me.show_message(sent.id).message_id or rec[0].message_id)
+        wait_for("read", lambda: me.show_message(sent.id).recipients[0].status == "read")
     finally:
         friend.stop()
 
@@ -259,7 +261,7 @@ def test_retrieve_recovers_from_transient_mmsc_faults(carrier, me, inject) -> No
     inject(carrier.faults)
     carrier.send_mms(FRIEND, [ME], text="despite it all")
     message = wait_for("retrieved after retries", lambda: only_message(me, "received"), timeout=30)
-    assert message["text"] == "despite it all"
+    assert message.text == "despite it all"
     retries = [r for r in carrier.mmsc.requests if r.method == "GET"]
     assert len(retries) >= 2
 
@@ -268,31 +270,31 @@ def test_a_vanished_message_fails_with_a_clear_reason(carrier, me) -> None:
     stored = carrier.send_mms(FRIEND, [ME], text="gone")
     carrier.mmsc.forget(stored.message_id)
     message = wait_for("gave up", lambda: only_message(me, "expired") or only_message(me, "failed"))
-    assert "404" in message["error"]
+    assert "404" in message.error
 
 
 def test_send_faults_transient_recovers_permanent_fails_with_the_specs_meaning(carrier, me) -> None:
     carrier.add_handset("+15550100002")
     carrier.faults.http_status(503, method="POST")
-    ok = me.send(to=["+15550100002"], text="first")
-    wait_for("sent after a 503", lambda: me.show_message(ok["id"])["state"] == "sent")
+    ok = me.send(SendRequest(to=["+15550100002"], text="first"))
+    wait_for("sent after a 503", lambda: me.show_message(ok.id).state == "sent")
     carrier.faults.send_conf_status(0xE5)  # error-permanent-content-not-accepted
-    bad = me.send(to=["+15550100002"], text="second")
-    failed = wait_for("failed", lambda: me.show_message(bad["id"])["state"] == "failed" and me.show_message(bad["id"]))
-    assert "content-not-accepted" in failed["error"] and "not accepted" in failed["error"]
+    bad = me.send(SendRequest(to=["+15550100002"], text="second"))
+    failed = wait_for("failed", lambda: me.show_message(bad.id).state == "failed" and me.show_message(bad.id))
+    assert "content-not-accepted" in failed.error and "not accepted" in failed.error
     # The user retries; now the MMSC accepts it.
-    me.retry(bad["id"])
-    wait_for("sent on retry", lambda: me.show_message(bad["id"])["state"] == "sent")
+    me.retry(bad.id)
+    wait_for("sent on retry", lambda: me.show_message(bad.id).state == "sent")
 
 
 def test_resend_a_failed_mms_as_sms(carrier, me) -> None:
     carrier.add_handset("+15550100002")
     carrier.faults.send_conf_status(0xE1)
-    bad = me.send(to=["+15550100002"], text="plain words")
-    wait_for("failed", lambda: me.show_message(bad["id"])["state"] == "failed")
-    sms = me.resend_as_sms(bad["id"])
-    assert sms["kind"] == "sms"
-    wait_for("SMS sent", lambda: me.show_message(sms["id"])["state"] == "sent")
+    bad = me.send(SendRequest(to=["+15550100002"], text="plain words"))
+    wait_for("failed", lambda: me.show_message(bad.id).state == "failed")
+    sms = me.resend_as_sms(bad.id)
+    assert sms.kind == "sms"
+    wait_for("SMS sent", lambda: me.show_message(sms.id).state == "sent")
     submitted = [s for s in carrier.smsc.log.submitted if s.sender == ME]
     assert submitted and submitted[0].decoded.text == "plain words"
 
@@ -306,12 +308,12 @@ def test_sms_fallback_setting_resends_the_text_after_a_permanent_mms_failure(car
     agent = start_agent(carrier, ME, tmp_path / "f.sqlite", sms_fallback=True)
     try:
         carrier.faults.send_conf_status(0xE1)  # error-permanent-service-denied
-        bad = agent.send(to=["+15550100002"], text="fall back to me")
-        wait_for("failed", lambda: agent.show_message(bad["id"])["state"] == "failed")
+        bad = agent.send(SendRequest(to=["+15550100002"], text="fall back to me"))
+        wait_for("failed", lambda: agent.show_message(bad.id).state == "failed")
         sms = wait_for("an SMS queued by the fallback", lambda: [
-            m for m in agent.list_messages(bad["conversation_id"]) if m["kind"] == "sms"])
-        assert sms[0]["to"] == ["+15550100002"] and sms[0]["text"] == "fall back to me"
-        wait_for("SMS sent", lambda: agent.show_message(sms[0]["id"])["state"] == "sent")
+            m for m in agent.list_messages(bad.conversation_id) if m.kind == "sms"])
+        assert sms[0].to == ("+15550100002",) and sms[0].text == "fall back to me"
+        wait_for("SMS sent", lambda: agent.show_message(sms[0].id).state == "sent")
         assert _submitted_sms(carrier) == ["fall back to me"]
     finally:
         agent.stop()
@@ -320,33 +322,33 @@ def test_sms_fallback_setting_resends_the_text_after_a_permanent_mms_failure(car
 def test_no_sms_fallback_without_the_setting(carrier, me) -> None:
     carrier.add_handset("+15550100002")
     carrier.faults.send_conf_status(0xE1)
-    bad = me.send(to=["+15550100002"], text="stay an mms")
-    wait_for("failed", lambda: me.show_message(bad["id"])["state"] == "failed")
+    bad = me.send(SendRequest(to=["+15550100002"], text="stay an mms"))
+    wait_for("failed", lambda: me.show_message(bad.id).state == "failed")
     # One worker runs tasks in order: once a later SMS is sent, a fallback would have been queued.
-    marker = me.send(to=["+15550100002"], text="marker", as_sms=True)
-    wait_for("marker sent", lambda: me.show_message(marker["id"])["state"] == "sent")
+    marker = me.send(SendRequest(to=["+15550100002"], text="marker", as_sms=True))
+    wait_for("marker sent", lambda: me.show_message(marker.id).state == "sent")
     assert _submitted_sms(carrier) == ["marker"]
-    assert [m["kind"] for m in me.list_messages(bad["conversation_id"])].count("sms") == 1
+    assert [m.kind for m in me.list_messages(bad.conversation_id)].count("sms") == 1
 
 
 def test_a_message_too_large_to_fit_is_refused_before_anything_is_sent(carrier, me) -> None:
     noise = os.urandom(400 * 1024)  # cannot be scaled or compressed
     with pytest.raises(TooLarge, match="carrier accepts"):
-        me.send(to=["+15550100002"], text="big", attachments=[{"name": "blob.bin", "data_b64": _b64(noise)}])
+        me.send(SendRequest(to=["+15550100002"], text="big", attachments=(Attachment(name="blob.bin", data_b64=_b64(noise)),)))
     assert me.list_conversations() == [] and client_pdus(carrier, MessageType.M_SEND_REQ) == []
     with pytest.raises(BadRequest):
-        me.send(to=["not a number"], text="x")
+        me.send(SendRequest(to=["not a number"], text="x"))
 
 
 def test_plain_sms_received_in_the_same_conversation(carrier, me) -> None:
     carrier.send_sms(ME, "short one", originator=FRIEND)
     carrier.send_sms(ME, "ünïcode and long " * 12, originator=FRIEND)  # UCS-2, concatenated
-    wait_for("two SMS", lambda: me.list_conversations() and me.list_conversations()[0]["message_count"] == 2)
+    wait_for("two SMS", lambda: me.list_conversations() and me.list_conversations()[0].message_count == 2)
     carrier.send_mms(FRIEND, [ME], text="an MMS too")
-    wait_for("mms", lambda: only_message(me, "received") and me.list_conversations()[0]["message_count"] == 3)
+    wait_for("mms", lambda: only_message(me, "received") and me.list_conversations()[0].message_count == 3)
     conversation = me.list_conversations()
     assert len(conversation) == 1
-    texts = [m["text"] for m in me.list_messages(conversation[0]["id"])]
+    texts = [m.text for m in me.list_messages(conversation[0].id)]
     assert texts[0] == "short one" and texts[1] == "ünïcode and long " * 12
 
 
@@ -358,12 +360,12 @@ def _b64(data: bytes) -> str:
 
 def test_sms_send_and_its_status_report(carrier, me) -> None:
     carrier.add_handset("+15550100002")
-    sent = me.send(to=["+15550100002"], text="text only", as_sms=True, delivery_report=True)
-    assert sent["kind"] == "sms" and sent["state"] == "queued"
-    wait_for("SMS sent", lambda: me.show_message(sent["id"])["state"] == "sent")
-    wait_for("status report", lambda: me.show_message(sent["id"])["recipients"][0]["status"] == "delivered")
+    sent = me.send(SendRequest(to=["+15550100002"], text="text only", as_sms=True, delivery_report=True))
+    assert sent.kind == "sms" and sent.state == "queued"
+    wait_for("SMS sent", lambda: me.show_message(sent.id).state == "sent")
+    wait_for("status report", lambda: me.show_message(sent.id).recipients[0].status == "delivered")
     with pytest.raises(BadRequest, match="attachments"):
-        me.send(to=["+15550100002"], text="x", as_sms=True, attachments=[{"name": "a", "data_b64": _b64(b"a")}])
+        me.send(SendRequest(to=["+15550100002"], text="x", as_sms=True, attachments=(Attachment(name="a", data_b64=_b64(b"a")),)))
 
 
 def test_an_undecodable_push_is_kept_raw_and_answered_unrecognised(carrier, me) -> None:
@@ -381,7 +383,7 @@ def test_an_expired_notification_is_marked_not_fetched(carrier, me) -> None:
 
     carrier.send_mms(FRIEND, [ME], text="too late", expires=datetime.now(timezone.utc) - timedelta(seconds=5))
     message = wait_for("expired", lambda: only_message(me, "expired"))
-    assert "expired" in message["error"]
+    assert "expired" in message.error
     assert [r for r in carrier.mmsc.requests if r.method == "GET"] == []
 
 
@@ -392,7 +394,7 @@ def test_notifications_that_arrived_while_nobody_listened_are_retrieved_at_start
     agent = start_agent(carrier, ME, tmp_path / "late.sqlite")
     try:
         message = wait_for("retrieved", lambda: only_message(agent, "received"))
-        assert message["text"] == "while you were away"
+        assert message.text == "while you were away"
         wait_for("deleted from the modem", lambda: agent.store.undeleted_sms() == [])
     finally:
         agent.stop()
@@ -400,7 +402,7 @@ def test_notifications_that_arrived_while_nobody_listened_are_retrieved_at_start
 
 def test_events_say_received_once_the_content_is_in(carrier, me) -> None:
     events: list[tuple[str, str]] = []
-    me.subscribe(lambda name, data: events.append((name, data.get("state", ""))) if name.startswith("message.") else None)
+    me.subscribe(lambda event: events.append((event.name, event.data.state)) if isinstance(event, (MessageReceived, MessageUpdated)) else None)
     carrier.send_mms(FRIEND, [ME], text="news")
     wait_for("received", lambda: ("message.received", "received") in events)
     assert [e for e in events if e[0] == "message.received"] == [("message.received", "received")]
@@ -413,14 +415,14 @@ def test_a_hook_acting_on_received_state_runs_once_for_a_deferred_then_fetched_m
     agent = start_agent(carrier, ME, tmp_path / "hook.sqlite", retrieval_policy="manual")
     try:
         events: list[tuple[int, str]] = []
-        agent.subscribe(lambda name, data: events.append((data["id"], data["state"])) if name == "message.received" else None)
+        agent.subscribe(lambda event: events.append((event.data.id, event.data.state)) if isinstance(event, MessageReceived) else None)
         carrier.send_mms(FRIEND, [ME], text="for the hook")
         deferred = wait_for("deferred", lambda: only_message(agent, "deferred"))
         # The store commits before the event is published, so wait for the event itself.
         wait_for("the deferred event", lambda: events)
-        assert events == [(deferred["id"], "deferred")]
-        agent.fetch(deferred["id"])
-        wait_for("fetched", lambda: (deferred["id"], "received") in events)
-        assert [e for e in events if e[1] == "received"] == [(deferred["id"], "received")]
+        assert events == [(deferred.id, "deferred")]
+        agent.fetch(deferred.id)
+        wait_for("fetched", lambda: (deferred.id, "received") in events)
+        assert [e for e in events if e[1] == "received"] == [(deferred.id, "received")]
     finally:
         agent.stop()

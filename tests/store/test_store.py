@@ -151,7 +151,7 @@ def test_parts_small_inline_large_in_private_files_with_generated_names(store: S
     assert len(files) == 1 and "evil" not in files[0].name and files[0].parent == store.parts_dir
     assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
     assert store.get_part(mid, 0)[1] == b"hi"
-    assert [p.to_dict()["content_type"] for p in store.get_message(mid).parts] == ["text/plain", "image/jpeg"]
+    assert [p.content_type for p in store.get_message(mid).parts] == ["text/plain", "image/jpeg"]
     store.delete_message(mid)
     assert list(store.parts_dir.iterdir()) == []
     with pytest.raises(NotFound):
@@ -215,21 +215,6 @@ def test_raw_pdus_are_kept_byte_for_byte(store: Store) -> None:
     assert [r["id"] for r in store.raw_pdus(mid)] == [raw2]
     store.link_raw(rid, mid)
     assert len(store.raw_pdus(mid)) == 2
-
-
-def test_message_to_dict_has_the_api_shape(store: Store) -> None:
-    mid = _incoming(store, subject="Hi", text="there", to=["+1"], date=0, read_report_requested=True,
-                    message_id="mmsc-42@example")
-    d = store.get_message(mid).to_dict()
-    for key in ("id", "conversation_id", "direction", "kind", "state", "from", "to", "cc", "bcc", "subject", "date",
-                "text", "parts", "size", "expiry", "recipients", "read", "read_report_requested", "error",
-                "message_id"):
-        assert key in d
-    assert d["message_id"] == "mmsc-42@example"  # the MMS Message-ID ("sent, Message-ID X")
-    assert d["date"] == "1970-01-01T00:00:00Z" and d["from"] == "+447700900123"
-    assert d["read_report_requested"] is True and d["read"] is False
-    c = store.list_conversations()[0].to_dict()
-    assert set(c) == {"id", "participants", "last_date", "last_preview", "unread", "message_count"}
 
 
 def test_unknown_ids_are_clear_errors(store: Store) -> None:

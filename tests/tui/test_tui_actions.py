@@ -11,6 +11,7 @@ import pytest
 from conftest import ALICE, build_app, pilot_test, populate, running, settle
 from test_tui_pilot import bubble_texts, open_conversation
 
+from mmsua.api.events import Closed, ConnectionClosed, MessageReceived
 from mmsua.tui.editor import EditorError, edit_text, editor_command
 
 pytestmark = pytest.mark.timeout(60)
@@ -165,8 +166,8 @@ def app_counting_subscriptions(store, contacts_file, tmp_path):
     agent = UserAgent(store=store)
     client = DaemonGone(LocalClient(agent))
     subscriptions = []
-    original = client.inner.on_event
-    client.inner.on_event = lambda cb: (subscriptions.append(cb), original(cb))
+    original = client.inner.subscribe
+    client.inner.subscribe = lambda cb: (subscriptions.append(cb), original(cb))[1]
     app = make_app(client, Settings(contacts=Contacts.load(contacts_file), images="none", bell=False, save_dir=tmp_path))
     return agent, client, subscriptions, app
 
@@ -180,7 +181,7 @@ async def test_connection_loss_is_shown_and_recovery_resubscribes(store, contact
         await settle(app, pilot)
         assert len(subscriptions) == 1
         client.down = True
-        subscriptions[0]("connection.closed", {"reason": "the daemon closed the connection"})  # as Client.on_event ends a stream
+        subscriptions[0](ConnectionClosed(Closed("the daemon closed the connection")))  # as Client.on_event ends a stream
         app._poll_status()  # what the 15 s timer runs
         await settle(app, pilot)
         bar = str(app.query_one(StatusBar).render())
@@ -207,10 +208,10 @@ async def test_a_failed_status_poll_with_the_event_stream_alive_does_not_subscri
         app._poll_status()
         await settle(app, pilot)
         assert len(subscriptions) == 1
-        message = next(iter(agent.list_messages(agent.list_conversations(limit=1)[0]["id"], limit=1)))
-        subscriptions[0]("message.received", message)
+        message = next(iter(agent.list_messages(agent.list_conversations(limit=1)[0].id, limit=1)))
+        subscriptions[0](MessageReceived(message))
         await settle(app, pilot)
-        assert app.received == [message["id"]]
+        assert app.received == [message.id]
 
 
 @pytest.mark.timeout(60)

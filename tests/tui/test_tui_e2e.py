@@ -78,9 +78,9 @@ async def test_compose_with_attachment_send_and_see_it_delivered(carrier, tmp_pa
             await until(pilot, "the sent message shown", lambda: "From the beach" in last_bubble(app))
             await until(pilot, "friend retrieved it", lambda: friend.list_conversations())
             await until(pilot, "status delivered", lambda: "delivered" in last_bubble(app))
-            sent = me.list_messages(me.list_conversations()[0]["id"])[-1]
-            assert sent["state"] == "sent" and sent["recipients"][0]["status"] == "delivered"
-            assert [p["name"] for p in sent["parts"] if p["content_type"] == "image/jpeg"] == ["sunset.jpg"]
+            sent = me.list_messages(me.list_conversations()[0].id)[-1]
+            assert sent.state == "sent" and sent.recipients[0].status == "delivered"
+            assert [p.name for p in sent.parts if p.content_type == "image/jpeg"] == ["sunset.jpg"]
     finally:
         friend.stop()
         me.stop()

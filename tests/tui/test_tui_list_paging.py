@@ -10,16 +10,20 @@ import pytest
 from conftest import fixed_now, pilot_test, settle, until
 from textual.app import App, ComposeResult
 
+from mmsua.api.shapes import Conversation
 from mmsua.tui.contacts import Contacts
-from mmsua.tui.model import Conversation
 from mmsua.tui.widgets.conversation_list import PAGE_SIZE, ConversationList
 
 pytestmark = pytest.mark.timeout(60)
 START = datetime(2023, 11, 14, tzinfo=timezone.utc)
 
 
+def iso(when: datetime) -> str:
+    return when.isoformat().replace("+00:00", "Z")  # as the API carries times
+
+
 def conversation(n: int) -> Conversation:
-    return Conversation(n, (f"+1555{n:07d}",), START - timedelta(hours=n), f"message {n}", 0, 1)
+    return Conversation(n, (f"+1555{n:07d}",), iso(START - timedelta(hours=n)), f"message {n}", 0, 1)
 
 
 class Inbox:
@@ -57,7 +61,7 @@ async def test_a_conversation_arriving_while_a_page_loads_does_not_stop_the_pagi
         listing.cursor = PAGE_SIZE - 1  # near the end: the next page is asked for
         await until(pilot, "the second page asked for", inbox.second_page_asked.is_set)
         # A message from someone new: the app puts the daemon's newest conversations on top.
-        inbox.rows.insert(0, Conversation(999, ("+15559999999",), START + timedelta(hours=1), "new", 1, 1))
+        inbox.rows.insert(0, Conversation(999, ("+15559999999",), iso(START + timedelta(hours=1)), "new", 1, 1))
         listing.merge_top(inbox.rows[:20])
         inbox.release.set()
         await settle(app, pilot)

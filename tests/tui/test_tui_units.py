@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mmsua.api import shapes
+from mmsua.api.shapes import Message
 from mmsua.tui.contacts import Contacts, normalise, parse_vcards
 from mmsua.tui.display import human_size, safe_block, safe_line
-from mmsua.tui.model import Message
 from mmsua.tui.recipients import parse
 from mmsua.tui.sizing import Attachment, estimate
 
@@ -70,10 +71,12 @@ def test_display_text_is_sanitised_bounded_and_never_markup() -> None:
 
 
 def test_messages_read_from_api_dicts_with_missing_fields() -> None:
-    message = Message.from_api({"id": 3, "direction": "in", "state": "deferred", "from": None, "subject": None,
+    message = Message.from_json({"id": 3, "direction": "in", "state": "deferred", "from": None, "subject": None,
                                 "date": "2023-11-14T22:13:20Z", "parts": [{"index": 0, "content_type": "IMAGE/JPEG", "name": None, "size": 5}]})
-    assert message.pending and message.sender == "" and message.subject == ""
-    assert message.date is not None and message.date.year == 2023
+    from mmsua.tui.display import moment
+
+    assert message.pending and message.sender is None and message.subject is None
+    assert (date := moment(message.date)) is not None and date.year == 2023
     assert message.attachments[0].is_image
 
 
@@ -95,18 +98,18 @@ def test_status_bar_says_why_the_modem_or_data_path_failed() -> None:
     from mmsua.tui.model import Status
     from mmsua.tui.widgets.status_bar import status_line
 
-    status = Status.from_api({"modem": None, "registration": "unknown", "data_path": "error",
+    status = Status.from_api(shapes.Status.from_json({"modem": None, "registration": "unknown", "data_path": "error",
                               "modem_error": {"reason": "cannot open port /dev/ttyUSB2: no such device\x1b[2J", "at": "2026-11-25T20:31:00Z"},
-                              "data_path_error": None})
+                              "data_path_error": None}))
     assert status.problem.startswith("cannot open port /dev/ttyUSB2: no such device")
     wide = status_line(status, "daemon", True).plain
     assert "no modem" in wide and "cannot open port /dev/ttyUSB2" in wide and "\x1b" not in wide
     narrow = status_line(status, "daemon /run/user/1000/mmsua/api.sock", True, width=60).plain
     assert "cannot open" not in narrow and "not registered" in narrow  # the reason goes first; the log screen keeps it
-    data = Status.from_api({"modem": {"manufacturer": "Quectel", "model": "EG25"}, "data_path": "error",
-                            "data_path_error": {"reason": 'set mms.pdp_type = "IPV6"', "at": "2026-11-25T20:31:00Z"}})
+    data = Status.from_api(shapes.Status.from_json({"modem": {"manufacturer": "Quectel", "model": "EG25"}, "data_path": "error",
+                            "data_path_error": {"reason": 'set mms.pdp_type = "IPV6"', "at": "2026-11-25T20:31:00Z"}}))
     assert data.problem == 'set mms.pdp_type = "IPV6"'
-    assert Status.from_api({"modem": None}).problem == ""
+    assert Status.from_api(shapes.Status.from_json({"modem": None})).problem == ""
 
 
 def test_docs_key_reference_matches_the_action_registry() -> None:

@@ -14,10 +14,11 @@ from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Static, TextArea
 
+from mmsua.api import shapes
+from mmsua.api.methods import Api
 from mmsua.tui import actions, recipients
 from mmsua.tui.contacts import Contacts
 from mmsua.tui.display import human_size, safe_line
-from mmsua.tui.protocol import ApiClient
 from mmsua.tui.screens.dialogs import FilePicker
 from mmsua.tui.sizing import Attachment, SizeEstimate, estimate
 
@@ -107,7 +108,7 @@ class ComposeScreen(Screen[Any]):
     ComposeScreen .buttons Button { margin-left: 2; }
     """
 
-    def __init__(self, client: ApiClient, contacts: Contacts, limit: int, draft: Draft = Draft(), start_dir: Path | None = None) -> None:
+    def __init__(self, client: Api, contacts: Contacts, limit: int, draft: Draft = Draft(), start_dir: Path | None = None) -> None:
         super().__init__()
         self._client = client
         self._contacts = contacts
@@ -248,17 +249,17 @@ class ComposeScreen(Screen[Any]):
             return
         self.sending = True
         self._say("#send-error", Text("sending…", style="dim"))
-        attachments = [{"path": str(a.path)} for a in self.attachments]
+        attachments = tuple(shapes.Attachment(path=str(a.path)) for a in self.attachments)
         # Unticked means "as configured" (None), not "refuse reports".
         delivery = True if self.query_one("#delivery-report", Checkbox).value else None
         read = True if self.query_one("#read-report", Checkbox).value else None
 
         def work() -> None:
             try:
-                answer = self._client.send(
-                    to=to, subject=subject or None, text=text or None, attachments=attachments or None,
+                answer = self._client.send(shapes.SendRequest(
+                    to=tuple(to), subject=subject or None, text=text or None, attachments=attachments,
                     delivery_report=delivery, read_report=read,
-                )
+                ))
             except Exception as failure:  # the draft stays on screen: nothing is lost
                 self.app.call_from_thread(self._failed, str(failure))
                 return

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from mmsua.tui.model import Part
+from mmsua.api.shapes import Part
 from mmsua.tui.widgets.bubble import part_label
 
 DIALOG_CSS = """

@@ -19,23 +19,24 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
+from mmsua.api.shapes import Message, Part
 from mmsua.tui.contacts import Contacts
 from mmsua.tui.display import BAD, MUTED, as_content, human_size, long_time, recipient_status, safe_block, safe_line, status_text
-from mmsua.tui.model import Message, Part
 
 PART_ICONS = {"image": "▣", "audio": "♪", "video": "▶", "text": "≡"}
 
 
 def part_label(part: Part) -> Text:
-    kind = part.content_type.split("/")[0]
+    content_type = part.content_type.lower()  # MIME types are case-insensitive (RFC 2045 5.1)
+    kind = content_type.split("/")[0]
     icon = PART_ICONS.get(kind, "◆")
-    if "vcard" in part.content_type or "x-vcard" in part.content_type:
+    if "vcard" in content_type:
         icon = "☺"
     return Text.assemble(
         (f"{icon} ", "bold"),
         safe_line(part.name or "(unnamed)", limit=60),
         ("  ", ""),
-        safe_line(part.content_type, limit=50, style="dim"),
+        safe_line(content_type, limit=50, style="dim"),
         ("  ", ""),
         (human_size(part.size), "dim"),
     )

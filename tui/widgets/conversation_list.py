@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from rich.segment import Segment
 from rich.style import Style
@@ -20,10 +21,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from mmsua.api.shapes import Conversation
 from mmsua.tui import actions
 from mmsua.tui.contacts import Contacts
 from mmsua.tui.display import safe_line, short_time
-from mmsua.tui.model import Conversation
 
 ROW_HEIGHT = 3  # name and time, preview and badge, a blank line
 PAGE_SIZE = 100
@@ -88,7 +89,7 @@ class ConversationList(ScrollView, can_focus=True):
         self,
         fetch: Callable[[str | None, int, int], list[Conversation]],
         contacts: Contacts,
-        now: Callable[[], object],
+        now: Callable[[], datetime],
         *,
         id: str | None = None,
     ) -> None:
@@ -97,7 +98,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._contacts = contacts
         self._now = now
         self.rows: list[Conversation] = []
-        self.query: str | None = None
+        self.query: str | None = None  # type: ignore[assignment]  # the search text; DOMNode.query is not used on this widget
         self.complete = False
         self._loading = False
         self._generation = 0

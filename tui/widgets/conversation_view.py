@@ -10,7 +10,6 @@ on Pillow.
 from __future__ import annotations
 
 import asyncio
-import base64
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -21,21 +20,14 @@ from textual.message import Message as TextualMessage
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from mmsua.api.methods import Api
+from mmsua.api.shapes import Conversation, Message, Part
 from mmsua.tui import actions
 from mmsua.tui.contacts import Contacts
 from mmsua.tui.display import safe_line
-from mmsua.tui.model import Conversation, Message, Part
 from mmsua.tui.pictures import decode_picture, picture_widget, renderer_for
-from mmsua.tui.protocol import ApiClient, ImageMode
+from mmsua.tui.protocol import ImageMode
 from mmsua.tui.widgets.bubble import Bubble, BubbleRow, PictureSlot, part_label
-
-
-def part_bytes(answer: Any) -> bytes:
-    data = answer.get("data_b64") if isinstance(answer, dict) else getattr(answer, "data_b64", None)
-    if data is None:
-        data = answer.get("data", b"") if isinstance(answer, dict) else getattr(answer, "data", b"")
-        return bytes(data)
-    return base64.b64decode(data)
 
 
 class ConversationView(VerticalScroll, can_focus=True):
@@ -68,7 +60,7 @@ class ConversationView(VerticalScroll, can_focus=True):
             self.conversation_id = conversation_id
             self.count = count
 
-    def __init__(self, client: ApiClient, contacts: Contacts, now: Callable[[], datetime], images: ImageMode, page_size: int = 50,
+    def __init__(self, client: Api, contacts: Contacts, now: Callable[[], datetime], images: ImageMode, page_size: int = 50,
                  first_page: int = 15, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._first_page = max(1, min(first_page, page_size))
@@ -120,9 +112,9 @@ class ConversationView(VerticalScroll, can_focus=True):
         limit = self._first_page if before_id is None else self._page_size
 
         def work() -> None:
-            raw = self._client.list_messages(conversation_id, before_id=before_id, limit=limit)
-            page = [Message.from_api(m) for m in raw]
-            self.app.call_from_thread(self._add_page, generation, before_id, page, limit)
+            page = self._client.list_messages(conversation_id, before_id=before_id, limit=limit)
+            # mypy cannot solve Textual's ``T | Awaitable[T]`` for a coroutine function (it picks Never).
+            self.app.call_from_thread(self._add_page, generation, before_id, page, limit)  # type: ignore[arg-type]
 
         self.run_worker(work, thread=True, group="conversation-load")
 
@@ -217,7 +209,7 @@ class ConversationView(VerticalScroll, can_focus=True):
                 image = self._pictures.get((message_id, part.index))
                 if image is None:
                     try:
-                        image = decode_picture(part_bytes(self._client.get_part(message_id, part.index)))
+                        image = decode_picture(self._client.get_part(message_id, part.index).data)
                     except Exception as error:  # a broken picture must not break the conversation
                         self.app.call_from_thread(self._picture_failed, generation, message_id, part, str(error))
                         continue
@@ -237,7 +229,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         self._pictures[(message_id, part.index)] = image
         if len(self._pictures) > 64:
             self._pictures.pop(next(iter(self._pictures)))
-        if generation != self._generation or (found := self._slot(message_id, part)) is None:
+        if generation != self._generation or self.renderer is None or (found := self._slot(message_id, part)) is None:
             return
         bubble, slot = found
         bubble.set_picture(slot, picture_widget(image, self.renderer))

@@ -1,0 +1,137 @@
+"""The API's methods: one ``Api`` Protocol, and the method table read from it.
+
+``Api``'s signatures are the only definition of the methods (names, parameters,
+defaults, results). The socket server, both Python clients, the TUI's client and
+the engine's UserAgent implement or consume ``Api``, and the type checker proves
+they match it. :data:`METHODS` is built from the signatures by inspection, and the
+codec in :mod:`mmsua.api.wire` turns parameters and results into JSON and back.
+
+On the wire a method's params are its parameters by name, except that a single
+parameter typed with a request shape (``send``'s :class:`SendRequest`) stands for
+that shape's fields, and an :data:`EventCallback` parameter is the connection
+itself (``subscribe``: events follow on it).
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from mmsua.api.errors import BadRequest
+from mmsua.api.events import EventCallback
+from mmsua.api.shapes import Conversation, Message, PartContent, SendRequest, Status
+from mmsua.api.wire import JSON, Shape, decode, encode, shape_fields
+
+Unsubscribe = Callable[[], None]
+
+
+class Api(Protocol):
+    """The daemon's API (docs/api.md). Calls block; results are the typed shapes."""
+
+    def status(self) -> Status: ...
+
+    def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0) -> list[Conversation]:
+        """Most recent first; ``query`` matches participants and text."""
+
+    def list_messages(self, conversation_id: int, before_id: int | None = None, limit: int = 50) -> list[Message]:
+        """Oldest first within the page; ``before_id`` pages back."""
+
+    def show_message(self, id: int) -> Message: ...  # noqa: A002 - the API's name
+
+    def get_part(self, message_id: int, index: int) -> PartContent: ...
+
+    def send(self, request: SendRequest) -> Message | list[Message]:
+        """The queued message, or one per recipient with ``separately``."""
+
+    def fetch(self, id: int) -> Message:  # noqa: A002
+        """Retrieve a deferred (or failed) notification now."""
+
+    def retry(self, id: int) -> Message:  # noqa: A002
+        """Queue a failed outgoing message again."""
+
+    def resend_as_sms(self, id: int) -> Message:  # noqa: A002
+        """Send an outgoing MMS's text as a new SMS."""
+
+    def mark_read(self, id: int) -> Message: ...  # noqa: A002
+
+    def delete(self, id: int) -> None: ...  # noqa: A002
+
+    def subscribe(self, callback: EventCallback) -> Unsubscribe:
+        """Call ``callback(event)`` for each event until the returned function is called."""
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str  # on the wire
+    annotation: Any
+    required: bool
+    default: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    """One API method as the wire sees it."""
+
+    name: str
+    params: tuple[Param, ...]
+    result: Any  # the return annotation
+    request: type[Shape] | None = None  # the request shape the params are the fields of (send)
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params)
+
+    def decode_params(self, params: dict[str, JSON]) -> dict[str, Any]:
+        """The keyword arguments for calling an ``Api`` implementation; BadRequest says what is wrong."""
+        unknown = sorted(set(params) - set(self.param_names))
+        if unknown:
+            raise BadRequest(f"{self.name}: unknown parameter(s) {', '.join(unknown)}")
+        if self.request is not None:
+            return {"request": self.request.from_json(params, self.name)}
+        kwargs: dict[str, Any] = {}
+        for param in self.params:
+            if param.name in params:
+                kwargs[param.name] = decode(param.annotation, params[param.name], f"{self.name}: {param.name}")
+            elif param.required:
+                raise BadRequest(f"{self.name}: missing a required argument: {param.name!r}")
+        return kwargs
+
+    def encode_params(self, kwargs: dict[str, Any]) -> dict[str, JSON]:
+        if self.request is not None:
+            request = kwargs["request"]
+            assert isinstance(request, Shape)
+            return request.to_json()
+        return {name: encode(value) for name, value in kwargs.items()}
+
+    def encode_result(self, result: Any) -> JSON:
+        return {} if result is None else encode(result)
+
+    def decode_result(self, value: JSON) -> Any:
+        if self.result is type(None) or self.result is None:
+            return None
+        return decode(self.result, value, f"{self.name}'s answer")
+
+
+def _method(name: str, function: Callable[..., Any]) -> Method:
+    hints = typing.get_type_hints(function)
+    params: list[Param] = []
+    request: type[Shape] | None = None
+    for parameter in list(inspect.signature(function).parameters.values())[1:]:  # after self
+        annotation = hints[parameter.name]
+        if annotation == EventCallback:
+            continue  # the connection carries the events
+        if isinstance(annotation, type) and issubclass(annotation, Shape):
+            request = annotation
+            params.extend(Param(wire, a, required, None) for wire, _, a, required in shape_fields(annotation))
+            continue
+        required = parameter.default is inspect.Parameter.empty
+        params.append(Param(parameter.name, annotation, required, None if required else parameter.default))
+    return Method(name, tuple(params), hints["return"], request)
+
+
+METHODS: dict[str, Method] = {
+    name: _method(name, function) for name, function in vars(Api).items() if not name.startswith("_") and inspect.isfunction(function)
+}
