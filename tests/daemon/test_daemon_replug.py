@@ -17,6 +17,7 @@ import pytest
 from daemonproc import DaemonProcess
 from test_status_reasons import wait_for as settled
 
+from mmsua.api.shapes import SendRequest
 from mmsua.sim.carrier import SimulatedCarrier
 
 ME = "+15550100001"
@@ -54,24 +55,24 @@ def test_an_unplugged_modem_is_reported_gone_and_its_queued_messages_go_out_once
         wait_for("the modem ready", lambda: "modem ready" in daemon.log.read_text())
         old_node = os.readlink(handset.pty_path or "")
         handset.vanish()
-        wait_for("status says the modem is gone", lambda: client.status()["modem"] is None, timeout=5.0)
+        wait_for("status says the modem is gone", lambda: client.status().modem is None, timeout=5.0)
         status = status_json(daemon.socket)
         assert status["modem"] is None and status["registration"] == "unknown" and status["signal"] is None
         assert "vanished" in status["modem_error"]["reason"] and status["modem_error"]["at"]
 
-        sms = client.send(to=[PEER], text="an SMS while unplugged", as_sms=True)
-        mms = client.send(to=[PEER], text="an MMS while unplugged")
-        assert sms["state"] == mms["state"] == "queued"
+        sms = client.send(SendRequest(to=(PEER,), text="an SMS while unplugged", as_sms=True))
+        mms = client.send(SendRequest(to=(PEER,), text="an MMS while unplugged"))
+        assert sms.state == mms.state == "queued"
         carrier.send_sms(ME, "stored while unplugged", originator=FRIEND)
         wait_for("stored on the modem", lambda: any(handset.modem.storage(m).used for m in ("ME", "SM")))
 
         handset.reappear()
         wait_for("the new node", lambda: os.path.exists(handset.pty_path or ""))
         assert os.readlink(handset.pty_path or "") != old_node
-        wait_for("working again within 10 s", lambda: client.status()["modem"] is not None, timeout=10.0)
-        wait_for("both sent", lambda: all(client.show_message(m["id"])["state"] == "sent" for m in (sms, mms)))
-        received = lambda: [m["text"] for c in client.list_conversations() for m in client.list_messages(c["id"])
-                            if m["direction"] == "in"]
+        wait_for("working again within 10 s", lambda: client.status().modem is not None, timeout=10.0)
+        wait_for("both sent", lambda: all(client.show_message(m.id).state == "sent" for m in (sms, mms)))
+        received = lambda: [m.text for c in client.list_conversations() for m in client.list_messages(c.id)
+                            if m.direction == "in"]
         wait_for("the stored SMS received", lambda: "stored while unplugged" in received())
         status = status_json(daemon.socket)
         assert status["modem_error"] is None and status["modem"]["model"]

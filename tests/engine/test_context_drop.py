@@ -23,7 +23,7 @@ def carrier() -> Iterator[SimulatedCarrier]:
 
 
 def received_texts(agent) -> list[str]:
-    return [m["text"] for c in agent.list_conversations() for m in agent.list_messages(c["id"]) if m["state"] == "received"]
+    return [m.text for c in agent.list_conversations() for m in agent.list_messages(c.id) if m.state == "received"]
 
 
 def test_the_retrieval_after_the_network_dropped_the_context_activates_it_first(carrier, tmp_path: Path) -> None:

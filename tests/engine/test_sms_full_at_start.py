@@ -21,7 +21,7 @@ OLD_PDUS = [f"00040B915155010014F10000621152120000{n:02d}02E834" for n in range(
 
 
 def received_texts(agent) -> list[str]:
-    return [m["text"] for c in agent.list_conversations() for m in agent.list_messages(c["id"]) if m["state"] == "received"]
+    return [m.text for c in agent.list_conversations() for m in agent.list_messages(c.id) if m.state == "received"]
 
 
 @pytest.fixture
