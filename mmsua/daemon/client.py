@@ -44,6 +44,15 @@ class DaemonUnavailable(Unavailable):
         self.path = path
 
 
+class DaemonGone(DaemonUnavailable):
+    """The daemon went away while a request was out: whether it was carried out is not known."""
+
+    def __init__(self, path: Path, method: str, error: BaseException) -> None:
+        Unavailable.__init__(self, f"the mmsua daemon went away during {method} ({path}: {error or type(error).__name__}); "
+                             f"it may or may not have been carried out; {START_HINT}")
+        self.path = path
+
+
 class ApiMethods:
     """The ``Api`` as Python methods over ``_call(method, params) -> result`` in JSON; subclasses
     provide ``_call``. Parameters and results go through the method table, so both clients send
@@ -158,21 +167,30 @@ class Client(ApiMethods):
         assert self._sock is not None
         request_id = next(self._ids)
         try:
-            self._sock.sendall(encode({"id": request_id, "method": method, "params": params}))
+            try:
+                self._sock.sendall(encode({"id": request_id, "method": method, "params": params}))
+            except OSError:
+                # The daemon may have refused the line before reading all of it (too_large)
+                # and closed: its answer is still there to read.
+                message = self._read()
+                if "error" in message:
+                    error = message["error"] or {}
+                    raise ApiError.of(str(error.get("code", "internal")), str(error.get("message", ""))) from None
+                raise
             while True:
                 message = self._read()
                 if "event" in message:
                     self._pending_events.append(message)
                     continue
-                if message.get("id") != request_id:
-                    continue  # an answer to an abandoned request
+                if message.get("id") != request_id and not ("error" in message and message.get("id") is None):
+                    continue  # an answer to an abandoned request (an error without id is the connection's)
                 if "error" in message:
                     error = message["error"] or {}
                     raise ApiError.of(str(error.get("code", "internal")), str(error.get("message", "")))
                 return message.get("result")
         except (OSError, ConnectionError) as error:
             self.close()
-            raise DaemonUnavailable(self.path, f"connection lost: {error}") from None
+            raise DaemonGone(self.path, method, error) from None
 
     def _read(self) -> dict[str, Any]:
         line = self._reader.readline(MAX_LINE + 1)

@@ -3,7 +3,13 @@
 Threads, not polling: one thread accepts, one per client reads and dispatches,
 one per client writes from a bounded queue. A client that stops reading its
 events is dropped rather than allowed to stall the engine. Calls into the engine
-are serialised by one lock, so the engine sees one request at a time.
+are serialised by one lock, so the engine sees one request at a time; what a
+request needs from outside (an attachment's file) is read before that lock.
+
+Any local user's program may connect: every line gets an answer (``bad_request``
+for what is not a request, ``too_large`` and the end of the connection for a line
+over MAX_LINE), a line cut off by the end of the connection is not a request, and
+past MAX_CONNECTIONS a newcomer is answered ``unavailable`` and closed.
 """
 
 from __future__ import annotations
@@ -17,15 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from mmsua import paths
-from mmsua.api.errors import ApiError, BadRequest
+from mmsua.api.errors import ApiError, InternalError, TooLarge, Unavailable
 from mmsua.api.events import Event
 from mmsua.api.methods import Api
 from mmsua.api.wire import JSON
 from mmsua.daemon import dispatch
-from mmsua.daemon.protocol import MAX_LINE, answer, encode, error_answer, parse_request, request_id_of
+from mmsua.daemon.protocol import MAX_LINE, MalformedRequest, answer, encode, error_answer, parse_request
 
 log = logging.getLogger("mmsua.daemon")
 OUTBOX_LIMIT = 1000  # events queued for one client before it counts as stuck
+MAX_CONNECTIONS = 64  # the TUI holds two, a script one; more is a runaway or an attack
 
 
 class SocketInUse(RuntimeError):
@@ -54,6 +61,21 @@ class _Connection:
             log.warning("API client %d does not read its events; dropping it", self.number)
             self.close()
 
+    def finish(self, last: dict[str, Any]) -> None:
+        """Send ``last`` and close once it is written (an answer that ends the connection)."""
+        if self.closed.is_set():
+            return
+        self.closed.set()
+        self.server._forget(self)
+        try:
+            self.outbox.put_nowait(encode(last))
+        except queue.Full:
+            pass
+        try:
+            self.outbox.put_nowait(None)
+        except queue.Full:
+            self.sock.close()
+
     def close(self) -> None:
         if self.closed.is_set():
             return
@@ -76,8 +98,10 @@ class _Connection:
                 if not line:
                     break
                 if len(line) > MAX_LINE:
-                    self.send(error_answer(None, BadRequest(f"request longer than {MAX_LINE} bytes")))
-                    break
+                    self.finish(error_answer(None, TooLarge(f"a request line is longer than {MAX_LINE} bytes")))
+                    return
+                if not line.endswith(b"\n"):
+                    break  # cut off by the end of the connection (a client interrupted mid-send)
                 if line.strip():
                     self._handle(line)
         except OSError:
@@ -97,8 +121,13 @@ class _Connection:
                 return
             result = self.server._call(request.method, request.params)
             self.send(answer(request_id, result))
+        except MalformedRequest as error:
+            self.send(error_answer(error.request_id, error))
         except ApiError as error:
-            self.send(error_answer(request_id if request_id is not None else request_id_of(line), error))
+            self.send(error_answer(request_id, error))
+        except Exception as error:  # never leave a client without an answer, nor end its reader
+            log.exception("API request failed")
+            self.send(error_answer(request_id, InternalError(f"{type(error).__name__}: {error}")))
 
     def _write(self) -> None:
         try:
@@ -177,6 +206,7 @@ class ApiServer:
             return len(self._connections)
 
     def _call(self, method: str, params: dict[str, JSON]) -> JSON:
+        params = dispatch.prepare(method, params)  # files are read before the lock, not under it
         with self._engine_lock:
             return dispatch.call(self.agent, method, params)
 
@@ -190,7 +220,15 @@ class ApiServer:
             with self._lock:
                 self._count += 1
                 connection = _Connection(self, sock, self._count)
-                self._connections.add(connection)
+                full = len(self._connections) >= MAX_CONNECTIONS
+                if not full:
+                    self._connections.add(connection)
+            if full:
+                log.warning("API client %d refused: %d connections already open", self._count, MAX_CONNECTIONS)
+                connection.start()
+                connection.finish(error_answer(None, Unavailable(
+                    f"the daemon already serves {MAX_CONNECTIONS} connections; close some and try again")))
+                continue
             connection.start()
 
     def _forget(self, connection: _Connection) -> None:

@@ -28,6 +28,8 @@ import base64
 import contextlib
 import functools
 import logging
+import os
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -285,13 +287,7 @@ class UserAgent:
     def _attachment(self, item: api.Attachment) -> Attachment:
         if item.path is not None:
             path = Path(item.path).expanduser()
-            try:
-                if path.stat().st_size > MAX_ATTACHMENT_FILE:
-                    raise TooLarge(f"{path} is larger than {MAX_ATTACHMENT_FILE} bytes")
-                data = path.read_bytes()
-            except OSError as exc:
-                raise BadRequest(f"cannot read attachment {path}: {exc.strerror or exc}") from None
-            return Attachment(data, path.name, item.content_type)
+            return Attachment(read_attachment_file(path), path.name, item.content_type)
         if item.data_b64 is not None:
             try:
                 data = base64.b64decode(item.data_b64, validate=True)
@@ -378,6 +374,28 @@ class UserAgent:
         return result
 
 
+def read_attachment_file(path: Path, limit: int = MAX_ATTACHMENT_FILE) -> bytes:
+    """The bytes of an attachment given as ``{path}``: a regular file of at most ``limit`` bytes.
+
+    Opened without blocking and checked on the open descriptor, so a FIFO, a device
+    (``/dev/zero`` has size 0) or a file swapped in after a check is refused instead of
+    hanging the daemon or filling its memory; the read stops one byte past the limit."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError as exc:
+        raise BadRequest(f"cannot read attachment {path}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise BadRequest(f"attachment {path} is not a regular file")
+        try:
+            data = file.read(limit + 1)
+        except OSError as exc:
+            raise BadRequest(f"cannot read attachment {path}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise TooLarge(f"{path} is larger than {limit} bytes")
+    return data
+
+
 class _EventLogHandler(logging.Handler):
     """mmsua's INFO and above as ``log`` events (the TUI's log screen)."""
 
@@ -440,4 +458,4 @@ def _is_api(agent: UserAgent) -> Api:
     return agent
 
 
-__all__ = ["UserAgent", "Unavailable", "BadRequest", "NotFound", "TooLarge", "message_shape", "conversation_shape"]
+__all__ = ["UserAgent", "read_attachment_file", "Unavailable", "BadRequest", "NotFound", "TooLarge", "message_shape", "conversation_shape"]
