@@ -48,8 +48,9 @@ class _Connection:
         self.outbox: queue.Queue[bytes | None] = queue.Queue(OUTBOX_LIMIT)
         self.closed = threading.Event()
 
-    def start(self) -> None:
-        threading.Thread(target=self._read, name=f"api-read-{self.number}", daemon=True).start()
+    def start(self, read: bool = True) -> None:
+        if read:
+            threading.Thread(target=self._read, name=f"api-read-{self.number}", daemon=True).start()
         threading.Thread(target=self._write, name=f"api-write-{self.number}", daemon=True).start()
 
     def send(self, obj: dict[str, Any]) -> None:
@@ -225,7 +226,7 @@ class ApiServer:
                     self._connections.add(connection)
             if full:
                 log.warning("API client %d refused: %d connections already open", self._count, MAX_CONNECTIONS)
-                connection.start()
+                connection.start(read=False)  # nothing it sends is read, let alone carried out
                 connection.finish(error_answer(None, Unavailable(
                     f"the daemon already serves {MAX_CONNECTIONS} connections; close some and try again")))
                 continue

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import shutil
 import threading
 from pathlib import Path
 
@@ -19,25 +18,8 @@ from mmsua.daemon.server import ApiServer
 
 
 @pytest.fixture
-def sock_path() -> Path:
-    short = Path(f"/tmp/mmsua-hostile-{os.getpid()}-{threading.get_ident() % 10000}")
-    short.mkdir(mode=0o700, exist_ok=True)
-    yield short / "run" / "api.sock"
-    shutil.rmtree(short, ignore_errors=True)
-
-
-@pytest.fixture
-def daemon(tmp_path: Path, sock_path: Path):
-    from mmsua.engine.agent import UserAgent
-    from mmsua.engine.settings import AgentSettings
-
-    agent = UserAgent(AgentSettings(store_path=str(tmp_path / "store"), own_number="+15550100001"))
-    agent.start()
-    server = ApiServer(agent, sock_path)
-    server.start()
-    yield agent, server
-    server.stop()
-    agent.stop()
+def daemon(engine_server):
+    return engine_server
 
 
 def _raw(path: Path) -> tuple[socket.socket, object]:
@@ -154,7 +136,7 @@ def test_past_the_connection_cap_a_newcomer_is_answered_unavailable_not_left_han
         assert "result" in _ask(sock, reader, b'{"id": 1, "method": "status"}\n')  # all three are served
     with Client(sock_path, timeout=20) as client, pytest.raises(ApiError) as refused:
         client.status()
-    assert refused.value.code == "unavailable" and "connections" in refused.value.message
+    assert refused.value.code == "unavailable" and "connections" in refused.value.message, daemon[1].client_count
     sock, reader = held.pop()
     reader.close()
     sock.close()
