@@ -77,11 +77,19 @@ class _Connection:
         except queue.Full:
             self.sock.close()
 
-    def close(self) -> None:
+    def close(self, flush: bool = False) -> None:
+        """Drop the client; ``flush``: once the answers already queued are written (it stopped
+        writing, as a client that gives up on a call does, but still reads)."""
         if self.closed.is_set():
             return
         self.closed.set()
         self.server._forget(self)
+        if flush:
+            try:
+                self.outbox.put_nowait(None)
+                return
+            except queue.Full:
+                pass
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -109,7 +117,7 @@ class _Connection:
             pass
         finally:
             reader.close()
-            self.close()
+            self.close(flush=True)
 
     def _handle(self, line: bytes) -> None:
         request_id = None

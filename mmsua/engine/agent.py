@@ -39,7 +39,7 @@ from typing import Any
 
 from mmsua import __version__
 from mmsua.api import shapes as api
-from mmsua.api.errors import BadRequest, NotFound, TooLarge, Unavailable
+from mmsua.api.errors import BadRequest, NotFound, TooLarge, TooLate, Unavailable
 from mmsua.api.events import Event, EventCallback, Log, MessageDeleted, MessageReceived, MessageUpdated, ModemState
 from mmsua.api.methods import Api, Unsubscribe
 from mmsua.api.states import MessageState, ReportStatus
@@ -47,6 +47,7 @@ from mmsua.engine import compose
 from mmsua.engine.addresses import AddressError, recipient_address
 from mmsua.engine.compose import Attachment, build_parts, fit_to_limit
 from mmsua.engine.runner import DataPath, Engine, SmsPort
+from mmsua.engine.send_path import TooLateToCancel
 from mmsua.engine.settings import AgentSettings
 from mmsua.engine.states import Event as Transition  # the state machine's events; Event is the API's
 from mmsua.store import NotFound as StoreNotFound
@@ -330,10 +331,24 @@ class UserAgent:
         self.engine.wake()
         return result
 
-    def resend_as_sms(self, id: int) -> api.Message:  # noqa: A002
+    def cancel(self, id: int) -> api.Message:  # noqa: A002
+        """Stop an outgoing message before it leaves; TooLate once its POST began (it may have arrived)."""
+        self._message(id)
+        with self._publish_lock:  # the cancelled state goes out before anything later of the engine's
+            try:
+                self.engine.outbox.cancel(id)
+            except TooLateToCancel as exc:
+                raise TooLate(str(exc)) from None
+            return self._changed(id)
+
+    def resend_as_sms(self, id: int, force: bool = False) -> api.Message:  # noqa: A002
         message = self._message(id)
         if message.direction != "out" or message.kind != "mms":
             raise BadRequest(f"message {id} is not an outgoing MMS")
+        if not force and message.state in (MessageState.SENT, MessageState.SENDING, MessageState.QUEUED):
+            why = ("was sent: the recipients have it" if message.state is MessageState.SENT else
+                   f"is still {message.state.value} as MMS (cancel it first)")
+            raise BadRequest(f"message {id} {why}; force it to send its text again as SMS")
         try:
             new_id = self.engine.resend_as_sms(message.id, wake=False)
         except ValueError as exc:
@@ -445,7 +460,7 @@ def message_shape(m: records.Message) -> api.Message:
         size=m.size, expiry=records.iso(m.expiry),
         recipients=tuple(api.RecipientStatus(r.address, ReportStatus(r.status), records.iso(r.updated)) for r in m.recipients),
         read=m.read, read_report_requested=m.read_report_requested, delivery_report_requested=m.delivery_report_requested,
-        priority=m.priority, error=m.error, message_id=m.message_id,
+        priority=m.priority, error=m.error, message_id=m.message_id, attempts=m.attempts,
     )
 
 

@@ -124,7 +124,7 @@ def test_send_group_separately_and_attachments(daemon, tmp_path: Path, capsys: p
     assert main(["send", "--to", "+15551111111", "--to", "+15552222222", "--cc", "+15553333333", "--subject", "Hi",
                  "--text", "hello", "--attach", str(picture), "--socket", sock]) == 0
     out = capsys.readouterr().out
-    assert "to +15551111111, +15552222222: queued" in out
+    assert "queued as message 1 to +15551111111, +15552222222" in out
     sent = calls[-1]
     assert sent["to"] == ["+15551111111", "+15552222222"] and sent["cc"] == ["+15553333333"] and sent["subject"] == "Hi"
     attachment = sent["attachments"][0]
