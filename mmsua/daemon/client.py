@@ -324,7 +324,8 @@ class LocalClient(ApiMethods):
 
     def _call(self, method: str, params: dict[str, JSON]) -> JSON:
         with self._lock:
-            return dispatch.call(self.agent, method, json.loads(json.dumps(params)))
+            params = json.loads(json.dumps(params))
+            return dispatch.call(self.agent, method, dispatch.prepare(method, params))
 
     def subscribe(self, callback: EventCallback) -> Unsubscribe:
         self.on_event(callback)
