@@ -18,6 +18,7 @@ import logging
 import os
 import queue
 import socket
+import struct
 import threading
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from mmsua.daemon.protocol import MAX_LINE, MalformedRequest, answer, encode, er
 log = logging.getLogger("mmsua.daemon")
 OUTBOX_LIMIT = 1000  # events queued for one client before it counts as stuck
 MAX_CONNECTIONS = 64  # the TUI holds two, a script one; more is a runaway or an attack
+SEND_TIMEOUT = 60  # seconds one write may block on a client that does not read, before it is dropped
 
 
 class SocketInUse(RuntimeError):
@@ -226,6 +228,9 @@ class ApiServer:
                 sock, _ = listener.accept()
             except OSError:
                 break
+            # A client that stops reading never holds a writer thread for ever (also once it is
+            # no longer counted: closing after its answers are flushed).
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", SEND_TIMEOUT, 0))
             with self._lock:
                 self._count += 1
                 connection = _Connection(self, sock, self._count)

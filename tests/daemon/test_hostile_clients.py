@@ -156,3 +156,27 @@ def server_module_wait(server: ApiServer, count: int) -> None:
     while server.client_count > count:
         assert time.monotonic() < deadline, "the server kept a closed connection"
         threading.Event().wait(0.01)
+
+
+def test_a_client_that_stops_reading_does_not_hold_a_writer_thread_for_ever(daemon, sock_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(server_module, "SEND_TIMEOUT", 1)
+    with Client(sock_path, timeout=20) as client:
+        sent = client.send(SendRequest(to=("+15551234567",), attachments=(Attachment.of(b"\0" * 250_000, "big.bin"),)))
+    assert not isinstance(sent, list)
+    sock, reader = _raw(sock_path)
+    assert "result" in _ask(sock, reader, b'{"id": 0, "method": "status"}\n')  # accepted: the newest connection
+    mine = f"-{daemon[1]._count}"
+    ask = b'{"id": 1, "method": "get_part", "params": {"message_id": %d, "index": 1}}\n' % sent.id
+    sock.sendall(ask * 40)  # megabytes of answers, never read
+    sock.shutdown(socket.SHUT_WR)
+    deadline = threading.Event()
+    timer = threading.Timer(30, deadline.set)
+    timer.start()
+    try:
+        while any(t.name.startswith("api-") and t.name.endswith(mine) for t in threading.enumerate()):
+            assert not deadline.is_set(), "the writer still blocks on a client that reads nothing"
+            deadline.wait(0.05)
+    finally:
+        timer.cancel()
+        sock.close()
