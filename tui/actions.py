@@ -73,6 +73,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("save_part", "s", "Save an attachment", CONVERSATION, label="Save", cli="mmsua export ID DIR"),
     Action("open_part", "o", "Open an attachment with the system viewer", CONVERSATION, label="Open"),
     Action("retry", "t", "Retry a failed message", CONVERSATION, label="Retry", cli="mmsua retry ID"),
+    Action("cancel_send", "x", "Cancel a message not yet sent", CONVERSATION, footer=False, cli="mmsua cancel ID"),
     Action("delete", "d,delete", "Delete a message", CONVERSATION, label="Delete", cli="mmsua delete ID"),
     # Composer
     Action("send", "ctrl+s", "Send", COMPOSER, cli="mmsua send", priority=True),

@@ -397,6 +397,12 @@ class MmsuaApp(App[None]):
             return
         self._call_and_update("retry", message.id, "Sending again…")
 
+    def _do_cancel_send(self, message: Message | None) -> None:
+        if message is None or message.state not in ("queued", "sending"):
+            self.notify("Only a message that has not been sent can be cancelled.", severity="warning")
+            return
+        self._call_and_update("cancel", message.id, "Cancelling…")  # the daemon says when it is too late
+
     def _do_delete(self, message: Message | None) -> None:
         if message is None:
             self.notify("Choose a message to delete first (↑↓).", severity="warning")
@@ -426,9 +432,9 @@ class MmsuaApp(App[None]):
         self._refresh_list_top()
 
     @work(thread=True, group="message-actions")
-    def _call_and_update(self, method: Literal["fetch", "retry"], message_id: int, note: str) -> None:
+    def _call_and_update(self, method: Literal["fetch", "retry", "cancel"], message_id: int, note: str) -> None:
         self.call_from_thread(self.notify, note)
-        call = self.client.fetch if method == "fetch" else self.client.retry
+        call = {"fetch": self.client.fetch, "retry": self.client.retry, "cancel": self.client.cancel}[method]
         try:
             answer = call(message_id)
         except Exception as error:

@@ -55,11 +55,17 @@ class TooLarge(ApiError):
     code = "too_large"
 
 
+class TooLate(ApiError):
+    """The message has already left (or may have): it can no longer be cancelled."""
+
+    code = "too_late"
+
+
 class InternalError(ApiError):
     """A fault of mmsua itself; the log has the details."""
 
     code = "internal"
 
 
-_BY_CODE: dict[str, type[ApiError]] = {cls.code: cls for cls in (BadRequest, NotFound, Unavailable, TooLarge, InternalError)}
+_BY_CODE: dict[str, type[ApiError]] = {cls.code: cls for cls in (BadRequest, NotFound, Unavailable, TooLarge, TooLate, InternalError)}
 ERROR_CODES: tuple[str, ...] = tuple(_BY_CODE)

@@ -52,8 +52,11 @@ class Api(Protocol):
     def retry(self, id: int) -> Message:  # noqa: A002
         """Queue a failed outgoing message again."""
 
-    def resend_as_sms(self, id: int) -> Message:  # noqa: A002
-        """Send an outgoing MMS's text as a new SMS."""
+    def cancel(self, id: int) -> Message:  # noqa: A002
+        """Cancel an outgoing message that has not left yet (``too_late`` once its POST began)."""
+
+    def resend_as_sms(self, id: int, force: bool = False) -> Message:  # noqa: A002
+        """Send an outgoing MMS's text as a new SMS; one that was sent (or may be) only with ``force``."""
 
     def mark_read(self, id: int) -> Message: ...  # noqa: A002
 

@@ -77,6 +77,7 @@ class Message(Shape):
     priority: str | None = None  # as chosen when sending or stated by the sender; None when not stated
     error: str | None = None  # why it failed
     message_id: str | None = None  # the MMS Message-ID (M-Send.conf / M-Retrieve.conf)
+    attempts: int = 0  # outgoing MMS: POSTs begun; 2 or more means the MMSC may have it more than once
 
     @property
     def outgoing(self) -> bool:

@@ -24,13 +24,16 @@ class MessageState(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # the user cancelled it before it left
 
 
 IN_STATES: tuple[MessageState, ...] = (
     MessageState.NOTIFIED, MessageState.DEFERRED, MessageState.RETRIEVING,
     MessageState.RECEIVED, MessageState.REJECTED, MessageState.EXPIRED,
 )
-OUT_STATES: tuple[MessageState, ...] = (MessageState.QUEUED, MessageState.SENDING, MessageState.SENT, MessageState.FAILED)
+OUT_STATES: tuple[MessageState, ...] = (
+    MessageState.QUEUED, MessageState.SENDING, MessageState.SENT, MessageState.FAILED, MessageState.CANCELLED,
+)
 
 
 class ReportStatus(StrEnum):

@@ -152,6 +152,8 @@ def decode(annotation: Any, value: JSON, where: str) -> Any:
         if annotation is int:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise BadRequest(f"{where} must be a whole number")
+            if not -(2**63) <= value < 2**63:  # what the store's INTEGER holds
+                raise BadRequest(f"{where} must be a whole number of at most 64 bits")
             return value
         if annotation is float:
             if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 from mmsua import exit_codes
 
 if TYPE_CHECKING:
-    import logging
 
     from mmsua.api.methods import Api
     from mmsua.daemon.client import Client
@@ -199,7 +198,6 @@ class _console_logging:  # noqa: N801 - used as a context manager, reads like on
         else:
             for handler in root.handlers:
                 handler.setLevel(max(handler.level, root.level))
-                handler.addFilter(_not_for_the_demo)
 
     def __exit__(self, *exc: object) -> None:
         import logging
@@ -210,12 +208,6 @@ class _console_logging:  # noqa: N801 - used as a context manager, reads like on
             root.removeHandler(handler)
         for handler, level in zip(handlers, levels, strict=False):
             handler.setLevel(level)
-            handler.removeFilter(_not_for_the_demo)
             root.addHandler(handler)
         logging.getLogger("mmsua").setLevel(mmsua_level)
 
-
-def _not_for_the_demo(record: logging.LogRecord) -> bool:
-    """The demo sets the carrier settings itself; the daemon's warning that the carrier
-    database was not consulted would only puzzle a newcomer."""
-    return not (record.name == "mmsua.daemon" and str(record.msg).startswith("carrier settings not chosen"))

@@ -1,21 +1,26 @@
 """Entry point of the ``mmsua`` console script.
 
-Each subcommand lives in its own module under ``mmsua.cli`` (fetch, retry and
-resend-as-sms share the table in ``message_actions``) and exposes
+Each subcommand lives in its own module under ``mmsua.cli`` (fetch, retry, cancel
+and resend-as-sms share the table in ``message_actions``) and exposes
 ``register(subparsers)``, which adds its parser and sets ``func`` to a callable
 taking the parsed arguments and returning an exit status. Heavy imports stay
 inside those callables so ``mmsua --help`` is instant.
+
+This module imports nothing but ``sys`` before :func:`main` runs, so a Ctrl-C at
+any moment after the console script starts, the imports included, ends in one
+line and exit status 130, never a traceback; so does any fault of mmsua.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import sys
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from mmsua import __version__, exit_codes
-from mmsua.cli import message_actions
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+
+INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 # Order is the order shown in --help.
 SUBCOMMANDS: tuple[str, ...] = (
@@ -25,6 +30,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "show",
     "fetch",
     "retry",
+    "cancel",
     "resend-as-sms",
     "delete",
     "export",
@@ -40,12 +46,60 @@ SUBCOMMANDS: tuple[str, ...] = (
 )
 
 
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a Ctrl-C or a fault of mmsua is one line on stderr and an exit status."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print(f"{_prog(argv)}: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except BrokenPipeError:
+        # `mmsua decode x | head` closes the pipe early; that is not an error.
+        sys.stderr.close()
+        return 0
+    except Exception as error:  # a bug: one line here, the traceback with -vv
+        import logging
+
+        logging.getLogger("mmsua").debug("unexpected error", exc_info=True)
+        print(f"{_prog(argv)}: internal error: {type(error).__name__}: {error} (run with -vv for the details)",
+              file=sys.stderr)
+        from mmsua import exit_codes
+
+        return exit_codes.SOFTWARE
+
+
+def _prog(argv: Sequence[str] | None) -> str:
+    """``mmsua COMMAND`` for messages, read from the arguments without parsing them."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in args if a in SUBCOMMANDS), None)
+    return f"mmsua {command}" if command else "mmsua"
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    from mmsua import exit_codes
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help(sys.stderr)
+        return exit_codes.USAGE
+    _setup_logging(args.verbose)
+    return int(args.func(args))
+
+
 def _module_of(command: str) -> str:
     """The module that registers a subcommand: its own, or the shared table of message actions."""
+    from mmsua.cli import message_actions
+
     return "message_actions" if command in message_actions.COMMANDS else command.replace("-", "_")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+    import importlib
+
+    from mmsua import __version__
+
     parser = argparse.ArgumentParser(
         prog="mmsua",
         description=(
@@ -59,23 +113,6 @@ def build_parser() -> argparse.ArgumentParser:
     for module in dict.fromkeys(_module_of(name) for name in SUBCOMMANDS):
         importlib.import_module(f"mmsua.cli.{module}").register(subparsers)
     return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "func", None) is None:
-        parser.print_help(sys.stderr)
-        return exit_codes.USAGE
-    _setup_logging(args.verbose)
-    try:
-        return int(args.func(args))
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        # `mmsua decode x | head` closes the pipe early; that is not an error.
-        sys.stderr.close()
-        return exit_codes.OK
 
 
 def _setup_logging(verbosity: int) -> None:

@@ -1,8 +1,21 @@
-"""`mmsua send`: queue an MMS (or SMS) with the daemon."""
+"""`mmsua send`: queue an MMS (or SMS) with the daemon.
+
+"queued as message N" is printed the moment the daemon has the message. A Ctrl-C
+before that sends nothing: the request is abandoned (a line the daemon got only
+part of is never carried out), and a message the daemon had already queued is
+cancelled at once, or reported as gone when its POST had begun.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mmsua.daemon.client import Client
+
+MANY_SMS = 5  # more parts than this need --yes: each is charged as one SMS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,20 +40,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--delivery-report", action="store_true", default=None, help="ask for delivery reports")
     parser.add_argument("--read-report", action="store_true", default=None, help="ask for read reports")
     parser.add_argument("--priority", choices=("low", "normal", "high"), help="the MMS's priority (X-Mms-Priority)")
+    parser.add_argument("--yes", "-y", action="store_true", help=f"send an SMS text of more than {MANY_SMS} parts")
     parser.add_argument("--json", action="store_true", help="print the queued message(s) as JSON")
     add_socket_argument(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except KeyboardInterrupt:  # before the request left: reading files, connecting
+        print("mmsua send: interrupted; nothing was sent", file=sys.stderr)
+        return INTERRUPTED
+
+
+INTERRUPTED = 130
+
+
+def _run(args: argparse.Namespace) -> int:
     import mimetypes
-    import sys
     from pathlib import Path
 
     from mmsua import exit_codes
     from mmsua.api.methods import Api
     from mmsua.api.shapes import Attachment, SendRequest
     from mmsua.daemon import render
+    from mmsua.daemon.client import Client
     from mmsua.daemon.clisupport import print_json, run_with_client
 
     if not args.to and args.conversation is None:
@@ -53,6 +78,10 @@ def run(args: argparse.Namespace) -> int:
     if not (text or args.attach or args.subject):
         print("mmsua send: nothing to send: give --text, --subject or --attach", file=sys.stderr)
         return exit_codes.USAGE
+    if args.sms and text:
+        refused = _sms_parts_check(text, args.to, args.yes)
+        if refused is not None:
+            return refused
     attachments = []
     for name in args.attach:
         path = Path(name)
@@ -71,14 +100,72 @@ def run(args: argparse.Namespace) -> int:
     )
 
     def body(client: Api) -> int:
-        result = client.send(request)
+        try:
+            result = client.send(request)
+        except KeyboardInterrupt:
+            assert isinstance(client, Client)
+            return _interrupted(client)
         messages = result if isinstance(result, list) else [result]
         if args.json:
             print_json(result)
         else:
             for message in messages:
                 to = ", ".join(render.line(a) for a in message.to)
-                print(f"message {message.id} to {to}: {render.line(message.state.value)}")
+                state = "" if message.state == "queued" else f" ({render.line(message.state.value)})"
+                print(f"queued as message {message.id} to {to}{state}", flush=True)
         return exit_codes.OK
 
     return run_with_client(args, body)
+
+
+def _sms_parts_check(text: str, to: list[str], yes: bool) -> int | None:
+    """Say how many SMS the text takes; an exit status when there are too many without --yes."""
+    from mmsua import exit_codes
+    from mmsua.codec.errors import PduError
+    from mmsua.codec.sms import split_text_submit
+
+    try:
+        parts = len(split_text_submit(to[0] if to else "+1", text, reference=0))
+    except PduError:
+        return None  # the daemon says what is wrong with it
+    if parts <= 1:
+        return None
+    each = f" to each of {len(to)} recipients" if len(to) > 1 else ""
+    if parts > MANY_SMS and not yes:
+        print(f"mmsua send: the text is {len(text)} characters: {parts} SMS{each}, each charged as one; "
+              "add --yes to send it anyway, or send it as MMS (without --sms)", file=sys.stderr)
+        return exit_codes.USAGE
+    print(f"mmsua send: the text goes as {parts} SMS{each}", file=sys.stderr)
+    return None
+
+
+def _interrupted(client: Client) -> int:
+    """Ctrl-C while the daemon had the request: make sure nothing is sent, or say what was."""
+    from mmsua.api.errors import ApiError, TooLate
+    from mmsua.daemon.client import Client
+
+    print("mmsua send: interrupted; making sure nothing is sent…", file=sys.stderr, flush=True)
+    try:
+        try:
+            result = client.abandon()
+        except ApiError as error:
+            print(f"mmsua send: nothing was sent (the daemon refused it: {error})", file=sys.stderr)
+            return INTERRUPTED
+        if result is None:
+            print("mmsua send: the daemon did not get the message; nothing was sent", file=sys.stderr)
+            return INTERRUPTED
+        messages = result if isinstance(result, list) else [result]
+        with Client(client.path) as again:
+            for message in messages:
+                try:
+                    again.cancel(message.id)
+                    print(f"mmsua send: message {message.id} cancelled; nothing was sent", file=sys.stderr)
+                except TooLate as error:
+                    print(f"mmsua send: message {message.id} had already left: {error}", file=sys.stderr)
+    except ApiError as error:
+        print(f"mmsua send: interrupted; whether the message was cancelled is not known ({error}); "
+              "`mmsua ls` shows it and `mmsua cancel ID` stops it", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("mmsua send: interrupted again: whether the message was queued is not known; "
+              "`mmsua ls` shows it and `mmsua cancel ID` stops it", file=sys.stderr)
+    return INTERRUPTED

@@ -44,6 +44,15 @@ class DaemonUnavailable(Unavailable):
         self.path = path
 
 
+class DaemonGone(DaemonUnavailable):
+    """The daemon went away while a request was out: whether it was carried out is not known."""
+
+    def __init__(self, path: Path, method: str, error: BaseException) -> None:
+        Unavailable.__init__(self, f"the mmsua daemon went away during {method} ({path}: {error or type(error).__name__}); "
+                             f"it may or may not have been carried out; {START_HINT}")
+        self.path = path
+
+
 class ApiMethods:
     """The ``Api`` as Python methods over ``_call(method, params) -> result`` in JSON; subclasses
     provide ``_call``. Parameters and results go through the method table, so both clients send
@@ -84,8 +93,11 @@ class ApiMethods:
     def retry(self, id: int) -> Message:  # noqa: A002
         return self._invoke("retry", id=id)
 
-    def resend_as_sms(self, id: int) -> Message:  # noqa: A002
-        return self._invoke("resend_as_sms", id=id)
+    def cancel(self, id: int) -> Message:  # noqa: A002
+        return self._invoke("cancel", id=id)
+
+    def resend_as_sms(self, id: int, force: bool = False) -> Message:  # noqa: A002
+        return self._invoke("resend_as_sms", id=id, force=force)
 
     def mark_read(self, id: int) -> Message:  # noqa: A002
         return self._invoke("mark_read", id=id)
@@ -110,6 +122,7 @@ class Client(ApiMethods):
         self._listeners: list[Client] = []
         self._closing = False  # close() was called: the end of the stream is not a loss
         self.close_reason: str | None = None  # why the event stream ended, once it has
+        self._in_flight: tuple[int, str] | None = None  # (id, method) of a request not yet answered
 
     def __enter__(self) -> Client:
         self.connect()
@@ -157,22 +170,61 @@ class Client(ApiMethods):
         self.connect()
         assert self._sock is not None
         request_id = next(self._ids)
+        self._in_flight = (request_id, method)
         try:
-            self._sock.sendall(encode({"id": request_id, "method": method, "params": params}))
+            try:
+                self._sock.sendall(encode({"id": request_id, "method": method, "params": params}))
+            except OSError:
+                # The daemon may have refused the line before reading all of it (too_large)
+                # and closed: its answer is still there to read.
+                message = self._read()
+                if "error" in message:
+                    raise _error_of(message) from None
+                raise
             while True:
                 message = self._read()
                 if "event" in message:
                     self._pending_events.append(message)
                     continue
-                if message.get("id") != request_id:
-                    continue  # an answer to an abandoned request
+                if message.get("id") != request_id and not ("error" in message and message.get("id") is None):
+                    continue  # an answer to an abandoned request (an error without id is the connection's)
+                self._in_flight = None
                 if "error" in message:
-                    error = message["error"] or {}
-                    raise ApiError.of(str(error.get("code", "internal")), str(error.get("message", "")))
+                    raise _error_of(message)
                 return message.get("result")
         except (OSError, ConnectionError) as error:
             self.close()
-            raise DaemonUnavailable(self.path, f"connection lost: {error}") from None
+            raise DaemonGone(self.path, method, error) from None
+
+    def abandon(self) -> Any:
+        """After a call was interrupted (Ctrl-C): whether the daemon carried it out.
+
+        Writing stops here, so a request the daemon got only part of ends without its
+        newline and is never carried out (None is returned); one it got whole is answered,
+        and that answer is returned as the call would have (an error answer raises). The
+        connection is closed either way."""
+        if self._in_flight is None or self._sock is None:
+            self.close()
+            return None
+        request_id, method = self._in_flight
+        try:
+            try:
+                self._sock.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            while True:
+                try:
+                    message = self._read()
+                except (OSError, ConnectionError):
+                    return None  # closed without an answer: the request never became one
+                if message.get("id") != request_id:
+                    continue
+                if "error" in message:
+                    raise _error_of(message)
+                return METHODS[method].decode_result(message.get("result"))
+        finally:
+            self._in_flight = None
+            self.close()
 
     def _read(self) -> dict[str, Any]:
         line = self._reader.readline(MAX_LINE + 1)
@@ -272,7 +324,8 @@ class LocalClient(ApiMethods):
 
     def _call(self, method: str, params: dict[str, JSON]) -> JSON:
         with self._lock:
-            return dispatch.call(self.agent, method, json.loads(json.dumps(params)))
+            params = json.loads(json.dumps(params))
+            return dispatch.call(self.agent, method, dispatch.prepare(method, params))
 
     def subscribe(self, callback: EventCallback) -> Unsubscribe:
         self.on_event(callback)
@@ -288,6 +341,12 @@ class LocalClient(ApiMethods):
     def _publish(self, event: Event) -> None:
         for callback in list(self._callbacks):
             callback(event)
+
+
+def _error_of(answer: dict[str, Any]) -> ApiError:
+    """The ApiError of an error answer."""
+    error = answer["error"] if isinstance(answer["error"], dict) else {}
+    return ApiError.of(str(error.get("code", "internal")), str(error.get("message", "")))
 
 
 def _both_are_api(client: Client, local: LocalClient) -> tuple[Api, Api]:

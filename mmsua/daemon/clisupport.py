@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mmsua import exit_codes, paths
-from mmsua.api.errors import ApiError, BadRequest, InternalError, NotFound, TooLarge, Unavailable
+from mmsua.api.errors import ApiError, BadRequest, InternalError, NotFound, TooLarge, TooLate, Unavailable
 from mmsua.api.methods import Api
 from mmsua.api.wire import encode
 from mmsua.daemon.client import Client, DaemonUnavailable
@@ -19,6 +19,7 @@ EXIT_FOR_CODE = {
     BadRequest.code: exit_codes.USAGE,
     NotFound.code: exit_codes.FAILURE,
     TooLarge.code: exit_codes.FAILURE,
+    TooLate.code: exit_codes.FAILURE,
     Unavailable.code: exit_codes.TEMPFAIL,
     InternalError.code: exit_codes.SOFTWARE,
 }

@@ -67,6 +67,9 @@ def provision(config: Config, agent: Any) -> Config:
         return config
     if match.chosen is not None:
         log.info("carrier settings: %s (%s)", match.chosen.describe(), match.reason)
+    elif not _carrier_values_missing(config):
+        # The config (or --apn, --mmsc, --proxy) gives the MMS settings: the database is not needed.
+        log.debug("carrier settings not looked up: %s", match.reason)
     else:
         # Only a problem when the config leaves MMS settings to the database.
         on_purpose = not config["carrier.auto"]

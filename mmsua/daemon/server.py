@@ -3,7 +3,13 @@
 Threads, not polling: one thread accepts, one per client reads and dispatches,
 one per client writes from a bounded queue. A client that stops reading its
 events is dropped rather than allowed to stall the engine. Calls into the engine
-are serialised by one lock, so the engine sees one request at a time.
+are serialised by one lock, so the engine sees one request at a time; what a
+request needs from outside (an attachment's file) is read before that lock.
+
+Any local user's program may connect: every line gets an answer (``bad_request``
+for what is not a request, ``too_large`` and the end of the connection for a line
+over MAX_LINE), a line cut off by the end of the connection is not a request, and
+past MAX_CONNECTIONS a newcomer is answered ``unavailable`` and closed.
 """
 
 from __future__ import annotations
@@ -12,20 +18,23 @@ import logging
 import os
 import queue
 import socket
+import struct
 import threading
 from pathlib import Path
 from typing import Any
 
 from mmsua import paths
-from mmsua.api.errors import ApiError, BadRequest
+from mmsua.api.errors import ApiError, InternalError, TooLarge, Unavailable
 from mmsua.api.events import Event
 from mmsua.api.methods import Api
 from mmsua.api.wire import JSON
 from mmsua.daemon import dispatch
-from mmsua.daemon.protocol import MAX_LINE, answer, encode, error_answer, parse_request, request_id_of
+from mmsua.daemon.protocol import MAX_LINE, MalformedRequest, answer, encode, error_answer, parse_request
 
 log = logging.getLogger("mmsua.daemon")
 OUTBOX_LIMIT = 1000  # events queued for one client before it counts as stuck
+MAX_CONNECTIONS = 64  # the TUI holds two, a script one; more is a runaway or an attack
+SEND_TIMEOUT = 60  # seconds one write may block on a client that does not read, before it is dropped
 
 
 class SocketInUse(RuntimeError):
@@ -41,8 +50,9 @@ class _Connection:
         self.outbox: queue.Queue[bytes | None] = queue.Queue(OUTBOX_LIMIT)
         self.closed = threading.Event()
 
-    def start(self) -> None:
-        threading.Thread(target=self._read, name=f"api-read-{self.number}", daemon=True).start()
+    def start(self, read: bool = True) -> None:
+        if read:
+            threading.Thread(target=self._read, name=f"api-read-{self.number}", daemon=True).start()
         threading.Thread(target=self._write, name=f"api-write-{self.number}", daemon=True).start()
 
     def send(self, obj: dict[str, Any]) -> None:
@@ -54,11 +64,34 @@ class _Connection:
             log.warning("API client %d does not read its events; dropping it", self.number)
             self.close()
 
-    def close(self) -> None:
+    def finish(self, last: dict[str, Any]) -> None:
+        """Send ``last`` and close once it is written (an answer that ends the connection)."""
         if self.closed.is_set():
             return
         self.closed.set()
         self.server._forget(self)
+        try:
+            self.outbox.put_nowait(encode(last))
+        except queue.Full:
+            pass
+        try:
+            self.outbox.put_nowait(None)
+        except queue.Full:
+            self.sock.close()
+
+    def close(self, flush: bool = False) -> None:
+        """Drop the client; ``flush``: once the answers already queued are written (it stopped
+        writing, as a client that gives up on a call does, but still reads)."""
+        if self.closed.is_set():
+            return
+        self.closed.set()
+        self.server._forget(self)
+        if flush:
+            try:
+                self.outbox.put_nowait(None)
+                return
+            except queue.Full:
+                pass
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -76,15 +109,17 @@ class _Connection:
                 if not line:
                     break
                 if len(line) > MAX_LINE:
-                    self.send(error_answer(None, BadRequest(f"request longer than {MAX_LINE} bytes")))
-                    break
+                    self.finish(error_answer(None, TooLarge(f"a request line is longer than {MAX_LINE} bytes")))
+                    return
+                if not line.endswith(b"\n"):
+                    break  # cut off by the end of the connection (a client interrupted mid-send)
                 if line.strip():
                     self._handle(line)
         except OSError:
             pass
         finally:
             reader.close()
-            self.close()
+            self.close(flush=True)
 
     def _handle(self, line: bytes) -> None:
         request_id = None
@@ -97,8 +132,13 @@ class _Connection:
                 return
             result = self.server._call(request.method, request.params)
             self.send(answer(request_id, result))
+        except MalformedRequest as error:
+            self.send(error_answer(error.request_id, error))
         except ApiError as error:
-            self.send(error_answer(request_id if request_id is not None else request_id_of(line), error))
+            self.send(error_answer(request_id, error))
+        except Exception as error:  # never leave a client without an answer, nor end its reader
+            log.exception("API request failed")
+            self.send(error_answer(request_id, InternalError(f"{type(error).__name__}: {error}")))
 
     def _write(self) -> None:
         try:
@@ -177,6 +217,7 @@ class ApiServer:
             return len(self._connections)
 
     def _call(self, method: str, params: dict[str, JSON]) -> JSON:
+        params = dispatch.prepare(method, params)  # files are read before the lock, not under it
         with self._engine_lock:
             return dispatch.call(self.agent, method, params)
 
@@ -187,10 +228,21 @@ class ApiServer:
                 sock, _ = listener.accept()
             except OSError:
                 break
+            # A client that stops reading never holds a writer thread for ever (also once it is
+            # no longer counted: closing after its answers are flushed).
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", SEND_TIMEOUT, 0))
             with self._lock:
                 self._count += 1
                 connection = _Connection(self, sock, self._count)
-                self._connections.add(connection)
+                full = len(self._connections) >= MAX_CONNECTIONS
+                if not full:
+                    self._connections.add(connection)
+            if full:
+                log.warning("API client %d refused: %d connections already open", self._count, MAX_CONNECTIONS)
+                connection.start(read=False)  # nothing it sends is read, let alone carried out
+                connection.finish(error_answer(None, Unavailable(
+                    f"the daemon already serves {MAX_CONNECTIONS} connections; close some and try again")))
+                continue
             connection.start()
 
     def _forget(self, connection: _Connection) -> None:

@@ -28,6 +28,8 @@ import base64
 import contextlib
 import functools
 import logging
+import os
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -37,7 +39,7 @@ from typing import Any
 
 from mmsua import __version__
 from mmsua.api import shapes as api
-from mmsua.api.errors import BadRequest, NotFound, TooLarge, Unavailable
+from mmsua.api.errors import BadRequest, NotFound, TooLarge, TooLate, Unavailable
 from mmsua.api.events import Event, EventCallback, Log, MessageDeleted, MessageReceived, MessageUpdated, ModemState
 from mmsua.api.methods import Api, Unsubscribe
 from mmsua.api.states import MessageState, ReportStatus
@@ -45,6 +47,7 @@ from mmsua.engine import compose
 from mmsua.engine.addresses import AddressError, recipient_address
 from mmsua.engine.compose import Attachment, build_parts, fit_to_limit
 from mmsua.engine.runner import DataPath, Engine, SmsPort
+from mmsua.engine.send_path import TooLateToCancel
 from mmsua.engine.settings import AgentSettings
 from mmsua.engine.states import Event as Transition  # the state machine's events; Event is the API's
 from mmsua.store import NotFound as StoreNotFound
@@ -285,13 +288,7 @@ class UserAgent:
     def _attachment(self, item: api.Attachment) -> Attachment:
         if item.path is not None:
             path = Path(item.path).expanduser()
-            try:
-                if path.stat().st_size > MAX_ATTACHMENT_FILE:
-                    raise TooLarge(f"{path} is larger than {MAX_ATTACHMENT_FILE} bytes")
-                data = path.read_bytes()
-            except OSError as exc:
-                raise BadRequest(f"cannot read attachment {path}: {exc.strerror or exc}") from None
-            return Attachment(data, path.name, item.content_type)
+            return Attachment(read_attachment_file(path), path.name, item.content_type)
         if item.data_b64 is not None:
             try:
                 data = base64.b64decode(item.data_b64, validate=True)
@@ -334,10 +331,24 @@ class UserAgent:
         self.engine.wake()
         return result
 
-    def resend_as_sms(self, id: int) -> api.Message:  # noqa: A002
+    def cancel(self, id: int) -> api.Message:  # noqa: A002
+        """Stop an outgoing message before it leaves; TooLate once its POST began (it may have arrived)."""
+        self._message(id)
+        with self._publish_lock:  # the cancelled state goes out before anything later of the engine's
+            try:
+                self.engine.outbox.cancel(id)
+            except TooLateToCancel as exc:
+                raise TooLate(str(exc)) from None
+            return self._changed(id)
+
+    def resend_as_sms(self, id: int, force: bool = False) -> api.Message:  # noqa: A002
         message = self._message(id)
         if message.direction != "out" or message.kind != "mms":
             raise BadRequest(f"message {id} is not an outgoing MMS")
+        if not force and message.state in (MessageState.SENT, MessageState.SENDING, MessageState.QUEUED):
+            why = ("was sent: the recipients have it" if message.state is MessageState.SENT else
+                   f"is still {message.state.value} as MMS (cancel it first)")
+            raise BadRequest(f"message {id} {why}; force it to send its text again as SMS")
         try:
             new_id = self.engine.resend_as_sms(message.id, wake=False)
         except ValueError as exc:
@@ -376,6 +387,28 @@ class UserAgent:
             result = message_shape(self.store.get_message(message_id))
             self._publish(MessageUpdated(result))
         return result
+
+
+def read_attachment_file(path: Path, limit: int = MAX_ATTACHMENT_FILE) -> bytes:
+    """The bytes of an attachment given as ``{path}``: a regular file of at most ``limit`` bytes.
+
+    Opened without blocking and checked on the open descriptor, so a FIFO, a device
+    (``/dev/zero`` has size 0) or a file swapped in after a check is refused instead of
+    hanging the daemon or filling its memory; the read stops one byte past the limit."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError as exc:
+        raise BadRequest(f"cannot read attachment {path}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise BadRequest(f"attachment {path} is not a regular file")
+        try:
+            data = file.read(limit + 1)
+        except OSError as exc:
+            raise BadRequest(f"cannot read attachment {path}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise TooLarge(f"{path} is larger than {limit} bytes")
+    return data
 
 
 class _EventLogHandler(logging.Handler):
@@ -427,7 +460,7 @@ def message_shape(m: records.Message) -> api.Message:
         size=m.size, expiry=records.iso(m.expiry),
         recipients=tuple(api.RecipientStatus(r.address, ReportStatus(r.status), records.iso(r.updated)) for r in m.recipients),
         read=m.read, read_report_requested=m.read_report_requested, delivery_report_requested=m.delivery_report_requested,
-        priority=m.priority, error=m.error, message_id=m.message_id,
+        priority=m.priority, error=m.error, message_id=m.message_id, attempts=m.attempts,
     )
 
 
@@ -440,4 +473,4 @@ def _is_api(agent: UserAgent) -> Api:
     return agent
 
 
-__all__ = ["UserAgent", "Unavailable", "BadRequest", "NotFound", "TooLarge", "message_shape", "conversation_shape"]
+__all__ = ["UserAgent", "read_attachment_file", "Unavailable", "BadRequest", "NotFound", "TooLarge", "message_shape", "conversation_shape"]

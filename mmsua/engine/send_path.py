@@ -1,5 +1,13 @@
 """The send path: the outbox (an MMS or SMS stored before any network step) and the
 worker's send and send_sms tasks.
+
+Before each POST of an MMS the message's ``attempts`` is counted up and the task
+marked ``posting``, in one step that first checks the user has not cancelled it;
+the mark is cleared once the exchange ended either way. A task found still marked
+``posting`` was cut short by a stop between a POST and its M-Send.conf: the MMSC
+may have the message. It is POSTed again (at-least-once; ``attempts`` shows it)
+unless ``settings.send_once`` asks for at-most-once: then it fails with that reason.
+A message can be cancelled (:meth:`Outbox.cancel`) until its first POST begins.
 """
 
 from __future__ import annotations
@@ -9,20 +17,33 @@ import random
 import secrets
 from collections.abc import Callable
 
+from mmsua.api.states import MessageState
 from mmsua.codec.errors import PduError
 from mmsua.codec.mms import decode_mms, encode_mms
 from mmsua.codec.sms import split_text_submit
 from mmsua.engine import transactions as tx
+from mmsua.engine.carrier_http import CarrierHttp
 from mmsua.engine.compose import SendRequest, send_req
 from mmsua.engine.handset import Handset
 from mmsua.engine.interfaces import SmsPort
 from mmsua.engine.publisher import Publisher
 from mmsua.engine.retries import Retries
-from mmsua.engine.settings import SettingsSource
+from mmsua.engine.settings import AgentSettings, SettingsSource
 from mmsua.engine.states import Event
 from mmsua.store import PartData, Store, Task
 
 log = logging.getLogger(__name__)
+POSTING = "posting"  # the send task's mark: a POST began and its outcome is not recorded yet
+SENT_TOO_OFTEN = ("the daemon stopped while posting it; not posted again (mms.send_once): "
+                  "the recipient may or may not have it")
+
+
+class TooLateToCancel(Exception):
+    """The message has left, or may have: its POST began (or it was sent, or it is not outgoing)."""
+
+
+class _Cancelled(Exception):
+    """The user cancelled the message before its POST."""
 
 
 class Outbox:
@@ -79,6 +100,31 @@ class Outbox:
             raise ValueError("only the text of a message to phone numbers can go as SMS")
         return self.queue_sms(to=phones, text=message.text, delivery_report=message.delivery_report_requested, wake=wake)
 
+    def cancel(self, message_id: int) -> None:
+        """Cancel an outgoing message that has not left: queued, or an MMS whose POST has not begun.
+
+        One step with the worker's check before each POST, so exactly one of the two wins.
+        TooLateToCancel says why not."""
+        with self._store.transaction():
+            message = self._store.get_message(message_id)
+            task = self._store.get_task("send" if message.kind == "mms" else "send_sms", message_id)
+            if message.direction != "out":
+                raise TooLateToCancel(f"message {message_id} is not an outgoing message")
+            if message.state not in (MessageState.QUEUED, MessageState.SENDING) or task is None:
+                raise TooLateToCancel(f"message {message_id} is {message.state.value}; only a message still "
+                                      "queued can be cancelled")
+            if message.kind == "sms" and message.state is MessageState.SENDING:
+                raise TooLateToCancel(f"too late: SMS {message_id} is being handed to the modem")
+            if task.args.get(POSTING):
+                raise TooLateToCancel(f"too late: message {message_id} is being posted to the MMSC "
+                                      "(or was, when the daemon stopped)")
+            self._store.change_state(message_id, Event.CANCEL, error="cancelled by the user")
+            self._store.finish_task(task.id)
+        log.info("message %s cancelled before it left", message_id)
+
+    def settings(self) -> AgentSettings:
+        return self._settings()
+
     def sms_fallback(self, message_id: int) -> None:
         """After an MMS send was given up (settings.sms_fallback)."""
         try:
@@ -116,12 +162,17 @@ class SendPath:
 
     def send(self, task: Task) -> None:
         message_id = task.require_message_id()
+        if task.args.get(POSTING) and self._cut_short(task, message_id):
+            return
         # Every attempt POSTs the bytes of the first (kept before any network step): the
         # same Transaction-ID and content, however settings or the encoder changed since.
         # After a crash between the POST and the M-Send.conf the MMSC may get it twice
         # (at-least-once); an identical PDU lets it see the second as a retransmission.
         kept = [r["data"] for r in self._store.raw_pdus(message_id) if r["direction"] == "out"]
         with self._store.transaction():
+            if self._store.get_message(message_id).state is MessageState.CANCELLED:
+                self._store.finish_task(task.id)
+                return
             if kept:
                 body = kept[0]
             else:
@@ -130,19 +181,32 @@ class SendPath:
                 self._store.add_raw("out", "mms", body, message_id=message_id)
             self._store.change_state(message_id, Event.SEND_STARTED, error=None)
         self._publisher.message("message.updated", message_id)
-        answer_bytes = self._retries.exchange(task, lambda http: http.post(body))
+
+        def post(http: CarrierHttp) -> bytes:
+            self._posting(task, message_id)
+            return http.post(body)
+
+        try:
+            answer_bytes = self._retries.exchange(task, post)
+        except _Cancelled:
+            log.info("message %s was cancelled before its POST", message_id)
+            self._publisher.message("message.updated", message_id)
+            return
         if answer_bytes is None:
+            self._posted(task)  # failed, retry scheduled (or given up)
             return
         try:
             conf = decode_mms(answer_bytes)
         except PduError as exc:
             self._store.add_raw("in", "mms", answer_bytes, message_id=message_id, error=f"M-Send.conf: {exc}")
             self._retries.settle(task, True, f"the MMSC's answer did not decode: {exc}", None)
+            self._posted(task)
             return
         answer = tx.send_answer(conf)
         self._store.add_raw("in", "mms", answer_bytes, message_id=message_id)
         if answer.outcome is not tx.Outcome.OK:
             self._retries.settle(task, answer.outcome is tx.Outcome.TRANSIENT, answer.reason, None)
+            self._posted(task)
             return
         with self._store.transaction():
             try:
@@ -155,13 +219,46 @@ class SendPath:
         log.info("message %s sent, Message-ID %s", message_id, answer.message_id)
         self._publisher.message("message.updated", message_id)
 
+    def _posting(self, task: Task, message_id: int) -> None:
+        """Just before a POST: stop if the user cancelled it, else count the attempt and mark the
+        task, durably, so a stop before the answer is known for what it was."""
+        with self._store.transaction():
+            message = self._store.get_message(message_id)
+            if message.state is MessageState.CANCELLED:
+                raise _Cancelled
+            self._store.update_message(message_id, attempts=message.attempts + 1)
+            self._store.update_task_args(task.id, {**task.args, POSTING: True})
+        if message.attempts:
+            self._publisher.message("message.updated", message_id)  # clients show the count going up
+
+    def _posted(self, task: Task) -> None:
+        """The POST's outcome is recorded: the next attempt is an ordinary retry, not a cut-short one."""
+        self._store.update_task_args(task.id, {k: v for k, v in task.args.items() if k != POSTING})
+
+    def _cut_short(self, task: Task, message_id: int) -> bool:
+        """A stop came between a POST and its answer; True when the message is failed for it (send_once)."""
+        if not self._outbox.settings().send_once:
+            log.warning("message %s: the daemon stopped while posting it; posting it again "
+                        "(the recipient may get it twice; mms.send_once = true prevents that)", message_id)
+            return False
+        with self._store.transaction():
+            self._store.change_state(message_id, Event.GAVE_UP, error=SENT_TOO_OFTEN)
+            self._store.finish_task(task.id)
+        log.warning("message %s: %s", message_id, SENT_TOO_OFTEN)
+        self._publisher.message("message.updated", message_id)
+        return True
+
     def send_sms(self, task: Task) -> None:
         message = self._store.get_message(task.require_message_id())
         if self.sms is None:
             self._retries.settle(task, True, "no modem to send the SMS with", None)
             return
         done = set(task.args.get("done", []))
-        self._store.change_state(message.id, Event.SEND_STARTED)
+        with self._store.transaction():
+            if self._store.get_message(message.id).state is MessageState.CANCELLED:
+                self._store.finish_task(task.id)
+                return
+            self._store.change_state(message.id, Event.SEND_STARTED)
         reference = None
         try:
             for address in message.to:

@@ -42,6 +42,7 @@ class AgentSettings:
     read_report: bool = False
     expiry_seconds: int = 7 * 24 * 3600
     sms_fallback: bool = False  # resend as SMS automatically after a permanent MMS failure
+    send_once: bool = False  # at-most-once: after a stop mid-POST, fail the MMS rather than POST it again
     # Seconds the MMS context stays up after the last exchange: a burst or a group of
     # messages uses one activation (AT+QIACT takes 0.5-2 s on a real network).
     context_idle_grace: float = 30.0

@@ -40,6 +40,7 @@ class Event(StrEnum):
     # the user's commands
     FETCH = "fetch"
     RETRY = "retry"
+    CANCEL = "cancel"
 
     def apply(self, source: MessageState | None) -> MessageState:
         """The state this event moves ``source`` to (``None``: a new message)."""
@@ -88,6 +89,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.QUEUED, Event.GAVE_UP, S.FAILED, "no modem for an SMS, or a failure before the POST"),
     Transition(S.SENDING, Event.RESUMED, S.QUEUED),
     Transition(S.FAILED, Event.RETRY, S.QUEUED),
+    Transition(S.QUEUED, Event.CANCEL, S.CANCELLED),
+    Transition(S.SENDING, Event.CANCEL, S.CANCELLED, "an MMS whose POST has not begun (the send task not marked posting)"),
 )
 
 _TABLE: dict[tuple[MessageState | None, Event], MessageState] = {(t.source, t.event): t.target for t in TRANSITIONS}

@@ -84,6 +84,7 @@ class Message:
     priority: str | None = None
     message_class: str | None = None
     sms_reference: int | None = None
+    attempts: int = 0  # POSTs of an outgoing MMS begun (schema v5)
 
 
 @dataclass(frozen=True, slots=True)

@@ -211,6 +211,13 @@ def _v4_message_ids_never_reused(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v5_send_attempts(conn: sqlite3.Connection) -> None:
+    # How many times an outgoing MMS was POSTed (counted before each POST): after a crash
+    # between a POST and its M-Send.conf it is sent again, and this says so.
+    if "attempts" not in {row[1] for row in conn.execute("PRAGMA table_info(messages)")}:
+        conn.execute("ALTER TABLE messages ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0")
+
+
 def _split(script: str) -> list[str]:
     """Split a script into whole statements (trigger bodies stay whole)."""
     statements, current = [], ""
@@ -223,7 +230,8 @@ def _split(script: str) -> list[str]:
 
 
 # Each entry upgrades version i to i + 1. Append only.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2_fts, _v3_sms_prune_index, _v4_message_ids_never_reused]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2_fts, _v3_sms_prune_index, _v4_message_ids_never_reused,
+                                                            _v5_send_attempts]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

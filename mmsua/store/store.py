@@ -55,7 +55,7 @@ _WITHOUT_CONTENT = (MessageState.NOTIFIED, MessageState.DEFERRED, MessageState.R
 _MESSAGE_FIELDS = {
     "sender", "subject", "body_text", "date", "read", "read_report_requested",
     "delivery_report_requested", "size", "expiry", "priority", "message_class", "error",
-    "transaction_id", "message_id", "content_location", "sms_reference",
+    "transaction_id", "message_id", "content_location", "sms_reference", "attempts",
 }
 
 

@@ -50,12 +50,47 @@ def with_parts(agent: BookAgent) -> Message:
     )
 
 
+def _client_commands(tmp_path: Path) -> list[list[str]]:
+    return [["status"], ["ls"], ["ls", "1"], ["show", "1"], ["fetch", "1"], ["retry", "1"], ["cancel", "1"],
+            ["resend-as-sms", "1"], ["delete", "1"], ["send", "--to", "+1555", "--text", "x"], ["export", "1", str(tmp_path)]]
+
+
 def test_clients_say_how_to_start_a_missing_daemon(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    for argv in (["status"], ["ls"], ["show", "1"], ["fetch", "1"], ["retry", "1"], ["resend-as-sms", "1"], ["delete", "1"],
-                 ["send", "--to", "+1555", "--text", "x"], ["export", "1", str(tmp_path)]):
+    for argv in _client_commands(tmp_path):
         assert main([*argv, "--socket", str(tmp_path / "none.sock")]) == exit_codes.UNAVAILABLE
         err = capsys.readouterr().err
         assert "daemon is not running" in err and "mmsua daemon" in err
+
+
+def test_clients_say_when_the_daemon_goes_away_during_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+    import threading
+
+    short = Path(f"/tmp/mmsua-gone-{os.getpid()}")
+    short.mkdir(mode=0o700, exist_ok=True)
+    path = short / "api.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(4)
+
+    def dies_on_each_request() -> None:  # a daemon that is stopped (or crashes) while it works on the request
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection, connection.makefile("rb") as reader:
+                reader.readline()
+
+    threading.Thread(target=dies_on_each_request, daemon=True).start()
+    try:
+        for argv in _client_commands(tmp_path):
+            assert main([*argv, "--socket", str(path)]) == exit_codes.UNAVAILABLE, argv
+            err = capsys.readouterr().err
+            assert "daemon went away during" in err and "Traceback" not in err, err
+    finally:
+        listener.close()
+        subprocess.run(["rm", "-rf", str(short)], check=False)
 
 
 def test_console_script_exit_status_without_daemon(tmp_path: Path) -> None:
@@ -124,7 +159,7 @@ def test_send_group_separately_and_attachments(daemon, tmp_path: Path, capsys: p
     assert main(["send", "--to", "+15551111111", "--to", "+15552222222", "--cc", "+15553333333", "--subject", "Hi",
                  "--text", "hello", "--attach", str(picture), "--socket", sock]) == 0
     out = capsys.readouterr().out
-    assert "to +15551111111, +15552222222: queued" in out
+    assert "queued as message 1 to +15551111111, +15552222222" in out
     sent = calls[-1]
     assert sent["to"] == ["+15551111111", "+15552222222"] and sent["cc"] == ["+15553333333"] and sent["subject"] == "Hi"
     attachment = sent["attachments"][0]

@@ -217,7 +217,7 @@ SETTINGS_FIELD = {
     "mms.proxy": "proxy", "mms.user_agent": "user_agent", "mms.uaprof": "uaprof_url", "mms.max_size": "max_message_size",
     "policy.retrieval": "retrieval_policy", "policy.roaming": "roaming_policy", "policy.max_retrieve_size": "max_auto_retrieve_size",
     "reports.delivery": "delivery_report", "reports.read": "read_report", "reports.send_read_reports": "send_read_reports",
-    "reports.report_allowed": "allow_delivery_reports", "sms.fallback": "sms_fallback", "identity.own_number": "own_number",
+    "reports.report_allowed": "allow_delivery_reports", "sms.fallback": "sms_fallback", "mms.send_once": "send_once", "identity.own_number": "own_number",
     "identity.country": "country_code", "store.path": "store_path", "hooks.on_message": "on_message_command",
     "hooks.timeout": "on_message_timeout", "mms.context": "mms_context", "mms.context_idle_grace": "context_idle_grace",
 }

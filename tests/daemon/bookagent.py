@@ -107,7 +107,10 @@ class BookAgent:
     def retry(self, id: int) -> Message:  # noqa: A002
         raise RuntimeError("boom")  # an engine bug: must come back as 'internal'
 
-    def resend_as_sms(self, id: int) -> Message:  # noqa: A002
+    def cancel(self, id: int) -> Message:  # noqa: A002
+        raise Unavailable("cancel is not available in this engine")
+
+    def resend_as_sms(self, id: int, force: bool = False) -> Message:  # noqa: A002
         raise Unavailable("resend_as_sms is not available in this engine")
 
 

@@ -225,6 +225,8 @@ def test_sigkill_at_every_step_loses_and_doubles_nothing(tmp_path: Path) -> None
         if state == "sent":
             assert len(transactions) == 1, f"{text!r}: {len(transactions)} different transactions at the MMSC"
             reposted += posts_by_text[text] - 1
+            # The message shows every POST the MMSC saw (more when one began but never arrived).
+            assert outgoing[message_id].attempts >= posts_by_text[text], f"{text!r}: attempts hide a re-post"
         else:
             assert state in ("queued", "sending"), f"{text!r} ended {state}: {outgoing[message_id].error}"
     print(f"  {len(delivered)} received exactly once; {len(queued)} queued, "

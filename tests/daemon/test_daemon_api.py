@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import stat
@@ -22,15 +21,6 @@ from mmsua.daemon.client import Client, DaemonUnavailable, LocalClient
 from mmsua.daemon.server import ApiServer, SocketInUse
 
 HERE = Path(__file__).resolve().parent
-
-
-@pytest.fixture
-def sock_path(tmp_path: Path) -> Path:
-    # AF_UNIX paths are limited to ~107 bytes; pytest's tmp_path can be long.
-    short = Path(f"/tmp/mmsua-test-{os.getpid()}-{threading.get_ident() % 10000}")
-    short.mkdir(mode=0o700, exist_ok=True)
-    yield short / "run" / "api.sock"
-    subprocess.run(["rm", "-rf", str(short)], check=False)
 
 
 @pytest.fixture
@@ -333,17 +323,8 @@ def test_sigterm_shuts_down_cleanly(sock_path: Path, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def real_agent(tmp_path: Path, sock_path: Path):
-    from mmsua.engine.agent import UserAgent
-    from mmsua.engine.settings import AgentSettings
-
-    agent = UserAgent(AgentSettings(store_path=str(tmp_path / "store"), own_number="+15550100001"))
-    agent.start()
-    server = ApiServer(agent, sock_path)
-    server.start()
-    yield agent
-    server.stop()
-    agent.stop()
+def real_agent(engine_server):
+    return engine_server[0]
 
 
 def test_the_real_engine_over_the_socket(real_agent, sock_path: Path) -> None:

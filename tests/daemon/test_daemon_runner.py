@@ -111,3 +111,16 @@ def test_the_signal_handler_only_sets_flags(tmp_path: Path) -> None:
         root.setLevel(level)
     assert records == []
     assert daemon._stop.is_set() and daemon._signal == signal.SIGTERM
+
+
+def test_with_apn_mmsc_and_proxy_given_an_unknown_carrier_is_not_worth_a_log_line(tmp_path: Path, caplog) -> None:
+    import logging
+
+    given = configured(tmp_path, **{"mms.apn": "mms.own", "mms.mmsc": "http://mmsc.own/mms", "mms.proxy": "10.1.1.1:80"})
+    with caplog.at_level(logging.INFO, logger="mmsua"):
+        provision(given, SimAgent({"imsi": "999991234567890"}))
+    assert not [r for r in caplog.records if r.levelno >= logging.INFO and "carrier settings" in r.getMessage()]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="mmsua"):  # with the MMSC left to the database it is news
+        provision(configured(tmp_path), SimAgent({"imsi": "999991234567890"}))
+    assert any("carrier settings not chosen" in r.getMessage() for r in caplog.records)

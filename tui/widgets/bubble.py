@@ -163,7 +163,7 @@ class Bubble(Vertical, can_focus=False):
 
     def _delivery(self) -> Content:
         m = self.message
-        if m.state in ("queued", "sending", "failed") or not m.recipients:
+        if m.state in ("queued", "sending", "failed", "cancelled") or not m.recipients:
             line = status_text(m.state)
             if m.state == "failed":
                 if m.error:

@@ -337,6 +337,9 @@ class ConversationView(VerticalScroll, can_focus=True):
     def action_retry(self) -> None:
         self._request("retry")
 
+    def action_cancel_send(self) -> None:
+        self._request("cancel_send")
+
     def action_delete(self) -> None:
         self._request("delete")
 
