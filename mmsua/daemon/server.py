@@ -216,6 +216,12 @@ class ApiServer:
         with self._lock:
             return len(self._connections)
 
+    @property
+    def subscriber_count(self) -> int:
+        """Connections that asked for events (tests wait for a listener before publishing)."""
+        with self._lock:
+            return sum(1 for c in self._connections if c.subscribed)
+
     def _call(self, method: str, params: dict[str, JSON]) -> JSON:
         params = dispatch.prepare(method, params)  # files are read before the lock, not under it
         with self._engine_lock:

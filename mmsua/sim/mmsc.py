@@ -9,10 +9,12 @@ headers so tests can check what the handset sent.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import secrets
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
@@ -146,6 +148,13 @@ class Mmsc:
     @property
     def url(self) -> str:
         return f"http://{self._authority_host}:{self.port}/mms"
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Nothing changes ``messages``, ``received`` or ``requests`` inside this block
+        (a test reading them while the server thread records)."""
+        with self._lock:
+            yield
 
     def start(self) -> Mmsc:
         self._server.start("sim-mmsc")

@@ -84,12 +84,12 @@ def wait_until(condition, timeout: float = WAIT) -> bool:
 
 def mmsc_posts(carrier: Any, kind: MessageType) -> list[Any]:
     """The client PDUs of one type that the MMSC decoded, in arrival order."""
-    with carrier.mmsc._lock:
+    with carrier.mmsc.held():
         return [pdu for pdu in carrier.mmsc.received if pdu.message_type == kind]
 
 
 def delivery_to_me(carrier: Any, subject: str) -> Any:
-    with carrier.mmsc._lock:
+    with carrier.mmsc.held():
         for stored in carrier.mmsc.messages.values():
             if stored.send_req.subject == subject:
                 for delivery in stored.deliveries:
@@ -99,7 +99,7 @@ def delivery_to_me(carrier: Any, subject: str) -> Any:
 
 
 def gets_of(carrier: Any, location: str) -> int:
-    with carrier.mmsc._lock:
+    with carrier.mmsc.held():
         return sum(1 for r in carrier.mmsc.requests if r.method == "GET" and r.target.endswith(location))
 
 
@@ -180,7 +180,7 @@ def test_sigkill_at_every_step_loses_and_doubles_nothing(tmp_path: Path) -> None
             status = client.status()
         finally:
             daemon.terminate()
-        with carrier.mmsc._lock:
+        with carrier.mmsc.held():
             deliveries = [(s.send_req.subject, d) for s in carrier.mmsc.messages.values() for d in s.deliveries if d.recipient == ME]
         send_reqs = mmsc_posts(carrier, MessageType.M_SEND_REQ)
 
@@ -271,7 +271,7 @@ def _reach_send_point(point: str, message_id: int, text: str, carrier: Any, watc
 
 def _unanswered(carrier) -> list[str]:
     """Subjects the handset retrieved but has not yet answered (NotifyResp or Acknowledge)."""
-    with carrier.mmsc._lock:
+    with carrier.mmsc.held():
         return [s.send_req.subject for s in carrier.mmsc.messages.values() for d in s.deliveries
                 if d.recipient == ME and d.retrieved and d.notify_status is None and not d.acknowledged]
 

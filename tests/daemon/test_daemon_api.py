@@ -212,7 +212,7 @@ def test_on_event_callback_thread(served, sock_path: Path) -> None:
     client = Client(sock_path)
     client.on_event(lambda event: got.set() if event.name == "message.received" else None)
     for _ in range(200):
-        if server.client_count >= 1 and any(c.subscribed for c in server._connections):
+        if server.subscriber_count >= 1:
             break
         time.sleep(0.01)
     agent.receive("+1555", "hello")
@@ -223,9 +223,8 @@ def test_on_event_callback_thread(served, sock_path: Path) -> None:
 
 def _wait_subscribed(server: ApiServer) -> None:
     for _ in range(500):
-        with server._lock:
-            if any(c.subscribed for c in server._connections):
-                return
+        if server.subscriber_count:
+            return
         time.sleep(0.01)
     raise AssertionError("the listener never subscribed")
 

@@ -36,7 +36,7 @@ def wait(what: str, condition, timeout: float) -> None:
 
 
 def notify_resp_seen(carrier, subject: str) -> bool:
-    with carrier.mmsc._lock:
+    with carrier.mmsc.held():
         return any(d.notify_status is not None for s in carrier.mmsc.messages.values() if s.send_req.subject == subject
                    for d in s.deliveries if d.recipient == ME)
 
