@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from mmsua.api.states import MessageState
 from mmsua.codec.errors import PduError
 from mmsua.codec.mms import MmsPdu, decode_mms
 from mmsua.codec.multipart import Part
@@ -22,6 +23,12 @@ from mmsua.engine.states import Event
 from mmsua.store import PartData, Store, Task
 
 log = logging.getLogger(__name__)
+
+
+class FetchRefused(ValueError):
+    """A fetch the user did not vouch for: the notification's location is not trusted."""
+
+    api_code = "bad_request"
 
 
 class RetrievePath:
@@ -38,6 +45,15 @@ class RetrievePath:
         self._retries = retries
 
     # -- retrieving ---------------------------------------------------------------------
+
+    def check_fetch(self, message_id: int, *, trust: bool = False) -> None:
+        """A user's fetch of ``message_id``: an untrusted notification needs ``trust``
+        (the user's word that he knows its sender), else :class:`FetchRefused`."""
+        message = self._store.get_message(message_id)
+        if message.state is MessageState.UNTRUSTED and not trust:
+            raise FetchRefused(
+                f"message {message_id} from {message.sender or 'an unknown sender'} was held: {message.error}. "
+                "Fetching it connects to a host the sender chose; ask again with trust to do so")
 
     def retrieve(self, task: Task) -> None:
         message = self._store.get_message(task.require_message_id())

@@ -5,31 +5,16 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from simagent import FRIEND, ME, only_message, start_agent, wait_for
 
 from mmsua.codec.mms import MessageType
-from mmsua.engine.agent import BadRequest, UserAgent
+from mmsua.engine.agent import BadRequest
 from mmsua.engine.compose import TooLarge
 from mmsua.sim.carrier import SimulatedCarrier
 from mmsua.sim.smsc import Plan
-
-
-@pytest.fixture
-def carrier() -> Iterator[SimulatedCarrier]:
-    with SimulatedCarrier(profile="quectel-eg25g", require_ua_headers=True) as sim:
-        yield sim
-
-
-@pytest.fixture
-def me(carrier: SimulatedCarrier, tmp_path: Path) -> Iterator[UserAgent]:
-    agent = start_agent(carrier, ME, tmp_path / "me.sqlite")
-    yield agent
-    agent.stop()
 
 
 def client_pdus(carrier: SimulatedCarrier, kind: MessageType) -> list[Any]:
