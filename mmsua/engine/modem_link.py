@@ -347,8 +347,10 @@ class ModemLink:
         proxy = parse_proxy(s.proxy) if s.proxy else None
         if s.bearer == "interface":
             from mmsua.drivers.bearers.interface import InterfaceBearer
+            from mmsua.engine.locations import trusted_hosts
 
-            return InterfaceBearer(s.interface or None, proxy=proxy, ipv6=s.pdp_type.upper() == "IPV6")
+            return InterfaceBearer(s.interface or None, proxy=proxy, ipv6=s.pdp_type.upper() == "IPV6",
+                                   allowed_hosts=trusted_hosts(s))  # the MMSC may be on a private address
         if s.bearer == "ppp":
             from mmsua.drivers.bearers.ppp import PppBearer, ppp_available
 
