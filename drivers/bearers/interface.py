@@ -83,6 +83,7 @@ class ExchangeWatch:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.expired = False
+        self.reason = f"did not finish within {seconds:g} s"
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
@@ -111,6 +112,13 @@ class ExchangeWatch:
             if not self.expired:
                 return
         _shut(sock)
+
+    def end(self, reason: str) -> None:
+        """End the exchange now (its data path is going): ``reason`` says why."""
+        with self._lock:
+            if not self.expired:
+                self.reason = reason
+        self._expire()
 
     def _expire(self) -> None:
         with self._lock:

@@ -81,6 +81,7 @@ class CarrierHttp:
         self._session_factory = session_factory
         self._session: requests.Session | None = None
         self._session_lock = threading.Lock()
+        self._watches: set[ExchangeWatch] = set()  # of the exchanges in flight
         self._proxies = proxies_for(settings.proxy)
         # A PDU larger than this is not an MMS: stop reading rather than fill memory.
         self.max_body = max(settings.max_message_size * 4, 2 * 1024 * 1024)
@@ -114,7 +115,11 @@ class CarrierHttp:
         return self._session
 
     def close(self) -> None:
-        """Forget the session (the bearer is being released)."""
+        """Forget the session (the bearer is being released); exchanges in flight end now."""
+        with self._session_lock:
+            watches = list(self._watches)
+        for watch in watches:
+            watch.end("ended: the MMS data path was released")
         if self._session is not None:
             self._session.close()
             self._session = None
@@ -135,7 +140,13 @@ class CarrierHttp:
 
         session = self.session()
         with ExchangeWatch(self.settings.exchange_timeout) as watch:
-            return self._exchange_within(session, watch, method, url, body, expect_pdu=expect_pdu)
+            with self._session_lock:
+                self._watches.add(watch)
+            try:
+                return self._exchange_within(session, watch, method, url, body, expect_pdu=expect_pdu)
+            finally:
+                with self._session_lock:
+                    self._watches.discard(watch)
 
     def _exchange_within(self, session: requests.Session, watch: ExchangeWatch, method: str, url: str,
                          body: bytes | None, *, expect_pdu: bool) -> bytes:
@@ -203,8 +214,9 @@ class CarrierHttp:
         from mmsua.drivers.bearers.interface import DestinationRefused
 
         if watch.expired:
-            return TransientHttpError(f"{method} {url}: did not finish within {watch.seconds:g} s "
-                                      "(mms.exchange_timeout; the server sends too slowly)")
+            if watch.reason.startswith("did not finish"):
+                return TransientHttpError(f"{method} {url}: {watch.reason} (mms.exchange_timeout; the server sends too slowly)")
+            return TransientHttpError(f"{method} {url}: {watch.reason}")
         assert exc is not None
         limit = _cause(exc, HttpLimitExceeded)
         if limit is not None:  # the same answer would be refused again: not worth a retry

@@ -16,6 +16,7 @@ from mmsua.codec.mms import MmsPdu, decode_mms
 from mmsua.codec.multipart import Part
 from mmsua.engine import transactions as tx
 from mmsua.engine.handset import Handset
+from mmsua.engine.locations import untrusted_reason
 from mmsua.engine.publisher import Publisher
 from mmsua.engine.retries import Retries
 from mmsua.engine.settings import SettingsSource
@@ -47,12 +48,16 @@ class RetrievePath:
     # -- retrieving ---------------------------------------------------------------------
 
     def check_fetch(self, message_id: int, *, trust: bool = False) -> None:
-        """A user's fetch of ``message_id``: an untrusted notification needs ``trust``
-        (the user's word that he knows its sender), else :class:`FetchRefused`."""
+        """A user's fetch of ``message_id``: a notification whose location is not trusted
+        needs ``trust`` (the user's word that he knows its sender), else
+        :class:`FetchRefused`; in any state, so a failed forced fetch needs it again."""
         message = self._store.get_message(message_id)
-        if message.state is MessageState.UNTRUSTED and not trust:
+        reason = untrusted_reason(message.content_location, self._settings())
+        if message.state is MessageState.UNTRUSTED:
+            reason = message.error or reason
+        if reason is not None and not trust:
             raise FetchRefused(
-                f"message {message_id} from {message.sender or 'an unknown sender'} was held: {message.error}. "
+                f"message {message_id} from {message.sender or 'an unknown sender'} was held: {reason}. "
                 "Fetching it connects to a host the sender chose; ask again with trust to do so")
 
     def retrieve(self, task: Task) -> None:
