@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from mmsua.engine.locations import trusted_hosts
 from mmsua.engine.runner import Engine
 from mmsua.engine.settings import AgentSettings, parse_proxy
 from mmsua.store.records import iso
@@ -347,7 +348,6 @@ class ModemLink:
         proxy = parse_proxy(s.proxy) if s.proxy else None
         if s.bearer == "interface":
             from mmsua.drivers.bearers.interface import InterfaceBearer
-            from mmsua.engine.locations import trusted_hosts
 
             return InterfaceBearer(s.interface or None, proxy=proxy, ipv6=s.pdp_type.upper() == "IPV6",
                                    allowed_hosts=trusted_hosts(s))  # the MMSC may be on a private address
@@ -355,7 +355,8 @@ class ModemLink:
             from mmsua.drivers.bearers.ppp import PppBearer, ppp_available
 
             # PPP takes a whole port: the modem's second one, never the AT port SMS uses.
-            bearer = PppBearer(ppp_data_port(s.port, s.data_port), s.cid, proxy=proxy, user=s.apn_user or None)
+            bearer = PppBearer(ppp_data_port(s.port, s.data_port), s.cid, proxy=proxy, user=s.apn_user or None,
+                               allowed_hosts=trusted_hosts(s))
             missing = ppp_available()
             if missing:
                 raise BearerUnavailable(f"the PPP bearer cannot run here: {missing}", bearer)

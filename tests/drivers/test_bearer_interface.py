@@ -14,7 +14,7 @@ import requests
 
 from mmsua.drivers.bearers.base import Bearer, BearerError
 from mmsua.drivers.bearers.interface import InterfaceBearer, Route, interface_ipv4
-from mmsua.drivers.bearers.ppp import chat_script, ppp_available, pppd_arguments
+from mmsua.drivers.bearers.ppp import PppBearer, chat_script, ppp_available, pppd_arguments
 
 BIG = bytes(range(256)) * 4096  # 1 MiB
 
@@ -119,6 +119,7 @@ def test_the_interface_pins_every_socket(server: tuple[str, int]) -> None:
     assert InterfaceBearer("wwan9").allowed_hosts == frozenset()
     assert InterfaceBearer("wwan9", proxy=("10.0.0.1", 80), allowed_hosts=["MMSC.example"]).allowed_hosts == {
         "10.0.0.1", "mmsc.example"}
+    assert PppBearer("/dev/ttyUSB3", 2, allowed_hosts=["mmsc.example"]).allowed_hosts == ("mmsc.example",)  # to ppp0's
 
 
 def test_missing_interface_and_misuse_are_clear_errors() -> None:
