@@ -79,10 +79,9 @@ class MmscLink:
     def release(self, force: bool = False) -> None:
         """Give the MMS context back, if an exchange brought it up and none is in flight
         (``force``: even then; a stop or a new data path ends the exchange this way)."""
-        with self._lock:
-            if self._active and not force:
+        with self._lock:  # held throughout: no exchange starts on a data path being released
+            if (self._active and not force) or not self._bearer_up:
                 return
-        if self._bearer_up:
             self.http.close()
             if self.data_path is not None:
                 try:
