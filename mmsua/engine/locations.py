@@ -5,7 +5,9 @@ about who wrote it (docs/security.md). Fetching its Content-Location at once
 would let a stranger make the handset connect where he likes (a loopback or LAN
 service, his own server) and keep retrying; a real MMSC's notifications point
 at its own host. The carrier may use another host for content: ``mms.trusted_hosts``
-lists those.
+lists those. The check runs when the notification comes (when an MMSC is known) and
+again before every GET (the settings in force then), so a notification read before
+the carrier's settings came from the SIM is checked too.
 """
 
 from __future__ import annotations

@@ -38,6 +38,7 @@ class Event(StrEnum):
     GAVE_UP = "gave up"
     EXPIRED = "expired"
     RESUMED = "resumed after a stop"
+    HELD = "location not trusted"
     # the user's commands
     FETCH = "fetch"
     RETRY = "retry"
@@ -77,6 +78,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.FAILED, Event.EXPIRED, S.EXPIRED, "fetched after its expiry"),
     Transition(S.UNTRUSTED, Event.EXPIRED, S.EXPIRED, "fetched after its expiry"),
     Transition(S.RETRIEVING, Event.RESUMED, S.NOTIFIED),
+    Transition(S.NOTIFIED, Event.HELD, S.UNTRUSTED, "checked again before the GET: no MMSC was known when it came"),
     Transition(S.DEFERRED, Event.FETCH, S.NOTIFIED),
     Transition(S.FAILED, Event.FETCH, S.NOTIFIED),
     Transition(S.UNTRUSTED, Event.FETCH, S.NOTIFIED, "only with the user's explicit trust"),

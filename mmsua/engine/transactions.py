@@ -27,7 +27,7 @@ from mmsua.codec.mms import (
     status_name,
 )
 from mmsua.codec.push import decode_push
-from mmsua.engine.locations import untrusted_reason
+from mmsua.engine.locations import trusted_hosts, untrusted_reason
 from mmsua.engine.settings import AgentSettings
 
 MMS_VERSION = "1.2"
@@ -85,8 +85,10 @@ def decide_retrieval(
     """Retrieve now (the default), defer, reject, or mark expired (OMA-TS-MMS_CTR §8.1)."""
     if expires is not None and expires <= conditions.now:
         return RetrievalDecision(Decision.EXPIRED, "the notification expired before it could be retrieved")
-    untrusted = untrusted_reason(location, settings)
-    if untrusted is not None:  # before any policy: even a NotifyResp would answer a stranger
+    # Before any policy: even a NotifyResp would answer a stranger. With no MMSC known
+    # yet (the carrier's settings still to come from the SIM) the retrieval checks it.
+    untrusted = untrusted_reason(location, settings) if trusted_hosts(settings) else None
+    if untrusted is not None:
         return RetrievalDecision(Decision.UNTRUSTED, untrusted)
     if settings.retrieval_policy == "reject":
         return RetrievalDecision(Decision.REJECT, "retrieval policy is reject")

@@ -94,6 +94,32 @@ def test_a_trusted_host_setting_lets_its_locations_be_fetched(carrier: Simulated
         agent.stop()
 
 
+def test_with_no_mmsc_known_yet_the_location_is_checked_before_the_get(carrier: SimulatedCarrier, tmp_path: Path,
+                                                                       listener: Listener) -> None:
+    # The carrier's settings may come from the SIM after the first notifications are read.
+    agent = start_agent(carrier, ME, tmp_path / "me.sqlite", mmsc_url="")
+    try:
+        carrier.mmsc.push(ME, notification(f"http://127.0.0.2:{listener.port}/steal"))
+        held = wait_for("held as untrusted at the retrieval", lambda: only_message(agent, "untrusted"))
+        assert held["from"] == STRANGER and "127.0.0.2" in held["error"]
+        assert listener.connections == 0
+    finally:
+        agent.stop()
+
+
+def test_a_real_notification_read_before_the_carriers_settings_is_not_held(carrier: SimulatedCarrier,
+                                                                            tmp_path: Path) -> None:
+    agent = start_agent(carrier, ME, tmp_path / "me.sqlite", mmsc_url="", retrieval_policy="manual")
+    try:
+        carrier.send_mms(FRIEND, [ME], text="sent before provisioning")
+        waiting = wait_for("the notification waiting", lambda: only_message(agent, "deferred"))
+        agent.update_settings(agent.settings.with_changes(mmsc_url=carrier.mmsc_url))  # the SIM's carrier is known
+        agent.fetch(waiting["id"])
+        wait_for("retrieved", lambda: only_message(agent, "received"))
+    finally:
+        agent.stop()
+
+
 def test_automatic_retrieval_is_bounded_by_the_carriers_message_size(carrier: SimulatedCarrier,
                                                                      me: UserAgent) -> None:
     # On the MMSC's own host, but claiming 4 GB: deferred (policy.max_retrieve_size 0 means mms.max_size).
