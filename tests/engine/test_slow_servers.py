@@ -15,6 +15,7 @@ from simagent import ME, only_message, start_agent, wait_for
 from mmsua.codec.mms import Address, Expiry, MessageType, MmsPdu, encode_mms
 from mmsua.drivers.bearers.http11 import HttpLimitExceeded
 from mmsua.drivers.bearers.interface import InterfaceBearer
+from mmsua.engine.agent import UserAgent
 from mmsua.engine.carrier_http import CarrierHttp, PermanentHttpError, TransientHttpError
 from mmsua.engine.settings import AgentSettings
 from mmsua.sim.carrier import SimulatedCarrier
@@ -145,16 +146,17 @@ def test_a_retrieval_that_trickles_on_the_modem_bearer_ends_at_its_deadline(carr
         agent.stop()
 
 
-def test_a_stuck_retrieval_does_not_hold_back_a_send(tmp_path: Path, trickle: Trickle) -> None:
-    # SMS over the emulated modem, HTTP over the host's loopback: the modem's own TCP stack
-    # still takes one exchange at a time (docs/security.md), the task queues do not.
+@pytest.mark.parametrize("bearer", ["modem", "interface"])
+def test_a_stuck_retrieval_does_not_hold_back_a_send(tmp_path: Path, trickle: Trickle, bearer: str) -> None:
+    # modem: the serial line is shared (one AT command at a time), each exchange has its own
+    # modem socket; interface: SMS over the emulated modem, HTTP over the host's loopback.
     with SimulatedCarrier(profile="quectel-eg25g", subscriber_by_address={"127.0.0.1": ME}) as carrier:
-        _send_behind_a_stuck_retrieval(carrier, tmp_path, trickle)
+        route = {"bearer": "interface", "interface": "lo"} if bearer == "interface" else {}
+        agent = start_agent(carrier, ME, tmp_path / "me.sqlite", trusted_hosts=(SLOW_HOST,), http_timeout=30, **route)
+        _send_behind_a_stuck_retrieval(carrier, agent, trickle)
 
 
-def _send_behind_a_stuck_retrieval(carrier: SimulatedCarrier, tmp_path: Path, trickle: Trickle) -> None:
-    agent = start_agent(carrier, ME, tmp_path / "me.sqlite", trusted_hosts=(SLOW_HOST,), http_timeout=30,
-                        bearer="interface", interface="lo")
+def _send_behind_a_stuck_retrieval(carrier: SimulatedCarrier, agent: UserAgent, trickle: Trickle) -> None:
     try:
         carrier.mmsc.push(ME, _notification(trickle.url))
         wait_for("the retrieval connected to the slow server", trickle.accepted.is_set)
