@@ -17,7 +17,10 @@ QIOPEN/CIPOPEN was found: the emulator is the only proof (tests/engine/test_ipv6
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import logging
+import re
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -35,6 +38,24 @@ if TYPE_CHECKING:  # a Profile names its SocketStack class
 log = logging.getLogger(__name__)
 
 READ_CHUNK = 1500  # QIRD and CIPRXGET=2 both return at most 1500 per read
+
+# A host name (RFC 1123 labels; "_" tolerated, as some carrier hosts have one) or an
+# IPv4 address; IPv6 addresses are checked by ipaddress. Nothing else reaches an AT
+# command: the host goes between quotes, so a '"' or CR in it would end the argument
+# or the command and let whoever wrote the URL (any SMS sender) add his own.
+_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
+
+
+def checked_host(host: str) -> str:
+    """``host`` when it is a host name or an IP address; BearerError otherwise."""
+    if ":" in host:
+        try:
+            return str(ipaddress.IPv6Address(host))
+        except ValueError:
+            pass
+    elif 0 < len(host) <= 253 and all(_LABEL.fullmatch(label) for label in host.removesuffix(".").split(".")):
+        return host
+    raise BearerError(f"{host[:80]!r} is not a host name or an IP address; it does not go into an AT command")
 
 class _LinkEvents:
     """Data/close notifications per link, from URCs, with a condition to wait on.
@@ -119,6 +140,19 @@ class SocketStack(ABC):
     """The modem's TCP stack on the MMS context."""
 
     max_links = 10
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Every vendor's open() (third-party ones too) writes the host into an AT
+        # command: each is wrapped here, so none can forget the check.
+        super().__init_subclass__(**kwargs)
+        vendor_open = cls.__dict__.get("open")
+        if vendor_open is not None and not getattr(vendor_open, "_host_checked", False):
+            @functools.wraps(vendor_open)
+            def open_checked(self: SocketStack, host: str, port: int) -> int:
+                return int(vendor_open(self, checked_host(host), port))
+
+            open_checked._host_checked = True  # type: ignore[attr-defined]  # marks the wrapper, so a subclass is not wrapped twice
+            cls.open = open_checked  # type: ignore[method-assign]  # the vendor's method, behind the check
 
     def __init__(
         self,

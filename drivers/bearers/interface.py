@@ -1,9 +1,12 @@
 """Bearer 2: a network interface already up on the MMS APN (wwan0, usb0, ppp0).
 
-The default route stays on the Pi's internet link; MMS requests are bound to
-the MMS interface's own address (source-address binding), so the kernel sends
-them out of that interface when the policy routing or the carrier network
-allows it. ``source_address`` can also be given directly (tests bind to 127.0.0.1).
+The default route stays on the Pi's internet link; MMS sockets are pinned to the
+MMS interface (SO_BINDTODEVICE) and bound to its own address, so nothing of MMS
+leaves by another link. Destinations are checked as resolved, before connecting:
+a loopback, link-local or private address is refused unless it is the configured
+MMSC's or proxy's (a stranger's notification must not reach the Pi's LAN or its
+own services, docs/security.md). ``source_address`` can also be given directly
+(tests bind to 127.0.0.x; without an interface nothing is pinned).
 """
 
 from __future__ import annotations
@@ -12,11 +15,17 @@ import fcntl
 import ipaddress
 import socket
 import struct
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NewConnectionError
 
 from .base import DOWN, ERROR, UP, BearerError
 
@@ -60,20 +69,186 @@ def interface_ipv6(name: str, table: str = IF_INET6) -> str:
     raise BearerError(f"interface {name} has no global IPv6 address: bring the IPv6 MMS APN up on it first")
 
 
-class SourceAddressAdapter(HTTPAdapter):
-    """An HTTPAdapter whose connections (and proxy connections) bind to one local address."""
+class ExchangeWatch:
+    """One deadline for a whole HTTP exchange on this thread (issue #11).
 
-    def __init__(self, source_address: str, **kwargs: Any) -> None:
-        self.source_address = (source_address, 0)
+    requests' timeout bounds each wait for bytes, so a server that answers one byte a
+    second holds a blocking read for ever. The connections of a :class:`GuardedAdapter`
+    hand their sockets to the watch of the exchange they serve, and the watch shuts
+    them down when the deadline passes: the blocked read ends, and ``expired`` says why.
+    """
+
+    _local = threading.local()
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self.reason = f"did not finish within {seconds:g} s"
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    def __enter__(self) -> ExchangeWatch:
+        self._timer = threading.Timer(self.seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+        ExchangeWatch._local.watch = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        ExchangeWatch._local.watch = None
+
+    @staticmethod
+    def current() -> ExchangeWatch | None:
+        """The watch of the exchange running on this thread, if any."""
+        watch: ExchangeWatch | None = getattr(ExchangeWatch._local, "watch", None)
+        return watch
+
+    def adopt(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if not self.expired:
+                return
+        _shut(sock)
+
+    def end(self, reason: str) -> None:
+        """End the exchange now (its data path is going): ``reason`` says why."""
+        with self._lock:
+            if not self.expired:
+                self.reason = reason
+        self._expire()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+
+
+class DestinationRefused(BearerError):
+    """A connection the bearer will not make: a loopback, link-local or private address
+    that is not the configured MMSC's or proxy's."""
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """How a guarded connection is made.
+
+    ``interface``: pin the socket to it (SO_BINDTODEVICE), so nothing leaves by the
+    default route; ``source_address``: bind to it; ``checked``: refuse destinations that
+    are not global addresses (loopback, link-local, private, shared...) unless the host is
+    one of ``allowed_hosts`` (the configured MMSC and proxy). The addresses are checked
+    as resolved, and the socket connects to the address checked (no second lookup).
+    """
+
+    interface: str | None = None
+    source_address: str | None = None
+    checked: bool = False
+    allowed_hosts: frozenset[str] = frozenset()
+
+    def connect(self, host: str, port: int, timeout: Any, options: Any) -> socket.socket:
+        family = socket.AF_UNSPEC
+        if self.source_address:
+            family = socket.AF_INET6 if ":" in self.source_address else socket.AF_INET
+        name = host.strip("[]")
+        infos = socket.getaddrinfo(name, port, family, socket.SOCK_STREAM)
+        refused: list[str] = []
+        error: OSError | None = None
+        for af, kind, proto, _, address in infos:
+            if not self._allowed(name, str(address[0])):
+                refused.append(str(address[0]))
+                continue
+            sock = socket.socket(af, kind, proto)
+            try:
+                for level, option, value in options or ():
+                    sock.setsockopt(level, option, value)
+                if self.interface:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, self.interface.encode())
+                if timeout is None or isinstance(timeout, (int, float)):
+                    sock.settimeout(timeout)
+                if self.source_address:
+                    sock.bind((self.source_address, 0))
+                sock.connect(address)
+                return sock
+            except OSError as failure:
+                sock.close()
+                error = failure
+        if error is not None:
+            raise error
+        raise DestinationRefused(
+            f"{host} resolves to {', '.join(refused)}: a loopback, link-local or private address that is "
+            "not the configured MMSC's or proxy's; the MMS bearer does not go there")
+
+    def _allowed(self, host: str, address: str) -> bool:
+        if not self.checked or host.lower() in self.allowed_hosts:
+            return True
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        return ip.is_global
+
+
+class _GuardedHTTP(HTTPConnection):
+    route: Route = Route()
+
+    def _new_conn(self) -> socket.socket:
+        try:
+            sock = self.route.connect(self._dns_host, self.port, self.timeout, self.socket_options)
+        except DestinationRefused:
+            raise
+        except OSError as error:
+            raise NewConnectionError(self, f"failed to connect to {self.host}:{self.port}: {error}") from error
+        watch = ExchangeWatch.current()
+        if watch is not None:
+            watch.adopt(sock)
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:  # urllib3's own signature, passed through
+        watch = ExchangeWatch.current()
+        if watch is not None and self.sock is not None:  # a kept-alive connection serves this exchange too
+            watch.adopt(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _GuardedHTTPS(_GuardedHTTP, HTTPSConnection):
+    pass
+
+
+def _pools(route: Route) -> dict[str, type[HTTPConnectionPool]]:
+    http = type("GuardedHTTPConnection", (_GuardedHTTP,), {"route": route})
+    https = type("GuardedHTTPSConnection", (_GuardedHTTPS,), {"route": route})
+    return {
+        "http": type("GuardedHTTPConnectionPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
+        "https": type("GuardedHTTPSConnectionPool", (HTTPSConnectionPool,), {"ConnectionCls": https}),
+    }
+
+
+class GuardedAdapter(HTTPAdapter):
+    """An HTTPAdapter whose connections (and proxy connections) follow a :class:`Route`
+    and end at the :class:`ExchangeWatch`'s deadline."""
+
+    def __init__(self, route: Route | None = None, **kwargs: Any) -> None:
+        self.route = route or Route()
         super().__init__(**kwargs)
 
     def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
-        pool_kwargs["source_address"] = self.source_address
         super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+        self.poolmanager.pool_classes_by_scheme = _pools(self.route)
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        proxy_kwargs["source_address"] = self.source_address
-        return super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = _pools(self.route)
+        return manager
 
 
 class InterfaceBearer:
@@ -86,14 +261,21 @@ class InterfaceBearer:
         source_address: str | None = None,
         proxy: tuple[str, int] | None = None,
         ipv6: bool = False,
+        allowed_hosts: Iterable[str] = (),
     ) -> None:
-        """``ipv6``: bind to the interface's IPv6 address (an IPV6 MMS APN), not its IPv4 one."""
+        """``ipv6``: bind to the interface's IPv6 address (an IPV6 MMS APN), not its IPv4 one.
+        ``allowed_hosts``: hosts that may resolve to private addresses (the MMSC's; the
+        proxy's always may)."""
         if not interface and not source_address:
             raise BearerError("the interface bearer needs an interface name (e.g. wwan0) or a source address")
         self.interface = interface
         self._fixed_address = source_address
         self.proxy = proxy
         self.ipv6 = ipv6
+        allowed = {host.strip("[]").lower() for host in allowed_hosts if host}
+        if proxy is not None:
+            allowed.add(proxy[0].strip("[]").lower())
+        self.allowed_hosts = frozenset(allowed)
         self.state = DOWN
         self.source_address: str | None = None
         self._session: requests.Session | None = None
@@ -113,7 +295,7 @@ class InterfaceBearer:
         if self._session is None:
             session = requests.Session()
             session.trust_env = False  # the OS proxy is not the carrier's MMS proxy
-            adapter = SourceAddressAdapter(self.source_address)
+            adapter = GuardedAdapter(Route(self.interface, self.source_address, True, self.allowed_hosts))
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             if self.proxy is not None:

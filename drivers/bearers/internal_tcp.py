@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -92,8 +91,8 @@ class _SocketReader:
 class _SocketBody(io.RawIOBase):
     """The response body as a readable stream straight off the modem socket.
 
-    Reading pulls one socket read at a time; the socket is closed (and the
-    adapter's lock released) at the end of the body, on error or on close().
+    Reading pulls one socket read at a time; the socket is closed at the end
+    of the body, on error or on close().
     """
 
     def __init__(self, adapter: AtHttpAdapter, reader: _SocketReader, parser: ResponseParser) -> None:
@@ -177,7 +176,8 @@ class AtHttpAdapter(BaseAdapter):
     """A requests adapter for http:// that uses the modem's socket stack.
 
     ``proxy``: the carrier's WAP/HTTP proxy as (host, port), or None to go
-    straight to the MMSC. One request at a time (the AT port is one line).
+    straight to the MMSC. Exchanges may overlap, each on its own modem socket (the
+    AT channel sends one command at a time), so a slow retrieval does not hold a send.
     ``exchange_timeout`` bounds a whole exchange, connect to the body's last
     byte (requests' ``timeout`` bounds each wait for data); ``max_body`` bounds
     the response body with its trailer.
@@ -198,7 +198,6 @@ class AtHttpAdapter(BaseAdapter):
         self.exchange_timeout = exchange_timeout
         self.max_body = max_body
         self._clock = clock
-        self._busy = threading.Lock()
 
     # -- requests API
 
@@ -208,7 +207,6 @@ class AtHttpAdapter(BaseAdapter):
         length = self._body_length(request)
         head = encode_head(request.method or "GET", target, [(name, _text(value)) for name, value in request.headers.items()], length)
         read_timeout = _read_timeout(timeout)
-        self._busy.acquire()
         deadline = Deadline.start(self.exchange_timeout, self._clock)
         link: int | None = None
         try:
@@ -222,8 +220,6 @@ class AtHttpAdapter(BaseAdapter):
         except BaseException as error:
             if link is not None:
                 self._release(link)
-            else:
-                self._busy.release()
             wrapped = _as_bearer_error(error)
             if wrapped is error:
                 raise
@@ -311,11 +307,7 @@ class AtHttpAdapter(BaseAdapter):
         return not parser.complete
 
     def _release(self, link: int) -> None:
-        try:
-            self.stack.close(link)
-        finally:
-            if self._busy.locked():
-                self._busy.release()
+        self.stack.close(link)
 
 
 class InternalTcpBearer:

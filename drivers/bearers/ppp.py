@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import requests
@@ -65,13 +66,16 @@ class PppBearer:
         proxy: tuple[str, int] | None = None,
         user: str | None = None,
         up_timeout: float = 45.0,
+        allowed_hosts: Iterable[str] = (),
     ) -> None:
+        """``allowed_hosts``: as for InterfaceBearer (the MMSC may be on a private address)."""
         self.port = port
         self.cid = cid
         self.unit = unit
         self.proxy = proxy
         self.user = user
         self.up_timeout = up_timeout
+        self.allowed_hosts = tuple(allowed_hosts)
         self.state = DOWN
         self._process: subprocess.Popen[bytes] | None = None
         self._inner: InterfaceBearer | None = None
@@ -97,7 +101,8 @@ class PppBearer:
             except BearerError:
                 time.sleep(0.5)
                 continue
-            self._inner = InterfaceBearer(self.interface, source_address=address, proxy=self.proxy)
+            self._inner = InterfaceBearer(self.interface, source_address=address, proxy=self.proxy,
+                                          allowed_hosts=self.allowed_hosts)
             self._inner.up()
             self.state = UP
             return

@@ -46,8 +46,9 @@ class Api(Protocol):
     def send(self, request: SendRequest) -> Message | list[Message]:
         """The queued message, or one per recipient with ``separately``."""
 
-    def fetch(self, id: int) -> Message:  # noqa: A002
-        """Retrieve a deferred (or failed) notification now."""
+    def fetch(self, id: int, trust: bool = False) -> Message:  # noqa: A002
+        """Retrieve a deferred (or failed) notification now; ``trust`` also one held as
+        untrusted (its Content-Location is not the carrier's MMSC)."""
 
     def retry(self, id: int) -> Message:  # noqa: A002
         """Queue a failed outgoing message again."""

@@ -15,6 +15,9 @@ class MessageState(StrEnum):
     # incoming
     NOTIFIED = "notified"  # an M-Notification.ind is stored; retrieval pending
     DEFERRED = "deferred"  # the policy or the user deferred retrieval
+    # Its Content-Location is not on the MMSC's host (nor mms.trusted_hosts): anyone can send
+    # a push, so it is fetched only when the user asks with trust (docs/security.md).
+    UNTRUSTED = "untrusted"
     RETRIEVING = "retrieving"
     RECEIVED = "received"  # the content is stored (an SMS, a retrieved MMS)
     REJECTED = "rejected"
@@ -28,7 +31,7 @@ class MessageState(StrEnum):
 
 
 IN_STATES: tuple[MessageState, ...] = (
-    MessageState.NOTIFIED, MessageState.DEFERRED, MessageState.RETRIEVING,
+    MessageState.NOTIFIED, MessageState.DEFERRED, MessageState.UNTRUSTED, MessageState.RETRIEVING,
     MessageState.RECEIVED, MessageState.REJECTED, MessageState.EXPIRED,
 )
 OUT_STATES: tuple[MessageState, ...] = (

@@ -332,12 +332,20 @@ class _Doctor:
 
             if not self.s.interface:
                 raise BearerError("give --interface (the interface up on the MMS APN)")
-            return InterfaceBearer(self.s.interface, proxy=proxy, ipv6=settings.pdp_type.upper() == "IPV6")
+            return InterfaceBearer(self.s.interface, proxy=proxy, ipv6=settings.pdp_type.upper() == "IPV6",
+                                   allowed_hosts=self._mmsc_hosts())
         from mmsua.drivers.bearers.ppp import PppBearer
 
         if not self.s.data_port:
             raise BearerError("give --data-port (the modem's second AT/PPP port)")
-        return PppBearer(self.s.data_port, settings.cid, proxy=proxy)
+        return PppBearer(self.s.data_port, settings.cid, proxy=proxy, allowed_hosts=self._mmsc_hosts())
+
+    def _mmsc_hosts(self) -> tuple[str, ...]:
+        """The MMSC's host, which the interface bearer may reach on a private address as the daemon does."""
+        from urllib.parse import urlsplit
+
+        host = urlsplit(self.s.mmsc).hostname if self.s.mmsc else None
+        return (host,) if host else ()
 
     def _http_step(self, bearer: Any, proxy: tuple[str, int] | None) -> None:
         import requests

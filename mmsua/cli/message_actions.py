@@ -1,4 +1,4 @@
-"""`mmsua fetch ID`, `retry ID`, `cancel ID`, `resend-as-sms ID [--force]`: one API call on one message.
+"""`mmsua fetch ID [--trust]`, `retry ID`, `cancel ID`, `resend-as-sms ID [--force]`: one API call on one message.
 
 Each row of ACTIONS is one subcommand (the TUI's action of the same name): its
 help, the API method it calls, and the line it prints; ``--json`` prints the
@@ -24,7 +24,7 @@ class MessageAction:
     id_help: str
     call: Callable[[Api, argparse.Namespace], Message]
     said: Callable[[Message], str]  # one line on what the daemon did
-    force_help: str | None = None  # the action refuses what --force allows
+    override: tuple[str, str] | None = None  # (flag, help): the action refuses what the flag allows
 
 
 def _download_started(message: Message) -> str:
@@ -51,14 +51,17 @@ def _cancelled(message: Message) -> str:
 
 ACTIONS: tuple[MessageAction, ...] = (
     MessageAction("fetch", "download a deferred message (policy.retrieval = manual, roaming, too large)",
-                  "id of the deferred or failed notification (from `mmsua ls`)", lambda api, a: api.fetch(a.id), _download_started),
+                  "id of the deferred or failed notification (from `mmsua ls`)",
+                  lambda api, a: api.fetch(a.id, trust=a.trust), _download_started,
+                  override=("--trust", "also from a server that is not the carrier's MMSC (a notification held as "
+                                       "'untrusted': anyone can send one, and fetching it connects to that server)")),
     MessageAction("retry", "send a failed outgoing message again",
                   "id of the failed outgoing message", lambda api, a: api.retry(a.id), _queued),
     MessageAction("cancel", "stop an outgoing message that has not left yet (says so when it is too late)",
                   "id of the queued message", lambda api, a: api.cancel(a.id), _cancelled),
     MessageAction("resend-as-sms", "send the text of an outgoing MMS as SMS instead",
                   "id of the outgoing MMS (usually a failed one)", lambda api, a: api.resend_as_sms(a.id, force=a.force), _queued,
-                  force_help="also a message that was sent (or is still queued): the recipients get its text twice"),
+                  override=("--force", "also a message that was sent (or is still queued): the recipients get its text twice")),
 )
 COMMANDS: tuple[str, ...] = tuple(action.command for action in ACTIONS)
 
@@ -69,8 +72,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     for action in ACTIONS:
         parser = subparsers.add_parser(action.command, help=action.help)
         parser.add_argument("id", type=message_id, help=action.id_help)
-        if action.force_help:
-            parser.add_argument("--force", action="store_true", help=action.force_help)
+        if action.override is not None:
+            flag, flag_help = action.override
+            parser.add_argument(flag, action="store_true", help=flag_help)
         parser.add_argument("--json", action="store_true", help="print the API's JSON")
         add_socket_argument(parser)
         parser.set_defaults(func=lambda args, action=action: run(action, args))

@@ -87,8 +87,8 @@ class ApiMethods:
         """Queue a message; with ``conversation_id`` and no ``to``, a reply to all its participants."""
         return self._invoke("send", request=request)
 
-    def fetch(self, id: int) -> Message:  # noqa: A002
-        return self._invoke("fetch", id=id)
+    def fetch(self, id: int, trust: bool = False) -> Message:  # noqa: A002
+        return self._invoke("fetch", id=id, trust=trust)
 
     def retry(self, id: int) -> Message:  # noqa: A002
         return self._invoke("retry", id=id)

@@ -297,12 +297,13 @@ class UserAgent:
             return Attachment(data, item.name, item.content_type)
         raise BadRequest("each attachment is {path} or {name, content_type, data_b64}")
 
-    def fetch(self, id: int) -> api.Message:  # noqa: A002
+    def fetch(self, id: int, trust: bool = False) -> api.Message:  # noqa: A002
         """Retrieve a deferred (or failed) notification now; M-Acknowledge.ind follows a deferral."""
         message = self._message(id)
         if message.direction != "in" or message.kind != "mms":
             raise BadRequest(f"message {id} is not a received MMS")
-        if message.state not in ("deferred", "failed", "notified", "retrieving"):
+        self.engine.check_fetch(message.id, trust=trust)  # an untrusted location needs the user's word
+        if message.state not in ("deferred", "untrusted", "failed", "notified", "retrieving"):
             raise BadRequest(f"message {id} is {message.state}; only a deferred or failed notification can be fetched")
         if message.expiry is not None and message.expiry <= self.engine.clock():
             self.store.change_state(message.id, Transition.EXPIRED, error="the notification has expired")

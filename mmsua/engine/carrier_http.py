@@ -5,12 +5,18 @@ in absolute form), carries User-Agent and x-wap-profile, and names the MMS type
 in Accept. POST bodies are bytes, so requests sends a Content-Length and never
 chunked encoding. Failures come back as one of two errors: transient (try again
 later: 5xx, timeouts, resets, truncated bodies, a portal page instead of a PDU)
-or permanent (4xx: the request itself is wrong).
+or permanent (4xx: the request itself is wrong, or an answer over a limit).
+
+One deadline bounds a whole exchange, connect to the last byte, whatever the bearer
+(``exchange_timeout``): requests' timeout bounds only each wait for bytes, which a
+server answering one byte a second never exceeds. The connections of the bearers'
+sessions hand their sockets to the exchange's watch, which shuts them at the deadline.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -18,6 +24,8 @@ from mmsua.engine.settings import AgentSettings, parse_proxy
 
 if TYPE_CHECKING:
     import requests
+
+    from mmsua.drivers.bearers.interface import ExchangeWatch
 
 # requests (and urllib3, ssl...) is imported at the first exchange, not with the
 # engine: an idle daemon that has not talked to the MMSC does not carry it.
@@ -72,6 +80,8 @@ class CarrierHttp:
         self.settings = settings
         self._session_factory = session_factory
         self._session: requests.Session | None = None
+        self._session_lock = threading.Lock()
+        self._watches: set[ExchangeWatch] = set()  # of the exchanges in flight
         self._proxies = proxies_for(settings.proxy)
         # A PDU larger than this is not an MMS: stop reading rather than fill memory.
         self.max_body = max(settings.max_message_size * 4, 2 * 1024 * 1024)
@@ -83,18 +93,33 @@ class CarrierHttp:
         return headers
 
     def session(self) -> requests.Session:
-        if self._session is None:
-            if self._session_factory is None:
-                import requests
+        with self._session_lock:  # the receiving and sending queues share this client
+            return self._make_session()
 
-                self._session_factory = requests.Session
-            session = self._session_factory()
+    def _make_session(self) -> requests.Session:
+        if self._session is None:
+            import requests
+            from requests.adapters import HTTPAdapter
+
+            from mmsua.drivers.bearers.interface import GuardedAdapter
+
+            session = (self._session_factory or requests.Session)()
             session.trust_env = False  # only the configured MMS proxy, never $http_proxy
+            for prefix in ("http://", "https://"):
+                adapter = session.get_adapter(prefix)
+                if type(adapter) is HTTPAdapter:  # requests' own: give it the deadline
+                    session.mount(prefix, GuardedAdapter())
+                elif hasattr(adapter, "exchange_timeout"):  # the modem's adapter keeps its own deadline: ours
+                    adapter.exchange_timeout = self.settings.exchange_timeout
             self._session = session
         return self._session
 
     def close(self) -> None:
-        """Forget the session (the bearer is being released)."""
+        """Forget the session (the bearer is being released); exchanges in flight end now."""
+        with self._session_lock:
+            watches = list(self._watches)
+        for watch in watches:
+            watch.end("ended: the MMS data path was released")
         if self._session is not None:
             self._session.close()
             self._session = None
@@ -111,6 +136,20 @@ class CarrierHttp:
         return self._exchange("POST", target, bytes(body), expect_pdu=expect_pdu)
 
     def _exchange(self, method: str, url: str, body: bytes | None, *, expect_pdu: bool) -> bytes:
+        from mmsua.drivers.bearers.interface import ExchangeWatch
+
+        session = self.session()
+        with ExchangeWatch(self.settings.exchange_timeout) as watch:
+            with self._session_lock:
+                self._watches.add(watch)
+            try:
+                return self._exchange_within(session, watch, method, url, body, expect_pdu=expect_pdu)
+            finally:
+                with self._session_lock:
+                    self._watches.discard(watch)
+
+    def _exchange_within(self, session: requests.Session, watch: ExchangeWatch, method: str, url: str,
+                         body: bytes | None, *, expect_pdu: bool) -> bytes:
         import requests
 
         headers = self.headers()
@@ -118,16 +157,14 @@ class CarrierHttp:
             headers["Content-Type"] = MMS_CONTENT_TYPE
             headers["Content-Length"] = str(len(body))
         try:
-            response = self.session().request(
+            response = session.request(
                 method, url, data=body, headers=headers, proxies=self._proxies,
                 timeout=self.settings.http_timeout, stream=True, allow_redirects=False,
             )
-        except requests.exceptions.Timeout as exc:
-            raise TransientHttpError(f"{method} {url}: timed out ({exc.__class__.__name__})") from exc
         except requests.exceptions.RequestException as exc:
-            raise TransientHttpError(f"{method} {url}: connection failed: {_short(exc)}") from exc
+            raise self._failure(exc, watch, method, url, "connection failed") from exc
         try:
-            data = self._read(response, method, url)
+            data = self._read(response, method, url, watch)
         finally:
             response.close()
         status = response.status_code
@@ -146,7 +183,7 @@ class CarrierHttp:
                 raise TransientHttpError(f"{method} {url}: empty answer", status)
         return data
 
-    def _read(self, response: requests.Response, method: str, url: str) -> bytes:
+    def _read(self, response: requests.Response, method: str, url: str, watch: ExchangeWatch) -> bytes:
         import requests
 
         chunks: list[bytes] = []
@@ -156,14 +193,58 @@ class CarrierHttp:
                 total += len(chunk)
                 if total > self.max_body:
                     raise PermanentHttpError(f"{method} {url}: answer larger than {self.max_body} bytes")
+                if watch.expired:  # a bearer without sockets to shut (the modem's) ends here
+                    raise self._failure(None, watch, method, url, "")
                 chunks.append(chunk)
         except requests.exceptions.RequestException as exc:
-            raise TransientHttpError(f"{method} {url}: connection lost mid-body: {_short(exc)}") from exc
+            raise self._failure(exc, watch, method, url, "connection lost mid-body") from exc
+        if watch.expired:  # the watch shut the socket: what came is not the whole answer
+            raise self._failure(None, watch, method, url, "")
         data = b"".join(chunks)
         declared = response.headers.get("Content-Length")
         if declared is not None and declared.isdigit() and int(declared) != len(data):
             raise TransientHttpError(f"{method} {url}: body truncated ({len(data)} of {declared} bytes)")
         return data
+
+
+    def _failure(self, exc: Exception | None, watch: ExchangeWatch, method: str, url: str,
+                 what: str) -> CarrierHttpError:
+        """The error for a failed exchange: its deadline, a limit, or the connection."""
+        from mmsua.drivers.bearers.http11 import HttpLimitExceeded
+        from mmsua.drivers.bearers.interface import DestinationRefused
+
+        if watch.expired:
+            if watch.reason.startswith("did not finish"):
+                return TransientHttpError(f"{method} {url}: {watch.reason} (mms.exchange_timeout; the server sends too slowly)")
+            return TransientHttpError(f"{method} {url}: {watch.reason}")
+        assert exc is not None
+        limit = _cause(exc, HttpLimitExceeded)
+        if limit is not None:  # the same answer would be refused again: not worth a retry
+            return PermanentHttpError(f"{method} {url}: {limit}")
+        refused = _cause(exc, DestinationRefused)
+        if refused is not None:
+            return PermanentHttpError(f"{method} {url}: {refused}")
+        import requests
+
+        if isinstance(exc, requests.exceptions.Timeout):
+            return TransientHttpError(f"{method} {url}: timed out ({exc.__class__.__name__})")
+        return TransientHttpError(f"{method} {url}: {what}: {_short(exc)}")
+
+
+def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """``exc`` or what it wraps, of type ``kind``: requests and urllib3 wrap a bearer's error
+    in their own (as ``__cause__``, ``__context__``, ``reason`` or an argument)."""
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        if isinstance(item, kind):
+            return item
+        seen.add(id(item))
+        todo.extend([item.__cause__, item.__context__, getattr(item, "reason", None), *item.args])
+    return None
 
 
 def _short(exc: Exception) -> str:

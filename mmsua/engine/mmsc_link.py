@@ -4,6 +4,7 @@ the MMS context held up between exchanges for a grace period, then released."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -21,13 +22,17 @@ class MmscLink:
         self.http = self._client()
         self._bearer_up = False
         self._last_exchange = 0.0  # time.monotonic() at the end of the last HTTP exchange
+        # Exchanges in flight: the receiving and sending queues share the link, and
+        # one's idle release must not take the data path from under the other.
+        self._active = 0
+        self._lock = threading.Lock()
 
     def _client(self) -> CarrierHttp:
         return CarrierHttp(self._settings, self.data_path.session if self.data_path else None)
 
     def set_data_path(self, data_path: DataPath | None) -> None:
         """The bearer came up (or went away): the old one is released first."""
-        self.release()
+        self.release(force=True)
         self.http.close()
         self.data_path = data_path
         self.http = self._client()
@@ -49,22 +54,34 @@ class MmscLink:
 
     def exchange(self, call: Callable[[CarrierHttp], bytes]) -> bytes:
         """One HTTP exchange; the idle grace counts from its end. CarrierHttpError passes through."""
-        self._bearer_up = True
-        self._last_exchange = time.monotonic()
-        try:
-            return call(self.http)
-        finally:
+        with self._lock:
+            self._bearer_up = True
+            self._active += 1
             self._last_exchange = time.monotonic()
+            http = self.http
+        try:
+            return call(http)
+        finally:
+            with self._lock:
+                self._active -= 1
+                self._last_exchange = time.monotonic()
 
     def linger(self) -> float:
         """Seconds the context may stay up yet (0: release it now)."""
         if not self._bearer_up or not self.available():
             return 0.0
-        return max(0.0, self._last_exchange + self._settings.context_idle_grace - time.monotonic())
+        grace = self._settings.context_idle_grace
+        with self._lock:
+            if self._active:  # in use: look again a grace period from now at the latest
+                return max(grace, 0.05)
+            return max(0.0, self._last_exchange + grace - time.monotonic())
 
-    def release(self) -> None:
-        """Give the MMS context back, if an exchange brought it up."""
-        if self._bearer_up:
+    def release(self, force: bool = False) -> None:
+        """Give the MMS context back, if an exchange brought it up and none is in flight
+        (``force``: even then; a stop or a new data path ends the exchange this way)."""
+        with self._lock:  # held throughout: no exchange starts on a data path being released
+            if (self._active and not force) or not self._bearer_up:
+                return
             self.http.close()
             if self.data_path is not None:
                 try:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from mmsua.drivers.errors import PortGone, PortUnavailable
 from mmsua.drivers.replug import DeviceTree, PortIdentity, find_port_again, identify_port
+from mmsua.engine.locations import trusted_hosts
 from mmsua.engine.runner import Engine
 from mmsua.engine.settings import AgentSettings, parse_proxy
 from mmsua.store.records import iso
@@ -473,12 +474,14 @@ class ModemLink:
         if s.bearer == "interface":
             from mmsua.drivers.bearers.interface import InterfaceBearer
 
-            return InterfaceBearer(s.interface or None, proxy=proxy, ipv6=s.pdp_type.upper() == "IPV6")
+            return InterfaceBearer(s.interface or None, proxy=proxy, ipv6=s.pdp_type.upper() == "IPV6",
+                                   allowed_hosts=trusted_hosts(s))  # the MMSC may be on a private address
         if s.bearer == "ppp":
             from mmsua.drivers.bearers.ppp import PppBearer, ppp_available
 
             # PPP takes a whole port: the modem's second one, never the AT port SMS uses.
-            bearer = PppBearer(ppp_data_port(self.port or s.port, s.data_port), s.cid, proxy=proxy, user=s.apn_user or None)
+            bearer = PppBearer(ppp_data_port(self.port or s.port, s.data_port), s.cid, proxy=proxy, user=s.apn_user or None,
+                               allowed_hosts=trusted_hosts(s))
             missing = ppp_available()
             if missing:
                 raise BearerUnavailable(f"the PPP bearer cannot run here: {missing}", bearer)

@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 WAP_PUSH_PORTS = (2948, 2949)
 # The state a notification starts in, by the retrieval policy's decision.
 _NOTIFIED = {tx.Decision.RETRIEVE: Event.NOTIFIED, tx.Decision.DEFER: Event.NOTIFIED_DEFERRED,
-             tx.Decision.REJECT: Event.NOTIFIED_REJECTED, tx.Decision.EXPIRED: Event.NOTIFIED_EXPIRED}
+             tx.Decision.REJECT: Event.NOTIFIED_REJECTED, tx.Decision.EXPIRED: Event.NOTIFIED_EXPIRED,
+             tx.Decision.UNTRUSTED: Event.NOTIFIED_UNTRUSTED}
 
 
 class ReceivePath:
@@ -209,7 +210,7 @@ class ReceivePath:
         expires = tx.expiry_time(pdu.expiry, now)
         decision = tx.decide_retrieval(
             pdu.message_size, expires, self._settings(),
-            tx.Conditions(now, roaming=self._handset.roaming),
+            tx.Conditions(now, roaming=self._handset.roaming), pdu.content_location,
         )
         state = _NOTIFIED[decision.decision].apply(None)
         message_id = self._store.add_message(
@@ -217,7 +218,7 @@ class ReceivePath:
             subject=pdu.subject, size=pdu.message_size, expiry=expires, date=now,
             transaction_id=pdu.transaction_id, content_location=pdu.content_location,
             priority=pdu.priority, message_class=pdu.message_class,
-            error=decision.reason if decision.decision is tx.Decision.EXPIRED else None,
+            error=decision.reason if decision.decision in (tx.Decision.EXPIRED, tx.Decision.UNTRUSTED) else None,
         )
         self._store.link_raw(raw_id, message_id)
         if decision.decision is tx.Decision.RETRIEVE:
@@ -226,8 +227,9 @@ class ReceivePath:
             self._store.put_task("notify_resp", message_id, args={"status": tx.STATUS_DEFERRED})
         elif decision.decision is tx.Decision.REJECT:
             self._store.put_task("notify_resp", message_id, args={"status": tx.STATUS_REJECTED})
-        log.info("notification %s from %s: %s (%s)", pdu.transaction_id, sender, decision.decision.value,
-                 decision.reason)
+        # UNTRUSTED: nothing is owed; the MMSC may never have sent it, and the user decides.
+        (log.warning if decision.decision is tx.Decision.UNTRUSTED else log.info)(
+            "notification %s from %s: %s (%s)", pdu.transaction_id, sender, decision.decision.value, decision.reason)
         return message_id, None
 
     def _report(self, pdu: MmsPdu, raw_id: int, kind: str) -> int | None:
@@ -243,8 +245,11 @@ class ReceivePath:
             who = tx.address_text(pdu.sender)
             status = tx.read_status(pdu.read_status)
         who = self._handset.norm(who)
-        address = next((r.address for r in sent.recipients if who and same_person(r.address, who, self._handset.country)), who)
+        # Anyone can send a push: a report counts only from one of the message's recipients
+        # (a stranger who learnt a Message-ID must not mark it delivered or read).
+        address = next((r.address for r in sent.recipients if who and same_person(r.address, who, self._handset.country)), None)
         if address is None:
+            log.warning("%s for message %s names %s, who is not one of its recipients: ignored", kind, sent.id, who)
             return None
         self._store.set_recipient_status(sent.id, address, status)
         return sent.id

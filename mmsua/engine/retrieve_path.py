@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from mmsua.api.states import MessageState
 from mmsua.codec.errors import PduError
 from mmsua.codec.mms import MmsPdu, decode_mms
 from mmsua.codec.multipart import Part
 from mmsua.engine import transactions as tx
 from mmsua.engine.handset import Handset
+from mmsua.engine.locations import untrusted_reason
 from mmsua.engine.publisher import Publisher
 from mmsua.engine.retries import Retries
 from mmsua.engine.settings import SettingsSource
@@ -22,6 +24,12 @@ from mmsua.engine.states import Event
 from mmsua.store import PartData, Store, Task
 
 log = logging.getLogger(__name__)
+
+
+class FetchRefused(ValueError):
+    """A fetch the user did not vouch for: the notification's location is not trusted."""
+
+    api_code = "bad_request"
 
 
 class RetrievePath:
@@ -36,8 +44,22 @@ class RetrievePath:
         self._clock = clock
         self._publisher = publisher
         self._retries = retries
+        self._trusted_by_user: set[int] = set()  # messages the user fetched with trust
 
     # -- retrieving ---------------------------------------------------------------------
+
+    def check_fetch(self, message_id: int, *, trust: bool = False) -> None:
+        """A user's fetch of ``message_id``: one held as untrusted needs ``trust`` (the
+        user's word that he knows its sender), else :class:`FetchRefused`. The trust
+        holds for this run of the engine; any other fetch is checked again before its GET."""
+        message = self._store.get_message(message_id)
+        if trust:
+            self._trusted_by_user.add(message_id)
+        elif message.state is MessageState.UNTRUSTED:
+            reason = message.error or untrusted_reason(message.content_location, self._settings())
+            raise FetchRefused(
+                f"message {message_id} from {message.sender or 'an unknown sender'} was held: {reason}. "
+                "Fetching it connects to a host the sender chose; ask again with trust to do so")
 
     def retrieve(self, task: Task) -> None:
         message = self._store.get_message(task.require_message_id())
@@ -48,11 +70,20 @@ class RetrievePath:
                 self._store.finish_task(task.id)
             self._publisher.message("message.updated", message.id)
             return
+        # Some MMSCs pad the Content-Location with spaces (OMA conformance case 271).
+        location = (message.content_location or "").strip()
+        untrusted = untrusted_reason(location, self._settings())
+        if untrusted is not None and location.lower().startswith(("http://", "https://")) \
+                and message.id not in self._trusted_by_user:
+            with self._store.transaction():
+                self._store.change_state(message.id, Event.HELD, error=untrusted)
+                self._store.finish_task(task.id)
+            log.warning("message %s from %s held: %s", message.id, message.sender, untrusted)
+            self._publisher.message("message.updated", message.id)
+            return
         self._store.change_state(message.id, Event.RETRIEVAL_STARTED, error=None)
         self._publisher.message("message.updated", message.id)
         deferred = bool(task.args.get("deferred"))
-        # Some MMSCs pad the Content-Location with spaces (OMA conformance case 271).
-        location = (message.content_location or "").strip()
         if not location.lower().startswith(("http://", "https://")):
             self._retries.settle(task, False, f"the notification's Content-Location {location!r} is not an HTTP URL", None)
             return

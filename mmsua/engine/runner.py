@@ -155,6 +155,10 @@ class Engine:
     def receive_push(self, data: bytes, *, sms_ids: Iterable[int] = ()) -> int | None:
         return self.receiver.receive_push(data, sms_ids=sms_ids)
 
+    def check_fetch(self, message_id: int, *, trust: bool = False) -> None:
+        """Before a user's fetch: FetchRefused for an untrusted notification without ``trust``."""
+        self.retriever.check_fetch(message_id, trust=trust)
+
     # -- sending ---------------------------------------------------------------------
 
     def queue_mms(self, *, to: list[str], cc: list[str], bcc: list[str], subject: str | None,

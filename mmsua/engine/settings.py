@@ -30,11 +30,17 @@ class AgentSettings:
     user_agent: str = DEFAULT_USER_AGENT
     uaprof_url: str = DEFAULT_UAPROF  # x-wap-profile; the same default as the config, so it is always sent
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
-    http_timeout: float = 60.0
+    http_timeout: float = 60.0  # seconds each wait for the MMSC's bytes may take
+    # Seconds a whole HTTP exchange may take, connect to the last byte: a server that
+    # trickles its answer must not hold the data path (issue 11). 300 s is 1 MB at GPRS speed.
+    exchange_timeout: float = 300.0
+    # Hosts besides the MMSC's whose Content-Locations are fetched automatically
+    # (a carrier serving content from another host); any other is held as untrusted.
+    trusted_hosts: tuple[str, ...] = ()
     # Receiving.
     retrieval_policy: str = "auto"  # auto | manual | reject
     roaming_policy: str = "defer"  # auto | defer
-    max_auto_retrieve_size: int = 0  # defer larger notifications (0: no limit)
+    max_auto_retrieve_size: int = 0  # defer larger notifications (0: the largest message, max_message_size)
     allow_delivery_reports: bool = True  # Report-Allowed in M-NotifyResp.ind / M-Acknowledge.ind
     send_read_reports: bool = True  # answer read-report requests when a message is opened
     # Sending.
@@ -88,10 +94,17 @@ class AgentSettings:
             problems.append(f"mms_context {self.mms_context!r} is not one of {', '.join(MMS_CONTEXTS)}")
         if self.context_idle_grace < 0:
             problems.append(f"context_idle_grace {self.context_idle_grace} must not be negative")
+        if self.exchange_timeout <= 0:
+            problems.append(f"exchange_timeout {self.exchange_timeout} must be positive")
         if self.max_message_size < 4096:
             problems.append(f"max_message_size {self.max_message_size} is too small for any MMS")
         if problems:
             raise ValueError("; ".join(problems))
+
+    @property
+    def auto_retrieve_limit(self) -> int:
+        """The largest notification retrieved without the user's word."""
+        return self.max_auto_retrieve_size or self.max_message_size
 
     def with_changes(self, **changes: Any) -> AgentSettings:
         return replace(self, **changes)

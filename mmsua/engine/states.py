@@ -26,6 +26,7 @@ class Event(StrEnum):
     NOTIFIED = "notification, to retrieve"
     NOTIFIED_DEFERRED = "notification, deferred"
     NOTIFIED_REJECTED = "notification, rejected"
+    NOTIFIED_UNTRUSTED = "notification, untrusted location"
     NOTIFIED_EXPIRED = "notification, already expired"
     QUEUED = "queued"
     # the worker's steps
@@ -37,6 +38,7 @@ class Event(StrEnum):
     GAVE_UP = "gave up"
     EXPIRED = "expired"
     RESUMED = "resumed after a stop"
+    HELD = "location not trusted"
     # the user's commands
     FETCH = "fetch"
     RETRY = "retry"
@@ -60,6 +62,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(None, Event.NOTIFIED, S.NOTIFIED, "the retrieval policy fetches it"),
     Transition(None, Event.NOTIFIED_DEFERRED, S.DEFERRED, "manual policy, roaming, or too large"),
     Transition(None, Event.NOTIFIED_REJECTED, S.REJECTED, "the policy rejects it"),
+    Transition(None, Event.NOTIFIED_UNTRUSTED, S.UNTRUSTED, "its Content-Location is not on a trusted host"),
     Transition(None, Event.NOTIFIED_EXPIRED, S.EXPIRED),
     Transition(None, Event.QUEUED, S.QUEUED),
     # incoming MMS
@@ -74,9 +77,12 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.RETRIEVING, Event.EXPIRED, S.EXPIRED, "the MMSC answered 404 or 410"),
     Transition(S.DEFERRED, Event.EXPIRED, S.EXPIRED, "fetched after its expiry"),
     Transition(S.FAILED, Event.EXPIRED, S.EXPIRED, "fetched after its expiry"),
+    Transition(S.UNTRUSTED, Event.EXPIRED, S.EXPIRED, "fetched after its expiry"),
     Transition(S.RETRIEVING, Event.RESUMED, S.NOTIFIED),
+    Transition(S.NOTIFIED, Event.HELD, S.UNTRUSTED, "checked again before the GET: no MMSC was known when it came"),
     Transition(S.DEFERRED, Event.FETCH, S.NOTIFIED),
     Transition(S.FAILED, Event.FETCH, S.NOTIFIED),
+    Transition(S.UNTRUSTED, Event.FETCH, S.NOTIFIED, "only with the user's explicit trust"),
     Transition(S.NOTIFIED, Event.FETCH, S.NOTIFIED),
     Transition(S.RETRIEVING, Event.FETCH, S.NOTIFIED),
     # outgoing MMS and SMS

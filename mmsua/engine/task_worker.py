@@ -1,17 +1,23 @@
-"""The task worker: one thread that runs the durable tasks in the store when due.
+"""The task worker: threads that run the durable tasks in the store when due.
 
 Network steps are tasks (retrieve, notify_resp, acknowledge, send, send_sms,
 read_report), each committed before the next network step; after a crash the same
-tasks are still there, so every step resumes. The worker sleeps until the next task
-is due or it is woken: no polling. It also expires incomplete SMS sets, prunes kept
-SMS daily and releases the MMS context when idle.
+tasks are still there, so every step resumes. Two queues, one thread each: sending
+(send, send_sms) and receiving (every other kind), so a retrieval stuck on a slow
+server never holds a message back from being sent, nor the reverse (issue #11); the
+tasks in the store are the same, each queue takes its kinds. A thread sleeps until
+its next task is due or it is woken: no polling. The receiving one also expires
+incomplete SMS sets and prunes kept SMS daily; each releases the MMS context when
+nothing uses it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from mmsua.api.states import MessageState
 from mmsua.engine.mmsc_link import MmscLink
@@ -19,7 +25,7 @@ from mmsua.engine.receive_path import ReceivePath
 from mmsua.engine.retries import Retries
 from mmsua.engine.states import Event, StateError
 from mmsua.engine.wakeup import Wakeup
-from mmsua.store import NotFound, Store, Task
+from mmsua.store import NotFound, Store, Task, TaskKinds
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +38,22 @@ _OFFLINE_KINDS = ("retrieve",)
 TaskHandler = Callable[[Task], None]
 
 
+@dataclass(frozen=True, slots=True)
+class Queue:
+    """One worker thread's share of the tasks; ``housekeeping``: it also expires SMS sets and prunes."""
+
+    name: str
+    kinds: TaskKinds
+    housekeeping: bool = False
+
+
+SENDING = TaskKinds(("send", "send_sms"))
+QUEUES = (
+    Queue("receive", TaskKinds(SENDING.names, other_than=True), housekeeping=True),  # unknown kinds too: dropped
+    Queue("send", SENDING),
+)
+
+
 class TaskWorker:
     def __init__(self, store: Store, clock: Callable[[], float], link: MmscLink, receiver: ReceivePath,
                  retries: Retries, handlers: Mapping[str, TaskHandler], wakeup: Wakeup) -> None:
@@ -42,27 +64,30 @@ class TaskWorker:
         self._retries = retries
         self._handlers = handlers
         self._wakeup = wakeup
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._next_prune = 0.0
 
     # -- start, stop, the worker -------------------------------------------------
 
     def start(self) -> None:
         self.resume()
-        self._wakeup.restart()
-        self._thread = threading.Thread(target=self._run, name="mmsua-engine", daemon=True)
-        self._thread.start()
+        self._wakeup.restart(sleepers=len(QUEUES))
+        self._threads = [threading.Thread(target=self._run, args=(queue,), name=f"mmsua-{queue.name}", daemon=True)
+                         for queue in QUEUES]
+        for thread in self._threads:
+            thread.start()
 
     def request_stop(self) -> None:
-        """No task starts from now on; the one in flight ends when its data path goes."""
+        """No task starts from now on; those in flight end when their data path goes."""
         self._wakeup.stop()
 
     def stop(self, timeout: float = 10.0) -> None:
         self.request_stop()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        self._link.release()
+        ends = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, ends - time.monotonic()))
+        self._threads = []
+        self._link.release(force=True)
 
     def resume(self) -> None:
         """After a start or a crash: states of interrupted steps, and SMS kept but not yet joined."""
@@ -76,45 +101,49 @@ class TaskWorker:
         self._next_prune = self._clock() + PRUNE_INTERVAL
         return self._receiver.prune_kept_sms()
 
-    def _run(self) -> None:
+    def _run(self, queue: Queue) -> None:
         while not self._wakeup.stopping:
             try:
-                worked = self.run_due()
+                worked = self.run_due(queue.kinds)
             except Exception:  # the store itself failing: wait, do not spin
                 log.exception("engine step failed")
                 worked = False
-            self._receiver.expire_segments()
-            if self._clock() >= self._next_prune:
-                self.prune_kept_sms()
+            if queue.housekeeping:
+                self._receiver.expire_segments()
+                if self._clock() >= self._next_prune:
+                    self.prune_kept_sms()
             if self._wakeup.stopping:
                 return
-            if not worked and not self._wakeup.sleep(self._idle):
+            if not worked and not self._wakeup.sleep(lambda: self._idle(queue)):
                 return
 
-    def _idle(self) -> float:
+    def _idle(self, queue: Queue) -> float:
         """Nothing ran: release what is idle, and the seconds until something is due."""
         linger = self._link.linger()
         if linger <= 0:
-            self._link.release()  # idle: give the MMS context back
+            self._link.release()  # idle: give the MMS context back (not while the other queue uses it)
         # Without a data path only expiries can happen; its coming back wakes us.
-        due = self._store.next_task_time() if self._link.available() else self._store.next_deadline()
+        if self._link.available():
+            due = self._store.next_task_time(queue.kinds)
+        else:
+            due = self._store.next_deadline(queue.kinds)
         timeout = MAX_SLEEP if due is None else min(max(0.0, due - self._clock()), MAX_SLEEP)
         if linger > 0:
             timeout = min(timeout, linger)  # the timer releases it, no polling
-        expiry = self._receiver.expiry_wait()
+        expiry = self._receiver.expiry_wait() if queue.housekeeping else None
         if expiry is not None:
             timeout = min(timeout, expiry)  # incomplete SMS sets must still expire on time
         return timeout
 
-    def run_due(self) -> bool:
-        """Run every task due now; True when at least one ran. Without a data
-        path (none yet, or the modem not registered) nothing network-bound can
-        run: tasks wait in the store, and only those past their deadline (an
-        expired notification) are settled."""
+    def run_due(self, kinds: TaskKinds | None = None) -> bool:
+        """Run every task due now (of ``kinds``; None: every kind); True when at least
+        one ran. Without a data path (none yet, or the modem not registered) nothing
+        network-bound can run: tasks wait in the store, and only those past their
+        deadline (an expired notification) are settled."""
         if not self._link.available():
-            tasks = [t for t in self._store.tasks_past_deadline(self._clock()) if t.kind in _OFFLINE_KINDS]
+            tasks = [t for t in self._store.tasks_past_deadline(self._clock(), kinds) if t.kind in _OFFLINE_KINDS]
         else:
-            tasks = self._store.due_tasks(self._clock())
+            tasks = self._store.due_tasks(self._clock(), kinds=kinds)
         for task in tasks:
             if self._wakeup.stopping:
                 return True

@@ -27,6 +27,7 @@ from mmsua.codec.mms import (
     status_name,
 )
 from mmsua.codec.push import decode_push
+from mmsua.engine.locations import trusted_hosts, untrusted_reason
 from mmsua.engine.settings import AgentSettings
 
 MMS_VERSION = "1.2"
@@ -48,6 +49,7 @@ class Decision(enum.Enum):
     DEFER = "defer"
     REJECT = "reject"
     EXPIRED = "expired"
+    UNTRUSTED = "untrusted"  # the Content-Location is not on a trusted host: held for the user
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,21 +79,26 @@ def expiry_time(expiry: Expiry | None, received_at: float) -> float | None:
 
 
 def decide_retrieval(
-    size: int | None, expires: float | None, settings: AgentSettings, conditions: Conditions
+    size: int | None, expires: float | None, settings: AgentSettings, conditions: Conditions,
+    location: str | None,
 ) -> RetrievalDecision:
     """Retrieve now (the default), defer, reject, or mark expired (OMA-TS-MMS_CTR §8.1)."""
     if expires is not None and expires <= conditions.now:
         return RetrievalDecision(Decision.EXPIRED, "the notification expired before it could be retrieved")
+    # Before any policy: even a NotifyResp would answer a stranger. With no MMSC known
+    # yet (the carrier's settings still to come from the SIM) the retrieval checks it.
+    untrusted = untrusted_reason(location, settings) if trusted_hosts(settings) else None
+    if untrusted is not None:
+        return RetrievalDecision(Decision.UNTRUSTED, untrusted)
     if settings.retrieval_policy == "reject":
         return RetrievalDecision(Decision.REJECT, "retrieval policy is reject")
     if settings.retrieval_policy == "manual":
         return RetrievalDecision(Decision.DEFER, "retrieval policy is manual")
     if conditions.roaming and settings.roaming_policy == "defer":
         return RetrievalDecision(Decision.DEFER, "roaming: retrieval deferred")
-    if settings.max_auto_retrieve_size and size is not None and size > settings.max_auto_retrieve_size:
-        return RetrievalDecision(
-            Decision.DEFER, f"{size} bytes is more than the automatic limit of {settings.max_auto_retrieve_size}"
-        )
+    limit = settings.auto_retrieve_limit
+    if size is not None and size > limit:
+        return RetrievalDecision(Decision.DEFER, f"{size} bytes is more than the automatic limit of {limit}")
     # No data path yet (start-up, a modem restart, no coverage) is no reason to defer:
     # the retrieve task waits for it, bounded by the expiry. Deferring is the user's
     # or the policy's choice (OMA-TS-MMS_CTR: manual retrieval, a size threshold).

@@ -10,7 +10,8 @@ class Wakeup:
     def __init__(self) -> None:
         self._condition = threading.Condition()
         self._stopping = False
-        self._sleeping = False
+        self._sleepers = 0  # threads waiting now
+        self._workers = 1  # threads that sleep on this (one per task queue)
 
     def ring(self) -> None:
         """Something changed: the worker looks at its tasks again now."""
@@ -22,9 +23,11 @@ class Wakeup:
             self._stopping = True
             self._condition.notify_all()
 
-    def restart(self) -> None:
+    def restart(self, sleepers: int = 1) -> None:
+        """Ready for a start of ``sleepers`` worker threads."""
         with self._condition:
             self._stopping = False
+            self._workers = sleepers
 
     @property
     def stopping(self) -> bool:
@@ -33,9 +36,9 @@ class Wakeup:
 
     @property
     def sleeping(self) -> bool:
-        """The worker waits, having found nothing to do."""
+        """Every worker thread waits, having found nothing to do."""
         with self._condition:
-            return self._sleeping
+            return self._sleepers >= self._workers
 
     def sleep(self, seconds: Callable[[], float]) -> bool:
         """Wait ``seconds()``, or until rung; False when stopping. ``seconds`` runs under the
@@ -44,9 +47,9 @@ class Wakeup:
             if self._stopping:
                 return False
             timeout = seconds()
-            self._sleeping = True
+            self._sleepers += 1
             try:
                 self._condition.wait(timeout)
             finally:
-                self._sleeping = False
+                self._sleepers -= 1
             return not self._stopping

@@ -118,6 +118,17 @@ class Task:
 
 
 @dataclass(frozen=True, slots=True)
+class TaskKinds:
+    """Some kinds of task: those named, or (``other_than``) all but those named."""
+
+    names: tuple[str, ...]
+    other_than: bool = False
+
+    def __contains__(self, kind: object) -> bool:
+        return (kind in self.names) != self.other_than
+
+
+@dataclass(frozen=True, slots=True)
 class StoredSms:
     """An SMS kept from the modem (see Store.add_sms)."""
 

@@ -30,6 +30,7 @@ from mmsua.store.records import (
     Recipient,
     StoredSms,
     Task,
+    TaskKinds,
 )
 from mmsua.store.schema import migrate
 
@@ -621,24 +622,31 @@ class Store:
                 ).fetchone()[0]
             )
 
-    def due_tasks(self, now: float | None = None, limit: int = 20) -> list[Task]:
+    # ``kinds`` narrows the task queries below to some kinds of task (a worker's queue).
+
+    def due_tasks(self, now: float | None = None, limit: int = 20, kinds: TaskKinds | None = None) -> list[Task]:
+        where, params = _kinds_clause(kinds)
         rows = self._q(
-            "SELECT * FROM tasks WHERE next_attempt <= ? ORDER BY next_attempt, id LIMIT ?",
-            (now if now is not None else time.time(), limit),
+            f"SELECT * FROM tasks WHERE next_attempt <= ?{where} ORDER BY next_attempt, id LIMIT ?",
+            (now if now is not None else time.time(), *params, limit),
         )
         return [_task(row) for row in rows]
 
-    def next_task_time(self) -> float | None:
-        row = self._q("SELECT min(next_attempt) FROM tasks")[0]
+    def next_task_time(self, kinds: TaskKinds | None = None) -> float | None:
+        where, params = _kinds_clause(kinds)
+        row = self._q(f"SELECT min(next_attempt) FROM tasks WHERE 1{where}", params)[0]
         return row[0]
 
-    def tasks_past_deadline(self, now: float) -> list[Task]:
+    def tasks_past_deadline(self, now: float, kinds: TaskKinds | None = None) -> list[Task]:
         """Tasks whose deadline (a notification's expiry) has passed, due or not."""
-        rows = self._q("SELECT * FROM tasks WHERE deadline IS NOT NULL AND deadline <= ? ORDER BY deadline, id", (now,))
+        where, params = _kinds_clause(kinds)
+        rows = self._q(f"SELECT * FROM tasks WHERE deadline IS NOT NULL AND deadline <= ?{where} ORDER BY deadline, id",
+                       (now, *params))
         return [_task(row) for row in rows]
 
-    def next_deadline(self) -> float | None:
-        return self._q("SELECT min(deadline) FROM tasks")[0][0]
+    def next_deadline(self, kinds: TaskKinds | None = None) -> float | None:
+        where, params = _kinds_clause(kinds)
+        return self._q(f"SELECT min(deadline) FROM tasks WHERE 1{where}", params)[0][0]
 
     def tasks_for(self, message_id: int) -> list[Task]:
         return [_task(row) for row in self._q("SELECT * FROM tasks WHERE message_id = ? ORDER BY id", (message_id,))]
@@ -789,6 +797,16 @@ def _from_row(cls: type[_T], row: sqlite3.Row, **override: Any) -> _T:
 
 def _conversation(row: sqlite3.Row) -> Conversation:
     return _from_row(Conversation, row, participants=tuple(json.loads(row["participants"])))
+
+
+def _kinds_clause(kinds: TaskKinds | None) -> tuple[str, tuple[str, ...]]:
+    """SQL narrowing a task query to ``kinds`` (appended after a WHERE condition), and its parameters."""
+    if kinds is None:
+        return "", ()
+    if not kinds.names:
+        return ("", ()) if kinds.other_than else (" AND 0", ())
+    marks = ",".join("?" * len(kinds.names))
+    return f" AND kind {'NOT IN' if kinds.other_than else 'IN'} ({marks})", kinds.names
 
 
 def _task(row: sqlite3.Row) -> Task:

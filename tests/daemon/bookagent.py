@@ -93,7 +93,7 @@ class BookAgent:
         self.emit(MessageUpdated(message))
         return message
 
-    def fetch(self, id: int) -> Message:  # noqa: A002
+    def fetch(self, id: int, trust: bool = False) -> Message:  # noqa: A002
         raise Unavailable("the MMS data path is down")
 
     def mark_read(self, id: int) -> Message:  # noqa: A002

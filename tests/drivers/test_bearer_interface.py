@@ -4,15 +4,17 @@ bound source address, go through the proxy in absolute form, and carry 1 MB both
 from __future__ import annotations
 
 import hashlib
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import requests
 
 from mmsua.drivers.bearers.base import Bearer, BearerError
-from mmsua.drivers.bearers.interface import InterfaceBearer, interface_ipv4
-from mmsua.drivers.bearers.ppp import chat_script, ppp_available, pppd_arguments
+from mmsua.drivers.bearers.interface import InterfaceBearer, Route, interface_ipv4
+from mmsua.drivers.bearers.ppp import PppBearer, chat_script, ppp_available, pppd_arguments
 
 BIG = bytes(range(256)) * 4096  # 1 MiB
 
@@ -61,7 +63,7 @@ def server() -> Iterator[tuple[str, int]]:
 
 def test_requests_leave_from_the_bound_address(server: tuple[str, int]) -> None:
     host, port = server
-    bearer = InterfaceBearer(source_address="127.0.0.2")
+    bearer = InterfaceBearer(source_address="127.0.0.2", allowed_hosts=[host])  # the "MMSC" is on loopback
     assert isinstance(bearer, Bearer) and bearer.state == "down"
     bearer.up()
     response = bearer.session().get(f"http://{host}:{port}/m/1", timeout=30)
@@ -82,7 +84,7 @@ def test_proxy_gets_the_absolute_form(server: tuple[str, int]) -> None:
 
 def test_one_megabyte_both_ways(server: tuple[str, int]) -> None:
     host, port = server
-    bearer = InterfaceBearer("lo")  # the real ioctl: lo's address
+    bearer = InterfaceBearer("lo", allowed_hosts=[host])  # the real ioctl: lo's address
     bearer.up()
     assert bearer.source_address == "127.0.0.1"
     session = bearer.session()
@@ -94,6 +96,30 @@ def test_one_megabyte_both_ways(server: tuple[str, int]) -> None:
     posted = session.post(f"http://{host}:{port}/send", data=BIG, timeout=10)
     assert posted.content.decode() == hashlib.sha256(BIG).hexdigest()
     assert Handler.seen[-1] == ("127.0.0.1", "POST", "/send", len(BIG))
+
+
+@pytest.mark.parametrize("target", ["127.0.0.1", "localhost", "10.1.2.3", "169.254.169.254", "[::1]", "[::ffff:127.0.0.1]"])
+def test_no_loopback_link_local_or_private_destination_but_the_mmsc_and_proxy(server: tuple[str, int],
+                                                                             target: str) -> None:
+    host, port = server
+    bearer = InterfaceBearer(source_address="127.0.0.2" if "[" not in target else "::1", allowed_hosts=["mmsc.example"])
+    bearer.up()
+    with pytest.raises(requests.ConnectionError, match="loopback, link-local or private"):
+        bearer.session().get(f"http://{target}:{port}/m/1", timeout=5)
+    assert Handler.seen == []
+
+
+def test_the_interface_pins_every_socket(server: tuple[str, int]) -> None:
+    host, port = server
+    sock = Route("lo", None, True, frozenset({host})).connect(host, port, 5, None)
+    try:
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, 16).rstrip(b"\0") == b"lo"
+    finally:
+        sock.close()
+    assert InterfaceBearer("wwan9").allowed_hosts == frozenset()
+    assert InterfaceBearer("wwan9", proxy=("10.0.0.1", 80), allowed_hosts=["MMSC.example"]).allowed_hosts == {
+        "10.0.0.1", "mmsc.example"}
+    assert PppBearer("/dev/ttyUSB3", 2, allowed_hosts=["mmsc.example"]).allowed_hosts == ("mmsc.example",)  # to ppp0's
 
 
 def test_missing_interface_and_misuse_are_clear_errors() -> None:

@@ -123,6 +123,7 @@ def test_environment_proxies_are_ignored(wire, monkeypatch: pytest.MonkeyPatch) 
         (_ok(status="500 Internal Server Error"), TransientHttpError, "HTTP 500"),
         (_ok(status="404 Not Found"), PermanentHttpError, "HTTP 404"),
         (_ok(status="412 Precondition Failed"), PermanentHttpError, "HTTP 412"),
+        (_ok(status="302 Found"), TransientHttpError, "HTTP 302"),  # a redirect is never followed
         (_ok(b"<html>portal</html>", ctype="text/html"), TransientHttpError, "not application/vnd.wap.mms-message"),
         (_ok()[:-4], TransientHttpError, "truncated|mid-body"),
         (b"", TransientHttpError, "connection"),

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,22 +14,9 @@ from mmsua.api.errors import TooLarge
 from mmsua.api.events import MessageReceived, MessageUpdated
 from mmsua.api.shapes import Attachment, SendRequest
 from mmsua.codec.mms import MessageType
-from mmsua.engine.agent import BadRequest, UserAgent
+from mmsua.engine.agent import BadRequest
 from mmsua.sim.carrier import SimulatedCarrier
 from mmsua.sim.smsc import Plan
-
-
-@pytest.fixture
-def carrier() -> Iterator[SimulatedCarrier]:
-    with SimulatedCarrier(profile="quectel-eg25g", require_ua_headers=True) as sim:
-        yield sim
-
-
-@pytest.fixture
-def me(carrier: SimulatedCarrier, tmp_path: Path) -> Iterator[UserAgent]:
-    agent = start_agent(carrier, ME, tmp_path / "me.sqlite")
-    yield agent
-    agent.stop()
 
 
 def client_pdus(carrier: SimulatedCarrier, kind: MessageType) -> list[Any]:

@@ -41,11 +41,13 @@ def _push(mms: bytes) -> bytes:
     ],
 )
 def test_retrieval_policy(settings, conditions, size, expected) -> None:
-    assert tx.decide_retrieval(size, NOW + 100, settings, conditions).decision is expected
+    trusted = settings.with_changes(mmsc_url="http://mmsc.example/mms")
+    assert tx.decide_retrieval(size, NOW + 100, trusted, conditions, "http://mmsc.example/m/1").decision is expected
 
 
 def test_an_expired_notification_is_marked_whatever_the_policy() -> None:
-    decision = tx.decide_retrieval(10, NOW - 1, AgentSettings(retrieval_policy="manual"), tx.Conditions(NOW))
+    decision = tx.decide_retrieval(10, NOW - 1, AgentSettings(retrieval_policy="manual"), tx.Conditions(NOW),
+                                   "http://mmsc.example/m/1")
     assert decision.decision is tx.Decision.EXPIRED and "expired" in decision.reason
 
 

@@ -101,19 +101,20 @@ class QuectelSockets(SocketStack):
         except CmeError as error:
             if error.code != 563:
                 raise
-            # 563 "socket identity has been used": a process that died (SIGKILL, crash)
-            # left this connectId open in the modem. Close it and try once more.
+            err = 563
+        if err == 563:  # +CME ERROR: 563, or the URC +QIOPEN: <id>,563: "socket identity has been used"
+            # A process that died (SIGKILL, crash) left this connectId open in the modem.
+            # Close it and try once more on the same link, kept ours throughout: another
+            # exchange may open a socket meanwhile, and must not be given this one.
             log.info("socket %s still open in the modem from an earlier run; closing it", link)
-            self._close_quietly(link)
-            link = self._allocate()
-            command = f'AT+QIOPEN={self.pdp.cid},{link},"TCP","{host}",{port},0,0'
+            with self._lock:
+                self._in_use.add(link)  # _connect released it on the error
+            try:
+                self._cmd(f"AT+QICLOSE={link}")
+            except ModemError as error:
+                log.info("AT+QICLOSE=%s: %s", link, error)
+            self.events.reset(link)
             err = self._connect(link, command, "+QIOPEN:")
-        else:
-            if err == 563:  # the same refusal reported in the URC: +QIOPEN: <id>,563
-                log.info("socket %s still open in the modem from an earlier run; closing it", link)
-                self._close_quietly(link)
-                link = self._allocate()
-                err = self._connect(link, command, "+QIOPEN:")
         if err != 0:
             self._close_quietly(link)
             raise BearerError(
