@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from simagent import FRIEND, ME, only_message, start_agent, wait_for
 
+from mmsua.api.shapes import SendRequest
 from mmsua.codec.mms import Address, Expiry, MessageType, MmsPdu, encode_mms
 from mmsua.engine.agent import UserAgent
 from mmsua.engine.retrieve_path import FetchRefused
@@ -67,19 +68,19 @@ def test_a_push_pointing_at_another_host_is_held_untrusted_and_fetched_only_with
         carrier: SimulatedCarrier, me: UserAgent, listener: Listener) -> None:
     carrier.mmsc.push(ME, notification(f"http://127.0.0.2:{listener.port}/steal", size=HUGE))
     held = wait_for("the notification held as untrusted", lambda: only_message(me, "untrusted"))
-    assert held["from"] == STRANGER
-    assert "127.0.0.2" in held["error"] and "MMSC" in held["error"]
+    assert held.sender == STRANGER
+    assert "127.0.0.2" in held.error and "MMSC" in held.error
     # Nothing went out for it: no connection to that host, nothing owed to the MMSC.
     carrier.send_mms(FRIEND, [ME], text="a real one after it")
     wait_for("the real message retrieved", lambda: only_message(me, "received"))
     assert listener.connections == 0
     assert not [p for p in carrier.mmsc.received if p.transaction_id == "SPOOF1"]
-    assert me.show_message(held["id"])["state"] == "untrusted"
+    assert me.show_message(held.id).state == "untrusted"
     # The user's fetch needs his explicit trust; with it, the host is asked.
     with pytest.raises(FetchRefused, match=re.escape(f"from {STRANGER} was held")):
-        me.fetch(held["id"])
-    assert me.show_message(held["id"])["state"] == "untrusted"
-    me.fetch(held["id"], trust=True)
+        me.fetch(held.id)
+    assert me.show_message(held.id).state == "untrusted"
+    me.fetch(held.id, trust=True)
     wait_for("the trusted fetch connected to the sender's host", lambda: listener.connections > 0)
 
 
@@ -101,7 +102,7 @@ def test_with_no_mmsc_known_yet_the_location_is_checked_before_the_get(carrier: 
     try:
         carrier.mmsc.push(ME, notification(f"http://127.0.0.2:{listener.port}/steal"))
         held = wait_for("held as untrusted at the retrieval", lambda: only_message(agent, "untrusted"))
-        assert held["from"] == STRANGER and "127.0.0.2" in held["error"]
+        assert held.sender == STRANGER and "127.0.0.2" in held.error
         assert listener.connections == 0
     finally:
         agent.stop()
@@ -114,7 +115,7 @@ def test_a_real_notification_read_before_the_carriers_settings_is_not_held(carri
         carrier.send_mms(FRIEND, [ME], text="sent before provisioning")
         waiting = wait_for("the notification waiting", lambda: only_message(agent, "deferred"))
         agent.update_settings(agent.settings.with_changes(mmsc_url=carrier.mmsc_url))  # the SIM's carrier is known
-        agent.fetch(waiting["id"])
+        agent.fetch(waiting.id)
         wait_for("retrieved", lambda: only_message(agent, "received"))
     finally:
         agent.stop()
@@ -125,7 +126,7 @@ def test_automatic_retrieval_is_bounded_by_the_carriers_message_size(carrier: Si
     # On the MMSC's own host, but claiming 4 GB: deferred (policy.max_retrieve_size 0 means mms.max_size).
     carrier.mmsc.push(ME, notification(f"{carrier.mmsc_url}/m/huge", size=HUGE, tid="BIG1"))
     deferred = wait_for("the huge notification deferred", lambda: only_message(me, "deferred"))
-    assert deferred["size"] == HUGE and me.settings.max_auto_retrieve_size == 0
+    assert deferred.size == HUGE and me.settings.max_auto_retrieve_size == 0
     wait_for("the deferral answered", lambda: [p for p in carrier.mmsc.received if p.transaction_id == "BIG1"])
     assert gets(carrier) == []
 
@@ -142,14 +143,14 @@ def _report(kind: MessageType, message_id: str, who: str) -> bytes:
 def test_a_report_counts_only_from_a_recipient_of_the_message(carrier: SimulatedCarrier, me: UserAgent,
                                                               kind: MessageType) -> None:
     recipient = "+15550109999"
-    sent = me.send(to=[recipient], text="for one person")
-    message = wait_for("sent", lambda: me.show_message(sent["id"])["state"] == "sent" and me.show_message(sent["id"]))
-    carrier.mmsc.push(ME, _report(kind, message["message_id"], STRANGER))
-    wait_for("the stranger's report kept", lambda: [r for r in me.store.raw_pdus(sent["id"]) if r["kind"] == "push"])
-    statuses = {r["address"]: r["status"] for r in me.show_message(sent["id"])["recipients"]}
+    sent = me.send(SendRequest(to=(recipient,), text="for one person"))
+    message = wait_for("sent", lambda: me.show_message(sent.id).state == "sent" and me.show_message(sent.id))
+    carrier.mmsc.push(ME, _report(kind, message.message_id, STRANGER))
+    wait_for("the stranger's report kept", lambda: [r for r in me.store.raw_pdus(sent.id) if r["kind"] == "push"])
+    statuses = {r.address: r.status for r in me.show_message(sent.id).recipients}
     assert statuses == {recipient: "pending"}
-    carrier.mmsc.push(ME, _report(kind, message["message_id"], recipient))
+    carrier.mmsc.push(ME, _report(kind, message.message_id, recipient))
     expected = "delivered" if kind is MessageType.M_DELIVERY_IND else "read"
     wait_for(f"the recipient's report: {expected}",
-             lambda: me.show_message(sent["id"])["recipients"][0]["status"] == expected)
-    assert len(me.show_message(sent["id"])["recipients"]) == 1
+             lambda: me.show_message(sent.id).recipients[0].status == expected)
+    assert len(me.show_message(sent.id).recipients) == 1

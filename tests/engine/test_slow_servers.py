@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from simagent import ME, only_message, start_agent, wait_for
 
+from mmsua.api.shapes import SendRequest
 from mmsua.codec.mms import Address, Expiry, MessageType, MmsPdu, encode_mms
 from mmsua.drivers.bearers.http11 import HttpLimitExceeded
 from mmsua.drivers.bearers.interface import InterfaceBearer
@@ -139,7 +140,7 @@ def test_a_retrieval_that_trickles_on_the_modem_bearer_ends_at_its_deadline(carr
         held = wait_for("the notification", lambda: only_message(agent, "retrieving") or only_message(agent, "notified"))
         started = time.monotonic()
         task = wait_for("the retrieval cut at its deadline, to be retried", lambda: (
-            t := agent.store.get_task("retrieve", held["id"])) and t.attempts and t)
+            t := agent.store.get_task("retrieve", held.id)) and t.attempts and t)
         assert "did not finish within 2 s" in (task.last_error or "")
         assert time.monotonic() - started < 20  # not the per-read timeout (30 s)
     finally:
@@ -161,8 +162,8 @@ def _send_behind_a_stuck_retrieval(carrier: SimulatedCarrier, agent: UserAgent, 
         carrier.mmsc.push(ME, _notification(trickle.url))
         wait_for("the retrieval connected to the slow server", trickle.accepted.is_set)
         wait_for("the retrieval in flight", lambda: only_message(agent, "retrieving"))
-        sent = agent.send(to=["+15550109999"], text="not behind the slow one")
-        wait_for("sent while the retrieval is stuck", lambda: agent.show_message(sent["id"])["state"] == "sent")
+        sent = agent.send(SendRequest(to=("+15550109999",), text="not behind the slow one"))
+        wait_for("sent while the retrieval is stuck", lambda: agent.show_message(sent.id).state == "sent")
         assert only_message(agent, "retrieving") is not None
     finally:
         agent.stop()
