@@ -25,6 +25,7 @@ from mmsua.api.shapes import Conversation, Message, Part
 from mmsua.tui import actions
 from mmsua.tui.contacts import Contacts
 from mmsua.tui.display import safe_line
+from mmsua.tui.failures import ApiFailed
 from mmsua.tui.pictures import decode_picture, picture_widget, renderer_for
 from mmsua.tui.protocol import ImageMode
 from mmsua.tui.widgets.bubble import Bubble, BubbleRow, PictureSlot, part_label
@@ -112,11 +113,24 @@ class ConversationView(VerticalScroll, can_focus=True):
         limit = self._first_page if before_id is None else self._page_size
 
         def work() -> None:
-            page = self._client.list_messages(conversation_id, before_id=before_id, limit=limit)
+            try:
+                page = self._client.list_messages(conversation_id, before_id=before_id, limit=limit)
+            except Exception as error:  # the app says why and shows the conversation again on reconnect
+                self.post_message(ApiFailed(error, "loading the conversation"))
+                self.app.call_from_thread(self._page_failed, generation, before_id)
+                return
             # mypy cannot solve Textual's ``T | Awaitable[T]`` for a coroutine function (it picks Never).
             self.app.call_from_thread(self._add_page, generation, before_id, page, limit)  # type: ignore[arg-type]
 
         self.run_worker(work, thread=True, group="conversation-load")
+
+    def _page_failed(self, generation: int, before_id: int | None) -> None:
+        if generation != self._generation:
+            return
+        if before_id is None:
+            self.mount(Static("Not loaded: the daemon is not answering. It is shown again once it does.", classes="empty"))
+        else:
+            self.complete = False  # older messages can be asked for again
 
     async def _add_page(self, generation: int, before_id: int | None, page: list[Message], limit: int) -> None:
         async with self._rows_lock:
@@ -189,8 +203,12 @@ class ConversationView(VerticalScroll, can_focus=True):
             return
 
         def work() -> None:
-            for message_id in unread:
-                self._client.mark_read(message_id)
+            try:
+                for message_id in unread:
+                    self._client.mark_read(message_id)
+            except Exception as error:  # marked on the next showing
+                self.post_message(ApiFailed(error, "marking messages read"))
+                return
             self.post_message(self.ReadChanged())
 
         self.run_worker(work, thread=True, group="mark-read")
