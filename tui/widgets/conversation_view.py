@@ -26,9 +26,13 @@ from mmsua.tui import actions
 from mmsua.tui.contacts import Contacts
 from mmsua.tui.display import safe_line
 from mmsua.tui.failures import ApiFailed
-from mmsua.tui.pictures import decode_picture, picture_widget, renderer_for
+from mmsua.tui.pictures import decode_picture, picture_bytes, picture_widget, renderer_for
 from mmsua.tui.protocol import ImageMode
-from mmsua.tui.widgets.bubble import Bubble, BubbleRow, PictureSlot, part_label
+from mmsua.tui.widgets.bubble import Bubble, BubbleRow, PictureSlot, part_label, shown_parts
+
+# Decoded pictures kept for redraws and reopening, by their bytes: 800 × 800 RGB is
+# 1.9 MB, so about sixteen of the largest.
+PICTURE_CACHE_BYTES = 32 * 1024 * 1024
 
 
 class ConversationView(VerticalScroll, can_focus=True):
@@ -217,7 +221,7 @@ class ConversationView(VerticalScroll, can_focus=True):
     def _fetch_pictures(self, messages: list[Message]) -> None:
         if self.renderer is None:
             return
-        wanted = [(m.id, p) for m in messages for p in m.attachments if p.is_image]
+        wanted = [(m.id, p) for m in messages for p in shown_parts(m)[0] if p.is_image]
         if not wanted:
             return
         generation = self._generation
@@ -245,7 +249,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         # The cache changes here, on the UI thread only: two picture workers evicting at
         # once would iterate it while the other inserts ("dictionary changed size").
         self._pictures[(message_id, part.index)] = image
-        if len(self._pictures) > 64:
+        while len(self._pictures) > 1 and sum(picture_bytes(i) for i in self._pictures.values()) > PICTURE_CACHE_BYTES:
             self._pictures.pop(next(iter(self._pictures)))
         if generation != self._generation or self.renderer is None or (found := self._slot(message_id, part)) is None:
             return
