@@ -80,7 +80,8 @@ class Drafts:
     def put(self, key: str, draft: Draft) -> None:
         """Keep ``draft`` under ``key``; an empty one removes what was kept."""
         drafts = self._read()
-        drafts.pop(key, None)
+        if drafts.pop(key, None) is None and draft.empty:
+            return  # nothing kept, nothing to keep: no file written
         if not draft.empty:
             drafts[key] = {"to": list(draft.to), "subject": draft.subject, "text": draft.text,
                            "attachments": list(draft.attachments)}

@@ -85,12 +85,12 @@ class ComposeScreen(Screen[Any]):
 
     BINDINGS = actions.bindings(actions.COMPOSER)
 
-    # The send bar (meter, errors, buttons) is docked at the bottom: on a small
-    # terminal the form scrolls, and what sends the message stays in sight.
+    # The send bar (meter, errors, buttons) sits under the form, which takes the rest:
+    # on a small terminal the form scrolls, and what sends the message stays in sight.
     DEFAULT_CSS = """
     ComposeScreen { align: center top; }
-    ComposeScreen > VerticalScroll { width: 100; max-width: 100%; padding: 0 2; scrollbar-size-vertical: 1; }
-    ComposeScreen > #send-bar { dock: bottom; height: auto; width: 100%; padding: 0 2; }
+    ComposeScreen > VerticalScroll { width: 100; max-width: 100%; height: 1fr; padding: 0 2; scrollbar-size-vertical: 1; }
+    ComposeScreen > #send-bar { height: auto; width: 100; max-width: 100%; padding: 0 2; }
     ComposeScreen .title { text-style: bold; color: $primary; margin: 0 0 1 0; }
     ComposeScreen Label { color: $text-muted; padding: 0 1; }
     ComposeScreen TextArea { height: 8; }
