@@ -25,7 +25,7 @@ def story(caplog: pytest.LogCaptureFixture, *events) -> list[str]:
 def sent(message_id: int, *reports: ReportStatus) -> Message:
     friends = ("+15550100099", "+15550100098")
     return Message(message_id, direction="out", state=MessageState.SENT, delivery_report_requested=True,
-                   recipients=tuple(RecipientStatus(address, status) for address, status in zip(friends, reports)))
+                   recipients=tuple(RecipientStatus(address, status) for address, status in zip(friends, reports, strict=True)))
 
 
 def test_one_sent_line_then_one_line_per_report(caplog: pytest.LogCaptureFixture) -> None:
