@@ -31,7 +31,7 @@ from mmsua.tui.commands import ActionCommands
 from mmsua.tui.contacts import Contacts
 from mmsua.tui.display import long_time, safe_line
 from mmsua.tui.drafts import Drafts, conversation_key
-from mmsua.tui.failures import ApiFailed, daemon_gone
+from mmsua.tui.failures import ApiFailed, maybe_gone
 from mmsua.tui.files import open_with_viewer, save_part
 from mmsua.tui.model import Status
 from mmsua.tui.protocol import Settings
@@ -243,16 +243,17 @@ class MmsuaApp(App[None]):
 
     def _report_if_gone(self, error: Exception) -> None:
         """From a worker whose failure is already said: also mark a daemon that went away."""
-        if daemon_gone(error):
+        if maybe_gone(error):
             self.post_message(ApiFailed(error, "talking to the daemon"))
 
     @on(ApiFailed)
     def _api_failed(self, failed: ApiFailed) -> None:
         """A worker's call failed: a daemon that went away is reconnected to, anything else said."""
         reason = safe_line(str(failed.error) or type(failed.error).__name__, limit=200).plain
-        if failed.daemon_gone:
-            self._set_connected(False, f"{failed.doing}: {reason}")
-        else:
+        self._log_line("ERROR", f"{failed.doing}: {reason}")
+        if maybe_gone(failed.error):
+            self._poll_status()  # its failure marks the daemon gone and reconnects; an answer means it is there
+        elif failed.doing != "talking to the daemon":
             self.notify(f"Failed {failed.doing}: {reason}", severity="error", markup=False)
 
     def _log_line(self, level: str, text: str) -> None:
