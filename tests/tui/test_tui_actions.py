@@ -110,6 +110,8 @@ open(path, "w").write(old + " and more from the editor; $(touch pwned)\\n")
         assert (mode, dmode) == ("0o600", "0o700")  # a private temporary file
         assert not Path(argv[1]).exists()  # removed once read back
         assert not (tmp_path / "pwned").exists()  # nothing went through a shell
+        # Kept as soon as it is back from the editor (issue 11): closing the app next loses nothing.
+        assert "more from the editor" in (tmp_path / "state" / "drafts.json").read_text()
 
 
 @pilot_test
