@@ -123,8 +123,11 @@ async def test_search_filters_as_you_type(store, contacts_file, tmp_path):
         await settle(app, pilot)
         rows = app.query_one(ConversationList).rows
         assert [len(r.participants) for r in rows] == [3]
-        await pilot.press("enter", "q")  # back to the list, search kept
-        assert app.focused is app.query_one(ConversationList)
+        await pilot.press("enter")  # back to the list, search kept
+        assert app.focused is app.query_one(ConversationList) and app.query_one(ConversationList).query == "Friday"
+        await pilot.press("q")  # q there clears the search (issue 11: it quit)
+        await settle(app, pilot)
+        assert app.is_running and app.query_one(ConversationList).query is None
 
 
 @pilot_test
