@@ -16,6 +16,30 @@ from pathlib import Path
 from mmsua.api.shapes import Part
 from mmsua.textsafe import safe_filename
 
+# The extension a part handed to a viewer gets, by what its first bytes are (each
+# format's signature, from its specification). A part matching none gets ".txt" when
+# it is UTF-8 text, else ".bin", which no desktop runs or installs (a ".desktop",
+# ".sh" or ".html" could). The clients may not import the engine, whose sniff_type
+# (mmsua/engine/compose.py) checks the types of what is sent.
+VIEWER_SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"\xff\xd8\xff", ".jpg"),
+    (0, b"\x89PNG\r\n\x1a\n", ".png"),
+    (0, b"GIF87a", ".gif"),
+    (0, b"GIF89a", ".gif"),
+    (8, b"WEBP", ".webp"),
+    (0, b"BM", ".bmp"),
+    (0, b"#!AMR-WB\n", ".awb"),
+    (0, b"#!AMR\n", ".amr"),
+    (0, b"ID3", ".mp3"),
+    (0, b"OggS", ".ogg"),
+    (8, b"WAVE", ".wav"),
+    (4, b"ftyp3g", ".3gp"),
+    (4, b"ftyp", ".mp4"),
+    (0, b"%PDF-", ".pdf"),
+    (0, b"BEGIN:VCARD", ".vcf"),
+    (0, b"BEGIN:VCALENDAR", ".ics"),
+)
+
 
 def part_filename(part: Part) -> str:
     """A safe name for a part: its own name cleaned, else part-N with an extension from its type."""
@@ -24,6 +48,27 @@ def part_filename(part: Part) -> str:
         ext = mimetypes.guess_extension(part.content_type.split(";")[0].strip()) or ".bin"
         name = f"part-{part.index}{ext}"
     return name
+
+
+def viewer_filename(part: Part, data: bytes) -> str:
+    """A name for a part handed to the system viewer: the sender's name without its
+    extension, and the extension of the type the bytes really have (``x.desktop`` sent
+    as image/png opens as ``x.png`` when it is a PNG, ``x.txt`` when it is text)."""
+    signed = (ext for offset, magic, ext in VIEWER_SIGNATURES if data[offset:offset + len(magic)] == magic)
+    extension = next(signed, None) or (".txt" if _is_text(data) else ".bin")
+    stem = safe_filename(part.name, fallback="").rpartition(".")
+    name = (stem[0] or stem[2]) if stem[1] else stem[2]
+    return f"{name or f'part-{part.index}'}{extension}"
+
+
+def _is_text(data: bytes) -> bool:
+    if b"\x00" in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def create_exclusive(directory: Path, name: str, data: bytes) -> Path:

@@ -50,11 +50,15 @@ ACTIONS: tuple[Action, ...] = (
     Action("compose", "c", "Compose", APP, cli="mmsua send --to N [--subject S] [--text T] [--attach FILE…]"),
     Action("search", "slash", "Search", APP, cli="mmsua ls --query TEXT"),
     Action("next_unread", "n", "Next unread", APP, footer=False),
-    Action("show_log", "L", "Daemon log", APP, footer=False),
-    Action("help", "question_mark,f1", "Help", APP),
+    Action("show_log", "L", "Daemon log", APP, label="Log"),
+    # f1 first: the footer shows it, and it works in a text field, where ? is text.
+    Action("help", "f1,question_mark", "Help", APP),
     Action("toggle_theme", "ctrl+t", "Light/dark theme", APP, footer=False),
     Action("screenshot", "f8", "Save a screenshot", APP, footer=False),
-    Action("back", "q", "Back", APP),
+    # One key, two meanings, each shown only where it applies (MmsuaApp.check_action).
+    Action("clear_search", "escape", "Clear the search", APP, label="Clear search"),
+    Action("back", "q", "Back: close the search or the conversation", APP, label="Back"),
+    Action("close", "q", "Quit (on the conversation list)", APP, label="Quit"),
     Action("quit", "ctrl+q", "Quit", APP, footer=False, priority=True),
     # Conversation list
     Action("open", "enter", "Open", LIST, cli="mmsua ls CONVERSATION"),
@@ -81,6 +85,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("edit_in_editor", "ctrl+o", "Write the text in $EDITOR", COMPOSER, label="$EDITOR", priority=True),
     Action("cancel", "escape", "Cancel", COMPOSER),
 )
+
+# Keys bound to two actions of one context, of which check_action enables one at a time.
+SHARED_KEYS: dict[tuple[str, str], tuple[str, str]] = {(APP, "q"): ("back", "close")}
 
 BY_ID: dict[tuple[str, str], Action] = {(a.context, a.id): a for a in ACTIONS}
 

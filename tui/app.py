@@ -30,6 +30,8 @@ from mmsua.tui import actions
 from mmsua.tui.commands import ActionCommands
 from mmsua.tui.contacts import Contacts
 from mmsua.tui.display import long_time, safe_line
+from mmsua.tui.drafts import Drafts, conversation_key
+from mmsua.tui.failures import ApiFailed, maybe_gone
 from mmsua.tui.files import open_with_viewer, save_part
 from mmsua.tui.model import Status
 from mmsua.tui.protocol import Settings
@@ -42,6 +44,9 @@ from mmsua.tui.widgets.conversation_view import ConversationView
 from mmsua.tui.widgets.status_bar import StatusBar
 
 STATUS_POLL_SECONDS = 15.0
+# After a loss, ask the daemon again after these many seconds, then every last one:
+# back within a second of a quick restart, and no busy loop while it stays away.
+RECONNECT_DELAYS = (0.5, 1.0, 2.0, 4.0, 5.0)
 LOG_LINES = 500
 
 
@@ -80,7 +85,11 @@ class MmsuaApp(App[None]):
         self.log_lines: collections.deque[Text] = collections.deque(maxlen=LOG_LINES)
         self.received: list[int] = []  # ids of messages that arrived while open (tests read this)
         self._events_live = False  # subscribed to daemon events and the stream has not closed
+        self._unsubscribe: Any = None  # stops the current event subscription
+        self._reconnect_timer: Any = None  # the next attempt to reach a daemon that went away
+        self._reconnect_attempts = 0
         self.viewer_copies: list[Path] = []  # private directories of parts opened with the viewer
+        self.drafts = Drafts(settings.drafts_file)
 
     # ---- layout -------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -107,9 +116,19 @@ class MmsuaApp(App[None]):
             self._refresh_list_top()
 
     def _subscribe(self) -> None:
+        """Subscribe to the daemon's events, ending the previous subscription first: the
+        socket client ends its event connection silently when a call loses the daemon,
+        and an old stream left running would deliver every later event twice."""
+        if self._unsubscribe is not None:
+            try:
+                self._unsubscribe()
+            except Exception as error:  # already gone with its connection
+                self._log_line("INFO", f"old event subscription: {error}")
+            self._unsubscribe = None
         try:
-            self.client.subscribe(self._post_event)
+            self._unsubscribe = self.client.subscribe(self._post_event)
         except Exception as error:
+            self._events_live = False
             self._log_line("ERROR", f"cannot subscribe to daemon events: {error}")
             return
         self._events_live = True
@@ -177,27 +196,65 @@ class MmsuaApp(App[None]):
         self.status = status
         bar = self.main_screen.query_one(StatusBar)
         bar.status = status
+        self._reconnect_attempts = 0
         if not bar.connected:
+            bar.connected = True
             self._reconnected()
-        bar.connected = True
+        elif not self._events_live:
+            self._subscribe()
 
     def _set_connected(self, connected: bool, reason: str = "") -> None:
+        """Connected again goes through a status answer (``_set_status``); this marks a loss."""
         bar = self.main_screen.query_one(StatusBar)
         if bar.connected and not connected:
-            self.notify("Lost the connection to the daemon; retrying every 15 s.", severity="error", markup=False)
+            self.notify("The daemon is not running (or not answering); reconnecting by itself.", severity="error", markup=False)
         bar.connected = connected
-        if not connected and reason:
-            self._log_line("ERROR", reason)
+        if not connected:
+            if reason:
+                self._log_line("ERROR", reason)
+            self._schedule_reconnect()
+
+    def _schedule_reconnect(self) -> None:
+        if self._reconnect_timer is not None:
+            return
+        delay = RECONNECT_DELAYS[min(self._reconnect_attempts, len(RECONNECT_DELAYS) - 1)]
+        self._reconnect_attempts += 1
+        self._reconnect_timer = self.set_timer(delay, self._try_reconnect)
+
+    def _try_reconnect(self) -> None:
+        self._reconnect_timer = None
+        self._poll_status()  # its answer reconnects, its failure schedules the next attempt
 
     def _reconnected(self) -> None:
         """The daemon answers again: events from the old connection are lost, so
         subscribe anew and re-read what may have changed meanwhile."""
         self._log_line("INFO", "connected to the daemon again")
-        if not self._events_live:  # a status poll can fail while the event stream lives on: never subscribe twice
-            self._subscribe()
-        self._refresh_list_top()
+        self.notify("Connected to the daemon again.", markup=False)
+        self._subscribe()
+        listing = self.conversation_list
+        if listing.stalled:
+            listing.resume()
+        if listing.query:
+            listing.reload(listing.query)
+        else:
+            self._refresh_list_top()
         if self.conversation_view.conversation is not None:
             self.conversation_view.show(self.conversation_view.conversation)
+
+    def _report_if_gone(self, error: Exception) -> None:
+        """From a worker whose failure is already said: also mark a daemon that went away."""
+        if maybe_gone(error):
+            self.post_message(ApiFailed(error, "talking to the daemon"))
+
+    @on(ApiFailed)
+    def _api_failed(self, failed: ApiFailed) -> None:
+        """A worker's call failed: a daemon that went away is reconnected to, anything else said."""
+        reason = safe_line(str(failed.error) or type(failed.error).__name__, limit=200).plain
+        self._log_line("ERROR", f"{failed.doing}: {reason}")
+        if maybe_gone(failed.error):
+            self._poll_status()  # its failure marks the daemon gone and reconnects; an answer means it is there
+        elif failed.doing != "talking to the daemon":
+            self.notify(f"Failed {failed.doing}: {reason}", severity="error", markup=False)
 
     def _log_line(self, level: str, text: str) -> None:
         line = Text.assemble((self.settings.clock().strftime("%H:%M:%S "), "dim"), (f"{level:<7}", "bold red" if level in ("ERROR", "WARNING") else "bold"), safe_line(text, limit=1000))
@@ -219,6 +276,7 @@ class MmsuaApp(App[None]):
             self._refresh_list_top()
         elif isinstance(event, ConnectionClosed):
             self._events_live = False  # the next answer to a status poll subscribes again
+            self._set_connected(False, f"event stream: {event.data.reason}")
         elif isinstance(event, ModemState):
             self._set_status(Status.from_api(event.data))
         elif isinstance(event, Log):
@@ -241,7 +299,11 @@ class MmsuaApp(App[None]):
 
     @work(thread=True, exclusive=True, group="list-top")
     def _fetch_list_top(self, listing: ConversationList) -> None:
-        rows = self._fetch_conversations(None, 20, 0)
+        try:
+            rows = self._fetch_conversations(None, 20, 0)
+        except Exception as error:
+            self.post_message(ApiFailed(error, "listing conversations"))
+            return
         if not get_current_worker().is_cancelled:  # a newer refresh is under way, or the app is closing
             self.call_from_thread(listing.merge_top, rows)
 
@@ -251,6 +313,7 @@ class MmsuaApp(App[None]):
         self.conversation_view.show(event.conversation)
         self.screen.add_class("-reading")
         self.conversation_view.focus()
+        self.refresh_bindings()
 
     @on(ConversationView.ReadChanged)
     def _read_changed(self, event: ConversationView.ReadChanged) -> None:
@@ -261,6 +324,7 @@ class MmsuaApp(App[None]):
         self.screen.remove_class("-reading")
         search.add_class("-visible")
         search.focus()
+        self.refresh_bindings()
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -281,27 +345,48 @@ class MmsuaApp(App[None]):
                 return
         self.notify("No unread conversations.")
 
+    def _search_active(self) -> bool:
+        search = self.main_screen.query_one("#search", Input)
+        return self.focused is search or bool(search.value) or search.has_class("-visible")
+
+    def action_clear_search(self) -> None:
+        """Esc (and q outside the field): empty the search, show every conversation again."""
+        search = self.main_screen.query_one("#search", Input)
+        had_query = bool(search.value)
+        search.value = ""  # its Changed event reloads the list
+        search.remove_class("-visible")
+        if not had_query and self.conversation_list.query:
+            self.conversation_list.reload(None)
+        self.conversation_list.focus()
+        self.refresh_bindings()
+
     def action_back(self) -> None:  # type: ignore[override]  # Textual runs a sync action as well; App's own is async
-        """q: leave the search field, then the open conversation, then the app.
+        """q: leave the search, then the open conversation.
 
         Decided on state that changes at once (focus moves asynchronously, and a
         fast "q q" must not be read as two "leave the conversation" presses).
         """
-        search = self.main_screen.query_one("#search", Input)
-        if self.focused is search:
-            search.value = ""
-            search.remove_class("-visible")
-            self.conversation_list.focus()
+        if self._search_active():
+            self.action_clear_search()
         elif self.screen.has_class("-reading"):
             self.screen.remove_class("-reading")
             self.conversation_list.focus()
-        else:
-            self.exit()
+        self.refresh_bindings()
+
+    def action_close(self) -> None:
+        """q on the conversation list, with nothing to go back from: quit."""
+        self.exit()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        typing = isinstance(self.focused, (Input, TextArea))
+        if action == "clear_search":
+            return self.screen is self.main_screen and self._search_active()
         # Keys typed into a text field are text, not commands.
-        if action in ("back", "compose", "next_unread", "search", "show_log") and isinstance(self.focused, (Input, TextArea)):
+        if action in ("back", "close", "compose", "next_unread", "search", "show_log") and typing:
             return False
+        if action in ("back", "close"):
+            can_go_back = self.screen is self.main_screen and (self._search_active() or self.screen.has_class("-reading"))
+            return can_go_back if action == "back" else (self.screen is self.main_screen and not can_go_back)
         return True
 
     # ---- screens ------------------------------------------------------------
@@ -323,7 +408,18 @@ class MmsuaApp(App[None]):
             return
         self.notify(f"Screenshot saved to {path}", markup=False)
 
-    def action_compose(self, draft: Draft | None = None) -> None:
+    @property
+    def max_message_size(self) -> int:
+        """The carrier's limit as the daemon reports it, else the usual one."""
+        reported = self.status.max_size if self.status else None
+        return reported if reported and reported > 0 else self.settings.max_message_size
+
+    async def action_quit(self) -> None:
+        if isinstance(self.screen, ComposeScreen):
+            self.screen.keep_draft()  # ^q with a draft open: it is there next time
+        self.exit()
+
+    def action_compose(self, draft: Draft | None = None, conversation_id: int | None = None) -> None:
         def sent(answer: Message | list[Message] | None) -> None:
             if answer is None:
                 return
@@ -341,12 +437,17 @@ class MmsuaApp(App[None]):
                 self.run_worker(view.upsert(message))
 
         self.push_screen(
-            ComposeScreen(self.client, self.settings.contacts, self.settings.max_message_size, draft or Draft(), start_dir=self.settings.save_dir.parent),
+            ComposeScreen(self.client, self.settings.contacts, self.max_message_size, draft or Draft(), start_dir=self.settings.save_dir.parent,
+                          drafts=self.drafts, draft_key=conversation_key(conversation_id)),
             sent,
         )
 
     async def _open_by_id(self, conversation_id: int) -> None:
-        rows = await self._in_thread(lambda: self._fetch_conversations(None, 50, 0))
+        try:
+            rows = await self._in_thread(lambda: self._fetch_conversations(None, 50, 0))
+        except Exception as error:
+            self.post_message(ApiFailed(error, "opening the conversation"))
+            return
         for row in rows:
             if row.id == conversation_id:
                 self.conversation_view.show(row)
@@ -380,10 +481,14 @@ class MmsuaApp(App[None]):
         return Draft(tuple(to), subject[:200])
 
     def _do_reply(self, message: Message | None) -> None:
-        self.action_compose(self._reply_draft(message, everyone=False))
+        self.action_compose(self._reply_draft(message, everyone=False), self._open_conversation_id())
 
     def _do_reply_all(self, message: Message | None) -> None:
-        self.action_compose(self._reply_draft(message, everyone=True))
+        self.action_compose(self._reply_draft(message, everyone=True), self._open_conversation_id())
+
+    def _open_conversation_id(self) -> int | None:
+        conversation = self.conversation_view.conversation
+        return conversation.id if conversation else None
 
     def _do_download(self, message: Message | None) -> None:
         if message is None or not message.pending:
@@ -422,6 +527,7 @@ class MmsuaApp(App[None]):
         try:
             self.client.delete(message_id)
         except Exception as error:
+            self._report_if_gone(error)
             self.call_from_thread(self.notify, f"Not deleted: {safe_line(str(error), 200).plain}", severity="error", markup=False)
             return
         self.call_from_thread(self._deleted, message_id)
@@ -438,6 +544,7 @@ class MmsuaApp(App[None]):
         try:
             answer = call(message_id)
         except Exception as error:
+            self._report_if_gone(error)
             self.call_from_thread(self.notify, f"{method} failed: {safe_line(str(error), 200).plain}", severity="error", markup=False)
             return
         self.call_from_thread(self._upsert_answer, answer)
@@ -468,6 +575,7 @@ class MmsuaApp(App[None]):
             data = self.client.get_part(message.id, part.index).data
             path = save_part(directory, part, data)
         except Exception as error:
+            self._report_if_gone(error)
             self.call_from_thread(self.notify, f"Not saved: {error}", severity="error", markup=False)
             return
         self.call_from_thread(self.notify, f"Saved {path}", markup=False)
@@ -478,6 +586,7 @@ class MmsuaApp(App[None]):
             data = self.client.get_part(message.id, part.index).data
             path = open_with_viewer(part, data)
         except Exception as error:
+            self._report_if_gone(error)
             self.call_from_thread(self.notify, f"Cannot open: {error}", severity="error", markup=False)
             return
         self.viewer_copies.append(path.parent)

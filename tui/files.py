@@ -3,7 +3,8 @@
 Saving uses the helpers the CLI's export uses too (``mmsua.safefiles``): a name
 reduced by ``safe_filename``, created exclusively (O_EXCL, O_NOFOLLOW) so
 nothing outside the chosen directory is written and nothing is overwritten.
-Opening copies the part into a private temporary directory and runs the system
+Opening copies the part into a private temporary directory, named with the
+extension of the type its bytes have (never the sender's), and runs the system
 viewer with an argument list, never a shell.
 """
 
@@ -15,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from mmsua.api.shapes import Part
-from mmsua.safefiles import create_exclusive, part_filename
+from mmsua.safefiles import create_exclusive, part_filename, viewer_filename
 
 
 def save_part(directory: Path, part: Part, data: bytes) -> Path:
@@ -37,7 +38,8 @@ def open_with_viewer(part: Part, data: bytes) -> Path:
     if command is None:
         raise FileNotFoundError("no system viewer found (install xdg-utils for xdg-open)")
     private = Path(tempfile.mkdtemp(prefix="mmsua-view-"))  # mode 0700
-    path = create_exclusive(private, part_filename(part), data)
+    # The extension from the checked type: a viewer picks its program by the name.
+    path = create_exclusive(private, viewer_filename(part, data), data)
     subprocess.Popen(
         [*command, str(path)],
         stdin=subprocess.DEVNULL,

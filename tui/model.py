@@ -23,6 +23,7 @@ class Status:
     queued: int
     pending_notifications: int
     problem: str = ""  # why the modem or the MMS data path last failed, "" when nothing did
+    max_size: int | None = None  # the largest MMS the carrier accepts, as the daemon knows it
 
     @classmethod
     def from_api(cls, status: shapes.Status) -> Status:
@@ -39,4 +40,5 @@ class Status:
             queued=status.queued,
             pending_notifications=status.pending_notifications,
             problem=failure.reason if failure else "",
+            max_size=status.max_size,
         )

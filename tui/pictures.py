@@ -10,6 +10,7 @@ terminal at all. Any other mode forces that renderer.
 from __future__ import annotations
 
 import io
+import threading
 from typing import Any
 
 from textual.widget import Widget
@@ -17,6 +18,14 @@ from textual.widget import Widget
 from mmsua.tui.protocol import ImageMode
 
 MAX_PICTURE_PIXELS = 800  # pictures are scaled down to this before the terminal sees them
+# Decoding needs width × height × 4 bytes at once: a 493 KB PNG can declare 13000 × 13000
+# (676 MB to decode; Pillow only warns below 179 MP). Anything over this is refused
+# from its header, before a pixel is decoded: about what a phone camera takes.
+MAX_DECODE_PIXELS = 24_000_000
+# One picture decodes at a time (a page load and live updates run workers side by side):
+# the decoding peak (about 100 MB at the budget, twice that with transparency, which
+# Pillow premultiplies in a copy; bench/tui_pictures.py) is then the TUI's whole.
+_DECODING = threading.Lock()
 PICTURE_COLUMNS = 40
 MAX_PICTURE_ROWS = 30
 
@@ -52,15 +61,33 @@ def widget_class(renderer: str) -> type[Widget]:
     return classes[renderer]
 
 
+class PictureTooLarge(ValueError):
+    """The picture declares more pixels than the TUI decodes."""
+
+
 def decode_picture(data: bytes) -> Any:
-    """A Pillow image from part bytes, shrunk for the terminal (runs in a worker)."""
+    """A Pillow image from part bytes, shrunk for the terminal (runs in a worker).
+
+    The size is read from the header first (``open`` decodes nothing) and a picture over
+    MAX_DECODE_PIXELS is refused; the rest is shrunk before it is converted, so only the
+    decoded original and a small copy are ever in memory.
+    """
     from PIL import Image as PILImage
 
     image = PILImage.open(io.BytesIO(data))
-    image.draft("RGB", (MAX_PICTURE_PIXELS, MAX_PICTURE_PIXELS))  # fast JPEG shrink-on-load
-    rgb = image.convert("RGB")
-    rgb.thumbnail((MAX_PICTURE_PIXELS, MAX_PICTURE_PIXELS))
-    return rgb
+    width, height = image.size
+    if width * height > MAX_DECODE_PIXELS:
+        raise PictureTooLarge(f"{width}×{height} pixels, more than the {MAX_DECODE_PIXELS // 1_000_000} million shown")
+    with _DECODING:
+        image.draft("RGB", (MAX_PICTURE_PIXELS, MAX_PICTURE_PIXELS))  # fast JPEG shrink-on-load
+        image.thumbnail((MAX_PICTURE_PIXELS, MAX_PICTURE_PIXELS))
+        return image.convert("RGB")
+
+
+def picture_bytes(image: Any) -> int:
+    """What a decoded picture holds in memory (RGB: three bytes a pixel)."""
+    width, height = image.size
+    return int(width * height * 3)
 
 
 def picture_rows(width: int, height: int, columns: int = PICTURE_COLUMNS) -> int:

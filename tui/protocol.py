@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Literal
 
 from mmsua.tui.contacts import Contacts
+from mmsua.tui.drafts import default_path as default_drafts_path
 
 ImageMode = Literal["auto", "kitty", "sixel", "halfcell", "unicode", "none"]
 
+# Until the daemon's status says the carrier's limit (its max_size):
 # 300 KB is the usual carrier limit for MMS (OMA MMS conformance class "Rich").
 DEFAULT_MAX_MESSAGE_SIZE = 300 * 1024
 
@@ -39,3 +41,5 @@ class Settings:
     clock: Callable[[], datetime] = _utc_now
     # Shown in the status bar: "socket /run/...", "embedded", "demo".
     connection_label: str = "daemon"
+    # Drafts kept by Esc in the composer ($XDG_STATE_HOME/mmsua/drafts.json); None: in memory only.
+    drafts_file: Path | None = field(default_factory=default_drafts_path)

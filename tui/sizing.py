@@ -8,6 +8,8 @@ down by the engine to fit; anything else that does not fit cannot be sent.
 from __future__ import annotations
 
 import mimetypes
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +17,13 @@ HEADER_BYTES = 300  # M-Send.req headers with a few recipients
 SMIL_BYTES = 400  # generated SMIL start part
 PART_HEADER_BYTES = 60  # per part: content type, name, content-id
 SCALABLE = ("image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp")
+# A picture may be larger than the carrier's limit (the engine scales it), up to this:
+# its base64 must fit the API's 32 MiB request line.
+MAX_PICTURE_FILE = 16 * 1024 * 1024
+
+
+class AttachmentError(ValueError):
+    """The chosen file cannot be attached (not a regular file, too large, unreadable)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +40,45 @@ class Attachment:
     @property
     def scalable(self) -> bool:
         return self.content_type in SCALABLE
+
+    def bound(self, limit: int) -> int:
+        """The most bytes read for this file: the carrier's limit, or more for a picture the engine scales."""
+        return max(limit, MAX_PICTURE_FILE) if self.scalable else limit
+
+    def read(self, limit: int) -> bytes:
+        """The file's bytes, read by the user's own process (the daemon may run as
+        another user): a regular file only, never more than ``bound(limit)``."""
+        return read_file(self.path, self.bound(limit))
+
+
+def check_file(path: Path, limit: int) -> Attachment:
+    """The attachment for ``path``, or AttachmentError saying why it cannot be one."""
+    try:
+        info = path.stat()
+    except OSError as error:
+        raise AttachmentError(f"cannot read {path.name}: {error.strerror or error}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise AttachmentError(f"{path.name} is not a regular file")
+    attachment = Attachment.from_path(path)
+    if attachment.size > attachment.bound(limit):
+        raise AttachmentError(f"{path.name} is larger than the {attachment.bound(limit)} bytes that can be sent")
+    return attachment
+
+
+def read_file(path: Path, bound: int) -> bytes:
+    """At most ``bound`` bytes of the regular file ``path``; a FIFO or device is refused
+    before a read can block on it, a file that grew past ``bound`` is refused too."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        raise AttachmentError(f"cannot read {path.name}: {error.strerror or error}") from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise AttachmentError(f"{path.name} is not a regular file")
+        data = handle.read(bound + 1)
+    if len(data) > bound:
+        raise AttachmentError(f"{path.name} is larger than the {bound} bytes that can be sent")
+    return data
 
 
 @dataclass(frozen=True, slots=True)

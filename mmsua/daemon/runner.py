@@ -200,12 +200,27 @@ class _Identity:
         pass  # the engine is built afterwards, from the provisioned config
 
 
+_LOGGED: dict[int, tuple[str, tuple[tuple[str, str], ...]]] = {}  # message id: (state, reports) last logged
+
+
 def _log_event(event: Event) -> None:
-    """One log line per message event, so the journal tells each message's story."""
+    """One log line per change of a message, so the journal tells each message's story:
+    its state, then each recipient's report (a report leaves the state at "sent", so an
+    update repeating the state is a report's line, or nothing when nothing changed)."""
     if isinstance(event, (MessageReceived, MessageUpdated)):
         from mmsua.textsafe import clean_line
 
         data = event.data
+        reports = tuple((r.address, r.status.value) for r in data.recipients)
+        last_state, last_reports = _LOGGED.pop(data.id, ("", ()))
+        _LOGGED[data.id] = (data.state.value, reports)
+        while len(_LOGGED) > 1000:
+            _LOGGED.pop(next(iter(_LOGGED)))
+        if isinstance(event, MessageUpdated) and data.state.value == last_state:
+            for address, status in sorted(set(reports) - set(last_reports)):
+                if status not in ("pending", "unknown"):
+                    log.info("message %s report from %s: %s", data.id, clean_line(address, limit=60), status)
+            return
         error = f" ({clean_line(data.error, limit=120)})" if data.error else ""
         log.info(
             "message %s %s %s %s: %s%s", data.id, data.direction, data.kind,

@@ -107,6 +107,7 @@ def build_app(store: Store | None, contacts: Path | None, save_dir: Path, agent=
 
     agent = agent or UserAgent(store=store)
     options = dict(contacts=Contacts.load(contacts), clock=fixed_now, images="halfcell", save_dir=save_dir,
+                   drafts_file=save_dir / "state" / "drafts.json",
                    connection_label="test", bell=False)
     options.update(settings)
     return make_app(LocalClient(agent), Settings(**options)), agent

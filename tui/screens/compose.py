@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Static, TextArea
@@ -19,15 +18,9 @@ from mmsua.api.methods import Api
 from mmsua.tui import actions, recipients
 from mmsua.tui.contacts import Contacts
 from mmsua.tui.display import human_size, safe_line
+from mmsua.tui.drafts import NEW_MESSAGE, Draft, Drafts
 from mmsua.tui.screens.dialogs import FilePicker
-from mmsua.tui.sizing import Attachment, SizeEstimate, estimate
-
-
-@dataclass(frozen=True, slots=True)
-class Draft:
-    to: tuple[str, ...] = ()
-    subject: str = ""
-    text: str = ""
+from mmsua.tui.sizing import Attachment, AttachmentError, SizeEstimate, check_file, estimate
 
 
 class RecipientSuggester(Suggester):
@@ -73,7 +66,7 @@ class RecipientInput(Input):
         super().action_cursor_right(select)
 
 
-def meter(size: SizeEstimate, width: int = 24) -> Text:
+def meter(size: SizeEstimate, width: int = 16) -> Text:
     filled = min(width, int(size.ratio * width))
     style = "green" if size.ratio <= 0.8 else "yellow" if size.ratio <= 1 else ("yellow" if size.fits else "red")
     text = Text.assemble(("█" * filled, style), ("░" * (width - filled), "dim"), f"  {human_size(size.total)} of {human_size(size.limit)}")
@@ -92,31 +85,48 @@ class ComposeScreen(Screen[Any]):
 
     BINDINGS = actions.bindings(actions.COMPOSER)
 
+    # The send bar (meter, errors, buttons) sits under the form, which takes the rest:
+    # on a small terminal the form scrolls, and what sends the message stays in sight.
     DEFAULT_CSS = """
     ComposeScreen { align: center top; }
-    ComposeScreen > VerticalScroll { width: 100; max-width: 100%; padding: 0 2; scrollbar-size-vertical: 1; }
-    ComposeScreen .title { text-style: bold; color: $primary; margin: 1 0; }
+    ComposeScreen > VerticalScroll { width: 100; max-width: 100%; height: 1fr; padding: 0 2; scrollbar-size-vertical: 1; }
+    ComposeScreen > #send-bar { height: auto; width: 100; max-width: 100%; padding: 0 2; }
+    ComposeScreen .title { text-style: bold; color: $primary; margin: 0 0 1 0; }
     ComposeScreen Label { color: $text-muted; padding: 0 1; }
     ComposeScreen TextArea { height: 8; }
     ComposeScreen #to-error, ComposeScreen #send-error { color: $error; height: auto; padding: 0 1; }
     ComposeScreen .-empty { display: none; }
     ComposeScreen #attachments { height: auto; color: $text; padding: 0 1; margin-bottom: 1; }
-    ComposeScreen #meter { height: auto; padding: 0 1; }
+    ComposeScreen #meter { height: auto; width: 1fr; padding: 0 1; }
     ComposeScreen .reports { height: auto; }
     ComposeScreen .reports Checkbox { border: none; padding: 0 1; background: $background; }
-    ComposeScreen .buttons { height: auto; align-horizontal: right; }
-    ComposeScreen .buttons Button { margin-left: 2; }
+    ComposeScreen .buttons { height: auto; }
+    ComposeScreen .buttons Button { margin-left: 1; min-width: 8; width: auto; }
     """
 
-    def __init__(self, client: Api, contacts: Contacts, limit: int, draft: Draft = Draft(), start_dir: Path | None = None) -> None:
+    def __init__(self, client: Api, contacts: Contacts, limit: int, draft: Draft | None = None, start_dir: Path | None = None,
+                 drafts: Drafts | None = None, draft_key: str = NEW_MESSAGE) -> None:
         super().__init__()
         self._client = client
         self._contacts = contacts
         self._limit = limit
-        self._draft = draft
+        self._drafts = drafts or Drafts(None)
+        self._draft_key = draft_key
+        kept = self._kept_draft()
+        self.restored = kept is not None  # a draft kept by Esc came back
+        draft = draft or Draft()
+        self._suggested = draft  # a reply's recipients and subject: not worth keeping alone
+        self._draft = kept or draft
         self._start_dir = start_dir or Path.home()
         self.attachments: list[Attachment] = []
         self.sending = False
+        self.sent = False
+
+    def _kept_draft(self) -> Draft | None:
+        try:
+            return self._drafts.get(self._draft_key)
+        except OSError:
+            return None  # an unreadable drafts file: start afresh; saving says why
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -130,21 +140,29 @@ class ComposeScreen(Screen[Any]):
             yield TextArea(self._draft.text, id="text", soft_wrap=True, show_line_numbers=False)
             yield Label("Attachments  (ctrl+a to add)")
             yield Static(Text("none", style="dim"), id="attachments", markup=False)
-            yield Static("", id="meter", markup=False)
             with Horizontal(classes="reports"):
                 yield Checkbox("Delivery report", id="delivery-report")
                 yield Checkbox("Read report", id="read-report")
+        with Vertical(id="send-bar"):
             yield Static("", id="send-error", markup=False, classes="-empty")
             with Horizontal(classes="buttons"):
+                yield Static("", id="meter", markup=False)
                 yield Button("Cancel", id="cancel")
                 yield Button("Attach…", id="attach")
                 yield Button("Send", id="send", variant="primary")
         yield Footer()
 
     def on_mount(self) -> None:
+        for name in self._draft.attachments:  # a kept draft's files, where they still are
+            try:
+                self.attachments.append(check_file(Path(name), self._limit))
+            except AttachmentError as error:
+                self._say("#send-error", Text(str(error)))
         self._update_meter()
         target = "#text" if self._draft.to else "#to"
         self.query_one(target).focus()
+        if self.restored:
+            self.notify("Your draft is back (Esc keeps it again; an emptied draft is dropped).", markup=False)
 
     # ---- live checks ------------------------------------------------------
     @on(Input.Changed, "#to")
@@ -188,15 +206,19 @@ class ComposeScreen(Screen[Any]):
     def action_attach(self) -> None:
         def chosen(path: Path | None) -> None:
             if path is not None:
-                self.attachments.append(Attachment.from_path(path))
                 self._start_dir = path.parent
-                self._update_meter()
+                self.add_attachment(path)
 
         self.app.push_screen(FilePicker(self._start_dir), chosen)
 
     def add_attachment(self, path: Path) -> None:
-        """Attach a file without the picker (tests, drag and drop, the CLI)."""
-        self.attachments.append(Attachment.from_path(path))
+        """Attach a file (from the picker; tests call it directly): a regular file that can be sent."""
+        try:
+            self.attachments.append(check_file(path, self._limit))
+        except AttachmentError as error:
+            self._say("#send-error", Text(str(error)))
+            return
+        self._say("#send-error", "")
         self._update_meter()
 
     def action_edit_in_editor(self) -> None:
@@ -226,8 +248,33 @@ class ComposeScreen(Screen[Any]):
         area.load_text(text.removesuffix("\n"))  # editors end the file with a newline
         area.focus()
         self._update_meter()
+        self.keep_draft()  # written in the editor: not lost if the app is closed next
+
+    def current_draft(self) -> Draft:
+        return Draft(
+            tuple(recipients.split(self.query_one("#to", Input).value)),
+            self.query_one("#subject", Input).value,
+            self.query_one("#text", TextArea).text,
+            tuple(str(a.path) for a in self.attachments),
+        )
+
+    def keep_draft(self) -> bool:
+        """Keep what is written for the next time this composer opens; True when something was kept."""
+        if self.sent:
+            return False
+        draft = self.current_draft()
+        if draft == self._suggested:
+            draft = Draft()  # nothing written: drop what was kept
+        try:
+            self._drafts.put(self._draft_key, draft)
+        except OSError as error:
+            self.notify(f"Draft not kept: {error}", severity="error", markup=False)
+            return False
+        return not draft.empty
 
     def action_cancel(self) -> None:
+        if self.keep_draft():
+            self.notify("Draft kept: it comes back when you write here again.", markup=False)
         self.dismiss(None)
 
     def action_send(self) -> None:
@@ -249,13 +296,15 @@ class ComposeScreen(Screen[Any]):
             return
         self.sending = True
         self._say("#send-error", Text("sending…", style="dim"))
-        attachments = tuple(shapes.Attachment(path=str(a.path)) for a in self.attachments)
+        chosen, limit = tuple(self.attachments), self._limit
         # Unticked means "as configured" (None), not "refuse reports".
         delivery = True if self.query_one("#delivery-report", Checkbox).value else None
         read = True if self.query_one("#read-report", Checkbox).value else None
 
         def work() -> None:
             try:
+                # The bytes go in the request, read with the user's rights, as the CLI sends them.
+                attachments = tuple(shapes.Attachment.of(a.read(limit), a.path.name, a.content_type) for a in chosen)
                 answer = self._client.send(shapes.SendRequest(
                     to=tuple(to), subject=subject or None, text=text or None, attachments=attachments,
                     delivery_report=delivery, read_report=read,
@@ -263,9 +312,17 @@ class ComposeScreen(Screen[Any]):
             except Exception as failure:  # the draft stays on screen: nothing is lost
                 self.app.call_from_thread(self._failed, str(failure))
                 return
-            self.app.call_from_thread(self.dismiss, answer)
+            self.app.call_from_thread(self._sent, answer)
 
         self.run_worker(work, thread=True, group="send")
+
+    def _sent(self, answer: Any) -> None:
+        self.sent = True
+        try:
+            self._drafts.discard(self._draft_key)
+        except OSError as error:
+            self.notify(f"Sent, but the kept draft was not removed: {error}", severity="warning", markup=False)
+        self.dismiss(answer)
 
     def _failed(self, reason: str) -> None:
         self.sending = False

@@ -26,6 +26,9 @@ DIALOG_CSS = """
 """
 
 
+MAX_PARTS_LISTED = 500  # past this the list is slow to build; `mmsua export ID DIR` saves every part
+
+
 class PartChooser(ModalScreen[Part | None]):
     """Pick one part of a message (for open or save)."""
 
@@ -41,7 +44,9 @@ class PartChooser(ModalScreen[Part | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, classes="title")
-            yield OptionList(*[Option(part_label(p), id=str(i)) for i, p in enumerate(self.parts)])
+            if len(self.parts) > MAX_PARTS_LISTED:
+                yield Label(f"The first {MAX_PARTS_LISTED} of {len(self.parts)} parts (mmsua export saves them all).", markup=False)
+            yield OptionList(*[Option(part_label(p), id=str(i)) for i, p in enumerate(self.parts[:MAX_PARTS_LISTED])])
             if self.directory is not None:
                 yield Label("Into directory")
                 yield Input(str(self.directory), id="directory")

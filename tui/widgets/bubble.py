@@ -24,6 +24,18 @@ from mmsua.tui.contacts import Contacts
 from mmsua.tui.display import BAD, MUTED, as_content, human_size, long_time, recipient_status, safe_block, safe_line, status_text
 
 PART_ICONS = {"image": "▣", "audio": "♪", "video": "▶", "text": "≡"}
+# A message may have any number of parts (one of 20,000 took 15 s and 285 MB to draw):
+# the bubble lists the first of them and says how many more; s and o reach them all.
+MAX_PARTS_SHOWN = 30
+MAX_PICTURES_SHOWN = 8
+
+
+def shown_parts(message: Message) -> tuple[tuple[Part, ...], int]:
+    """The attachments a bubble draws, and how many more it leaves out."""
+    parts = message.attachments[:MAX_PARTS_SHOWN]
+    pictures = [p for p in parts if p.is_image][MAX_PICTURES_SHOWN:]  # past the first few, listed instead
+    shown = tuple(p for p in parts if p not in pictures)
+    return shown, len(message.attachments) - len(shown)
 
 
 def part_label(part: Part) -> Text:
@@ -119,8 +131,11 @@ class Bubble(Vertical, can_focus=False):
         if m.text:
             head.append("\n")
             head.append_text(safe_block(m.text))
-        pictures = [p for p in m.attachments if p.is_image] if self._pictures else []
-        tail: list[Content] = [as_content(part_label(p)) for p in m.attachments if p not in pictures]
+        shown, more = shown_parts(m)
+        pictures = [p for p in shown if p.is_image] if self._pictures else []
+        tail: list[Content] = [as_content(part_label(p)) for p in shown if p not in pictures]
+        if more:
+            tail.append(Content.styled(f"… and {more} more part{'s' if more > 1 else ''}: s saves, o opens any of them", MUTED))
         if m.outgoing:
             tail.append(self._delivery())
         body = as_content(head)

@@ -25,6 +25,7 @@ from mmsua.api.shapes import Conversation
 from mmsua.tui import actions
 from mmsua.tui.contacts import Contacts
 from mmsua.tui.display import safe_line, short_time
+from mmsua.tui.failures import ApiFailed
 
 ROW_HEIGHT = 3  # name and time, preview and badge, a blank line
 PAGE_SIZE = 100
@@ -101,6 +102,7 @@ class ConversationList(ScrollView, can_focus=True):
         self.query: str | None = None  # type: ignore[assignment]  # the search text; DOMNode.query is not used on this widget
         self.complete = False
         self._loading = False
+        self.stalled = False  # a page failed to load (the daemon went away)
         self._generation = 0
         self._cache: dict[tuple[int, int, bool], tuple[Strip, Strip]] = {}
 
@@ -111,6 +113,7 @@ class ConversationList(ScrollView, can_focus=True):
     def reload(self, query: str | None = None) -> None:
         """Start over (a new search, or the first load)."""
         self._generation += 1
+        self.stalled = False
         self.query = query or None
         self.rows = []
         self.complete = False
@@ -121,7 +124,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._update_size()
         self._request_page()
 
-    def _request_page(self) -> None:
+    def _request_next_page(self) -> None:
         if self._loading or self.complete:
             return
         self._loading = True
@@ -129,9 +132,31 @@ class ConversationList(ScrollView, can_focus=True):
         self.run_worker(lambda: self._load(generation, query, offset), thread=True, group="conversation-pages")
 
     def _load(self, generation: int, query: str | None, offset: int) -> None:
-        rows = self._fetch(query, PAGE_SIZE, offset)
+        try:
+            rows = self._fetch(query, PAGE_SIZE, offset)
+        except Exception as error:  # the app says why; the page is asked for again on reconnect
+            self.post_message(ApiFailed(error, "listing conversations"))
+            self.app.call_from_thread(self._page_failed, generation)
+            return
         page = Page(generation, offset, rows, complete=len(rows) < PAGE_SIZE)
         self.app.call_from_thread(self._add_page, page)
+
+    def _page_failed(self, generation: int) -> None:
+        if generation == self._generation:
+            self._loading = False
+            self.stalled = True  # no more requests from drawing "loading…" until resume()
+            self.refresh()
+
+    def resume(self) -> None:
+        """The daemon answers again: ask for the page that failed."""
+        if self.stalled:
+            self.stalled = False
+            self._request_page()
+            self.refresh()
+
+    def _request_page(self) -> None:
+        if not self.stalled:
+            self._request_next_page()
 
     def _add_page(self, page: Page) -> None:
         if page.generation != self._generation:
@@ -197,12 +222,14 @@ class ConversationList(ScrollView, can_focus=True):
         base = self.rich_style
         if row >= len(self.rows):
             if row == len(self.rows) and not self.complete and within == 0:
+                if self.stalled:
+                    return self._note("not loaded: daemon not answering", width)
                 self.call_later(self._request_page)
                 return self._note("loading…", width)
             if row == 0 and self.complete and within in (1, 2):
                 # An empty state says what to do next.
                 if self.query:
-                    return self._note("No conversations match." if within == 1 else "q clears the search.", width)
+                    return self._note("No conversations match." if within == 1 else "Esc clears the search.", width)
                 return self._note("No conversations yet." if within == 1 else "Press c to write a message.", width)
             return Strip.blank(width, base)
         if within == 2:

@@ -25,9 +25,14 @@ from mmsua.api.shapes import Conversation, Message, Part
 from mmsua.tui import actions
 from mmsua.tui.contacts import Contacts
 from mmsua.tui.display import safe_line
-from mmsua.tui.pictures import decode_picture, picture_widget, renderer_for
+from mmsua.tui.failures import ApiFailed
+from mmsua.tui.pictures import decode_picture, picture_bytes, picture_widget, renderer_for
 from mmsua.tui.protocol import ImageMode
-from mmsua.tui.widgets.bubble import Bubble, BubbleRow, PictureSlot, part_label
+from mmsua.tui.widgets.bubble import Bubble, BubbleRow, PictureSlot, part_label, shown_parts
+
+# Decoded pictures kept for redraws and reopening, by their bytes: 800 × 800 RGB is
+# 1.9 MB, so about sixteen of the largest.
+PICTURE_CACHE_BYTES = 32 * 1024 * 1024
 
 
 class ConversationView(VerticalScroll, can_focus=True):
@@ -112,11 +117,24 @@ class ConversationView(VerticalScroll, can_focus=True):
         limit = self._first_page if before_id is None else self._page_size
 
         def work() -> None:
-            page = self._client.list_messages(conversation_id, before_id=before_id, limit=limit)
+            try:
+                page = self._client.list_messages(conversation_id, before_id=before_id, limit=limit)
+            except Exception as error:  # the app says why and shows the conversation again on reconnect
+                self.post_message(ApiFailed(error, "loading the conversation"))
+                self.app.call_from_thread(self._page_failed, generation, before_id)
+                return
             # mypy cannot solve Textual's ``T | Awaitable[T]`` for a coroutine function (it picks Never).
             self.app.call_from_thread(self._add_page, generation, before_id, page, limit)  # type: ignore[arg-type]
 
         self.run_worker(work, thread=True, group="conversation-load")
+
+    def _page_failed(self, generation: int, before_id: int | None) -> None:
+        if generation != self._generation:
+            return
+        if before_id is None:
+            self.mount(Static("Not loaded: the daemon is not answering. It is shown again once it does.", classes="empty"))
+        else:
+            self.complete = False  # older messages can be asked for again
 
     async def _add_page(self, generation: int, before_id: int | None, page: list[Message], limit: int) -> None:
         async with self._rows_lock:
@@ -189,8 +207,12 @@ class ConversationView(VerticalScroll, can_focus=True):
             return
 
         def work() -> None:
-            for message_id in unread:
-                self._client.mark_read(message_id)
+            try:
+                for message_id in unread:
+                    self._client.mark_read(message_id)
+            except Exception as error:  # marked on the next showing
+                self.post_message(ApiFailed(error, "marking messages read"))
+                return
             self.post_message(self.ReadChanged())
 
         self.run_worker(work, thread=True, group="mark-read")
@@ -199,7 +221,7 @@ class ConversationView(VerticalScroll, can_focus=True):
     def _fetch_pictures(self, messages: list[Message]) -> None:
         if self.renderer is None:
             return
-        wanted = [(m.id, p) for m in messages for p in m.attachments if p.is_image]
+        wanted = [(m.id, p) for m in messages for p in shown_parts(m)[0] if p.is_image]
         if not wanted:
             return
         generation = self._generation
@@ -227,7 +249,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         # The cache changes here, on the UI thread only: two picture workers evicting at
         # once would iterate it while the other inserts ("dictionary changed size").
         self._pictures[(message_id, part.index)] = image
-        if len(self._pictures) > 64:
+        while len(self._pictures) > 1 and sum(picture_bytes(i) for i in self._pictures.values()) > PICTURE_CACHE_BYTES:
             self._pictures.pop(next(iter(self._pictures)))
         if generation != self._generation or self.renderer is None or (found := self._slot(message_id, part)) is None:
             return

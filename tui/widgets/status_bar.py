@@ -64,7 +64,7 @@ def _status_parts(status: Status | None, connection: str, connected: bool) -> li
             parts.append(("pending", Content.styled(f"{status.pending_notifications} to download", WARN)))
     link = Content.styled("● ", OK if connected else BAD)
     if not connected:  # before the label, so a narrow bar never cuts it off
-        link += Content.styled("disconnected: ", f"bold {BAD}")
+        link += Content.styled("disconnected: not running, reconnecting… ", f"bold {BAD}")
     link += as_content(safe_line(connection, limit=60))
     parts.append(("link", link))
     return parts
