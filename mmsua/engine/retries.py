@@ -42,11 +42,15 @@ class Retries:
         """``task`` failed: reschedule it while retrying may help and time allows, else give up."""
         now = self._clock()
         settings = self._settings()
-        when = tx.next_attempt(task.attempts + 1, now, task.deadline, settings) if transient else None
+        # The data path went away under the step (the modem was unplugged, or left the
+        # network): nothing runs until it is back, and then this task goes at once,
+        # having spent none of its attempts.
+        lost_path = transient and not self._link.available()
+        when = now if lost_path else tx.next_attempt(task.attempts + 1, now, task.deadline, settings) if transient else None
         message_id = task.message_id
         with self._store.transaction():
             if when is not None:
-                self._store.reschedule_task(task.id, when, reason)
+                self._store.reschedule_task(task.id, when, reason, counted=not lost_path)
                 if message_id is not None and task.kind in ("retrieve", "send"):
                     self._store.change_state(message_id, Event.RETRY_SCHEDULED, error=f"will retry: {reason}")
             else:
@@ -59,7 +63,7 @@ class Retries:
                 elif message_id is not None and task.kind in ("send", "send_sms"):
                     self._store.change_state(message_id, Event.GAVE_UP, error=reason)
         log.warning("%s of message %s: %s (%s)", task.kind, message_id, reason,
-                    "retry scheduled" if when else "giving up")
+                    "waits for the data path" if lost_path else "retry scheduled" if when is not None else "giving up")
         if message_id is not None and task.kind in ("retrieve", "send", "send_sms"):
             self._publisher.message("message.updated", message_id)
             if when is None and task.kind == "send" and settings.sms_fallback:

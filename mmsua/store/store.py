@@ -655,11 +655,13 @@ class Store:
         rows = self._q("SELECT * FROM tasks WHERE kind = ? AND message_id = ?", (kind, message_id))
         return _task(rows[0]) if rows else None
 
-    def reschedule_task(self, task_id: int, next_attempt: float, error: str | None) -> None:
+    def reschedule_task(self, task_id: int, next_attempt: float, error: str | None, *, counted: bool = True) -> None:
+        """Try the task again at ``next_attempt``; ``counted=False``: the failure was not the
+        task's own (the modem went away under it), so it spends none of its attempts."""
         with self.transaction():
             self._x(
-                "UPDATE tasks SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?",
-                (next_attempt, error, task_id),
+                "UPDATE tasks SET attempts = attempts + ?, next_attempt = ?, last_error = ? WHERE id = ?",
+                (1 if counted else 0, next_attempt, error, task_id),
             )
 
     def update_task_args(self, task_id: int, args: dict[str, Any]) -> None:
