@@ -22,10 +22,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, TextArea
 from textual.worker import get_current_worker
 
+from mmsua.addresses import same_person
 from mmsua.api.events import ConnectionClosed, Event, Log, MessageDeleted, MessageReceived, MessageUpdated, ModemState
 from mmsua.api.methods import Api
 from mmsua.api.shapes import Conversation, Message, Part
-from mmsua.engine.addresses import same_person
 from mmsua.tui import actions
 from mmsua.tui.commands import ActionCommands
 from mmsua.tui.contacts import Contacts

@@ -38,13 +38,13 @@ from pathlib import Path
 from typing import Any
 
 from mmsua import __version__
+from mmsua.addresses import AddressError, recipient_address
 from mmsua.api import shapes as api
 from mmsua.api.errors import BadRequest, NotFound, TooLarge, TooLate, Unavailable
 from mmsua.api.events import Event, EventCallback, Log, MessageDeleted, MessageReceived, MessageUpdated, ModemState
 from mmsua.api.methods import Api, Unsubscribe
 from mmsua.api.states import MessageState, ReportStatus
 from mmsua.engine import compose
-from mmsua.engine.addresses import AddressError, recipient_address
 from mmsua.engine.compose import Attachment, build_parts, fit_to_limit
 from mmsua.engine.runner import DataPath, Engine, SmsPort
 from mmsua.engine.send_path import TooLateToCancel

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from mmsua.engine.addresses import Country, country_for, normalize, participants
+from mmsua.addresses import Country, country_for, normalize, participants
 from mmsua.engine.settings import SettingsSource
 from mmsua.store import Store
 

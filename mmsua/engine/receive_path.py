@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterable
 from datetime import timezone
 from typing import Any
 
+from mmsua.addresses import same_person
 from mmsua.api.states import MessageState
 from mmsua.codec.errors import PduError
 from mmsua.codec.mms import MmsPdu
 from mmsua.codec.reassembly import Datagram, PushReassembler
 from mmsua.codec.sms import SmsDeliver, SmsStatusReport, decode_sms
 from mmsua.engine import transactions as tx
-from mmsua.engine.addresses import same_person
 from mmsua.engine.handset import Handset
 from mmsua.engine.publisher import Publisher
 from mmsua.engine.settings import SettingsSource

@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
-from mmsua.engine.addresses import Country
+from mmsua.addresses import Country
 from mmsua.engine.carrier_http import CarrierHttp
 from mmsua.engine.compose import SendRequest
 from mmsua.engine.handset import Handset

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mmsua.engine.addresses import (
+from mmsua.addresses import (
     AddressError,
     country_for,
     normalize,
