@@ -49,13 +49,15 @@ def _clone(dest: Path) -> Path:
     return clone
 
 
-def _run(clone: Path, seed: int | None) -> tuple[bool, str, float]:
+def _run(clone: Path, seed: int | None, log: Path) -> tuple[bool, str, float]:
     args = [".venv/bin/pytest", "-q", "-p", "no:cacheprovider"]
     if seed is not None:
         args += ["--random-order", f"--random-order-seed={seed}"]
     started = time.monotonic()
     done = subprocess.run(args, cwd=clone, capture_output=True, text=True)
     took = time.monotonic() - started
+    if done.returncode:
+        log.write_text(done.stdout + done.stderr)  # a red run's whole output: the failure's story
     lines = done.stdout.splitlines()
     failures = [line for line in lines if line.startswith(("FAILED", "ERROR"))]
     summary = next((m.group(1) for line in reversed(lines) if (m := SUMMARY.match(line))), "no summary")
@@ -69,6 +71,7 @@ def main() -> int:
     parser.add_argument("--burners", type=int, default=os.cpu_count() or 2, help="busy loops (default: one per core)")
     parser.add_argument("--random-order", action="store_true", help="shuffle the tests of each run")
     parser.add_argument("--keep-going", action="store_true", help="go on after a red run")
+    parser.add_argument("--logs", type=Path, default=Path.cwd(), help="where a red run's whole output is kept (default: here)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="mmsua-stress-") as tmp:
@@ -81,10 +84,12 @@ def main() -> int:
         try:
             for n in range(1, args.runs + 1):
                 seed = random.randrange(1, 1_000_000) if args.random_order else None
-                ok, report, took = _run(clone, seed)
+                log = args.logs / f"stress-run-{n}.log"
+                ok, report, took = _run(clone, seed, log)
                 green += ok
                 order = f", random order seed {seed}" if seed is not None else ""
-                print(f"run {n}/{args.runs} ({args.burners} burners{order}): {'green' if ok else 'RED'} in {took:.0f} s: {report}", flush=True)
+                print(f"run {n}/{args.runs} ({args.burners} burners{order}): {'green' if ok else 'RED'} in {took:.0f} s: {report}"
+                      + ("" if ok else f"\n  whole output: {log}"), flush=True)
                 if not ok and not args.keep_going:
                     break
         finally:

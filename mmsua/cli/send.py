@@ -13,6 +13,9 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from mmsua.api.shapes import Message
     from mmsua.daemon.client import Client
 
 MANY_SMS = 5  # more parts than this need --yes: each is charged as one SMS
@@ -100,19 +103,23 @@ def _run(args: argparse.Namespace) -> int:
     )
 
     def body(client: Api) -> int:
+        result: Message | list[Message] | None = None
         try:
             result = client.send(request)
+            messages = result if isinstance(result, list) else [result]
+            if args.json:
+                print_json(result)
+            else:
+                for message in messages:
+                    to = ", ".join(render.line(a) for a in message.to)
+                    state = "" if message.state == "queued" else f" ({render.line(message.state.value)})"
+                    print(f"queued as message {message.id} to {to}{state}", flush=True)
         except KeyboardInterrupt:
             assert isinstance(client, Client)
-            return _interrupted(client)
-        messages = result if isinstance(result, list) else [result]
-        if args.json:
-            print_json(result)
-        else:
-            for message in messages:
-                to = ", ".join(render.line(a) for a in message.to)
-                state = "" if message.state == "queued" else f" ({render.line(message.state.value)})"
-                print(f"queued as message {message.id} to {to}{state}", flush=True)
+            # A Ctrl-C is raised where the main thread next runs Python: inside the wait for
+            # the answer, or just after it came, before the user was told. Either way nothing
+            # was said to be queued, so nothing may go.
+            return _interrupted(client) if result is None else _cancel(client.path, result)
         return exit_codes.OK
 
     return run_with_client(args, body)
@@ -139,10 +146,31 @@ def _sms_parts_check(text: str, to: list[str], yes: bool) -> int | None:
     return None
 
 
-def _interrupted(client: Client) -> int:
-    """Ctrl-C while the daemon had the request: make sure nothing is sent, or say what was."""
+def _cancel(path: Path, result: Message | list[Message]) -> int:
+    """The daemon queued what the user interrupted: cancel it, or say that it had left."""
     from mmsua.api.errors import ApiError, TooLate
     from mmsua.daemon.client import Client
+
+    try:
+        with Client(path) as again:
+            for message in result if isinstance(result, list) else [result]:
+                try:
+                    again.cancel(message.id)
+                    print(f"mmsua send: message {message.id} cancelled; nothing was sent", file=sys.stderr)
+                except TooLate as error:
+                    print(f"mmsua send: message {message.id} had already left: {error}", file=sys.stderr)
+    except ApiError as error:
+        print(f"mmsua send: interrupted; whether the message was cancelled is not known ({error}); "
+              "`mmsua ls` shows it and `mmsua cancel ID` stops it", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("mmsua send: interrupted again: whether the message was cancelled is not known; "
+              "`mmsua ls` shows it and `mmsua cancel ID` stops it", file=sys.stderr)
+    return INTERRUPTED
+
+
+def _interrupted(client: Client) -> int:
+    """Ctrl-C while the daemon had the request: make sure nothing is sent, or say what was."""
+    from mmsua.api.errors import ApiError
 
     print("mmsua send: interrupted; making sure nothing is sent…", file=sys.stderr, flush=True)
     try:
@@ -154,17 +182,7 @@ def _interrupted(client: Client) -> int:
         if result is None:
             print("mmsua send: the daemon did not get the message; nothing was sent", file=sys.stderr)
             return INTERRUPTED
-        messages = result if isinstance(result, list) else [result]
-        with Client(client.path) as again:
-            for message in messages:
-                try:
-                    again.cancel(message.id)
-                    print(f"mmsua send: message {message.id} cancelled; nothing was sent", file=sys.stderr)
-                except TooLate as error:
-                    print(f"mmsua send: message {message.id} had already left: {error}", file=sys.stderr)
-    except ApiError as error:
-        print(f"mmsua send: interrupted; whether the message was cancelled is not known ({error}); "
-              "`mmsua ls` shows it and `mmsua cancel ID` stops it", file=sys.stderr)
+        return _cancel(client.path, result)
     except KeyboardInterrupt:
         print("mmsua send: interrupted again: whether the message was queued is not known; "
               "`mmsua ls` shows it and `mmsua cancel ID` stops it", file=sys.stderr)

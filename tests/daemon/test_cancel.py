@@ -138,6 +138,27 @@ def test_ctrl_c_while_the_daemon_takes_the_message_cancels_it_and_says_so(engine
     assert message.state == "cancelled" and agent.store.tasks_for(message.id) == []
 
 
+def test_ctrl_c_just_after_the_answer_came_before_queued_was_said_cancels_it(engine_server, sock_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """Python raises a Ctrl-C where the main thread next runs: on a loaded machine that can be
+    just after the daemon's answer arrived, before "queued as message N" was printed. The
+    user was not told it was queued, so it must not go."""
+    from mmsua.daemon import render
+
+    agent, _ = engine_server
+
+    def interrupted(text: object) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(render, "line", interrupted)
+    status = main(["send", "--to", PEER, "--text", "never mind", "--socket", str(sock_path)])
+    err = capsys.readouterr().err
+    assert status == 130
+    assert "cancelled; nothing was sent" in err and "Traceback" not in err
+    (message,) = agent.store.list_messages(agent.store.list_conversations(None, 10, 0)[0].id, None, 10)
+    assert message.state == "cancelled" and agent.store.tasks_for(message.id) == []
+
+
 def test_ctrl_c_before_the_request_left_sends_nothing_and_says_so(engine_server, sock_path: Path, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     agent, _ = engine_server
