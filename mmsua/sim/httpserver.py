@@ -27,6 +27,10 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         self._conns_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         super().__init__((host, 0), handler)
+        # serve_forever polls, then accepts. A connection that is gone by the time of the
+        # accept would block a blocking accept() for good, and with it shutdown(): a stress
+        # run hung there for 300 s. Non-blocking, that accept fails and the loop goes on.
+        self.socket.setblocking(False)
 
     def process_request(self, request, client_address) -> None:
         with self._conns_lock:
