@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import socket
 import threading
 from pathlib import Path
 
@@ -34,3 +36,16 @@ def engine_server(tmp_path: Path, sock_path: Path):
     yield agent, server
     server.stop()
     agent.stop()
+
+
+def raw(path: Path) -> tuple[socket.socket, object]:
+    """A bare connection to the API socket, to write lines no client would."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(20)
+    sock.connect(str(path))
+    return sock, sock.makefile("rb")
+
+
+def exchange(sock: socket.socket, reader, line: bytes) -> dict:
+    sock.sendall(line)
+    return json.loads(reader.readline())

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from bookagent import BookAgent
+from conftest import exchange, raw
 
 from mmsua.api.errors import ApiError
 from mmsua.api.shapes import Attachment, SendRequest
@@ -30,18 +31,6 @@ def served(sock_path: Path):
     server.start()
     yield agent, server
     server.stop()
-
-
-def raw(path: Path) -> tuple[socket.socket, object]:
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.settimeout(10)
-    sock.connect(str(path))
-    return sock, sock.makefile("rb")
-
-
-def exchange(sock: socket.socket, reader, line: bytes) -> dict:
-    sock.sendall(line)
-    return json.loads(reader.readline())
 
 
 def test_socket_and_directory_are_private(served, sock_path: Path) -> None:

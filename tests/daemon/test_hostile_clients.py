@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import exchange, raw
 
 from mmsua.api.errors import ApiError
 from mmsua.api.shapes import Attachment, SendRequest
@@ -20,18 +21,6 @@ from mmsua.daemon.server import ApiServer
 @pytest.fixture
 def daemon(engine_server):
     return engine_server
-
-
-def _raw(path: Path) -> tuple[socket.socket, object]:
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.settimeout(20)
-    sock.connect(str(path))
-    return sock, sock.makefile("rb")
-
-
-def _ask(sock: socket.socket, reader, line: bytes) -> dict:
-    sock.sendall(line)
-    return json.loads(reader.readline())
 
 
 def _send_path(client: Client, path: str) -> None:
@@ -84,17 +73,17 @@ def test_a_regular_file_attachment_by_path_is_still_sent(daemon, sock_path: Path
 ], ids=["100000-deep", "40-deep", "5000-digits", "NaN", "beyond-64-bit", "list-id"])
 def test_a_malformed_request_is_answered_bad_request_and_the_connection_lives_on(daemon, sock_path: Path, line: bytes,
                                                                                  fragment: str) -> None:
-    sock, reader = _raw(sock_path)
-    answer = _ask(sock, reader, line)
+    sock, reader = raw(sock_path)
+    answer = exchange(sock, reader, line)
     assert answer["error"]["code"] == "bad_request" and fragment in answer["error"]["message"]
-    assert "result" in _ask(sock, reader, b'{"id": 2, "method": "status"}\n')
+    assert "result" in exchange(sock, reader, b'{"id": 2, "method": "status"}\n')
     sock.close()
 
 
 def test_an_over_long_line_is_answered_too_large_and_the_connection_closed(daemon, sock_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(server_module, "MAX_LINE", 64 * 1024)  # the mechanism, without moving 32 MiB
-    sock, reader = _raw(sock_path)
+    sock, reader = raw(sock_path)
     try:
         sock.sendall(b'{"id": 1, "method": "status", "x": "' + b"a" * (128 * 1024))
     except OSError:
@@ -119,7 +108,7 @@ def test_the_client_reads_the_too_large_answer_even_though_its_write_was_cut_sho
 
 
 def test_a_request_cut_off_by_the_end_of_the_connection_is_not_carried_out(daemon, sock_path: Path) -> None:
-    sock, reader = _raw(sock_path)
+    sock, reader = raw(sock_path)
     sock.sendall(b'{"id": 1, "method": "send", "params": {"to": ["+15551234567"], "text": "never"}}')
     sock.shutdown(socket.SHUT_WR)
     assert reader.readline() == b""  # the daemon read to the end and closed without an answer
@@ -131,9 +120,9 @@ def test_a_request_cut_off_by_the_end_of_the_connection_is_not_carried_out(daemo
 def test_past_the_connection_cap_a_newcomer_is_answered_unavailable_not_left_hanging(
         daemon, sock_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(server_module, "MAX_CONNECTIONS", 3)
-    held = [_raw(sock_path) for _ in range(3)]
+    held = [raw(sock_path) for _ in range(3)]
     for sock, reader in held:
-        assert "result" in _ask(sock, reader, b'{"id": 1, "method": "status"}\n')  # all three are served
+        assert "result" in exchange(sock, reader, b'{"id": 1, "method": "status"}\n')  # all three are served
     with Client(sock_path, timeout=20) as client, pytest.raises(ApiError) as refused:
         client.status()
     assert refused.value.code == "unavailable" and "connections" in refused.value.message, daemon[1].client_count
@@ -164,8 +153,8 @@ def test_a_client_that_stops_reading_does_not_hold_a_writer_thread_for_ever(daem
     with Client(sock_path, timeout=20) as client:
         sent = client.send(SendRequest(to=("+15551234567",), attachments=(Attachment.of(b"\0" * 250_000, "big.bin"),)))
     assert not isinstance(sent, list)
-    sock, reader = _raw(sock_path)
-    assert "result" in _ask(sock, reader, b'{"id": 0, "method": "status"}\n')  # accepted: the newest connection
+    sock, reader = raw(sock_path)
+    assert "result" in exchange(sock, reader, b'{"id": 0, "method": "status"}\n')  # accepted: the newest connection
     mine = f"-{daemon[1]._count}"
     ask = b'{"id": 1, "method": "get_part", "params": {"message_id": %d, "index": 1}}\n' % sent.id
     sock.sendall(ask * 40)  # megabytes of answers, never read
