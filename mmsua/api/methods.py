@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from mmsua.api.errors import BadRequest
 from mmsua.api.events import EventCallback
-from mmsua.api.shapes import Conversation, Message, PartContent, SendRequest, Status
+from mmsua.api.shapes import Conversation, Message, PartContent, SendPlan, SendRequest, SendVia, Status
 from mmsua.api.wire import JSON, Shape, decode, encode, shape_fields
 
 Unsubscribe = Callable[[], None]
@@ -33,8 +33,9 @@ class Api(Protocol):
 
     def status(self) -> Status: ...
 
-    def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0) -> list[Conversation]:
-        """Most recent first; ``query`` matches participants and text."""
+    def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0, blocked: bool = False) -> list[Conversation]:
+        """Most recent first; ``query`` matches participants, their names and text;
+        ``blocked``: the conversations with blocked numbers instead (kept apart)."""
 
     def list_messages(self, conversation_id: int, before_id: int | None = None, limit: int = 50) -> list[Message]:
         """Oldest first within the page; ``before_id`` pages back."""
@@ -45,6 +46,12 @@ class Api(Protocol):
 
     def send(self, request: SendRequest) -> Message | list[Message]:
         """The queued message, or one per recipient with ``separately``."""
+
+    def plan_send(self, request: SendRequest) -> SendPlan:
+        """What ``send`` would do with this request (SMS or MMS, parts, size), sending nothing."""
+
+    def forward(self, id: int, to: tuple[str, ...], separately: bool = False, via: SendVia = "auto") -> Message | list[Message]:  # noqa: A002
+        """Send a message's text and parts to new recipients (``via``: auto, sms or mms)."""
 
     def fetch(self, id: int, trust: bool = False) -> Message:  # noqa: A002
         """Retrieve a deferred (or failed) notification now; ``trust`` also one held as
@@ -62,6 +69,19 @@ class Api(Protocol):
     def mark_read(self, id: int) -> Message: ...  # noqa: A002
 
     def delete(self, id: int) -> None: ...  # noqa: A002
+
+    def mark_all_read(self, conversation_id: int | None = None) -> int:
+        """Mark every message of one conversation (or of all) read; the number marked."""
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        """Delete a conversation and all its messages."""
+
+    def block(self, address: str) -> None:
+        """Block a number: its SMS and MMS are kept apart, never announced; its MMS are not fetched."""
+
+    def unblock(self, address: str) -> None: ...
+
+    def list_blocked(self) -> list[str]: ...
 
     def subscribe(self, callback: EventCallback) -> Unsubscribe:
         """Call ``callback(event)`` for each event until the returned function is called."""

@@ -17,6 +17,7 @@ from mmsua.api.states import MessageState, ReportStatus
 from mmsua.api.wire import Shape
 
 Priority = Literal["low", "normal", "high"]  # X-Mms-Priority (OMA-TS-MMS_ENC 7.3.31)
+SendVia = Literal["auto", "sms", "mms"]  # auto: the daemon's policy decides (docs/api.md, "SMS or MMS")
 PRIORITIES: tuple[Priority, ...] = ("low", "normal", "high")
 PENDING_STATES = (MessageState.NOTIFIED, MessageState.DEFERRED, MessageState.RETRIEVING)
 
@@ -78,6 +79,8 @@ class Message(Shape):
     error: str | None = None  # why it failed
     message_id: str | None = None  # the MMS Message-ID (M-Send.conf / M-Retrieve.conf)
     attempts: int = 0  # outgoing MMS: POSTs begun; 2 or more means the MMSC may have it more than once
+    sender_name: str | None = None  # the sender's name in the daemon's contacts, when known
+    blocked: bool = False  # from a blocked number: kept apart, never announced
 
     @property
     def outgoing(self) -> bool:
@@ -102,6 +105,8 @@ class Conversation(Shape):
     last_preview: str = ""
     unread: int = 0
     message_count: int = 0
+    names: tuple[str, ...] = ()  # the participants' names from the daemon's contacts, "" where unknown
+    blocked: bool = False  # every participant is blocked
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +160,7 @@ class Status(Shape):
     queued: int = 0
     pending_notifications: int = 0
     max_size: int | None = None  # the largest MMS the carrier accepts, in bytes
+    carrier: str | None = None  # the carrier rules in use and where they came from, e.g. "T-Mobile US (AOSP mms_config mcc310-mnc260)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,9 +194,28 @@ class SendRequest(Shape):
     delivery_report: bool | None = None
     read_report: bool | None = None
     separately: bool = False
-    as_sms: bool = False
+    as_sms: bool = False  # the same as via="sms" (kept for older clients)
     conversation_id: int | None = None
     priority: Priority | None = None
+    via: SendVia = "auto"
+
+
+@dataclass(frozen=True, slots=True)
+class SendPlan(Shape):
+    """``plan_send``'s answer: what ``send`` would do with the same request, and why.
+    ``send`` itself follows the same plan, so every client gets the same answer."""
+
+    kind: Literal["sms", "mms"]
+    reason: str  # why that kind: "text to one person", "has an attachment", "longer than 4 SMS"…
+    switchable: bool = False  # the other kind is possible too (``via`` forces it)
+    messages: int = 1  # messages that go out: 1, or one per recipient (separately, or a group as SMS)
+    sms_parts: int = 0  # kind sms: segments each recipient gets
+    sms_chars_left: int = 0  # kind sms: characters left in the last segment
+    sms_encoding: Literal["gsm7", "ucs2"] = "gsm7"
+    mms_size: int = 0  # kind mms: the M-Send.req's size after pictures are fitted, in bytes
+    mms_limit: int = 0  # the carrier's largest MMS, in bytes
+    confirm: str | None = None  # ask the user before sending, and why (a long SMS)
+    problems: tuple[str, ...] = ()  # why ``send`` would refuse it (e.g. a video over the limit)
 
 
 @dataclass(frozen=True, slots=True)

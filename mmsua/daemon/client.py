@@ -27,7 +27,7 @@ from mmsua import paths
 from mmsua.api.errors import ApiError, InternalError, Unavailable
 from mmsua.api.events import Closed, ConnectionClosed, Event, EventCallback, event_from_json
 from mmsua.api.methods import METHODS, Api, Unsubscribe
-from mmsua.api.shapes import Conversation, Message, PartContent, SendRequest, Status
+from mmsua.api.shapes import Conversation, Message, PartContent, SendPlan, SendRequest, SendVia, Status
 from mmsua.api.wire import JSON
 from mmsua.daemon import dispatch
 from mmsua.daemon.protocol import MAX_LINE, encode
@@ -71,8 +71,8 @@ class ApiMethods:
     def status(self) -> Status:
         return self._invoke("status")
 
-    def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0) -> list[Conversation]:
-        return self._invoke("list_conversations", query=query, limit=limit, offset=offset)
+    def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0, blocked: bool = False) -> list[Conversation]:
+        return self._invoke("list_conversations", query=query, limit=limit, offset=offset, blocked=blocked)
 
     def list_messages(self, conversation_id: int, before_id: int | None = None, limit: int = 50) -> list[Message]:
         return self._invoke("list_messages", conversation_id=conversation_id, before_id=before_id, limit=limit)
@@ -86,6 +86,12 @@ class ApiMethods:
     def send(self, request: SendRequest) -> Message | list[Message]:
         """Queue a message; with ``conversation_id`` and no ``to``, a reply to all its participants."""
         return self._invoke("send", request=request)
+
+    def plan_send(self, request: SendRequest) -> SendPlan:
+        return self._invoke("plan_send", request=request)
+
+    def forward(self, id: int, to: tuple[str, ...], separately: bool = False, via: SendVia = "auto") -> Message | list[Message]:  # noqa: A002
+        return self._invoke("forward", id=id, to=to, separately=separately, via=via)
 
     def fetch(self, id: int, trust: bool = False) -> Message:  # noqa: A002
         return self._invoke("fetch", id=id, trust=trust)
@@ -104,6 +110,21 @@ class ApiMethods:
 
     def delete(self, id: int) -> None:  # noqa: A002
         self._invoke("delete", id=id)
+
+    def mark_all_read(self, conversation_id: int | None = None) -> int:
+        return self._invoke("mark_all_read", conversation_id=conversation_id)
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        self._invoke("delete_conversation", conversation_id=conversation_id)
+
+    def block(self, address: str) -> None:
+        self._invoke("block", address=address)
+
+    def unblock(self, address: str) -> None:
+        self._invoke("unblock", address=address)
+
+    def list_blocked(self) -> list[str]:
+        return self._invoke("list_blocked")
 
 
 class Client(ApiMethods):

@@ -207,7 +207,7 @@ class UserAgent:
             max_size=self.settings.max_message_size,  # the carrier's limit, for a composer's size meter
         )
 
-    def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0) -> list[api.Conversation]:
+    def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0, blocked: bool = False) -> list[api.Conversation]:
         limit, offset = _bounded(limit, 1, 1000, "limit"), _bounded(offset, 0, None, "offset")
         return [conversation_shape(c) for c in self.store.list_conversations(query or None, limit, offset)]
 
@@ -375,6 +375,28 @@ class UserAgent:
         self.store.delete_message(message.id)
         conversation = conversation_shape(self.store.get_conversation(message.conversation_id))
         self._publish(MessageDeleted(api.Deleted(message.id, message.conversation_id, conversation)))
+
+    # --- #12's methods: the contract is in mmsua.api.methods; each is built in its own change.
+    def plan_send(self, request: api.SendRequest) -> api.SendPlan:
+        raise Unavailable("plan_send is not built yet")
+
+    def forward(self, id: int, to: tuple[str, ...], separately: bool = False, via: api.SendVia = "auto") -> api.Message | list[api.Message]:  # noqa: A002
+        raise Unavailable("forward is not built yet")
+
+    def mark_all_read(self, conversation_id: int | None = None) -> int:
+        raise Unavailable("mark_all_read is not built yet")
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        raise Unavailable("delete_conversation is not built yet")
+
+    def block(self, address: str) -> None:
+        raise Unavailable("block is not built yet")
+
+    def unblock(self, address: str) -> None:
+        raise Unavailable("unblock is not built yet")
+
+    def list_blocked(self) -> list[str]:
+        raise Unavailable("list_blocked is not built yet")
 
     def _message(self, message_id: int) -> records.Message:
         with _found():

@@ -14,7 +14,7 @@ from typing import Any
 from mmsua.api.errors import BadRequest, NotFound, TooLarge, Unavailable
 from mmsua.api.events import EventCallback, MessageReceived, MessageUpdated
 from mmsua.api.methods import Api, Unsubscribe
-from mmsua.api.shapes import Conversation, Message, Part, PartContent, SendRequest, Status
+from mmsua.api.shapes import Conversation, Message, Part, PartContent, SendPlan, SendRequest, SendVia, Status
 from mmsua.api.states import MessageState
 
 
@@ -27,6 +27,7 @@ class BookAgent:
         self.started = threading.Event()
         self.stopped = threading.Event()
         self._next = 1
+        self.blocked: set[str] = set()
 
     def start(self) -> None:
         self.started.set()
@@ -63,7 +64,9 @@ class BookAgent:
         return Status(operator="Test", signal=50, registration="home", data_path="down", own_number="+15550000000",
                       daemon_version="test", max_size=getattr(self.settings, "max_message_size", None))
 
-    def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0) -> list[Conversation]:
+    def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0, blocked: bool = False) -> list[Conversation]:
+        if blocked:
+            return []
         return [Conversation(1, ("+15551234567",), None, "", 0, len(self.messages))][offset : offset + limit]
 
     def list_messages(self, conversation_id: int, before_id: int | None = None, limit: int = 50) -> list[Message]:
@@ -112,6 +115,35 @@ class BookAgent:
 
     def resend_as_sms(self, id: int, force: bool = False) -> Message:  # noqa: A002
         raise Unavailable("resend_as_sms is not available in this engine")
+
+
+    def plan_send(self, request: SendRequest) -> SendPlan:
+        if request.attachments or request.subject or request.via == "mms":
+            return SendPlan("mms", "has an attachment", mms_size=1000, mms_limit=300 * 1024)
+        return SendPlan("sms", "text to one person", switchable=True, sms_parts=1, sms_chars_left=160 - len(request.text or ""))
+
+    def forward(self, id: int, to: tuple[str, ...], separately: bool = False, via: SendVia = "auto") -> Message | list[Message]:  # noqa: A002
+        original = self.show_message(id)
+        return self.send(SendRequest(to=to, text=original.text, separately=separately, via=via))
+
+    def mark_all_read(self, conversation_id: int | None = None) -> int:
+        unread = [m for m in self.messages.values() if not m.read and conversation_id in (None, m.conversation_id)]
+        for message in unread:
+            self.mark_read(message.id)
+        return len(unread)
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        for message in [m for m in self.messages.values() if m.conversation_id == conversation_id]:
+            self.delete(message.id)
+
+    def block(self, address: str) -> None:
+        self.blocked.add(address)
+
+    def unblock(self, address: str) -> None:
+        self.blocked.discard(address)
+
+    def list_blocked(self) -> list[str]:
+        return sorted(self.blocked)
 
 
 def _is_api(agent: BookAgent) -> Api:

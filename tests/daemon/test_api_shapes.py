@@ -20,7 +20,7 @@ MESSAGE = {
     "parts": [{"index": 0, "content_type": "text/plain", "name": "text.txt", "size": 5, "content_id": "<t>"}],
     "size": None, "expiry": None, "recipients": [{"address": "+15550100002", "status": "delivered", "updated": "2026-01-01T10:01:00Z"}],
     "read": True, "read_report_requested": False, "delivery_report_requested": True, "priority": "high", "error": None,
-    "message_id": "abc@mmsc", "attempts": 1,
+    "message_id": "abc@mmsc", "attempts": 1, "sender_name": "Ann", "blocked": False,
 }
 
 _json = st.recursive(
@@ -92,4 +92,4 @@ def test_a_stored_message_has_the_api_shape(tmp_path) -> None:
         assert d["date"] == "1970-01-01T00:00:00Z" and d["from"] == "+447700900123"
         assert d["read_report_requested"] is True and d["read"] is False
         c = conversation_shape(store.list_conversations()[0]).to_json()
-        assert set(c) == {"id", "participants", "last_date", "last_preview", "unread", "message_count"}
+        assert set(c) == {"id", "participants", "last_date", "last_preview", "unread", "message_count", "names", "blocked"}
