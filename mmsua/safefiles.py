@@ -4,6 +4,8 @@ Shared by the CLI's ``mmsua export`` and the TUI's save and open actions, which 
 both clients of the API: a name reduced by ``safe_filename``, created with O_EXCL
 and O_NOFOLLOW so nothing outside the chosen directory is written and nothing is
 overwritten. Its own module because both clients need it and neither owns it.
+Also reading a file the user attaches (``read_attachment_file``): bounded, regular
+files only, for whoever reads it (a client, or the daemon for ``{path}``).
 """
 
 from __future__ import annotations
@@ -11,10 +13,15 @@ from __future__ import annotations
 import mimetypes
 import os
 import re
+import stat
 from pathlib import Path
 
+from mmsua.api.errors import BadRequest, TooLarge
 from mmsua.api.shapes import Part
 from mmsua.textsafe import safe_filename
+
+# An attachment given as {path} is read by whoever sends it; past this it is refused.
+MAX_ATTACHMENT_FILE = 50 * 1024 * 1024
 
 # The extension a part handed to a viewer gets, by what its first bytes are (each
 # format's signature, from its specification). A part matching none gets ".txt" when
@@ -87,3 +94,25 @@ def create_exclusive(directory: Path, name: str, data: bytes) -> Path:
             handle.write(data)
         return path
     raise FileExistsError(f"no free file name for {name!r} in {directory}")
+
+
+def read_attachment_file(path: Path, limit: int = MAX_ATTACHMENT_FILE) -> bytes:
+    """The bytes of an attachment given as ``{path}``: a regular file of at most ``limit`` bytes.
+
+    Opened without blocking and checked on the open descriptor, so a FIFO, a device
+    (``/dev/zero`` has size 0) or a file swapped in after a check is refused instead of
+    hanging the daemon or filling its memory; the read stops one byte past the limit."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError as exc:
+        raise BadRequest(f"cannot read attachment {path}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise BadRequest(f"attachment {path} is not a regular file")
+        try:
+            data = file.read(limit + 1)
+        except OSError as exc:
+            raise BadRequest(f"cannot read attachment {path}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise TooLarge(f"{path} is larger than {limit} bytes")
+    return data

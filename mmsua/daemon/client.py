@@ -29,7 +29,6 @@ from mmsua.api.events import Closed, ConnectionClosed, Event, EventCallback, eve
 from mmsua.api.methods import METHODS, Api, Unsubscribe
 from mmsua.api.shapes import Conversation, Message, PartContent, SendPlan, SendRequest, SendVia, Status
 from mmsua.api.wire import JSON
-from mmsua.daemon import dispatch
 from mmsua.daemon.protocol import MAX_LINE, encode
 
 log = logging.getLogger(__name__)
@@ -346,6 +345,8 @@ class LocalClient(ApiMethods):
     def _call(self, method: str, params: dict[str, JSON]) -> JSON:
         with self._lock:
             params = json.loads(json.dumps(params))
+            from mmsua.daemon import dispatch  # the engine's side: not imported by socket clients
+
             return dispatch.call(self.agent, method, dispatch.prepare(method, params))
 
     def subscribe(self, callback: EventCallback) -> Unsubscribe:

@@ -1,4 +1,7 @@
-"""What every CLI client shares: the --socket option, connecting, errors as exit statuses."""
+"""What every CLI client shares: the --socket option, connecting, errors as exit statuses.
+
+Every subcommand's ``register`` imports this module, so it imports the client and
+the API's shapes only when a command runs: ``mmsua decode`` never loads them."""
 
 from __future__ import annotations
 
@@ -6,14 +9,14 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mmsua import exit_codes, paths
 from mmsua.api.errors import ApiError, BadRequest, InternalError, NotFound, TooLarge, TooLate, Unavailable
-from mmsua.api.methods import Api
-from mmsua.api.wire import encode
-from mmsua.daemon.client import Client, DaemonUnavailable
 from mmsua.textsafe import clean_line
+
+if TYPE_CHECKING:
+    from mmsua.api.methods import Api
 
 EXIT_FOR_CODE = {
     BadRequest.code: exit_codes.USAGE,
@@ -34,6 +37,8 @@ def run_with_client(args: argparse.Namespace, body: Callable[[Api], int]) -> int
 
     The message names the subcommand ("mmsua send: no message 42"); the API's error
     code is for programs, so only ``--json`` shows it: ``{"error": {code, message}}``."""
+    from mmsua.daemon.client import Client, DaemonUnavailable
+
     prog = f"mmsua {args.command}" if getattr(args, "command", None) else "mmsua"
     try:
         with Client(getattr(args, "socket", None)) as client:
@@ -50,6 +55,8 @@ def run_with_client(args: argparse.Namespace, body: Callable[[Api], int]) -> int
 
 def print_json(value: Any) -> None:
     """A shape (or a list of them, or plain JSON) as the API's JSON."""
+    from mmsua.api.wire import encode
+
     # ensure_ascii keeps control characters from the network escaped on the terminal.
     json.dump(encode(value), sys.stdout, ensure_ascii=True, indent=2)
     sys.stdout.write("\n")

@@ -15,7 +15,7 @@ from pathlib import Path
 from mmsua.api.errors import ApiError, BadRequest, InternalError
 from mmsua.api.methods import METHODS, Api
 from mmsua.api.wire import JSON
-from mmsua.engine.agent import read_attachment_file
+from mmsua.safefiles import read_attachment_file
 
 log = logging.getLogger("mmsua.daemon")
 

@@ -28,8 +28,6 @@ import base64
 import contextlib
 import functools
 import logging
-import os
-import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -50,13 +48,11 @@ from mmsua.engine.runner import DataPath, Engine, SmsPort
 from mmsua.engine.send_path import TooLateToCancel
 from mmsua.engine.settings import AgentSettings
 from mmsua.engine.states import Event as Transition  # the state machine's events; Event is the API's
+from mmsua.safefiles import read_attachment_file
 from mmsua.store import NotFound as StoreNotFound
 from mmsua.store import Store, records
 
 log = logging.getLogger(__name__)
-
-# A part fetched through the API is base64 in JSON; past this, export files instead.
-MAX_ATTACHMENT_FILE = 50 * 1024 * 1024
 
 
 class UserAgent:
@@ -410,28 +406,6 @@ class UserAgent:
             result = message_shape(self.store.get_message(message_id))
             self._publish(MessageUpdated(result))
         return result
-
-
-def read_attachment_file(path: Path, limit: int = MAX_ATTACHMENT_FILE) -> bytes:
-    """The bytes of an attachment given as ``{path}``: a regular file of at most ``limit`` bytes.
-
-    Opened without blocking and checked on the open descriptor, so a FIFO, a device
-    (``/dev/zero`` has size 0) or a file swapped in after a check is refused instead of
-    hanging the daemon or filling its memory; the read stops one byte past the limit."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
-    except OSError as exc:
-        raise BadRequest(f"cannot read attachment {path}: {exc.strerror or exc}") from None
-    with os.fdopen(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise BadRequest(f"attachment {path} is not a regular file")
-        try:
-            data = file.read(limit + 1)
-        except OSError as exc:
-            raise BadRequest(f"cannot read attachment {path}: {exc.strerror or exc}") from None
-    if len(data) > limit:
-        raise TooLarge(f"{path} is larger than {limit} bytes")
-    return data
 
 
 class _EventLogHandler(logging.Handler):
