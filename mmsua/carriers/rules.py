@@ -19,6 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from mmsua.engine.settings import is_header
+
 RULES_FILE = Path(__file__).with_name("rules.json")
 MAX_RULES_FILE = 4 * 1024 * 1024
 # What an entry may state, with its type (rules.json's "values").
@@ -102,13 +104,11 @@ def parse_http_params(text: str) -> tuple[str, ...]:
     """Android's httpParams: "Name: value|Name: value"; pairs without a name or value are dropped."""
     headers = []
     for pair in text.split("|"):
-        name, sep, value = pair.partition(":")
-        if sep and name.strip() and value.strip() and _HEADER_NAME.fullmatch(name.strip()):
-            headers.append(f"{name.strip()}: {value.strip()}")
+        name, _, value = pair.partition(":")
+        header = f"{name.strip()}: {value.strip()}"
+        if is_header(header):
+            headers.append(header)
     return tuple(headers)
-
-
-_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}")
 
 
 @dataclass(frozen=True, slots=True)
