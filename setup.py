@@ -24,5 +24,5 @@ def _packages(name: str, folder: str) -> list[str]:
 setup(
     packages=[pkg for name, folder in ROOTS.items() for pkg in _packages(name, folder)],
     package_dir=ROOTS,
-    package_data={"mmsua": ["data/*"], "mmsua.tui": ["*.tcss"]},
+    package_data={"mmsua": ["data/*"], "mmsua.carriers": ["rules.json"], "mmsua.tui": ["*.tcss"]},
 )

@@ -217,6 +217,18 @@ class Modem:
                 return decode_spn(data)
         return None
 
+    def gid1(self) -> str | None:
+        """EF-GID1 (file 6F3E = 28478, TS 31.102 4.2.10), hex, if the SIM has it: the group
+        identifier that tells an MVNO's SIMs from their host network's (carrier rules)."""
+        response = self._optional("AT+CRSM=176,28478,0,0,0")
+        if response is None:
+            return None
+        for line in _lines(response, "+CRSM"):
+            sw1, _sw2, data = parse_crsm(line)
+            if sw1 in (0x90, 0x91) and data and len(data) <= 64 and all(c in "0123456789abcdefABCDEF" for c in data):
+                return data.upper()
+        return None
+
     # -- network
 
     def registration(self) -> Registration:

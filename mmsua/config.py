@@ -1,8 +1,8 @@
 """Configuration: TOML file, command line, carrier database and SIM, each value with its source.
 
 Precedence, lowest first: built-in default, SIM (what the modem reports), carrier
-database (serviceproviders.xml, see mmsua.provisioning), the config file, the
-command line. Every value remembers where it came from, so ``mmsua config
+rules (rules.json, see mmsua.carriers), carrier database (serviceproviders.xml, see
+mmsua.provisioning), the config file, the command line. Every value remembers where it came from, so ``mmsua config
 --show`` can say why a setting is what it is.
 
 The file is ``$XDG_CONFIG_HOME/mmsua/config.toml`` unless ``--config`` names
@@ -26,12 +26,15 @@ from mmsua.engine.settings import (
     BEARERS,
     DEFAULT_MAX_MESSAGE_SIZE,
     DEFAULT_UAPROF,
+    DEFAULT_UAPROF_HEADER,
     DEFAULT_USER_AGENT,
+    HEADER_NAME,
     MMS_CONTEXTS,
     PDP_TYPES,
     RETRIEVAL_POLICIES,
     ROAMING_POLICIES,
     AgentSettings,
+    is_header,
 )
 from mmsua.engine.settings import parse_proxy as parse_engine_proxy
 
@@ -39,6 +42,7 @@ DEFAULT = "default"
 COMMAND_LINE = "command line"
 SIM = "SIM"
 CARRIER = "carrier database"
+RULES = "carrier rules"
 FILE = "config file"
 
 DEFAULT_MAX_SIZE = DEFAULT_MAX_MESSAGE_SIZE
@@ -79,8 +83,14 @@ KEYS: tuple[Key, ...] = (
     Key("mms.mmsc", str, "", "MMSC URL", flag="--mmsc"),
     Key("mms.proxy", str, "", "MMS proxy as host:port (empty: none)", flag="--proxy"),
     Key("mms.user_agent", str, DEFAULT_USER_AGENT, "User-Agent header sent to the MMSC", flag="--user-agent"),
-    Key("mms.uaprof", str, DEFAULT_UAPROF, "x-wap-profile header (UAProf URL) sent to the MMSC"),
+    Key("mms.uaprof", str, DEFAULT_UAPROF, "UAProf URL sent to the MMSC (in the mms.uaprof_header header)"),
+    Key("mms.uaprof_header", str, DEFAULT_UAPROF_HEADER, "the header the UAProf URL goes in (x-wap-profile; Verizon: Profile)"),
+    Key("mms.headers", list, [], "extra HTTP headers for the MMSC as \"Name: value\"; ##LINE1##, ##LINE1NOCOUNTRYCODE##, ##NAI## are filled in"),
+    Key("mms.close_connection", bool, False, "send Connection: close on every MMSC request"),
+    Key("mms.nai_suffix", str, "", "suffix appended to identity.nai before ##NAI## is base64-encoded"),
     Key("mms.max_size", int, DEFAULT_MAX_SIZE, "largest message the carrier accepts, in bytes", flag="--max-size"),
+    Key("mms.recipient_limit", int, 0, "most recipients per MMS the carrier takes (0: no limit known)"),
+    Key("mms.group", bool, False, "the carrier delivers group MMS (one message to several recipients)"),
     Key("mms.trusted_hosts", list, [], "hosts besides the MMSC's whose Content-Locations are fetched automatically"),
     Key("mms.exchange_timeout", int, 300, "seconds a whole HTTP exchange with the MMSC may take"),
     Key("policy.retrieval", str, "auto", "what to do with a notification", choices=RETRIEVAL_POLICIES, flag="--retrieval"),
@@ -92,12 +102,15 @@ KEYS: tuple[Key, ...] = (
     Key("reports.report_allowed", bool, True, "allow the MMSC to send delivery reports about received messages"),
     Key("sms.fallback", bool, False, "resend as SMS automatically when an MMS send fails for good"),
     Key("mms.send_once", bool, False, "never POST an MMS again after a stop mid-POST (at-most-once): mark it failed instead"),
+    Key("sms.mms_threshold", int, 0, "send a text longer than this many SMS segments as MMS (0: never)"),
     Key("sms.segment_timeout", int, 600, "seconds an incomplete concatenated SMS waits for its other segments"),
     Key("identity.own_number", str, "", "own phone number (else from the SIM or the network)"),
+    Key("identity.nai", str, "", "the subscriber's NAI, for carriers whose headers carry ##NAI##", secret=True),
     Key("identity.country", str, "", "ISO country code for normalising national numbers (e.g. GB)"),
     Key("store.path", str, "", "directory of the message store", flag="--store"),
     Key("carrier.auto", bool, True, "fill unset MMS settings from the SIM's carrier (serviceproviders.xml)"),
     Key("carrier.databases", list, [], "carrier database files (default: mobile-broadband-provider-info's)"),
+    Key("carrier.rules", str, "", "the carrier rules entry in use (filled from the SIM; docs/carriers.md)"),
     Key("hooks.on_message", list, [], "command run for each received message, as an argument list"),
     Key("hooks.timeout", int, 30, "seconds before the on-message command is stopped"),
 )
@@ -172,7 +185,7 @@ class Config:
 
 
 def _source_kind(source: str) -> str:
-    for kind in (CARRIER, FILE):
+    for kind in (CARRIER, RULES, FILE):
         if source.startswith(kind):
             return kind
     return source
@@ -223,10 +236,14 @@ def _coerce(key: Key, raw: Any, source: str) -> Any:
             raise ConfigError(f"{where}: must not be negative")
         return number
     if key.kind is list:
-        if isinstance(raw, str):
+        if isinstance(raw, str) and key.name == "hooks.on_message":
             raise ConfigError(f"{where}: give the command as a list of arguments, e.g. [\"/usr/local/bin/forward\", \"--to\", \"me\"]; it is never run through a shell")
         if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
             raise ConfigError(f"{where}: expected a list of strings")
+        if key.name == "mms.headers":
+            for header in raw:
+                if not is_header(header):
+                    raise ConfigError(f"{where}: {header!r} is not a header as \"Name: value\" on one line")
         return list(raw)
     if not isinstance(raw, (str, int)) or isinstance(raw, bool):
         raise ConfigError(f"{where}: expected text, got {raw!r}")
@@ -238,6 +255,8 @@ def _coerce(key: Key, raw: Any, source: str) -> Any:
         value = normal
     if key.name == "mms.proxy":
         parse_proxy(value)
+    if key.name == "mms.uaprof_header" and not HEADER_NAME.fullmatch(value):
+        raise ConfigError(f"{where}: {value!r} is not an HTTP header name")
     if key.name == "mms.mmsc" and value and not value.startswith(("http://", "https://")):
         raise ConfigError(f"{where}: the MMSC must be an http:// or https:// URL, got {value!r}")
     return value
@@ -288,6 +307,22 @@ def apply_carrier(config: Config, values: Mapping[str, Any], description: str) -
     if unknown:
         raise ConfigError(f"not carrier settings: {', '.join(sorted(unknown))}")
     return config.with_values(values, f"{CARRIER} ({description})", overrides=(DEFAULT, SIM, CARRIER))
+
+
+# The keys carrier rules (mmsua.carriers) can fill.
+RULES_KEYS = ("mms.user_agent", "mms.uaprof", "mms.uaprof_header", "mms.headers", "mms.close_connection", "mms.nai_suffix",
+              "mms.max_size", "mms.recipient_limit", "mms.group", "sms.mms_threshold", "carrier.rules")
+
+
+def apply_rules(config: Config, values: Mapping[str, tuple[Any, str]]) -> Config:
+    """Fill values from a carrier rules entry, each ``(value, where from)``, where neither
+    the file nor the command line set them."""
+    unknown = set(values) - set(RULES_KEYS)
+    if unknown:
+        raise ConfigError(f"not carrier rules settings: {', '.join(sorted(unknown))}")
+    for name, (value, where) in values.items():
+        config = config.with_values({name: value}, f"{RULES} ({where})", overrides=(DEFAULT, SIM, RULES))
+    return config
 
 
 def apply_sim(config: Config, values: Mapping[str, Any]) -> Config:
@@ -350,6 +385,15 @@ def agent_settings(config: Config) -> AgentSettings:
             proxy=config["mms.proxy"],
             user_agent=config["mms.user_agent"],
             uaprof_url=config["mms.uaprof"],
+            uaprof_header=config["mms.uaprof_header"],
+            extra_headers=tuple(config["mms.headers"]),
+            close_connection=config["mms.close_connection"],
+            nai=config["identity.nai"],
+            nai_suffix=config["mms.nai_suffix"],
+            recipient_limit=config["mms.recipient_limit"],
+            sms_to_mms_threshold=config["sms.mms_threshold"],
+            carrier_group_mms=config["mms.group"],
+            carrier=config["carrier.rules"],
             max_message_size=config["mms.max_size"],
             trusted_hosts=tuple(config["mms.trusted_hosts"]),
             exchange_timeout=float(config["mms.exchange_timeout"]),

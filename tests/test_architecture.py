@@ -79,6 +79,7 @@ def test_wheel_installs_only_under_mmsua(tmp_path: Path) -> None:
     assert top_levels == {"mmsua", f"mmsua-{version}.dist-info"}
     assert "mmsua/drivers/__init__.py" in names
     assert "mmsua/tui/__init__.py" in names
+    assert "mmsua/carriers/rules.json" in names  # the carrier rules table travels with the code
 
 
 def test_every_source_folder_is_a_package() -> None:

@@ -11,7 +11,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("config", help="show the settings and where each comes from")
     # Showing is this command's only job, so it needs no flag; --show is kept for scripts that give it.
     parser.add_argument("--show", action="store_true", help="print each setting with its source (the default)")
-    parser.add_argument("--imsi", help="preview carrier settings for this IMSI (as the daemon reads it from the SIM)")
+    parser.add_argument("--imsi", help="preview carrier settings and rules for this IMSI (as the daemon reads it from the SIM)")
     parser.add_argument("--spn", default="", help="with --imsi: the SIM's service provider name")
     parser.add_argument("--gid1", default="", help="with --imsi: the SIM's group identifier (hex)")
     parser.add_argument("--json", action="store_true", help="print JSON: {key: {value, source}}")
@@ -24,15 +24,19 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from mmsua import config, exit_codes, provisioning
+    from mmsua.carriers import apply as carriers
+    from mmsua.carriers.rules import RulesError
     from mmsua.textsafe import clean_line
 
     try:
         settings = config.from_args(args)
         match = None
+        entry = None
         if args.imsi:
             sim = provisioning.SimIdentity(args.imsi, args.spn, args.gid1)
+            settings, entry = carriers.apply(settings, sim.imsi, sim.spn, sim.gid1)
             settings, match = provisioning.apply(settings, sim)
-    except (config.ConfigError, provisioning.ProvisioningError) as error:
+    except (config.ConfigError, provisioning.ProvisioningError, RulesError) as error:
         print(f"mmsua config: {error}", file=sys.stderr)
         return exit_codes.CONFIG
     rows = config.show(settings)
@@ -43,6 +47,9 @@ def run(args: argparse.Namespace) -> int:
         width = max(len(key) for key, _, _ in rows)
         for key, value, source in rows:
             print(f"{key:<{width}}  {clean_line(value):<40}  ({clean_line(source)})")
+    if args.imsi:
+        rules = entry.describe() if entry is not None else "no entry for this SIM: Android's defaults apply"
+        print(f"\ncarrier rules: {clean_line(rules)}", file=sys.stderr if args.json else sys.stdout)
     if match is not None:
         out = sys.stderr if args.json else sys.stdout
         print(f"\ncarrier: {clean_line(match.reason)}", file=out)

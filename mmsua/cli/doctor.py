@@ -86,8 +86,7 @@ class Settings:
     data_port: str | None
     timeout: float
     origin: str
-    user_agent: str = ""
-    uaprof: str = ""
+    headers: tuple[tuple[str, str], ...] = ()  # the daemon's carrier headers (User-Agent, UAProf, httpParams)
 
 
 def settings_from(args: argparse.Namespace, cfg: Any) -> Settings:
@@ -118,9 +117,17 @@ def settings_from(args: argparse.Namespace, cfg: Any) -> Settings:
         data_port=args.data_port,
         timeout=args.timeout,
         origin=f"APN from {cfg.source('mms.apn')}, MMSC from {cfg.source('mms.mmsc')}",
-        user_agent=cfg["mms.user_agent"],
-        uaprof=cfg["mms.uaprof"],
+        headers=_carrier_headers(cfg),
     )
+
+
+def _carrier_headers(cfg: Any) -> tuple[tuple[str, str], ...]:
+    """The headers the daemon sends the MMSC with this config; raises ConfigError."""
+    from mmsua.addresses import country_for
+    from mmsua.engine.carrier_headers import carrier_headers
+
+    own = cfg["identity.own_number"] or None
+    return tuple(carrier_headers(cfg.to_agent_settings(), own, country_for(cfg["identity.country"] or None)).items())
 
 
 class _Doctor:
@@ -224,8 +231,10 @@ class _Doctor:
             self.add("sim", FAIL, str(error), "check the SIM is inserted and seated; some modems need a power cycle after inserting it")
             return
         spn = modem.service_provider()
-        self._carrier_defaults(imsi, spn)
-        self.add("sim", OK, f"ready; IMSI {imsi[:5]}… (MCC {imsi[:3]}, MNC {imsi[3:5]}/{imsi[3:6]})" + (f", provider {spn}" if spn else ""))
+        gid1 = modem.gid1()
+        rules = self._carrier_defaults(imsi, spn, gid1)
+        self.add("sim", OK, f"ready; IMSI {imsi[:5]}… (MCC {imsi[:3]}, MNC {imsi[3:5]}/{imsi[3:6]})" + (f", provider {spn}" if spn else "")
+                 + (f", GID1 {gid1}" if gid1 else "") + f"; carrier rules: {rules}")
         reg = modem.registration()
         if not reg.registered and reg.state != "denied":
             if self.on_check is not None:  # a person watching; --json prints only the result
@@ -250,24 +259,29 @@ class _Doctor:
             return
         self._data_steps(channel, profile)
 
-    def _carrier_defaults(self, imsi: str, spn: str | None) -> None:
-        """Fill what the config leaves unset from the SIM's carrier, as the daemon does."""
+    def _carrier_defaults(self, imsi: str, spn: str | None, gid1: str | None) -> str:
+        """Fill what the config leaves unset from the SIM's carrier rules and the carrier
+        database, as the daemon does; says which rules entry applies and what it sets."""
         from mmsua import provisioning
+        from mmsua.carriers import apply
+        from mmsua.carriers.rules import RulesError
         from mmsua.config import ConfigError
 
+        filled, entry = self.config, None
         try:
-            sim = provisioning.SimIdentity(imsi, spn or "")
-            filled, _match = provisioning.apply(self.config, sim)
-        except provisioning.ProvisioningError as error:
-            log.info("carrier database not used: %s", error)
-            return
+            sim = provisioning.SimIdentity(imsi, spn or "", gid1 or "")
+            filled, entry = apply.apply(filled, imsi, sim.spn, sim.gid1)
+            filled, _match = provisioning.apply(filled, sim)
+        except (provisioning.ProvisioningError, RulesError, ConfigError) as error:
+            log.info("carrier settings not used: %s", error)
         if filled.values != self.config.values:
             try:
                 self.s = settings_from(self.args, filled)
             except ConfigError as error:
-                log.warning("carrier database settings unusable: %s", error)
-                return
+                log.warning("carrier settings unusable: %s", error)
+                return "not used (a value is unusable)"
             self.config = filled
+        return _rules_summary(self.config) if entry is not None else "none for this SIM (Android's defaults)"
 
     def _sms_step(self, channel: Any, profile: Any) -> bool:
         from mmsua.drivers.errors import ModemError
@@ -355,10 +369,9 @@ class _Doctor:
             return
         session = bearer.session()
         session.headers.clear()
-        # The daemon's User-Agent and x-wap-profile: some MMS proxies refuse other clients.
-        session.headers.update({"User-Agent": self.s.user_agent, "Accept": "*/*, application/vnd.wap.mms-message"})
-        if self.s.uaprof:
-            session.headers["x-wap-profile"] = self.s.uaprof
+        # The daemon's User-Agent, UAProf and carrier headers: some MMS proxies refuse other clients.
+        headers = dict(self.s.headers)
+        session.headers.update({"User-Agent": headers.pop("User-Agent", ""), "Accept": "*/*, application/vnd.wap.mms-message", **headers})
         via = f" via proxy {proxy[0]}:{proxy[1]}" if proxy else ""
         try:
             response = session.get(self.s.mmsc, timeout=self.s.timeout)
@@ -384,6 +397,16 @@ class _Doctor:
             return
         # Any other HTTP answer proves the path; MMSCs commonly answer a bare GET with 405 or 400.
         self.add("mmsc", OK, answered)
+
+
+def _rules_summary(cfg: Any) -> str:
+    """The carrier rules entry and what it set, with where each value came from."""
+    shown = [f"{key} = {cfg[key]!r} ({cfg.source(key)})" for key in RULES_SHOWN if cfg.source(key).startswith("carrier rules")]
+    return f"{cfg['carrier.rules']}; " + "; ".join(shown) if shown else cfg["carrier.rules"]
+
+
+RULES_SHOWN = ("mms.max_size", "mms.user_agent", "mms.uaprof", "mms.uaprof_header", "mms.headers", "mms.close_connection",
+               "mms.recipient_limit", "sms.mms_threshold", "mms.group")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -117,6 +117,7 @@ def status_detail(status: Status) -> str:
         ("Data path", data_path),
         ("Own number", line(status.own_number) or "-"),
         ("Largest MMS", f"{status.max_size // 1024} KB" if status.max_size is not None else "-"),
+        ("Carrier rules", line(status.carrier) or "none (Android's defaults)"),
         ("Queued", line(status.queued)),
         ("Pending notifications", line(status.pending_notifications)),
         ("Daemon", line(status.daemon_version)),

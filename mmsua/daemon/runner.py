@@ -55,16 +55,29 @@ def provision(config: Config, agent: Any) -> Config:
     sim = sim_identity(agent)
     if sim is None:
         return config
+    original = config
     own = (agent.sim_identity() or {}).get("own_number")
     if own:
         from mmsua.config import apply_sim
 
         config = apply_sim(config, {"identity.own_number": own})
+    config = apply_carrier_rules(config, sim)
     try:
         updated, match = provisioning.apply(config, sim)
+        _log_match(config, match)
     except provisioning.ProvisioningError as error:
         log.warning("carrier database: %s", error)
-        return config
+        updated = config
+    if updated.values != original.values:
+        update = getattr(agent, "update_settings", None)
+        if update is not None:
+            update(updated.to_agent_settings())
+        else:
+            log.warning("the engine cannot take new settings while running; restart with them in the config")
+    return updated
+
+
+def _log_match(config: Config, match: provisioning.Match) -> None:
     if match.chosen is not None:
         log.info("carrier settings: %s (%s)", match.chosen.describe(), match.reason)
     elif not _carrier_values_missing(config):
@@ -77,12 +90,22 @@ def provision(config: Config, agent: Any) -> Config:
         log.log(level, "carrier settings not chosen: %s", match.reason)
         for candidate in match.candidates:
             log.log(level, "  candidate: %s", candidate.describe())
-    if updated.values != config.values:
-        update = getattr(agent, "update_settings", None)
-        if update is not None:
-            update(updated.to_agent_settings())
-        else:
-            log.warning("the engine cannot take new settings while running; restart with them in the config")
+
+
+def apply_carrier_rules(config: Config, sim: provisioning.SimIdentity) -> Config:
+    """The SIM's carrier rules (limits, headers; docs/carriers.md) where the user set nothing."""
+    from mmsua.carriers import apply
+    from mmsua.carriers.rules import RulesError
+
+    try:
+        updated, entry = apply.apply(config, sim.imsi, sim.spn, sim.gid1, sim.mnc_length)
+    except (RulesError, ConfigError) as error:
+        log.warning("carrier rules not used: %s", error)
+        return config
+    if entry is None:
+        log.info("no carrier rules for MCC/MNC %s/%s…: Android's defaults apply", sim.mcc, sim.imsi[3:6])
+    else:
+        log.info("carrier rules: %s", entry.describe())
     return updated
 
 

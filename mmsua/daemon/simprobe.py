@@ -16,7 +16,7 @@ log = logging.getLogger("mmsua.daemon")
 
 
 def probe(config: Any) -> dict[str, Any] | None:
-    """``{imsi, spn, own_number}`` from the modem of ``config``, or None when it cannot be read."""
+    """``{imsi, spn, gid1, own_number}`` from the modem of ``config``, or None when it cannot be read."""
     from mmsua.drivers.at.channel import AtChannel
     from mmsua.drivers.errors import ModemError
     from mmsua.drivers.modem import Modem
@@ -33,13 +33,14 @@ def probe(config: Any) -> dict[str, Any] | None:
         modem.unlock()
         imsi = modem.imsi()
         spn = _quiet(modem.service_provider)
+        gid1 = _quiet(modem.gid1)
         own = _quiet(modem.own_number)
     except (ModemError, OSError) as error:
         log.info("SIM not read before start (%s); the engine will read it", error)
         return None
     finally:
         channel.close()
-    return {"imsi": imsi, "spn": spn or "", "own_number": own}
+    return {"imsi": imsi, "spn": spn or "", "gid1": gid1 or "", "own_number": own}
 
 
 def _quiet(read: Any) -> Any:

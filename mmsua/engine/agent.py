@@ -201,6 +201,7 @@ class UserAgent:
             queued=self.store.count_in_state(MessageState.QUEUED, MessageState.SENDING),
             pending_notifications=self.store.count_in_state(*api.PENDING_STATES),
             max_size=self.settings.max_message_size,  # the carrier's limit, for a composer's size meter
+            carrier=self.settings.carrier or None,  # the carrier rules entry and its sources
         )
 
     def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0, blocked: bool = False) -> list[api.Conversation]:

@@ -1,8 +1,9 @@
 """HTTP to the MMSC the way carriers insist on it.
 
 Every request goes through the MMS proxy (requests then writes the request line
-in absolute form), carries User-Agent and x-wap-profile, and names the MMS type
-in Accept. POST bodies are bytes, so requests sends a Content-Length and never
+in absolute form), carries the carrier's headers (mmsua.engine.carrier_headers:
+User-Agent, the UAProf header, httpParams, Connection: close), and names the MMS
+type in Accept. POST bodies are bytes, so requests sends a Content-Length and never
 chunked encoding. Failures come back as one of two errors: transient (try again
 later: 5xx, timeouts, resets, truncated bodies, a portal page instead of a PDU)
 or permanent (4xx: the request itself is wrong, or an answer over a limit).
@@ -20,6 +21,8 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from mmsua.addresses import Country
+from mmsua.engine.carrier_headers import carrier_headers
 from mmsua.engine.settings import AgentSettings, parse_proxy
 
 if TYPE_CHECKING:
@@ -76,9 +79,11 @@ class CarrierHttp:
         self,
         settings: AgentSettings,
         session_factory: Callable[[], requests.Session] | None = None,
+        subscriber: Callable[[], tuple[str | None, Country | None]] | None = None,
     ) -> None:
         self.settings = settings
         self._session_factory = session_factory
+        self._subscriber = subscriber  # (own number, country) for the carrier's ##LINE1## headers
         self._session: requests.Session | None = None
         self._session_lock = threading.Lock()
         self._watches: set[ExchangeWatch] = set()  # of the exchanges in flight
@@ -87,10 +92,8 @@ class CarrierHttp:
         self.max_body = max(settings.max_message_size * 4, 2 * 1024 * 1024)
 
     def headers(self) -> dict[str, str]:
-        headers = {"User-Agent": self.settings.user_agent, "Accept": ACCEPT}
-        if self.settings.uaprof_url:
-            headers["x-wap-profile"] = self.settings.uaprof_url
-        return headers
+        own_number, country = self._subscriber() if self._subscriber is not None else (self.settings.own_number or None, None)
+        return {**carrier_headers(self.settings, own_number, country), "Accept": ACCEPT}
 
     def session(self) -> requests.Session:
         with self._session_lock:  # the receiving and sending queues share this client

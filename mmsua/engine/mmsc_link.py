@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from mmsua.addresses import Country
 from mmsua.engine.carrier_http import CarrierHttp
 from mmsua.engine.interfaces import DataPath
 from mmsua.engine.settings import AgentSettings
@@ -16,8 +17,10 @@ log = logging.getLogger(__name__)
 
 
 class MmscLink:
-    def __init__(self, settings: AgentSettings, data_path: DataPath | None) -> None:
+    def __init__(self, settings: AgentSettings, data_path: DataPath | None,
+                 subscriber: Callable[[], tuple[str | None, Country | None]] | None = None) -> None:
         self._settings = settings
+        self._subscriber = subscriber
         self.data_path = data_path
         self.http = self._client()
         self._bearer_up = False
@@ -28,7 +31,7 @@ class MmscLink:
         self._lock = threading.Lock()
 
     def _client(self) -> CarrierHttp:
-        return CarrierHttp(self._settings, self.data_path.session if self.data_path else None)
+        return CarrierHttp(self._settings, self.data_path.session if self.data_path else None, self._subscriber)
 
     def set_data_path(self, data_path: DataPath | None) -> None:
         """The bearer came up (or went away): the old one is released first."""

@@ -174,6 +174,7 @@ class ModemLink:
         self.identity: Any = None
         self.imsi: str | None = None
         self.spn: str | None = None
+        self.gid1: str | None = None  # EF-GID1, hex: tells an MVNO's SIM from its host's (carrier rules)
         self.sim_number: str | None = None
         self.registration = "unknown"
         self.operator_name: str | None = None
@@ -396,6 +397,7 @@ class ModemLink:
             log.info("the modem was in flight mode; radio switched on")
         self.imsi = _quiet(self.modem.imsi)
         self.spn = _quiet(self.modem.service_provider)
+        self.gid1 = _quiet(self.modem.gid1)
         self.sim_number = _quiet(self.modem.own_number)
         if self.imsi:
             self.engine.handset.mcc = self.imsi[:3]
@@ -587,7 +589,7 @@ class ModemLink:
     def sim_identity(self) -> dict[str, Any] | None:
         if not self.imsi:
             return None
-        return {"imsi": self.imsi, "spn": self.spn or "", "gid1": "", "own_number": self.sim_number}
+        return {"imsi": self.imsi, "spn": self.spn or "", "gid1": self.gid1 or "", "own_number": self.sim_number}
 
 
 def _quiet(call: Callable[[], Any]) -> Any:

@@ -55,7 +55,7 @@ class Engine:
         self.wakeup = Wakeup()
         self.handset = Handset(store, current)
         self.publisher = Publisher(store, emit or (lambda event, data: None))
-        self.link = MmscLink(settings, data_path)
+        self.link = MmscLink(settings, data_path, lambda: (self.handset.own_number, self.handset.country))
         self.receiver = ReceivePath(store, self.handset, current, clock, self.publisher, self.wakeup.ring)
         self.outbox = Outbox(store, self.handset, current, self.wakeup.ring)
         self.retries = Retries(store, current, clock, self.link, self.publisher, self.outbox.sms_fallback)

@@ -3,6 +3,7 @@ defaults and choices the configuration offers for them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -10,10 +11,15 @@ from typing import Any
 
 # Android's assumption when the carrier states no limit (issue 6); headers take a margin.
 DEFAULT_MAX_MESSAGE_SIZE = 300 * 1024
-DEFAULT_USER_AGENT = "mmsua/0.1"
+# What AOSP's MMS stack sends when the device states nothing of its own (frameworks'
+# config_mms_user_agent and config_mms_user_agent_profile_url): MMSCs see it from every
+# stock Android phone, so it is the identity least likely to be refused (docs/carriers.md).
+DEFAULT_USER_AGENT = "Android-Mms/2.0"
 # Some carriers refuse MMS requests without an x-wap-profile (e.g. HTTP 412), so one is
 # always sent: by default the UAProf URL Android's MMS stack sends, which carriers know.
 DEFAULT_UAPROF = "http://www.google.com/oha/rdf/ua-profile-kila.xml"
+DEFAULT_UAPROF_HEADER = "x-wap-profile"  # Android's uaProfTagName default; Verizon wants "Profile"
+HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}")  # an HTTP header name (RFC 9110 token)
 RETRIEVAL_POLICIES = ("auto", "manual", "reject")
 ROAMING_POLICIES = ("auto", "defer")
 BEARERS = ("modem", "interface", "ppp")
@@ -29,6 +35,17 @@ class AgentSettings:
     proxy: str = ""  # "host:port" or "[v6]:port"; empty: no proxy
     user_agent: str = DEFAULT_USER_AGENT
     uaprof_url: str = DEFAULT_UAPROF  # x-wap-profile; the same default as the config, so it is always sent
+    uaprof_header: str = DEFAULT_UAPROF_HEADER  # the header the UAProf URL goes in (carrier rules: uaProfTagName)
+    # The carrier's extra headers (httpParams) as "Name: value"; ##LINE1##, ##LINE1NOCOUNTRYCODE##
+    # and ##NAI## are filled per request (mmsua.engine.carrier_headers).
+    extra_headers: tuple[str, ...] = ()
+    nai: str = ""  # the subscriber's Network Access Identifier, for ##NAI## (base64 of nai + nai_suffix)
+    nai_suffix: str = ""
+    close_connection: bool = False  # "Connection: close" on every MMSC request (mmsCloseConnection)
+    recipient_limit: int = 0  # most recipients per MMS the carrier takes (0: no limit known)
+    sms_to_mms_threshold: int = 0  # a text of more SMS segments than this goes as MMS (0: never)
+    carrier_group_mms: bool = False  # the carrier delivers group MMS (enableGroupMms)
+    carrier: str = ""  # the carrier rules entry in use and its sources (Status.carrier)
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
     http_timeout: float = 60.0  # seconds each wait for the MMSC's bytes may take
     # Seconds a whole HTTP exchange may take, connect to the last byte: a server that
@@ -98,6 +115,9 @@ class AgentSettings:
             problems.append(f"exchange_timeout {self.exchange_timeout} must be positive")
         if self.max_message_size < 4096:
             problems.append(f"max_message_size {self.max_message_size} is too small for any MMS")
+        if not HEADER_NAME.fullmatch(self.uaprof_header):
+            problems.append(f"uaprof_header {self.uaprof_header!r} is not an HTTP header name")
+        problems.extend(f"extra header {header!r} is not 'Name: value' on one line" for header in self.extra_headers if not is_header(header))
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -119,6 +139,12 @@ class AgentSettings:
 
 # The settings in force: they change once the SIM's carrier is known (UserAgent.update_settings).
 SettingsSource = Callable[[], AgentSettings]
+
+
+def is_header(header: str) -> bool:
+    """``header`` is "Name: value" on one line (a carrier's extra header, macros and all)."""
+    name, sep, value = header.partition(":")
+    return bool(sep and HEADER_NAME.fullmatch(name.strip()) and value.strip()) and not any(c in value for c in "\r\n\0")
 
 
 def parse_proxy(text: str) -> tuple[str, int] | None:

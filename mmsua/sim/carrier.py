@@ -207,6 +207,7 @@ class SimulatedCarrier:
         name: str | None = None,
         imsi: str | None = None,
         cfun: int = 1,
+        gid1: str = "",
     ) -> Handset:
         """A subscriber with an emulated modem, powered on and registered to the network
         (``cfun=4``: it powers up in flight mode and registers only after AT+CFUN=1)."""
@@ -220,7 +221,7 @@ class SimulatedCarrier:
             default_bearer=INTERNET_APN if self.default_bearer else "", one_context_per_apn=self.one_context_per_apn,
         )
         modem = EmulatedModem(
-            get_profile(profile or self.profile), msisdn=msisdn, imsi=imsi or f"00101{number:010d}", imei=f"8612340500{number:05d}",
+            get_profile(profile or self.profile), msisdn=msisdn, imsi=imsi or f"00101{number:010d}", gid1=gid1, imei=f"8612340500{number:05d}",
             pin=pin, capacity=capacity, network=network, timing=self.timing, cfun=cfun,
         )
         modem.on_submit = lambda tpdu: self.smsc.submit(msisdn, tpdu)  # type: ignore[union-attr]

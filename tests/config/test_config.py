@@ -221,6 +221,9 @@ SETTINGS_FIELD = {
     "identity.country": "country_code", "store.path": "store_path", "hooks.on_message": "on_message_command",
     "hooks.timeout": "on_message_timeout", "mms.context": "mms_context", "mms.context_idle_grace": "context_idle_grace",
     "mms.trusted_hosts": "trusted_hosts", "mms.exchange_timeout": "exchange_timeout",
+    "mms.uaprof_header": "uaprof_header", "mms.headers": "extra_headers", "mms.close_connection": "close_connection",
+    "mms.nai_suffix": "nai_suffix", "identity.nai": "nai", "mms.recipient_limit": "recipient_limit",
+    "mms.group": "carrier_group_mms", "sms.mms_threshold": "sms_to_mms_threshold", "carrier.rules": "carrier",
 }
 DAEMON_ONLY = {"carrier.auto", "carrier.databases"}
 
@@ -229,7 +232,8 @@ def _other_value(key: config.Key, tmp_path: Path):
     """A valid value for ``key`` that differs from its default."""
     special = {"mms.proxy": "10.9.9.9:3128", "mms.mmsc": "http://mmsc.other.example/mms", "store.path": str(tmp_path / "s"),
                "identity.own_number": "+447700900123", "identity.country": "GB", "mms.max_size": 614400,
-               "hooks.on_message": ["/bin/true"], "modem.baudrate": 921600, "mms.trusted_hosts": ["content.example"]}
+               "hooks.on_message": ["/bin/true"], "modem.baudrate": 921600, "mms.trusted_hosts": ["content.example"],
+               "mms.uaprof_header": "Profile", "mms.headers": ["X-MDN: ##LINE1##"]}
     if key.name in special:
         return special[key.name]
     if key.choices:

@@ -59,6 +59,18 @@ def test_provision_leaves_config_alone_without_a_sim_or_a_match(tmp_path: Path) 
     assert provision(base, broken) is base
 
 
+def test_provision_applies_the_sims_carrier_rules_and_the_engine_gets_them(tmp_path: Path) -> None:
+    # XFINITY Mobile rides on Verizon's 311/480 and is told apart by the SIM's GID1.
+    agent = SimAgent({"imsi": "311480123456789", "spn": "", "gid1": "BA01450000000000FFFF", "own_number": "+13125550123"})
+    result = provision(configured(tmp_path, **{"mms.max_size": 500000}), agent)
+    assert result["mms.max_size"] == 500000 and result.source("mms.max_size") == "command line"
+    assert result.source("mms.uaprof_header").startswith("carrier rules (XFINITY Mobile 311/480, gid1 BA01450000000000: ")
+    [settings] = agent.updates
+    assert settings.carrier.startswith("XFINITY Mobile 311/480, gid1 BA01450000000000 (")
+    assert settings.uaprof_header == "Profile" and settings.close_connection and settings.recipient_limit == 20
+    assert settings.sms_to_mms_threshold == 7 and settings.carrier_group_mms and settings.max_message_size == 500000
+
+
 def test_only_the_port_is_required_to_start() -> None:
     assert check(config.load("/dev/null", {"modem.port": "/dev/ttyUSB2"})) == []
     [problem] = check(config.load("/dev/null"))

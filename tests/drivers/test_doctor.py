@@ -38,6 +38,7 @@ def test_healthy_modem_passes_every_step(capsys: pytest.CaptureFixture[str]) -> 
     assert all(c["status"] == "ok" for c in report["checks"])
     assert "profile quectel" in checks["identify"]["detail"]
     assert "MCC 262" in checks["sim"]["detail"]
+    assert "carrier rules: none for this SIM" in checks["sim"]["detail"]  # 262/01 is in neither AOSP source
     assert "storage ME, 3/255 used, delivery stored (+CMTI)" in checks["sms"]["detail"]
     assert "address 10.180.2.33" in checks["mms-context"]["detail"]
     assert "answered HTTP 405" in checks["mmsc"]["detail"] and "via proxy 10.0.0.10:8080" in checks["mmsc"]["detail"]
@@ -182,3 +183,18 @@ def test_on_a_shared_internet_apn_doctor_rides_on_the_active_context(capsys: pyt
         status, out = run([*argv, "--context", "own"], capsys)  # the daemon's own-cid mode is refused here
         assert status != exit_codes.OK
         assert 'mms.context = "auto"' in {c["name"]: c for c in json.loads(out)["checks"]}["mms-context"]["detail"]
+
+
+def test_doctor_shows_the_sims_carrier_rules_and_sends_their_headers() -> None:
+    from mmsua import config
+    from mmsua.cli.doctor import _Doctor
+
+    parser = argparse.ArgumentParser(prog="mmsua")
+    doctor.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["doctor", "--config", "/dev/null", "--mmsc", "http://mmsc.example/mms"])
+    check = _Doctor(args, config.from_args(args))
+    summary = check._carrier_defaults("311480123456789", None, "BA01450000000000")
+    assert summary.startswith("XFINITY Mobile 311/480, gid1 BA01450000000000 (")
+    assert "mms.uaprof_header = 'Profile' (carrier rules (XFINITY Mobile" in summary and "mms.max_size = 1258291" in summary
+    headers = dict(check.s.headers)  # what the mmsc step sends
+    assert headers["Profile"] == "http://www.google.com/oha/rdf/ua-profile-kila.xml" and headers["Connection"] == "close"

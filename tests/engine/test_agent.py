@@ -51,6 +51,13 @@ def test_status_carries_the_configured_size_limit(tmp_path: Path) -> None:
         assert ua.status().max_size == 614_400
 
 
+def test_status_names_the_carrier_rules_in_use(tmp_path: Path) -> None:
+    with UserAgent(AgentSettings(store_path=str(tmp_path / "s.sqlite"))) as ua:
+        assert ua.status().carrier is None  # no rules entry: Android's defaults
+        ua.update_settings(ua.settings.with_changes(carrier="Verizon 311/480 (LineageOS/android_packages_apps_Messaging ...)"))
+        assert ua.status().carrier == "Verizon 311/480 (LineageOS/android_packages_apps_Messaging ...)"
+
+
 def test_opening_a_message_queues_its_read_report_once(agent: UserAgent) -> None:
     events = []
     agent.subscribe(lambda event: events.append((event.name, event.data.id, event.data.read)))

@@ -156,3 +156,17 @@ def test_no_mmsc_configured_is_a_clear_permanent_error() -> None:
 def test_ipv6_proxy_setting() -> None:
     assert proxies_for("[2001:db8::1]:8080") == {"http": "http://[2001:db8::1]:8080", "https": "http://[2001:db8::1]:8080"}
     assert proxies_for("") is None
+
+
+def test_the_carriers_rules_reach_the_wire(wire) -> None:
+    """Verizon's rules: UAProf under "Profile", its httpParams with the own number, Connection: close."""
+    from mmsua.addresses import country_for
+
+    server, port = wire
+    server.answer = _ok()
+    settings = _settings(port, uaprof_header="Profile", close_connection=True, extra_headers=("X-VzW-MDN: 1##LINE1NOCOUNTRYCODE##",))
+    CarrierHttp(settings, subscriber=lambda: ("+13125550123", country_for("US"))).post(b"\x8c\x80" + bytes(10))
+    _, headers, _ = server.requests[0]
+    assert headers["profile"] == "http://uaprof.example/phone.xml" and "x-wap-profile" not in headers
+    assert headers["x-vzw-mdn"] == "13125550123"
+    assert headers["connection"] == "close"

@@ -46,6 +46,7 @@ class ModemMachine(ABC):
         *,
         msisdn: str,
         imsi: str = "001010123456789",
+        gid1: str = "",
         imei: str = "861234050012345",
         pin: str | None = None,
         puk: str = "12345678",
@@ -60,6 +61,9 @@ class ModemMachine(ABC):
         self.power_on_cfun = cfun  # functionality level the module powers up in (eg25-manager leaves 4)
         self.msisdn = msisdn
         self.imsi = imsi
+        if gid1 and (len(gid1) % 2 or len(gid1) > 32 or any(c not in "0123456789abcdefABCDEF" for c in gid1)):
+            raise ValueError(f"gid1 must be up to 16 bytes of hex, got {gid1!r}")
+        self.gid1 = gid1  # EF-GID1 as hex ("" : the SIM has none), read by AT+CRSM
         self.imei = imei
         self.pin = pin
         self.puk = puk

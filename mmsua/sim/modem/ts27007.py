@@ -51,7 +51,8 @@ def own_number(m: ModemMachine, req: Request) -> Reply:
 
 @TS27007.command("+CRSM")
 def restricted_sim_access(m: ModemMachine, req: Request) -> Reply:
-    """Restricted SIM access (27.007 8.18): READ BINARY of EF-SPN gives the operator name."""
+    """Restricted SIM access (27.007 8.18): READ BINARY of EF-SPN gives the operator name,
+    of EF-GID1 the SIM's group identifier when it has one."""
     if req.op == "=?":
         return []
     args = req.args
@@ -61,6 +62,10 @@ def restricted_sim_access(m: ModemMachine, req: Request) -> Reply:
         name = m.network.operator.encode("latin-1")[: length - 1]
         body = b"\x00" + name + b"\xff" * (length - 1 - len(name))
         return [f'+CRSM: 144,0,"{body.hex().upper()}"']
+    if command == 176 and file_id == 0x6F3E and m.gid1:  # EF-GID1; length 0: the whole file
+        data = bytes.fromhex(m.gid1)
+        length = int_arg(args, 4) if len(args) > 4 and args[4] else 0
+        return [f'+CRSM: 144,0,"{(data[:length] if length else data).hex().upper()}"']
     return ["+CRSM: 106,130"]  # file not found
 
 

@@ -1,0 +1,1 @@
+"""Per-carrier MMS rules from public AOSP data (docs/carriers.md)."""
