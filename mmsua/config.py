@@ -24,6 +24,8 @@ from mmsua import paths
 from mmsua.engine.settings import (
     AUTH_METHODS,
     BEARERS,
+    DEFAULT_MAX_IMAGE_HEIGHT,
+    DEFAULT_MAX_IMAGE_WIDTH,
     DEFAULT_MAX_MESSAGE_SIZE,
     DEFAULT_UAPROF,
     DEFAULT_USER_AGENT,
@@ -81,6 +83,10 @@ KEYS: tuple[Key, ...] = (
     Key("mms.user_agent", str, DEFAULT_USER_AGENT, "User-Agent header sent to the MMSC", flag="--user-agent"),
     Key("mms.uaprof", str, DEFAULT_UAPROF, "x-wap-profile header (UAProf URL) sent to the MMSC"),
     Key("mms.max_size", int, DEFAULT_MAX_SIZE, "largest message the carrier accepts, in bytes", flag="--max-size"),
+    Key("mms.max_image_width", int, DEFAULT_MAX_IMAGE_WIDTH, "widest picture sent, in pixels (a portrait picture: its height); "
+        "larger ones are scaled down (AOSP's default maxImageWidth)"),
+    Key("mms.max_image_height", int, DEFAULT_MAX_IMAGE_HEIGHT, "tallest picture sent, in pixels (a portrait picture: its width) "
+        "(AOSP's default maxImageHeight)"),
     Key("mms.trusted_hosts", list, [], "hosts besides the MMSC's whose Content-Locations are fetched automatically"),
     Key("mms.exchange_timeout", int, 300, "seconds a whole HTTP exchange with the MMSC may take"),
     Key("policy.retrieval", str, "auto", "what to do with a notification", choices=RETRIEVAL_POLICIES, flag="--retrieval"),
@@ -351,6 +357,8 @@ def agent_settings(config: Config) -> AgentSettings:
             user_agent=config["mms.user_agent"],
             uaprof_url=config["mms.uaprof"],
             max_message_size=config["mms.max_size"],
+            max_image_width=config["mms.max_image_width"],
+            max_image_height=config["mms.max_image_height"],
             trusted_hosts=tuple(config["mms.trusted_hosts"]),
             exchange_timeout=float(config["mms.exchange_timeout"]),
             retrieval_policy=config["policy.retrieval"],

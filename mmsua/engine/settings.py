@@ -10,6 +10,7 @@ from typing import Any
 
 # Android's assumption when the carrier states no limit (issue 6); headers take a margin.
 DEFAULT_MAX_MESSAGE_SIZE = 300 * 1024
+DEFAULT_MAX_IMAGE_WIDTH, DEFAULT_MAX_IMAGE_HEIGHT = 640, 480
 DEFAULT_USER_AGENT = "mmsua/0.1"
 # Some carriers refuse MMS requests without an x-wap-profile (e.g. HTTP 412), so one is
 # always sent: by default the UAProf URL Android's MMS stack sends, which carriers know.
@@ -30,6 +31,10 @@ class AgentSettings:
     user_agent: str = DEFAULT_USER_AGENT
     uaprof_url: str = DEFAULT_UAPROF  # x-wap-profile; the same default as the config, so it is always sent
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
+    # The largest picture sent, landscape (a portrait one turns them): AOSP's defaults,
+    # CarrierConfigManager KEY_MMS_MAX_IMAGE_WIDTH_INT / _HEIGHT_INT (mms_config maxImageWidth/Height).
+    max_image_width: int = DEFAULT_MAX_IMAGE_WIDTH
+    max_image_height: int = DEFAULT_MAX_IMAGE_HEIGHT
     http_timeout: float = 60.0  # seconds each wait for the MMSC's bytes may take
     # Seconds a whole HTTP exchange may take, connect to the last byte: a server that
     # trickles its answer must not hold the data path (issue 11). 300 s is 1 MB at GPRS speed.
@@ -98,6 +103,8 @@ class AgentSettings:
             problems.append(f"exchange_timeout {self.exchange_timeout} must be positive")
         if self.max_message_size < 4096:
             problems.append(f"max_message_size {self.max_message_size} is too small for any MMS")
+        if min(self.max_image_width, self.max_image_height) < 16:
+            problems.append(f"max_image_width x max_image_height {self.max_image_width}x{self.max_image_height} is too small for a picture")
         if problems:
             raise ValueError("; ".join(problems))
 
