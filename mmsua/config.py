@@ -24,6 +24,8 @@ from mmsua import paths
 from mmsua.engine.settings import (
     AUTH_METHODS,
     BEARERS,
+    DEFAULT_MAX_IMAGE_HEIGHT,
+    DEFAULT_MAX_IMAGE_WIDTH,
     DEFAULT_MAX_MESSAGE_SIZE,
     DEFAULT_UAPROF,
     DEFAULT_UAPROF_HEADER,
@@ -91,6 +93,10 @@ KEYS: tuple[Key, ...] = (
     Key("mms.max_size", int, DEFAULT_MAX_SIZE, "largest message the carrier accepts, in bytes", flag="--max-size"),
     Key("mms.recipient_limit", int, 0, "most recipients per MMS the carrier takes (0: no limit known)"),
     Key("mms.group", bool, False, "the carrier delivers group MMS (one message to several recipients)"),
+    Key("mms.max_image_width", int, DEFAULT_MAX_IMAGE_WIDTH, "widest picture sent, in pixels (a portrait picture: its height); "
+        "larger ones are scaled down (AOSP's default maxImageWidth)"),
+    Key("mms.max_image_height", int, DEFAULT_MAX_IMAGE_HEIGHT, "tallest picture sent, in pixels (a portrait picture: its width) "
+        "(AOSP's default maxImageHeight)"),
     Key("mms.trusted_hosts", list, [], "hosts besides the MMSC's whose Content-Locations are fetched automatically"),
     Key("mms.exchange_timeout", int, 300, "seconds a whole HTTP exchange with the MMSC may take"),
     Key("policy.retrieval", str, "auto", "what to do with a notification", choices=RETRIEVAL_POLICIES, flag="--retrieval"),
@@ -395,6 +401,8 @@ def agent_settings(config: Config) -> AgentSettings:
             carrier_group_mms=config["mms.group"],
             carrier=config["carrier.rules"],
             max_message_size=config["mms.max_size"],
+            max_image_width=config["mms.max_image_width"],
+            max_image_height=config["mms.max_image_height"],
             trusted_hosts=tuple(config["mms.trusted_hosts"]),
             exchange_timeout=float(config["mms.exchange_timeout"]),
             retrieval_policy=config["policy.retrieval"],

@@ -23,6 +23,12 @@ from mmsua.textsafe import safe_filename
 # An attachment given as {path} is read by whoever sends it; past this it is refused.
 MAX_ATTACHMENT_FILE = 50 * 1024 * 1024
 
+# Decoding a picture needs width × height × 4 bytes at once: a 493 KB PNG can declare
+# 13000 × 13000 (676 MB to decode; Pillow only warns below 179 MP). A picture whose
+# header declares more is refused before a pixel is decoded, by the TUI showing it and
+# by the engine fitting it to the carrier's limit: about what a phone camera takes.
+MAX_DECODE_PIXELS = 24_000_000
+
 # The extension a part handed to a viewer gets, by what its first bytes are (each
 # format's signature, from its specification). A part matching none gets ".txt" when
 # it is UTF-8 text, else ".bin", which no desktop runs or installs (a ".desktop",

@@ -15,13 +15,10 @@ from typing import Any
 
 from textual.widget import Widget
 
+from mmsua.safefiles import MAX_DECODE_PIXELS  # the budget the engine's fitting shares
 from mmsua.tui.protocol import ImageMode
 
 MAX_PICTURE_PIXELS = 800  # pictures are scaled down to this before the terminal sees them
-# Decoding needs width × height × 4 bytes at once: a 493 KB PNG can declare 13000 × 13000
-# (676 MB to decode; Pillow only warns below 179 MP). Anything over this is refused
-# from its header, before a pixel is decoded: about what a phone camera takes.
-MAX_DECODE_PIXELS = 24_000_000
 # One picture decodes at a time (a page load and live updates run workers side by side):
 # the decoding peak (about 100 MB at the budget, twice that with transparency, which
 # Pillow premultiplies in a copy; bench/tui_pictures.py) is then the TUI's whole.

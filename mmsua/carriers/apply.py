@@ -15,6 +15,8 @@ from mmsua.config import Config, apply_rules
 # Rules field -> config key.
 CONFIG_KEYS = {
     "max_message_size": "mms.max_size",
+    "max_image_width": "mms.max_image_width",
+    "max_image_height": "mms.max_image_height",
     "user_agent": "mms.user_agent",
     "uaprof_url": "mms.uaprof",
     "uaprof_header": "mms.uaprof_header",

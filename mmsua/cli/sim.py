@@ -8,12 +8,19 @@ from mmsua import exit_codes
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from mmsua.sim.personalities import PERSONALITIES
+
     parser = subparsers.add_parser(
         "sim",
         help="run a simulated carrier (emulated modem on a pty, SMSC, MMSC, proxy)",
         description="Run a simulated carrier in the foreground: an emulated modem on a pseudo-terminal that "
         "mmsua, minicom or picocom can open, an MMSC and an MMS proxy on 127.0.0.1. Ctrl-C stops it.",
+        epilog="carrier personalities (--personality):\n" + personality_list(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--personality", default="default", choices=list(PERSONALITIES), metavar="NAME",
+                        help=f"how the carrier behaves: {', '.join(PERSONALITIES)} (default: default; see below)")
+    parser.add_argument("--list-personalities", action="store_true", help="list the carrier personalities and exit")
     parser.add_argument("--profile", default="quectel-eg25g", help="modem dialect: generic, quectel-eg25g or simcom-sim7600")
     parser.add_argument("--line-rate", type=float, default=None, metavar="BYTES_PER_S",
                         help="serial line rate in bytes per second (a 115200-baud line moves 11520)")
@@ -23,6 +30,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="no MMS proxy: handsets reach the MMSC directly (with the proxy, the MMSC takes nothing that skips it)")
     parser.add_argument("--pin", default=None, help="SIM PIN the emulated modem asks for")
     parser.set_defaults(func=run)
+
+
+def personality_list() -> str:
+    """One line per carrier personality: its name and what makes it different."""
+    from mmsua.sim.personalities import PERSONALITIES
+
+    return "\n".join(f"  {p.name:<11} {p.summary}" for p in PERSONALITIES.values())
 
 
 def daemon_command(port: str, apn: str, mmsc: str, proxy: str | None) -> str:
@@ -40,11 +54,14 @@ def run(args: argparse.Namespace) -> int:
 
     from mmsua.sim.carrier import SimulatedCarrier
 
+    if args.list_personalities:
+        print(personality_list())
+        return exit_codes.OK
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         carrier = SimulatedCarrier(profile=args.profile, line_rate=args.line_rate, proxy=not args.no_proxy,
-                                   require_proxy=not args.no_proxy, friend=args.friend)
+                                   require_proxy=not args.no_proxy, friend=args.friend, personality=args.personality)
     except ValueError as err:
         print(f"mmsua sim: {err}", file=sys.stderr)
         return exit_codes.USAGE
@@ -53,6 +70,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"serial device : {phone.pty_path}  (-> {phone.pty.device if phone.pty else '-'})")
         print(f"modem profile : {phone.modem.profile.key}  ({phone.modem.profile.manufacturer} {phone.modem.profile.model})")
         print(f"own number    : {phone.msisdn}")
+        print(f"personality   : {carrier.personality.name}  ({carrier.personality.summary})")
+        print(f"SIM           : IMSI {phone.modem.imsi}, SPN {carrier.operator!r}")
+        print(f"largest MMS   : {carrier.mmsc.max_message_size if carrier.mmsc else '-'} bytes")
         print(f"line rate     : {f'{phone.line.line_rate:g} bytes/s' if phone.line.line_rate else 'unlimited'}")
         print(f"APN           : {carrier.apn}")
         print(f"MMSC          : {carrier.mmsc_url}")

@@ -43,7 +43,7 @@ from mmsua.api.events import Event, EventCallback, Log, MessageDeleted, MessageR
 from mmsua.api.methods import Api, Unsubscribe
 from mmsua.api.states import MessageState, ReportStatus
 from mmsua.engine import compose
-from mmsua.engine.compose import Attachment, build_parts, fit_to_limit
+from mmsua.engine.compose import Attachment, build_parts, fit_to_limit, picture_bounds
 from mmsua.engine.runner import DataPath, Engine, SmsPort
 from mmsua.engine.send_path import TooLateToCancel
 from mmsua.engine.settings import AgentSettings
@@ -267,7 +267,7 @@ class UserAgent:
                 check = compose.SendRequest("mmsua-size-check-0000000000", tuple(g_to), tuple(g_cc), tuple(g_bcc),
                                             subject, delivery, read, self.settings.expiry_seconds, priority)
                 try:
-                    fitted = fit_to_limit(check, parts, self.settings.max_message_size)
+                    fitted = fit_to_limit(check, parts, self.settings.max_message_size, bounds=picture_bounds(self.settings))
                 except compose.TooLarge as exc:
                     raise TooLarge(str(exc)) from None
                 queue.append(functools.partial(self.engine.queue_mms, to=g_to, cc=g_cc, bcc=g_bcc, subject=subject,

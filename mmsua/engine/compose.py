@@ -3,7 +3,6 @@ attachments fitted to the carrier's size limit (images scaled with Pillow)."""
 
 from __future__ import annotations
 
-import io
 import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -11,12 +10,19 @@ from datetime import datetime, timezone
 
 from mmsua.codec.mms import Address, ContentType, Expiry, MessageType, MmsPdu, Part, encode_mms
 from mmsua.codec.smil import make_smil
+from mmsua.engine.pictures import Bounds, PictureRefused, UnreadablePicture, fit_picture
+from mmsua.engine.settings import AgentSettings
 from mmsua.engine.transactions import MMS_VERSION, UTF8_MIBENUM, mms_address
 from mmsua.store.records import PartData
 from mmsua.textsafe import safe_filename
 
-# Room kept for the M-Send.req headers and multipart framing around the parts.
+# Room kept for what differs between the size check and the real send (its
+# transaction id and date) and for the HTTP framing some MMSCs count.
 HEADER_MARGIN = 4 * 1024
+# AOSP CarrierConfigManager defaults: KEY_MMS_MAX_IMAGE_WIDTH_INT 640, KEY_MMS_MAX_IMAGE_HEIGHT_INT 480
+# (mms_config's maxImageWidth / maxImageHeight); a carrier's own rules may raise them.
+DEFAULT_BOUNDS = Bounds(640, 480)
+MIN_PICTURE_BYTES = 2048  # less than this per picture: the other parts take the room
 SMIL_CONTENT_ID = "<smil>"
 _SCALABLE = ("image/jpeg", "image/png", "image/webp", "image/bmp", "image/gif", "image/tiff")
 
@@ -167,76 +173,104 @@ def encoded_size(request: SendRequest, parts: Sequence[PartData]) -> int:
     return len(encode_mms(send_req(request, parts)))
 
 
-def fit_to_limit(request: SendRequest, parts: list[PartData], limit: int) -> list[PartData]:
-    """Scale and re-encode images until the whole M-Send.req fits in ``limit``
-    (less a margin for the headers). Raises :class:`TooLarge` when nothing can fit."""
+def fit_to_limit(request: SendRequest, parts: list[PartData], limit: int, *,
+                 bounds: Bounds = DEFAULT_BOUNDS) -> list[PartData]:
+    """The parts with every picture within ``bounds`` and the whole M-Send.req (headers,
+    SMIL, text, attachments) at most ``limit`` less HEADER_MARGIN; pictures are scaled and
+    re-encoded (mmsua/engine/pictures.py), nothing else can be. Raises :class:`TooLarge`
+    saying why when nothing makes it fit."""
     budget = limit - HEADER_MARGIN
-    size = encoded_size(request, parts)
-    if size <= budget:
-        return parts
+    pictures = [i for i, p in enumerate(parts) if p.content_type in _SCALABLE]
     fitted = list(parts)
-    for _round in range(12):
-        images = [i for i, p in enumerate(fitted) if p.content_type in _SCALABLE]
-        if not images:
-            break
-        fixed = size - sum(len(fitted[i].data) for i in images)
-        room = budget - fixed
-        if room <= len(images) * 2048:
-            break  # the other parts alone leave no room for a picture
-        per_image = room // len(images)
-        changed = False
-        for i in images:
-            if len(fitted[i].data) > per_image:
-                smaller = shrink_image(fitted[i].data, per_image)
-                if smaller is not None and len(smaller) < len(fitted[i].data):
-                    fitted[i] = _as_jpeg(fitted[i], smaller)
-                    changed = True
-        size = encoded_size(request, fitted)
+    for i in pictures:  # within the carrier's width x height, whatever the size
+        fitted[i] = _fit_picture(parts[i], len(parts[i].data), bounds, keep_unreadable=True)
+    fitted = _with_smil(fitted)
+    size = encoded_size(request, fitted)
+    for _round in range(4):  # the framing of a renamed part shifts the sums a little
         if size <= budget:
             return fitted
-        if not changed:
-            break
-    fixed_parts = [p for p in fitted if p.content_type not in _SCALABLE]
-    fixed_size = sum(len(p.data) for p in fixed_parts)
-    raise TooLarge(
-        f"the message is {size} bytes and the carrier accepts {limit} (with {HEADER_MARGIN} kept for headers); "
-        + (
-            f"its parts that cannot be scaled already take {fixed_size} bytes"
-            if fixed_size > budget // 2
-            else "pictures could not be made small enough"
-        )
-    )
+        fixed = size - sum(len(fitted[i].data) for i in pictures)
+        room = budget - fixed
+        if not pictures or room <= len(pictures) * MIN_PICTURE_BYTES:
+            break  # the other parts alone leave no room for a picture
+        for i, share in _shares({i: len(fitted[i].data) for i in pictures}, room).items():
+            if len(fitted[i].data) > share:
+                fitted[i] = _fit_picture(parts[i], share, bounds)  # from the original: one generation of loss
+        fitted = _with_smil(fitted)
+        size = encoded_size(request, fitted)
+    if size <= budget:
+        return fitted
+    raise TooLarge(_too_large_reason(fitted, pictures, size, limit))
 
 
-def _as_jpeg(part: PartData, data: bytes) -> PartData:
-    name = part.name or "image.jpg"
-    if not name.lower().endswith((".jpg", ".jpeg")):
-        name = name.rsplit(".", 1)[0] + ".jpg"
-    return replace(part, data=data, content_type="image/jpeg", name=name)
+def picture_bounds(settings: AgentSettings) -> Bounds:
+    """The largest picture the settings allow (mms.max_image_width x mms.max_image_height)."""
+    return Bounds(settings.max_image_width, settings.max_image_height)
 
 
-def shrink_image(data: bytes, target: int) -> bytes | None:
-    """Re-encode an image as JPEG of at most ``target`` bytes, scaling it down as
-    needed; None when Pillow cannot read it or it cannot get that small."""
-    from PIL import Image, ImageOps  # Pillow is only needed when a picture is too large
+def fitted_size(request: SendRequest, parts: list[PartData], limit: int, *, bounds: Bounds = DEFAULT_BOUNDS) -> int:
+    """The encoded size of the M-Send.req once fitted, without sending (the send plan
+    asks); raises :class:`TooLarge` as ``fit_to_limit`` does."""
+    return encoded_size(request, fit_to_limit(request, parts, limit, bounds=bounds))
 
+
+def _fit_picture(part: PartData, budget: int, bounds: Bounds, *, keep_unreadable: bool = False) -> PartData:
     try:
-        with Image.open(io.BytesIO(data)) as opened:
-            opened.seek(0)  # the first frame of an animation
-            image = ImageOps.exif_transpose(opened).convert("RGB")
-    except Exception:  # Pillow raises many kinds for bad files
-        return None
-    width, height = image.size
-    scale = min(1.0, (target * 8 / max(width * height * 3, 1)) ** 0.5 * 1.5)
-    for _ in range(16):
-        w, h = max(int(width * scale), 16), max(int(height * scale), 16)
-        candidate = image.resize((w, h), Image.Resampling.LANCZOS) if (w, h) != image.size else image
-        for quality in (85, 70, 55, 40):
-            out = io.BytesIO()
-            candidate.save(out, "JPEG", quality=quality, optimize=True)
-            if out.tell() <= target:
-                return out.getvalue()
-        if w == 16 and h == 16:
-            return None
-        scale *= 0.75
-    return None
+        fitted = fit_picture(part.data, budget, bounds)
+    except UnreadablePicture:
+        if keep_unreadable:
+            return part  # sent as it is while it fits, as any file
+        raise TooLarge(f"{part.name or 'a picture'} cannot be read, so it cannot be made smaller") from None
+    except PictureRefused as exc:
+        raise TooLarge(f"{part.name or 'a picture'}: {exc}") from None
+    if fitted is None:
+        raise TooLarge(f"{part.name or 'a picture'} cannot be made smaller than {budget} bytes")
+    if fitted.data is part.data:
+        return part
+    return _renamed(replace(part, data=fitted.data, content_type=fitted.content_type), fitted.content_type)
+
+
+def _renamed(part: PartData, content_type: str) -> PartData:
+    ext = ".gif" if content_type == "image/gif" else ".jpg"
+    name = part.name or f"image{ext}"
+    if not name.lower().endswith((ext, ".jpeg") if ext == ".jpg" else (ext,)):
+        name = name.rsplit(".", 1)[0] + ext
+    return replace(part, name=name, content_id=f"<{name}>", content_location=name)
+
+
+def _with_smil(parts: list[PartData]) -> list[PartData]:
+    """The SMIL written again when a part was renamed (it names each part it shows)."""
+    body = [p for p in parts if p.content_id != SMIL_CONTENT_ID]
+    if len(body) == len(parts):
+        return parts
+    smil = make_smil([_codec_part(p) for p in body])
+    return [replace(p, data=smil) if p.content_id == SMIL_CONTENT_ID else p for p in parts]
+
+
+def _shares(sizes: dict[int, int], room: int) -> dict[int, int]:
+    """Bytes for each picture: the small ones keep their size, the rest share what is left."""
+    shares: dict[int, int] = {}
+    left = dict(sizes)
+    while left:
+        each = room // len(left)
+        small = {i: s for i, s in left.items() if s <= each}
+        if not small:
+            shares.update({i: each for i in left})
+            break
+        for i, s in small.items():
+            shares[i] = s
+            room -= s
+            del left[i]
+    return shares
+
+
+def _too_large_reason(parts: list[PartData], pictures: list[int], size: int, limit: int) -> str:
+    head = f"the message is {size} bytes and the carrier accepts {limit} (with {HEADER_MARGIN} kept for headers)"
+    fixed = [p for i, p in enumerate(parts) if i not in pictures and p.content_id != SMIL_CONTENT_ID]
+    media = sorted((p for p in fixed if p.content_type.startswith(("audio/", "video/"))), key=lambda p: -len(p.data))
+    if media:
+        named = ", ".join(f"{p.name or p.content_type} ({len(p.data)} bytes)" for p in media)
+        return f"{head}; audio and video cannot be re-encoded here, and {named} leave(s) no room"
+    if not pictures or sum(len(p.data) for p in fixed) > (limit - HEADER_MARGIN) // 2:
+        return f"{head}; its parts that cannot be scaled already take {sum(len(p.data) for p in fixed)} bytes"
+    return f"{head}; pictures could not be made small enough"

@@ -110,6 +110,10 @@ class RetrievePath:
 
     def _store_retrieved(self, task: Task, message_id: int, conf: MmsPdu, data: bytes, deferred: bool) -> None:
         response = "acknowledge" if deferred else "notify_resp"
+        # A delayed retrieval is acknowledged under the M-Retrieve.conf's own transaction id
+        # when it has one (OMA-TS-MMS_ENC lets the MMSC start a new transaction; AOSP's
+        # RetrieveTransaction.sendAcknowledgeInd does the same); else the notification's.
+        ack_tid = conf.transaction_id if deferred and conf.transaction_id else None
         with self._store.transaction():
             duplicate = self._store.find_duplicate("in", message_id=conf.message_id) if conf.message_id else None
             if duplicate is not None and duplicate != message_id:
@@ -117,7 +121,7 @@ class RetrievePath:
                 tid = self._store.get_message(message_id).transaction_id
                 self._store.add_raw("in", "mms", data, message_id=duplicate)
                 self._store.delete_message(message_id)
-                self._store.put_task(response, None, args={"transaction_id": tid, "status": tx.STATUS_RETRIEVED})
+                self._store.put_task(response, None, args={"transaction_id": ack_tid or tid, "status": tx.STATUS_RETRIEVED})
                 log.info("retrieved message %s duplicates stored message %s", conf.message_id, duplicate)
                 touched = duplicate
             else:
@@ -138,7 +142,8 @@ class RetrievePath:
                 self._store.set_parts(message_id, [_part_data(p) for p in conf.parts])
                 self._store.add_raw("in", "mms", data, message_id=message_id)
                 self._store.move_to_conversation(message_id, self._handset.people([sender, *to, *cc]))
-                self._store.put_task(response, message_id, args={"status": tx.STATUS_RETRIEVED})
+                self._store.put_task(response, message_id, args={"status": tx.STATUS_RETRIEVED,
+                                                                 **({"transaction_id": ack_tid} if ack_tid else {})})
             self._store.finish_task(task.id)
         log.info("message %s retrieved (%d bytes); %s owed", touched, len(data), response)
         self._publisher.message("message.received", touched)

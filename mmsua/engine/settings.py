@@ -11,6 +11,7 @@ from typing import Any
 
 # Android's assumption when the carrier states no limit (issue 6); headers take a margin.
 DEFAULT_MAX_MESSAGE_SIZE = 300 * 1024
+DEFAULT_MAX_IMAGE_WIDTH, DEFAULT_MAX_IMAGE_HEIGHT = 640, 480
 # What AOSP's MMS stack sends when the device states nothing of its own (frameworks'
 # config_mms_user_agent and config_mms_user_agent_profile_url): MMSCs see it from every
 # stock Android phone, so it is the identity least likely to be refused (docs/carriers.md).
@@ -47,6 +48,10 @@ class AgentSettings:
     carrier_group_mms: bool = False  # the carrier delivers group MMS (enableGroupMms)
     carrier: str = ""  # the carrier rules entry in use and its sources (Status.carrier)
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
+    # The largest picture sent, landscape (a portrait one turns them): AOSP's defaults,
+    # CarrierConfigManager KEY_MMS_MAX_IMAGE_WIDTH_INT / _HEIGHT_INT (mms_config maxImageWidth/Height).
+    max_image_width: int = DEFAULT_MAX_IMAGE_WIDTH
+    max_image_height: int = DEFAULT_MAX_IMAGE_HEIGHT
     http_timeout: float = 60.0  # seconds each wait for the MMSC's bytes may take
     # Seconds a whole HTTP exchange may take, connect to the last byte: a server that
     # trickles its answer must not hold the data path (issue 11). 300 s is 1 MB at GPRS speed.
@@ -118,6 +123,8 @@ class AgentSettings:
         if not HEADER_NAME.fullmatch(self.uaprof_header):
             problems.append(f"uaprof_header {self.uaprof_header!r} is not an HTTP header name")
         problems.extend(f"extra header {header!r} is not 'Name: value' on one line" for header in self.extra_headers if not is_header(header))
+        if min(self.max_image_width, self.max_image_height) < 16:
+            problems.append(f"max_image_width x max_image_height {self.max_image_width}x{self.max_image_height} is too small for a picture")
         if problems:
             raise ValueError("; ".join(problems))
 

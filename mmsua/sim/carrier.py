@@ -31,6 +31,7 @@ from mmsua.sim.modem.core import EmulatedModem, Network, Timing
 from mmsua.sim.modem.line import ModemLine
 from mmsua.sim.modem.profiles import get_profile
 from mmsua.sim.modem.pty import PtyPort
+from mmsua.sim.personalities import get_personality
 from mmsua.sim.proxy import MmsProxy
 from mmsua.sim.scheduler import Scheduler
 from mmsua.sim.smsc import Plan, Smsc
@@ -96,18 +97,21 @@ class SimulatedCarrier:
         *,
         friend: bool | str = False,
         apn: str = "mms",
-        max_message_size: int = 300 * 1024,
+        max_message_size: int | None = None,
         require_ua_headers: bool = False,
         timing: Timing | None = None,
         push_plan: Plan | None = None,
-        operator: str = "SimCarrier",
+        operator: str | None = None,
         subscriber_by_address: dict[str, str] | None = None,
         require_proxy: bool = False,
         mms_ipv6_only: bool = False,
         default_bearer: bool = False,
         one_context_per_apn: bool = False,
+        personality: str = "default",
     ) -> None:
-        """``subscriber_by_address``: source IP address -> MSISDN, for HTTP that does not
+        """``personality``: how this carrier differs (mmsua/sim/personalities.py: default,
+        strict-ua, 1mb, ack-quirks); ``max_message_size`` and ``operator`` override its own.
+        ``subscriber_by_address``: source IP address -> MSISDN, for HTTP that does not
         come through an emulated modem's TCP stack (mmsua's interface bearer on lo).
         ``require_proxy``: the MMSC refuses (403) requests that skip the MMS proxy.
         ``mms_ipv6_only``: an IPv6-only MMS network (T-Mobile US): MMSC and proxy on ::1,
@@ -117,6 +121,9 @@ class SimulatedCarrier:
         ``one_context_per_apn``: the network refuses a second active context on one APN
         (+CME ERROR 203)."""
         self.profile = get_profile(profile).key
+        self.personality = get_personality(personality)
+        max_message_size = max_message_size if max_message_size is not None else self.personality.max_message_size
+        operator = operator if operator is not None else self.personality.operator
         self.line_rate = line_rate
         self.apn = apn
         self.operator = operator
@@ -146,7 +153,8 @@ class SimulatedCarrier:
         self.one_context_per_apn = one_context_per_apn
         self._host = "::1" if mms_ipv6_only else "127.0.0.1"
         self._new_mmsc = functools.partial(Mmsc, max_message_size=max_message_size, require_ua_headers=require_ua_headers,
-                                           push_plan=push_plan, require_proxy=require_proxy, host=self._host)
+                                           push_plan=push_plan, require_proxy=require_proxy, host=self._host,
+                                           strict_ua=self.personality.strict_ua, ack_quirks=self.personality.ack_quirks)
         self.running = False
 
     # ------------------------------------------------------------- lifecycle
@@ -216,12 +224,12 @@ class SimulatedCarrier:
         number = next(_names)
         name = name or f"sim{number}"
         network = Network(
-            operator=self.operator, apns={self.apn.lower(): ("", ""), INTERNET_APN: ("", "")},
+            operator=self.operator, mcc_mnc=self.personality.mcc_mnc, apns={self.apn.lower(): ("", ""), INTERNET_APN: ("", "")},
             ipv6_only=frozenset({self.apn.lower()}) if self.mms_ipv6_only else frozenset(),
             default_bearer=INTERNET_APN if self.default_bearer else "", one_context_per_apn=self.one_context_per_apn,
         )
         modem = EmulatedModem(
-            get_profile(profile or self.profile), msisdn=msisdn, imsi=imsi or f"00101{number:010d}", gid1=gid1, imei=f"8612340500{number:05d}",
+            get_profile(profile or self.profile), msisdn=msisdn, imsi=imsi or self.personality.imsi(number), gid1=gid1, imei=f"8612340500{number:05d}",
             pin=pin, capacity=capacity, network=network, timing=self.timing, cfun=cfun,
         )
         modem.on_submit = lambda tpdu: self.smsc.submit(msisdn, tpdu)  # type: ignore[union-attr]
@@ -292,6 +300,7 @@ class SimulatedCarrier:
     def describe(self) -> dict[str, object]:
         """What a client needs to reach this carrier."""
         return {
+            "personality": self.personality.name,
             "apn": self.apn,
             "mmsc": self.mmsc_url,
             "proxy": self.proxy,

@@ -26,6 +26,7 @@ from mmsua.codec.push import MMS_APP_ID, MMS_CONTENT_TYPE, encode_push
 from mmsua.sim.faults import Fault, MmscFaults
 from mmsua.sim.httpserver import LoopbackHTTPServer
 from mmsua.sim.identity import Identities
+from mmsua.sim.personalities import ua_refusal
 from mmsua.sim.proxy import VIA as PROXY_VIA
 from mmsua.sim.smsc import Plan, Smsc
 
@@ -37,7 +38,7 @@ MESSAGE_FORMAT_CORRUPT = 0xE2
 SENDING_ADDRESS_UNRESOLVED = 0xE3
 CONTENT_NOT_ACCEPTED = 0xE5
 RETRIEVE_MESSAGE_NOT_FOUND = 0xE2
-STATUS_EXPIRED, STATUS_RETRIEVED = 0x80, 0x81
+STATUS_EXPIRED, STATUS_RETRIEVED, STATUS_DEFERRED = 0x80, 0x81, 0x83
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,7 @@ class Delivery:
     retrieved: bool = False
     notify_status: int | None = None  # from M-NotifyResp.ind
     acknowledged: bool = False
+    ack_transaction_id: str | None = None  # ack-quirks: the new id a delayed retrieval's M-Retrieve.conf carries
 
 
 @dataclass(slots=True)
@@ -117,16 +119,22 @@ class Mmsc:
         push_plan: Plan | None = None,
         require_proxy: bool = False,
         host: str = "127.0.0.1",
+        strict_ua: bool = False,
+        ack_quirks: bool = False,
     ) -> None:
         """``require_proxy``: refuse (403) any request that did not come through the carrier's
         MMS proxy, as a real MMSC is reachable only from the MMS APN, through its proxy.
-        ``host``: the loopback address it listens on ("::1" for an IPv6-only MMS network)."""
+        ``host``: the loopback address it listens on ("::1" for an IPv6-only MMS network).
+        ``strict_ua`` and ``ack_quirks``: the carrier personalities of those names
+        (mmsua/sim/personalities.py)."""
         self.smsc = smsc
         self.require_proxy = require_proxy
         self.identities = identities or Identities()
         self.mailbox = mailbox or Mailbox()
         self.max_message_size = max_message_size
         self.require_ua_headers = require_ua_headers
+        self.strict_ua = strict_ua
+        self.ack_quirks = ack_quirks
         self.default_expiry = default_expiry
         self.push_plan = push_plan  # how notification pushes are split/ordered/delayed
         self.faults = MmscFaults()
@@ -263,7 +271,7 @@ class Mmsc:
         req = stored.send_req
         return MmsPdu(
             MessageType.M_RETRIEVE_CONF,
-            transaction_id=delivery.transaction_id,
+            transaction_id=delivery.ack_transaction_id if self.ack_quirks else delivery.transaction_id,
             mms_version="1.2",
             message_id=stored.message_id,
             date=req.date or stored.arrived,
@@ -288,6 +296,9 @@ class Mmsc:
                 return 405, b"POST an MMS PDU here"
             return 404, b"no such message"
         stored, delivery = found
+        if self.ack_quirks:  # only a delayed retrieval is acknowledged, under an id of its own
+            deferred = delivery.notify_status == STATUS_DEFERRED
+            delivery.ack_transaction_id = (delivery.ack_transaction_id or f"A{secrets.token_hex(6)}") if deferred else None
         if _now() >= stored.expires:
             conf = MmsPdu(MessageType.M_RETRIEVE_CONF, transaction_id=delivery.transaction_id, mms_version="1.2",
                           retrieve_status=RETRIEVE_MESSAGE_NOT_FOUND, retrieve_text="message expired", date=_now(),
@@ -320,7 +331,12 @@ class Mmsc:
             delivery.notify_status = pdu.status
 
     def _acknowledge(self, pdu: MmsPdu) -> None:
-        delivery = self._delivery_by_tid(pdu.transaction_id)
+        if self.ack_quirks:
+            with self._lock:
+                delivery = next((d for _, d in self._by_location.values()
+                                 if d.ack_transaction_id and d.ack_transaction_id == pdu.transaction_id), None)
+        else:
+            delivery = self._delivery_by_tid(pdu.transaction_id)
         if delivery is not None:
             delivery.acknowledged = True
 
@@ -428,16 +444,21 @@ def _handler_for(mmsc: Mmsc) -> type[BaseHTTPRequestHandler]:
         def _proxy_missing(self) -> bool:
             return mmsc.require_proxy and PROXY_VIA not in self.headers.get("Via", "")
 
-        def _ua_missing(self) -> bool:
-            return mmsc.require_ua_headers and not (self.headers.get("User-Agent") and self.headers.get("x-wap-profile"))
+        def _ua_refused(self) -> str | None:
+            if mmsc.strict_ua:
+                return ua_refusal(self.headers.get("User-Agent"), self.headers.get("x-wap-profile"))
+            if mmsc.require_ua_headers and not (self.headers.get("User-Agent") and self.headers.get("x-wap-profile")):
+                return "User-Agent and x-wap-profile are required"
+            return None
 
         def do_GET(self) -> None:
             req = self._record(b"")
             if self._proxy_missing():
                 return self._reply(403, b"the MMSC is reached through the MMS proxy", "text/plain")
             fault = mmsc.faults.take("GET", kinds=("status", "slow", "reset", "truncate", "content_type"))
-            if self._ua_missing():
-                return self._reply(412, b"User-Agent and x-wap-profile are required", "text/plain")
+            refused = self._ua_refused()
+            if refused is not None:
+                return self._reply(412, refused.encode("utf-8", "replace"), "text/plain")
             status, body = mmsc.handle_get(self._path())
             ctype = MMS_CONTENT_TYPE if status == 200 else "text/plain"
             del req
@@ -456,8 +477,9 @@ def _handler_for(mmsc: Mmsc) -> type[BaseHTTPRequestHandler]:
             if self._proxy_missing():
                 return self._reply(403, b"the MMSC is reached through the MMS proxy", "text/plain")
             fault = mmsc.faults.take("POST", kinds=("status", "slow", "reset", "truncate", "content_type"))
-            if self._ua_missing():
-                return self._reply(412, b"User-Agent and x-wap-profile are required", "text/plain")
+            refused = self._ua_refused()
+            if refused is not None:
+                return self._reply(412, refused.encode("utf-8", "replace"), "text/plain")
             if self._path() != "/mms":
                 return self._reply(404, b"not the MMSC endpoint", "text/plain")
             status, answer, _ = mmsc.handle_post(req)

@@ -215,6 +215,7 @@ SETTINGS_FIELD = {
     "mms.apn": "apn", "mms.cid": "cid", "mms.username": "apn_user", "mms.password": "apn_password", "mms.auth": "apn_auth",
     "mms.pdp_type": "pdp_type", "mms.bearer": "bearer", "mms.interface": "interface", "mms.mmsc": "mmsc_url",
     "mms.proxy": "proxy", "mms.user_agent": "user_agent", "mms.uaprof": "uaprof_url", "mms.max_size": "max_message_size",
+    "mms.max_image_width": "max_image_width", "mms.max_image_height": "max_image_height",
     "policy.retrieval": "retrieval_policy", "policy.roaming": "roaming_policy", "policy.max_retrieve_size": "max_auto_retrieve_size",
     "reports.delivery": "delivery_report", "reports.read": "read_report", "reports.send_read_reports": "send_read_reports",
     "reports.report_allowed": "allow_delivery_reports", "sms.fallback": "sms_fallback", "mms.send_once": "send_once", "identity.own_number": "own_number",

@@ -129,6 +129,19 @@ def test_mmsua_sim_options_reach_the_carrier(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_mmsua_sim_personality_reaches_the_carrier(tmp_path: Path) -> None:
+    """--personality 1mb: the banner names it, the MMSC's limit and the SIM are AT&T's 1 MB."""
+    with _sim(tmp_path, "--personality", "1mb") as proc:
+        banner = _read_banner(proc)
+        assert banner["personality"].startswith("1mb") and banner["largest MMS"] == "1048576 bytes"
+        assert banner["SIM"].startswith("IMSI 310410") and "SPN 'AT&T'" in banner["SIM"]
+        with serial.Serial(banner["serial device"].split()[0], 115200, timeout=0.1) as port:
+            assert b"310410" in _at(port, b"AT+CIMI")
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+
+
 def test_an_unknown_profile_is_a_usage_error_that_leaves_nothing(tmp_path: Path) -> None:
     from mmsua import exit_codes
 
