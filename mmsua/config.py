@@ -317,7 +317,8 @@ def apply_carrier(config: Config, values: Mapping[str, Any], description: str) -
 
 # The keys carrier rules (mmsua.carriers) can fill.
 RULES_KEYS = ("mms.user_agent", "mms.uaprof", "mms.uaprof_header", "mms.headers", "mms.close_connection", "mms.nai_suffix",
-              "mms.max_size", "mms.recipient_limit", "mms.group", "sms.mms_threshold", "carrier.rules")
+              "mms.max_size", "mms.max_image_width", "mms.max_image_height", "mms.recipient_limit", "mms.group",
+              "sms.mms_threshold", "carrier.rules")
 
 
 def apply_rules(config: Config, values: Mapping[str, tuple[Any, str]]) -> Config:
