@@ -24,13 +24,17 @@ from mmsua import paths
 from mmsua.engine.settings import (
     AUTH_METHODS,
     BEARERS,
+    DEFAULT_LONG_SMS_CONFIRM_PARTS,
     DEFAULT_MAX_MESSAGE_SIZE,
+    DEFAULT_SMS_TO_MMS_THRESHOLD,
     DEFAULT_UAPROF,
     DEFAULT_USER_AGENT,
+    GROUP_MMS,
     MMS_CONTEXTS,
     PDP_TYPES,
     RETRIEVAL_POLICIES,
     ROAMING_POLICIES,
+    SEND_VIA,
     AgentSettings,
 )
 from mmsua.engine.settings import parse_proxy as parse_engine_proxy
@@ -88,8 +92,17 @@ KEYS: tuple[Key, ...] = (
     Key("policy.max_retrieve_size", int, 0, "defer notifications larger than this (0: mms.max_size)"),
     Key("reports.delivery", bool, False, "ask for delivery reports on sent messages"),
     Key("reports.read", bool, False, "ask for read reports on sent messages"),
-    Key("reports.send_read_reports", bool, True, "answer read-report requests when a message is opened"),
+    Key("reports.send_read_reports", bool, False, "answer read-report requests when a message is opened "
+        "(off: the sender is not told when you read it)"),
     Key("reports.report_allowed", bool, True, "allow the MMSC to send delivery reports about received messages"),
+    Key("messaging.send_via", str, "auto", "SMS or MMS: auto (text to one person as SMS, MMS when it must), "
+        "sms (SMS wherever it can carry the message), mms (always MMS)", choices=SEND_VIA),
+    Key("messaging.group_mms", str, "auto", "a text to several people as one group MMS: auto (the carrier's rule), "
+        "on, off (one SMS to each)", choices=GROUP_MMS),
+    Key("messaging.sms_to_mms_threshold", int, DEFAULT_SMS_TO_MMS_THRESHOLD,
+        "a text needing more SMS than this goes as MMS (Android's smsToMmsTextThreshold; 0: never)"),
+    Key("messaging.long_sms_confirm_parts", int, DEFAULT_LONG_SMS_CONFIRM_PARTS,
+        "ask before sending a text of more SMS than this, each charged as one (0: never ask)"),
     Key("sms.fallback", bool, False, "resend as SMS automatically when an MMS send fails for good"),
     Key("mms.send_once", bool, False, "never POST an MMS again after a stop mid-POST (at-most-once): mark it failed instead"),
     Key("sms.segment_timeout", int, 600, "seconds an incomplete concatenated SMS waits for its other segments"),
@@ -361,6 +374,10 @@ def agent_settings(config: Config) -> AgentSettings:
             delivery_report=config["reports.delivery"],
             read_report=config["reports.read"],
             sms_fallback=config["sms.fallback"],
+            send_via=config["messaging.send_via"],
+            group_mms=config["messaging.group_mms"],
+            sms_to_mms_threshold=config["messaging.sms_to_mms_threshold"],
+            long_sms_confirm_parts=config["messaging.long_sms_confirm_parts"],
             send_once=config["mms.send_once"],
             segment_timeout=float(config["sms.segment_timeout"]),
             own_number=config["identity.own_number"],

@@ -221,6 +221,8 @@ SETTINGS_FIELD = {
     "identity.country": "country_code", "store.path": "store_path", "hooks.on_message": "on_message_command",
     "hooks.timeout": "on_message_timeout", "mms.context": "mms_context", "mms.context_idle_grace": "context_idle_grace",
     "mms.trusted_hosts": "trusted_hosts", "mms.exchange_timeout": "exchange_timeout",
+    "messaging.send_via": "send_via", "messaging.group_mms": "group_mms",
+    "messaging.sms_to_mms_threshold": "sms_to_mms_threshold", "messaging.long_sms_confirm_parts": "long_sms_confirm_parts",
 }
 DAEMON_ONLY = {"carrier.auto", "carrier.databases"}
 

@@ -51,7 +51,16 @@ def test_status_carries_the_configured_size_limit(tmp_path: Path) -> None:
         assert ua.status().max_size == 614_400
 
 
-def test_opening_a_message_queues_its_read_report_once(agent: UserAgent) -> None:
+def test_opening_a_message_queues_its_read_report_once(tmp_path: Path) -> None:
+    agent = UserAgent(AgentSettings(store_path=str(tmp_path / "s.sqlite"), send_read_reports=True))
+    agent.start()
+    try:
+        _opening_queues_one_read_report(agent)
+    finally:
+        agent.stop()
+
+
+def _opening_queues_one_read_report(agent: UserAgent) -> None:
     events = []
     agent.subscribe(lambda event: events.append((event.name, event.data.id, event.data.read)))
     mid = _received(agent)
@@ -68,6 +77,13 @@ def test_read_reports_are_not_sent_when_the_user_forbids_them(tmp_path: Path) ->
         mid = _received(ua)
         ua.mark_read(mid)
         assert ua.store.get_task("read_report", mid) is None
+
+
+def test_read_reports_are_private_by_default(agent: UserAgent) -> None:
+    assert AgentSettings().send_read_reports is False
+    mid = _received(agent)
+    agent.mark_read(mid)
+    assert agent.store.get_task("read_report", mid) is None
 
 
 def test_send_without_a_modem_is_queued_and_stays_queued(agent: UserAgent) -> None:
