@@ -1,16 +1,6 @@
 """Durable store: SQLite in WAL mode for messages, parts, conversations, outbox and raw PDUs."""
 
-from mmsua.store.records import (
-    Conversation,
-    Message,
-    PartData,
-    PartInfo,
-    Recipient,
-    SmsSegment,
-    StoredSms,
-    Task,
-    TaskKinds,
-)
+from mmsua.store.records import Conversation, Message, PartData, PartInfo, Recipient, SmsSegment, StoredSms, Task, TaskKinds
 from mmsua.store.store import DuplicateMessage, NotFound, StateChange, Store, StoreError, default_store_path
 
 __all__ = [
