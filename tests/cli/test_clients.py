@@ -304,3 +304,11 @@ def test_tui_without_a_daemon_names_the_start_command_for_its_socket(
     assert main(["tui", "--socket", str(sock)]) == exit_codes.UNAVAILABLE
     err = capsys.readouterr().err
     assert f"start one:                 mmsua daemon --socket {sock}\n" in err
+
+
+@pytest.mark.parametrize(("octets", "shown"), [(900, "900 bytes"), (214 * 1024, "214 KB"), (300 * 1024, "300 KB"),
+                                              (1024 * 1024, "1 MB"), (1536 * 1024, "1.5 MB")])
+def test_send_says_sizes_as_a_person_reads_them(octets: int, shown: str) -> None:
+    from mmsua.cli.send import _size
+
+    assert _size(octets) == shown

@@ -97,3 +97,12 @@ def test_a_two_segment_sms_to_three_people_is_delivered_to_each(carrier, me) -> 
     delivered = wait_for("every recipient delivered", lambda: all(
         r.status == "delivered" for r in me.show_message(sent.id).recipients) and me.show_message(sent.id))
     assert sorted(r.address for r in delivered.recipients) == sorted(GROUP)
+
+
+def test_a_segment_the_smsc_could_not_deliver_makes_that_recipient_unreachable(carrier, me) -> None:
+    carrier.add_handset(GROUP[0])  # GROUP[1] has no handset: the SMSC reports each segment failed
+    text = "two segments again, to one who gets them and one who does not. " * 3
+    sent = me.send(SendRequest(to=GROUP[:2], text=text, via="sms", delivery_report=True))
+    settled = wait_for("both settled", lambda: all(
+        r.status != "pending" for r in me.show_message(sent.id).recipients) and me.show_message(sent.id))
+    assert {r.address: r.status for r in settled.recipients} == {GROUP[0]: "delivered", GROUP[1]: "unreachable"}
