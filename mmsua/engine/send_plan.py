@@ -21,10 +21,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mmsua.api.shapes import SendPlan
-from mmsua.codec.sms import text_segments
+from mmsua.codec import gsm7
+from mmsua.codec.sms import TextSegments, text_segments
 from mmsua.engine.settings import AgentSettings
 
 MAX_SMS_PARTS = 255  # a concatenated SMS has at most 255 segments (TS 23.040 9.2.3.24.1)
+# Characters per segment of a concatenated SMS at best: 7-bit, and UCS-2.
+_PER_PART = {"gsm7": 153, "ucs2": 67}
 
 
 class Refused(ValueError):
@@ -112,7 +115,7 @@ def plan(draft: Draft, settings: AgentSettings, measure: Measure) -> SendPlan:
     """What ``send`` does with the draft. Refused for an impossible ``via``."""
     if draft.via not in ("auto", "sms", "mms"):
         raise Refused(f"via {draft.via!r} is not one of auto, sms, mms")
-    segments = text_segments(draft.text) if draft.text else None
+    segments = _segments(draft.text)
     parts = segments.parts if segments is not None else 0
     kind, reason = choose(draft, settings, parts)
     sms_possible = why_not_sms(draft, parts) is None
@@ -129,6 +132,17 @@ def plan(draft: Draft, settings: AgentSettings, measure: Measure) -> SendPlan:
     return SendPlan(kind="mms", reason=reason, switchable=sms_possible, messages=messages, sms_parts=parts,
                     sms_chars_left=left, sms_encoding=encoding, mms_size=size, mms_limit=settings.max_message_size,
                     problems=() if problem is None else (problem,))
+
+
+def _segments(text: str) -> TextSegments | None:
+    """The text's SMS segments. A text too long for 255 of them is only estimated: counting
+    a huge one segment by segment (national tables tried in turn) would hold the daemon."""
+    if not text:
+        return None
+    if len(text) <= MAX_SMS_PARTS * _PER_PART["gsm7"]:
+        return text_segments(text)
+    alphabet = "gsm7" if gsm7.can_encode(text) else "ucs2"
+    return TextSegments(-(-len(text) // _PER_PART[alphabet]), alphabet, 0)
 
 
 def _confirm(parts: int, people: int, settings: AgentSettings) -> str | None:

@@ -105,3 +105,11 @@ def test_bad_policy_values_are_refused_by_the_settings() -> None:
         AgentSettings(send_via="fax")
     with pytest.raises(ValueError, match="group_mms"):
         AgentSettings(group_mms="sometimes")
+
+
+@pytest.mark.timeout(120)  # counted segment by segment, the first alone took minutes
+def test_a_huge_text_is_estimated_not_counted_segment_by_segment() -> None:
+    huge = plan(Draft((A,), text="x" * 4_000_000), DEFAULT, _measured)
+    assert huge.kind == "mms" and huge.reason.startswith("needs 26144 SMS") and huge.sms_encoding == "gsm7"
+    wide = plan(Draft((A,), text="日" * 100_000), DEFAULT, _measured)
+    assert (wide.sms_parts, wide.sms_encoding) == (1493, "ucs2")
