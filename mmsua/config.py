@@ -24,17 +24,21 @@ from mmsua import paths
 from mmsua.engine.settings import (
     AUTH_METHODS,
     BEARERS,
+    DEFAULT_LONG_SMS_CONFIRM_PARTS,
     DEFAULT_MAX_IMAGE_HEIGHT,
     DEFAULT_MAX_IMAGE_WIDTH,
     DEFAULT_MAX_MESSAGE_SIZE,
+    DEFAULT_SMS_TO_MMS_THRESHOLD,
     DEFAULT_UAPROF,
     DEFAULT_UAPROF_HEADER,
     DEFAULT_USER_AGENT,
+    GROUP_MMS,
     HEADER_NAME,
     MMS_CONTEXTS,
     PDP_TYPES,
     RETRIEVAL_POLICIES,
     ROAMING_POLICIES,
+    SEND_VIA,
     AgentSettings,
     is_header,
 )
@@ -92,7 +96,7 @@ KEYS: tuple[Key, ...] = (
     Key("mms.nai_suffix", str, "", "suffix appended to identity.nai before ##NAI## is base64-encoded"),
     Key("mms.max_size", int, DEFAULT_MAX_SIZE, "largest message the carrier accepts, in bytes", flag="--max-size"),
     Key("mms.recipient_limit", int, 0, "most recipients per MMS the carrier takes (0: no limit known)"),
-    Key("mms.group", bool, False, "the carrier delivers group MMS (one message to several recipients)"),
+    Key("mms.group", bool, True, "the carrier delivers group MMS (one message to several recipients; Android's default true)"),
     Key("mms.max_image_width", int, DEFAULT_MAX_IMAGE_WIDTH, "widest picture sent, in pixels (a portrait picture: its height); "
         "larger ones are scaled down (AOSP's default maxImageWidth)"),
     Key("mms.max_image_height", int, DEFAULT_MAX_IMAGE_HEIGHT, "tallest picture sent, in pixels (a portrait picture: its width) "
@@ -104,11 +108,19 @@ KEYS: tuple[Key, ...] = (
     Key("policy.max_retrieve_size", int, 0, "defer notifications larger than this (0: mms.max_size)"),
     Key("reports.delivery", bool, False, "ask for delivery reports on sent messages"),
     Key("reports.read", bool, False, "ask for read reports on sent messages"),
-    Key("reports.send_read_reports", bool, True, "answer read-report requests when a message is opened"),
+    Key("reports.send_read_reports", bool, False, "answer read-report requests when a message is opened "
+        "(off: the sender is not told when you read it)"),
     Key("reports.report_allowed", bool, True, "allow the MMSC to send delivery reports about received messages"),
+    Key("messaging.send_via", str, "auto", "SMS or MMS: auto (text to one person as SMS, MMS when it must), "
+        "sms (SMS wherever it can carry the message), mms (always MMS)", choices=SEND_VIA),
+    Key("messaging.group_mms", str, "auto", "a text to several people as one group MMS: auto (the carrier's rule), "
+        "on, off (one SMS to each)", choices=GROUP_MMS),
+    Key("messaging.sms_to_mms_threshold", int, DEFAULT_SMS_TO_MMS_THRESHOLD,
+        "a text needing more SMS than this goes as MMS (Android's smsToMmsTextThreshold; 0: never)"),
+    Key("messaging.long_sms_confirm_parts", int, DEFAULT_LONG_SMS_CONFIRM_PARTS,
+        "ask before sending a text of more SMS than this, each charged as one (0: never ask)"),
     Key("sms.fallback", bool, False, "resend as SMS automatically when an MMS send fails for good"),
     Key("mms.send_once", bool, False, "never POST an MMS again after a stop mid-POST (at-most-once): mark it failed instead"),
-    Key("sms.mms_threshold", int, 0, "send a text longer than this many SMS segments as MMS (0: never)"),
     Key("sms.segment_timeout", int, 600, "seconds an incomplete concatenated SMS waits for its other segments"),
     Key("identity.own_number", str, "", "own phone number (else from the SIM or the network)"),
     Key("identity.nai", str, "", "the subscriber's NAI, for carriers whose headers carry ##NAI##", secret=True),
@@ -318,7 +330,7 @@ def apply_carrier(config: Config, values: Mapping[str, Any], description: str) -
 # The keys carrier rules (mmsua.carriers) can fill.
 RULES_KEYS = ("mms.user_agent", "mms.uaprof", "mms.uaprof_header", "mms.headers", "mms.close_connection", "mms.nai_suffix",
               "mms.max_size", "mms.max_image_width", "mms.max_image_height", "mms.recipient_limit", "mms.group",
-              "sms.mms_threshold", "carrier.rules")
+              "messaging.sms_to_mms_threshold", "carrier.rules")
 
 
 def apply_rules(config: Config, values: Mapping[str, tuple[Any, str]]) -> Config:
@@ -398,7 +410,6 @@ def agent_settings(config: Config) -> AgentSettings:
             nai=config["identity.nai"],
             nai_suffix=config["mms.nai_suffix"],
             recipient_limit=config["mms.recipient_limit"],
-            sms_to_mms_threshold=config["sms.mms_threshold"],
             carrier_group_mms=config["mms.group"],
             carrier=config["carrier.rules"],
             max_message_size=config["mms.max_size"],
@@ -414,6 +425,10 @@ def agent_settings(config: Config) -> AgentSettings:
             delivery_report=config["reports.delivery"],
             read_report=config["reports.read"],
             sms_fallback=config["sms.fallback"],
+            send_via=config["messaging.send_via"],
+            group_mms=config["messaging.group_mms"],
+            sms_to_mms_threshold=config["messaging.sms_to_mms_threshold"],
+            long_sms_confirm_parts=config["messaging.long_sms_confirm_parts"],
             send_once=config["mms.send_once"],
             segment_timeout=float(config["sms.segment_timeout"]),
             own_number=config["identity.own_number"],

@@ -182,7 +182,8 @@ class Attachment(Shape):
 class SendRequest(Shape):
     """``send``'s parameters. ``conversation_id`` without ``to``: a reply to every participant
     of that conversation; ``separately``: one message per recipient; ``priority``: the
-    M-Send.req's X-Mms-Priority (MMS only). Reports default to the daemon's settings."""
+    M-Send.req's X-Mms-Priority (MMS only). Reports default to the daemon's settings.
+    ``via``: SMS or MMS, as docs/api.md "SMS or MMS" says (``auto``: the daemon's policy)."""
 
     request = True
     to: tuple[str, ...] = ()

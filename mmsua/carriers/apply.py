@@ -23,7 +23,7 @@ CONFIG_KEYS = {
     "close_connection": "mms.close_connection",
     "nai_suffix": "mms.nai_suffix",
     "recipient_limit": "mms.recipient_limit",
-    "sms_to_mms_threshold": "sms.mms_threshold",
+    "sms_to_mms_threshold": "messaging.sms_to_mms_threshold",
     "group_mms": "mms.group",
 }
 

@@ -406,7 +406,7 @@ def _rules_summary(cfg: Any) -> str:
 
 
 RULES_SHOWN = ("mms.max_size", "mms.user_agent", "mms.uaprof", "mms.uaprof_header", "mms.headers", "mms.close_connection",
-               "mms.recipient_limit", "sms.mms_threshold", "mms.group")
+               "mms.recipient_limit", "messaging.sms_to_mms_threshold", "mms.group")
 
 
 def run(args: argparse.Namespace) -> int:

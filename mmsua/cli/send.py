@@ -1,6 +1,8 @@
-"""`mmsua send`: queue an MMS (or SMS) with the daemon.
+"""`mmsua send`: queue a message with the daemon, as SMS or MMS by its plan.
 
-"queued as message N" is printed the moment the daemon has the message. A Ctrl-C
+The daemon's plan (``plan_send``, docs/api.md "SMS or MMS") is asked first: a long SMS
+is confirmed with --yes, and what was chosen is printed with the message's id the
+moment the daemon has the message ("queued as SMS (2 parts) to …, message N"). A Ctrl-C
 before that sends nothing: the request is abandoned (a line the daemon got only
 part of is never carried out), and a message the daemon had already queued is
 cancelled at once, or reported as gone when its POST had begun.
@@ -15,21 +17,19 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from mmsua.api.shapes import Message
+    from mmsua.api.shapes import Message, SendPlan
     from mmsua.daemon.client import Client
-
-MANY_SMS = 5  # more parts than this need --yes: each is charged as one SMS
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from mmsua.daemon.clisupport import add_socket_argument
 
     parser = subparsers.add_parser(
         "send",
-        help="send an MMS (or an SMS with --sms)",
+        help="send a message: SMS for text to one person, MMS when it must (--sms / --mms force it)",
         description="Queue a message with the running daemon, which sends it as soon as the modem and the MMSC "
-        "allow; `mmsua show ID` follows it (queued, sending, sent, delivered). Pictures larger than the carrier's "
-        "mms.max_size are fitted to it. E.g. mmsua send --to +447700900123 --text hello --attach cat.jpg",
+        "allow; `mmsua show ID` follows it (queued, sending, sent, delivered). Text to one person goes as SMS; "
+        "a picture, a subject or a group makes it MMS (messaging.send_via, messaging.group_mms). Pictures larger "
+        "than the carrier's mms.max_size are fitted to it. E.g. mmsua send --to +447700900123 --text hello --attach cat.jpg",
     )
     parser.add_argument("--to", action="append", default=[], metavar="N", help="recipient number or e-mail (repeat for a group)")
     parser.add_argument("--conversation", type=int, metavar="ID", help="reply to everyone in this conversation (instead of --to)")
@@ -39,11 +39,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--text", "-t", help="message text ('-' reads it from standard input)")
     parser.add_argument("--attach", "-a", action="extend", nargs="+", default=[], metavar="FILE", help="attach files")
     parser.add_argument("--separately", action="store_true", help="one message per recipient instead of a group MMS")
-    parser.add_argument("--sms", action="store_true", help="send the text as SMS (no subject or attachments)")
+    kind = parser.add_mutually_exclusive_group()
+    kind.add_argument("--sms", action="store_true", help="send it as SMS whatever the policy says (text only)")
+    kind.add_argument("--mms", action="store_true", help="send it as MMS whatever the policy says")
     parser.add_argument("--delivery-report", action="store_true", default=None, help="ask for delivery reports")
     parser.add_argument("--read-report", action="store_true", default=None, help="ask for read reports")
     parser.add_argument("--priority", choices=("low", "normal", "high"), help="the MMS's priority (X-Mms-Priority)")
-    parser.add_argument("--yes", "-y", action="store_true", help=f"send an SMS text of more than {MANY_SMS} parts")
+    parser.add_argument("--yes", "-y", action="store_true",
+                        help="send a long SMS without asking (more parts than messaging.long_sms_confirm_parts)")
     parser.add_argument("--json", action="store_true", help="print the queued message(s) as JSON")
     add_socket_argument(parser)
     parser.set_defaults(func=run)
@@ -81,10 +84,6 @@ def _run(args: argparse.Namespace) -> int:
     if not (text or args.attach or args.subject):
         print("mmsua send: nothing to send: give --text, --subject or --attach", file=sys.stderr)
         return exit_codes.USAGE
-    if args.sms and text:
-        refused = _sms_parts_check(text, args.to, args.yes)
-        if refused is not None:
-            return refused
     attachments = []
     for name in args.attach:
         path = Path(name)
@@ -100,9 +99,18 @@ def _run(args: argparse.Namespace) -> int:
         to=tuple(args.to), conversation_id=args.conversation, cc=tuple(args.cc), bcc=tuple(args.bcc), subject=args.subject, text=text,
         attachments=tuple(attachments), delivery_report=args.delivery_report, read_report=args.read_report,
         separately=args.separately, as_sms=args.sms, priority=args.priority,
+        via="sms" if args.sms else "mms" if args.mms else "auto",
     )
 
     def body(client: Api) -> int:
+        try:
+            plan = client.plan_send(request)
+        except KeyboardInterrupt:  # nothing was asked to be sent yet
+            print("mmsua send: interrupted; nothing was sent", file=sys.stderr)
+            return INTERRUPTED
+        refused = _refused(plan, args.yes)
+        if refused is not None:
+            return refused
         result: Message | list[Message] | None = None
         try:
             result = client.send(request)
@@ -113,7 +121,7 @@ def _run(args: argparse.Namespace) -> int:
                 for message in messages:
                     to = ", ".join(render.line(a) for a in message.to)
                     state = "" if message.state == "queued" else f" ({render.line(message.state.value)})"
-                    print(f"queued as message {message.id} to {to}{state}", flush=True)
+                    print(f"queued as {_chosen(plan, message)} to {to}, message {message.id}{state}", flush=True)
         except KeyboardInterrupt:
             assert isinstance(client, Client)
             # A Ctrl-C is raised where the main thread next runs Python: inside the wait for
@@ -125,25 +133,34 @@ def _run(args: argparse.Namespace) -> int:
     return run_with_client(args, body)
 
 
-def _sms_parts_check(text: str, to: list[str], yes: bool) -> int | None:
-    """Say how many SMS the text takes; an exit status when there are too many without --yes."""
+def _refused(plan: SendPlan, yes: bool) -> int | None:
+    """An exit status when the plan needs the user's --yes. (A plan with problems goes on to
+    ``send``, whose refusal is reported as every refusal is.)"""
     from mmsua import exit_codes
-    from mmsua.codec.errors import PduError
-    from mmsua.codec.sms import split_text_submit
+    from mmsua.daemon import render
 
-    try:
-        parts = len(split_text_submit(to[0] if to else "+1", text, reference=0))
-    except PduError:
-        return None  # the daemon says what is wrong with it
-    if parts <= 1:
-        return None
-    each = f" to each of {len(to)} recipients" if len(to) > 1 else ""
-    if parts > MANY_SMS and not yes:
-        print(f"mmsua send: the text is {len(text)} characters: {parts} SMS{each}, each charged as one; "
-              "add --yes to send it anyway, or send it as MMS (without --sms)", file=sys.stderr)
+    if plan.confirm and not yes and not plan.problems:
+        print(f"mmsua send: {render.line(plan.confirm)}; add --yes to send it anyway"
+              + ("" if plan.kind != "sms" or not plan.switchable else ", or --mms to send it as one MMS"),
+              file=sys.stderr)
         return exit_codes.USAGE
-    print(f"mmsua send: the text goes as {parts} SMS{each}", file=sys.stderr)
     return None
+
+
+def _chosen(plan: SendPlan, message: Message) -> str:
+    """What the daemon chose, as the user reads it: "SMS (2 parts)", "MMS (214 KB of 1 MB)"."""
+    if plan.kind == "sms":  # send follows the plan the daemon gave
+        parts = plan.sms_parts or 1
+        return f"SMS ({parts} part{'s' if parts != 1 else ''})"
+    return f"MMS ({_size(plan.mms_size or message.size or 0)} of {_size(plan.mms_limit)})" if plan.mms_limit else "MMS"
+
+
+def _size(octets: int) -> str:
+    if octets >= 1024 * 1024:
+        return f"{octets / (1024 * 1024):.3g} MB"
+    if octets >= 1024:
+        return f"{max(round(octets / 1024), 1)} KB"
+    return f"{octets} bytes"
 
 
 def _cancel(path: Path, result: Message | list[Message]) -> int:

@@ -47,7 +47,8 @@ from mmsua.codec.udh import (
 __all__ = [
     "Concat", "DataCoding", "InformationElement", "Ports", "SmsDeliver", "SmsStatusReport", "SmsSubmit",
     "SubmitPdu", "Udh", "data_coding", "decode_sms", "encode_deliver", "encode_status_report",
-    "encode_submit", "split_text_submit", "status_meaning", "tpdu_length", "wap_push_sms",
+    "encode_submit", "split_text_submit", "status_meaning", "text_segments", "TextSegments", "tpdu_length",
+    "wap_push_sms",
 ]
 
 MAX_UD_OCTETS = 140
@@ -699,6 +700,28 @@ def _plan(text: str, concat_octets: int, national: bool) -> _Plan:
             if len(candidate.chunks) < len(best.chunks):
                 best = candidate
     return best
+
+
+@dataclass(frozen=True, slots=True)
+class TextSegments:
+    """How :func:`split_text_submit` would send a text: a composer's counter and the send policy."""
+
+    parts: int
+    alphabet: str  # "gsm7" (default alphabet, national tables included) or "ucs2"
+    units_left: int  # septets (gsm7) or UTF-16 units (ucs2) still free in the last segment
+
+
+def text_segments(text: str, *, national: bool = True) -> TextSegments:
+    """The segments :func:`split_text_submit` makes of ``text`` with an 8-bit reference
+    (the engine's), counted without encoding; more than 255 parts cannot be sent."""
+    plan = _plan(text, 5, national)
+    extra = 3 * sum(1 for t in plan.tables if t)
+    if len(plan.chunks) == 1:
+        capacity = _capacity(plan.alphabet, extra + 1 if extra else 0)
+    else:
+        capacity = _capacity(plan.alphabet, 1 + 5 + extra)
+    used = sum(_unit_sizes(plan.chunks[-1], plan.alphabet, plan.tables))
+    return TextSegments(len(plan.chunks), plan.alphabet, max(capacity - used, 0))
 
 
 def split_text_submit(destination: str, text: str, *, reference: int,

@@ -31,6 +31,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ from mmsua.api.errors import BadRequest, NotFound, TooLarge, TooLate, Unavailabl
 from mmsua.api.events import Event, EventCallback, Log, MessageDeleted, MessageReceived, MessageUpdated, ModemState
 from mmsua.api.methods import Api, Unsubscribe
 from mmsua.api.states import MessageState, ReportStatus
-from mmsua.engine import compose
+from mmsua.engine import compose, send_plan
 from mmsua.engine.compose import Attachment, build_parts, fit_to_limit, picture_bounds
 from mmsua.engine.runner import DataPath, Engine, SmsPort
 from mmsua.engine.send_path import TooLateToCancel
@@ -50,7 +51,7 @@ from mmsua.engine.settings import AgentSettings
 from mmsua.engine.states import Event as Transition  # the state machine's events; Event is the API's
 from mmsua.safefiles import read_attachment_file
 from mmsua.store import NotFound as StoreNotFound
-from mmsua.store import Store, records
+from mmsua.store import PartData, Store, records
 
 log = logging.getLogger(__name__)
 
@@ -222,14 +223,44 @@ class UserAgent:
             info, data = self.store.get_part(message_id, index)
         return api.PartContent.of(info.content_type, info.name, data)
 
+    def plan_send(self, request: api.SendRequest) -> api.SendPlan:
+        """What ``send`` would do with the request: SMS or MMS and why, parts, size. Sends nothing."""
+        return self._prepare(request).plan
+
     def send(self, request: api.SendRequest) -> api.Message | list[api.Message]:
-        """Queue a message (stored before any network step). ``conversation_id``
-        without ``to`` replies to everyone in that conversation; ``priority`` ("low",
-        "normal", "high") becomes the M-Send.req's X-Mms-Priority."""
-        r = request
-        subject, text, priority, separately = r.subject, r.text, r.priority, r.separately
-        if priority is not None and priority not in api.PRIORITIES:
-            raise BadRequest(f"priority {priority!r} is not one of {', '.join(api.PRIORITIES)}")
+        """Queue a message (stored before any network step), as SMS or MMS by the plan
+        :meth:`plan_send` gives (mmsua.engine.send_plan). ``conversation_id`` without ``to``
+        replies to everyone in that conversation; ``priority`` ("low", "normal", "high")
+        becomes the M-Send.req's X-Mms-Priority."""
+        prepared = self._prepare(request)
+        if prepared.plan.problems:
+            raise TooLarge("; ".join(prepared.plan.problems))
+        draft, text = prepared.draft, prepared.draft.text
+        if prepared.plan.kind == "sms":
+            groups = [[a] for a in draft.to] if draft.separately else [list(draft.to)]
+            queue = [functools.partial(self.engine.queue_sms, to=g, text=text, delivery_report=prepared.delivery,
+                                       wake=False) for g in groups]
+        else:
+            queue = [functools.partial(self.engine.queue_mms, to=list(g.to), cc=list(g.cc), bcc=list(g.bcc),
+                                       subject=draft.subject, parts=parts, text=text,
+                                       delivery_report=prepared.delivery, read_report=prepared.read,
+                                       priority=draft.priority, wake=False)
+                     for g, parts in prepared.mms]
+        ids: list[int] = []
+        try:
+            ids.extend(step() for step in queue)
+            results = [self._changed(i) for i in ids]
+        finally:
+            if ids:  # only now: a client hears "queued" before anything the engine does with it
+                self.engine.wake()
+        return results if draft.separately else results[0]
+
+    def _prepare(self, r: api.SendRequest) -> _Prepared:
+        """The request checked and normalised, and its plan; an MMS's parts already fitted."""
+        if r.priority is not None and r.priority not in api.PRIORITIES:
+            raise BadRequest(f"priority {r.priority!r} is not one of {', '.join(api.PRIORITIES)}")
+        if r.as_sms and r.via == "mms":
+            raise BadRequest("as_sms and via 'mms' contradict each other; give one")
         country = self.engine.country
         to = r.to
         if not to and r.conversation_id is not None:
@@ -244,43 +275,36 @@ class UserAgent:
         if not to_n:
             raise BadRequest("a message needs at least one recipient in 'to'")
         files = [self._attachment(item) for item in r.attachments]
-        if not text and not files and not subject:
+        if not r.text and not files and not r.subject:
             raise BadRequest("nothing to send: give text, a subject or an attachment")
+        draft = send_plan.Draft(tuple(to_n), tuple(cc_n), tuple(bcc_n), r.text or "", r.subject, len(files),
+                                r.priority, r.separately, "sms" if r.as_sms else r.via)
         delivery = self.settings.delivery_report if r.delivery_report is None else r.delivery_report
         read = self.settings.read_report if r.read_report is None else r.read_report
-        if r.as_sms:
-            if files or cc_n or bcc_n or priority:
-                raise BadRequest("an SMS carries only text to phone numbers (no attachments, cc, bcc or priority)")
-            if any("@" in a for a in to_n):
-                raise BadRequest("an SMS cannot go to an e-mail address")
-            if not text:
-                raise BadRequest("an SMS needs text")
-            groups = [[a] for a in to_n] if separately else [to_n]
-            queue = [functools.partial(self.engine.queue_sms, to=g, text=text, delivery_report=delivery, wake=False)
-                     for g in groups]
-        else:
-            no_one: list[str] = []
-            mms_groups = [([a], no_one, no_one) for a in (*to_n, *cc_n, *bcc_n)] if separately else [(to_n, cc_n, bcc_n)]
-            parts = build_parts(text, files)
-            queue = []
-            for g_to, g_cc, g_bcc in mms_groups:  # fit every message before queueing any
-                check = compose.SendRequest("mmsua-size-check-0000000000", tuple(g_to), tuple(g_cc), tuple(g_bcc),
-                                            subject, delivery, read, self.settings.expiry_seconds, priority)
+        limit = self.settings.max_message_size
+        fitted: list[tuple[send_plan.Draft, list[PartData]]] = []
+
+        def measure() -> tuple[int, str | None]:
+            """Fit every message before any is queued; the largest M-Send.req's size."""
+            parts = build_parts(draft.text, files)
+            one = [send_plan.Draft((a,)) for a in draft.recipients] if draft.separately else [draft]
+            size = 0
+            for group in one:
+                check = compose.SendRequest("mmsua-size-check-0000000000", group.to, group.cc, group.bcc,
+                                            draft.subject, delivery, read, self.settings.expiry_seconds, draft.priority)
                 try:
-                    fitted = fit_to_limit(check, parts, self.settings.max_message_size, bounds=picture_bounds(self.settings))
+                    group_parts = fit_to_limit(check, parts, limit, bounds=picture_bounds(self.settings))
                 except compose.TooLarge as exc:
-                    raise TooLarge(str(exc)) from None
-                queue.append(functools.partial(self.engine.queue_mms, to=g_to, cc=g_cc, bcc=g_bcc, subject=subject,
-                                               parts=fitted, text=text or "", delivery_report=delivery,
-                                               read_report=read, priority=priority, wake=False))
-        ids: list[int] = []
+                    return compose.encoded_size(check, parts), str(exc)
+                fitted.append((group, group_parts))
+                size = max(size, compose.encoded_size(check, group_parts))
+            return size, None
+
         try:
-            ids.extend(step() for step in queue)
-            results = [self._changed(i) for i in ids]
-        finally:
-            if ids:  # only now: a client hears "queued" before anything the engine does with it
-                self.engine.wake()
-        return results if separately else results[0]
+            plan = send_plan.plan(draft, self.settings, measure)
+        except send_plan.Refused as exc:
+            raise BadRequest(str(exc)) from None
+        return _Prepared(plan, draft, fitted, delivery, read)
 
     def _attachment(self, item: api.Attachment) -> Attachment:
         if item.path is not None:
@@ -374,9 +398,6 @@ class UserAgent:
         self._publish(MessageDeleted(api.Deleted(message.id, message.conversation_id, conversation)))
 
     # --- #12's methods: the contract is in mmsua.api.methods; each is built in its own change.
-    def plan_send(self, request: api.SendRequest) -> api.SendPlan:
-        raise Unavailable("plan_send is not built yet")
-
     def forward(self, id: int, to: tuple[str, ...], separately: bool = False, via: api.SendVia = "auto") -> api.Message | list[api.Message]:  # noqa: A002
         raise Unavailable("forward is not built yet")
 
@@ -407,6 +428,17 @@ class UserAgent:
             result = message_shape(self.store.get_message(message_id))
             self._publish(MessageUpdated(result))
         return result
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A send request made ready: its plan, and for MMS each message's fitted parts."""
+
+    plan: api.SendPlan
+    draft: send_plan.Draft
+    mms: list[tuple[send_plan.Draft, list[PartData]]]
+    delivery: bool
+    read: bool
 
 
 class _EventLogHandler(logging.Handler):

@@ -25,7 +25,7 @@ from mmsua.engine.handset import Handset
 from mmsua.engine.publisher import Publisher
 from mmsua.engine.settings import SettingsSource
 from mmsua.engine.states import Event
-from mmsua.store import Store, StoredSms
+from mmsua.store import SmsSegment, Store, StoredSms
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,9 @@ class ReceivePath:
     """SMS and pushes into the store; the concatenated SMS still waiting for segments."""
 
     def __init__(self, store: Store, handset: Handset, settings: SettingsSource, clock: Callable[[], float],
-                 publisher: Publisher, wake: Callable[[], None]) -> None:
+                 publisher: Publisher, wake: Callable[[], None], *, sms_references: threading.Lock) -> None:
         self._store = store
+        self._sms_references = sms_references
         self._handset = handset
         self._settings = settings
         self._clock = clock
@@ -151,8 +152,17 @@ class ReceivePath:
             self._store.consume_sms(sms_ids)
 
     def _status_report(self, report: SmsStatusReport, sms_id: int) -> None:
+        """A status report names one segment (its TP-MR) sent to one person; that person's
+        status changes once every segment sent to them is delivered, or one failed."""
         status = {"delivered": "delivered", "pending": "pending"}.get(report.outcome, "unreachable")
         recipient = self._handset.norm(report.recipient)
+        with self._sms_references:  # a segment being sent has its reference stored first
+            candidates = self._store.sms_segments_for_reference(report.message_reference)
+        segment = next((s for s in candidates if not recipient or same_person(s.address, recipient)), None)
+        if segment is not None:
+            self._segment_report(segment, status, sms_id)
+            return
+        # An SMS sent before segments were kept: its last reference only.
         message = self._store.find_message("out", sms_reference=report.message_reference)
         with self._store.transaction():
             self._store.consume_sms([sms_id])
@@ -164,6 +174,22 @@ class ReceivePath:
             changed = self._store.set_recipient_status(message.id, address, status)
         if changed:
             self._publisher.message("message.updated", message.id)
+
+    def _segment_report(self, segment: SmsSegment, status: str, sms_id: int) -> None:
+        with self._store.transaction():
+            self._store.consume_sms([sms_id])
+            if status == "pending":  # the SMSC is still trying: nothing settled
+                return
+            statuses = self._store.set_sms_segment_status(segment, status)
+            if "unreachable" in statuses:
+                overall = "unreachable"
+            elif all(s == "delivered" for s in statuses):
+                overall = "delivered"
+            else:
+                return  # other segments still to hear of
+            changed = self._store.set_recipient_status(segment.message_id, segment.address, overall)
+        if changed:
+            self._publisher.message("message.updated", segment.message_id)
 
     # -- receiving: WAP push -------------------------------------------------------------
 

@@ -17,6 +17,7 @@ Its methods are what the agent and the modem link call.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 
@@ -56,11 +57,16 @@ class Engine:
         self.handset = Handset(store, current)
         self.publisher = Publisher(store, emit or (lambda event, data: None))
         self.link = MmscLink(settings, data_path, lambda: (self.handset.own_number, self.handset.country))
-        self.receiver = ReceivePath(store, self.handset, current, clock, self.publisher, self.wakeup.ring)
+        # Held from handing an SMS segment to the modem until its TP-MR is stored, and while
+        # a status report is matched: a report the SMSC sends at once is never unmatched.
+        sms_references = threading.Lock()
+        self.receiver = ReceivePath(store, self.handset, current, clock, self.publisher, self.wakeup.ring,
+                                    sms_references=sms_references)
         self.outbox = Outbox(store, self.handset, current, self.wakeup.ring)
         self.retries = Retries(store, current, clock, self.link, self.publisher, self.outbox.sms_fallback)
         self.retriever = RetrievePath(store, self.handset, current, clock, self.publisher, self.retries)
-        self.sender = SendPath(store, clock, self.publisher, self.retries, self.outbox, sms)
+        self.sender = SendPath(store, clock, self.publisher, self.retries, self.outbox, sms,
+                               sms_references=sms_references)
         handlers: dict[str, Callable[[Task], None]] = {
             "retrieve": self.retriever.retrieve,
             "notify_resp": self.retriever.respond,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import random
 import secrets
+import threading
 from collections.abc import Callable
 
 from mmsua.api.states import MessageState
@@ -152,8 +153,9 @@ class SendPath:
     """The worker's send (MMS: M-Send.req to the MMSC) and send_sms (SMS-SUBMIT to the modem) tasks."""
 
     def __init__(self, store: Store, clock: Callable[[], float], publisher: Publisher, retries: Retries,
-                 outbox: Outbox, sms: SmsPort | None) -> None:
+                 outbox: Outbox, sms: SmsPort | None, *, sms_references: threading.Lock) -> None:
         self._store = store
+        self._sms_references = sms_references
         self._clock = clock
         self._publisher = publisher
         self._retries = retries
@@ -264,9 +266,13 @@ class SendPath:
             for address in message.to:
                 if address in done:
                     continue
+                references: list[int] = []  # the SMSC's TP-MR of each segment: its status report names it
                 for pdu in split_text_submit(address, message.text, reference=random.randrange(256),
                                              request_status_report=message.delivery_report_requested):
-                    reference = self.sms.send_pdu(pdu.hex, pdu.tpdu_length)
+                    with self._sms_references:  # stored before a status report can be matched
+                        reference = self.sms.send_pdu(pdu.hex, pdu.tpdu_length)
+                        references.append(reference)
+                        self._store.add_sms_segments(message.id, address, references)
                 done.add(address)
                 # Durable progress: a crash does not send to this recipient again.
                 self._store.update_task_args(task.id, {"done": sorted(done)})

@@ -27,6 +27,13 @@ BEARERS = ("modem", "interface", "ppp")
 MMS_CONTEXTS = ("auto", "own")
 PDP_TYPES = ("IP", "IPV6", "IPV4V6")
 AUTH_METHODS = ("none", "pap", "chap")
+SEND_VIA = ("auto", "sms", "mms")  # messaging.send_via; docs/api.md "SMS or MMS"
+GROUP_MMS = ("auto", "on", "off")  # messaging.group_mms; auto follows carrier_group_mms
+# Android's smsToMmsTextThreshold: a text of more SMS than this goes as MMS. AOSP's default
+# is -1, no conversion (CarrierConfigManager KEY_MMS_SMS_TO_MMS_TEXT_THRESHOLD_INT and
+# packages/apps/Messaging res/xml/mms_config.xml); here 0 (or less) means the same.
+DEFAULT_SMS_TO_MMS_THRESHOLD = 0
+DEFAULT_LONG_SMS_CONFIRM_PARTS = 5  # a text of more SMS than this is confirmed first (each is charged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +51,6 @@ class AgentSettings:
     nai_suffix: str = ""
     close_connection: bool = False  # "Connection: close" on every MMSC request (mmsCloseConnection)
     recipient_limit: int = 0  # most recipients per MMS the carrier takes (0: no limit known)
-    sms_to_mms_threshold: int = 0  # a text of more SMS segments than this goes as MMS (0: never)
-    carrier_group_mms: bool = False  # the carrier delivers group MMS (enableGroupMms)
     carrier: str = ""  # the carrier rules entry in use and its sources (Status.carrier)
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
     # The largest picture sent, landscape (a portrait one turns them): AOSP's defaults,
@@ -64,12 +69,20 @@ class AgentSettings:
     roaming_policy: str = "defer"  # auto | defer
     max_auto_retrieve_size: int = 0  # defer larger notifications (0: the largest message, max_message_size)
     allow_delivery_reports: bool = True  # Report-Allowed in M-NotifyResp.ind / M-Acknowledge.ind
-    send_read_reports: bool = True  # answer read-report requests when a message is opened
+    # Answer read-report requests when a message is opened: off by default, as a read
+    # report tells the sender when you read it (Android's and Spacebar's default too).
+    send_read_reports: bool = False
     # Sending.
     delivery_report: bool = False
     read_report: bool = False
     expiry_seconds: int = 7 * 24 * 3600
     sms_fallback: bool = False  # resend as SMS automatically after a permanent MMS failure
+    # SMS or MMS (mmsua.engine.send_plan): auto decides per message; sms / mms always, where possible.
+    send_via: str = "auto"
+    group_mms: str = "auto"  # a text to several people as one group MMS: auto (the carrier's rule), on, off
+    carrier_group_mms: bool = True  # the carrier's rule (Android's KEY_MMS_GROUP_MMS_ENABLED_BOOL, default true)
+    sms_to_mms_threshold: int = DEFAULT_SMS_TO_MMS_THRESHOLD
+    long_sms_confirm_parts: int = DEFAULT_LONG_SMS_CONFIRM_PARTS  # 0: never ask
     send_once: bool = False  # at-most-once: after a stop mid-POST, fail the MMS rather than POST it again
     # Seconds the MMS context stays up after the last exchange: a burst or a group of
     # messages uses one activation (AT+QIACT takes 0.5-2 s on a real network).
@@ -114,6 +127,10 @@ class AgentSettings:
             problems.append(f"roaming_policy {self.roaming_policy!r} is not one of {', '.join(ROAMING_POLICIES)}")
         if self.mms_context not in MMS_CONTEXTS:
             problems.append(f"mms_context {self.mms_context!r} is not one of {', '.join(MMS_CONTEXTS)}")
+        if self.send_via not in SEND_VIA:
+            problems.append(f"send_via {self.send_via!r} is not one of {', '.join(SEND_VIA)}")
+        if self.group_mms not in GROUP_MMS:
+            problems.append(f"group_mms {self.group_mms!r} is not one of {', '.join(GROUP_MMS)}")
         if self.context_idle_grace < 0:
             problems.append(f"context_idle_grace {self.context_idle_grace} must not be negative")
         if self.exchange_timeout <= 0:

@@ -57,6 +57,17 @@ class Recipient:
 
 
 @dataclass(frozen=True, slots=True)
+class SmsSegment:
+    """One segment of a sent SMS to one recipient, with the TP-MR the SMSC gave it."""
+
+    message_id: int
+    address: str
+    segment: int  # 1-based
+    reference: int
+    status: str = "pending"  # pending, delivered, unreachable (from its status report)
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     id: int
     conversation_id: int

@@ -218,6 +218,19 @@ def _v5_send_attempts(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE messages ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0")
 
 
+def _v6_sms_segments(conn: sqlite3.Connection) -> None:
+    # One TP-MR per segment per recipient of a sent SMS: a status report names one segment
+    # to one person, and messages.sms_reference (kept for older rows) held only the last.
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS sms_segments ("
+        " message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+        " address TEXT NOT NULL, segment INTEGER NOT NULL, reference INTEGER NOT NULL,"
+        " status TEXT NOT NULL DEFAULT 'pending', updated REAL NOT NULL,"
+        " PRIMARY KEY (message_id, address, segment))"
+    )
+    conn.execute("CREATE INDEX IF NOT EXISTS sms_segments_by_reference ON sms_segments(reference)")
+
+
 def _split(script: str) -> list[str]:
     """Split a script into whole statements (trigger bodies stay whole)."""
     statements, current = [], ""
@@ -231,7 +244,7 @@ def _split(script: str) -> list[str]:
 
 # Each entry upgrades version i to i + 1. Append only.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2_fts, _v3_sms_prune_index, _v4_message_ids_never_reused,
-                                                            _v5_send_attempts]
+                                                            _v5_send_attempts, _v6_sms_segments]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -28,6 +28,7 @@ from mmsua.store.records import (
     PartData,
     PartInfo,
     Recipient,
+    SmsSegment,
     StoredSms,
     Task,
     TaskKinds,
@@ -597,6 +598,36 @@ class Store:
             )
             self._x("UPDATE messages SET updated = ? WHERE id = ?", (now, message_id))
             return True
+
+    # -- SMS segments: one TP-MR per segment per recipient, for status reports --------
+
+    def add_sms_segments(self, message_id: int, address: str, references: Sequence[int]) -> None:
+        """The references the SMSC gave each segment sent to ``address`` (segment 1 first)."""
+        now = time.time()
+        with self.transaction():
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO sms_segments(message_id, address, segment, reference, status, updated) "
+                "VALUES (?,?,?,?,'pending',?)",
+                [(message_id, address, n, reference, now) for n, reference in enumerate(references, 1)],
+            )
+
+    def sms_segments_for_reference(self, reference: int, limit: int = 20) -> list[SmsSegment]:
+        """Sent segments with this TP-MR, the newest first (references wrap at 256), still
+        pending ones before those a report already settled."""
+        rows = self._q(
+            "SELECT * FROM sms_segments WHERE reference = ? ORDER BY status != 'pending', message_id DESC LIMIT ?",
+            (reference, limit),
+        )
+        return [_from_row(SmsSegment, row) for row in rows]
+
+    def set_sms_segment_status(self, segment: SmsSegment, status: str) -> list[str]:
+        """Record a status report for one segment; the statuses of every segment sent to that address."""
+        with self.transaction():
+            self._x("UPDATE sms_segments SET status = ?, updated = ? WHERE message_id = ? AND address = ? AND segment = ?",
+                    (status, time.time(), segment.message_id, segment.address, segment.segment))
+            rows = self._q("SELECT status FROM sms_segments WHERE message_id = ? AND address = ? ORDER BY segment",
+                           (segment.message_id, segment.address))
+        return [row["status"] for row in rows]
 
     # -- tasks (outbox, pending notifications, owed responses) ----------------
 

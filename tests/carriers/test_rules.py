@@ -82,7 +82,7 @@ def test_the_users_config_wins_and_every_value_says_where_it_came_from(tmp_path)
     assert filled["mms.user_agent"] == "MyPhone/1"
     assert filled["mms.uaprof_header"] == "Profile"
     assert filled.source("mms.uaprof_header") == f"carrier rules (Verizon 311/480: {AOSP_CARRIERCONFIG} assets/carrier_config_311480.xml@c41d9b2a6c)"
-    assert filled["mms.recipient_limit"] == 20 and filled["sms.mms_threshold"] == 7 and filled["mms.group"] is True
+    assert filled["mms.recipient_limit"] == 20 and filled["messaging.sms_to_mms_threshold"] == 7 and filled["mms.group"] is True
     settings = filled.to_agent_settings()
     assert settings.close_connection and settings.carrier.startswith("Verizon 311/480 (")
     assert settings.extra_headers == ("x-up-calling-line-id: 1##LINE1NOCOUNTRYCODE##", "X-VzW-MDN: 1##LINE1NOCOUNTRYCODE##")

@@ -159,7 +159,7 @@ def test_send_group_separately_and_attachments(daemon, tmp_path: Path, capsys: p
     assert main(["send", "--to", "+15551111111", "--to", "+15552222222", "--cc", "+15553333333", "--subject", "Hi",
                  "--text", "hello", "--attach", str(picture), "--socket", sock]) == 0
     out = capsys.readouterr().out
-    assert "queued as message 1 to +15551111111, +15552222222" in out
+    assert "queued as MMS (1000 bytes of 300 KB) to +15551111111, +15552222222, message 1" in out
     sent = calls[-1]
     assert sent["to"] == ["+15551111111", "+15552222222"] and sent["cc"] == ["+15553333333"] and sent["subject"] == "Hi"
     attachment = sent["attachments"][0]
@@ -169,7 +169,12 @@ def test_send_group_separately_and_attachments(daemon, tmp_path: Path, capsys: p
     assert capsys.readouterr().out.count("queued") == 2
     assert calls[-1]["separately"] is True
     assert main(["send", "--to", "+15551111111", "--text", "x", "--sms", "--socket", sock]) == 0
-    assert calls[-1]["as_sms"] is True
+    assert calls[-1]["as_sms"] is True and calls[-1]["via"] == "sms"
+    assert "queued as SMS (1 part) to +15551111111, message " in capsys.readouterr().out
+    assert main(["send", "--to", "+15551111111", "--text", "x", "--mms", "--socket", sock]) == 0
+    assert calls[-1]["via"] == "mms" and "queued as MMS (" in capsys.readouterr().out
+    with pytest.raises(SystemExit):  # one or the other
+        main(["send", "--to", "+15551111111", "--text", "x", "--mms", "--sms", "--socket", sock])
     assert main(["send", "--conversation", "1", "--text", "to all", "--socket", sock]) != exit_codes.USAGE
     assert calls[-1]["conversation_id"] == 1 and "to" not in calls[-1]
 
@@ -299,3 +304,11 @@ def test_tui_without_a_daemon_names_the_start_command_for_its_socket(
     assert main(["tui", "--socket", str(sock)]) == exit_codes.UNAVAILABLE
     err = capsys.readouterr().err
     assert f"start one:                 mmsua daemon --socket {sock}\n" in err
+
+
+@pytest.mark.parametrize(("octets", "shown"), [(900, "900 bytes"), (214 * 1024, "214 KB"), (300 * 1024, "300 KB"),
+                                              (1024 * 1024, "1 MB"), (1536 * 1024, "1.5 MB")])
+def test_send_says_sizes_as_a_person_reads_them(octets: int, shown: str) -> None:
+    from mmsua.cli.send import _size
+
+    assert _size(octets) == shown

@@ -224,7 +224,9 @@ SETTINGS_FIELD = {
     "mms.trusted_hosts": "trusted_hosts", "mms.exchange_timeout": "exchange_timeout",
     "mms.uaprof_header": "uaprof_header", "mms.headers": "extra_headers", "mms.close_connection": "close_connection",
     "mms.nai_suffix": "nai_suffix", "identity.nai": "nai", "mms.recipient_limit": "recipient_limit",
-    "mms.group": "carrier_group_mms", "sms.mms_threshold": "sms_to_mms_threshold", "carrier.rules": "carrier",
+    "mms.group": "carrier_group_mms", "carrier.rules": "carrier",
+    "messaging.send_via": "send_via", "messaging.group_mms": "group_mms",
+    "messaging.sms_to_mms_threshold": "sms_to_mms_threshold", "messaging.long_sms_confirm_parts": "long_sms_confirm_parts",
 }
 DAEMON_ONLY = {"carrier.auto", "carrier.databases"}
 

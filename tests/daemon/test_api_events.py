@@ -96,7 +96,7 @@ def listener(daemon):
 def test_send_publishes_the_queued_message(daemon, listener) -> None:
     _, process = daemon
     with process.client() as client:
-        sent = client.send(SendRequest(to=(PEER,), text="hello"))
+        sent = client.send(SendRequest(to=(PEER,), text="hello", via="mms"))
     assert sent.state in ("queued", "sending")  # a busy engine may already have taken it
     listener.expect("send", updated(sent.id, state=sent.state, direction="out"))
     listener.expect("the send", updated(sent.id, state="sent"))
@@ -122,7 +122,7 @@ def test_retry_and_resend_as_sms_publish_the_queued_messages(daemon, listener) -
     carrier, process = daemon
     carrier.faults.send_conf_status(0xE1)  # the next M-Send.req is refused for good
     with process.client() as client:
-        bad = client.send(SendRequest(to=(PEER,), text="refused once"))
+        bad = client.send(SendRequest(to=(PEER,), text="refused once", via="mms"))
         listener.expect("the permanent failure", updated(bad.id, state="failed"))
         sms = client.resend_as_sms(bad.id)
         assert sms.id != bad.id and sms.kind == "sms" and sms.state in ("queued", "sending")
@@ -137,8 +137,8 @@ def test_retry_and_resend_as_sms_publish_the_queued_messages(daemon, listener) -
 def test_delete_publishes_message_deleted_with_the_conversation_after_it(daemon, listener) -> None:
     _, process = daemon
     with process.client() as client:
-        first = client.send(SendRequest(to=(STRANGER,), text="one"))
-        second = client.send(SendRequest(to=(STRANGER,), text="two"))
+        first = client.send(SendRequest(to=(STRANGER,), text="one", via="mms"))
+        second = client.send(SendRequest(to=(STRANGER,), text="two", via="mms"))
         # Let both sends finish, so no engine step of theirs arrives after the delete.
         for message in (first, second):
             listener.expect("the send before the delete", updated(message.id, state="sent"))

@@ -24,7 +24,7 @@ PEER = "+15551234567"
 
 def _queue(sock: Path, text: str = "take me back") -> int:
     with Client(sock) as client:
-        message = client.send(SendRequest(to=(PEER,), text=text))
+        message = client.send(SendRequest(to=(PEER,), text=text, via="mms"))
     assert not isinstance(message, list)
     return message.id
 
@@ -177,7 +177,7 @@ def test_ctrl_c_before_the_request_left_sends_nothing_and_says_so(engine_server,
 
 def test_send_says_queued_as_message_n_once_the_daemon_has_it(engine_server, sock_path: Path, capsys) -> None:
     assert main(["send", "--to", PEER, "--text", "hello", "--socket", str(sock_path)]) == exit_codes.OK
-    assert capsys.readouterr().out.startswith("queued as message ")
+    assert capsys.readouterr().out.startswith(f"queued as SMS (1 part) to {PEER}, message ")
 
 
 _IMPORT_INTERRUPTED = """
@@ -208,10 +208,9 @@ def test_sms_of_many_parts_says_how_many_and_needs_yes(engine_server, sock_path:
     agent, _ = engine_server
     text = "x" * 2000
     assert main(["send", "--sms", "--to", PEER, "--text", text, "--socket", str(sock_path)]) == exit_codes.USAGE
-    assert "14 SMS" in capsys.readouterr().err
+    assert "this goes as 14 SMS, each charged as one; add --yes" in capsys.readouterr().err
     assert agent.store.list_conversations(None, 10, 0) == []
     assert main(["send", "--sms", "--yes", "--to", PEER, "--text", text, "--socket", str(sock_path)]) == exit_codes.OK
-    captured = capsys.readouterr()
-    assert "the text goes as 14 SMS" in captured.err and captured.out.startswith("queued as message ")
+    assert capsys.readouterr().out.startswith("queued as SMS (14 parts) to ")
     assert main(["send", "--sms", "--to", PEER, "--text", "y" * 300, "--socket", str(sock_path)]) == exit_codes.OK
-    assert "the text goes as 2 SMS" in capsys.readouterr().err
+    assert capsys.readouterr().out.startswith("queued as SMS (2 parts) to ")

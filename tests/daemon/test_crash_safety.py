@@ -151,7 +151,7 @@ def test_sigkill_at_every_step_loses_and_doubles_nothing(tmp_path: Path) -> None
                     point = rng.choice(SEND_POINTS)
                     text = f"outgoing message {cycle}"
                     try:
-                        sent = daemon.client().send(SendRequest(to=[PEER], text=text))
+                        sent = daemon.client().send(SendRequest(to=[PEER], text=text, via="mms"))
                     except DaemonUnavailable:
                         sent = None
                     if sent is not None:

@@ -98,7 +98,7 @@ def test_many_clients_at_once(served, sock_path: Path) -> None:
     def one(n: int) -> None:
         with Client(sock_path) as client:
             for _ in range(20):
-                sent = client.send(SendRequest(to=(f"+1555{n:07d}",), text=f"hello {n}"))
+                sent = client.send(SendRequest(to=(f"+1555{n:07d}",), text=f"hello {n}", via="mms"))
                 assert sent.to == (f"+1555{n:07d}",)
             with lock:
                 results.append(n)
@@ -140,7 +140,7 @@ def test_events_and_answers_interleave_on_one_connection(served, sock_path: Path
     agent, _ = served
     with Client(sock_path) as client:
         client._subscribe_connection()
-        sent = client.send(SendRequest(to=("+15551234567",), text="x"))  # the engine emits message.updated while answering
+        sent = client.send(SendRequest(to=("+15551234567",), text="x", via="mms"))  # the engine emits message.updated while answering
         assert sent.state == "queued"
         assert client._pending_events and client._pending_events[0]["event"] == "message.updated"
 
@@ -184,7 +184,7 @@ def test_local_client_matches_the_socket_client(served, sock_path: Path) -> None
     local = LocalClient(agent)
     seen: list[str] = []
     local.on_event(lambda event: seen.append(event.name))
-    message = local.send(SendRequest(to=("+15551234567",), text="hi"))
+    message = local.send(SendRequest(to=("+15551234567",), text="hi", via="mms"))
     with Client(sock_path) as remote:
         assert remote.show_message(message.id) == local.show_message(message.id)
         with pytest.raises(ApiError) as remote_error:

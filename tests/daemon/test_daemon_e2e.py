@@ -201,7 +201,7 @@ def test_what_mmsua_send_asks_for_is_what_the_m_send_req_carries(carrier, runnin
     assert send_req.expiry is not None  # the configured validity (7 days by default)
     assert client.show_message(sent["id"]).message_id  # M-Send.conf's Message-ID is kept
 
-    plain = json.loads(cli(daemon, "send", "--to", PEER, "--text", "no reports", "--json").stdout)
+    plain = json.loads(cli(daemon, "send", "--mms", "--to", PEER, "--text", "no reports", "--json").stdout)
     assert wait_for(lambda: client.show_message(plain["id"]).state == "sent")
     latest = [p for p in list(carrier.mmsc.received) if p.message_type == MessageType.M_SEND_REQ][-1]
     assert latest.delivery_report is False and latest.read_report is False  # config defaults: off
@@ -218,7 +218,7 @@ def test_every_request_of_a_default_daemon_carries_the_carriers_headers(carrier,
     carrier.send_mms(STRANGER, [ME], subject="headers", text="look at my headers")
     client = daemon.client()
     assert wait_for(lambda: [m for m in messages_of(client) if m.subject == "headers" and m.state == "received"])
-    sent = client.send(SendRequest(to=[PEER], text="and mine"))
+    sent = client.send(SendRequest(to=[PEER], text="and mine", via="mms"))
     assert wait_for(lambda: client.show_message(sent.id).state == "sent")
     seen = {r.method for r in carrier.mmsc.requests}
     assert {"GET", "POST"} <= seen

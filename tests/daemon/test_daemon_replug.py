@@ -61,7 +61,7 @@ def test_an_unplugged_modem_is_reported_gone_and_its_queued_messages_go_out_once
         assert "vanished" in status["modem_error"]["reason"] and status["modem_error"]["at"]
 
         sms = client.send(SendRequest(to=(PEER,), text="an SMS while unplugged", as_sms=True))
-        mms = client.send(SendRequest(to=(PEER,), text="an MMS while unplugged"))
+        mms = client.send(SendRequest(to=(PEER,), text="an MMS while unplugged", via="mms"))
         assert sms.state == mms.state == "queued"
         carrier.send_sms(ME, "stored while unplugged", originator=FRIEND)
         wait_for("stored on the modem", lambda: any(handset.modem.storage(m).used for m in ("ME", "SM")))

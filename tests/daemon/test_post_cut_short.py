@@ -61,7 +61,7 @@ def _cut_short(tmp_path: Path, config: str) -> tuple[Message, HeldPosts]:
         daemon = DaemonProcess(carrier, me, tmp_path, config=config_file, extra=["--bearer", "modem"])
         daemon.start()
         try:
-            sent = daemon.client().send(SendRequest(to=(PEER,), text="an alert that must arrive"))
+            sent = daemon.client().send(SendRequest(to=(PEER,), text="an alert that must arrive", via="mms"))
             assert not isinstance(sent, list)
             assert held.arrived.acquire(timeout=60), "the M-Send.req never reached the MMSC"
             daemon.kill()  # the MMSC has the message; the daemon never hears its answer

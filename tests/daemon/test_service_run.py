@@ -103,7 +103,7 @@ def test_the_daemon_as_the_unit_runs_it_stops_cleanly_on_its_kill_signal(tmp_pat
             wait("the daemon registered on its socket", ready, 60)
             assert stat.S_IMODE(socket_path.parent.stat().st_mode) == 0o700  # also when systemd made it 0755
             client = Client(socket_path, timeout=30)
-            sent = client.send(SendRequest(to=[PEER], text="sent under systemd's rules"))
+            sent = client.send(SendRequest(to=[PEER], text="sent under systemd's rules", via="mms"))
             carrier.send_mms(PEER, [ME], subject="while running", text="received under systemd's rules")
             wait("the send", lambda: client.show_message(sent.id).state == "sent", 60)
             wait("the retrieval", lambda: [m for c in client.list_conversations() for m in client.list_messages(c.id)

@@ -58,7 +58,16 @@ def test_status_names_the_carrier_rules_in_use(tmp_path: Path) -> None:
         assert ua.status().carrier == "Verizon 311/480 (LineageOS/android_packages_apps_Messaging ...)"
 
 
-def test_opening_a_message_queues_its_read_report_once(agent: UserAgent) -> None:
+def test_opening_a_message_queues_its_read_report_once(tmp_path: Path) -> None:
+    agent = UserAgent(AgentSettings(store_path=str(tmp_path / "s.sqlite"), send_read_reports=True))
+    agent.start()
+    try:
+        _opening_queues_one_read_report(agent)
+    finally:
+        agent.stop()
+
+
+def _opening_queues_one_read_report(agent: UserAgent) -> None:
     events = []
     agent.subscribe(lambda event: events.append((event.name, event.data.id, event.data.read)))
     mid = _received(agent)
@@ -77,6 +86,13 @@ def test_read_reports_are_not_sent_when_the_user_forbids_them(tmp_path: Path) ->
         assert ua.store.get_task("read_report", mid) is None
 
 
+def test_read_reports_are_private_by_default(agent: UserAgent) -> None:
+    assert AgentSettings().send_read_reports is False
+    mid = _received(agent)
+    agent.mark_read(mid)
+    assert agent.store.get_task("read_report", mid) is None
+
+
 def test_send_without_a_modem_is_queued_and_stays_queued(agent: UserAgent) -> None:
     sent = agent.send(SendRequest(to=("07700 900123",), text="hi", subject="s"))
     assert not isinstance(sent, list)
@@ -86,6 +102,55 @@ def test_send_without_a_modem_is_queued_and_stays_queued(agent: UserAgent) -> No
     # Same person, national or international: one conversation with the earlier one.
     _received(agent, message_id="m-2")
     assert len(agent.list_conversations()) == 1
+
+
+def test_plan_send_says_what_send_does_and_sends_nothing(agent: UserAgent) -> None:
+    one = SendRequest(to=("07700 900123",), text="hi")
+    plan = agent.plan_send(one)
+    assert (plan.kind, plan.reason, plan.messages, plan.sms_parts) == ("sms", "text to one person", 1, 1)
+    assert agent.list_conversations() == [] and agent.status().queued == 0  # nothing stored
+    sent = agent.send(one)
+    assert sent.kind == plan.kind and sent.to == ("+447700900123",) and sent.parts == ()
+    assert agent.store.get_task("send_sms", sent.id) is not None and agent.store.get_task("send", sent.id) is None
+    group = SendRequest(to=("+447700900123", "+447700900124"), text="hi all")
+    assert agent.plan_send(group).kind == "mms" and agent.send(group).kind == "mms"  # group MMS: Android's default
+    agent.update_settings(agent.settings.with_changes(group_mms="off"))
+    plan = agent.plan_send(group)
+    assert (plan.kind, plan.messages) == ("sms", 2)
+    both = agent.send(group)
+    assert both.kind == "sms" and both.to == ("+447700900123", "+447700900124")  # one message, SMS to each
+
+
+def test_via_and_the_older_as_sms_force_the_kind(agent: UserAgent) -> None:
+    assert agent.send(SendRequest(to=("+447700900123",), text="hi", via="mms")).kind == "mms"
+    assert agent.send(SendRequest(to=("+447700900123", "+447700900124"), text="hi", via="sms")).kind == "sms"
+    assert agent.send(SendRequest(to=("+447700900123",), text="hi", as_sms=True)).kind == "sms"
+    with pytest.raises(BadRequest, match="contradict"):
+        agent.send(SendRequest(to=("+447700900123",), text="hi", as_sms=True, via="mms"))
+    picture = (Attachment.of(b"\x89PNG\r\n\x1a\nfake", "p.png", "image/png"),)
+    for call in (agent.plan_send, agent.send):
+        with pytest.raises(BadRequest, match="cannot send as SMS: the message has an attachment"):
+            call(SendRequest(to=("+447700900123",), text="hi", attachments=picture, via="sms"))
+    assert agent.status().queued == 3  # the refused ones stored nothing
+
+
+def test_the_send_via_setting_is_the_policy_a_request_overrides(tmp_path: Path) -> None:
+    settings = AgentSettings(store_path=str(tmp_path / "s.sqlite"), send_via="mms")
+    with UserAgent(settings) as ua:
+        assert ua.plan_send(SendRequest(to=("+447700900123",), text="hi")).reason == "MMS chosen in the settings (messaging.send_via)"
+        assert ua.send(SendRequest(to=("+447700900123",), text="hi", via="sms")).kind == "sms"
+
+
+def test_a_picture_too_large_is_a_problem_in_the_plan_and_too_large_for_send(agent: UserAgent) -> None:
+    import os
+
+    from mmsua.api.errors import TooLarge
+
+    noise = (Attachment.of(os.urandom(400 * 1024), "noise.bin", "application/octet-stream"),)
+    plan = agent.plan_send(SendRequest(to=("+447700900123",), attachments=noise))
+    assert plan.kind == "mms" and plan.mms_size > plan.mms_limit and "carrier accepts" in plan.problems[0]
+    with pytest.raises(TooLarge, match="carrier accepts"):
+        agent.send(SendRequest(to=("+447700900123",), attachments=noise))
 
 
 @pytest.mark.parametrize(

@@ -143,7 +143,7 @@ def _report(kind: MessageType, message_id: str, who: str) -> bytes:
 def test_a_report_counts_only_from_a_recipient_of_the_message(carrier: SimulatedCarrier, me: UserAgent,
                                                               kind: MessageType) -> None:
     recipient = "+15550109999"
-    sent = me.send(SendRequest(to=(recipient,), text="for one person"))
+    sent = me.send(SendRequest(to=(recipient,), text="for one person", via="mms"))
     message = wait_for("sent", lambda: me.show_message(sent.id).state == "sent" and me.show_message(sent.id))
     carrier.mmsc.push(ME, _report(kind, message.message_id, STRANGER))
     wait_for("the stranger's report kept", lambda: [r for r in me.store.raw_pdus(sent.id) if r["kind"] == "push"])

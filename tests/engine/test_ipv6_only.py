@@ -42,7 +42,7 @@ def test_retrieve_notifyresp_and_send_over_an_ipv6_only_context(profile: str, tm
             resp = wait_for("M-NotifyResp.ind", lambda: client_pdus(sim, MessageType.M_NOTIFYRESP_IND))
             assert resp[0].status == 0x81  # Retrieved
 
-            sent = agent.send(SendRequest(to=["+15550100002"], text="reply over IPv6"))
+            sent = agent.send(SendRequest(to=["+15550100002"], text="reply over IPv6", via="mms"))
             wait_for("sent over IPv6", lambda: agent.show_message(sent.id).state == "sent")
             assert client_pdus(sim, MessageType.M_SEND_REQ)
 

@@ -65,7 +65,7 @@ def _unplug_queue_and_replug(carrier: SimulatedCarrier, handset: Handset, agent:
 
     # Queued while away: they wait, and no attempt is spent (the worker's step runs nothing).
     sms = agent.send(SendRequest(to=(OTHER,), text="queued while unplugged", as_sms=True))
-    mms = agent.send(SendRequest(to=(OTHER,), text="an MMS queued while unplugged"))
+    mms = agent.send(SendRequest(to=(OTHER,), text="an MMS queued while unplugged", via="mms"))
     assert agent.engine.run_due() is False
     for kind, message in (("send_sms", sms), ("send", mms)):
         task = agent.store.get_task(kind, message.id)

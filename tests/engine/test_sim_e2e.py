@@ -198,7 +198,7 @@ def test_priority_chosen_when_sending_is_the_m_send_reqs_x_mms_priority(carrier,
     assert me.list_conversations() == []  # refused before anything was stored
     sent = me.send(SendRequest(to=["+15550100002"], text="now!", priority="high"))
     wait_for("sent", lambda: me.show_message(sent.id).state == "sent")
-    plain = me.send(SendRequest(to=["+15550100002"], text="whenever"))
+    plain = me.send(SendRequest(to=["+15550100002"], text="whenever", via="mms"))
     wait_for("sent", lambda: me.show_message(plain.id).state == "sent")
     first, second = client_pdus(carrier, MessageType.M_SEND_REQ)
     assert first.priority == "high"
@@ -209,16 +209,17 @@ def test_priority_chosen_when_sending_is_the_m_send_reqs_x_mms_priority(carrier,
 def test_separately_sends_one_message_each(carrier, me) -> None:
     for number in ("+15550100002", "+15550100003"):
         carrier.add_handset(number)
-    sent = me.send(SendRequest(to=["+15550100002", "+15550100003"], text="each their own", separately=True))
+    sent = me.send(SendRequest(to=["+15550100002", "+15550100003"], text="each their own", separately=True, via="mms"))
     assert isinstance(sent, list) and [m.to for m in sent] == [("+15550100002",), ("+15550100003",)]
     wait_for("both sent", lambda: all(me.show_message(m.id).state == "sent" for m in sent))
     assert len(me.list_conversations()) == 2
 
 
 def test_delivery_and_read_reports_update_the_senders_status(carrier, me, tmp_path) -> None:
-    friend = start_agent(carrier, "+15550100002", tmp_path / "friend.sqlite")
+    friend = start_agent(carrier, "+15550100002", tmp_path / "friend.sqlite", send_read_reports=True)
     try:
-        sent = me.send(SendRequest(to=["+15550100002"], text="did you get this?", delivery_report=True, read_report=True))
+        sent = me.send(SendRequest(to=["+15550100002"], text="did you get this?", delivery_report=True, read_report=True,
+                                   via="mms"))
         got = wait_for("friend retrieved", lambda: only_message(friend, "received"))
         assert got.read_report_requested is True
         wait_for("delivered", lambda: me.show_message(sent.id).recipients[0].status == "delivered")
@@ -261,10 +262,10 @@ def test_a_vanished_message_fails_with_a_clear_reason(carrier, me) -> None:
 def test_send_faults_transient_recovers_permanent_fails_with_the_specs_meaning(carrier, me) -> None:
     carrier.add_handset("+15550100002")
     carrier.faults.http_status(503, method="POST")
-    ok = me.send(SendRequest(to=["+15550100002"], text="first"))
+    ok = me.send(SendRequest(to=["+15550100002"], text="first", via="mms"))
     wait_for("sent after a 503", lambda: me.show_message(ok.id).state == "sent")
     carrier.faults.send_conf_status(0xE5)  # error-permanent-content-not-accepted
-    bad = me.send(SendRequest(to=["+15550100002"], text="second"))
+    bad = me.send(SendRequest(to=["+15550100002"], text="second", via="mms"))
     failed = wait_for("failed", lambda: me.show_message(bad.id).state == "failed" and me.show_message(bad.id))
     assert "content-not-accepted" in failed.error and "not accepted" in failed.error
     # The user retries; now the MMSC accepts it.
@@ -275,7 +276,7 @@ def test_send_faults_transient_recovers_permanent_fails_with_the_specs_meaning(c
 def test_resend_a_failed_mms_as_sms(carrier, me) -> None:
     carrier.add_handset("+15550100002")
     carrier.faults.send_conf_status(0xE1)
-    bad = me.send(SendRequest(to=["+15550100002"], text="plain words"))
+    bad = me.send(SendRequest(to=["+15550100002"], text="plain words", via="mms"))
     wait_for("failed", lambda: me.show_message(bad.id).state == "failed")
     sms = me.resend_as_sms(bad.id)
     assert sms.kind == "sms"
@@ -293,7 +294,7 @@ def test_sms_fallback_setting_resends_the_text_after_a_permanent_mms_failure(car
     agent = start_agent(carrier, ME, tmp_path / "f.sqlite", sms_fallback=True)
     try:
         carrier.faults.send_conf_status(0xE1)  # error-permanent-service-denied
-        bad = agent.send(SendRequest(to=["+15550100002"], text="fall back to me"))
+        bad = agent.send(SendRequest(to=["+15550100002"], text="fall back to me", via="mms"))
         wait_for("failed", lambda: agent.show_message(bad.id).state == "failed")
         sms = wait_for("an SMS queued by the fallback", lambda: [
             m for m in agent.list_messages(bad.conversation_id) if m.kind == "sms"])
@@ -307,7 +308,7 @@ def test_sms_fallback_setting_resends_the_text_after_a_permanent_mms_failure(car
 def test_no_sms_fallback_without_the_setting(carrier, me) -> None:
     carrier.add_handset("+15550100002")
     carrier.faults.send_conf_status(0xE1)
-    bad = me.send(SendRequest(to=["+15550100002"], text="stay an mms"))
+    bad = me.send(SendRequest(to=["+15550100002"], text="stay an mms", via="mms"))
     wait_for("failed", lambda: me.show_message(bad.id).state == "failed")
     # One worker runs tasks in order: once a later SMS is sent, a fallback would have been queued.
     marker = me.send(SendRequest(to=["+15550100002"], text="marker", as_sms=True))

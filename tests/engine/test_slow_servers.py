@@ -162,7 +162,7 @@ def _send_behind_a_stuck_retrieval(carrier: SimulatedCarrier, agent: UserAgent, 
         carrier.mmsc.push(ME, _notification(trickle.url))
         wait_for("the retrieval connected to the slow server", trickle.accepted.is_set)
         wait_for("the retrieval in flight", lambda: only_message(agent, "retrieving"))
-        sent = agent.send(SendRequest(to=("+15550109999",), text="not behind the slow one"))
+        sent = agent.send(SendRequest(to=("+15550109999",), text="not behind the slow one", via="mms"))
         wait_for("sent while the retrieval is stuck", lambda: agent.show_message(sent.id).state == "sent")
         assert only_message(agent, "retrieving") is not None
     finally:

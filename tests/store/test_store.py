@@ -304,3 +304,41 @@ def test_a_version_3_store_numbers_new_messages_after_its_deleted_ones(tmp_path:
         newest = _incoming(s, transaction_id="new")
         s.delete_message(newest)
         assert _incoming(s, transaction_id="newer") > newest
+
+
+def _sent_sms(s: Store, to: list[str]) -> int:
+    return s.add_message(participants=to, direction="out", kind="sms", state="sent", to=to, text="two parts")
+
+
+def test_a_version_5_store_gains_sms_segments_and_keeps_its_messages(tmp_path: Path) -> None:
+    path = tmp_path / "v5.sqlite"
+    with Store(path) as s:
+        old = _sent_sms(s, ["+15550100002"])
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("DROP TABLE sms_segments")
+    conn.execute("PRAGMA user_version = 5")
+    conn.close()
+    with Store(path) as s:
+        assert s.get_message(old).text == "two parts"
+        s.add_sms_segments(old, "+15550100002", [7, 8])
+        assert [(g.segment, g.reference) for g in s.sms_segments_for_reference(8)] == [(2, 8)]
+
+
+def test_each_segment_to_each_recipient_keeps_its_reference(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as s:
+        older = _sent_sms(s, ["+15550100002"])
+        newer = _sent_sms(s, ["+15550100002", "+15550100003"])
+        s.add_sms_segments(older, "+15550100002", [5, 6])
+        s.add_sms_segments(newer, "+15550100002", [1, 2])
+        s.add_sms_segments(newer, "+15550100003", [3, 5])  # references wrap: 5 again
+        # The newest pending first: the older message's segment 5 comes after.
+        assert [(g.message_id, g.address) for g in s.sms_segments_for_reference(5)] == [
+            (newer, "+15550100003"), (older, "+15550100002")]
+        first, = s.sms_segments_for_reference(1)
+        assert s.set_sms_segment_status(first, "delivered") == ["delivered", "pending"]
+        settled = s.sms_segments_for_reference(5)[0]
+        s.set_sms_segment_status(settled, "delivered")
+        # A settled segment yields to a pending one of the same reference.
+        assert s.sms_segments_for_reference(5)[0].message_id == older
+        s.delete_message(newer)
+        assert s.sms_segments_for_reference(1) == []  # gone with its message
