@@ -96,7 +96,7 @@ def test_the_strict_mmsc_refuses_a_user_agent_it_does_not_know(tmp_path) -> None
         sim.add_handset(PEER)
         agent = start_agent(sim, ME, tmp_path / "me.sqlite", user_agent="mmsua-sim/1.0")
         try:
-            sent = agent.send(SendRequest(to=[PEER], text="hello?"))
+            sent = agent.send(SendRequest(to=[PEER], text="hello?", via="mms"))
             failed = wait_for("failed", lambda: (m := agent.show_message(sent.id)).state == "failed" and m)
             assert "HTTP 412" in (failed.error or "")
             assert sim.mmsc.messages == {}
