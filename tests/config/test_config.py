@@ -221,6 +221,7 @@ SETTINGS_FIELD = {
     "identity.country": "country_code", "store.path": "store_path", "hooks.on_message": "on_message_command",
     "hooks.timeout": "on_message_timeout", "mms.context": "mms_context", "mms.context_idle_grace": "context_idle_grace",
     "mms.trusted_hosts": "trusted_hosts", "mms.exchange_timeout": "exchange_timeout",
+    "policy.auto_fetch": "auto_fetch", "contacts.path": "contacts_path",
 }
 DAEMON_ONLY = {"carrier.auto", "carrier.databases"}
 
@@ -228,6 +229,7 @@ DAEMON_ONLY = {"carrier.auto", "carrier.databases"}
 def _other_value(key: config.Key, tmp_path: Path):
     """A valid value for ``key`` that differs from its default."""
     special = {"mms.proxy": "10.9.9.9:3128", "mms.mmsc": "http://mmsc.other.example/mms", "store.path": str(tmp_path / "s"),
+               "contacts.path": str(tmp_path / "contacts"),
                "identity.own_number": "+447700900123", "identity.country": "GB", "mms.max_size": 614400,
                "hooks.on_message": ["/bin/true"], "modem.baudrate": 921600, "mms.trusted_hosts": ["content.example"]}
     if key.name in special:
