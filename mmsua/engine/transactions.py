@@ -95,8 +95,9 @@ def decide_retrieval(
     if settings.retrieval_policy == "reject":
         return RetrievalDecision(Decision.REJECT, "retrieval policy is reject")
     # Deferred, not rejected: NotifyResp "Rejected" lets the MMSC discard the message and
-    # report "Rejected" to the sender (OMA-TS-MMS_ENC 7.3.54); "Deferred" tells the sender
-    # nothing new and leaves it on the MMSC until its expiry, should the user unblock it.
+    # report "Rejected" to the sender (OMA-TS-MMS_ENC 7.3.54), who would learn of the block;
+    # "Deferred" is what any phone that downloads by hand says, and leaves the message on
+    # the MMSC until its expiry, should the user unblock the number and fetch it.
     if conditions.sender_blocked:
         return RetrievalDecision(Decision.DEFER, "the sender is blocked")
     if settings.retrieval_policy == "manual":
