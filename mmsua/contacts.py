@@ -108,6 +108,8 @@ class Contacts:
         for card in self.cards:
             for address in card.addresses:
                 key = normalise(address)
+                if not key or key == "+":
+                    continue  # "TEL:ask me" would otherwise name every alphanumeric sender
                 self._exact.setdefault(key, card.name)
                 if "@" not in key and len(key.lstrip("+")) >= _MATCH_TAIL:
                     self._tail.setdefault(key[-_MATCH_TAIL:], card.name)
@@ -120,6 +122,8 @@ class Contacts:
 
     def name_for(self, address: str) -> str | None:
         key = normalise(address)
+        if not key or key == "+":
+            return None
         found = self._exact.get(key)
         if found is None and "@" not in key and len(key.lstrip("+")) >= _MATCH_TAIL:
             found = self._tail.get(key[-_MATCH_TAIL:])

@@ -63,6 +63,7 @@ log = logging.getLogger(__name__)
 # A part fetched through the API is base64 in JSON; past this, export files instead.
 MAX_ATTACHMENT_FILE = 50 * 1024 * 1024
 MAX_BLOCKED = 10_000  # numbers one can block: the list is read whole by list_blocked
+MAX_ADDRESS = 254  # the longest e-mail address (RFC 5321 path limit); numbers are far shorter
 
 
 class UserAgent:
@@ -415,12 +416,13 @@ class UserAgent:
         if conversation_id is not None:
             with _found():
                 self.store.get_conversation(conversation_id)
-        unread = self.store.unread_messages(conversation_id)
-        with self.store.transaction():
+        with self.store.transaction():  # read and marked in one step: a delete meanwhile cannot intervene
+            unread = self.store.unread_messages(conversation_id)
             for message in unread:
                 self._mark_read(message)
         for message in unread:
-            self._changed(message.id)
+            with contextlib.suppress(StoreNotFound):  # deleted since by another client: nothing to redraw
+                self._changed(message.id)
         if unread:
             self.engine.wake()
         return len(unread)
@@ -450,8 +452,8 @@ class UserAgent:
 
     def _number(self, address: str) -> str:
         """An address to block, as the store keeps senders (normalised with the handset's country)."""
-        if not isinstance(address, str):
-            raise BadRequest("address must be text")
+        if not isinstance(address, str) or len(address) > MAX_ADDRESS:
+            raise BadRequest(f"address must be text of at most {MAX_ADDRESS} characters")
         try:
             return recipient_address(address, self.engine.country)
         except AddressError as exc:

@@ -66,6 +66,8 @@ def test_a_blocked_numbers_sms_and_mms_are_kept_apart_unannounced_and_the_mms_no
 def test_blocking_checks_the_number(me) -> None:
     with pytest.raises(BadRequest, match="not a phone number"):
         me.block("nobody at all")
+    with pytest.raises(BadRequest, match="at most 254"):
+        me.block("a" * 300 + "@example.com")
     with pytest.raises(NotFound, match="not blocked"):
         me.unblock(STRANGER)
 

@@ -53,3 +53,10 @@ def test_no_path_or_a_broken_one_means_no_names(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.vcf"
     os.mkfifo(fifo)
     assert ContactBook(lambda: str(tmp_path)).contacts().cards == []
+
+
+def test_a_card_whose_number_has_no_digits_names_nobody(tmp_path: Path) -> None:
+    path = tmp_path / "odd.vcf"
+    path.write_text(card("Ask Me", "ask me") + card("Ann", "+447700900123"))
+    book = ContactBook(lambda: str(path))
+    assert book.name_for("Vodafone") is None and book.name_for("+447700900123") == "Ann"

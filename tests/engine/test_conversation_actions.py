@@ -33,7 +33,10 @@ def _png() -> bytes:
 def test_forward_sends_the_text_and_the_picture_to_new_recipients(carrier, me) -> None:
     carrier.add_handset(OTHER)
     picture = _png()
-    carrier.send_mms(FRIEND, [ME], subject="Cat", parts=(Part.from_text("look at him"), Part.make(picture, "image/png", name="cat.png")))
+    smil = b'<smil><body><par><img src="cat.png"/><text src="text.txt"/></par></body></smil>'
+    carrier.send_mms(FRIEND, [ME], subject="Cat", parts=(Part.make(smil, "application/smil", name="smil.xml"),
+                                                          Part.from_text("look at him", name="text.txt"),
+                                                          Part.make(picture, "image/png", name="cat.png")))
     original = wait_for("retrieved", lambda: only_message(me, "received"))
     forwarded = me.forward(original.id, (OTHER,))
     assert not isinstance(forwarded, list) and forwarded.to == (OTHER,) and forwarded.subject == "Fwd: Cat"
@@ -43,7 +46,8 @@ def test_forward_sends_the_text_and_the_picture_to_new_recipients(carrier, me) -
     by_type = {p.content_type.media_type: p for p in send_req.parts}
     assert by_type["image/png"].data == picture  # the very picture, as stored
     assert by_type["text/plain"].data.decode() == "look at him"
-    assert list(by_type).count("application/smil") == 1  # one SMIL, written for the new message
+    # Three parts: one SMIL, written for the new message (the stored one is not attached), text, picture.
+    assert sorted(p.content_type.media_type for p in send_req.parts) == ["application/smil", "image/png", "text/plain"]
 
 
 def test_forward_refuses_what_it_cannot_send(carrier, tmp_path: Path) -> None:
