@@ -10,6 +10,7 @@ for a name 50 times).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import stat
@@ -63,8 +64,7 @@ class ContactBook:
             return
         path = Path(setting).expanduser()
         try:
-            files = _vcard_files(path)
-            signature = tuple((f.name, *_size_and_time(f)) for f in files)
+            files, signature = _vcard_files(path)
         except OSError as exc:
             if self._loaded != (setting, ()):
                 log.warning("contacts %s cannot be read: %s", path, exc.strerror or exc)
@@ -77,19 +77,22 @@ class ContactBook:
         log.info("contacts: %d cards from %s", len(self._contacts.cards), path)
 
 
-def _vcard_files(path: Path) -> list[Path]:
+def _vcard_files(path: Path) -> tuple[list[Path], Signature]:
+    """The files to read (the path, or a folder's .vcf files by name) and their signature."""
     if not path.is_dir():
-        os.stat(path)  # a missing file is an OSError the caller reports
-        return [path]
-    files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".vcf", ".vcard"))
-    if len(files) > MAX_FILES:
-        log.warning("contacts folder %s has %d files; only the first %d are read", path, len(files), MAX_FILES)
-    return files[:MAX_FILES]
-
-
-def _size_and_time(path: Path) -> tuple[int, int]:
-    info = path.stat()
-    return info.st_size, info.st_mtime_ns
+        info = os.stat(path)  # a missing file is an OSError the caller reports
+        return [path], ((path.name, info.st_size, info.st_mtime_ns),)
+    found: list[tuple[str, os.stat_result]] = []
+    with os.scandir(path) as entries:  # one stat per file: checked every RECHECK seconds
+        for entry in entries:
+            if entry.name.lower().endswith((".vcf", ".vcard")):
+                with contextlib.suppress(OSError):  # a dangling link is one card less, not none
+                    found.append((entry.name, entry.stat()))
+    found.sort()
+    if len(found) > MAX_FILES:
+        log.warning("contacts folder %s has %d files; only the first %d are read", path, len(found), MAX_FILES)
+    found = found[:MAX_FILES]
+    return [path / name for name, _ in found], tuple((name, info.st_size, info.st_mtime_ns) for name, info in found)
 
 
 def _read_cards(files: list[Path]) -> list[Contact]:

@@ -52,7 +52,10 @@ def test_no_path_or_a_broken_one_means_no_names(tmp_path: Path) -> None:
     assert ContactBook(lambda: str(tmp_path / "missing")).name_for("+447700900123") is None
     fifo = tmp_path / "pipe.vcf"
     os.mkfifo(fifo)
+    (tmp_path / "gone.vcf").symlink_to(tmp_path / "nowhere.vcf")
     assert ContactBook(lambda: str(tmp_path)).contacts().cards == []
+    (tmp_path / "ann.vcf").write_text(card("Ann", "+447700900123"))
+    assert ContactBook(lambda: str(tmp_path)).name_for("+447700900123") == "Ann"  # the others cost no names
 
 
 def test_a_card_whose_number_has_no_digits_names_nobody(tmp_path: Path) -> None:
