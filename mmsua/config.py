@@ -23,6 +23,7 @@ from typing import Any
 from mmsua import paths
 from mmsua.engine.settings import (
     AUTH_METHODS,
+    AUTO_FETCH,
     BEARERS,
     DEFAULT_LONG_SMS_CONFIRM_PARTS,
     DEFAULT_MAX_IMAGE_HEIGHT,
@@ -106,6 +107,8 @@ KEYS: tuple[Key, ...] = (
     Key("policy.retrieval", str, "auto", "what to do with a notification", choices=RETRIEVAL_POLICIES, flag="--retrieval"),
     Key("policy.roaming", str, "defer", "retrieval while roaming", choices=ROAMING_POLICIES),
     Key("policy.max_retrieve_size", int, 0, "defer notifications larger than this (0: mms.max_size)"),
+    Key("policy.auto_fetch", str, "anyone", "whose MMS are fetched without asking: anyone, or only numbers in the "
+        "contacts (the others wait for `mmsua fetch`)", choices=AUTO_FETCH),
     Key("reports.delivery", bool, False, "ask for delivery reports on sent messages"),
     Key("reports.read", bool, False, "ask for read reports on sent messages"),
     Key("reports.send_read_reports", bool, False, "answer read-report requests when a message is opened "
@@ -126,6 +129,7 @@ KEYS: tuple[Key, ...] = (
     Key("identity.nai", str, "", "the subscriber's NAI, for carriers whose headers carry ##NAI##", secret=True),
     Key("identity.country", str, "", "ISO country code for normalising national numbers (e.g. GB)"),
     Key("store.path", str, "", "directory of the message store", flag="--store"),
+    Key("contacts.path", str, "", "a vCard file, or a folder of .vcf files (khard, vdirsyncer), giving names to numbers"),
     Key("carrier.auto", bool, True, "fill unset MMS settings from the SIM's carrier (serviceproviders.xml)"),
     Key("carrier.databases", list, [], "carrier database files (default: mobile-broadband-provider-info's)"),
     Key("carrier.rules", str, "", "the carrier rules entry in use (filled from the SIM; docs/carriers.md)"),
@@ -420,6 +424,7 @@ def agent_settings(config: Config) -> AgentSettings:
             retrieval_policy=config["policy.retrieval"],
             roaming_policy=config["policy.roaming"],
             max_auto_retrieve_size=config["policy.max_retrieve_size"],
+            auto_fetch=config["policy.auto_fetch"],
             allow_delivery_reports=config["reports.report_allowed"],
             send_read_reports=config["reports.send_read_reports"],
             delivery_report=config["reports.delivery"],
@@ -449,6 +454,7 @@ def agent_settings(config: Config) -> AgentSettings:
             bearer=config["mms.bearer"],
             interface=config["mms.interface"],
             store_path=store,
+            contacts_path=str(config.path("contacts.path") or ""),
             on_message_command=tuple(config["hooks.on_message"]),
             on_message_timeout=config["hooks.timeout"],
         )

@@ -48,3 +48,26 @@ def only_declared_transitions(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[
     yield refused
     if refused:
         pytest.fail("undeclared state transitions: " + "; ".join(str(e) for e in refused))
+
+
+@pytest.fixture
+def engine_daemon(tmp_path: Path):
+    """(UserAgent, socket path): the real engine (no modem: nothing leaves the outbox)
+    behind a real socket, for the CLI's tests."""
+    import os
+    import subprocess
+
+    from mmsua.daemon.server import ApiServer
+    from mmsua.engine.agent import UserAgent
+    from mmsua.engine.settings import AgentSettings
+
+    short = Path(f"/tmp/mmsua-cli-e-{os.getpid()}")
+    short.mkdir(mode=0o700, exist_ok=True)
+    agent = UserAgent(AgentSettings(store_path=str(tmp_path / "store"), own_number="+15550100001"))
+    agent.start()
+    server = ApiServer(agent, short / "api.sock")
+    server.start()
+    yield agent, str(short / "api.sock")
+    server.stop()
+    agent.stop()
+    subprocess.run(["rm", "-rf", str(short)], check=False)

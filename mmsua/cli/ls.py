@@ -1,4 +1,4 @@
-"""`mmsua ls`: conversations, or the messages of one conversation."""
+"""`mmsua ls`: conversations (names from the daemon's contacts), or the messages of one conversation."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("ls", help="list conversations (or one conversation's messages)")
     parser.add_argument("conversation", nargs="?", type=int, help="list this conversation's messages")
     parser.add_argument("--query", "-q", help="only conversations matching this text")
+    parser.add_argument("--blocked", action="store_true", help="the conversations of blocked numbers (kept apart)")
     parser.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
     parser.add_argument("--json", action="store_true", help="print the API's JSON")
     add_socket_argument(parser)
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
             items: list[Shape] = list(messages)
             rows = [render.message_row(m) for m in messages]
         else:
-            conversations = client.list_conversations(query=args.query, limit=args.limit)
+            conversations = client.list_conversations(query=args.query, limit=args.limit, blocked=args.blocked)
             items, rows = list(conversations), [render.conversation_row(c) for c in conversations]
         if args.json:
             print_json(items)

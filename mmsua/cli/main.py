@@ -1,7 +1,8 @@
 """Entry point of the ``mmsua`` console script.
 
 Each subcommand lives in its own module under ``mmsua.cli`` (fetch, retry, cancel
-and resend-as-sms share the table in ``message_actions``) and exposes
+and resend-as-sms share the table in ``message_actions``; block, unblock and blocked
+share ``blocking``) and exposes
 ``register(subparsers)``, which adds its parser and sets ``func`` to a callable
 taking the parsed arguments and returning an exit status. Heavy imports stay
 inside those callables so ``mmsua --help`` is instant.
@@ -33,6 +34,11 @@ SUBCOMMANDS: tuple[str, ...] = (
     "cancel",
     "resend-as-sms",
     "delete",
+    "read",
+    "forward",
+    "block",
+    "unblock",
+    "blocked",
     "export",
     "status",
     "config",
@@ -88,10 +94,14 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 def _module_of(command: str) -> str:
-    """The module that registers a subcommand: its own, or the shared table of message actions."""
-    from mmsua.cli import message_actions
+    """The module that registers a subcommand: its own, or one that registers several
+    (the table of message actions, the blocking commands)."""
+    from mmsua.cli import blocking, message_actions
 
-    return "message_actions" if command in message_actions.COMMANDS else command.replace("-", "_")
+    for shared in (message_actions, blocking):
+        if command in shared.COMMANDS:
+            return shared.__name__.rpartition(".")[2]
+    return command.replace("-", "_")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -23,16 +23,22 @@ def size(n: Any) -> str:
     return f"{n / 1024 / 1024:.1f} MB"
 
 
+def person(address: str | None, name: str | None) -> str:
+    """"Ann Example (+447700900123)" when the contacts name the address, else the address."""
+    return f"{line(name, 40)} ({line(address, 40)})" if name else line(address, 40)
+
+
 def conversation_row(conv: Conversation) -> str:
-    people = ", ".join(line(p, 40) for p in conv.participants) or "(nobody)"
-    mark = f"[{conv.unread} new] " if conv.unread else ""
+    names = conv.names if len(conv.names) == len(conv.participants) else ("",) * len(conv.participants)
+    people = ", ".join(line(n, 40) or line(p, 40) for p, n in zip(conv.participants, names, strict=True)) or "(nobody)"
+    mark = ("[blocked] " if conv.blocked else "") + (f"[{conv.unread} new] " if conv.unread else "")
     when = line(conv.last_date, 25)
     return f"{conv.id:>5}  {when:<25}  {mark}{line(people, 60)}  {line(conv.last_preview, 60)}"
 
 
 def message_row(msg: Message) -> str:
     arrow = "<-" if msg.direction == "in" else "->"
-    peer = msg.sender if msg.direction == "in" else ", ".join(msg.to)
+    peer = (msg.sender_name or msg.sender) if msg.direction == "in" else ", ".join(msg.to)
     subject = f"[{line(msg.subject, 40)}] " if msg.subject else ""
     return (
         f"{msg.id:>6}  {line(msg.date, 25):<25}  {arrow} {line(peer, 40):<20}  "
@@ -43,7 +49,7 @@ def message_row(msg: Message) -> str:
 def message_detail(msg: Message) -> str:
     out = [
         f"Message {msg.id} ({line(msg.kind)}, {'incoming' if msg.direction == 'in' else 'outgoing'}, {line(msg.state.value)})",
-        f"From:    {line(msg.sender)}",
+        f"From:    {person(msg.sender, msg.sender_name)}" + ("  [blocked]" if msg.blocked else ""),
         f"To:      {', '.join(line(a) for a in msg.to)}",
     ]
     if msg.cc:

@@ -18,8 +18,12 @@ So an on-message hook that acts on ``message.received`` with state
 message publishes its event before it answers (send, retry, resend_as_sms:
 the queued message; fetch, mark_read: the message), and ``delete`` publishes
 ``message.deleted`` with ``{id, conversation_id, conversation}`` (the
-Conversation shape after the delete). ``modem.state`` carries the Status
-shape, ``log`` carries ``{time, level, text}``.
+Conversation shape after the delete). ``mark_all_read`` publishes
+``message.updated`` for each message it marks, ``delete_conversation``
+``message.deleted`` for each message it deletes. A message from a blocked number
+is never announced: its ``message.received`` goes out as ``message.updated``
+(mmsua.engine.publisher). ``modem.state`` carries the Status shape, ``log``
+carries ``{time, level, text}``.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from mmsua.api.methods import Api, Unsubscribe
 from mmsua.api.states import MessageState, ReportStatus
 from mmsua.engine import compose, send_plan
 from mmsua.engine.compose import Attachment, build_parts, fit_to_limit, picture_bounds
+from mmsua.engine.forwarding import forward_request
 from mmsua.engine.runner import DataPath, Engine, SmsPort
 from mmsua.engine.send_path import TooLateToCancel
 from mmsua.engine.settings import AgentSettings
@@ -54,6 +59,9 @@ from mmsua.store import NotFound as StoreNotFound
 from mmsua.store import PartData, Store, records
 
 log = logging.getLogger(__name__)
+
+MAX_BLOCKED = 10_000  # numbers one can block: the list is read whole by list_blocked
+MAX_ADDRESS = 254  # the longest e-mail address (RFC 5321 path limit); numbers are far shorter
 
 
 class UserAgent:
@@ -138,7 +146,7 @@ class UserAgent:
 
     def _engine_event(self, name: str, message: records.Message) -> None:
         """The engine's emit: a message event with the store's record of it."""
-        shape = message_shape(message)
+        shape = self._shape(message)
         self._publish(MessageReceived(shape) if name == MessageReceived.name else MessageUpdated(shape))
 
     def _publish(self, event: Event) -> None:
@@ -206,17 +214,22 @@ class UserAgent:
         )
 
     def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0, blocked: bool = False) -> list[api.Conversation]:
+        """``query`` also finds the conversations of contacts named like it (by their
+        numbers' last nine digits, as the store keeps numbers in whatever form they came)."""
         limit, offset = _bounded(limit, 1, 1000, "limit"), _bounded(offset, 0, None, "offset")
-        return [conversation_shape(c) for c in self.store.list_conversations(query or None, limit, offset)]
+        terms = [_search_term(a) for a in self.engine.contacts.contacts().addresses_named(query)] if query else []
+        found = self.store.list_conversations(query or None, limit, offset, blocked=bool(blocked),
+                                              participant_terms=[t for t in terms if t])
+        return [self._conversation_shape(c) for c in found]
 
     def list_messages(self, conversation_id: int, before_id: int | None = None, limit: int = 50) -> list[api.Message]:
         with _found():
             self.store.get_conversation(conversation_id)
         limit = _bounded(limit, 1, 1000, "limit")
-        return [message_shape(m) for m in self.store.list_messages(conversation_id, before_id, limit)]
+        return [self._shape(m) for m in self.store.list_messages(conversation_id, before_id, limit)]
 
     def show_message(self, id: int) -> api.Message:  # noqa: A002 - the API's name
-        return message_shape(self._message(id))
+        return self._shape(self._message(id))
 
     def get_part(self, message_id: int, index: int) -> api.PartContent:
         with _found():
@@ -335,7 +348,7 @@ class UserAgent:
             with self.store.transaction():
                 self.store.put_task("retrieve", message.id, deadline=message.expiry, args={"deferred": deferred})
                 self.store.change_state(message.id, Transition.FETCH, error=None)
-                result = message_shape(self.store.get_message(message.id))
+                result = self._shape(self.store.get_message(message.id))
             self._publish(MessageUpdated(result))
         self.engine.wake()
         if self.engine.data_path is None:
@@ -382,39 +395,94 @@ class UserAgent:
     def mark_read(self, id: int) -> api.Message:  # noqa: A002
         message = self._message(id)
         with self.store.transaction():
-            if not message.read:
-                self.store.mark_read(message.id)
-                if (message.direction == "in" and message.kind == "mms" and message.read_report_requested
-                        and self.settings.send_read_reports and message.message_id):
-                    self.store.put_task("read_report", message.id)
+            self._mark_read(message)
         result = self._changed(message.id)
         self.engine.wake()
         return result
 
+    def _mark_read(self, message: records.Message) -> None:
+        """Mark it read (inside the caller's transaction), with the read report it asked for
+        when the settings allow one; never to a blocked number (it would say we read it)."""
+        if message.read:
+            return
+        self.store.mark_read(message.id)
+        if (message.direction == "in" and message.kind == "mms" and message.read_report_requested
+                and self.settings.send_read_reports and message.message_id and not message.blocked):
+            self.store.put_task("read_report", message.id)
+
     def delete(self, id: int) -> None:  # noqa: A002
         message = self._message(id)
         self.store.delete_message(message.id)
-        conversation = conversation_shape(self.store.get_conversation(message.conversation_id))
+        conversation = self._conversation_shape(self.store.get_conversation(message.conversation_id))
         self._publish(MessageDeleted(api.Deleted(message.id, message.conversation_id, conversation)))
 
     # --- #12's methods: the contract is in mmsua.api.methods; each is built in its own change.
     def forward(self, id: int, to: tuple[str, ...], separately: bool = False, via: api.SendVia = "auto") -> api.Message | list[api.Message]:  # noqa: A002
-        raise Unavailable("forward is not built yet")
+        """The message's text and parts (less its SMIL) to new recipients, through ``send``."""
+        message = self._message(id)
+        if isinstance(to, str) or not to:
+            raise BadRequest("forward needs a list of recipients in 'to'")
+
+        def read_part(index: int) -> bytes:
+            with _found():
+                return self.store.get_part(message.id, index)[1]
+
+        return self.send(forward_request(message, read_part, tuple(to), separately, via))
 
     def mark_all_read(self, conversation_id: int | None = None) -> int:
-        raise Unavailable("mark_all_read is not built yet")
+        """Mark every unread received message read (in one conversation, or all), each as
+        ``mark_read`` does; publishes ``message.updated`` for each. Returns how many."""
+        if conversation_id is not None:
+            with _found():
+                self.store.get_conversation(conversation_id)
+        with self.store.transaction():  # read and marked in one step: a delete meanwhile cannot intervene
+            unread = self.store.unread_messages(conversation_id)
+            for message in unread:
+                self._mark_read(message)
+        for message in unread:
+            with contextlib.suppress(StoreNotFound):  # deleted since by another client: nothing to redraw
+                self._changed(message.id)
+        if unread:
+            self.engine.wake()
+        return len(unread)
 
     def delete_conversation(self, conversation_id: int) -> None:
-        raise Unavailable("delete_conversation is not built yet")
+        """Delete every message of the conversation; ``message.deleted`` for each."""
+        with _found():
+            ids = self.store.delete_conversation(conversation_id)
+            conversation = self._conversation_shape(self.store.get_conversation(conversation_id))
+        for message_id in ids:
+            self._publish(MessageDeleted(api.Deleted(message_id, conversation_id, conversation)))
 
     def block(self, address: str) -> None:
-        raise Unavailable("block is not built yet")
+        """Keep this number's SMS and MMS apart from now on (docs/operations.md, "Blocking")."""
+        number = self._number(address)
+        if not self.store.is_blocked(number) and self.store.count_blocked() >= MAX_BLOCKED:
+            raise BadRequest(f"{MAX_BLOCKED} numbers are blocked already; unblock some first")
+        self.store.block(number)
 
     def unblock(self, address: str) -> None:
-        raise Unavailable("unblock is not built yet")
+        number = self._number(address)
+        if not self.store.unblock(number):
+            raise NotFound(f"{number} is not blocked")
 
     def list_blocked(self) -> list[str]:
-        raise Unavailable("list_blocked is not built yet")
+        return self.store.blocked_numbers()
+
+    def _number(self, address: str) -> str:
+        """An address to block, as the store keeps senders (normalised with the handset's country)."""
+        if not isinstance(address, str) or len(address) > MAX_ADDRESS:
+            raise BadRequest(f"address must be text of at most {MAX_ADDRESS} characters")
+        try:
+            return recipient_address(address, self.engine.country)
+        except AddressError as exc:
+            raise BadRequest(str(exc)) from None
+
+    def _shape(self, message: records.Message) -> api.Message:
+        return message_shape(message, self.engine.contacts.name_for)
+
+    def _conversation_shape(self, conversation: records.Conversation) -> api.Conversation:
+        return conversation_shape(conversation, self.engine.contacts.name_for)
 
     def _message(self, message_id: int) -> records.Message:
         with _found():
@@ -425,7 +493,7 @@ class UserAgent:
         Called before the engine is woken where the agent can, so a client never gets the
         command's state after a later one of the engine's."""
         with self._publish_lock:
-            result = message_shape(self.store.get_message(message_id))
+            result = self._shape(self.store.get_message(message_id))
             self._publish(MessageUpdated(result))
         return result
 
@@ -480,8 +548,24 @@ def _found() -> Iterator[None]:
         raise NotFound(str(exc).strip("'\"")) from None
 
 
-def message_shape(m: records.Message) -> api.Message:
-    """The API's Message for a stored one."""
+Names = Callable[[str | None], str | None]  # a contact's name for an address, when known
+
+
+def _no_names(address: str | None) -> str | None:
+    return None
+
+
+def _search_term(address: str) -> str:
+    """What a stored participant contains when it is this contact's address: an e-mail
+    address lowercased, a number's last nine digits (whatever form either was written in)."""
+    if "@" in address:
+        return address.strip().lower()
+    digits = "".join(c for c in address if c.isdigit())
+    return digits[-9:] if len(digits) >= 6 else ""
+
+
+def message_shape(m: records.Message, names: Names = _no_names) -> api.Message:
+    """The API's Message for a stored one; ``names`` gives the sender's contact name."""
     return api.Message(
         id=m.id, conversation_id=m.conversation_id, direction="in" if m.direction == "in" else "out",
         kind="sms" if m.kind == "sms" else "mms", state=MessageState(m.state), sender=m.sender,
@@ -491,11 +575,13 @@ def message_shape(m: records.Message) -> api.Message:
         recipients=tuple(api.RecipientStatus(r.address, ReportStatus(r.status), records.iso(r.updated)) for r in m.recipients),
         read=m.read, read_report_requested=m.read_report_requested, delivery_report_requested=m.delivery_report_requested,
         priority=m.priority, error=m.error, message_id=m.message_id, attempts=m.attempts,
+        sender_name=names(m.sender) if m.direction == "in" else None, blocked=m.blocked,
     )
 
 
-def conversation_shape(c: records.Conversation) -> api.Conversation:
-    return api.Conversation(c.id, c.participants, records.iso(c.last_date), c.last_preview, c.unread, c.message_count)
+def conversation_shape(c: records.Conversation, names: Names = _no_names) -> api.Conversation:
+    return api.Conversation(c.id, c.participants, records.iso(c.last_date), c.last_preview, c.unread, c.message_count,
+                            names=tuple(names(p) or "" for p in c.participants), blocked=c.blocked)
 
 
 def _is_api(agent: UserAgent) -> Api:

@@ -17,11 +17,17 @@ class Publisher:
         self._emit = emit
 
     def message(self, event: str, message_id: int) -> None:
-        """Publish ``event`` (message.received, message.updated) for a message; none if it is gone."""
+        """Publish ``event`` (message.received, message.updated) for a message; none if it is gone.
+
+        A message from a blocked number is never announced: its ``message.received`` goes
+        out as ``message.updated`` (``blocked`` true), which no hook or alert acts on, and
+        a client listing blocked conversations still redraws it."""
         try:
             data = self._store.get_message(message_id)
         except NotFound:
             return
+        if data.blocked and event == "message.received":
+            event = "message.updated"
         try:
             self._emit(event, data)
         except Exception:  # a subscriber's fault must not stop the engine's step

@@ -40,8 +40,11 @@ class ReceivePath:
     """SMS and pushes into the store; the concatenated SMS still waiting for segments."""
 
     def __init__(self, store: Store, handset: Handset, settings: SettingsSource, clock: Callable[[], float],
-                 publisher: Publisher, wake: Callable[[], None], *, sms_references: threading.Lock) -> None:
+                 publisher: Publisher, wake: Callable[[], None], known: Callable[[str | None], bool], *,
+                 sms_references: threading.Lock) -> None:
+        """``known(address)``: the sender is in the contacts (policy auto_fetch = contacts)."""
         self._store = store
+        self._known = known
         self._sms_references = sms_references
         self._handset = handset
         self._settings = settings
@@ -134,6 +137,7 @@ class ReceivePath:
         if datagram.destination_port is None and text is not None:
             first = datagram.segments[0]
             sender = self._handset.norm(datagram.originator)
+            blocked = self._store.is_blocked(sender)
             with self._store.transaction():
                 mid = self._store.add_message(
                     participants=self._handset.people([sender]), direction="in", kind="sms",
@@ -141,9 +145,13 @@ class ReceivePath:
                     sender=sender, to=[self._handset.own_number] if self._handset.own_number else [], text=text,
                     date=(first.timestamp.astimezone(timezone.utc).timestamp() if first.timestamp is not None
                           else self._clock()),  # a damaged SC time stamp decodes to None
+                    blocked=blocked,
                 )
                 self._store.consume_sms(sms_ids)
-            log.info("SMS %s from %s stored (%d segment(s))", mid, sender, len(datagram.segments))
+            if blocked:  # kept apart: no line names who wrote (the log reaches every client)
+                log.info("SMS %s from a blocked number kept apart", mid)
+            else:
+                log.info("SMS %s from %s stored (%d segment(s))", mid, sender, len(datagram.segments))
             self._publisher.message("message.received", mid)
             return
         with self._store.transaction():
@@ -234,9 +242,13 @@ class ReceivePath:
             return None, existing
         sender = self._handset.norm(tx.address_text(pdu.sender))
         expires = tx.expiry_time(pdu.expiry, now)
+        settings = self._settings()
+        blocked = self._store.is_blocked(sender)
+        known = settings.auto_fetch != "contacts" or self._known(sender)
         decision = tx.decide_retrieval(
-            pdu.message_size, expires, self._settings(),
-            tx.Conditions(now, roaming=self._handset.roaming), pdu.content_location,
+            pdu.message_size, expires, settings,
+            tx.Conditions(now, roaming=self._handset.roaming, sender_blocked=blocked, sender_known=known),
+            pdu.content_location,
         )
         state = _NOTIFIED[decision.decision].apply(None)
         message_id = self._store.add_message(
@@ -245,6 +257,7 @@ class ReceivePath:
             transaction_id=pdu.transaction_id, content_location=pdu.content_location,
             priority=pdu.priority, message_class=pdu.message_class,
             error=decision.reason if decision.decision in (tx.Decision.EXPIRED, tx.Decision.UNTRUSTED) else None,
+            blocked=blocked,
         )
         self._store.link_raw(raw_id, message_id)
         if decision.decision is tx.Decision.RETRIEVE:
@@ -254,6 +267,9 @@ class ReceivePath:
         elif decision.decision is tx.Decision.REJECT:
             self._store.put_task("notify_resp", message_id, args={"status": tx.STATUS_REJECTED})
         # UNTRUSTED: nothing is owed; the MMSC may never have sent it, and the user decides.
+        if blocked:
+            log.info("notification for message %s from a blocked number: %s", message_id, decision.decision.value)
+            return message_id, None
         (log.warning if decision.decision is tx.Decision.UNTRUSTED else log.info)(
             "notification %s from %s: %s (%s)", pdu.transaction_id, sender, decision.decision.value, decision.reason)
         return message_id, None

@@ -4,6 +4,7 @@
 
 - :class:`.handset.Handset` (own number, country, roaming),
 - :class:`.publisher.Publisher` (a message's events, read from the store),
+- :class:`.contact_book.ContactBook` (names for numbers, from the configured vCards),
 - :class:`.mmsc_link.MmscLink` (data path, carrier HTTP, the context's idle release),
 - :class:`.receive_path.ReceivePath` (SMS and pushes into the store, on the caller's thread),
 - :class:`.send_path.Outbox` (queueing) and :class:`.send_path.SendPath` (the send tasks),
@@ -24,6 +25,7 @@ from collections.abc import Callable, Iterable
 from mmsua.addresses import Country
 from mmsua.engine.carrier_http import CarrierHttp
 from mmsua.engine.compose import SendRequest
+from mmsua.engine.contact_book import ContactBook
 from mmsua.engine.handset import Handset
 from mmsua.engine.interfaces import DataPath, DirectDataPath, Emit, SmsPort
 from mmsua.engine.mmsc_link import MmscLink
@@ -57,11 +59,12 @@ class Engine:
         self.handset = Handset(store, current)
         self.publisher = Publisher(store, emit or (lambda event, data: None))
         self.link = MmscLink(settings, data_path, lambda: (self.handset.own_number, self.handset.country))
+        self.contacts = ContactBook(lambda: self._settings.contacts_path)
         # Held from handing an SMS segment to the modem until its TP-MR is stored, and while
         # a status report is matched: a report the SMSC sends at once is never unmatched.
         sms_references = threading.Lock()
         self.receiver = ReceivePath(store, self.handset, current, clock, self.publisher, self.wakeup.ring,
-                                    sms_references=sms_references)
+                                    self.contacts.knows, sms_references=sms_references)
         self.outbox = Outbox(store, self.handset, current, self.wakeup.ring)
         self.retries = Retries(store, current, clock, self.link, self.publisher, self.outbox.sms_fallback)
         self.retriever = RetrievePath(store, self.handset, current, clock, self.publisher, self.retries)

@@ -23,6 +23,7 @@ DEFAULT_UAPROF_HEADER = "x-wap-profile"  # Android's uaProfTagName default; Veri
 HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}")  # an HTTP header name (RFC 9110 token)
 RETRIEVAL_POLICIES = ("auto", "manual", "reject")
 ROAMING_POLICIES = ("auto", "defer")
+AUTO_FETCH = ("anyone", "contacts")  # whose MMS are fetched without asking
 BEARERS = ("modem", "interface", "ppp")
 MMS_CONTEXTS = ("auto", "own")
 PDP_TYPES = ("IP", "IPV6", "IPV4V6")
@@ -68,6 +69,7 @@ class AgentSettings:
     retrieval_policy: str = "auto"  # auto | manual | reject
     roaming_policy: str = "defer"  # auto | defer
     max_auto_retrieve_size: int = 0  # defer larger notifications (0: the largest message, max_message_size)
+    auto_fetch: str = "anyone"  # contacts: defer MMS from numbers not in the contacts
     allow_delivery_reports: bool = True  # Report-Allowed in M-NotifyResp.ind / M-Acknowledge.ind
     # Answer read-report requests when a message is opened: off by default, as a read
     # report tells the sender when you read it (Android's and Spacebar's default too).
@@ -116,6 +118,7 @@ class AgentSettings:
     kept_sms_retention: float = 30 * 24 * 3600  # seconds a handled SMS PDU is kept (duplicate checks)
     segment_timeout: float = 600.0  # seconds an incomplete concatenated SMS waits for its other segments
     store_path: str = ""  # a directory (store.sqlite inside) or a .sqlite file; empty: XDG data dir
+    contacts_path: str = ""  # a vCard file or a folder of .vcf files; empty: no names
     on_message_command: tuple[str, ...] = field(default_factory=tuple)
     on_message_timeout: int = 30
 
@@ -125,6 +128,8 @@ class AgentSettings:
             problems.append(f"retrieval_policy {self.retrieval_policy!r} is not one of {', '.join(RETRIEVAL_POLICIES)}")
         if self.roaming_policy not in ROAMING_POLICIES:
             problems.append(f"roaming_policy {self.roaming_policy!r} is not one of {', '.join(ROAMING_POLICIES)}")
+        if self.auto_fetch not in AUTO_FETCH:
+            problems.append(f"auto_fetch {self.auto_fetch!r} is not one of {', '.join(AUTO_FETCH)}")
         if self.mms_context not in MMS_CONTEXTS:
             problems.append(f"mms_context {self.mms_context!r} is not one of {', '.join(MMS_CONTEXTS)}")
         if self.send_via not in SEND_VIA:

@@ -58,6 +58,8 @@ class Conditions:
 
     now: float
     roaming: bool = False
+    sender_blocked: bool = False  # the user blocked the sender's number
+    sender_known: bool = True  # the sender is in the contacts (policy auto_fetch = contacts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +94,16 @@ def decide_retrieval(
         return RetrievalDecision(Decision.UNTRUSTED, untrusted)
     if settings.retrieval_policy == "reject":
         return RetrievalDecision(Decision.REJECT, "retrieval policy is reject")
+    # Deferred, not rejected: NotifyResp "Rejected" lets the MMSC discard the message and
+    # report "Rejected" to the sender (OMA-TS-MMS_ENC 7.3.54), who would learn of the block;
+    # "Deferred" is what any phone that downloads by hand says, and leaves the message on
+    # the MMSC until its expiry, should the user unblock the number and fetch it.
+    if conditions.sender_blocked:
+        return RetrievalDecision(Decision.DEFER, "the sender is blocked")
     if settings.retrieval_policy == "manual":
         return RetrievalDecision(Decision.DEFER, "retrieval policy is manual")
+    if not conditions.sender_known and settings.auto_fetch == "contacts":
+        return RetrievalDecision(Decision.DEFER, "the sender is not in the contacts (policy auto_fetch = contacts)")
     if conditions.roaming and settings.roaming_policy == "defer":
         return RetrievalDecision(Decision.DEFER, "roaming: retrieval deferred")
     limit = settings.auto_retrieve_limit

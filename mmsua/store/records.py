@@ -96,6 +96,7 @@ class Message:
     message_class: str | None = None
     sms_reference: int | None = None
     attempts: int = 0  # POSTs of an outgoing MMS begun (schema v5)
+    blocked: bool = False  # arrived from a blocked number (schema v6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,7 @@ class Conversation:
     last_preview: str
     unread: int
     message_count: int
+    blocked: bool = False  # every participant is a blocked number (read at query time)
 
 
 @dataclass(frozen=True, slots=True)

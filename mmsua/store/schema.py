@@ -231,6 +231,14 @@ def _v6_sms_segments(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS sms_segments_by_reference ON sms_segments(reference)")
 
 
+def _v7_blocked_numbers(conn: sqlite3.Connection) -> None:
+    # Numbers the user blocked (normalised as mmsua.addresses does), and whether a message
+    # arrived from one: such a message is kept apart, never counted unread or announced.
+    conn.execute("CREATE TABLE IF NOT EXISTS blocked_numbers (address TEXT PRIMARY KEY, added REAL NOT NULL)")
+    if "blocked" not in {row[1] for row in conn.execute("PRAGMA table_info(messages)")}:
+        conn.execute("ALTER TABLE messages ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0")
+
+
 def _split(script: str) -> list[str]:
     """Split a script into whole statements (trigger bodies stay whole)."""
     statements, current = [], ""
@@ -244,7 +252,8 @@ def _split(script: str) -> list[str]:
 
 # Each entry upgrades version i to i + 1. Append only.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2_fts, _v3_sms_prune_index, _v4_message_ids_never_reused,
-                                                            _v5_send_attempts, _v6_sms_segments]
+                                                            _v5_send_attempts, _v6_sms_segments,
+                                                            _v7_blocked_numbers]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

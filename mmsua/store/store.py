@@ -49,6 +49,13 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 _T = TypeVar("_T", bound="DataclassInstance")
+# A conversation is blocked when it has participants and every one is a blocked number.
+_BLOCKED = (
+    "(EXISTS (SELECT 1 FROM conversation_participants p WHERE p.conversation_id = conversations.id) "
+    "AND NOT EXISTS (SELECT 1 FROM conversation_participants p WHERE p.conversation_id = conversations.id "
+    "AND p.address NOT IN (SELECT address FROM blocked_numbers)))"
+)
+_CONVERSATION = f"SELECT *, {_BLOCKED} AS blocked FROM conversations"
 # States of an MMS whose content is not (yet) here: the preview says so.
 _WITHOUT_CONTENT = (MessageState.NOTIFIED, MessageState.DEFERRED, MessageState.RETRIEVING, MessageState.EXPIRED,
                     MessageState.REJECTED)
@@ -197,42 +204,43 @@ class Store:
             return cid
 
     def get_conversation(self, conversation_id: int) -> Conversation:
-        rows = self._q("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
+        rows = self._q(f"{_CONVERSATION} WHERE id = ?", (conversation_id,))
         if not rows:
             raise NotFound(f"no conversation {conversation_id}")
         return _conversation(rows[0])
 
-    def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0) -> list[Conversation]:
-        """Most recent first; ``query`` matches participants and message text."""
+    def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0, *,
+                           blocked: bool = False, participant_terms: Sequence[str] = ()) -> list[Conversation]:
+        """Most recent first; ``query`` matches participants and message text, and so does
+        any of ``participant_terms`` (parts of numbers: the contacts named like the query).
+        ``blocked``: the conversations of blocked numbers only, which are otherwise left out."""
+        where = f"message_count > 0 AND {_BLOCKED} = ?"
         if not query:
             rows = self._q(
-                "SELECT * FROM conversations WHERE message_count > 0 "
-                "ORDER BY last_date DESC, id DESC LIMIT ? OFFSET ?",
-                (limit, offset),
+                f"{_CONVERSATION} WHERE {where} ORDER BY last_date DESC, id DESC LIMIT ? OFFSET ?",
+                (int(blocked), limit, offset),
             )
             return [_conversation(row) for row in rows]
-        like = f"%{_escape_like(query)}%"
-        ids = {
-            row[0]
-            for row in self._q(
+        ids: set[int] = set()
+        for term in (query, *participant_terms):
+            like = f"%{_escape_like(term)}%"
+            ids.update(row[0] for row in self._q(
                 "SELECT conversation_id FROM conversation_participants WHERE address LIKE ? ESCAPE '\\'", (like,)
-            )
-        }
+            ))
         ids.update(self._matching_conversations(query))
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
         rows = self._q(
-            f"SELECT * FROM conversations WHERE id IN ({marks}) AND message_count > 0 "
-            "ORDER BY last_date DESC, id DESC LIMIT ? OFFSET ?",
-            (*ids, limit, offset),
+            f"{_CONVERSATION} WHERE id IN ({marks}) AND {where} ORDER BY last_date DESC, id DESC LIMIT ? OFFSET ?",
+            (*ids, int(blocked), limit, offset),
         )
         return [_conversation(row) for row in rows]
 
     def _refresh_conversation(self, conversation_id: int) -> None:
         """Recompute the summary columns (inside the caller's transaction)."""
         counts = self._q(
-            "SELECT count(*) AS n, coalesce(sum(read = 0 AND direction = 'in'), 0) AS unread "
+            "SELECT count(*) AS n, coalesce(sum(read = 0 AND direction = 'in' AND blocked = 0), 0) AS unread "
             "FROM messages WHERE conversation_id = ?",
             (conversation_id,),
         )[0]
@@ -279,8 +287,10 @@ class Store:
         message_id: str | None = None,
         content_location: str | None = None,
         sms_reference: int | None = None,
+        blocked: bool = False,
     ) -> int:
-        """Insert a message; raises :class:`DuplicateMessage` when its ids are known."""
+        """Insert a message; raises :class:`DuplicateMessage` when its ids are known.
+        ``blocked``: it came from a blocked number (kept apart, never counted unread)."""
         now = time.time()
         state = MessageState(state)  # a string that is no state fails here, before any write
         with self.transaction():
@@ -292,12 +302,13 @@ class Store:
                 "INSERT INTO messages(id, conversation_id, direction, kind, state, sender, to_addrs, cc_addrs, "
                 "bcc_addrs, subject, body_text, date, read, read_report_requested, delivery_report_requested, "
                 "size, expiry, priority, message_class, error, transaction_id, message_id, content_location, "
-                f"sms_reference, created, updated) VALUES ({_NEXT_MESSAGE_ID},?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                f"sms_reference, created, updated, blocked) VALUES ({_NEXT_MESSAGE_ID},?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     cid, direction, kind, state, sender, json.dumps(list(to)), json.dumps(list(cc)),
                     json.dumps(list(bcc)), subject, text, date if date is not None else now, int(read),
                     int(read_report_requested), int(delivery_report_requested), size, expiry, priority,
                     message_class, error, transaction_id, message_id, content_location, sms_reference, now, now,
+                    int(blocked),
                 ),
             ))
             self._refresh_conversation(cid)
@@ -416,8 +427,9 @@ class Store:
         return [self._message(row) for row in self._q(f"SELECT * FROM messages WHERE state IN ({marks})", states)]
 
     def count_in_state(self, *states: MessageState) -> int:
+        """Messages in these states, less those from blocked numbers (nobody waits for them)."""
         marks = ",".join("?" * len(states))
-        return int(self._q(f"SELECT count(*) FROM messages WHERE state IN ({marks})", states)[0][0])
+        return int(self._q(f"SELECT count(*) FROM messages WHERE state IN ({marks}) AND blocked = 0", states)[0][0])
 
     def search_messages(self, query: str, limit: int = 50) -> list[Message]:
         return [self._message(row) for row in self._search_rows(query, limit)]
@@ -471,6 +483,53 @@ class Store:
         for name in files:
             self._part_path(name).unlink(missing_ok=True)
 
+    def delete_conversation(self, conversation_id: int) -> list[int]:
+        """Delete every message of a conversation in one step (the conversation stays, empty,
+        so its id keeps naming it). Returns the deleted messages' ids, oldest first."""
+        with self.transaction():
+            self.get_conversation(conversation_id)
+            ids = [int(r["id"]) for r in self._q("SELECT id FROM messages WHERE conversation_id = ? ORDER BY id",
+                                                  (conversation_id,))]
+            files = [r["file"] for r in self._q(
+                "SELECT file FROM parts JOIN messages ON messages.id = parts.message_id "
+                "WHERE messages.conversation_id = ? AND file IS NOT NULL", (conversation_id,))]
+            self._x("DELETE FROM messages WHERE conversation_id = ?", (conversation_id,))
+            self._refresh_conversation(conversation_id)
+        for name in files:  # after the commit: a rolled-back delete keeps its files
+            self._part_path(name).unlink(missing_ok=True)
+        return ids
+
+    def unread_messages(self, conversation_id: int | None = None) -> list[Message]:
+        """Received messages not yet read (those from blocked numbers too), in one conversation or all."""
+        if conversation_id is None:
+            rows = self._q("SELECT * FROM messages WHERE direction = 'in' AND read = 0 ORDER BY id")
+        else:
+            rows = self._q("SELECT * FROM messages WHERE direction = 'in' AND read = 0 AND conversation_id = ? ORDER BY id",
+                           (conversation_id,))
+        return [self._message(row) for row in rows]
+
+    # -- blocked numbers ------------------------------------------------------
+
+    def block(self, address: str) -> bool:
+        """Add a (normalised) number to the blocked ones; False when it was there."""
+        with self.transaction():
+            return self._x("INSERT OR IGNORE INTO blocked_numbers(address, added) VALUES (?, ?)",
+                           (address, time.time())).rowcount > 0
+
+    def unblock(self, address: str) -> bool:
+        """False when the number was not blocked."""
+        with self.transaction():
+            return self._x("DELETE FROM blocked_numbers WHERE address = ?", (address,)).rowcount > 0
+
+    def blocked_numbers(self) -> list[str]:
+        return [r["address"] for r in self._q("SELECT address FROM blocked_numbers ORDER BY address")]
+
+    def count_blocked(self) -> int:
+        return int(self._q("SELECT count(*) FROM blocked_numbers")[0][0])
+
+    def is_blocked(self, address: str | None) -> bool:
+        return bool(address) and bool(self._q("SELECT 1 FROM blocked_numbers WHERE address = ?", (address,)))
+
     def _message(self, row: sqlite3.Row) -> Message:
         mid = row["id"]
         parts = tuple(self.list_parts(mid))
@@ -491,6 +550,7 @@ class Store:
             read=bool(row["read"]),
             read_report_requested=bool(row["read_report_requested"]),
             delivery_report_requested=bool(row["delivery_report_requested"]),
+            blocked=bool(row["blocked"]),
         )
 
     # -- parts --------------------------------------------------------------
@@ -829,7 +889,7 @@ def _from_row(cls: type[_T], row: sqlite3.Row, **override: Any) -> _T:
 
 
 def _conversation(row: sqlite3.Row) -> Conversation:
-    return _from_row(Conversation, row, participants=tuple(json.loads(row["participants"])))
+    return _from_row(Conversation, row, participants=tuple(json.loads(row["participants"])), blocked=bool(row["blocked"]))
 
 
 def _kinds_clause(kinds: TaskKinds | None) -> tuple[str, tuple[str, ...]]:

@@ -219,24 +219,6 @@ def test_export_writes_safe_names_and_never_overwrites(daemon, tmp_path: Path, c
     assert len(list(target.iterdir())) == 7  # a second export adds, never replaces
 
 
-@pytest.fixture
-def engine_daemon(tmp_path: Path):
-    """The real engine (no modem: nothing leaves the outbox) behind a real socket."""
-    from mmsua.engine.agent import UserAgent
-    from mmsua.engine.settings import AgentSettings
-
-    short = Path(f"/tmp/mmsua-cli-e-{os.getpid()}")
-    short.mkdir(mode=0o700, exist_ok=True)
-    agent = UserAgent(AgentSettings(store_path=str(tmp_path / "store"), own_number="+15550100001"))
-    agent.start()
-    server = ApiServer(agent, short / "api.sock")
-    server.start()
-    yield agent, str(short / "api.sock")
-    server.stop()
-    agent.stop()
-    subprocess.run(["rm", "-rf", str(short)], check=False)
-
-
 def _failed_mms(agent) -> int:
     queued = agent.send(SendRequest(to=("+15551234567",), subject="pics", text="see you at 8"))
     assert not isinstance(queued, list)

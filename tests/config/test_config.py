@@ -227,6 +227,7 @@ SETTINGS_FIELD = {
     "mms.group": "carrier_group_mms", "carrier.rules": "carrier",
     "messaging.send_via": "send_via", "messaging.group_mms": "group_mms",
     "messaging.sms_to_mms_threshold": "sms_to_mms_threshold", "messaging.long_sms_confirm_parts": "long_sms_confirm_parts",
+    "policy.auto_fetch": "auto_fetch", "contacts.path": "contacts_path",
 }
 DAEMON_ONLY = {"carrier.auto", "carrier.databases"}
 
@@ -234,6 +235,7 @@ DAEMON_ONLY = {"carrier.auto", "carrier.databases"}
 def _other_value(key: config.Key, tmp_path: Path):
     """A valid value for ``key`` that differs from its default."""
     special = {"mms.proxy": "10.9.9.9:3128", "mms.mmsc": "http://mmsc.other.example/mms", "store.path": str(tmp_path / "s"),
+               "contacts.path": str(tmp_path / "contacts"),
                "identity.own_number": "+447700900123", "identity.country": "GB", "mms.max_size": 614400,
                "hooks.on_message": ["/bin/true"], "modem.baudrate": 921600, "mms.trusted_hosts": ["content.example"],
                "mms.uaprof_header": "Profile", "mms.headers": ["X-MDN: ##LINE1##"]}

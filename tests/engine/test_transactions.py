@@ -38,6 +38,11 @@ def _push(mms: bytes) -> bytes:
         (AUTO, tx.Conditions(NOW, roaming=True), 1000, tx.Decision.DEFER),
         (AgentSettings(roaming_policy="auto"), tx.Conditions(NOW, roaming=True), 1000, tx.Decision.RETRIEVE),
         (AgentSettings(max_auto_retrieve_size=500), tx.Conditions(NOW), 1000, tx.Decision.DEFER),
+        (AUTO, tx.Conditions(NOW, sender_blocked=True), 1000, tx.Decision.DEFER),  # deferred, never rejected
+        (AgentSettings(roaming_policy="auto"), tx.Conditions(NOW, sender_blocked=True), 10, tx.Decision.DEFER),
+        (AgentSettings(auto_fetch="contacts"), tx.Conditions(NOW, sender_known=False), 1000, tx.Decision.DEFER),
+        (AgentSettings(auto_fetch="contacts"), tx.Conditions(NOW), 1000, tx.Decision.RETRIEVE),
+        (AUTO, tx.Conditions(NOW, sender_known=False), 1000, tx.Decision.RETRIEVE),  # auto_fetch = anyone
     ],
 )
 def test_retrieval_policy(settings, conditions, size, expected) -> None:
