@@ -65,7 +65,15 @@ def test_forward_refuses_what_it_cannot_send(carrier, tmp_path: Path) -> None:
         agent.stop()
 
 
-def test_mark_all_read_in_one_conversation_then_everywhere_with_the_read_report_asked(carrier, me) -> None:
+def test_mark_all_read_in_one_conversation_then_everywhere_with_the_read_report_asked(carrier, tmp_path) -> None:
+    me = start_agent(carrier, ME, tmp_path / "me.sqlite", send_read_reports=True)  # read reports are off by default
+    try:
+        _mark_all_read_then_everywhere(carrier, me)
+    finally:
+        me.stop()
+
+
+def _mark_all_read_then_everywhere(carrier: SimulatedCarrier, me: Any) -> None:
     updated: list[int] = []
     me.subscribe(lambda e: updated.append(e.data.id) if isinstance(e, MessageUpdated) and e.data.read else None)
     carrier.send_sms(ME, "one", originator=FRIEND)
