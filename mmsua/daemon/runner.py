@@ -97,6 +97,7 @@ class Daemon:
         self.agent_factory = agent_factory or default_agent_factory
         self.agent: Any = None
         self.server: ApiServer | None = None
+        self.dbus: Any = None  # the org.ofono.mms service (mmsua.dbus), when dbus.bus is set
         self.hook: MessageHook | None = None
         self._stop = threading.Event()
         self._signal: int | None = None  # the signal that asked us to stop (logged after the wait)
@@ -130,6 +131,8 @@ class Daemon:
             log.warning("not set yet (the carrier database may fill it once the SIM is read): %s", missing)
         self.server = ApiServer(self.agent, self.socket_path)
         self.server.start()
+        if self.config["dbus.bus"]:
+            self.dbus = _start_dbus(self.config, self.agent)
         log.info("daemon ready (store %s)", self.config.store_path())
         return_free_memory()
 
@@ -150,6 +153,9 @@ class Daemon:
         return_free_memory()  # the carrier database's parse is garbage now
 
     def shutdown(self) -> None:
+        if self.dbus is not None:
+            self.dbus.stop()
+            self.dbus = None
         if self.server is not None:
             self.server.stop()
             self.server = None
@@ -181,6 +187,15 @@ class Daemon:
         # thread, which may hold a lock that logging or an event publish would take again.
         self._signal = signum
         self._stop.set()
+
+
+def _start_dbus(config: Config, agent: Any) -> Any:
+    """The third transport (docs/dbus.md); DbusUnavailable says why it cannot run."""
+    from mmsua import dbus
+
+    return dbus.start(agent, config["dbus.bus"], config.path("dbus.attachments") or config.store_path() / "dbus",
+                      delivery_reports=config["reports.delivery"], mmsc=config["mms.mmsc"], apn=config["mms.apn"],
+                      proxy=config["mms.proxy"])
 
 
 def _carrier_values_missing(config: Config) -> bool:
