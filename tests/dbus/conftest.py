@@ -8,28 +8,12 @@ import itertools
 import os
 import shutil
 import subprocess
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-PEER = "+15550100002"
-FRIEND = "+15550107777"
-WAIT = 30.0  # a bound for a loaded machine; a healthy wait returns at once
-
-
-def wait_for(what: str, check: Callable[[], Any], timeout: float = WAIT) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"never happened: {what}")
-        time.sleep(0.02)
+from busclient import PEER, Monitor, wait_for
 
 
 @pytest.fixture(scope="session")
@@ -111,38 +95,6 @@ def served(agent: Any, bus_address: str, tmp_path: Path) -> Iterator[Any]:
     service.stop()
 
 
-class Monitor:
-    """dbus-monitor on the bus (it flushes each message), its output read line by line."""
-
-    def __init__(self, address: str, rules: list[str]) -> None:
-        self.process = subprocess.Popen(["dbus-monitor", "--address", address, *rules], stdout=subprocess.PIPE, text=True)
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def members(self) -> list[str]:
-        """Each org.ofono.mms signal as 'Member path' in the order seen (the bus's own and the
-        ObjectManager's InterfacesAdded aside)."""
-        found = []
-        for line in list(self.lines):
-            if line.startswith("signal ") and "interface=org.ofono.mms." in line:
-                fields = dict(f.split("=", 1) for f in line.replace(";", "").split() if "=" in f)
-                found.append(f"{fields.get('member')} {fields.get('path')}")
-        return found
-
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
 @pytest.fixture
 def monitor(bus_address: str) -> Iterator[Callable[[], Monitor]]:
     started: list[Monitor] = []
@@ -157,10 +109,3 @@ def monitor(bus_address: str) -> Iterator[Callable[[], Monitor]]:
     yield start
     for mon in started:
         mon.stop()
-
-
-def run(argv: list[str], env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FRIEND, PEER, run, wait_for
+from busclient import FRIEND, PEER, run, wait_for
 
 SERVICE = "/org/ofono/mms/modemmanager"
 
