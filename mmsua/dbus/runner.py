@@ -68,28 +68,35 @@ class DbusService:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        if self._thread is not None and self._loop.is_running():
-            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            try:
+                self._loop.call_soon_threadsafe(self._loop.stop)
+            except RuntimeError:
+                pass  # it already ended (a failed start)
             self._thread.join(timeout=10)
+            self._thread = None
         self._worker.shutdown(wait=True, cancel_futures=True)
 
     def _run(self, ready: "concurrent.futures.Future[None]") -> None:
         asyncio.set_event_loop(self._loop)
+        failure: DbusUnavailable | None = None
         try:
-            self._loop.run_until_complete(self._connect())
-        except DbusUnavailable as error:
-            ready.set_exception(error)
-            return
-        except Exception as error:  # no bus, refused, a bad address: all say the same to the user
-            ready.set_exception(DbusUnavailable(f"cannot use the D-Bus {self.bus_type.name.lower()} bus: {error}"))
-            return
-        ready.set_result(None)
-        try:
-            self._loop.run_forever()
+            try:
+                self._loop.run_until_complete(self._connect())
+            except DbusUnavailable as error:
+                failure = error
+            except Exception as error:  # no bus, refused, a bad address: all say the same to the user
+                failure = DbusUnavailable(f"cannot use the D-Bus {self.bus_type.name.lower()} bus: {error}")
+            if failure is None:
+                ready.set_result(None)
+                self._loop.run_forever()
         finally:
             if self._bus is not None:
                 self._bus.disconnect()
-                self._loop.run_until_complete(asyncio.sleep(0))
+                self._loop.run_until_complete(asyncio.sleep(0))  # let the disconnect go out
+            self._loop.close()
+            if failure is not None:
+                ready.set_exception(failure)  # only now: start() stops us once it hears
 
     async def _connect(self) -> None:
         bus = await MessageBus(bus_address=self.address, bus_type=self.bus_type).connect()
@@ -140,8 +147,11 @@ class DbusService:
         except Exception as error:
             log.warning("D-Bus: cannot tell clients about %s: %s", event.name, error_of(error))
             return
-        if signals and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._emit, signals)
+        if signals:
+            try:
+                self._loop.call_soon_threadsafe(self._emit, signals)
+            except RuntimeError:
+                pass  # the loop is closed: the service stopped, no one to tell
 
     def _emit(self, signals: list[Signal]) -> None:
         for signal in signals:
