@@ -8,6 +8,7 @@ the optional ``dbus`` extra; importing this package needs none of it, only
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,10 +24,12 @@ class DbusUnavailable(RuntimeError):
 
 
 def start(api: Api, bus: str, attachments: Path, *, delivery_reports: bool = False, mmsc: str = "", apn: str = "",
-          proxy: str = "", address: str | None = None) -> DbusService:
+          proxy: str = "", address: str | None = None, lock: threading.Lock | None = None) -> DbusService:
     """Serve ``api`` as org.ofono.mms on ``bus`` (session or system, or the bus at ``address``)
     until ``stop()``. The rest is what the service shows of the daemon's config: the
-    UseDeliveryReports it starts with, the MMS settings ViewSettings lists."""
+    UseDeliveryReports it starts with, the MMS settings ViewSettings lists. ``lock``: held
+    around each call into ``api``, shared with the daemon's socket server so the engine sees
+    one request at a time."""
     try:
         import dbus_fast  # noqa: F401 - only to say what is missing
     except ImportError:
@@ -36,6 +39,6 @@ def start(api: Api, bus: str, attachments: Path, *, delivery_reports: bool = Fal
     from mmsua.dbus.runner import DbusService
 
     service = DbusService(api, bus, AttachmentFiles(attachments), ServiceSettings(use_delivery_reports=delivery_reports),
-                          CarrierSettings(mmsc, apn, proxy), address)
+                          CarrierSettings(mmsc, apn, proxy), address, lock)
     service.start()
     return service

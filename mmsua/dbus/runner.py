@@ -6,6 +6,8 @@ name taken by mmsd-tng). Events from the engine are queued to the worker in the
 order they come; the signals they make are emitted on the loop in that order.
 """
 
+from __future__ import annotations
+
 import asyncio
 import concurrent.futures
 import logging
@@ -31,13 +33,14 @@ START_TIMEOUT = 30  # seconds to reach the bus and own the name
 
 class DbusService:
     def __init__(self, api: Api, bus: str, files: AttachmentFiles, settings: ServiceSettings | None = None,
-                 carrier: CarrierSettings | None = None, address: str | None = None) -> None:
+                 carrier: CarrierSettings | None = None, address: str | None = None, lock: threading.Lock | None = None) -> None:
         if bus not in ("session", "system"):
             raise DbusUnavailable(f"no D-Bus bus {bus!r}: session or system")
         self.api = api
         self.bus_type = BusType.SYSTEM if bus == "system" else BusType.SESSION
         self.address = address
         self.adapter = Adapter(api, files, settings or ServiceSettings(), carrier or CarrierSettings())
+        self._lock = lock or threading.Lock()  # around every API call (the daemon shares its socket server's)
         self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dbus-api")
         self._loop = asyncio.new_event_loop()
         self._thread: threading.Thread | None = None
@@ -77,7 +80,7 @@ class DbusService:
             self._thread = None
         self._worker.shutdown(wait=True, cancel_futures=True)
 
-    def _run(self, ready: "concurrent.futures.Future[None]") -> None:
+    def _run(self, ready: concurrent.futures.Future[None]) -> None:
         asyncio.set_event_loop(self._loop)
         failure: DbusUnavailable | None = None
         try:
@@ -101,7 +104,7 @@ class DbusService:
     async def _connect(self) -> None:
         bus = await MessageBus(bus_address=self.address, bus_type=self.bus_type).connect()
         self._bus = bus
-        await self._loop.run_in_executor(self._worker, self.adapter.start)
+        await self._loop.run_in_executor(self._worker, self._locked, Adapter.start)
         bus.export(mapping.MANAGER_PATH, self.manager)
         bus.export(mapping.MANAGER_PATH, self.modemmanager)
         bus.export(mapping.SERVICE_PATH, self.service)
@@ -120,11 +123,15 @@ class DbusService:
     async def call(self, work: Callable[[Adapter], T]) -> T:
         """``work(adapter)`` on the worker; an error becomes the D-Bus error mmsd would answer."""
         try:
-            return await self._loop.run_in_executor(self._worker, work, self.adapter)
+            return await self._loop.run_in_executor(self._worker, self._locked, work)
         except DBusError:
             raise
         except Exception as error:
             raise dbus_error(error_of(error)) from None
+
+    def _locked(self, work: Callable[[Adapter], T]) -> T:
+        with self._lock:
+            return work(self.adapter)
 
     async def call_signalled(self, work: Callable[[Adapter], tuple[T, list[Signal]]]) -> T:
         """As :meth:`call`, for work that also returns signals: they go out before the answer."""
@@ -143,7 +150,7 @@ class DbusService:
 
     def _event_signals(self, event: Event) -> None:
         try:
-            signals = self.adapter.on_event(event)
+            signals = self._locked(lambda adapter: adapter.on_event(event))
         except Exception as error:
             log.warning("D-Bus: cannot tell clients about %s: %s", event.name, error_of(error))
             return

@@ -187,3 +187,34 @@ def test_get_conversation_and_sms_stay_out(carrier, agent, me, served, bus_env) 
     assert "[]" in gdbus(bus_env, SERVICE, "org.ofono.mms.Service.GetConversation", "0000000", "0").stdout
     everything = gdbus(bus_env, SERVICE, "org.ofono.mms.Service.GetMessages").stdout
     assert len(re.findall(r"'/org/ofono/mms/modemmanager/[0-9]+'", everything)) == 2 and "an sms" not in everything
+
+
+def test_from_python_the_send_is_announced_before_its_answer(agent, served, bus_address, tmp_path: Path) -> None:
+    """A Python client: MessageAdded of its own SendMessage is in hand when the answer comes
+    (mmsd-tng's order); a send by another client of the daemon (here the API itself, as
+    `mmsua send` does over the socket) is announced too."""
+    from mmsua.api.shapes import SendRequest
+
+    words = tmp_path / "w.txt"
+    words.write_text("from python")
+    added: list[Any] = []
+
+    async def scenario() -> tuple[str, list[str]]:
+        from dbus_fast import Variant
+
+        bus, service = await _python_client(bus_address, added)
+        path = await service.call_send_message([PEER], Variant("a{sv}", {"Subject": Variant("s", "py")}),
+                                               [["message-contents.txt", "text/plain", str(words)]])
+        seen_at_answer = [p for p, _ in added]
+        agent.send(SendRequest(to=(PEER,), text="from another client", via="mms"))
+        for _ in range(600):
+            if len(added) >= 2:
+                break
+            await asyncio.sleep(0.05)
+        bus.disconnect()
+        return path, seen_at_answer
+
+    path, seen_at_answer = asyncio.run(scenario())
+    assert seen_at_answer == [path]
+    assert added[0][1]["Status"] == "draft" and added[0][1]["Subject"] == "py"
+    assert len(added) == 2 and added[1][1]["Status"] in ("draft", "sent") and added[1][0] != path
