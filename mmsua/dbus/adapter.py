@@ -123,7 +123,9 @@ class Adapter:
             chosen = chosen[-count:]
         return [self._describe(m) for m in chosen]
 
-    def send(self, recipients: list[str], options: mapping.SendOptions, attachments: list[list[str]]) -> tuple[str, list[Signal]]:
+    def prepare_send(self, recipients: list[str], options: mapping.SendOptions, attachments: list[list[str]]) -> SendRequest:
+        """SendMessage's request, its files read. No API call: done outside the engine's lock, as
+        the socket server reads ``{path}`` attachments, so a slow file holds up no one else."""
         if not recipients:
             raise BadRequest("SendMessage needs at least one recipient")
         if len(recipients) > mapping.MAX_RECIPIENTS:
@@ -132,8 +134,10 @@ class Adapter:
             raise BadRequest(f"SendMessage takes at most {self.settings.max_attachments} attachments (MaxAttachments)")
         text, files = self._read_attachments(attachments)
         report = options.delivery_report if options.delivery_report is not None else self.settings.use_delivery_reports
-        request = SendRequest(to=tuple(recipients), subject=options.subject, text=text, attachments=tuple(files),
-                              delivery_report=report, via="mms")
+        return SendRequest(to=tuple(recipients), subject=options.subject, text=text, attachments=tuple(files),
+                           delivery_report=report, via="mms")
+
+    def send(self, request: SendRequest) -> tuple[str, list[Signal]]:
         sent = self.api.send(request)
         message = sent if isinstance(sent, Message) else sent[0]
         path, props = self._describe(message)

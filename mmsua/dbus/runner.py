@@ -120,10 +120,11 @@ class DbusService:
 
     # -- calls from the interfaces ---------------------------------------------------------------
 
-    async def call(self, work: Callable[[Adapter], T]) -> T:
-        """``work(adapter)`` on the worker; an error becomes the D-Bus error mmsd would answer."""
+    async def call(self, work: Callable[[Adapter], T], locked: bool = True) -> T:
+        """``work(adapter)`` on the worker, holding the engine's lock unless ``locked`` is false
+        (work that calls no API); an error becomes the D-Bus error mmsd would answer."""
         try:
-            return await self._loop.run_in_executor(self._worker, self._locked, work)
+            return await self._loop.run_in_executor(self._worker, self._locked if locked else self._unlocked, work)
         except DBusError:
             raise
         except Exception as error:
@@ -132,6 +133,9 @@ class DbusService:
     def _locked(self, work: Callable[[Adapter], T]) -> T:
         with self._lock:
             return work(self.adapter)
+
+    def _unlocked(self, work: Callable[[Adapter], T]) -> T:
+        return work(self.adapter)
 
     async def call_signalled(self, work: Callable[[Adapter], tuple[T, list[Signal]]]) -> T:
         """As :meth:`call`, for work that also returns signals: they go out before the answer."""

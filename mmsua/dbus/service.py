@@ -88,9 +88,13 @@ class Service(ServiceInterface):
 
     @dbus_method()
     async def SendMessage(self, recipients: Strings, options: DBusVariant, attachments: Files) -> DBusObjectPath:  # noqa: N802
-        sig = options.signature
-        parsed = await self.runner.call(lambda adapter: mapping.send_options(sig, _plain(options.value)))
-        return await self.runner.call_signalled(lambda adapter: adapter.send(list(recipients), parsed, [list(a) for a in attachments]))
+        try:
+            parsed = mapping.send_options(options.signature, _plain(options.value))
+        except ApiError as error:
+            raise dbus_error(error) from None
+        request = await self.runner.call(lambda adapter: adapter.prepare_send(list(recipients), parsed, [list(a) for a in attachments]),
+                                         locked=False)
+        return await self.runner.call_signalled(lambda adapter: adapter.send(request))
 
     @dbus_method()
     async def DeleteMessages(self, paths: Paths) -> None:  # noqa: N802
