@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from mmsua.daemon.runner import Daemon, check
     from mmsua.daemon.server import SocketInUse
     from mmsua.dbus import DbusUnavailable
+    from mmsua.dbus import check_available as check_dbus
     from mmsua.drivers.errors import ModemError
 
     _log_at_info()
@@ -52,6 +53,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {problem}", file=sys.stderr)
         print("set them in the config file or on the command line; `mmsua config --show` lists every setting", file=sys.stderr)
         return exit_codes.CONFIG
+    if settings["dbus.bus"]:
+        try:
+            check_dbus()
+        except DbusUnavailable as error:
+            print(f"mmsua daemon: {error}", file=sys.stderr)
+            return exit_codes.UNAVAILABLE
     refused = _port_check(settings["modem.port"])
     if refused is not None:
         return refused

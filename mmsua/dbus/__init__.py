@@ -23,6 +23,15 @@ class DbusUnavailable(RuntimeError):
     """The D-Bus service cannot run: the extra is missing, no bus, or the name is taken."""
 
 
+def check_available() -> None:
+    """Raise DbusUnavailable, saying how to install it, when the dbus extra is missing (the
+    daemon asks before it opens the modem, so a missing extra costs no start-up)."""
+    try:
+        import dbus_fast  # noqa: F401 - only to say what is missing
+    except ImportError:
+        raise DbusUnavailable(f"the D-Bus API needs the dbus extra, which is not installed: {EXTRA_HINT}") from None
+
+
 def start(api: Api, bus: str, attachments: Path, *, delivery_reports: bool = False, mmsc: str = "", apn: str = "",
           proxy: str = "", address: str | None = None, lock: threading.Lock | None = None) -> DbusService:
     """Serve ``api`` as org.ofono.mms on ``bus`` (session or system, or the bus at ``address``)
@@ -30,10 +39,7 @@ def start(api: Api, bus: str, attachments: Path, *, delivery_reports: bool = Fal
     UseDeliveryReports it starts with, the MMS settings ViewSettings lists. ``lock``: held
     around each call into ``api``, shared with the daemon's socket server so the engine sees
     one request at a time."""
-    try:
-        import dbus_fast  # noqa: F401 - only to say what is missing
-    except ImportError:
-        raise DbusUnavailable(f"the D-Bus API needs the dbus extra, which is not installed: {EXTRA_HINT}") from None
+    check_available()
     from mmsua.dbus.adapter import CarrierSettings, ServiceSettings
     from mmsua.dbus.files import AttachmentFiles
     from mmsua.dbus.runner import DbusService

@@ -109,8 +109,13 @@ try:
     mmsua.dbus.start(None, "session", sys.argv[1])
 except mmsua.dbus.DbusUnavailable as error:
     print(error)
+from mmsua.cli.main import main
+sys.exit(main(["daemon", "--dbus", "--port", "/dev/null-no-modem", "--config", "/dev/null"]))
 """
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60,
                             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
-    assert result.returncode == 0, result.stderr
     assert "pip install 'mmsua[dbus]'" in result.stdout
+    # The daemon says so at once, before it looks at the modem (the port here does not exist).
+    assert result.returncode == 69, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "mmsua daemon: the D-Bus API needs the dbus extra, which is not installed: pip install 'mmsua[dbus]'"]
