@@ -104,6 +104,9 @@ class DbusService:
     async def _connect(self) -> None:
         bus = await MessageBus(bus_address=self.address, bus_type=self.bus_type).connect()
         self._bus = bus
+        # Events first, then what is stored: a message is either in the listing or its event
+        # comes after it (the worker takes them in order), never lost between the two.
+        self._unsubscribe = self.api.subscribe(self._on_event)
         await self._loop.run_in_executor(self._worker, self._locked, Adapter.start)
         bus.export(mapping.MANAGER_PATH, self.manager)
         bus.export(mapping.MANAGER_PATH, self.modemmanager)
@@ -114,8 +117,6 @@ class DbusService:
         if reply not in (RequestNameReply.PRIMARY_OWNER, RequestNameReply.ALREADY_OWNER):
             raise DbusUnavailable(f"{mapping.SERVICE_NAME} is already served on the {self.bus_type.name.lower()} bus "
                                   "(is mmsd-tng running? stop it first: systemctl --user disable --now mmsd-tng)")
-        # Events only once the name is ours, so none is lost between start() and the first client.
-        self._unsubscribe = self.api.subscribe(self._on_event)
         self.manager.ServiceAdded(mapping.SERVICE_PATH, variants(service_properties()))
 
     # -- calls from the interfaces ---------------------------------------------------------------
