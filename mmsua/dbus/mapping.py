@@ -117,11 +117,12 @@ class Attachment:
 
 def properties(message: Message, attachments: tuple[Attachment, ...], smil: str | None, own_number: str | None) -> dict[str, Prop]:
     """A message's properties as mmsd-tng's GetMessages and MessageAdded carry them."""
-    props: dict[str, Prop] = {"Status": ("s", status(message)), "Date": ("s", mmsd_date(message.date))}
-    if message.subject:
-        props["Subject"] = ("s", message.subject)
-    if not message.outgoing and message.sender:
-        props["Sender"] = ("s", message.sender)
+    # Subject, and an incoming message's Sender, are always there: an older Chatty reads them
+    # without a check (strlen of the Subject), so an absent one would crash it; "" is "none".
+    props: dict[str, Prop] = {"Status": ("s", status(message)), "Date": ("s", mmsd_date(message.date)),
+                              "Subject": ("s", message.subject or "")}
+    if not message.outgoing:
+        props["Sender"] = ("s", message.sender or "")
     props["Recipients"] = ("as", [*message.to, *message.cc, *message.bcc])
     if own_number:
         props["Modem Number"] = ("s", own_number)

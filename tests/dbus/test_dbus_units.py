@@ -119,3 +119,14 @@ sys.exit(main(["daemon", "--dbus", "--port", "/dev/null-no-modem", "--config", "
     assert result.returncode == 69, result.stderr
     assert result.stderr.strip().splitlines() == [
         "mmsua daemon: the D-Bus API needs the dbus extra, which is not installed: pip install 'mmsua[dbus]'"]
+
+
+def test_what_chatty_reads_unchecked_is_always_there() -> None:
+    """An older Chatty takes strlen of Subject and iterates Recipients and Attachments without
+    a check; sxmo reads a missing Sender as "I sent it"."""
+    incoming = mapping.properties(Message(1, state=MessageState.RECEIVED), (), None, None)
+    assert incoming["Subject"] == ("s", "") and incoming["Sender"] == ("s", "")
+    assert incoming["Recipients"] == ("as", []) and incoming["Attachments"] == ("a(ssstt)", [])
+    assert "Modem Number" not in incoming and "Smil" not in incoming
+    sent = mapping.properties(out(MessageState.SENT, ReportStatus.PENDING), (), None, "+1")
+    assert "Sender" not in sent and sent["Modem Number"] == ("s", "+1") and sent["Delivery Report"] == ("b", True)
