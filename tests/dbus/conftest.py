@@ -8,6 +8,7 @@ import itertools
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from busclient import PEER, Monitor, wait_for
 
 
 @pytest.fixture(scope="session")
-def bus_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def bus_address() -> Iterator[str]:
     """A private session bus: ``dbus-daemon --session --print-address``, stopped at the end."""
     pytest.importorskip("dbus_fast", reason="the dbus extra (dbus-fast) is not installed")
     daemon = shutil.which("dbus-daemon")
@@ -26,7 +27,8 @@ def bus_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for tool in ("gdbus", "dbus-send", "dbus-monitor"):
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} is not installed (apt-get install dbus libglib2.0-bin)")
-    socket_dir = tmp_path_factory.mktemp("bus")
+    # A short directory: AF_UNIX paths are limited to ~107 bytes, and pytest's can be long.
+    socket_dir = Path(tempfile.mkdtemp(prefix="mmsua-bus-", dir="/tmp"))
     config = socket_dir / "session.conf"
     # The session bus's policy with our own socket directory (no system paths touched).
     config.write_text(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -45,6 +47,7 @@ def bus_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield address
     process.terminate()
     process.wait(timeout=10)
+    shutil.rmtree(socket_dir, ignore_errors=True)
 
 
 @pytest.fixture
