@@ -103,6 +103,8 @@ KEYS: tuple[Key, ...] = (
     Key("dbus.bus", str, "", "serve mmsd-tng's D-Bus API (org.ofono.mms) on this bus: session or system; empty: off "
         "(`mmsua daemon --dbus`; needs the dbus extra)", choices=("", "session", "system")),
     Key("dbus.attachments", str, "", "directory of the attachment files D-Bus clients read (default: <store.path>/dbus)"),
+    Key("dbus.delete", str, "delete", "what a D-Bus client's Delete does: delete (as mmsd-tng) or hide (kept for mmsua's "
+        "other clients, gone from D-Bus)", choices=("delete", "hide")),
 )
 KEYS_BY_NAME: dict[str, Key] = {key.name: key for key in KEYS}
 # The keys a carrier database entry can fill.

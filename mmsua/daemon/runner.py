@@ -196,7 +196,7 @@ def _start_dbus(config: Config, agent: Any, lock: threading.Lock) -> Any:
 
     return dbus.start(agent, config["dbus.bus"], config.path("dbus.attachments") or config.store_path() / "dbus",
                       delivery_reports=config["reports.delivery"], mmsc=config["mms.mmsc"], apn=config["mms.apn"],
-                      proxy=config["mms.proxy"], lock=lock)
+                      proxy=config["mms.proxy"], lock=lock, delete=config["dbus.delete"])
 
 
 def _carrier_values_missing(config: Config) -> bool:

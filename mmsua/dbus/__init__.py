@@ -33,18 +33,19 @@ def check_available() -> None:
 
 
 def start(api: Api, bus: str, attachments: Path, *, delivery_reports: bool = False, mmsc: str = "", apn: str = "",
-          proxy: str = "", address: str | None = None, lock: threading.Lock | None = None) -> DbusService:
+          proxy: str = "", address: str | None = None, lock: threading.Lock | None = None, delete: str = "delete") -> DbusService:
     """Serve ``api`` as org.ofono.mms on ``bus`` (session or system, or the bus at ``address``)
     until ``stop()``. The rest is what the service shows of the daemon's config: the
     UseDeliveryReports it starts with, the MMS settings ViewSettings lists. ``lock``: held
     around each call into ``api``, shared with the daemon's socket server so the engine sees
-    one request at a time."""
+    one request at a time. ``delete``: what a client's Delete does, "delete" (mmsd-tng's) or
+    "hide" (gone from D-Bus, kept for mmsua's other clients)."""
     check_available()
     from mmsua.dbus.adapter import CarrierSettings, ServiceSettings
     from mmsua.dbus.files import AttachmentFiles
     from mmsua.dbus.runner import DbusService
 
     service = DbusService(api, bus, AttachmentFiles(attachments), ServiceSettings(use_delivery_reports=delivery_reports),
-                          CarrierSettings(mmsc, apn, proxy), address, lock)
+                          CarrierSettings(mmsc, apn, proxy), address, lock, hide=delete == "hide")
     service.start()
     return service

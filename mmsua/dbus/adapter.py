@@ -15,12 +15,13 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mmsua.api.errors import ApiError, BadRequest, TooLarge
+from mmsua.api.errors import ApiError, BadRequest, NotFound, TooLarge
 from mmsua.api.events import Event, MessageDeleted, MessageReceived, MessageUpdated, ModemState
 from mmsua.api.methods import Api
 from mmsua.api.shapes import Attachment, Message, SendRequest
 from mmsua.dbus import mapping
 from mmsua.dbus.files import AttachmentFiles
+from mmsua.dbus.hidden import Hidden
 from mmsua.dbus.mapping import Prop
 from mmsua.safefiles import MAX_ATTACHMENT_FILE, read_attachment_file
 
@@ -86,9 +87,12 @@ class CarrierSettings:
 
 
 class Adapter:
-    def __init__(self, api: Api, files: AttachmentFiles, settings: ServiceSettings, carrier: CarrierSettings) -> None:
+    def __init__(self, api: Api, files: AttachmentFiles, settings: ServiceSettings, carrier: CarrierSettings,
+                 hide: bool = False) -> None:
         self.api = api
         self.files = files
+        self.hide = hide  # Delete hides from D-Bus and keeps the message (dbus.delete = "hide")
+        self.hidden = Hidden(files.directory)
         self.settings = settings
         self.carrier = carrier
         self.own_number: str | None = None
@@ -98,6 +102,7 @@ class Adapter:
 
     def start(self) -> None:
         """Remember what is already stored: only what happens from now on is a MessageAdded."""
+        self.hidden.load()
         status = self.api.status()
         self.own_number = status.own_number
         if status.max_size:
@@ -144,7 +149,12 @@ class Adapter:
         return path, [Signal("added", path, props)]
 
     def delete(self, message_id: int) -> list[Signal]:
-        self.api.delete(message_id)
+        if self.hide:
+            if not self._shown(self.api.show_message(message_id)):
+                raise NotFound(f"no message {message_id} on D-Bus")
+            self.hidden.add(message_id)
+        else:
+            self.api.delete(message_id)
         return self._forget(message_id)
 
     def delete_all(self, message_ids: list[int]) -> list[Signal]:
@@ -165,7 +175,7 @@ class Adapter:
 
     def properties(self, message_id: int) -> dict[str, Prop]:
         message = self.api.show_message(message_id)
-        if not mapping.visible(message):
+        if not self._shown(message):
             raise BadRequest(f"message {message_id} is not an MMS shown on D-Bus")
         return self._describe(message)[1]
 
@@ -175,6 +185,7 @@ class Adapter:
         if isinstance(event, (MessageReceived, MessageUpdated)):
             return self._changes(event.data)
         if isinstance(event, MessageDeleted):
+            self.hidden.discard(event.data.id)
             return self._forget(event.data.id)
         if isinstance(event, ModemState) and event.data.own_number:
             self.own_number = event.data.own_number
@@ -183,7 +194,7 @@ class Adapter:
     # -- the parts -----------------------------------------------------------------------------
 
     def _changes(self, message: Message) -> list[Signal]:
-        if not mapping.visible(message):
+        if not self._shown(message):
             return []
         path = mapping.message_path(message.id)
         told = self._told.get(message.id)
@@ -197,6 +208,9 @@ class Adapter:
         if now[1] is not None and now[1] != told[1]:
             signals.append(Signal("changed", path, name="Delivery Status", value=("s", now[1])))
         return signals
+
+    def _shown(self, message: Message) -> bool:
+        return mapping.visible(message) and message.id not in self.hidden
 
     def _forget(self, message_id: int) -> list[Signal]:
         self.files.remove(message_id)
@@ -234,7 +248,7 @@ class Adapter:
                 before: int | None = None
                 while True:
                     page = self.api.list_messages(conversation.id, before_id=before, limit=PAGE)
-                    found.extend(m for m in page if mapping.visible(m))
+                    found.extend(m for m in page if self._shown(m))
                     if len(page) < PAGE:
                         break
                     before = min(m.id for m in page)

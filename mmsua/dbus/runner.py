@@ -33,13 +33,14 @@ START_TIMEOUT = 30  # seconds to reach the bus and own the name
 
 class DbusService:
     def __init__(self, api: Api, bus: str, files: AttachmentFiles, settings: ServiceSettings | None = None,
-                 carrier: CarrierSettings | None = None, address: str | None = None, lock: threading.Lock | None = None) -> None:
+                 carrier: CarrierSettings | None = None, address: str | None = None, lock: threading.Lock | None = None,
+                 hide: bool = False) -> None:
         if bus not in ("session", "system"):
             raise DbusUnavailable(f"no D-Bus bus {bus!r}: session or system")
         self.api = api
         self.bus_type = BusType.SYSTEM if bus == "system" else BusType.SESSION
         self.address = address
-        self.adapter = Adapter(api, files, settings or ServiceSettings(), carrier or CarrierSettings())
+        self.adapter = Adapter(api, files, settings or ServiceSettings(), carrier or CarrierSettings(), hide)
         self._lock = lock or threading.Lock()  # around every API call (the daemon shares its socket server's)
         self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dbus-api")
         self._loop = asyncio.new_event_loop()

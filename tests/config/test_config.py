@@ -222,7 +222,7 @@ SETTINGS_FIELD = {
     "hooks.timeout": "on_message_timeout", "mms.context": "mms_context", "mms.context_idle_grace": "context_idle_grace",
     "mms.trusted_hosts": "trusted_hosts", "mms.exchange_timeout": "exchange_timeout",
 }
-DAEMON_ONLY = {"carrier.auto", "carrier.databases", "dbus.bus", "dbus.attachments"}
+DAEMON_ONLY = {"carrier.auto", "carrier.databases", "dbus.bus", "dbus.attachments", "dbus.delete"}
 
 
 def _other_value(key: config.Key, tmp_path: Path):

@@ -218,3 +218,34 @@ def test_from_python_the_send_is_announced_before_its_answer(agent, served, bus_
     assert seen_at_answer == [path]
     assert added[0][1]["Status"] == "draft" and added[0][1]["Subject"] == "py"
     assert len(added) == 2 and added[1][1]["Status"] in ("draft", "sent") and added[1][0] != path
+
+
+def test_hide_keeps_what_a_client_deletes_for_mmsua(carrier, agent, me, bus_address, bus_env, monitor, tmp_path: Path) -> None:
+    """dbus.delete = "hide": Chatty's Delete after copying a message removes it from D-Bus only;
+    mmsua keeps it, and it stays hidden after a restart; deleted in mmsua, it leaves the list."""
+    from mmsua import dbus
+
+    files = tmp_path / "att"
+    service = dbus.start(agent, "session", files, address=bus_address, delete="hide")
+    try:
+        mon = monitor()
+        carrier.send_mms(FRIEND, [me], subject="keep me", text="kept")
+        wait_for("MessageAdded", lambda: f"MessageAdded {SERVICE}" in mon.members() and "keep me" in mon.text())
+        path = re.search(r'object path "(/org/ofono/mms/modemmanager/[0-9]+)"', mon.text()).group(1)
+        message_id = int(path.rsplit("/", 1)[1])
+        run(["dbus-send", "--dest=org.ofono.mms", "--print-reply", path, "org.ofono.mms.Message.Delete"], bus_env)
+        wait_for("MessageRemoved", lambda: f"MessageRemoved {SERVICE}" in mon.members())
+        assert agent.show_message(message_id).subject == "keep me"  # still mmsua's
+        assert "keep me" not in gdbus(bus_env, SERVICE, "org.ofono.mms.Service.GetMessages").stdout
+        assert not (files / str(message_id)).exists()
+        again = gdbus(bus_env, path, "org.ofono.mms.Message.Delete", check=False)
+        assert again.returncode != 0
+    finally:
+        service.stop()
+    service = dbus.start(agent, "session", files, address=bus_address, delete="hide")
+    try:
+        assert "keep me" not in gdbus(bus_env, SERVICE, "org.ofono.mms.Service.GetMessages").stdout
+        agent.delete(message_id)
+        wait_for("the hidden list forgets a message deleted in mmsua", lambda: str(message_id) not in (files / "hidden").read_text())
+    finally:
+        service.stop()

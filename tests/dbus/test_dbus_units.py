@@ -130,3 +130,17 @@ def test_what_chatty_reads_unchecked_is_always_there() -> None:
     assert "Modem Number" not in incoming and "Smil" not in incoming
     sent = mapping.properties(out(MessageState.SENT, ReportStatus.PENDING), (), None, "+1")
     assert "Sender" not in sent and sent["Modem Number"] == ("s", "+1") and sent["Delivery Report"] == ("b", True)
+
+
+def test_the_hidden_list_survives_and_ignores_junk(tmp_path: Path) -> None:
+    from mmsua.dbus.hidden import Hidden
+
+    hidden = Hidden(tmp_path / "att")
+    hidden.add(5)
+    hidden.add(7)
+    hidden.discard(5)
+    assert hidden.path.stat().st_mode & 0o777 == 0o600
+    hidden.path.write_text(hidden.path.read_text() + "junk\n-3\n\n12\n")
+    again = Hidden(tmp_path / "att")
+    again.load()
+    assert 7 in again and 12 in again and 5 not in again and -3 not in again
