@@ -135,6 +135,11 @@ KEYS: tuple[Key, ...] = (
     Key("carrier.rules", str, "", "the carrier rules entry in use (filled from the SIM; docs/carriers.md)"),
     Key("hooks.on_message", list, [], "command run for each received message, as an argument list"),
     Key("hooks.timeout", int, 30, "seconds before the on-message command is stopped"),
+    Key("dbus.bus", str, "", "serve mmsd-tng's D-Bus API (org.ofono.mms) on this bus: session or system; empty: off "
+        "(`mmsua daemon --dbus`; needs the dbus extra)", choices=("", "session", "system")),
+    Key("dbus.attachments", str, "", "directory of the attachment files D-Bus clients read (default: <store.path>/dbus)"),
+    Key("dbus.delete", str, "delete", "what a D-Bus client's Delete does: delete (as mmsd-tng) or hide (kept for mmsua's "
+        "other clients, gone from D-Bus)", choices=("delete", "hide")),
 )
 KEYS_BY_NAME: dict[str, Key] = {key.name: key for key in KEYS}
 # The keys a carrier database entry can fill.

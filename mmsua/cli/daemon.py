@@ -19,6 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     config.add_arguments(parser)
     parser.add_argument("--socket", metavar="PATH", help="API socket path (default: $XDG_RUNTIME_DIR/mmsua/api.sock)")
+    parser.add_argument("--dbus", nargs="?", const="session", choices=("session", "system"), metavar="BUS",
+                        help="also serve mmsd-tng's org.ofono.mms D-Bus API (for Chatty, sxmo) on the session "
+                        "(default) or system bus; needs pip install 'mmsua[dbus]' (docs/dbus.md)")
     parser.set_defaults(func=run)
 
 
@@ -30,12 +33,16 @@ def run(args: argparse.Namespace) -> int:
     from mmsua.daemon.memory import fewer_malloc_arenas
     from mmsua.daemon.runner import Daemon, check
     from mmsua.daemon.server import SocketInUse
+    from mmsua.dbus import DbusUnavailable
+    from mmsua.dbus import check_available as check_dbus
     from mmsua.drivers.errors import ModemError
 
     _log_at_info()
     fewer_malloc_arenas()  # before any thread starts
     try:
         settings = config.from_args(args)
+        if getattr(args, "dbus", None):
+            settings = settings.with_values({"dbus.bus": args.dbus}, config.COMMAND_LINE)
     except config.ConfigError as error:
         print(f"mmsua daemon: {error}", file=sys.stderr)
         return exit_codes.CONFIG
@@ -46,6 +53,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {problem}", file=sys.stderr)
         print("set them in the config file or on the command line; `mmsua config --show` lists every setting", file=sys.stderr)
         return exit_codes.CONFIG
+    if settings["dbus.bus"]:
+        try:
+            check_dbus()
+        except DbusUnavailable as error:
+            print(f"mmsua daemon: {error}", file=sys.stderr)
+            return exit_codes.UNAVAILABLE
     refused = _port_check(settings["modem.port"])
     if refused is not None:
         return refused
@@ -54,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     daemon = Daemon(settings, Path(args.socket) if args.socket else None)
     try:
         daemon.run()
-    except SocketInUse as error:
+    except (SocketInUse, DbusUnavailable) as error:
         print(f"mmsua daemon: {error}", file=sys.stderr)
         return exit_codes.UNAVAILABLE
     except OSError as error:

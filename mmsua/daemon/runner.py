@@ -120,11 +120,13 @@ class Daemon:
         self.agent_factory = agent_factory or default_agent_factory
         self.agent: Any = None
         self.server: ApiServer | None = None
+        self.dbus: Any = None  # the org.ofono.mms service (mmsua.dbus), when dbus.bus is set
         self.hook: MessageHook | None = None
         self._stop = threading.Event()
         self._signal: int | None = None  # the signal that asked us to stop (logged after the wait)
         self._provisioned = threading.Event()
         self._provision_lock = threading.Lock()
+        self._engine_lock = threading.Lock()  # one request at a time into the engine, from the socket or D-Bus
 
     def start(self) -> None:
         settings = self.config.to_agent_settings()
@@ -151,8 +153,10 @@ class Daemon:
         self._provision_once()
         for missing in self.config.check_ready():
             log.warning("not set yet (the carrier database may fill it once the SIM is read): %s", missing)
-        self.server = ApiServer(self.agent, self.socket_path)
+        self.server = ApiServer(self.agent, self.socket_path, self._engine_lock)
         self.server.start()
+        if self.config["dbus.bus"]:
+            self.dbus = _start_dbus(self.config, self.agent, self._engine_lock)
         log.info("daemon ready (store %s)", self.config.store_path())
         return_free_memory()
 
@@ -173,6 +177,9 @@ class Daemon:
         return_free_memory()  # the carrier database's parse is garbage now
 
     def shutdown(self) -> None:
+        if self.dbus is not None:
+            self.dbus.stop()
+            self.dbus = None
         if self.server is not None:
             self.server.stop()
             self.server = None
@@ -204,6 +211,15 @@ class Daemon:
         # thread, which may hold a lock that logging or an event publish would take again.
         self._signal = signum
         self._stop.set()
+
+
+def _start_dbus(config: Config, agent: Any, lock: threading.Lock) -> Any:
+    """The third transport (docs/dbus.md); DbusUnavailable says why it cannot run."""
+    from mmsua import dbus
+
+    return dbus.start(agent, config["dbus.bus"], config.path("dbus.attachments") or config.store_path() / "dbus",
+                      delivery_reports=config["reports.delivery"], mmsc=config["mms.mmsc"], apn=config["mms.apn"],
+                      proxy=config["mms.proxy"], lock=lock, delete=config["dbus.delete"])
 
 
 def _carrier_values_missing(config: Config) -> bool:

@@ -157,13 +157,13 @@ class _Connection:
 class ApiServer:
     """Serves ``agent`` (an ``Api``: the engine's UserAgent, a test's stand-in) on ``path``."""
 
-    def __init__(self, agent: Api, path: Path | None = None) -> None:
+    def __init__(self, agent: Api, path: Path | None = None, engine_lock: threading.Lock | None = None) -> None:
         self.agent = agent
         self.path = Path(path) if path else paths.socket_path()
         self._listener: socket.socket | None = None
         self._connections: set[_Connection] = set()
         self._lock = threading.Lock()
-        self._engine_lock = threading.Lock()
+        self._engine_lock = engine_lock or threading.Lock()  # shared with the daemon's other transport (D-Bus)
         self._accepting: threading.Thread | None = None
         self._count = 0
 
