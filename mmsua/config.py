@@ -94,6 +94,10 @@ KEYS: tuple[Key, ...] = (
     Key("mms.uaprof_header", str, DEFAULT_UAPROF_HEADER, "the header the UAProf URL goes in (x-wap-profile; Verizon: Profile)"),
     Key("mms.headers", list, [], "extra HTTP headers for the MMSC as \"Name: value\"; ##LINE1##, ##LINE1NOCOUNTRYCODE##, ##NAI## are filled in"),
     Key("mms.close_connection", bool, False, "send Connection: close on every MMSC request"),
+    Key("mms.append_transaction_id", bool, False, "fetch a Content-Location that ends in '=' with the transaction id "
+        "appended (carrier rules: AOSP enabledTransID)"),
+    Key("mms.notify_to_location", bool, False, "post M-NotifyResp.ind and M-Acknowledge.ind to the message's "
+        "Content-Location instead of the MMSC (carrier rules: AOSP enabledNotifyWapMMSC)"),
     Key("mms.nai_suffix", str, "", "suffix appended to identity.nai before ##NAI## is base64-encoded"),
     Key("mms.max_size", int, DEFAULT_MAX_SIZE, "largest message the carrier accepts, in bytes", flag="--max-size"),
     Key("mms.recipient_limit", int, 0, "most recipients per MMS the carrier takes (0: no limit known)"),
@@ -338,6 +342,7 @@ def apply_carrier(config: Config, values: Mapping[str, Any], description: str) -
 
 # The keys carrier rules (mmsua.carriers) can fill.
 RULES_KEYS = ("mms.user_agent", "mms.uaprof", "mms.uaprof_header", "mms.headers", "mms.close_connection", "mms.nai_suffix",
+              "mms.append_transaction_id", "mms.notify_to_location",
               "mms.max_size", "mms.max_image_width", "mms.max_image_height", "mms.recipient_limit", "mms.group",
               "messaging.sms_to_mms_threshold", "carrier.rules")
 
@@ -416,6 +421,8 @@ def agent_settings(config: Config) -> AgentSettings:
             uaprof_header=config["mms.uaprof_header"],
             extra_headers=tuple(config["mms.headers"]),
             close_connection=config["mms.close_connection"],
+            append_transaction_id=config["mms.append_transaction_id"],
+            notify_to_location=config["mms.notify_to_location"],
             nai=config["identity.nai"],
             nai_suffix=config["mms.nai_suffix"],
             recipient_limit=config["mms.recipient_limit"],

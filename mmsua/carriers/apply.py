@@ -21,6 +21,8 @@ CONFIG_KEYS = {
     "uaprof_url": "mms.uaprof",
     "uaprof_header": "mms.uaprof_header",
     "close_connection": "mms.close_connection",
+    "append_transaction_id": "mms.append_transaction_id",
+    "notify_wap_mmsc": "mms.notify_to_location",
     "nai_suffix": "mms.nai_suffix",
     "recipient_limit": "mms.recipient_limit",
     "sms_to_mms_threshold": "messaging.sms_to_mms_threshold",

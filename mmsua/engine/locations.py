@@ -12,7 +12,7 @@ the carrier's settings came from the SIM is checked too.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from mmsua.engine.settings import AgentSettings
 
@@ -46,4 +46,25 @@ def untrusted_reason(location: str | None, settings: AgentSettings) -> str | Non
     if host not in trusted_hosts(settings):
         return (f"its Content-Location is on {host}, not on the MMSC's host (mms.mmsc) "
                 "or mms.trusted_hosts: anyone can send such a notification; fetch it only if you trust its sender")
+    return None
+
+
+def retrieval_url(location: str, transaction_id: str | None, settings: AgentSettings) -> str:
+    """Where to GET a notification's message: its Content-Location, with the transaction id
+    appended when the carrier asks and the location ends in "=" (AOSP's PushReceiver does so
+    under ``enabledTransID``; Verizon's MMSC needs it). The id comes from the network: it is
+    percent-encoded, so it can only add to the query, never change the host."""
+    location = location.strip()
+    if settings.append_transaction_id and transaction_id and location.endswith("="):
+        tid = quote(transaction_id, safe="-._~")
+        if tid not in location:
+            return location + tid
+    return location
+
+
+def answer_url(location: str | None, settings: AgentSettings) -> str | None:
+    """Where M-NotifyResp.ind and M-Acknowledge.ind go: the Content-Location when the carrier
+    says so (``enabledNotifyWapMMSC``) and it is one mmsua would fetch; else None (the MMSC)."""
+    if settings.notify_to_location and location and untrusted_reason(location, settings) is None:
+        return location.strip()
     return None

@@ -16,7 +16,7 @@ from mmsua.codec.mms import MmsPdu, decode_mms
 from mmsua.codec.multipart import Part
 from mmsua.engine import transactions as tx
 from mmsua.engine.handset import Handset
-from mmsua.engine.locations import untrusted_reason
+from mmsua.engine.locations import answer_url, retrieval_url, untrusted_reason
 from mmsua.engine.publisher import Publisher
 from mmsua.engine.retries import Retries
 from mmsua.engine.settings import SettingsSource
@@ -87,7 +87,8 @@ class RetrievePath:
         if not location.lower().startswith(("http://", "https://")):
             self._retries.settle(task, False, f"the notification's Content-Location {location!r} is not an HTTP URL", None)
             return
-        data = self._retries.exchange(task, lambda http: http.get(location))
+        url = retrieval_url(location, message.transaction_id, self._settings())
+        data = self._retries.exchange(task, lambda http: http.get(url))
         if data is None:
             return
         try:
@@ -152,17 +153,19 @@ class RetrievePath:
 
     def respond(self, task: Task) -> None:
         tid = task.args.get("transaction_id")
-        if tid is None and task.message_id is not None:
-            tid = self._store.get_message(task.message_id).transaction_id
+        message = self._store.get_message(task.message_id) if task.message_id is not None else None
+        if tid is None and message is not None:
+            tid = message.transaction_id
         if not tid:
             self._store.finish_task(task.id)
             return
-        allowed = self._settings().allow_delivery_reports
+        settings = self._settings()
+        allowed = settings.allow_delivery_reports
         if task.kind == "acknowledge":
             body = tx.acknowledge(tid, allowed)
         else:
             body = tx.notify_resp(tid, int(task.args.get("status", tx.STATUS_RETRIEVED)), allowed)
-        self._post_owed(task, body)
+        self._post_owed(task, body, answer_url(message.content_location if message else None, settings))
 
     def read_report(self, task: Task) -> None:
         message = self._store.get_message(task.require_message_id())
@@ -171,8 +174,8 @@ class RetrievePath:
             return
         self._post_owed(task, tx.read_rec(message.message_id, message.sender, self._clock()))
 
-    def _post_owed(self, task: Task, body: bytes) -> None:
-        if self._retries.exchange(task, lambda http: http.post(body, expect_pdu=False)) is None:
+    def _post_owed(self, task: Task, body: bytes, url: str | None = None) -> None:
+        if self._retries.exchange(task, lambda http: http.post(body, expect_pdu=False, url=url)) is None:
             return
         with self._store.transaction():
             self._store.add_raw("out", "mms", body, message_id=task.message_id)

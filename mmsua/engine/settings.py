@@ -51,6 +51,9 @@ class AgentSettings:
     nai: str = ""  # the subscriber's Network Access Identifier, for ##NAI## (base64 of nai + nai_suffix)
     nai_suffix: str = ""
     close_connection: bool = False  # "Connection: close" on every MMSC request (mmsCloseConnection)
+    # Carrier quirks (AOSP SmsManager MMS_CONFIG_APPEND_TRANSACTION_ID / _NOTIFY_WAP_MMSC_ENABLED):
+    append_transaction_id: bool = False  # a Content-Location ending in "=" gets the transaction id appended
+    notify_to_location: bool = False  # M-NotifyResp.ind and M-Acknowledge.ind go to the Content-Location
     recipient_limit: int = 0  # most recipients per MMS the carrier takes (0: no limit known)
     carrier: str = ""  # the carrier rules entry in use and its sources (Status.carrier)
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE

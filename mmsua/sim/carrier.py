@@ -154,7 +154,8 @@ class SimulatedCarrier:
         self._host = "::1" if mms_ipv6_only else "127.0.0.1"
         self._new_mmsc = functools.partial(Mmsc, max_message_size=max_message_size, require_ua_headers=require_ua_headers,
                                            push_plan=push_plan, require_proxy=require_proxy, host=self._host,
-                                           strict_ua=self.personality.strict_ua, ack_quirks=self.personality.ack_quirks)
+                                           strict_ua=self.personality.strict_ua, ack_quirks=self.personality.ack_quirks,
+                                           transaction_id_in_location=self.personality.transaction_id_in_location)
         self.running = False
 
     # ------------------------------------------------------------- lifecycle

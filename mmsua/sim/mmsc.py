@@ -121,6 +121,7 @@ class Mmsc:
         host: str = "127.0.0.1",
         strict_ua: bool = False,
         ack_quirks: bool = False,
+        transaction_id_in_location: bool = False,
     ) -> None:
         """``require_proxy``: refuse (403) any request that did not come through the carrier's
         MMS proxy, as a real MMSC is reachable only from the MMS APN, through its proxy.
@@ -135,6 +136,7 @@ class Mmsc:
         self.require_ua_headers = require_ua_headers
         self.strict_ua = strict_ua
         self.ack_quirks = ack_quirks
+        self.transaction_id_in_location = transaction_id_in_location  # the verizon personality
         self.default_expiry = default_expiry
         self.push_plan = push_plan  # how notification pushes are split/ordered/delayed
         self.faults = MmscFaults()
@@ -256,7 +258,8 @@ class Mmsc:
             message_class=req.message_class or "personal",
             message_size=size,
             expiry=Expiry.at(expires or stored.expires),
-            content_location=f"http://{self._authority_host}:{self.port}{delivery.location}",
+            content_location=f"http://{self._authority_host}:{self.port}{delivery.location}"
+                             + ("?id=" if self.transaction_id_in_location else ""),
             delivery_report=req.delivery_report,
         )
         self.push(recipient, encode_mms(notification))
@@ -288,7 +291,7 @@ class Mmsc:
             parts=req.parts,
         )
 
-    def handle_get(self, path: str) -> tuple[int, bytes]:
+    def handle_get(self, path: str, query: str = "") -> tuple[int, bytes]:
         with self._lock:
             found = self._by_location.get(path)
         if found is None:
@@ -296,6 +299,8 @@ class Mmsc:
                 return 405, b"POST an MMS PDU here"
             return 404, b"no such message"
         stored, delivery = found
+        if self.transaction_id_in_location and query != f"id={delivery.transaction_id}":
+            return 404, b"no such message: the transaction id is not appended"
         if self.ack_quirks:  # only a delayed retrieval is acknowledged, under an id of its own
             deferred = delivery.notify_status == STATUS_DEFERRED
             delivery.ack_transaction_id = (delivery.ack_transaction_id or f"A{secrets.token_hex(6)}") if deferred else None
@@ -310,6 +315,11 @@ class Mmsc:
         if first and stored.send_req.delivery_report and stored.sender:
             self._delivery_report(stored, delivery, STATUS_RETRIEVED)
         return 200, body
+
+    def answers_at(self, path: str) -> bool:
+        """The verizon personality takes M-NotifyResp.ind and M-Acknowledge.ind at a message's location."""
+        with self._lock:
+            return self.transaction_id_in_location and path in self._by_location
 
     def _delivery_report(self, stored: StoredMessage, delivery: Delivery, status: int) -> None:
         if self.smsc.handset(stored.sender) is None:
@@ -436,10 +446,15 @@ def _handler_for(mmsc: Mmsc) -> type[BaseHTTPRequestHandler]:
             return req
 
         def _path(self) -> str:
+            return self._target()[0]
+
+        def _target(self) -> tuple[str, str]:
+            """(path, query) of the request target."""
             path = self.path
             if "://" in path:  # absolute form straight to the MMSC (no proxy): accept
                 path = "/" + path.split("://", 1)[1].split("/", 1)[-1]
-            return path.split("?", 1)[0]
+            path, _, query = path.partition("?")
+            return path, query
 
         def _proxy_missing(self) -> bool:
             return mmsc.require_proxy and PROXY_VIA not in self.headers.get("Via", "")
@@ -459,7 +474,7 @@ def _handler_for(mmsc: Mmsc) -> type[BaseHTTPRequestHandler]:
             refused = self._ua_refused()
             if refused is not None:
                 return self._reply(412, refused.encode("utf-8", "replace"), "text/plain")
-            status, body = mmsc.handle_get(self._path())
+            status, body = mmsc.handle_get(*self._target())
             ctype = MMS_CONTENT_TYPE if status == 200 else "text/plain"
             del req
             self._reply(status, body, ctype, fault)
@@ -480,7 +495,7 @@ def _handler_for(mmsc: Mmsc) -> type[BaseHTTPRequestHandler]:
             refused = self._ua_refused()
             if refused is not None:
                 return self._reply(412, refused.encode("utf-8", "replace"), "text/plain")
-            if self._path() != "/mms":
+            if self._path() != "/mms" and not mmsc.answers_at(self._path()):
                 return self._reply(404, b"not the MMSC endpoint", "text/plain")
             status, answer, _ = mmsc.handle_post(req)
             self._reply(status, answer, MMS_CONTENT_TYPE if status == 200 else "text/plain", fault)

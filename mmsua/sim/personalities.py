@@ -21,6 +21,14 @@ ack-quirks  an MMSC that uses the transaction-id freedom OMA-TS-MMS_ENC gives it
             wanted; M-NotifyResp.ind with the notification's id is); one for a delayed
             retrieval (after M-NotifyResp.ind Deferred) carries a new id, and only an
             M-Acknowledge.ind with that id counts.
+verizon     an MMSC with the acknowledgement quirks AOSP's carrier config gives Verizon
+            (311/480: enabledTransID, enabledNotifyWapMMSC; SmsManager documents them as
+            "append transaction id to the M-Notification.ind's content location URI when
+            constructing the download URL" and "M-NotifyResp.ind should be sent to the WAP
+            Push content location instead of the default MMSC"): its Content-Locations end
+            in "id=" and serve the message only with the notification's transaction id
+            appended; it takes M-NotifyResp.ind and M-Acknowledge.ind at that location. Its
+            SIM is Verizon's (MCC/MNC 311/480), so mmsua's carrier rules turn both on.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ class Personality:
     mcc_mnc: str = "00101"  # the SIM's IMSI starts with it; the network's PLMN
     strict_ua: bool = False
     ack_quirks: bool = False
+    transaction_id_in_location: bool = False  # verizon: "…?id=" + the transaction id, answers there
 
     def imsi(self, number: int) -> str:
         """A 15-digit IMSI of this carrier for the Nth handset."""
@@ -54,6 +63,8 @@ PERSONALITIES: dict[str, Personality] = {p.name: p for p in (
                 max_message_size=1024 * 1024, operator="AT&T", mcc_mnc="310410"),
     Personality("ack-quirks", "no transaction id in M-Retrieve.conf, a new one after a deferral to acknowledge",
                 ack_quirks=True),
+    Personality("verizon", "Content-Location ends in id= (GET with the transaction id appended), answers posted there; "
+                "SIM of Verizon 311/480", operator="Verizon", mcc_mnc="311480", transaction_id_in_location=True),
 )}
 
 

@@ -223,6 +223,7 @@ SETTINGS_FIELD = {
     "hooks.timeout": "on_message_timeout", "mms.context": "mms_context", "mms.context_idle_grace": "context_idle_grace",
     "mms.trusted_hosts": "trusted_hosts", "mms.exchange_timeout": "exchange_timeout",
     "mms.uaprof_header": "uaprof_header", "mms.headers": "extra_headers", "mms.close_connection": "close_connection",
+    "mms.append_transaction_id": "append_transaction_id", "mms.notify_to_location": "notify_to_location",
     "mms.nai_suffix": "nai_suffix", "identity.nai": "nai", "mms.recipient_limit": "recipient_limit",
     "mms.group": "carrier_group_mms", "carrier.rules": "carrier",
     "messaging.send_via": "send_via", "messaging.group_mms": "group_mms",

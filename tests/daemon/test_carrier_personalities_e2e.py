@@ -112,3 +112,31 @@ def test_a_text_to_one_person_goes_to_the_sms_centre_and_not_to_the_mmsc(strict)
                                                    if s.sender == ME and s.decoded is not None])
     with carrier.mmsc.held():
         assert not [r for r in carrier.mmsc.requests if r.method == "POST"]
+
+
+@pytest.fixture
+def verizon(tmp_path: Path) -> Iterator[tuple[SimulatedCarrier, DaemonProcess]]:
+    yield from running_daemon("verizon", tmp_path)
+
+
+def test_verizon_style_acknowledgements_come_from_the_sims_carrier_rules(verizon) -> None:
+    """AOSP gives Verizon (311/480) enabledTransID and enabledNotifyWapMMSC: the retrieval
+    appends the transaction id to a Content-Location ending in "id=", and M-NotifyResp.ind
+    goes to that location; the carrier's httpParams header carries the own number."""
+    carrier, daemon = verizon
+    status = json.loads(cli(daemon, "status", "--json").stdout)
+    assert status["carrier"].startswith("Verizon 311/480")
+    stored = carrier.send_mms(PEER, [ME], subject="quirks", text="appended")
+    [delivery] = stored.deliveries
+    client = daemon.client()
+    wait_for("received", lambda: [m for c in client.list_conversations() for m in client.list_messages(c.id)
+                                  if m.subject == "quirks" and m.state == "received"])
+    wait_for("M-NotifyResp.ind Retrieved", lambda: delivery.notify_status == 0x81)
+    with carrier.mmsc.held():
+        requests = list(carrier.mmsc.requests)
+    [get] = [r for r in requests if r.method == "GET"]
+    assert get.target.endswith(f"{delivery.location}?id={delivery.transaction_id}")
+    [answer] = [r for r in requests if r.method == "POST" and r.body
+                and decode_mms(r.body).message_type == MessageType.M_NOTIFYRESP_IND]
+    assert answer.target.split("?")[0].endswith(delivery.location)  # not the MMSC's /mms
+    assert get.headers.get("x-vzw-mdn") == "1" + ME.removeprefix("+1")

@@ -16,11 +16,11 @@ from simagent import ME, only_message, start_agent, wait_for
 from mmsua.api.shapes import Attachment, SendRequest
 from mmsua.codec.mms import MessageType, decode_mms
 from mmsua.engine.agent import UserAgent
+from mmsua.engine.settings import DEFAULT_UAPROF, DEFAULT_USER_AGENT
 from mmsua.sim.carrier import SimulatedCarrier
 from mmsua.sim.personalities import PERSONALITIES
 
 PEER = "+15550100002"
-ANDROID_UA = "Android-Mms/2.0"  # AOSP's User-Agent; strict-ua knows it (the default is being changed to one)
 MB = 1024 * 1024
 
 
@@ -33,11 +33,16 @@ def photo(size: tuple[int, int]) -> bytes:
 
 
 def settings_for(personality: str) -> dict[str, Any]:
-    """mmsua's settings on each carrier: on the 1 MB one what its SIM (AT&T, AOSP carrier
-    config 1187) says, set by hand until the carrier rules fill them in from the SIM."""
+    """mmsua's settings on each carrier beyond its defaults: what the SIM's carrier rules give
+    the daemon (tests/daemon/test_carrier_personalities_e2e.py shows them coming from the SIM);
+    the engine alone is given them here."""
     if personality == "1mb":
-        return {"user_agent": ANDROID_UA, "max_message_size": MB, "max_image_width": 2592, "max_image_height": 1944}
-    return {"user_agent": ANDROID_UA}
+        return {"max_message_size": MB, "max_image_width": 2592, "max_image_height": 1944}
+    if personality == "strict-ua":  # mmsua's own defaults (the simulated carrier's settings name the simulator)
+        return {"user_agent": DEFAULT_USER_AGENT, "uaprof_url": DEFAULT_UAPROF}
+    if personality == "verizon":  # AOSP's Verizon (311/480) rules: enabledTransID, enabledNotifyWapMMSC
+        return {"append_transaction_id": True, "notify_to_location": True}
+    return {}
 
 
 @pytest.fixture(params=list(PERSONALITIES))

@@ -32,8 +32,8 @@ def send_req(size: int) -> bytes:
 
 
 def test_every_personality_has_a_name_and_an_unknown_one_is_refused_naming_them() -> None:
-    assert list(PERSONALITIES) == ["default", "strict-ua", "1mb", "ack-quirks"]
-    with pytest.raises(ValueError, match="no carrier personality 'att'; there are default, strict-ua, 1mb, ack-quirks"):
+    assert list(PERSONALITIES) == ["default", "strict-ua", "1mb", "ack-quirks", "verizon"]
+    with pytest.raises(ValueError, match="no carrier personality 'att'; there are default, strict-ua, 1mb, ack-quirks, verizon"):
         SimulatedCarrier(personality="att")
 
 
