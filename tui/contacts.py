@@ -1,4 +1,6 @@
-"""Names for numbers, read from an optional vCard file (2.1, 3.0 or 4.0).
+"""Names for numbers: the daemon's (it owns the contacts: ``Conversation.names``,
+``Message.sender_name``), else from the TUI's optional vCard file (2.1, 3.0 or 4.0),
+which also completes recipients in the composer.
 
 Only what the inbox needs: a formatted name and the phone numbers and e-mail
 addresses of each card. Numbers are matched on their digits, falling back to the
@@ -11,6 +13,8 @@ import quopri
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from mmsua.api.shapes import Conversation
 
 _MATCH_TAIL = 9
 
@@ -121,9 +125,14 @@ class Contacts:
             found = self._tail.get(key[-_MATCH_TAIL:])
         return found
 
-    def label(self, address: str) -> str:
-        """The name when known, else the address itself."""
-        return self.name_for(address) or address
+    def label(self, address: str, known: str | None = None) -> str:
+        """The daemon's name for it (``known``), else the vCard's, else the address itself."""
+        return (known or "").strip() or self.name_for(address) or address
+
+    def labels(self, conversation: Conversation) -> list[str]:
+        """Each participant's label, the daemon's names first."""
+        return [self.label(p, known) for p, known in zip(conversation.participants, names_of(conversation), strict=True)]
+
 
     def complete(self, prefix: str, limit: int = 8) -> list[tuple[str, str]]:
         """(name, address) pairs whose name or address starts with ``prefix``."""
@@ -139,3 +148,17 @@ class Contacts:
             if len(found) >= limit:
                 break
         return found[:limit]
+
+
+def names_of(conversation: Conversation) -> tuple[str, ...]:
+    """The daemon's names lined up with the participants ("" where it has none; a
+    daemon that sends fewer, or an older one that sends none, leaves the rest "")."""
+    names = conversation.names[: len(conversation.participants)]
+    return names + ("",) * (len(conversation.participants) - len(names))
+
+
+def name_map(conversation: Conversation | None) -> dict[str, str]:
+    """address → the daemon's name, for the participants it named."""
+    if conversation is None:
+        return {}
+    return {p: n for p, n in zip(conversation.participants, names_of(conversation), strict=True) if n}
