@@ -148,6 +148,7 @@ class ComposeScreen(Screen[Any]):
         self.via: shapes.SendVia = "auto"  # the user's choice of kind; auto: the daemon's
         self.plan: shapes.SendPlan | None = None  # the daemon's latest answer for what is on screen
         self.plan_error: str | None = None  # why there is no plan (an older daemon, no recipient yet)
+        self.planned: Form | None = None  # what the plan shown was asked for
         self._auto_kind: str | None = None  # the kind the daemon chooses by itself
         self._plan_timer: Any = None
         self._plan_generation = 0
@@ -264,7 +265,7 @@ class ComposeScreen(Screen[Any]):
         form, generation = self.form(), self._plan_generation
         _, bad = self._recipients()
         if not form.to or bad:
-            self._show_plan(generation, None, "add a recipient to see whether it goes as SMS or MMS")
+            self._show_plan(generation, form, None, "add a recipient to see whether it goes as SMS or MMS")
             return
 
         def work() -> None:
@@ -272,14 +273,14 @@ class ComposeScreen(Screen[Any]):
                 plan, error = self._client.plan_send(self.request(form)), None
             except Exception as failure:  # said on the plan line; sending is still possible
                 plan, error = None, str(failure) or type(failure).__name__
-            self.app.call_from_thread(self._show_plan, generation, plan, error)
+            self.app.call_from_thread(self._show_plan, generation, form, plan, error)
 
         self.run_worker(work, thread=True, group="plan")
 
-    def _show_plan(self, generation: int, plan: shapes.SendPlan | None, error: str | None) -> None:
+    def _show_plan(self, generation: int, form: Form, plan: shapes.SendPlan | None, error: str | None) -> None:
         if generation != self._plan_generation or not self.is_attached:
             return  # the form changed since: a newer plan is coming
-        self.plan, self.plan_error = plan, error
+        self.plan, self.plan_error, self.planned = plan, error, form
         if plan is not None and self.via == "auto":
             self._auto_kind = plan.kind
         self._update_meter()
@@ -424,14 +425,14 @@ class ComposeScreen(Screen[Any]):
                 plan, error = self._client.plan_send(request), None
             except Exception as failure:  # an older daemon: send, and it decides as before
                 plan, error = None, str(failure) or type(failure).__name__
-            self.app.call_from_thread(self._decide, request, plan, error)
+            self.app.call_from_thread(self._decide, form, request, plan, error)
 
         self.run_worker(work, thread=True, group="send")
 
-    def _decide(self, request: shapes.SendRequest, plan: shapes.SendPlan | None, error: str | None) -> None:
+    def _decide(self, form: Form, request: shapes.SendRequest, plan: shapes.SendPlan | None, error: str | None) -> None:
         """Send what the plan allows: refused with the daemon's reason, or asked first."""
         if self.is_attached:
-            self._show_plan(self._plan_generation, plan, error)
+            self._show_plan(self._plan_generation, form, plan, error)
         if plan is None and not self._estimate().fits:
             self._failed("too large for the carrier: remove an attachment")
             return
