@@ -43,11 +43,10 @@ def plan_line(plan: SendPlan, via: SendVia) -> Text:
     over = plan.kind == "mms" and plan.mms_limit and plan.mms_size > plan.mms_limit
     style = "bold red" if plan.problems or over else "bold"
     text = Text.assemble((headline(plan), style), ("  ", ""), safe_line(plan.reason, limit=80, style="dim"))
-    if via != "auto":
-        text.append("  (your choice)", style="dim italic")
     if plan.switchable:
         other = "MMS" if plan.kind == "sms" else "SMS"
-        text.append(f"  {SWITCH_KEY}: send as {other}", style="dim")
+        # Chosen by the user: the key gives the choice back (the daemon's own kind is the other one).
+        text.append(f"  {SWITCH_KEY}: {'back to' if via != 'auto' else 'send as'} {other}", style="dim")
     for problem in plan.problems[:3]:
         text.append("\n")
         text.append_text(Text.assemble(("cannot send: ", "bold red"), safe_line(problem, limit=120, style="red")))

@@ -65,11 +65,11 @@ async def test_the_switch_key_makes_it_an_mms_and_back(tmp_path):
         await reply(app, pilot, "See you at 8")
         await pilot.press("ctrl+r")
         await until(pilot, "the MMS plan", lambda: "MMS ·" in plan_shown(app))
-        assert "you chose MMS" in plan_shown(app) and "(your choice)" in plan_shown(app) and "^r: send as SMS" in plan_shown(app)
+        assert "you chose MMS" in plan_shown(app) and "^r: back to SMS" in plan_shown(app)
         assert agent.plans[-1].via == "mms"
         await pilot.press("ctrl+r")  # back to what the daemon chooses by itself
         await until(pilot, "the SMS plan again", lambda: "SMS ·" in plan_shown(app))
-        assert app.screen.via == "auto" and "(your choice)" not in plan_shown(app)
+        assert app.screen.via == "auto" and "^r: send as MMS" in plan_shown(app)
         await pilot.press("ctrl+r", "ctrl+s")
         await settle(app, pilot)
         assert not isinstance(app.screen, ComposeScreen)
