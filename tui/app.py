@@ -356,6 +356,8 @@ class MmsuaApp(ConversationChores):
         elif self.screen.has_class("-reading"):
             self.screen.remove_class("-reading")
             self.conversation_list.focus()
+        elif self.showing_blocked:
+            self._conversation_toggle_blocked(None)  # back to the inbox
         self.refresh_bindings()
 
     def action_close(self) -> None:
@@ -370,7 +372,7 @@ class MmsuaApp(ConversationChores):
         if action in ("back", "close", "compose", "next_unread", "search", "show_log") and typing:
             return False
         if action in ("back", "close"):
-            can_go_back = self.screen is self.main_screen and (self._search_active() or self.screen.has_class("-reading"))
+            can_go_back = self.screen is self.main_screen and (self._search_active() or self.screen.has_class("-reading") or self.showing_blocked)
             return can_go_back if action == "back" else (self.screen is self.main_screen and not can_go_back)
         return True
 
