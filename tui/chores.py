@@ -98,11 +98,12 @@ class ConversationChores(App[None]):
         except Exception as error:
             self._failed("Not marked read", error)
             return
-        self.call_from_thread(self._marked_read, count)
+        self.call_from_thread(self._marked_read, conversation_id, count)
 
-    def _marked_read(self, count: int) -> None:
+    def _marked_read(self, conversation_id: int | None, count: int) -> None:
         self.notify(f"{count} message{'s' if count != 1 else ''} marked read." if count else "Nothing was unread.", markup=False)
-        self._reload_list()
+        self.conversation_list.mark_read(conversation_id)
+        self._refresh_list_top()
 
     # ---- delete ---------------------------------------------------------------
     def _conversation_delete_conversation(self, conversation: Conversation) -> None:

@@ -74,6 +74,8 @@ async def test_delete_a_conversation_asks_first_then_it_is_gone(tmp_path):
 @pilot_test
 async def test_mark_read_one_conversation_and_all_from_the_list(tmp_path):
     agent = inbox()
+    for i in range(25):  # newer: Bob's and Alice's rows are past the top that a live refresh reads again
+        agent.add((f"+1555000{i:04d}",), f"filler {i}")
     async with on_agent(agent, tmp_path) as (app, pilot):
         listing = app.query_one(ConversationList)
         listing.cursor = next(i for i, r in enumerate(rows(app)) if r.participants == (BOB,))

@@ -8,7 +8,7 @@ the end of what is loaded, so 2,000 conversations cost what 20 do.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from rich.segment import Segment
@@ -349,6 +349,13 @@ class ConversationList(ScrollView, can_focus=True):
 
     def action_toggle_blocked(self) -> None:
         self._request("toggle_blocked", None)
+
+    def mark_read(self, conversation_id: int | None) -> None:
+        """Its messages (or every conversation's, with None) were marked read: no badge,
+        also on rows past the top that a refresh of the top does not reach."""
+        self.rows = [replace(r, unread=0) if conversation_id in (None, r.id) else r for r in self.rows]
+        self._cache.clear()
+        self.refresh()
 
     def drop(self, conversation_id: int) -> None:
         """A conversation left this list (deleted, or blocked or unblocked elsewhere)."""
