@@ -54,6 +54,20 @@ async def test_names_come_from_the_daemon_and_the_vcard_only_where_it_has_none(c
 
 
 @pilot_test
+async def test_a_hostile_name_from_the_daemon_is_shown_literally_without_its_escapes(tmp_path):
+    agent = PhoneAgent(names={ALICE: "[@click=app.quit]" + HOSTILE_TEXT})
+    agent.add((ALICE,), "hello")
+    async with on_agent(agent, tmp_path) as (app, pilot):
+        await keys_in(app, pilot, (ALICE,), "B")  # the name in the list, the header and the question
+        assert "[@click=app.quit][bold red]x[/" in list_text(app) and "\x1b" not in list_text(app)
+        question = str(app.screen.query_one(".title").render())
+        assert "[@click=app.quit]" in question and "\x1b" not in question and "\x07" not in question
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.is_running
+
+
+@pilot_test
 async def test_delete_a_conversation_asks_first_then_it_is_gone(tmp_path):
     agent = inbox()
     bob = agent.conversation_of(BOB)
