@@ -161,6 +161,7 @@ async def test_block_asks_first_moves_the_conversation_to_the_blocked_and_unbloc
         assert "Blocked conversations" in str(app.query_one("#list-mode").render()) and app.query_one("#list-mode").display
         await pilot.press("enter")
         await settle(app, pilot)
+        assert str(app.query_one("#conversation .header").render()).startswith("Blocked · ")
         await pilot.press("U")
         await until(pilot, "Bob's conversation off the blocked list", lambda: rows(app) == [] and agent.blocked == set())
         await pilot.press("q")  # back to the inbox (b too), Bob's conversation with it

@@ -104,6 +104,8 @@ class ConversationView(VerticalScroll, can_focus=True):
         title = Text(", ").join(safe_line(label, limit=60) for label in self._contacts.labels(conversation))
         if len(conversation.participants) > 1:
             title = Text.assemble(("Group · ", "dim"), title)
+        if conversation.blocked:
+            title = Text.assemble(("Blocked · ", "bold"), title, ("  (U unblocks)", "dim"))
         self.mount(Static(title, classes="header", markup=False))
         self._load(before_id=None)
 
