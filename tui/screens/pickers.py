@@ -16,8 +16,8 @@ from mmsua.tui import recipients
 from mmsua.tui.contacts import Contacts
 from mmsua.tui.display import safe_line
 from mmsua.tui.extract import Copyable
-from mmsua.tui.screens.compose import RecipientInput, RecipientSuggester
 from mmsua.tui.screens.dialogs import DIALOG_CSS
+from mmsua.tui.widgets.recipient_input import RecipientInput, RecipientSuggester
 
 COPY_KINDS = {"text": "Text", "code": "Code", "link": "Link"}
 
