@@ -13,6 +13,7 @@ import quopri
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 _MATCH_TAIL = 9
 
@@ -115,7 +116,7 @@ class Contacts:
                     self._tail.setdefault(key[-_MATCH_TAIL:], card.name)
 
     @classmethod
-    def load(cls, path: Path | None) -> Contacts:
+    def load(cls, path: Path | None) -> Self:
         if path is None:
             return cls()
         return cls(parse_vcards(Path(path).read_text(encoding="utf-8", errors="replace")))

@@ -68,6 +68,12 @@ ACTIONS: tuple[Action, ...] = (
     Action("last", "G,end", "Last conversation", LIST, footer=False, palette=False),
     Action("page_down", "pagedown,ctrl+f", "Page down", LIST, footer=False, palette=False),
     Action("page_up", "pageup,ctrl+b", "Page up", LIST, footer=False, palette=False),
+    Action("mark_read", "M", "Mark the conversation read", LIST, footer=False),
+    Action("mark_all_read", "A", "Mark every conversation read", LIST, footer=False),
+    Action("delete_conversation", "D", "Delete the conversation", LIST, footer=False),
+    Action("block", "B", "Block a number of the conversation", LIST, footer=False),
+    Action("unblock", "U", "Unblock a number of the conversation", LIST, footer=False),
+    Action("toggle_blocked", "b", "Blocked conversations or the inbox", LIST, footer=False),
     # Conversation view
     Action("reply", "r", "Reply", CONVERSATION, cli="mmsua send --to N"),
     Action("reply_all", "R", "Reply all", CONVERSATION, cli="mmsua send --to N --to N…"),
@@ -79,10 +85,18 @@ ACTIONS: tuple[Action, ...] = (
     Action("retry", "t", "Retry a failed message", CONVERSATION, label="Retry", cli="mmsua retry ID"),
     Action("cancel_send", "x", "Cancel a message not yet sent", CONVERSATION, footer=False, cli="mmsua cancel ID"),
     Action("delete", "d,delete", "Delete a message", CONVERSATION, label="Delete", cli="mmsua delete ID"),
+    Action("forward", "F", "Forward a message", CONVERSATION, footer=False),
+    Action("copy", "y", "Copy a message's text, codes or links", CONVERSATION, footer=False),
+    Action("mark_read", "M", "Mark the conversation read", CONVERSATION, footer=False),
+    Action("delete_conversation", "D", "Delete the conversation", CONVERSATION, footer=False),
+    Action("block", "B", "Block a number of the conversation", CONVERSATION, footer=False),
+    Action("unblock", "U", "Unblock a number of the conversation", CONVERSATION, footer=False),
     # Composer
     Action("send", "ctrl+s", "Send", COMPOSER, cli="mmsua send", priority=True),
     Action("attach", "ctrl+a", "Attach file", COMPOSER, priority=True),
     Action("edit_in_editor", "ctrl+o", "Write the text in $EDITOR", COMPOSER, label="$EDITOR", priority=True),
+    Action("switch_kind", "ctrl+r", "Switch between SMS and MMS", COMPOSER, label="SMS/MMS", priority=True),
+    Action("toggle_separately", "ctrl+g", "One group message or one each", COMPOSER, label="Group/each", priority=True),
     Action("cancel", "escape", "Cancel", COMPOSER),
 )
 

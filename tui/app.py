@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.dom import DOMNode
 from textual.message import Message as TextualMessage
 from textual.screen import Screen
-from textual.widgets import Footer, Input, TextArea
+from textual.widgets import Footer, Input, Static, TextArea
 from textual.worker import get_current_worker
 
 from mmsua.addresses import same_person
@@ -27,6 +27,7 @@ from mmsua.api.events import ConnectionClosed, Event, Log, MessageDeleted, Messa
 from mmsua.api.methods import Api
 from mmsua.api.shapes import Conversation, Message, Part
 from mmsua.tui import actions
+from mmsua.tui.chores import ConversationChores
 from mmsua.tui.commands import ActionCommands
 from mmsua.tui.contacts import Contacts
 from mmsua.tui.display import long_time, safe_line
@@ -70,7 +71,7 @@ class DaemonEvent(TextualMessage):
         self.event = event
 
 
-class MmsuaApp(App[None]):
+class MmsuaApp(ConversationChores):
     TITLE = "mmsua"
     CSS_PATH = "app.tcss"
     BINDINGS = actions.bindings(actions.APP)
@@ -97,6 +98,7 @@ class MmsuaApp(App[None]):
         with Horizontal(id="panes"):
             with Vertical(id="sidebar"):
                 yield Input(placeholder="search conversations…", id="search")
+                yield Static("Blocked conversations · b: back to the inbox", id="list-mode")
                 yield ConversationList(self._fetch_conversations, s.contacts, s.clock, id="conversations")
             yield ConversationView(self.client, s.contacts, s.clock, s.images, s.page_size, s.first_page, id="conversation")
         yield StatusBar(s.connection_label, id="status")
@@ -139,32 +141,20 @@ class MmsuaApp(App[None]):
 
     def _fetch_conversations(self, query: str | None, limit: int, offset: int) -> list[Conversation]:
         """A page of conversations; a search also finds contacts by name (the store knows only numbers)."""
+        blocked = self.showing_blocked
         fetch = self.client.list_conversations
         if not query:
-            return fetch(limit=limit, offset=offset)
+            return fetch(limit=limit, offset=offset, blocked=blocked)
         numbers = contact_search_terms(self.settings.contacts, query)
         if not numbers:
-            return fetch(query=query, limit=limit, offset=offset)
+            return fetch(query=query, limit=limit, offset=offset, blocked=blocked)
         found: dict[int, Conversation] = {}
         for term in (query, *numbers):
-            for conversation in fetch(query=term, limit=offset + limit, offset=0):
+            for conversation in fetch(query=term, limit=offset + limit, offset=0, blocked=blocked):
                 found.setdefault(conversation.id, conversation)
         # ISO 8601 UTC text in one form: its order is the time order.
         ordered = sorted(found.values(), key=lambda c: (c.last_date is not None, c.last_date or "", c.id), reverse=True)
         return ordered[offset : offset + limit]
-
-    @property
-    def conversation_list(self) -> ConversationList:
-        return self.main_screen.query_one(ConversationList)
-
-    @property
-    def conversation_view(self) -> ConversationView:
-        return self.main_screen.query_one(ConversationView)
-
-    @property
-    def main_screen(self) -> Screen[Any]:
-        """The inbox screen, wherever the user is (a dialog or the composer may be on top)."""
-        return self.screen_stack[0]
 
     def action_target(self, context: str, screen: Screen[Any] | None = None) -> DOMNode | None:
         """The object whose ``action_<id>`` handles actions of ``context`` on ``screen``."""
@@ -241,11 +231,6 @@ class MmsuaApp(App[None]):
         if self.conversation_view.conversation is not None:
             self.conversation_view.show(self.conversation_view.conversation)
 
-    def _report_if_gone(self, error: Exception) -> None:
-        """From a worker whose failure is already said: also mark a daemon that went away."""
-        if maybe_gone(error):
-            self.post_message(ApiFailed(error, "talking to the daemon"))
-
     @on(ApiFailed)
     def _api_failed(self, failed: ApiFailed) -> None:
         """A worker's call failed: a daemon that went away is reconnected to, anything else said."""
@@ -283,9 +268,9 @@ class MmsuaApp(App[None]):
             self._log_line(event.data.level, event.data.text)
 
     def _announce(self, message: Message) -> None:
-        if message.outgoing:
+        if message.outgoing or message.blocked:  # a blocked number's message is never announced
             return
-        who = self.settings.contacts.label(message.sender) if message.sender else "someone"
+        who = self.settings.contacts.label(message.sender, message.sender_name) if message.sender else "someone"
         what = message.subject or message.text or ("a multimedia message to download" if message.pending else "a message")
         body = Text.assemble(safe_line(who, limit=40, style="bold"), ": ", safe_line(what, limit=80))
         self.notify(body.plain, title="New message", markup=False)
@@ -371,6 +356,8 @@ class MmsuaApp(App[None]):
         elif self.screen.has_class("-reading"):
             self.screen.remove_class("-reading")
             self.conversation_list.focus()
+        elif self.showing_blocked:
+            self._conversation_toggle_blocked(None)  # back to the inbox
         self.refresh_bindings()
 
     def action_close(self) -> None:
@@ -385,7 +372,7 @@ class MmsuaApp(App[None]):
         if action in ("back", "close", "compose", "next_unread", "search", "show_log") and typing:
             return False
         if action in ("back", "close"):
-            can_go_back = self.screen is self.main_screen and (self._search_active() or self.screen.has_class("-reading"))
+            can_go_back = self.screen is self.main_screen and (self._search_active() or self.screen.has_class("-reading") or self.showing_blocked)
             return can_go_back if action == "back" else (self.screen is self.main_screen and not can_go_back)
         return True
 
@@ -512,7 +499,7 @@ class MmsuaApp(App[None]):
         if message is None:
             self.notify("Choose a message to delete first (↑↓).", severity="warning")
             return
-        who = "your message" if message.outgoing else f"the message from {self.settings.contacts.label(message.sender or '') or 'an unknown sender'}"
+        who = "your message" if message.outgoing else f"the message from {self.settings.contacts.label(message.sender or '', message.sender_name) or 'an unknown sender'}"
         what = message.subject or message.text or ", ".join(p.name or p.content_type for p in message.attachments) or "(no text)"
         summary = Text.assemble(safe_line(f"{who}, {long_time(message.date, self.settings.clock())}", limit=70), "\n", safe_line(what, limit=70, style="italic"))
 

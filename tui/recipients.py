@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from mmsua.tui.contacts import Contacts
+
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-.]{1,30}$")
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
@@ -37,3 +39,12 @@ def parse(text: str) -> tuple[list[str], list[str]]:
         address = validate(token)
         (good if address else bad).append(address or token)
     return good, bad
+
+
+def resolve(text: str, contacts: Contacts) -> tuple[list[str], list[str]]:
+    """``parse``, where a contact's whole name counts as that contact's first address."""
+    resolved = []
+    for token in split(text):
+        named = [a for n, a in contacts.complete(token, limit=50) if n.lower() == token.lower()] if validate(token) is None else []
+        resolved.append(named[0] if named else token)
+    return parse(", ".join(resolved))

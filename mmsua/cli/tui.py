@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--socket", metavar="PATH", help="API socket path (default: $XDG_RUNTIME_DIR/mmsua/api.sock)")
     parser.add_argument("--embedded", action="store_true", help="run the engine in this process instead of connecting to a daemon")
-    parser.add_argument("--contacts", metavar="FILE.vcf", help="vCard file whose names label numbers (default: contacts.vcf in the config directory, if present)")
+    parser.add_argument("--contacts", metavar="FILE.vcf", help="vCard file whose names label numbers the daemon has no name for and complete recipients (default: contacts.vcf in the config directory, if present)")
     parser.add_argument("--theme", choices=("dark", "light"), default="dark", help="colour theme (ctrl+t toggles)")
     parser.add_argument("--images", choices=("auto", "kitty", "sixel", "halfcell", "unicode", "none"), default="auto",
                         help="how pictures are drawn: auto (asks the terminal: Sixel or the Kitty graphics protocol where supported, "

@@ -187,3 +187,12 @@ async def running(store: Store, contacts: Path | None, save_dir: Path, size: tup
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         yield app, pilot
+
+
+@contextlib.asynccontextmanager
+async def on_agent(agent, save_dir: Path, contacts: Path | None = None, size: tuple[int, int] = (120, 40)):
+    """The app started headless on an in-memory ``agent`` (tests/tui/phoneagent.py), settled: ``(app, pilot)``."""
+    app, _ = build_app(None, contacts, save_dir, agent=agent)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        yield app, pilot

@@ -189,15 +189,20 @@ async def test_help_and_palette_come_from_the_action_registry(store, contacts_fi
             assert action.description in shown and (action.cli or "") in shown
         await pilot.press("escape")
         # The palette runs a registry action: "Compose" opens the composer.
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Compose")
-        # The palette searches as it is typed into, in a task of its own: "down" on a list
-        # still showing an earlier prefix's hits would pick another command.
-        await until(pilot, "the palette's hits for the whole word", lambda: palette_hits(app) and all("compose" in h.lower() for h in palette_hits(app)))
-        await pilot.press("down", "enter")
-        await settle(app, pilot)
+        await run_from_palette(app, pilot, "Compose")
         assert type(app.screen).__name__ == "ComposeScreen"
+
+
+async def run_from_palette(app, pilot, words: str) -> None:
+    """Open the palette, type ``words``, run the first hit."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*words)
+    # The palette searches as it is typed into, in a task of its own: "down" on a list
+    # still showing an earlier prefix's hits would pick another command.
+    await until(pilot, "the palette's hits for the whole words", lambda: palette_hits(app) and all(words.lower() in h.lower() for h in palette_hits(app)))
+    await pilot.press("down", "enter")
+    await settle(app, pilot)
 
 
 def test_every_action_has_a_handler_where_it_applies() -> None:

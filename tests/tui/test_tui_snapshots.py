@@ -8,7 +8,7 @@ after looking at the report.
 from __future__ import annotations
 
 import pytest
-from conftest import ALICE, build_app, populate, settle
+from conftest import ALICE, build_app, populate, settle, until
 
 from mmsua.tui.widgets.conversation_list import ConversationList
 
@@ -20,6 +20,18 @@ def _app(store, contacts_file, tmp_path, **settings):
     populate(store, hostile=False, filler=12)
     app, _ = build_app(store, contacts_file, tmp_path, **settings)
     return app
+
+
+def planning(store):
+    """The engine with a fixed answer to plan_send: the composer's picture does not follow the daemon's policy."""
+    from mmsua.api.shapes import SendPlan
+    from mmsua.engine.agent import UserAgent
+
+    class Planning(UserAgent):
+        def plan_send(self, request):
+            return SendPlan("sms", "text to one person", switchable=True, sms_parts=1, sms_chars_left=146)
+
+    return Planning(store=store)
 
 
 async def _settle(pilot) -> None:
@@ -62,9 +74,12 @@ def test_snapshot_composer(snap_compare, store, contacts_file, tmp_path):
         await pilot.press("r")
         await _settle(pilot)
         await pilot.press(*"See you Sunday")
-        pilot.app.screen.query_one("#text").cursor_blink = False
+        composer = pilot.app.screen
+        composer.query_one("#text").cursor_blink = False
+        await until(pilot, "the plan for the text", lambda: composer.plan is not None and composer.planned == composer.form())
+        await _settle(pilot)
 
-    assert snap_compare(_app(store, contacts_file, tmp_path), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(_app(store, contacts_file, tmp_path, agent=planning(store)), terminal_size=SIZE, run_before=run_before)
 
 
 def test_snapshot_help(snap_compare, store, contacts_file, tmp_path):

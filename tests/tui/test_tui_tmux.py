@@ -3,11 +3,13 @@ API socket to the engine on the simulated carrier, read back with capture-pane."
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -62,15 +64,27 @@ def test_real_tui_in_tmux(contacts_file, tmp_path) -> None:
             agent.stop()
 
 
-def run_tui(carrier: SimulatedCarrier, agent, contacts_file: Path) -> None:
+@contextlib.contextmanager
+def tui_in_tmux(agent, options: str, size: tuple[int, int] = (120, 40)) -> Iterator[None]:
+    """The real `mmsua tui OPTIONS` in a tmux pane, on a real API socket serving ``agent``;
+    the session, the server and its directory are gone afterwards."""
     runtime = Path(tempfile.mkdtemp(prefix="mt", dir="/tmp"))  # short: socket paths are limited to ~100 bytes
     server = ApiServer(agent, runtime / "api.sock")
     server.start()
     mmsua = Path(sys.executable).with_name("mmsua")
     # pytest exports COLUMNS/LINES (80x24), which Textual would take over the real pane size.
-    command = f"env -u COLUMNS -u LINES {mmsua} tui --socket {server.path} --contacts {contacts_file} --images halfcell --no-bell --save-dir {runtime}"
-    subprocess.run(["tmux", "new-session", "-d", "-s", SESSION, "-x", "120", "-y", "40", command], check=True)
+    command = f"env -u COLUMNS -u LINES {mmsua} tui --socket {server.path} {options} --no-bell --save-dir {runtime}"
+    subprocess.run(["tmux", "new-session", "-d", "-s", SESSION, "-x", str(size[0]), "-y", str(size[1]), command], check=True)
     try:
+        yield
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
+        server.stop()
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def run_tui(carrier: SimulatedCarrier, agent, contacts_file: Path) -> None:
+    with tui_in_tmux(agent, f"--contacts {contacts_file} --images halfcell"):
         # The status bar: modem, operator and registration, from the emulated modem through the daemon.
         # (The operator is not asserted: under load the engine's status sometimes has none
         # yet; tests/tui/test_tui_units.py checks that a known operator is shown.)
@@ -87,10 +101,6 @@ def run_tui(carrier: SimulatedCarrier, agent, contacts_file: Path) -> None:
         wait_for("Arrived while you looked", times=2)
         keys("q", "q")
         assert_quits()
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
-        server.stop()
-        shutil.rmtree(runtime, ignore_errors=True)
 
 
 def test_embedded_engine_in_tmux(contacts_file, tmp_path) -> None:
@@ -134,3 +144,30 @@ def test_embedded_engine_in_tmux(contacts_file, tmp_path) -> None:
         assert any("Through the embedded engine" in t for t in texts)  # the engine wrote the real store
     finally:
         store.close()
+
+
+def test_the_composer_shows_the_daemons_plan_in_a_real_terminal(tmp_path) -> None:
+    """The real `mmsua tui` over a real socket to the stand-in daemon (T/phoneagent.py):
+    the reply's plan line says SMS, ^r makes it MMS, ^s sends what the line said."""
+    from conftest import ALICE
+    from phoneagent import PhoneAgent
+
+    agent = PhoneAgent(names={ALICE: "Alice Smith"})
+    agent.add((ALICE,), "Are you coming on Sunday?")
+    with tui_in_tmux(agent, "--images none", size=(100, 30)):
+        wait_for("Alice Smith")
+        keys("Enter")
+        wait_for("Are you coming on Sunday?", times=2)
+        keys("r")
+        wait_for("ctrl+o to write it in $EDITOR")  # the composer, its text field focused
+        wait_for("text to one person")  # the plan for the empty reply: the composer is ready
+        keys("-l", "Yes, see you at 8!")
+        screen = wait_for("SMS · 1 part · 142 left")
+        assert "text to one person" in screen and "^r: send as MMS" in screen
+        keys("C-r")
+        screen = wait_for("MMS · ")
+        assert "you chose MMS" in screen and "\x1b" not in screen
+        keys("C-s")
+        wait_for("Message queued for sending.")
+        (request,) = agent.requests
+        assert request.via == "mms" and request.text == "Yes, see you at 8!"

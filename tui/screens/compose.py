@@ -1,7 +1,14 @@
-"""The composer: recipients, subject, text, attachments, a live size meter, send."""
+"""The composer: recipients, subject, text, attachments, send.
+
+What it will send is the daemon's answer to ``plan_send`` (SMS or MMS, parts or size,
+and why), asked again in a worker a moment after each change, so typing never waits
+on the daemon; sending asks once more and follows that plan. A daemon without
+``plan_send`` leaves the composer with its own size estimate.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +17,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.suggester import Suggester
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Static, TextArea
 
 from mmsua.api import shapes
@@ -19,51 +25,26 @@ from mmsua.tui import actions, recipients
 from mmsua.tui.contacts import Contacts
 from mmsua.tui.display import human_size, safe_line
 from mmsua.tui.drafts import NEW_MESSAGE, Draft, Drafts
-from mmsua.tui.screens.dialogs import FilePicker
+from mmsua.tui.plan import GROUP_KEY, plan_line, switched
+from mmsua.tui.screens.dialogs import Confirm, FilePicker
 from mmsua.tui.sizing import Attachment, AttachmentError, SizeEstimate, check_file, estimate
+from mmsua.tui.widgets.recipient_input import RecipientInput, RecipientSuggester
+
+PLAN_DELAY = 0.3  # seconds after the last change before the daemon is asked for a plan
 
 
-class RecipientSuggester(Suggester):
-    """Completes the last recipient in the field from the contacts.
+@dataclass(frozen=True, slots=True)
+class Form:
+    """What the composer holds, read on the UI thread for a worker to turn into a request."""
 
-    Textual draws a suggestion as the typed text followed by the rest of the
-    suggestion, so one must extend what was typed: an address typed from its
-    start is completed as is; a name (or any word of it) is shown as
-    ``typed → Name address``, and accepting it puts the address in its place.
-    """
-
-    def __init__(self, contacts: Contacts) -> None:
-        super().__init__(use_cache=False, case_sensitive=True)
-        self.contacts = contacts
-
-    def complete(self, value: str) -> tuple[str, str] | None:
-        """(what to show, what the field holds once accepted) for ``value``, or None."""
-        head, sep, last = value.rpartition(",")
-        token = last.strip()
-        if not token:
-            return None
-        for name, address in self.contacts.complete(token, limit=1):
-            accepted = head + sep + (" " if sep else "") + address
-            if address.lower().startswith(token.lower()):
-                return accepted, accepted
-            return f"{value} → {name} {address}", accepted
-        return None
-
-    async def get_suggestion(self, value: str) -> str | None:
-        found = self.complete(value)
-        return found[0] if found else None
-
-
-class RecipientInput(Input):
-    """The To field: → at the end accepts the contact's address, not the text shown."""
-
-    def action_cursor_right(self, select: bool = False) -> None:
-        found = self.suggester.complete(self.value) if isinstance(self.suggester, RecipientSuggester) else None
-        if found and not select and self.cursor_at_end:
-            self.value = found[1]
-            self.cursor_position = len(self.value)
-            return
-        super().action_cursor_right(select)
+    to: tuple[str, ...]
+    subject: str
+    text: str
+    attachments: tuple[Attachment, ...]
+    delivery_report: bool | None
+    read_report: bool | None
+    separately: bool
+    via: shapes.SendVia
 
 
 def meter(size: SizeEstimate, width: int = 16) -> Text:
@@ -121,6 +102,14 @@ class ComposeScreen(Screen[Any]):
         self.attachments: list[Attachment] = []
         self.sending = False
         self.sent = False
+        self.via: shapes.SendVia = "auto"  # the user's choice of kind; auto: the daemon's
+        self.plan: shapes.SendPlan | None = None  # the daemon's latest answer for what is on screen
+        self.plan_error: str | None = None  # why there is no plan (an older daemon, no recipient yet)
+        self.planned: Form | None = None  # what the plan shown was asked for
+        self._auto_kind: str | None = None  # the kind the daemon chooses by itself
+        self._plan_timer: Any = None
+        self._plan_generation = 0
+        self._payloads: dict[Path, shapes.Attachment] = {}  # files read once, for plans and the send
 
     def _kept_draft(self) -> Draft | None:
         try:
@@ -143,6 +132,7 @@ class ComposeScreen(Screen[Any]):
             with Horizontal(classes="reports"):
                 yield Checkbox("Delivery report", id="delivery-report")
                 yield Checkbox("Read report", id="read-report")
+                yield Checkbox(f"One message each  {GROUP_KEY}", id="separately", classes="-empty")
         with Vertical(id="send-bar"):
             yield Static("", id="send-error", markup=False, classes="-empty")
             with Horizontal(classes="buttons"):
@@ -159,6 +149,8 @@ class ComposeScreen(Screen[Any]):
             except AttachmentError as error:
                 self._say("#send-error", Text(str(error)))
         self._update_meter()
+        self._show_recipient_choices()
+        self._plan_soon(0)
         target = "#text" if self._draft.to else "#to"
         self.query_one(target).focus()
         if self.restored:
@@ -169,6 +161,13 @@ class ComposeScreen(Screen[Any]):
     def _check_to(self, event: Input.Changed) -> None:
         _, bad = self._recipients()
         self._say("#to-error", Text.assemble("not a number or e-mail: ", safe_line(", ".join(bad), limit=100)) if bad else "")
+        self._show_recipient_choices()
+        self._plan_soon()
+
+    def _show_recipient_choices(self) -> None:
+        """Several recipients: one group message, or one message each."""
+        to, _ = self._recipients()
+        self.query_one("#separately", Checkbox).set_class(len(to) < 2, "-empty")
 
     def _say(self, selector: str, text: Text | str) -> None:
         line = self.query_one(selector, Static)
@@ -176,27 +175,106 @@ class ComposeScreen(Screen[Any]):
         line.set_class(not str(text), "-empty")
 
     def _recipients(self) -> tuple[list[str], list[str]]:
-        text = self.query_one("#to", Input).value
-        # A contact name typed whole counts as that contact's first address.
-        resolved = []
-        for token in recipients.split(text):
-            if recipients.validate(token) is None:
-                matches = [a for n, a in self._contacts.complete(token, limit=50) if n.lower() == token.lower()]
-                resolved.append(matches[0] if matches else token)
-            else:
-                resolved.append(token)
-        return recipients.parse(", ".join(resolved))
+        return recipients.resolve(self.query_one("#to", Input).value, self._contacts)
 
     @on(Input.Changed, "#subject")
     @on(TextArea.Changed, "#text")
     def _changed(self) -> None:
         self._update_meter()
+        self._plan_soon()
+
+    @on(Checkbox.Changed)
+    def _option_changed(self) -> None:
+        self._plan_soon(0)
+
+    # ---- the daemon's plan ------------------------------------------------
+    def form(self) -> Form:
+        to, _ = self._recipients()
+        # Unticked means "as configured" (None), not "refuse reports".
+        delivery = True if self.query_one("#delivery-report", Checkbox).value else None
+        read = True if self.query_one("#read-report", Checkbox).value else None
+        separately = len(to) > 1 and self.query_one("#separately", Checkbox).value
+        return Form(tuple(to), self.query_one("#subject", Input).value, self.query_one("#text", TextArea).text, tuple(self.attachments),
+                    delivery, read, separately, self.via)
+
+    def request(self, form: Form) -> shapes.SendRequest:
+        """The request for ``form`` (in a worker: it reads the attachments, once each).
+        The bytes go in the request, read with the user's rights, as the CLI sends them."""
+        attachments = []
+        for a in form.attachments:
+            if a.path not in self._payloads:
+                self._payloads[a.path] = shapes.Attachment.of(a.read(self._limit), a.path.name, a.content_type)
+            attachments.append(self._payloads[a.path])
+        return shapes.SendRequest(
+            to=form.to, subject=form.subject or None, text=form.text or None, attachments=tuple(attachments),
+            delivery_report=form.delivery_report, read_report=form.read_report, separately=form.separately, via=form.via,
+        )
+
+    def _plan_soon(self, delay: float = PLAN_DELAY) -> None:
+        """Ask for a plan once the user pauses: each change restarts the wait."""
+        self._plan_generation += 1  # an answer on its way is for older text
+        if self._plan_timer is not None:
+            self._plan_timer.stop()
+        self._plan_timer = self.set_timer(max(delay, 0.01), self._ask_plan)  # Textual's timers divide by the delay
+
+    def _ask_plan(self) -> None:
+        self._plan_timer = None
+        form, generation = self.form(), self._plan_generation
+        _, bad = self._recipients()
+        if not form.to or bad:
+            self._show_plan(generation, form, None, "add a recipient to see whether it goes as SMS or MMS")
+            return
+
+        def work() -> None:
+            try:
+                plan, error = self._client.plan_send(self.request(form)), None
+            except Exception as failure:  # said on the plan line; sending is still possible
+                plan, error = None, str(failure) or type(failure).__name__
+            self.app.call_from_thread(self._show_plan, generation, form, plan, error)
+
+        self.run_worker(work, thread=True, group="plan")
+
+    def _show_plan(self, generation: int, form: Form, plan: shapes.SendPlan | None, error: str | None) -> None:
+        if generation != self._plan_generation or not self.is_attached:
+            return  # the form changed since: a newer plan is coming
+        self.plan, self.plan_error, self.planned = plan, error, form
+        if plan is not None and self.via == "auto":
+            self._auto_kind = plan.kind
+        self._update_meter()
+
+    def action_switch_kind(self) -> None:
+        """Send as SMS instead of MMS or the other way round, where the daemon says both go."""
+        plan = self.plan
+        if plan is None:
+            self.notify("Add a recipient first: the daemon says then how the message goes.", severity="warning", markup=False)
+            return
+        if not plan.switchable:
+            reason = safe_line(plan.reason, limit=80).plain
+            self.notify(f"This can only go as {plan.kind.upper()}: {reason}.", severity="warning", markup=False)
+            return
+        self.via = switched(plan, self._auto_kind)
+        self._plan_soon(0)
+
+    def action_toggle_separately(self) -> None:
+        box = self.query_one("#separately", Checkbox)
+        if box.has_class("-empty"):
+            self.notify("One message each needs more than one recipient.", severity="warning", markup=False)
+            return
+        box.value = not box.value  # its Changed event asks for a new plan
 
     def _estimate(self) -> SizeEstimate:
         return estimate(self.query_one("#text", TextArea).text, self.query_one("#subject", Input).value, self.attachments, self._limit)
 
     def _update_meter(self) -> None:
-        self.query_one("#meter", Static).update(meter(self._estimate()))
+        """The daemon's plan where there is one, else the composer's own size estimate."""
+        if self.plan is not None:
+            shown = plan_line(self.plan, self.via)
+        else:
+            shown = meter(self._estimate())
+            if self.plan_error:
+                shown.append("\n")
+                shown.append_text(safe_line(self.plan_error, limit=120, style="dim"))
+        self.query_one("#meter", Static).update(shown)
         listing = Text("none", style="dim") if not self.attachments else Text("\n").join(
             Text.assemble("▪ ", safe_line(a.path.name, limit=60), (f"  {a.content_type}  {human_size(a.size)}", "dim")) for a in self.attachments
         )
@@ -285,30 +363,55 @@ class ComposeScreen(Screen[Any]):
             self._say("#send-error", "add at least one valid recipient" if not to else "fix the recipients first")
             self.query_one("#to").focus()
             return
-        size = self._estimate()
-        if not size.fits:
-            self._say("#send-error", "too large for the carrier: remove an attachment")
-            return
-        text = self.query_one("#text", TextArea).text
-        subject = self.query_one("#subject", Input).value
-        if not (text or subject or self.attachments):
+        form = self.form()
+        if not (form.text or form.subject or form.attachments):
             self._say("#send-error", "the message is empty")
             return
         self.sending = True
         self._say("#send-error", Text("sending…", style="dim"))
-        chosen, limit = tuple(self.attachments), self._limit
-        # Unticked means "as configured" (None), not "refuse reports".
-        delivery = True if self.query_one("#delivery-report", Checkbox).value else None
-        read = True if self.query_one("#read-report", Checkbox).value else None
+        self._plan_generation += 1  # the plan asked for here is the one shown
 
         def work() -> None:
+            # The plan is asked again for exactly what goes: the one on screen may be a moment old.
             try:
-                # The bytes go in the request, read with the user's rights, as the CLI sends them.
-                attachments = tuple(shapes.Attachment.of(a.read(limit), a.path.name, a.content_type) for a in chosen)
-                answer = self._client.send(shapes.SendRequest(
-                    to=tuple(to), subject=subject or None, text=text or None, attachments=attachments,
-                    delivery_report=delivery, read_report=read,
-                ))
+                request = self.request(form)
+            except AttachmentError as failure:
+                self.app.call_from_thread(self._failed, str(failure))
+                return
+            try:
+                plan, error = self._client.plan_send(request), None
+            except Exception as failure:  # an older daemon: send, and it decides as before
+                plan, error = None, str(failure) or type(failure).__name__
+            self.app.call_from_thread(self._decide, form, request, plan, error)
+
+        self.run_worker(work, thread=True, group="send")
+
+    def _decide(self, form: Form, request: shapes.SendRequest, plan: shapes.SendPlan | None, error: str | None) -> None:
+        """Send what the plan allows: refused with the daemon's reason, or asked first."""
+        if self.is_attached:
+            self._show_plan(self._plan_generation, form, plan, error)
+        if plan is None and not self._estimate().fits:
+            self._failed("too large for the carrier: remove an attachment")
+            return
+        if plan is not None and plan.problems:
+            self._failed(plan.problems[0])
+            return
+        if plan is not None and plan.confirm:
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._send(request)
+                else:
+                    self.sending = False
+                    self._say("#send-error", "")
+
+            self.app.push_screen(Confirm(f"Send as {plan.kind.upper()}?", safe_line(plan.confirm, limit=120), action="Send"), answered)
+            return
+        self._send(request)
+
+    def _send(self, request: shapes.SendRequest) -> None:
+        def work() -> None:
+            try:
+                answer = self._client.send(request)
             except Exception as failure:  # the draft stays on screen: nothing is lost
                 self.app.call_from_thread(self._failed, str(failure))
                 return

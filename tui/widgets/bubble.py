@@ -92,13 +92,15 @@ class Bubble(Vertical, can_focus=False):
     Bubble > Static { width: auto; max-width: 100%; height: auto; }
     """
 
-    def __init__(self, message: Message, contacts: Contacts, now: Callable[[], datetime], group: bool, pictures: bool = True) -> None:
+    def __init__(self, message: Message, contacts: Contacts, now: Callable[[], datetime], group: bool, pictures: bool = True,
+                 names: dict[str, str] | None = None) -> None:
         super().__init__(classes="-out" if message.outgoing else "-in")
         self.message = message
         self._classes_for_state()
         self._contacts = contacts
         self._now = now
         self._group = group
+        self._names = names or {}  # the daemon's names of the conversation's participants
         self._pictures = pictures  # False: pictures are listed like any other part
         self._redrawing = False  # show_message is replacing the children
 
@@ -153,7 +155,8 @@ class Bubble(Vertical, can_focus=False):
         m = self.message
         bits: list[Text] = []
         if not m.outgoing and (self._group or m.pending):
-            bits.append(safe_line(self._contacts.label(m.sender) if m.sender else "unknown sender", limit=60, style="bold"))
+            who = self._contacts.label(m.sender, m.sender_name or self._names.get(m.sender)) if m.sender else "unknown sender"
+            bits.append(safe_line(who, limit=60, style="bold"))
         if m.outgoing:
             bits.append(Text("You", style="bold"))
         bits.append(Text(long_time(m.date, self._now())))
@@ -190,7 +193,7 @@ class Bubble(Vertical, can_focus=False):
         for r in m.recipients:
             line = status_text(recipient_status(r.status, m.state, m.delivery_report_requested))
             if many:
-                line = as_content(safe_line(self._contacts.label(r.address), limit=40)) + Content("  ") + line
+                line = as_content(safe_line(self._contacts.label(r.address, self._names.get(r.address)), limit=40)) + Content("  ") + line
             lines.append(line)
         return Content("\n").join(lines)
 

@@ -8,7 +8,7 @@ the end of what is loaded, so 2,000 conversations cost what 20 do.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from rich.segment import Segment
@@ -26,6 +26,7 @@ from mmsua.tui import actions
 from mmsua.tui.contacts import Contacts
 from mmsua.tui.display import safe_line, short_time
 from mmsua.tui.failures import ApiFailed
+from mmsua.tui.requested import ConversationRequested
 
 ROW_HEIGHT = 3  # name and time, preview and badge, a blank line
 PAGE_SIZE = 100
@@ -42,7 +43,7 @@ class Page:
 
 def conversation_title(conversation: Conversation, contacts: Contacts) -> Text:
     """Names (or numbers) of the participants; groups list them all."""
-    labels = [contacts.label(p) for p in conversation.participants] or ["(no participants)"]
+    labels = contacts.labels(conversation) or ["(no participants)"]
     title = safe_line(", ".join(labels), limit=120)
     if len(labels) > 1:
         title = Text.assemble(Text(f"{len(labels)}· ", style="dim"), title)
@@ -327,6 +328,45 @@ class ConversationList(ScrollView, can_focus=True):
     def action_open(self) -> None:
         if self.highlighted is not None:
             self.post_message(self.Opened(self.highlighted))
+
+    def _request(self, action: str, conversation: Conversation | None) -> None:
+        self.post_message(ConversationRequested(action, conversation))
+
+    def action_mark_read(self) -> None:
+        self._request("mark_read", self.highlighted)
+
+    def action_mark_all_read(self) -> None:
+        self._request("mark_all_read", None)
+
+    def action_delete_conversation(self) -> None:
+        self._request("delete_conversation", self.highlighted)
+
+    def action_block(self) -> None:
+        self._request("block", self.highlighted)
+
+    def action_unblock(self) -> None:
+        self._request("unblock", self.highlighted)
+
+    def action_toggle_blocked(self) -> None:
+        self._request("toggle_blocked", None)
+
+    def mark_read(self, conversation_id: int | None) -> None:
+        """Its messages (or every conversation's, with None) were marked read: no badge,
+        also on rows past the top that a refresh of the top does not reach."""
+        self.rows = [replace(r, unread=0) if conversation_id in (None, r.id) else r for r in self.rows]
+        self._cache.clear()
+        self.refresh()
+
+    def drop(self, conversation_id: int) -> None:
+        """A conversation left this list (deleted, or blocked or unblocked elsewhere)."""
+        kept = [r for r in self.rows if r.id != conversation_id]
+        if len(kept) == len(self.rows):
+            return
+        self.rows = kept
+        self._cache.clear()
+        self.cursor = min(self.cursor, max(len(self.rows) - 1, 0))
+        self._update_size()
+        self.refresh()
 
     def on_click(self, event: events.Click) -> None:
         row = int(event.y + self.scroll_offset.y) // ROW_HEIGHT

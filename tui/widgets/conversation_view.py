@@ -23,11 +23,12 @@ from textual.widgets import Static
 from mmsua.api.methods import Api
 from mmsua.api.shapes import Conversation, Message, Part
 from mmsua.tui import actions
-from mmsua.tui.contacts import Contacts
+from mmsua.tui.contacts import Contacts, name_map
 from mmsua.tui.display import safe_line
 from mmsua.tui.failures import ApiFailed
 from mmsua.tui.pictures import decode_picture, picture_bytes, picture_widget, renderer_for
 from mmsua.tui.protocol import ImageMode
+from mmsua.tui.requested import ConversationRequested
 from mmsua.tui.widgets.bubble import Bubble, BubbleRow, PictureSlot, part_label, shown_parts
 
 # Decoded pictures kept for redraws and reopening, by their bytes: 800 × 800 RGB is
@@ -100,9 +101,11 @@ class ConversationView(VerticalScroll, can_focus=True):
         self.complete = False
         self.selected = -1
         self.remove_children()
-        title = Text(", ").join(safe_line(self._contacts.label(p), limit=60) for p in conversation.participants)
+        title = Text(", ").join(safe_line(label, limit=60) for label in self._contacts.labels(conversation))
         if len(conversation.participants) > 1:
             title = Text.assemble(("Group · ", "dim"), title)
+        if conversation.blocked:
+            title = Text.assemble(("Blocked · ", "bold"), title, ("  (U unblocks)", "dim"))
         self.mount(Static(title, classes="header", markup=False))
         self._load(before_id=None)
 
@@ -194,7 +197,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         self._apply_selection(-1, index)
 
     def _bubble(self, message: Message) -> Bubble:
-        return Bubble(message, self._contacts, self._now, self.group, pictures=self.renderer is not None)
+        return Bubble(message, self._contacts, self._now, self.group, pictures=self.renderer is not None, names=name_map(self.conversation))
 
     def load_older(self) -> None:
         if not self.complete and self.messages:
@@ -364,6 +367,32 @@ class ConversationView(VerticalScroll, can_focus=True):
 
     def action_delete(self) -> None:
         self._request("delete")
+
+    def action_forward(self) -> None:
+        self._request("forward")
+
+    def action_copy(self) -> None:
+        self._request("copy")
+
+    def action_mark_read(self) -> None:
+        self.post_message(ConversationRequested("mark_read", self.conversation))
+
+    def action_delete_conversation(self) -> None:
+        self.post_message(ConversationRequested("delete_conversation", self.conversation))
+
+    def action_block(self) -> None:
+        self.post_message(ConversationRequested("block", self.conversation))
+
+    def action_unblock(self) -> None:
+        self.post_message(ConversationRequested("unblock", self.conversation))
+
+    def close(self) -> None:
+        """The conversation is gone (deleted, or moved between the inbox and the blocked)."""
+        self._generation += 1
+        self.conversation = None
+        self.messages = []
+        self.selected = -1
+        self._show_empty()
 
     def on_click(self, event: Any) -> None:
         widget = event.widget
