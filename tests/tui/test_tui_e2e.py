@@ -124,3 +124,57 @@ async def test_downloading_a_deferred_message(carrier, tmp_path) -> None:
             assert "waiting" not in last_bubble(app)
     finally:
         me.stop()
+
+
+def submitted_by(carrier: SimulatedCarrier, msisdn: str) -> list[tuple[str, str]]:
+    return [(s.decoded.destination, s.decoded.text) for s in list(carrier.smsc.log.submitted)
+            if s.sender == msisdn and s.decoded is not None]
+
+
+def mmsc_posts(carrier: SimulatedCarrier) -> list[Any]:
+    with carrier.mmsc.held():
+        return [r for r in carrier.mmsc.requests if r.method == "POST"]
+
+
+@pilot_test
+async def test_a_text_reply_from_the_tui_goes_as_sms_and_a_picture_reply_as_mms(carrier, tmp_path) -> None:
+    """Issue 12: on the real engine, a text reply typed in the TUI reaches the SMS centre as
+    an SMS and nothing reaches the MMSC; a reply with a picture goes to the MMSC."""
+    me = start_agent(carrier, ME, tmp_path / "me.sqlite")
+    friend = start_agent(carrier, FRIEND, tmp_path / "friend.sqlite")
+    picture = tmp_path / "dot.jpg"
+    picture.write_bytes(jpeg())
+    app, _ = build_app(None, None, tmp_path, agent=me)
+    try:
+        carrier.send_sms(ME, "lunch?", originator=FRIEND)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await open_when_listed(app, pilot, (FRIEND,))
+            await pilot.press("r")
+            await until(pilot, "the reply composer", lambda: type(app.screen).__name__ == "ComposeScreen")
+            await pilot.press(*"yes, at 1")
+            composer = app.screen
+            await until(pilot, "the plan says SMS", lambda: "SMS · 1 part" in str(composer.query_one("#meter").render()))
+            await pilot.press("ctrl+s")
+            await until(pilot, "the SMS at the SMS centre", lambda: submitted_by(carrier, ME))
+            assert submitted_by(carrier, ME) == [(FRIEND, "yes, at 1")] and mmsc_posts(carrier) == []
+
+            await until(pilot, "back in the conversation", lambda: type(app.screen).__name__ != "ComposeScreen")
+            await pilot.press("r")
+            await until(pilot, "the reply composer", lambda: type(app.screen).__name__ == "ComposeScreen")
+            composer = app.screen
+            await pilot.press(*"and a picture", "ctrl+a")
+            await until(pilot, "the file picker open", lambda: type(app.screen).__name__ == "FilePicker")
+            await pilot.click("#path")
+            await pilot.press(*str(picture), "enter")
+            await until(pilot, "a file attached", lambda: app.screen is composer and composer.attachments)
+            await until(pilot, "the plan says MMS", lambda: "MMS ·" in str(composer.query_one("#meter").render()))
+            await pilot.press("ctrl+s")
+            await until(pilot, "friend received the picture", lambda: [
+                m for c in friend.list_conversations() for m in friend.list_messages(c.id)
+                if m.kind == "mms" and m.state == "received" and m.text == "and a picture"])
+            assert submitted_by(carrier, ME) == [(FRIEND, "yes, at 1")]  # the picture did not go as SMS
+            assert len(mmsc_posts(carrier)) >= 1
+    finally:
+        friend.stop()
+        me.stop()

@@ -298,6 +298,7 @@ class ComposeScreen(Screen[Any]):
             return
         self._say("#send-error", "")
         self._update_meter()
+        self._plan_soon(0)  # a file makes it an MMS: the plan line must say so before Send
 
     def action_edit_in_editor(self) -> None:
         """Suspend the app, write the text in $EDITOR, and take back what was saved."""
