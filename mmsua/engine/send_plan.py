@@ -129,9 +129,15 @@ def plan(draft: Draft, settings: AgentSettings, measure: Measure) -> SendPlan:
                         confirm=_confirm(parts, people, settings))
     size, problem = measure()
     messages = len(draft.recipients) if draft.separately else 1
+    problems = [] if problem is None else [problem]
+    # The carrier's recipientLimit (carrier rules): an MMS to more is refused by its MMSC.
+    most, people = settings.recipient_limit, len(draft.recipients)
+    if most and not draft.separately and people > most:
+        problems.append(f"the carrier takes at most {most} recipients in one MMS and this has {people}: "
+                        "send one each, or to fewer")
     return SendPlan(kind="mms", reason=reason, switchable=sms_possible, messages=messages, sms_parts=parts,
                     sms_chars_left=left, sms_encoding=encoding, mms_size=size, mms_limit=settings.max_message_size,
-                    problems=() if problem is None else (problem,))
+                    problems=tuple(problems))
 
 
 def _segments(text: str) -> TextSegments | None:

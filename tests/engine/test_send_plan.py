@@ -113,3 +113,13 @@ def test_a_huge_text_is_estimated_not_counted_segment_by_segment() -> None:
     assert huge.kind == "mms" and huge.reason.startswith("needs 26144 SMS") and huge.sms_encoding == "gsm7"
     wide = plan(Draft((A,), text="日" * 100_000), DEFAULT, _measured)
     assert (wide.sms_parts, wide.sms_encoding) == (1493, "ucs2")
+
+
+def test_an_mms_to_more_recipients_than_the_carrier_takes_carries_the_problem() -> None:
+    limited = DEFAULT.with_changes(recipient_limit=2)
+    three = Draft(("+15550100002", "+15550100003"), cc=("+15550100004",), text="hi", attachments=1)
+    assert plan(three, limited, _measured).problems == (
+        "the carrier takes at most 2 recipients in one MMS and this has 3: send one each, or to fewer",)
+    assert plan(three, DEFAULT, _measured).problems == ()  # 0: no limit known
+    each = Draft(three.to, cc=three.cc, text="hi", attachments=1, separately=True)
+    assert plan(each, limited, _measured).problems == ()  # one each: one recipient per MMS
