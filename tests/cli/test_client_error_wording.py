@@ -92,6 +92,7 @@ def test_a_line_that_is_not_an_answer_is_shown_escaped(line: bytes, shown: str, 
         assert err.startswith("mmsua status: the daemon sent a line that is not ") and shown in err, err
         assert "\x1b" not in err and "\x07" not in err and "Traceback" not in err
     finally:
-        thread.join(timeout=30)
+        listener.shutdown(socket.SHUT_RDWR)  # the thread ends before its descriptor can be reused
+        thread.join()
         listener.close()
         subprocess.run(["rm", "-rf", str(folder)], check=False)
