@@ -113,7 +113,8 @@ def find_port_again(identity: PortIdentity, tree: DeviceTree = SYSTEM) -> PortCh
 
     The configured path while it is this port: its node is the one the by-id link
     leads to (resolved afresh each time), and it shows the same USB ids where they
-    are known (its old name not taken by another device). Else the by-id link;
+    are known (its old name not taken by another device); a port whose by-id link is
+    gone keeps its configured path only on the same USB ids. Else the by-id link;
     else any ``ttyUSB``/``ttyACM`` node with the same USB ids and interface."""
     configured = identity.configured
     if not identity.is_device:
@@ -122,7 +123,13 @@ def find_port_again(identity: PortIdentity, tree: DeviceTree = SYSTEM) -> PortCh
     node = _existing(configured)
     if node is not None and (linked is None or linked == node):
         current = usb_identity(node, tree) if identity.usb is not None else None
-        if current is None or current == identity.usb:
+        if linked is None and identity.by_id is not None:
+            # Its by-id link is gone: the freed name may be another device's now (a pty's
+            # number is reused at once), so only the same USB ids still vouch for it.
+            same = current is not None and current == identity.usb
+        else:
+            same = current is None or current == identity.usb
+        if same:
             return PortChoice(configured, "the configured path", node)
     if identity.by_id is not None and linked is not None:
         return PortChoice(identity.by_id, f"its by-id link, now {linked}", linked)

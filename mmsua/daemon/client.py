@@ -252,10 +252,10 @@ class Client(ApiMethods):
             raise ConnectionError("the daemon closed the connection")
         try:
             message = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise InternalError(f"the daemon sent a line that is not JSON: {error}") from None
+        except (ValueError, RecursionError) as error:  # also bytes that are not UTF-8, and nesting too deep to parse
+            raise InternalError(f"the daemon sent a line that is not JSON ({_shown(line)}): {error}") from None
         if not isinstance(message, dict):
-            raise InternalError("the daemon sent a line that is not a JSON object")
+            raise InternalError(f"the daemon sent a line that is not a JSON object ({_shown(line)})")
         return message
 
     def _subscribe_connection(self) -> None:
@@ -363,6 +363,14 @@ class LocalClient(ApiMethods):
     def _publish(self, event: Event) -> None:
         for callback in list(self._callbacks):
             callback(event)
+
+
+def _shown(line: bytes, limit: int = 40) -> str:
+    """The start of a line that is not an answer, in printable ASCII (escapes for control
+    characters and other bytes), so a user can tell what answered on the socket."""
+    start = line.rstrip(b"\r\n")
+    more = "…" if len(start) > limit else ""
+    return f"it begins {ascii(start[:limit].decode('utf-8', 'replace'))}{more}"
 
 
 def _error_of(answer: dict[str, Any]) -> ApiError:

@@ -188,9 +188,14 @@ class ApiServer:
         listener, self._listener = self._listener, None
         if listener is not None:
             try:
-                listener.shutdown(socket.SHUT_RDWR)
+                listener.shutdown(socket.SHUT_RDWR)  # wakes the accept thread
             except OSError:
                 pass
+            # Closed only once that thread is out of accept(): a thread about to call it with
+            # the old descriptor number would otherwise accept on whatever socket gets that
+            # number next (another server's listener in the same process).
+            if self._accepting is not None and self._accepting is not threading.current_thread():
+                self._accepting.join()
             listener.close()
             try:
                 self.path.unlink()
@@ -200,8 +205,6 @@ class ApiServer:
             connections = list(self._connections)
         for connection in connections:
             connection.close()
-        if self._accepting is not None:
-            self._accepting.join(timeout=5)
 
     def publish(self, event: Event) -> None:
         """Send an event to every subscribed client (the engine's subscribe callback)."""

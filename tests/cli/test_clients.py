@@ -82,13 +82,19 @@ def test_clients_say_when_the_daemon_goes_away_during_the_command(tmp_path: Path
             with connection, connection.makefile("rb") as reader:
                 reader.readline()
 
-    threading.Thread(target=dies_on_each_request, daemon=True).start()
+    server = threading.Thread(target=dies_on_each_request, daemon=True)
+    server.start()
     try:
         for argv in _client_commands(tmp_path):
             assert main([*argv, "--socket", str(path)]) == exit_codes.UNAVAILABLE, argv
             err = capsys.readouterr().err
             assert "daemon went away during" in err and "Traceback" not in err, err
     finally:
+        # Its thread ends before the listener is closed: a thread about to accept() with the
+        # closed descriptor's number accepted on the next test's daemon socket, which got
+        # that number (the next test's status then read "the daemon went away").
+        listener.shutdown(socket.SHUT_RDWR)
+        server.join()
         listener.close()
         subprocess.run(["rm", "-rf", str(short)], check=False)
 

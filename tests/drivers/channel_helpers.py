@@ -196,6 +196,7 @@ class TcpModem(_LocalServer):
             self._server.shutdown(socket.SHUT_RDWR)  # wakes the accept() so the port really closes
         except OSError:
             pass
+        self._thread.join()  # before the close: a reused descriptor number is another socket
         self._server.close()
 
 

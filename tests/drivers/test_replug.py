@@ -109,3 +109,26 @@ def test_the_configured_path_is_kept_while_it_is_still_this_port(tmp_path: Path)
     identity = identify_port(machine.dev("ttyUSB2"), tree=machine.tree)
     found = find_port_again(identity, machine.tree)
     assert found is not None and found.device == machine.dev("ttyUSB2") and found.reason == "the configured path"
+
+
+def test_a_configured_node_whose_by_id_link_is_gone_is_not_taken_on_its_name_alone(tmp_path: Path) -> None:
+    """A pty (no USB ids) found by its node and its by-id link: once unplugged, udev removes the
+    link and the freed number may go to any program's new pty at once; that is not the modem."""
+    node = tmp_path / "pts-4"
+    link = tmp_path / "usb-Quectel_EG25-G_sim-if02-port0"
+    identity = PortIdentity(str(node), str(link), None)
+    node.touch()  # another program's pty now has the old number; the modem's link is not back yet
+    assert find_port_again(identity, DeviceTree(sys_tty=str(tmp_path / "no-sysfs"))) is None
+    link.symlink_to(node)  # the modem came back there after all: its link says so
+    found = find_port_again(identity, DeviceTree(sys_tty=str(tmp_path / "no-sysfs")))
+    assert found is not None and found.device == str(node) and found.reason == "the configured path"
+
+
+def test_a_configured_node_whose_by_id_link_is_gone_is_kept_on_the_same_usb_ids(tmp_path: Path) -> None:
+    machine = Machine(tmp_path)
+    machine.plug("1-1", 0x2C7C, 0x0125, "abc123", first=0)
+    identity = identify_port(machine.dev("ttyUSB2"), tree=machine.tree)
+    for link in Path(machine.tree.by_id).iterdir():
+        link.unlink()  # udev has not made the links yet
+    found = find_port_again(identity, machine.tree)
+    assert found is not None and found.device == machine.dev("ttyUSB2") and found.reason == "the configured path"

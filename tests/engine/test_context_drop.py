@@ -31,8 +31,12 @@ def test_the_retrieval_after_the_network_dropped_the_context_activates_it_first(
     agent = start_agent(carrier, ME, tmp_path / "drop.sqlite", context_idle_grace=600)
     try:
         modem = carrier.handsets[ME].modem
-        carrier.send_mms(FRIEND, [ME], text="before the drop")
+        first = carrier.send_mms(FRIEND, [ME], text="before the drop")
         wait_for("the first MMS retrieved", lambda: "before the drop" in received_texts(agent))
+        # Its M-NotifyResp.ind is POSTed after the message is stored: the drop comes between two
+        # retrievals only once the MMSC has it (a POST racing the drop's URC may meet the dead
+        # context before the URC is heard, and its QIOPEN would count against the second retrieval).
+        wait_for("the first MMS answered", lambda: first.deliveries and all(d.notify_status is not None for d in first.deliveries))
         (cid,) = [c.cid for c in modem.contexts.values() if c.active]
         modem.drop_context(cid)  # +QIURC: "pdpdeact",<cid> (and +CGEV: NW PDN DEACT)
         seen = len(modem.commands_seen)

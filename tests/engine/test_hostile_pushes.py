@@ -43,6 +43,10 @@ class Listener:
             conn.close()
 
     def close(self) -> None:
+        # Shut down, join, then close: a thread about to accept() with a closed descriptor's
+        # number would accept on whatever socket gets that number next (a later test's).
+        self.sock.shutdown(socket.SHUT_RDWR)
+        self._thread.join()
         self.sock.close()
 
 

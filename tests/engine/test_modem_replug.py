@@ -52,12 +52,14 @@ def _back_within_bound(agent: UserAgent, plug_back: Callable[[], None]) -> None:
 
 
 def _unplug_queue_and_replug(carrier: SimulatedCarrier, handset: Handset, agent: UserAgent,
-                             replugged: Any = lambda: None) -> None:
-    """The whole story on one agent; ``replugged()`` plays udev once the new node exists."""
+                             unplugged: Any = lambda: None, replugged: Any = lambda: None) -> None:
+    """The whole story on one agent; ``unplugged()`` and ``replugged()`` play udev once the modem
+    is reported gone and once the new node exists."""
     wait_for("registered", lambda: agent.status().registration == "home")
     old_node = os.readlink(handset.pty_path or "")
     handset.vanish()
     status = wait_for("the modem reported gone", lambda: _gone(agent), timeout=5.0)
+    unplugged()
     # Nothing stale: no modem, no registration or signal, and why with when.
     assert status.registration == "unknown" and status.signal is None and status.operator is None
     assert "vanished" in status.modem_error.reason and status.modem_error.at
@@ -113,17 +115,33 @@ def test_a_modem_configured_by_its_node_is_found_again_through_its_by_id_link(
     node = os.readlink(handset.pty_path or "")
     link.symlink_to(node)
     agent = start_agent(carrier, ME, tmp_path / "by-id.sqlite", port=node)  # the node, not a stable name
+    held: list[int] = []
     try:
         assert agent.link.port_identity.by_id == str(link)
 
-        def udev() -> None:
-            link.unlink()
-            link.symlink_to(os.readlink(handset.pty_path or ""))
+        # udev removes the link with the device, and makes it for the new node. The old
+        # /dev/pts number is free meanwhile: another program's new pty takes it (as on a busy
+        # machine, where the test once found the old node there again), and nothing on it
+        # answers AT.
+        def another_pty_takes_the_old_number() -> bool:
+            if os.path.exists(node):
+                return True  # the pty opened last has it, or another program's
+            master, slave = os.openpty()  # the kernel hands out the lowest free number
+            held.extend((master, slave))
+            return os.ttyname(slave) == node
 
-        _unplug_queue_and_replug(carrier, handset, agent, udev)
-        assert agent.link.port == str(link) and not os.path.exists(node)
+        def unplugged() -> None:
+            link.unlink()
+            wait_for("the driver let go of the old node", lambda: agent.link.channel is None)
+            wait_for("another pty under the old number", another_pty_takes_the_old_number)
+
+        _unplug_queue_and_replug(carrier, handset, agent, unplugged,
+                                 replugged=lambda: link.symlink_to(os.readlink(handset.pty_path or "")))
+        assert agent.link.port == str(link)  # found through its link, not by the old name
     finally:
         agent.stop()
+        for fd in held:
+            os.close(fd)
 
 
 def test_a_modem_unplugged_with_its_power_boots_again_and_the_sms_the_network_kept_comes_in(carrier, tmp_path: Path) -> None:

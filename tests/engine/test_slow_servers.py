@@ -35,7 +35,8 @@ class Trickle:
         self.port = self.sock.getsockname()[1]
         self.accepted = threading.Event()
         self._closed = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
+        self._server = threading.Thread(target=self._serve, daemon=True)
+        self._server.start()
 
     @property
     def url(self) -> str:
@@ -64,6 +65,10 @@ class Trickle:
 
     def close(self) -> None:
         self._closed.set()
+        # Its accept thread ends before the descriptor is closed: one about to accept() with
+        # the closed number would serve this trickle to whatever socket gets it next.
+        self.sock.shutdown(socket.SHUT_RDWR)
+        self._server.join()
         self.sock.close()
 
 
