@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mmsua import exit_codes
+from mmsua.cli.console_logging import console_logging
 
 if TYPE_CHECKING:
 
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     previous = {signum: signal.signal(signum, _raise_interrupt) for signum in _STOP_SIGNALS}
     session = DemoSession(options)
     try:
-        with _console_logging(tui=False):
+        with console_logging(tui=False):
             if not args.json:
                 print("mmsua demo: starting a simulated carrier and mmsua's daemon on it …", flush=True)
             session.start()
@@ -109,7 +110,7 @@ def _interactive(session: DemoSession, args: argparse.Namespace) -> int:
     intro = [line for step in plumbing_steps(session.plumbing) for line in step.text.splitlines()]
     client = _with_intro(session.plumbing.socket, ["mmsua demo on a simulated carrier:", *intro])
     try:
-        with _console_logging(tui=True):
+        with console_logging(tui=True):
             _open_tui(client, session)
         session.settle()  # let a transfer in flight finish before everything stops
     finally:
@@ -175,39 +176,4 @@ def _json_line(step: Step) -> None:
     import json
 
     print(json.dumps(step.to_dict(), ensure_ascii=False), flush=True)
-
-
-class _console_logging:  # noqa: N801 - used as a context manager, reads like one
-    """Log records must not reach the terminal under the TUI (they would tear its screen);
-    mmsua's INFO records still reach the TUI's log screen through the daemon's events.
-    In the scripted mode the console shows warnings only (more with -v)."""
-
-    def __init__(self, *, tui: bool) -> None:
-        self.tui = tui
-
-    def __enter__(self) -> None:
-        import logging
-
-        root = logging.getLogger()
-        self._saved = (list(root.handlers), [h.level for h in root.handlers], logging.getLogger("mmsua").level)
-        if self.tui:
-            for handler in root.handlers[:]:
-                root.removeHandler(handler)
-            root.addHandler(logging.NullHandler())  # not Python's last-resort handler on stderr
-            logging.getLogger("mmsua").setLevel(logging.INFO)
-        else:
-            for handler in root.handlers:
-                handler.setLevel(max(handler.level, root.level))
-
-    def __exit__(self, *exc: object) -> None:
-        import logging
-
-        root = logging.getLogger()
-        handlers, levels, mmsua_level = self._saved
-        for handler in root.handlers[:]:
-            root.removeHandler(handler)
-        for handler, level in zip(handlers, levels, strict=False):
-            handler.setLevel(level)
-            root.addHandler(handler)
-        logging.getLogger("mmsua").setLevel(mmsua_level)
 

@@ -98,8 +98,11 @@ def run_app(client: Api, args: argparse.Namespace, contacts_path: Path | None, l
         max_message_size=getattr(args, "max_message_size", None) or DEFAULT_MAX_MESSAGE_SIZE,
         connection_label=label,
     )
+    from mmsua.cli.console_logging import console_logging
+
     try:
-        make_app(client, settings).run()
+        with console_logging(tui=True):  # a warning printed on the terminal would tear the screen
+            make_app(client, settings).run()
     finally:
         if closer is not None:
             closer()
