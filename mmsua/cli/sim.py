@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from mmsua import exit_codes
+
+if TYPE_CHECKING:
+    from mmsua.sim.carrier import Handset, SimulatedCarrier
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,42 +54,52 @@ def daemon_command(port: str, apn: str, mmsc: str, proxy: str | None) -> str:
 def run(args: argparse.Namespace) -> int:
     import signal
     import sys
-    import threading
 
     from mmsua.sim.carrier import SimulatedCarrier
 
     if args.list_personalities:
         print(personality_list())
         return exit_codes.OK
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         carrier = SimulatedCarrier(profile=args.profile, line_rate=args.line_rate, proxy=not args.no_proxy,
                                    require_proxy=not args.no_proxy, friend=args.friend, personality=args.personality)
     except ValueError as err:
         print(f"mmsua sim: {err}", file=sys.stderr)
         return exit_codes.USAGE
-    with carrier:
-        phone = carrier.add_handset(args.number, pin=args.pin)
-        print(f"serial device : {phone.pty_path}  (-> {phone.pty.device if phone.pty else '-'})")
-        print(f"modem profile : {phone.modem.profile.key}  ({phone.modem.profile.manufacturer} {phone.modem.profile.model})")
-        print(f"own number    : {phone.msisdn}")
-        print(f"personality   : {carrier.personality.name}  ({carrier.personality.summary})")
-        print(f"SIM           : IMSI {phone.modem.imsi}, SPN {carrier.operator!r}")
-        print(f"largest MMS   : {carrier.mmsc.max_message_size if carrier.mmsc else '-'} bytes")
-        print(f"line rate     : {f'{phone.line.line_rate:g} bytes/s' if phone.line.line_rate else 'unlimited'}")
-        print(f"APN           : {carrier.apn}")
-        print(f"MMSC          : {carrier.mmsc_url}")
-        print(f"MMS proxy     : {carrier.proxy or 'none'}")
-        if carrier.friend is not None:
-            print(f"friend        : {carrier.friend.msisdn} (answers every MMS with a picture)")
-        print(f"daemon        : {daemon_command(str(phone.pty_path), carrier.apn, carrier.mmsc_url, carrier.proxy)}"
-              + ("   (and modem.pin in the config file: the SIM asks for the PIN)" if args.pin else ""))
-        print("try: picocom --echo " + str(phone.pty_path) + "   (Ctrl-C here stops the carrier)", flush=True)
-        try:
-            while not stop.wait(0.5):
-                pass
-        except KeyboardInterrupt:
-            pass
+    # The stop signals are blocked before the carrier starts a thread (every thread inherits
+    # the mask) and taken by sigwait below: no handler runs in the middle of the main
+    # thread's work, the wait needs no polling, and a SIGINT inherited as ignored (a
+    # background job of a script, nohup) stops the carrier all the same.
+    stops = {signal.SIGINT, signal.SIGTERM}
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+    handlers = {sig: signal.signal(sig, signal.SIG_DFL) for sig in stops}  # blocked, a default one waits
+    try:
+        with carrier:
+            phone = carrier.add_handset(args.number, pin=args.pin)
+            _banner(args, carrier, phone)
+            signal.sigwait(stops)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     print("simulated carrier stopped")
     return exit_codes.OK
+
+
+def _banner(args: argparse.Namespace, carrier: SimulatedCarrier, phone: Handset) -> None:
+    """Where to connect: device, numbers, MMSC, proxy, and the daemon line to paste."""
+    print(f"serial device : {phone.pty_path}  (-> {phone.pty.device if phone.pty else '-'})")
+    print(f"modem profile : {phone.modem.profile.key}  ({phone.modem.profile.manufacturer} {phone.modem.profile.model})")
+    print(f"own number    : {phone.msisdn}")
+    print(f"personality   : {carrier.personality.name}  ({carrier.personality.summary})")
+    print(f"SIM           : IMSI {phone.modem.imsi}, SPN {carrier.operator!r}")
+    print(f"largest MMS   : {carrier.mmsc.max_message_size if carrier.mmsc else '-'} bytes")
+    print(f"line rate     : {f'{phone.line.line_rate:g} bytes/s' if phone.line.line_rate else 'unlimited'}")
+    print(f"APN           : {carrier.apn}")
+    print(f"MMSC          : {carrier.mmsc_url}")
+    print(f"MMS proxy     : {carrier.proxy or 'none'}")
+    if carrier.friend is not None:
+        print(f"friend        : {carrier.friend.msisdn} (answers every MMS with a picture)")
+    print(f"daemon        : {daemon_command(str(phone.pty_path), carrier.apn, carrier.mmsc_url, carrier.proxy)}"
+          + ("   (and modem.pin in the config file: the SIM asks for the PIN)" if args.pin else ""))
+    print("try: picocom --echo " + str(phone.pty_path) + "   (Ctrl-C here stops the carrier)", flush=True)

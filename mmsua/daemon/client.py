@@ -143,6 +143,9 @@ class Client(ApiMethods):
         self._closing = False  # close() was called: the end of the stream is not a loss
         self.close_reason: str | None = None  # why the event stream ended, once it has
         self._in_flight: tuple[int, str] | None = None  # (id, method) of a request not yet answered
+        # (method, answer) of the last call, from the moment it is read: a Ctrl-C raised
+        # after that, before the caller has the result, still learns what the daemon did.
+        self._answered: tuple[str, dict[str, Any]] | None = None
 
     def __enter__(self) -> Client:
         self.connect()
@@ -190,6 +193,7 @@ class Client(ApiMethods):
         self.connect()
         assert self._sock is not None
         request_id = next(self._ids)
+        self._answered = None
         self._in_flight = (request_id, method)
         try:
             try:
@@ -208,6 +212,7 @@ class Client(ApiMethods):
                     continue
                 if message.get("id") != request_id and not ("error" in message and message.get("id") is None):
                     continue  # an answer to an abandoned request (an error without id is the connection's)
+                self._answered = (method, message)  # before in_flight is cleared: one of them is always set
                 self._in_flight = None
                 if "error" in message:
                     raise _error_of(message)
@@ -221,11 +226,12 @@ class Client(ApiMethods):
 
         Writing stops here, so a request the daemon got only part of ends without its
         newline and is never carried out (None is returned); one it got whole is answered,
-        and that answer is returned as the call would have (an error answer raises). The
-        connection is closed either way."""
+        and that answer is returned as the call would have (an error answer raises), as is
+        one read before the Ctrl-C came. The connection is closed either way."""
         if self._in_flight is None or self._sock is None:
+            answered, self._answered = self._answered, None
             self.close()
-            return None
+            return None if answered is None else _result_of(*answered)
         request_id, method = self._in_flight
         try:
             try:
@@ -239,9 +245,7 @@ class Client(ApiMethods):
                     return None  # closed without an answer: the request never became one
                 if message.get("id") != request_id:
                     continue
-                if "error" in message:
-                    raise _error_of(message)
-                return METHODS[method].decode_result(message.get("result"))
+                return _result_of(method, message)
         finally:
             self._in_flight = None
             self.close()
@@ -377,6 +381,13 @@ def _error_of(answer: dict[str, Any]) -> ApiError:
     """The ApiError of an error answer."""
     error = answer["error"] if isinstance(answer["error"], dict) else {}
     return ApiError.of(str(error.get("code", "internal")), str(error.get("message", "")))
+
+
+def _result_of(method: str, answer: dict[str, Any]) -> Any:
+    """What a call of ``method`` returns for this answer (an error answer raises)."""
+    if "error" in answer:
+        raise _error_of(answer)
+    return METHODS[method].decode_result(answer.get("result"))
 
 
 def _both_are_api(client: Client, local: LocalClient) -> tuple[Api, Api]:

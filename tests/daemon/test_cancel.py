@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -114,22 +115,69 @@ def test_resend_as_sms_refuses_a_sent_mms_unless_forced(engine_server, sock_path
     assert "(sms)" in capsys.readouterr().out
 
 
-def _ctrl_c_when_the_daemon_has_it(agent: Any) -> None:
-    """The daemon takes the request (slowly, as when it fits big pictures) while the user presses Ctrl-C."""
+@pytest.fixture
+def ctrl_c_interrupts() -> Iterator[None]:
+    """A SIGINT raises KeyboardInterrupt in this process, as in a terminal: a test process
+    started as a script's background job inherits SIGINT ignored (the stress run's did)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _ctrl_c_when_the_daemon_has_it(agent: Any, monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """The daemon has the request and holds it (as while it fits big pictures) while the
+    user presses Ctrl-C; it goes on only once the client felt the Ctrl-C and is asking what
+    became of its request. The returned event is set if that happened."""
     original = agent.send
     main_thread = threading.main_thread().ident
     assert main_thread is not None
+    asking = threading.Event()
+    abandon = Client.abandon
+
+    def abandon_felt(self: Client) -> Any:
+        asking.set()
+        return abandon(self)
 
     def send(request: SendRequest) -> Any:
         signal.pthread_kill(main_thread, signal.SIGINT)
+        asking.wait(60)  # set at once on a healthy client; unset, the test fails on it
         return original(request)
 
+    monkeypatch.setattr(Client, "abandon", abandon_felt)
     agent.send = send
+    return asking
 
 
-def test_ctrl_c_while_the_daemon_takes_the_message_cancels_it_and_says_so(engine_server, sock_path: Path, capsys) -> None:
+@pytest.mark.usefixtures("ctrl_c_interrupts")
+def test_ctrl_c_while_the_daemon_takes_the_message_cancels_it_and_says_so(engine_server, sock_path: Path, capsys,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     agent, _ = engine_server
-    _ctrl_c_when_the_daemon_has_it(agent)
+    felt = _ctrl_c_when_the_daemon_has_it(agent, monkeypatch)
+    status = main(["send", "--to", PEER, "--text", "never mind", "--socket", str(sock_path)])
+    err = capsys.readouterr().err
+    assert felt.is_set(), "the Ctrl-C did not interrupt the wait for the daemon's answer"
+    assert status == 130
+    assert "cancelled; nothing was sent" in err and "Traceback" not in err
+    (message,) = agent.store.list_messages(agent.store.list_conversations(None, 10, 0)[0].id, None, 10)
+    assert message.state == "cancelled" and agent.store.tasks_for(message.id) == []
+
+
+def test_ctrl_c_just_after_the_answer_was_read_before_the_caller_had_it_cancels_it(
+        engine_server, sock_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """The answer is read (the request is no longer in flight) but the Ctrl-C comes before
+    `send` returns it: the client still knows the daemon queued it, so it cancels it."""
+    agent, _ = engine_server
+    call = Client._call
+
+    def interrupted_after_reading(self: Client, method: str, params: Any) -> Any:
+        answer = call(self, method, params)
+        if method == "send":
+            raise KeyboardInterrupt
+        return answer
+
+    monkeypatch.setattr(Client, "_call", interrupted_after_reading)
     status = main(["send", "--to", PEER, "--text", "never mind", "--socket", str(sock_path)])
     err = capsys.readouterr().err
     assert status == 130

@@ -51,6 +51,8 @@ class PtyModem:
         self._thread.start()
 
     def send(self, data: bytes) -> None:
+        if self._stop:  # unplugged (maybe by answer() on this thread): the number may be another file's now
+            return
         os.write(self.master, data)
 
     def _run(self) -> None:
@@ -215,6 +217,14 @@ class Rfc2217Bridge(_LocalServer):
         super().__init__()
 
     def _serve(self) -> None:
+        try:
+            self._bridge()
+        finally:
+            # Closed here, not by close(): the loop reads the port's descriptor by number, and
+            # a number closed under it could be another file's (a socket's) by its next read.
+            self._serial.close()
+
+    def _bridge(self) -> None:
         import serial.rfc2217
 
         try:
@@ -263,7 +273,12 @@ class Rfc2217Bridge(_LocalServer):
         conn.close()
 
     def close(self) -> None:
+        import socket
+
         self._stop.set()
+        try:
+            self._server.shutdown(socket.SHUT_RDWR)  # wakes an accept() still waiting
+        except OSError:
+            pass
         self._server.close()
         self._thread.join(timeout=2.0)
-        self._serial.close()

@@ -11,27 +11,53 @@ from mmsua.sim.carrier import SimulatedCarrier
 
 
 class At:
-    """A tiny host: writes a command, reads until a final result."""
+    """A tiny host: writes a command, reads until its final result code.
+
+    As a real host does, it judges an answer by its final result code: bytes that came
+    in the same read after it (a URC the modem sent right after the OK, such as a late
+    +QIND: PB DONE) are not part of the answer; they are kept and start the next read."""
 
     FINALS = (b"\r\nOK\r\n", b"ERROR\r\n", b"\r\n> ", b"SEND OK\r\n", b"SEND FAIL\r\n")
+    _CM_ERROR = re.compile(rb"\+CM[ES] ERROR: [^\r]*\r\n")
 
     def __init__(self, port: serial.SerialBase) -> None:
         self.port = port
+        self._rest = b""  # read after the last answer's end: the next read starts with it
 
-    def read_until(self, *needles: bytes, timeout: float = 30.0) -> bytes:  # returns at the needle when healthy
-        buf = bytearray()
+    def read_until(self, *needles: bytes, timeout: float = 30.0, whole_line: bool = True) -> bytes:
+        """Everything up to the first of `needles` (or a +CME/+CMS ERROR line, when waiting
+        for a final result) and, with `whole_line`, the rest of its line (a needle such as
+        b"+CMTI" names a line by its start); what follows stays for the next read. A
+        prompt (ending "> ") ends where it ends. Returns at once when healthy."""
+        buf = bytearray(self._rest)
+        self._rest = b""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while True:
+            end = self._end(buf, needles, whole_line)
+            if end is not None:
+                self._rest = bytes(buf[end:])
+                return bytes(buf[:end])
+            if time.monotonic() >= deadline:
+                self._rest = bytes(buf)
+                raise AssertionError(f"none of {needles!r} in {bytes(buf)!r}")
             buf += self.port.read(max(1, self.port.in_waiting or 1))
-            if any(n in buf for n in needles) or (b"ERROR" in needles or needles == self.FINALS) and re.search(rb"\+CM[ES] ERROR: [^\r]*\r\n", buf):
-                return bytes(buf)
-        raise AssertionError(f"none of {needles!r} in {bytes(buf)!r}")
+
+    def _end(self, buf: bytearray, needles: tuple[bytes, ...], whole_line: bool) -> int | None:
+        """Where the answer in `buf` ends (None: not all of it is here yet)."""
+        found = [(i + len(n), n) for n in needles if (i := buf.find(n)) >= 0]
+        if b"ERROR" in needles or needles == self.FINALS:
+            found += [(m.end(), b"\n") for m in [self._CM_ERROR.search(buf)] if m]
+        if not found:
+            return None
+        end, needle = min(found)
+        if not whole_line or needle.endswith((b"\n", b"> ")):
+            return end
+        eol = buf.find(b"\r\n", end)
+        return eol + 2 if eol >= 0 else None
 
     def cmd(self, line: str, *, until: tuple[bytes, ...] = FINALS) -> bytes:
         self.port.write(line.encode("latin-1") + b"\r")
         return self.read_until(*until)
-
-
 
 
 def open_handset(carrier: SimulatedCarrier, msisdn: str = "+15550100001", **kw):

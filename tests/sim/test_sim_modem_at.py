@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 import serial
-from sim_at_host import At, open_handset, wait_for
+from sim_at_host import At, boot_done, open_handset, wait_for
 
 from mmsua.codec.sms import decode_sms, encode_deliver, encode_submit
 from mmsua.sim.carrier import SimulatedCarrier
@@ -19,6 +19,7 @@ NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 
 def test_echo_on_by_default_and_v250_framing(carrier):
     phone = carrier.add_handset("+15550100001", pty=False)
+    assert boot_done(phone.modem)  # the boot burst, said before the port opens, is not heard
     port = serial.serial_for_url(phone.serial_url, timeout=0.05)
     at = At(port)
     assert at.cmd("AT") == b"AT\r\r\nOK\r\n"

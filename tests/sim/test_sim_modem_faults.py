@@ -4,11 +4,14 @@ vanishes and comes back (pty and simmodem://), and a reboot."""
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
 import serial
-from sim_at_host import At, open_handset, wait_for
+from sim_at_host import At, burst_on_the_pty, open_handset, wait_for
+
+from mmsua.sim.modem.pty import PtyPort
 
 
 def test_a_muted_modem_swallows_commands_until_unmuted(carrier) -> None:
@@ -24,7 +27,7 @@ def test_garbage_reaches_the_host_as_sent(carrier) -> None:
     phone, at = open_handset(carrier)
     noise = b"\x00\xff\x13garbage\xfe"
     phone.garbage(noise)
-    assert at.read_until(noise) == noise
+    assert at.read_until(noise, whole_line=False) == noise
     phone.garbage(length=8)
     got = b""
     while len(got) < 8:
@@ -53,6 +56,9 @@ def test_a_vanished_simmodem_port_fails_reads_writes_and_opens_until_it_reappear
 
 def test_a_vanished_pty_takes_its_device_node_and_comes_back_as_a_new_one(carrier) -> None:
     phone = carrier.add_handset("+15550100001")
+    # The module keeps running while its port is gone: its boot burst is over and out on
+    # the old pty first, so none of it (a late PB DONE) can come with the AT's answer.
+    assert burst_on_the_pty(phone.modem)
     link = Path(phone.pty_path)
     first = os.readlink(link)
     phone.vanish()
@@ -102,3 +108,37 @@ def test_a_reboot_repeats_the_boot_burst_and_forgets_settings(carrier) -> None:
     burst = at.read_until(b"+CPIN: READY\r\n")
     assert burst.count(b"RDY\r\n") == 2  # the brown-out's extra RDY, then the boot burst's own
     assert b"AT\r\r\n" in at.cmd("AT")  # echo is back on: the ATE0 was lost
+
+
+def _is_a_pty_master(fd: int) -> bool:
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}") == "/dev/ptmx"
+    except OSError:
+        return False
+
+
+def test_a_pump_still_running_after_the_stop_keeps_its_pty_until_it_ends(carrier, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pump that the stop's join gave up on (a loaded machine kept it from running) must
+    not find its descriptor closed and its number handed to another file (a socket it would
+    then read from or write to): the last pump to end closes the pty."""
+    phone = carrier.add_handset("+15550100001")
+    assert burst_on_the_pty(phone.modem)
+    assert phone.pty is not None
+    master = phone.pty._master
+    held, release = threading.Event(), threading.Event()
+    write = phone.line.write
+
+    def held_write(data: bytes) -> int:  # the host->modem pump, stuck while it passes a command on
+        held.set()
+        release.wait(30)
+        return write(data)
+
+    monkeypatch.setattr(phone.line, "write", held_write)
+    monkeypatch.setattr(PtyPort, "JOIN_TIMEOUT", 0.01)  # the stop gives up on the stuck pump at once
+    with serial.Serial(phone.pty_path, 115200, timeout=0.05) as port:
+        port.write(b"AT\r")
+        assert held.wait(30)
+        phone.vanish()
+        assert _is_a_pty_master(master)  # still the pump's: not closed under it
+        release.set()
+        assert wait_for(lambda: not _is_a_pty_master(master))  # closed once the pump ended

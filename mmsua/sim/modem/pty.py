@@ -13,12 +13,15 @@ import os
 import select
 import threading
 import tty
+from collections.abc import Callable
 from pathlib import Path
 
 from mmsua.sim.modem.line import ModemLine, PortGone
 
 
 class PtyPort:
+    JOIN_TIMEOUT = 5.0  # how long stopping waits for a pump; one that is late closes the pty itself
+
     def __init__(self, line: ModemLine, link_path: Path) -> None:
         self.line = line
         self.path = link_path
@@ -52,21 +55,20 @@ class PtyPort:
         tmp.replace(self.path)
         self._stop = threading.Event()
         stop = self._stop
+        pumps = _Pumps(2, (master, slave))
         self._threads = [
-            threading.Thread(target=self._pump_in, args=(master, stop), name="simmodem-pty-in", daemon=True),
-            threading.Thread(target=self._pump_out, args=(master, stop), name="simmodem-pty-out", daemon=True),
+            threading.Thread(target=pumps.run, args=(self._pump_in, master, stop), name="simmodem-pty-in", daemon=True),
+            threading.Thread(target=pumps.run, args=(self._pump_out, master, stop), name="simmodem-pty-out", daemon=True),
         ]
         for t in self._threads:
             t.start()
 
     def _close_pty(self) -> None:
+        """Stop the pumps; the last one to end closes the pty (at once, when they are healthy)."""
         self._stop.set()
         for t in self._threads:
-            t.join(timeout=5)
+            t.join(timeout=self.JOIN_TIMEOUT)
         self._threads = []
-        for fd in (self._master, self._slave):
-            if fd >= 0:
-                os.close(fd)
         self._master = self._slave = -1
         self.path.unlink(missing_ok=True)
 
@@ -119,3 +121,27 @@ class PtyPort:
                 except OSError:
                     break
                 data = data[written:]
+
+
+class _Pumps:
+    """The pumps of one pty, and its descriptors, closed by the last pump that ends.
+
+    Closing them while a pump may still run (one that a loaded machine kept from running
+    for the join's five seconds) would let it read or write whatever file next got the
+    same number: another thread's socket, whose bytes it would steal or garble."""
+
+    def __init__(self, count: int, fds: tuple[int, ...]) -> None:
+        self._left = count
+        self._fds = fds
+        self._lock = threading.Lock()
+
+    def run(self, pump: Callable[[int, threading.Event], None], master: int, stop: threading.Event) -> None:
+        try:
+            pump(master, stop)
+        finally:
+            with self._lock:
+                self._left -= 1
+                last = self._left == 0
+            if last:
+                for fd in self._fds:
+                    os.close(fd)
