@@ -101,6 +101,36 @@ async def test_the_plan_follows_the_typing_without_blocking_it(tmp_path):
 
 
 @pilot_test
+async def test_a_plan_that_comes_after_the_composer_closed_is_dropped(tmp_path):
+    """Escape while the daemon is still planning: its late answer is dropped and the app
+    goes on. (A stress run saw such an answer land while the composer's widgets were
+    being removed, NoMatches('#meter'), which this order does not reproduce on demand;
+    _show_plan now also checks that its widgets are still there.)"""
+    asked, gate = threading.Event(), threading.Event()
+
+    class Slow(PhoneAgent):
+        def plan_send(self, request):
+            asked.set()
+            gate.wait(60)
+            return super().plan_send(request)
+
+    agent = Slow()
+    agent.add((ALICE,), "hi")
+    async with on_agent(agent, tmp_path) as (app, pilot):
+        await open_conversation(app, pilot, (ALICE,))
+        await pilot.press("r")
+        await until(pilot, "the composer", lambda: isinstance(app.screen, ComposeScreen))
+        composer = app.screen
+        await until(pilot, "the daemon asked for a plan", asked.is_set)
+        await pilot.press("escape")
+        await until(pilot, "the composer closed", lambda: not isinstance(app.screen, ComposeScreen))
+        gate.set()
+        await until(pilot, "the late plan handled", lambda: not [w for w in composer.workers if w.group == "plan" and w.is_running])
+        await settle(app, pilot)
+        assert app.is_running and composer.plan is None
+
+
+@pilot_test
 async def test_a_long_sms_asks_first(tmp_path):
     agent = inbox()
     text = "y" * 700  # five segments: the daemon's policy makes it an MMS unless the user chooses SMS

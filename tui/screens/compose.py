@@ -235,8 +235,8 @@ class ComposeScreen(Screen[Any]):
         self.run_worker(work, thread=True, group="plan")
 
     def _show_plan(self, generation: int, form: Form, plan: shapes.SendPlan | None, error: str | None) -> None:
-        if generation != self._plan_generation or not self.is_attached:
-            return  # the form changed since: a newer plan is coming
+        if generation != self._plan_generation or not self.is_attached or not self.query("#meter"):
+            return  # the form changed since (a newer plan is coming), or the composer is closing
         self.plan, self.plan_error, self.planned = plan, error, form
         if plan is not None and self.via == "auto":
             self._auto_kind = plan.kind
