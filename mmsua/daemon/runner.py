@@ -8,6 +8,8 @@ new request arrives while the engine finishes its current step and stops.
 from __future__ import annotations
 
 import logging
+import os
+import select
 import signal
 import threading
 from collections.abc import Callable
@@ -124,6 +126,8 @@ class Daemon:
         self.hook: MessageHook | None = None
         self._stop = threading.Event()
         self._signal: int | None = None  # the signal that asked us to stop (logged after the wait)
+        self._wake_lock = threading.Lock()
+        self._wake_w: int | None = None  # run()'s wake-up pipe: a signal's byte (set_wakeup_fd) or stop()'s
         self._provisioned = threading.Event()
         self._provision_lock = threading.Lock()
         self._engine_lock = threading.Lock()  # one request at a time into the engine, from the socket or D-Bus
@@ -162,6 +166,12 @@ class Daemon:
 
     def stop(self) -> None:
         self._stop.set()
+        with self._wake_lock:
+            if self._wake_w is not None:
+                try:
+                    os.write(self._wake_w, b"\0")
+                except OSError:  # full: a wake-up is already waiting
+                    pass
 
     def _on_modem_state(self, event: Event) -> None:
         # The engine reads the SIM on its own thread; provision as soon as it has.
@@ -191,26 +201,41 @@ class Daemon:
         log.info("daemon stopped")
 
     def run(self) -> None:
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_w, False)
+        with self._wake_lock:
+            self._wake_w = wake_w
+        main = threading.current_thread() is threading.main_thread()
         previous = {}
-        if threading.current_thread() is threading.main_thread():
+        previous_fd = -1
+        if main:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 previous[signum] = signal.signal(signum, self._on_signal)
+            previous_fd = signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
         try:
             self.start()
-            while not self._stop.wait(3600):
-                pass
+            while not self._stop.is_set() and self._signal is None:
+                select.select([wake_r], [], [])
+                os.read(wake_r, 512)
             if self._signal is not None:
                 log.info("%s received; shutting down", signal.Signals(self._signal).name)
         finally:
             self.shutdown()
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
+            if main:
+                signal.set_wakeup_fd(previous_fd)
+                for signum, handler in previous.items():
+                    signal.signal(signum, handler)
+            with self._wake_lock:
+                self._wake_w = None
+                os.close(wake_w)
+            os.close(wake_r)
 
     def _on_signal(self, signum: int, frame: object) -> None:
-        # Only set flags here: the handler runs between any two bytecodes of the main
-        # thread, which may hold a lock that logging or an event publish would take again.
+        # Only a plain assignment here: the handler runs between any two bytecodes of the
+        # main thread, which may be inside an Event's or a logger's lock; setting an Event
+        # here deadlocked a daemon on SIGTERM (a stress run). The signal's byte on the
+        # wake-up fd (set_wakeup_fd, written at C level) wakes the loop in run().
         self._signal = signum
-        self._stop.set()
 
 
 def _start_dbus(config: Config, agent: Any, lock: threading.Lock) -> Any:
