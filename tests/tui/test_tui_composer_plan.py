@@ -77,22 +77,33 @@ async def test_the_switch_key_makes_it_an_mms_and_back(tmp_path):
     assert agent.messages[max(agent.messages)].kind == "mms"
 
 
+class SlowPlanner(PhoneAgent):
+    """A daemon that plans only once ``gate`` opens; ``asked`` says a plan was requested."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked, self.gate = threading.Event(), threading.Event()
+        self.add((ALICE,), "hi")
+
+    def plan_send(self, request):
+        self.asked.set()
+        self.gate.wait(60)
+        return super().plan_send(request)
+
+
+async def slow_reply(app, pilot) -> None:
+    await open_conversation(app, pilot, (ALICE,))
+    await pilot.press("r")
+    await until(pilot, "the composer", lambda: isinstance(app.screen, ComposeScreen))
+
+
 @pilot_test
 async def test_the_plan_follows_the_typing_without_blocking_it(tmp_path):
     """A daemon slow to plan never holds up the keys: the text is typed while it thinks."""
-    gate = threading.Event()
-
-    class Slow(PhoneAgent):
-        def plan_send(self, request):
-            gate.wait(60)
-            return super().plan_send(request)
-
-    agent = Slow()
-    agent.add((ALICE,), "hi")
+    agent = SlowPlanner()
+    gate = agent.gate
     async with on_agent(agent, tmp_path) as (app, pilot):
-        await open_conversation(app, pilot, (ALICE,))
-        await pilot.press("r")
-        await until(pilot, "the composer", lambda: isinstance(app.screen, ComposeScreen))
+        await slow_reply(app, pilot)
         await pilot.press(*"x" * 170)  # over one SMS: the plan must change
         await until(pilot, "every key typed while the daemon is still planning", lambda: app.screen.query_one("#text").text == "x" * 170)
         assert app.screen.plan is None and not gate.is_set()
@@ -106,20 +117,10 @@ async def test_a_plan_that_comes_after_the_composer_closed_is_dropped(tmp_path):
     goes on. (A stress run saw such an answer land while the composer's widgets were
     being removed, NoMatches('#meter'), which this order does not reproduce on demand;
     _show_plan now also checks that its widgets are still there.)"""
-    asked, gate = threading.Event(), threading.Event()
-
-    class Slow(PhoneAgent):
-        def plan_send(self, request):
-            asked.set()
-            gate.wait(60)
-            return super().plan_send(request)
-
-    agent = Slow()
-    agent.add((ALICE,), "hi")
+    agent = SlowPlanner()
+    asked, gate = agent.asked, agent.gate
     async with on_agent(agent, tmp_path) as (app, pilot):
-        await open_conversation(app, pilot, (ALICE,))
-        await pilot.press("r")
-        await until(pilot, "the composer", lambda: isinstance(app.screen, ComposeScreen))
+        await slow_reply(app, pilot)
         composer = app.screen
         await until(pilot, "the daemon asked for a plan", asked.is_set)
         await pilot.press("escape")
