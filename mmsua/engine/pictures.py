@@ -16,7 +16,10 @@ go as a still JPEG. Nothing is decoded whose header declares more pixels than
 
 from __future__ import annotations
 
+import hashlib
 import io
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -65,10 +68,63 @@ class Fitted:
     height: int
 
 
+class _FitMemo:
+    """The last few fittings, by the picture's digest, budget and bounds. The composer
+    asks for a send plan at each pause in typing, and the send then fits the same
+    picture again: a 10 MB photo costs seconds each time. Bounded by count and bytes."""
+
+    MAX_ENTRIES = 8
+    MAX_BYTES = 8 * 1024 * 1024  # of fitted pictures kept
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple[bytes, int, Bounds], Fitted | None] = OrderedDict()
+
+    @staticmethod
+    def key(data: bytes, budget: int, bounds: Bounds) -> tuple[bytes, int, Bounds]:
+        return hashlib.blake2b(data, digest_size=20).digest(), budget, bounds
+
+    def get(self, key: tuple[bytes, int, Bounds]) -> tuple[bool, Fitted | None]:
+        with self._lock:
+            if key not in self._entries:
+                return False, None
+            self._entries.move_to_end(key)
+            return True, self._entries[key]
+
+    def put(self, key: tuple[bytes, int, Bounds], fitted: Fitted | None) -> None:
+        with self._lock:
+            self._entries[key] = fitted
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.MAX_ENTRIES or self.held_bytes() > self.MAX_BYTES:
+                self._entries.popitem(last=False)
+
+    def held_bytes(self) -> int:
+        return sum(len(f.data) for f in self._entries.values() if f is not None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+FIT_MEMO = _FitMemo()
+
+
 def fit_picture(data: bytes, budget: int, bounds: Bounds) -> Fitted | None:
     """The picture within ``bounds`` and at most ``budget`` bytes; the bytes unchanged
     when they already are. None when it cannot get that small; PictureRefused when it
-    cannot be read or is too large to decode."""
+    cannot be read or is too large to decode. The same picture, budget and bounds
+    again are answered from FIT_MEMO (refusals are not kept: they are quick)."""
+    key = FIT_MEMO.key(data, budget, bounds)
+    known, fitted = FIT_MEMO.get(key)
+    if known:
+        return fitted
+    fitted = _fit_picture(data, budget, bounds)
+    if fitted is None or fitted.data is not data:  # an unchanged picture costs nothing to check again
+        FIT_MEMO.put(key, fitted)
+    return fitted
+
+
+def _fit_picture(data: bytes, budget: int, bounds: Bounds) -> Fitted | None:
     from PIL import Image
 
     try:

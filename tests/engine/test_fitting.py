@@ -165,3 +165,38 @@ def test_a_damaged_picture_is_sent_as_it_is_when_it_fits_and_refused_with_a_reas
 
 def picture_of_bytes(parts) -> bytes:
     return next(p for p in parts if p.content_type.startswith("image/")).data
+
+
+def test_the_plan_and_then_the_send_fit_a_picture_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The composer asks for a plan at each pause and the send fits again: the same
+    picture, budget and bounds are decoded once (a 10 MB photo costs seconds)."""
+    from mmsua.engine import pictures
+
+    pictures.FIT_MEMO.clear()
+    decoded: list[float] = []
+    real = pictures._decode_still
+    monkeypatch.setattr(pictures, "_decode_still", lambda data, scale: decoded.append(scale) or real(data, scale))
+    parts = build_parts("hi", [Attachment(photo((1600, 1200)), "desk.png")])
+    planned = fitted_size(REQ, parts, 300 * 1024)
+    assert decoded and planned <= 300 * 1024 - HEADER_MARGIN
+    after_plan = len(decoded)
+    sent = fit_to_limit(REQ, parts, 300 * 1024)
+    assert len(decoded) == after_plan  # answered from the memo
+    assert encoded_size(REQ, sent) == planned
+    fit_to_limit(REQ, parts, 60 * 1024)  # a smaller budget is fitted anew
+    assert len(decoded) > after_plan
+
+
+def test_the_fitting_memo_is_bounded_by_count_and_bytes() -> None:
+    from mmsua.engine.pictures import FIT_MEMO, Fitted
+
+    FIT_MEMO.clear()
+    for i in range(FIT_MEMO.MAX_ENTRIES + 5):
+        FIT_MEMO.put(FIT_MEMO.key(b"%d" % i, 1000, DEFAULT_BOUNDS), Fitted(b"x" * 10, "image/jpeg", 1, 1))
+    assert FIT_MEMO.get(FIT_MEMO.key(b"0", 1000, DEFAULT_BOUNDS)) == (False, None)  # the oldest went first
+    assert FIT_MEMO.get(FIT_MEMO.key(b"%d" % (FIT_MEMO.MAX_ENTRIES + 4), 1000, DEFAULT_BOUNDS))[0]
+    big = Fitted(b"x" * (FIT_MEMO.MAX_BYTES // 2 + 1), "image/jpeg", 1, 1)
+    FIT_MEMO.put(FIT_MEMO.key(b"a", 1, DEFAULT_BOUNDS), big)
+    FIT_MEMO.put(FIT_MEMO.key(b"b", 1, DEFAULT_BOUNDS), big)
+    assert FIT_MEMO.held_bytes() <= FIT_MEMO.MAX_BYTES
+    FIT_MEMO.clear()
