@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -59,6 +60,9 @@ def run(args: argparse.Namespace) -> int:
         except DbusUnavailable as error:
             print(f"mmsua daemon: {error}", file=sys.stderr)
             return exit_codes.UNAVAILABLE
+    refused = _mqtt_check(settings)
+    if refused is not None:
+        return refused
     refused = _port_check(settings["modem.port"])
     if refused is not None:
         return refused
@@ -77,6 +81,26 @@ def run(args: argparse.Namespace) -> int:
         print(f"mmsua daemon: the modem cannot be used: {error}", file=sys.stderr)
         return exit_codes.UNAVAILABLE
     return exit_codes.OK
+
+
+def _mqtt_check(settings: Any) -> int | None:
+    """With [mqtt] set: its values and the extra are checked before the modem is opened."""
+    import sys
+
+    from mmsua import exit_codes, mqtt
+    from mmsua.daemon.runner import mqtt_settings
+
+    try:
+        if mqtt_settings(settings) is None:
+            return None
+        mqtt.check_available()
+    except mqtt.MqttConfigError as error:
+        print(f"mmsua daemon: {error}", file=sys.stderr)
+        return exit_codes.CONFIG
+    except mqtt.MqttUnavailable as error:
+        print(f"mmsua daemon: {error}", file=sys.stderr)
+        return exit_codes.UNAVAILABLE
+    return None
 
 
 def _port_check(port: str) -> int | None:

@@ -1,0 +1,216 @@
+"""The bridge over a real UserAgent on the simulated carrier, on a real mosquitto, watched and
+driven by a real paho client: pictures in and out, states, duplicates, hostile payloads."""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import io
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from conftest import FRIEND, PEER
+from simagent import wait_for
+
+
+def png(colour: tuple[int, int, int] = (10, 200, 30)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def sent_by(carrier: Any, me: str) -> list[Any]:
+    """The MMS the simulated MMSC accepted from ``me``."""
+    return [m for m in list(carrier.mmsc.messages.values()) if m.sender == me]
+
+
+def images(stored: Any) -> list[bytes]:
+    return [p.data for p in stored.send_req.parts if str(p.content_type.media_type).startswith("image/")]
+
+
+def test_a_picture_on_the_notify_topic_arrives_at_the_mmsc(carrier, me, bridge, watcher) -> None:
+    """JSON on command/notify (Home Assistant's notify entity, or a script) goes out as an MMS
+    with that picture, to mqtt.notify_to when no 'to' is given; the result says so."""
+    topics = bridge.topics
+    client = watcher(topics.result, topics.state)
+    picture = png()
+    client.publish(topics.command("notify"), {"id": "door-1", "text": "the door opened",
+                                              "attachments": [{"name": "door.png", "data_b64": base64.b64encode(picture).decode()}]})
+    result = client.wait(topics.result, lambda m: m.json()["id"] == "door-1").json()
+    assert result["ok"] and result["command"] == "notify" and result["message"]["kind"] == "mms", result
+    assert result["message"]["to"] == [PEER]
+    stored = wait_for("the MMSC has the MMS", lambda: sent_by(carrier, me))[0]
+    assert images(stored) == [picture]
+    assert any(p.data == b"the door opened" for p in stored.send_req.parts)
+    state = client.wait(topics.state, lambda m: m.json()["state"] == "sent").json()
+    assert state["id"] == result["message"]["id"] and state["to"] == [PEER]
+
+
+def test_a_command_delivered_twice_sends_once(carrier, me, bridge, watcher) -> None:
+    topics = bridge.topics
+    client = watcher(topics.result)
+    command = {"id": "twice", "to": PEER, "text": "only once", "via": "mms"}
+    client.publish(topics.command("send"), command)
+    client.publish(topics.command("send"), command)  # as a broker redelivering QoS 1 would
+    results = wait_for("two results", lambda: [m.json() for m in client.on(topics.result) if m.json()["id"] == "twice"][1:] and
+                       [m.json() for m in client.on(topics.result) if m.json()["id"] == "twice"])
+    assert results[0]["ok"] and not results[0].get("duplicate")
+    assert results[1]["duplicate"] is True and results[1]["message"] == results[0]["message"]
+    wait_for("the MMSC has it", lambda: sent_by(carrier, me))
+    # A later command shows the worker is past both; the MMSC still has one.
+    client.publish(topics.command("send"), {"id": "after", "to": PEER, "text": "next", "via": "mms"})
+    client.wait(topics.result, lambda m: m.json()["id"] == "after")
+    wait_for("the next MMS", lambda: len(sent_by(carrier, me)) == 2)
+    assert [s.send_req.parts[-1].data for s in sent_by(carrier, me)].count(b"only once") == 1
+
+
+def test_a_received_mms_is_published_with_its_picture(carrier, me, bridge, watcher) -> None:
+    """The event (Home Assistant's event entity reads event_type), the picture retained on its
+    own topic and inline (under mqtt.inline_max), the last message and the last picture."""
+    from mmsua.codec.multipart import Part
+
+    topics = bridge.topics
+    client = watcher(topics.received)
+    picture = png((200, 10, 10))
+    carrier.send_mms(FRIEND, [me], subject="look", parts=(Part.make(b"a red square", "text/plain", charset="utf-8"),
+                                                         Part.make(picture, "image/png", name="red.png")))
+    event = client.wait(topics.received, lambda m: m.json()["event_type"] == "received").json()
+    assert event["from"] == FRIEND and event["subject"] == "look" and event["text"] == "a red square"
+    image = next(p for p in event["parts"] if p["content_type"].startswith("image/png"))
+    assert image["size"] == len(picture) and base64.b64decode(image["data_b64"]) == picture
+    assert not any(p["content_type"].startswith("application/smil") for p in event["parts"])
+    later = watcher(image["topic"], topics.last_picture, topics.last_message)  # a late subscriber: retained
+    assert later.wait(image["topic"]).payload == picture
+    assert later.wait(topics.last_picture).payload == picture
+    assert later.wait(topics.last_message).json()["id"] == event["id"]
+
+
+def test_status_and_availability_are_retained(bridge, watcher) -> None:
+    topics = bridge.topics
+    client = watcher(topics.availability, topics.status)
+    assert client.wait(topics.availability).payload == b"online"
+    status = client.wait(topics.status, lambda m: m.json()["registration"] in ("home", "roaming")).json()
+    assert isinstance(status["signal"], int) and "operator" in status
+    bridge.stop()
+    client.wait(topics.availability, lambda m: m.payload == b"offline", "offline after stop")
+
+
+def test_read_fetch_and_delete_commands(carrier, me, bridge, watcher, agent) -> None:
+    topics = bridge.topics
+    client = watcher(topics.received, topics.result)
+    carrier.send_mms(FRIEND, [me], subject="to delete", text="hello")
+    message_id = client.wait(topics.received, lambda m: m.json()["event_type"] == "received").json()["id"]
+    client.publish(topics.command("read"), {"id": "r1", "message_id": message_id})
+    assert client.wait(topics.result, lambda m: m.json()["id"] == "r1").json()["ok"]
+    assert agent.show_message(message_id).read
+    client.publish(topics.command("fetch"), {"id": "f1", "message_id": 999999})
+    assert client.wait(topics.result, lambda m: m.json()["id"] == "f1").json()["error"]["code"] == "not_found"
+    client.publish(topics.command("delete"), {"id": "d1", "message_id": message_id})
+    assert client.wait(topics.result, lambda m: m.json()["id"] == "d1").json()["ok"]
+    from mmsua.api.errors import NotFound
+
+    with pytest.raises(NotFound):
+        agent.show_message(message_id)
+
+
+HOSTILE = [
+    (b"\xff\xfe", "bad_request", "UTF-8"),
+    (b"{not json", "bad_request", "not JSON"),
+    (b"[" * 50 + b"]" * 50, "bad_request", "nested deeper"),
+    (b"[" * 100000, "bad_request", "nested deeper"),
+    (b'{"id": "h", "to": 5, "text": "x"}', "bad_request", "'to'"),
+    (b'{"id": "h", "to": "+15550109001", "text": 7}', "bad_request", "'text' must be text"),
+    (b'{"id": "h", "to": "+15550109001", "attachments": [{"path": "/etc/passwd"}]}', "bad_request", "unknown field"),
+    (b'{"id": "h", "to": "+15550109001", "attachments": [{"data_b64": "!!"}]}', "bad_request", "not base64"),
+    (b'{"id": "h", "to": "+15550109001", "attachments": [{"url": "http://127.0.0.1:1/x"}]}', "bad_request", "fetch_allow"),
+    (b'{"id": {"a": 1}, "to": "+15550109001", "text": "x"}', "bad_request", "'id'"),
+    (b'{"id": "h", "to": "+15550109001"}', "bad_request", "nothing to send"),
+    (b'{"id": "h", "to": "+15550109001", "text": "x", "via": "pigeon"}', "bad_request", "'via'"),
+    (b'"just a string"', "bad_request", "JSON object"),
+    (b"x" * (2 * 1024 * 1024), "too_large", "at most"),
+]
+
+
+def test_hostile_payloads_get_clear_errors_and_the_bridge_goes_on(carrier, me, bridge, watcher) -> None:
+    topics = bridge.topics
+    client = watcher(topics.result)
+    for payload, _, _ in HOSTILE:
+        client.publish(topics.command("send"), payload)
+    client.publish(topics.command("delete"), b'{"message_id": "1"}')
+    client.publish(topics.command("send"), {"id": "fine", "to": PEER, "text": "still here", "via": "mms"})
+    assert client.wait(topics.result, lambda m: m.json()["id"] == "fine").json()["ok"]
+    errors = [m.json()["error"] for m in client.on(topics.result) if m.json()["id"] != "fine"]
+    # An oversized packet may be dropped by the broker (MaximumPacketSize) rather than answered.
+    expected = [(code, words) for _, code, words in HOSTILE] + [("bad_request", "'message_id'")]
+    assert len(errors) in (len(expected), len(expected) - 1)
+    answered = expected if len(errors) == len(expected) else expected[:-2] + expected[-1:]
+    for error, (code, words) in zip(errors, answered, strict=True):
+        assert error["code"] == code and words in error["message"], (error, words)
+    wait_for("the good command still went out", lambda: sent_by(carrier, me))
+
+
+@pytest.fixture
+def camera() -> Iterator[tuple[str, bytes]]:
+    """A camera's snapshot URL on loopback."""
+    picture = png((1, 2, 250))
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/snapshot.png":
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(picture)))
+                self.end_headers()
+                self.wfile.write(picture)
+            elif self.path == "/huge":
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"\0" * (3 * 1024 * 1024))
+            else:
+                self.send_response(302)
+                self.send_header("Location", "http://127.0.0.1:1/elsewhere")
+                self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", picture
+    server.shutdown()
+    server.server_close()
+    thread.join(10)
+
+
+def test_a_picture_fetched_from_an_allowed_url(carrier, me, agent, settings, camera, watcher) -> None:
+    """A camera's snapshot URL under mqtt.fetch_allow: fetched and sent; one too large, a redirect,
+    and a URL beside the list each give their error, and nothing is sent for them."""
+    import dataclasses
+
+    from mmsua import mqtt
+
+    base, picture = camera
+    allowed = dataclasses.replace(settings, fetch_allow=(f"{base}/",), fetch_max=1024 * 1024)
+    bridge = mqtt.start(agent, allowed)
+    try:
+        assert bridge.connected.wait(30)
+        topics = bridge.topics
+        client = watcher(topics.result)
+        for ident, url in (("huge", f"{base}/huge"), ("moved", f"{base}/moved"), ("beside", base.replace("127.0.0.1", "localhost") + "/x")):
+            client.publish(topics.command("send"), {"id": ident, "to": PEER, "attachments": [{"url": url}]})
+        client.publish(topics.command("send"), {"id": "cam", "to": PEER, "text": "snapshot",
+                                                "attachments": [{"url": f"{base}/snapshot.png"}]})
+        assert client.wait(topics.result, lambda m: m.json()["id"] == "cam").json()["ok"]
+        outcome = {m.json()["id"]: m.json() for m in client.on(topics.result)}
+        assert outcome["huge"]["error"]["code"] == "too_large"
+        assert outcome["moved"]["error"]["code"] == "unavailable" and "302" in outcome["moved"]["error"]["message"]
+        assert outcome["beside"]["error"]["code"] == "bad_request"
+        stored = wait_for("the MMSC has the snapshot", lambda: sent_by(carrier, me))
+        assert len(stored) == 1 and images(stored[0]) == [picture]
+    finally:
+        bridge.stop()
