@@ -1,7 +1,8 @@
-"""The tests' own MQTT client (paho)."""
+"""The tests' own MQTT client (paho), a picture to send, and what the simulated MMSC was sent."""
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from collections.abc import Callable, Iterable
@@ -65,6 +66,10 @@ class Watcher:
         with self._lock:
             return [m for m in self.messages if m.topic == topic]
 
+    def on_prefix(self, prefix: str) -> list[Received]:
+        with self._lock:
+            return [m for m in self.messages if m.topic.startswith(prefix + "/")]
+
     def wait(self, topic: str, where: Callable[[Received], bool] = lambda m: True, what: str = "") -> Received:
         return wait_for(what or f"a message on {topic}", lambda: next((m for m in self.on(topic) if where(m)), None))
 
@@ -75,3 +80,20 @@ class Watcher:
     def stop(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+
+
+def png(colour: tuple[int, int, int] = (10, 200, 30)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def sent_by(carrier: Any, me: str) -> list[Any]:
+    """The MMS the simulated MMSC accepted from ``me``."""
+    return [m for m in list(carrier.mmsc.messages.values()) if m.sender == me]
+
+
+def images(stored: Any) -> list[bytes]:
+    return [p.data for p in stored.send_req.parts if str(p.content_type.media_type).startswith("image/")]

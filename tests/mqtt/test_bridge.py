@@ -5,31 +5,14 @@ from __future__ import annotations
 
 import base64
 import http.server
-import io
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from conftest import FRIEND, PEER
+from mqttclient import images, png, sent_by
 from simagent import wait_for
-
-
-def png(colour: tuple[int, int, int] = (10, 200, 30)) -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (8, 8), colour).save(out, "PNG")
-    return out.getvalue()
-
-
-def sent_by(carrier: Any, me: str) -> list[Any]:
-    """The MMS the simulated MMSC accepted from ``me``."""
-    return [m for m in list(carrier.mmsc.messages.values()) if m.sender == me]
-
-
-def images(stored: Any) -> list[bytes]:
-    return [p.data for p in stored.send_req.parts if str(p.content_type.media_type).startswith("image/")]
 
 
 def test_a_picture_on_the_notify_topic_arrives_at_the_mmsc(carrier, me, bridge, watcher) -> None:
@@ -214,3 +197,19 @@ def test_a_picture_fetched_from_an_allowed_url(carrier, me, agent, settings, cam
         assert len(stored) == 1 and images(stored[0]) == [picture]
     finally:
         bridge.stop()
+
+
+def test_home_assistant_finds_the_device_and_its_notify_entity_sends(bridge, watcher) -> None:
+    """As Home Assistant does: read the retained discovery configs, then publish plain text on
+    the notify entity's command_topic; it goes to mqtt.notify_to (a short text: an SMS)."""
+    settings = bridge.settings
+    prefix = f"{settings.discovery_prefix}/+/{settings.node}/+"
+    ha = watcher(f"{prefix}/config", bridge.topics.result, bridge.topics.state)
+    configs = wait_for("six retained discovery configs", lambda: len(ha.on_prefix(settings.discovery_prefix)) >= 6 and
+                       {m.topic: m.json() for m in ha.on_prefix(settings.discovery_prefix) if settings.modem in m.topic})
+    assert all(m.retain for m in ha.on_prefix(settings.discovery_prefix))
+    notify = next(config for topic, config in configs.items() if topic.split("/")[1] == "notify")
+    ha.publish(notify["command_topic"], "the garage is open")
+    result = ha.wait(bridge.topics.result).json()
+    assert result["ok"] and result["id"] is None and result["message"]["kind"] == "sms" and result["message"]["to"] == [PEER]
+    ha.wait(bridge.topics.state, lambda m: m.json()["state"] == "sent")
