@@ -35,6 +35,8 @@ log = logging.getLogger("mmsua.mqtt")
 MAX_PENDING = 64  # commands waiting for the worker; more are refused at once (a flood)
 SESSION_EXPIRY = 3600  # seconds the broker keeps our session and queued QoS 1 commands across a drop
 REMEMBERED = 2000  # messages whose last published state (and picture topics) are kept
+QUEUED = 500  # messages paho holds while the broker is away; more are dropped (and logged), not hoarded
+STATUS_EVERY = 60.0  # seconds between status reads: the signal changes without a modem event
 
 
 class MqttBridge:
@@ -50,6 +52,9 @@ class MqttBridge:
         self._states: OrderedDict[int, tuple[str, tuple[tuple[str, str], ...]]] = OrderedDict()
         self._pictures: OrderedDict[int, list[str]] = OrderedDict()
         self._unsubscribe: Callable[[], None] | None = None
+        self._last_status: dict[str, Any] | None = None
+        self._stopping = threading.Event()
+        self._poller: threading.Thread | None = None
         self.connected = threading.Event()
         self.client = paho.Client(CallbackAPIVersion.VERSION2, client_id=settings.effective_client_id,
                                   protocol=MQTTProtocolVersion.MQTTv5)
@@ -62,6 +67,7 @@ class MqttBridge:
         if settings.tls:
             self.client.tls_set(ca_certs=settings.ca_file or None)
         self.client.reconnect_delay_set(1, 60)
+        self.client.max_queued_messages_set(QUEUED)
 
     # -- life ----------------------------------------------------------------------------------
 
@@ -76,9 +82,15 @@ class MqttBridge:
         self.client.connect_async(self.settings.host, self.settings.port, self.settings.keepalive, clean_start=False,
                                   properties=properties)
         self.client.loop_start()
+        self._poller = threading.Thread(target=self._poll_status, name="mqtt-status", daemon=True)
+        self._poller.start()
         log.info("MQTT: bridging %s on %s", self.settings.base, self.settings.describe())
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._poller is not None:
+            self._poller.join(10)
+            self._poller = None
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -106,7 +118,7 @@ class MqttBridge:
                 client.publish(topic, json.dumps(config), qos=1, retain=True)
         self.connected.set()
         log.info("MQTT: connected to %s", self.settings.describe())
-        self._submit(self._events, self._publish_status)
+        self._submit(self._events, self._publish_status, True)  # a new connection hears it again
 
     def _on_disconnect(self, client: paho.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
         if self.connected.is_set():
@@ -115,7 +127,9 @@ class MqttBridge:
 
     def _publish(self, topic: str, payload: Any, *, retain: bool = False) -> None:
         data = payload if isinstance(payload, (bytes, str)) else json.dumps(payload)
-        self.client.publish(topic, data, qos=1, retain=retain)
+        info = self.client.publish(topic, data, qos=1, retain=retain)
+        if info.rc == paho.MQTT_ERR_QUEUE_SIZE:
+            log.warning("MQTT: the broker has been away for %d messages; %s dropped", QUEUED, topic)
 
     @staticmethod
     def _submit(executor: concurrent.futures.ThreadPoolExecutor, work: Callable[..., None], *args: Any) -> bool:
@@ -191,7 +205,8 @@ class MqttBridge:
                 content_type = content_type or served_type
             assert data is not None
             attachments.append(Attachment.of(data, picture.name, content_type))
-        return SendRequest(to=command.to, subject=command.subject, text=command.text, attachments=tuple(attachments), via=command.via)
+        return SendRequest(to=command.to, subject=command.subject, text=command.text, attachments=tuple(attachments), via=command.via,
+                           delivery_report=command.delivery_report, read_report=command.read_report)
 
     # -- events --------------------------------------------------------------------------------
 
@@ -210,18 +225,28 @@ class MqttBridge:
                 for topic in self._pictures.pop(event.data.id, []):
                     self._publish(topic, b"", retain=True)  # an empty retained message clears it
             elif isinstance(event, ModemState):
-                self._publish(self.topics.status, payloads.status(event.data), retain=True)
+                self._publish_status_of(payloads.status(event.data))
         except Exception as error:
             log.warning("MQTT: cannot publish %s: %s", event.name, error)
 
-    def _publish_status(self) -> None:
+    def _poll_status(self) -> None:
+        while not self._stopping.wait(STATUS_EVERY):
+            if self.connected.is_set():
+                self._submit(self._events, self._publish_status)
+
+    def _publish_status(self, always: bool = False) -> None:
         try:
             with self._lock:
                 status = self.api.status()
         except Exception as error:
             log.warning("MQTT: cannot read the modem's status: %s", error)
             return
-        self._publish(self.topics.status, payloads.status(status), retain=True)
+        self._publish_status_of(payloads.status(status), always)
+
+    def _publish_status_of(self, body: dict[str, Any], always: bool = False) -> None:
+        if always or body != self._last_status:  # unchanged: nothing retained needs replacing
+            self._last_status = body
+            self._publish(self.topics.status, body, retain=True)
 
     def _publish_received(self, message: Message) -> None:
         pictures: dict[int, bytes] = {}

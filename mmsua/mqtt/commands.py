@@ -49,6 +49,8 @@ class Command:
     pictures: tuple[Picture, ...] = ()
     via: SendVia = "auto"
     trust: bool = False
+    delivery_report: bool | None = None  # None: the daemon's reports.delivery
+    read_report: bool | None = None
 
 
 def _depth(value: Any, limit: int) -> None:
@@ -146,6 +148,13 @@ def _picture(value: Any, max_size: int) -> Picture:
     return Picture(data, None, name, content_type)
 
 
+def _flag(obj: dict[str, Any], key: str) -> bool | None:
+    value = obj.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise BadRequest(f"{key!r} is true or false")
+    return value
+
+
 def _message_id(obj: dict[str, Any]) -> int:
     value = obj.get("message_id")
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
@@ -173,7 +182,7 @@ def parse(name: str, payload: bytes, *, max_size: int, notify_to: tuple[str, ...
         raise BadRequest("a command is a JSON object")
     command_id = _id(obj)
     if name in ("send", "notify"):
-        _unknown(obj, {"id", "to", "subject", "text", "attachments", "via"})
+        _unknown(obj, {"id", "to", "subject", "text", "attachments", "via", "delivery_report", "read_report"})
         to = _recipients(obj, notify_to if name == "notify" else ())
         if not to:
             raise BadRequest("'to' is missing" + (" (and mqtt.notify_to is empty)" if name == "notify" else ""))
@@ -187,13 +196,11 @@ def parse(name: str, payload: bytes, *, max_size: int, notify_to: tuple[str, ...
         via = obj.get("via", "auto")
         if via not in VIAS:
             raise BadRequest(f"'via' is one of {', '.join(VIAS)}")
-        return Command("send", command_id, to=to, subject=_text(obj, "subject", MAX_SUBJECT), text=text, pictures=pictures, via=via)
+        return Command("send", command_id, to=to, subject=_text(obj, "subject", MAX_SUBJECT), text=text, pictures=pictures, via=via,
+                       delivery_report=_flag(obj, "delivery_report"), read_report=_flag(obj, "read_report"))
     if name in ("fetch", "read", "delete"):
         _unknown(obj, {"id", "message_id"} | ({"trust"} if name == "fetch" else set()))
-        trust = obj.get("trust", False)
-        if not isinstance(trust, bool):
-            raise BadRequest("'trust' is true or false")
-        return Command(name, command_id, message_id=_message_id(obj), trust=trust)
+        return Command(name, command_id, message_id=_message_id(obj), trust=bool(_flag(obj, "trust")))
     raise BadRequest(f"no command {name!r}")
 
 

@@ -16,12 +16,9 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "engine"))
-from mqttclient import Broker, Watcher  # noqa: E402
+sys.path.append(str(Path(__file__).parents[1] / "engine"))  # after the test folders: its conftest must not shadow theirs
+from mqttclient import PEER, Broker, Watcher  # noqa: E402
 from simagent import start_agent, wait_for  # noqa: E402 - the engine tests' helpers
-
-PEER = "+15550109001"
-FRIEND = "+15550109002"
 
 
 def _mosquitto() -> str | None:

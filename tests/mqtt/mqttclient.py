@@ -11,6 +11,9 @@ from typing import Any
 
 from simagent import wait_for  # tests/engine's (conftest puts it on the path)
 
+PEER = "+15550109001"  # on the simulated carrier: who the tests send to
+FRIEND = "+15550109002"  # who sends to the tests' handsets
+
 
 @dataclass(frozen=True)
 class Broker:

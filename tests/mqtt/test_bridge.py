@@ -10,8 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import FRIEND, PEER
-from mqttclient import images, png, sent_by
+from mqttclient import FRIEND, PEER, images, png, sent_by
 from simagent import wait_for
 
 
@@ -213,3 +212,52 @@ def test_home_assistant_finds_the_device_and_its_notify_entity_sends(bridge, wat
     result = ha.wait(bridge.topics.result).json()
     assert result["ok"] and result["id"] is None and result["message"]["kind"] == "sms" and result["message"]["to"] == [PEER]
     ha.wait(bridge.topics.state, lambda m: m.json()["state"] == "sent")
+
+
+def test_sent_states_follow_the_reports_and_a_failure(carrier, me, bridge, watcher, tmp_path) -> None:
+    """sent, then delivered and read as the recipient's handset reports them; failed when the
+    MMSC refuses for good."""
+    from simagent import only_message, start_agent
+
+    friend = "+15550129201"
+    other = start_agent(carrier, friend, tmp_path / "friend", send_read_reports=True)
+    try:
+        topics = bridge.topics
+        client = watcher(topics.result, topics.state)
+        client.publish(topics.command("send"), {"id": "reported", "to": friend, "text": "tell me", "via": "mms",
+                                                "delivery_report": True, "read_report": True})
+        sent_id = client.wait(topics.result, lambda m: m.json()["id"] == "reported").json()["message"]["id"]
+        client.wait(topics.state, lambda m: m.json()["id"] == sent_id and m.json()["state"] == "delivered", "delivered")
+        arrived = wait_for("the friend has it", lambda: only_message(other, "received"))
+        other.mark_read(arrived.id)
+        read = client.wait(topics.state, lambda m: m.json()["id"] == sent_id and m.json()["state"] == "read", "read").json()
+        assert read["recipients"] == [{"address": friend, "status": "read"}]
+        states = [m.json()["state"] for m in client.on(topics.state) if m.json()["id"] == sent_id]
+        assert states.index("sent") < states.index("delivered") < states.index("read")
+        # Each once: an update that changes nothing a subscriber sees (the engine's own steps) is not published.
+        assert [states.count(state) for state in ("sent", "delivered", "read")] == [1, 1, 1], states
+
+        carrier.faults.send_conf_status(0xE1)  # the next M-Send.req is refused for good
+        client.publish(topics.command("send"), {"id": "refused", "to": PEER, "text": "no", "via": "mms"})
+        refused_id = client.wait(topics.result, lambda m: m.json()["id"] == "refused").json()["message"]["id"]
+        failed = client.wait(topics.state, lambda m: m.json()["id"] == refused_id and m.json()["state"] == "failed").json()
+        assert failed["error"]
+    finally:
+        other.stop()
+
+
+def test_a_command_published_while_the_daemon_is_away_runs_when_it_comes_back(carrier, me, agent, settings, watcher) -> None:
+    """The broker keeps the bridge's session (Session Expiry Interval) and its QoS 1 commands."""
+    from mmsua import mqtt
+
+    first = mqtt.start(agent, settings)
+    assert first.connected.wait(30)
+    first.stop()
+    client = watcher(first.topics.result)
+    client.publish(first.topics.command("send"), {"id": "while-away", "to": PEER, "text": "queued at the broker", "via": "mms"})
+    second = mqtt.start(agent, settings)
+    try:
+        assert client.wait(first.topics.result, lambda m: m.json()["id"] == "while-away").json()["ok"]
+        wait_for("the MMSC has it", lambda: sent_by(carrier, me))
+    finally:
+        second.stop()

@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FRIEND, PEER
-from mqttclient import images, png, sent_by
+from mqttclient import FRIEND, PEER, images, png, sent_by
 from simagent import wait_for
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "daemon"))
+sys.path.append(str(Path(__file__).parents[1] / "daemon"))
 from daemonproc import DaemonProcess  # noqa: E402 - the daemon tests' process helper
 
 
