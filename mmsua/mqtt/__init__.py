@@ -47,6 +47,6 @@ def start(api: Api, settings: MqttSettings, lock: threading.Lock | None = None) 
 def probe(settings: MqttSettings, timeout: float = 10.0) -> str | None:
     """Connect once and leave (for ``mmsua doctor``): None when the broker took us, else why not."""
     check_available()
-    from mmsua.mqtt.probe import probe as run
+    from mmsua.mqtt.reach import reach
 
-    return run(settings, timeout)
+    return reach(settings, timeout)

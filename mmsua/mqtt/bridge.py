@@ -29,7 +29,7 @@ from mmsua.api.shapes import Attachment, Message, SendRequest
 from mmsua.mqtt import commands, discovery, payloads
 from mmsua.mqtt.fetch import fetch
 from mmsua.mqtt.settings import MqttSettings
-from mmsua.mqtt.topics import Topics
+from mmsua.mqtt.topics import COMMANDS, Topics
 
 log = logging.getLogger("mmsua.mqtt")
 MAX_PENDING = 64  # commands waiting for the worker; more are refused at once (a flood)
@@ -144,6 +144,10 @@ class MqttBridge:
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
         name = self.topics.command_name(message.topic)
         if name is None:
+            return
+        if name not in COMMANDS:
+            known = ", ".join(COMMANDS)
+            self._publish(self.topics.result, payloads.outcome(name[:64], None, error=BadRequest(f"no command {name[:64]!r}; there are {known}")))
             return
         if not self._pending.acquire(blocking=False):
             self._publish(self.topics.result, payloads.outcome(name, None, error=Unavailable("too many commands waiting; try again")))

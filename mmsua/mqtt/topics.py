@@ -42,6 +42,6 @@ class Topics:
         return f"{self.base}/command/{name}"
 
     def command_name(self, topic: str) -> str | None:
-        """The command a topic names, None when it is not one of ours."""
+        """The last level of a command topic of ours (a known command or not), None for any other topic."""
         head, _, name = topic.rpartition("/")
-        return name if head == f"{self.base}/command" and name in COMMANDS else None
+        return name if head == f"{self.base}/command" else None

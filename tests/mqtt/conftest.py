@@ -3,6 +3,7 @@ to watch and publish, and a real UserAgent on the simulated carrier for the brid
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -21,48 +22,55 @@ from mqttclient import PEER, Broker, Watcher  # noqa: E402
 from simagent import start_agent, wait_for  # noqa: E402 - the engine tests' helpers
 
 
-def _mosquitto() -> str | None:
+def mosquitto_binary() -> str | None:
     return shutil.which("mosquitto") or next((p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if os.access(p, os.X_OK)), None)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
+@contextlib.contextmanager
+def start_mosquitto(binary: str, directory: Path, config: str, port: int) -> Iterator[Broker]:
+    """mosquitto with ``config`` until the end of the ``with``; the test skips, with its log, when it does not start."""
+    (directory / "mosquitto.conf").write_text(config + "persistence false\nlog_dest stderr\nlog_type error\nlog_type warning\n")
+    with (directory / "mosquitto.log").open("wb") as log:
+        process = subprocess.Popen([binary, "-c", str(directory / "mosquitto.conf")], stdout=log, stderr=log)
+        try:
+            def listening() -> bool:
+                if process.poll() is not None:
+                    return True
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    return True
+                except OSError:
+                    return False
+
+            wait_for("mosquitto listening", listening)
+            if process.poll() is not None:
+                pytest.skip(f"mosquitto did not start: {(directory / 'mosquitto.log').read_text()[-500:]}")
+            yield Broker("127.0.0.1", port, process)
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def broker() -> Iterator[Broker]:
     pytest.importorskip("paho.mqtt.client", reason="the mqtt extra (paho-mqtt) is not installed")
-    binary = _mosquitto()
+    binary = mosquitto_binary()
     if binary is None:
         pytest.skip("mosquitto is not installed (apt-get install mosquitto)")
     directory = Path(tempfile.mkdtemp(prefix="mmsua-mqtt-"))
-    port = _free_port()
-    config = directory / "mosquitto.conf"
-    config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n"
-                      f"log_type error\nlog_type warning\n")
-    log = (directory / "mosquitto.log").open("wb")
-    process = subprocess.Popen([binary, "-c", str(config)], stdout=log, stderr=log)
-
-    def listening() -> bool:
-        if process.poll() is not None:
-            return True
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
-        except OSError:
-            return False
-
-    wait_for("mosquitto listening", listening)
-    if process.poll() is not None:
-        log.close()
-        pytest.skip(f"mosquitto did not start: {(directory / 'mosquitto.log').read_text()[-500:]}")
-    yield Broker("127.0.0.1", port, process)
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
-    shutil.rmtree(directory, ignore_errors=True)
+    port = free_port()
+    try:
+        with start_mosquitto(binary, directory, f"listener {port} 127.0.0.1\nallow_anonymous true\n", port) as started:
+            yield started
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture

@@ -35,7 +35,8 @@ class Received:
 class Watcher:
     """Subscribes to ``topics`` (QoS 1) and records every message; publishes commands."""
 
-    def __init__(self, broker: Broker, topics: Iterable[str]) -> None:
+    def __init__(self, broker: Broker, topics: Iterable[str], *, ca_file: str | None = None, username: str | None = None,
+                 password: str | None = None) -> None:
         import paho.mqtt.client as paho
         from paho.mqtt.enums import CallbackAPIVersion
 
@@ -61,6 +62,10 @@ class Watcher:
         self.client.on_connect = on_connect
         self.client.on_subscribe = on_subscribe
         self.client.on_message = on_message
+        if ca_file:
+            self.client.tls_set(ca_certs=ca_file)
+        if username:
+            self.client.username_pw_set(username, password)
         self.client.connect(broker.host, broker.port)
         self.client.loop_start()
         assert self._subscribed.wait(30), "the test's MQTT client did not subscribe"

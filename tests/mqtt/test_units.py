@@ -69,7 +69,8 @@ def test_topics_carry_node_and_modem() -> None:
     assert topics.picture(7, 2) == "mmsua/pi1/usb0/picture/7/2"
     assert topics.command_name("mmsua/pi1/usb0/command/send") == "send"
     assert topics.command_name("mmsua/pi2/usb0/command/send") is None
-    assert topics.command_name("mmsua/pi1/usb0/command/format-disk") is None
+    assert topics.command_name("mmsua/pi1/usb0/command/format-disk") == "format-disk"  # answered: no such command
+    assert topics.command_name("mmsua/pi1/usb0/result") is None
 
 
 def test_commands_are_typed_and_bounded() -> None:

@@ -11,7 +11,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from mmsua.mqtt.settings import MqttSettings
 
 
-def probe(settings: MqttSettings, timeout: float) -> str | None:
+def reach(settings: MqttSettings, timeout: float) -> str | None:
     # Another client id: the daemon's own session (and its queued commands) stays untouched.
     client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"{settings.effective_client_id}-doctor"[:128],
                          protocol=MQTTProtocolVersion.MQTTv5)
