@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from mmsua.dbus import DbusUnavailable
     from mmsua.dbus import check_available as check_dbus
     from mmsua.drivers.errors import ModemError
+    from mmsua.mqtt import MqttConfigError, MqttUnavailable
 
     _log_at_info()
     fewer_malloc_arenas()  # before any thread starts
@@ -71,9 +72,12 @@ def run(args: argparse.Namespace) -> int:
     daemon = Daemon(settings, Path(args.socket) if args.socket else None)
     try:
         daemon.run()
-    except (SocketInUse, DbusUnavailable) as error:
+    except (SocketInUse, DbusUnavailable, MqttUnavailable) as error:
         print(f"mmsua daemon: {error}", file=sys.stderr)
         return exit_codes.UNAVAILABLE
+    except MqttConfigError as error:  # checked above; a password file may have gone since
+        print(f"mmsua daemon: {error}", file=sys.stderr)
+        return exit_codes.CONFIG
     except OSError as error:
         print(f"mmsua daemon: {error}", file=sys.stderr)
         return exit_codes.IOERR

@@ -53,12 +53,14 @@ class MqttBridge:
         self._pictures: OrderedDict[int, list[str]] = OrderedDict()
         self._unsubscribe: Callable[[], None] | None = None
         self._last_status: dict[str, Any] | None = None
+        self._said = ""  # the last connection problem logged: said once, not at every retry
         self._stopping = threading.Event()
         self._poller: threading.Thread | None = None
         self.connected = threading.Event()
         self.client = paho.Client(CallbackAPIVersion.VERSION2, client_id=settings.effective_client_id,
                                   protocol=MQTTProtocolVersion.MQTTv5)
         self.client.on_connect = self._on_connect
+        self.client.on_connect_fail = self._on_connect_fail
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self.client.will_set(self.topics.availability, "offline", qos=1, retain=True)
@@ -73,7 +75,7 @@ class MqttBridge:
 
     def start(self) -> None:
         """Connect in the background; the daemon runs whether the broker is there or not,
-        and paho keeps trying (each failure is logged once per state change)."""
+        and paho keeps trying (a problem is logged once, until a connection succeeds)."""
         self._unsubscribe = self.api.subscribe(self._on_event)
         properties = Properties(PacketTypes.CONNECT)
         properties.SessionExpiryInterval = SESSION_EXPIRY
@@ -107,10 +109,19 @@ class MqttBridge:
 
     # -- the broker ----------------------------------------------------------------------------
 
+    def _say(self, problem: str) -> None:
+        if problem != self._said:
+            self._said = problem
+            log.warning("MQTT: %s; trying again", problem)
+
+    def _on_connect_fail(self, client: paho.Client, userdata: Any) -> None:
+        self._say(f"cannot reach {self.settings.describe()}")
+
     def _on_connect(self, client: paho.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
         if reason.is_failure:
-            log.warning("MQTT: %s refused the connection: %s", self.settings.describe(), reason)
+            self._say(f"{self.settings.describe()} refused the connection: {reason}")
             return
+        self._said = ""
         client.subscribe(self.topics.commands, qos=1)
         client.publish(self.topics.availability, "online", qos=1, retain=True)
         if self.settings.discovery:

@@ -1,5 +1,6 @@
-"""mqtts:// with the config's CA file, a user and a password from a file, against a real
-mosquitto that takes only TLS and known users; refusals are said, not raised."""
+"""Reaching the broker: mqtts:// with the config's CA file, a user and a password from a file,
+against a real mosquitto that takes only TLS and known users; refusals are said, not raised;
+a broker that comes after the daemon is joined when it does."""
 
 from __future__ import annotations
 
@@ -105,3 +106,23 @@ def test_plain_mqtt_to_the_tls_port_is_not_taken(secure) -> None:
         pass  # the port is open: the refusal below is the protocol's
     problem = mqtt.probe(settings_from({"mqtt.url": f"mqtt://{broker.host}:{broker.port}"}), timeout=5)
     assert problem is not None
+
+
+def test_a_broker_that_comes_later_is_joined_when_it_does(agent, tmp_path, caplog) -> None:
+    """The bridge starts with no broker (the daemon runs on), says so once, and connects when one listens."""
+    from mmsua import mqtt
+    from mmsua.mqtt import settings_from
+
+    binary = mosquitto_binary()
+    if binary is None:
+        pytest.skip("mosquitto is not installed (apt-get install mosquitto)")
+    caplog.set_level(logging.WARNING, logger="mmsua.mqtt")
+    port = free_port()
+    bridge = mqtt.start(agent, settings_from({"mqtt.url": f"mqtt://127.0.0.1:{port}", "mqtt.node": "late", "mqtt.modem": "usb0"}))
+    try:
+        wait_for("cannot reach, logged", lambda: any("cannot reach" in r.getMessage() for r in caplog.records))
+        with start_mosquitto(binary, tmp_path, f"listener {port} 127.0.0.1\nallow_anonymous true\n", port):
+            assert bridge.connected.wait(120), "the bridge did not join the broker that came"
+            assert sum("cannot reach" in r.getMessage() for r in caplog.records) == 1  # said once, not at each retry
+    finally:
+        bridge.stop()
