@@ -81,22 +81,45 @@ def test_status_and_availability_are_retained(bridge, watcher) -> None:
     client.wait(topics.availability, lambda m: m.payload == b"offline", "offline after stop")
 
 
-def test_read_fetch_and_delete_commands(carrier, me, bridge, watcher, agent) -> None:
-    topics = bridge.topics
-    client = watcher(topics.received, topics.result)
-    carrier.send_mms(FRIEND, [me], subject="to delete", text="hello")
-    message_id = client.wait(topics.received, lambda m: m.json()["event_type"] == "received").json()["id"]
-    client.publish(topics.command("read"), {"id": "r1", "message_id": message_id})
-    assert client.wait(topics.result, lambda m: m.json()["id"] == "r1").json()["ok"]
-    assert agent.show_message(message_id).read
-    client.publish(topics.command("fetch"), {"id": "f1", "message_id": 999999})
-    assert client.wait(topics.result, lambda m: m.json()["id"] == "f1").json()["error"]["code"] == "not_found"
-    client.publish(topics.command("delete"), {"id": "d1", "message_id": message_id})
-    assert client.wait(topics.result, lambda m: m.json()["id"] == "d1").json()["ok"]
-    from mmsua.api.errors import NotFound
+def test_fetch_read_and_delete_commands(carrier, settings, watcher, tmp_path) -> None:
+    """With the manual retrieval policy a notification is announced; the fetch command brings
+    the MMS, read marks it, delete removes it and clears its retained picture."""
+    from simagent import start_agent
 
-    with pytest.raises(NotFound):
-        agent.show_message(message_id)
+    from mmsua import mqtt
+    from mmsua.api.errors import NotFound
+    from mmsua.codec.multipart import Part
+
+    number = "+15550129301"
+    agent = start_agent(carrier, number, tmp_path / "manual", retrieval_policy="manual")
+    bridge = mqtt.start(agent, settings)
+    try:
+        assert bridge.connected.wait(30)
+        topics = bridge.topics
+        client = watcher(topics.received, topics.result, f"{topics.base}/picture/+/+")
+        picture = png((5, 5, 5))
+        carrier.send_mms(FRIEND, [number], subject="fetch me", parts=(Part.make(picture, "image/png", name="p.png"),))
+        notice = client.wait(topics.received, lambda m: m.json()["event_type"] == "notification").json()
+        assert notice["size"] and notice["parts"] == [] and notice["state"] == "deferred"
+        message_id = notice["id"]
+        client.publish(topics.command("fetch"), {"id": "f1", "message_id": message_id})
+        assert client.wait(topics.result, lambda m: m.json()["id"] == "f1").json()["ok"]
+        event = client.wait(topics.received, lambda m: m.json()["event_type"] == "received").json()
+        picture_topic = next(p["topic"] for p in event["parts"] if "topic" in p)
+        assert event["id"] == message_id and client.wait(picture_topic).payload == picture
+        client.publish(topics.command("read"), {"id": "r1", "message_id": message_id})
+        assert client.wait(topics.result, lambda m: m.json()["id"] == "r1").json()["ok"]
+        assert agent.show_message(message_id).read
+        client.publish(topics.command("fetch"), {"id": "f2", "message_id": 999999})
+        assert client.wait(topics.result, lambda m: m.json()["id"] == "f2").json()["error"]["code"] == "not_found"
+        client.publish(topics.command("delete"), {"id": "d1", "message_id": message_id})
+        assert client.wait(topics.result, lambda m: m.json()["id"] == "d1").json()["ok"]
+        with pytest.raises(NotFound):
+            agent.show_message(message_id)
+        client.wait(picture_topic, lambda m: m.payload == b"", "the retained picture cleared")
+    finally:
+        bridge.stop()
+        agent.stop()
 
 
 HOSTILE = [
