@@ -77,7 +77,7 @@ class MqttBridge:
         """Connect in the background; the daemon runs whether the broker is there or not,
         and paho keeps trying (a problem is logged once, until a connection succeeds)."""
         self._unsubscribe = self.api.subscribe(self._on_event)
-        properties = Properties(PacketTypes.CONNECT)
+        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]  # paho leaves its __init__ unannotated
         properties.SessionExpiryInterval = SESSION_EXPIRY
         # The broker drops what is larger than this instead of sending it: a bound before we read.
         properties.MaximumPacketSize = self.settings.max_payload + 65536
