@@ -267,8 +267,11 @@ class MqttBridge:
         pictures: dict[int, bytes] = {}
         for part in message.parts:
             if part.is_image:
-                with self._lock:
-                    pictures[part.index] = self.api.get_part(message.id, part.index).data
+                try:
+                    with self._lock:
+                        pictures[part.index] = self.api.get_part(message.id, part.index).data
+                except ApiError as error:  # deleted meanwhile: the message is still told, without it
+                    log.warning("MQTT: message %s part %s not published: %s", message.id, part.index, error)
         topics = []
         for index, data in pictures.items():
             topic = self.topics.picture(message.id, index)
