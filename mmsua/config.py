@@ -144,6 +144,25 @@ KEYS: tuple[Key, ...] = (
     Key("dbus.attachments", str, "", "directory of the attachment files D-Bus clients read (default: <store.path>/dbus)"),
     Key("dbus.delete", str, "delete", "what a D-Bus client's Delete does: delete (as mmsd-tng) or hide (kept for mmsua's "
         "other clients, gone from D-Bus)", choices=("delete", "hide")),
+    # The MQTT bridge (docs/mqtt.md); mmsua.mqtt checks these values when the daemon starts it.
+    Key("mqtt.url", str, "", "the MQTT broker, mqtt://host[:port] or mqtts://host[:port] (needs the mqtt extra). Empty: off"),
+    Key("mqtt.ca_file", str, "", "CA certificates for an mqtts:// broker (default: the system's)"),
+    Key("mqtt.username", str, "", "MQTT user name"),
+    Key("mqtt.password", str, "", "MQTT password (or mqtt.password_file, mqtt.password_env)", secret=True),
+    Key("mqtt.password_file", str, "", "a file holding the MQTT password"),
+    Key("mqtt.password_env", str, "", "an environment variable holding the MQTT password"),
+    Key("mqtt.client_id", str, "", "MQTT client id (default: mmsua-<node>-<modem>)"),
+    Key("mqtt.prefix", str, "mmsua", "first topic level(s); topics are <prefix>/<node>/<modem>/..."),
+    Key("mqtt.node", str, "", "this machine's name in topics (default: the host name)"),
+    Key("mqtt.modem", str, "modem", "this modem's name in topics"),
+    Key("mqtt.discovery", bool, True, "publish Home Assistant MQTT discovery configs"),
+    Key("mqtt.discovery_prefix", str, "homeassistant", "Home Assistant's discovery prefix"),
+    Key("mqtt.notify_to", list, [], "recipients of a plain-text notify command (Home Assistant's notify entity)"),
+    Key("mqtt.inline_max", int, 65536, "pictures up to this many bytes are also inline (base64) in the received event"),
+    Key("mqtt.max_payload", int, 1048576, "largest inbound command, in bytes"),
+    Key("mqtt.fetch_allow", list, [], "URL prefixes a send command may fetch a picture from (a camera's snapshot URL)"),
+    Key("mqtt.fetch_max", int, 1048576, "largest picture fetched from a URL, in bytes"),
+    Key("mqtt.fetch_timeout", int, 10, "seconds a URL fetch may take"),
 )
 KEYS_BY_NAME: dict[str, Key] = {key.name: key for key in KEYS}
 # The keys a carrier database entry can fill.

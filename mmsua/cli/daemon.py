@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from mmsua.dbus import DbusUnavailable
     from mmsua.dbus import check_available as check_dbus
     from mmsua.drivers.errors import ModemError
+    from mmsua.mqtt import MqttConfigError, MqttUnavailable
 
     _log_at_info()
     fewer_malloc_arenas()  # before any thread starts
@@ -59,6 +61,9 @@ def run(args: argparse.Namespace) -> int:
         except DbusUnavailable as error:
             print(f"mmsua daemon: {error}", file=sys.stderr)
             return exit_codes.UNAVAILABLE
+    refused = _mqtt_check(settings)
+    if refused is not None:
+        return refused
     refused = _port_check(settings["modem.port"])
     if refused is not None:
         return refused
@@ -67,9 +72,12 @@ def run(args: argparse.Namespace) -> int:
     daemon = Daemon(settings, Path(args.socket) if args.socket else None)
     try:
         daemon.run()
-    except (SocketInUse, DbusUnavailable) as error:
+    except (SocketInUse, DbusUnavailable, MqttUnavailable) as error:
         print(f"mmsua daemon: {error}", file=sys.stderr)
         return exit_codes.UNAVAILABLE
+    except MqttConfigError as error:  # checked above; a password file may have gone since
+        print(f"mmsua daemon: {error}", file=sys.stderr)
+        return exit_codes.CONFIG
     except OSError as error:
         print(f"mmsua daemon: {error}", file=sys.stderr)
         return exit_codes.IOERR
@@ -77,6 +85,26 @@ def run(args: argparse.Namespace) -> int:
         print(f"mmsua daemon: the modem cannot be used: {error}", file=sys.stderr)
         return exit_codes.UNAVAILABLE
     return exit_codes.OK
+
+
+def _mqtt_check(settings: Any) -> int | None:
+    """With [mqtt] set: its values and the extra are checked before the modem is opened."""
+    import sys
+
+    from mmsua import exit_codes, mqtt
+    from mmsua.daemon.runner import mqtt_settings
+
+    try:
+        if mqtt_settings(settings) is None:
+            return None
+        mqtt.check_available()
+    except mqtt.MqttConfigError as error:
+        print(f"mmsua daemon: {error}", file=sys.stderr)
+        return exit_codes.CONFIG
+    except mqtt.MqttUnavailable as error:
+        print(f"mmsua daemon: {error}", file=sys.stderr)
+        return exit_codes.UNAVAILABLE
+    return None
 
 
 def _port_check(port: str) -> int | None:

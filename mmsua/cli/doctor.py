@@ -183,6 +183,23 @@ class _Doctor:
         self.skip_rest(self.STEPS, "an earlier step failed")
         return self.checks
 
+    def mqtt_step(self) -> None:
+        """With [mqtt] set: can the daemon's bridge reach the broker? A WARN, not a FAIL: MMS works without it."""
+        from mmsua import mqtt
+        from mmsua.daemon.runner import mqtt_settings
+
+        try:
+            settings = mqtt_settings(self.config)
+            problem = mqtt.probe(settings) if settings is not None else None
+        except (mqtt.MqttConfigError, mqtt.MqttUnavailable) as error:
+            self.add("mqtt", WARN, str(error), "fix [mqtt] in the config (docs/mqtt.md)")
+            return
+        if problem is None:
+            self.add("mqtt", OK, f"{settings.describe()} accepts the bridge's connection")
+        else:
+            self.add("mqtt", WARN, problem, "start the broker or fix mqtt.url, mqtt.username and the password (docs/mqtt.md); "
+                     "the daemon keeps trying")
+
     def _port(self) -> str | None:
         from mmsua.cli.port_check import modem_manager_warning
         from mmsua.drivers.ports import NoModemFound, choose_port
@@ -426,6 +443,8 @@ def run(args: argparse.Namespace) -> int:
             print("MMS cannot work yet: fix the configuration.")
         return exit_codes.CONFIG
     checks = doctor.run()
+    if cfg["mqtt.url"]:
+        doctor.mqtt_step()
     failed = [c for c in checks if c.status == FAIL]
     ok = not failed and all(c.status != SKIP for c in checks)
     if args.json:

@@ -123,6 +123,7 @@ class Daemon:
         self.agent: Any = None
         self.server: ApiServer | None = None
         self.dbus: Any = None  # the org.ofono.mms service (mmsua.dbus), when dbus.bus is set
+        self.mqtt: Any = None  # the MQTT bridge (mmsua.mqtt), when mqtt.url is set
         self.hook: MessageHook | None = None
         self._stop = threading.Event()
         self._signal: int | None = None  # the signal that asked us to stop (logged after the wait)
@@ -161,6 +162,8 @@ class Daemon:
         self.server.start()
         if self.config["dbus.bus"]:
             self.dbus = _start_dbus(self.config, self.agent, self._engine_lock)
+        if self.config["mqtt.url"]:
+            self.mqtt = _start_mqtt(self.config, self.agent, self._engine_lock)
         log.info("daemon ready (store %s)", self.config.store_path())
         return_free_memory()
 
@@ -187,6 +190,9 @@ class Daemon:
         return_free_memory()  # the carrier database's parse is garbage now
 
     def shutdown(self) -> None:
+        if self.mqtt is not None:
+            self.mqtt.stop()
+            self.mqtt = None
         if self.dbus is not None:
             self.dbus.stop()
             self.dbus = None
@@ -245,6 +251,20 @@ def _start_dbus(config: Config, agent: Any, lock: threading.Lock) -> Any:
     return dbus.start(agent, config["dbus.bus"], config.path("dbus.attachments") or config.store_path() / "dbus",
                       delivery_reports=config["reports.delivery"], mmsc=config["mms.mmsc"], apn=config["mms.apn"],
                       proxy=config["mms.proxy"], lock=lock, delete=config["dbus.delete"])
+
+
+def mqtt_settings(config: Config) -> Any:
+    """The bridge's settings from the config's mqtt.* values (None: off); MqttConfigError says what is wrong."""
+    from mmsua import mqtt
+
+    return mqtt.settings_from({name: config[name] for name in config if name.startswith("mqtt.")})
+
+
+def _start_mqtt(config: Config, agent: Any, lock: threading.Lock) -> Any:
+    """The MQTT bridge (docs/mqtt.md); it connects in the background and keeps trying."""
+    from mmsua import mqtt
+
+    return mqtt.start(agent, mqtt_settings(config), lock=lock)
 
 
 def _carrier_values_missing(config: Config) -> bool:

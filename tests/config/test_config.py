@@ -230,7 +230,8 @@ SETTINGS_FIELD = {
     "messaging.sms_to_mms_threshold": "sms_to_mms_threshold", "messaging.long_sms_confirm_parts": "long_sms_confirm_parts",
     "policy.auto_fetch": "auto_fetch", "contacts.path": "contacts_path",
 }
-DAEMON_ONLY = {"carrier.auto", "carrier.databases", "dbus.bus", "dbus.attachments", "dbus.delete"}
+DAEMON_ONLY = {"carrier.auto", "carrier.databases", "dbus.bus", "dbus.attachments", "dbus.delete",
+               *(key.name for key in config.KEYS if key.name.startswith("mqtt."))}  # the MQTT bridge's (docs/mqtt.md)
 
 
 def _other_value(key: config.Key, tmp_path: Path):
