@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
 import statistics
 import threading
 import time
@@ -37,33 +38,63 @@ PDU = (
 
 
 class PacedLine:
-    """Writes to the pty master no faster than ``rate`` bytes per second.
+    """One UART between host and modem, both directions clocked at ``rate`` bytes per second.
 
-    Like a UART, the line cannot bank idle time: each piece is delivered when it
-    would have been clocked out, counting from when the line was last free.
+    Modem -> host: :meth:`send` queues bytes in a transmit FIFO that a writer thread clocks
+    out to the pty master, so the modem keeps reading commands while an answer is still
+    going out (as a real module's UART does). Host -> modem: :meth:`receive` returns the
+    host's bytes only once they would have been clocked in, counting from when they were
+    written (or from when the line was last busy), so AT commands and upload bytes cost line
+    time too. Like a UART, neither direction banks idle time.
     """
 
     def __init__(self, fd: int, rate: float | None) -> None:
         self.fd = fd
         self.rate = rate
-        self.free_at = 0.0
+        self.free_at = 0.0  # modem -> host: when the transmit FIFO is empty
+        self.rx_free_at = 0.0  # host -> modem: when the last received byte was clocked in
         self.lock = threading.Lock()
+        self._fifo: queue.Queue[bytes | None] = queue.Queue()
+        self._writer = threading.Thread(target=self._clock_out, daemon=True)
+        self._writer.start()
 
     def send(self, data: bytes) -> None:
-        with self.lock:
+        self._fifo.put(bytes(data))
+
+    def close(self) -> None:
+        self._fifo.put(None)
+
+    def _clock_out(self) -> None:
+        while (data := self._fifo.get()) is not None:
             view = memoryview(data)
-            # Within one burst the clock runs on (sleep overshoot is not lost line time);
-            # between bursts an idle line starts again from now.
-            self.free_at = max(self.free_at, time.perf_counter())
+            with self.lock:
+                # Within one burst the clock runs on (sleep overshoot is not lost line time);
+                # an idle line starts again from now.
+                self.free_at = max(self.free_at, time.perf_counter())
             for i in range(0, len(view), 64):
                 piece = view[i : i + 64]
                 if self.rate:
-                    self.free_at += len(piece) / self.rate
-                    wait = self.free_at - time.perf_counter()
+                    with self.lock:
+                        self.free_at += len(piece) / self.rate
+                        wait = self.free_at - time.perf_counter()
                     if wait > 0:
                         time.sleep(wait)
-                while piece:
-                    piece = piece[os.write(self.fd, piece) :]
+                try:
+                    while piece:
+                        piece = piece[os.write(self.fd, piece) :]
+                except OSError:
+                    return
+
+    def receive(self) -> bytes:
+        """The host's next bytes, each piece handed over once it has been clocked in."""
+        data = os.read(self.fd, 4096)
+        if not data or not self.rate:
+            return data
+        self.rx_free_at = max(self.rx_free_at, time.perf_counter()) + len(data) / self.rate
+        wait = self.rx_free_at - time.perf_counter()
+        if wait > 0:
+            time.sleep(wait)
+        return data
 
 
 class QuectelEmulator:
@@ -77,7 +108,6 @@ class QuectelEmulator:
         self.rx = bytearray()
         self.line: PacedLine | None = None
         self.cmt_sent: list[float] = []
-        self.upload_done_at = 0.0
         self.request_bytes = 0  # body bytes of the last POST, as received
         if start:
             threading.Thread(target=self._serve, daemon=True).start()
@@ -101,7 +131,7 @@ class QuectelEmulator:
         request = bytearray()
         while True:
             try:
-                data = os.read(self.master, 65536)
+                data = self.line.receive()
             except OSError:
                 return
             if not data:
@@ -115,10 +145,7 @@ class QuectelEmulator:
                     send_left -= take
                     if send_left:
                         break
-                    # SEND OK is clocked out as soon as the upload has been clocked in:
-                    # one sleep for both (two would add a sleep overshoot the line has not).
-                    with self.line.lock:
-                        self.line.free_at = max(self.line.free_at, self.upload_done_at)
+                    # The upload has been clocked in (PacedLine.receive): SEND OK goes out now.
                     self.line.send(b"\r\nSEND OK\r\n")
                     if self._request_complete(request):
                         self.request_bytes = len(request) - request.find(b"\r\n\r\n") - 4
@@ -156,8 +183,6 @@ class QuectelEmulator:
         if up.startswith("AT+QISEND="):
             n = int(cmd.split(",")[1])
             self.line.send(b"\r\n> ")
-            # The host's n bytes cannot arrive faster than the line clocks them in.
-            self.upload_done_at = time.perf_counter() + (n / self.rate if self.rate else 0.0)
             return n
         if up.startswith("AT+QIRD="):
             n = int(cmd.split(",")[1])
