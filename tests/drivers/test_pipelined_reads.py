@@ -1,0 +1,215 @@
+"""Back-to-back socket reads (issue 13): the next AT+QIRD goes out while the modem is still
+sending the bytes of the one before, and nothing of a chain is left for the next command.
+
+A scripted Quectel on a real pty answers each read in order, as the module does, and
+holds a full read's bytes back (while more is buffered) until the next read has arrived: a
+driver that waited for the OK before asking again would never get them before HOLD (the
+modem then counts the read as not overlapped). Its script says what each read answers: bytes, +QIRD: 0, ERROR, and a
++QIURC: "closed" between two answers.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import select
+import threading
+from dataclasses import dataclass
+
+import pytest
+
+from mmsua.drivers.at.channel import AtChannel
+from mmsua.drivers.bearers.at_sockets import READ_CHUNK
+from mmsua.drivers.errors import AtCommandError
+from mmsua.drivers.vendors import get_profile
+from mmsua.drivers.vendors.quectel.sockets import QuectelSockets
+
+HOLD = 10.0  # how long the modem holds a read's bytes for the next read (only a failure waits it out)
+
+
+@dataclass
+class Step:
+    """What one AT+QIRD=0,<n> answers: ``take`` bytes of the buffer, or ``error``; ``closed``
+    prints +QIURC: "closed",0 right after the answer."""
+
+    take: int | None = None
+    error: bool = False
+    closed: bool = False
+
+
+class ScriptedQuectel:
+    def __init__(self, data: bytes, script: list[Step] | None = None) -> None:
+        self.buffer = bytearray(data)
+        self.script = list(script or [])
+        self.master, self._slave = os.openpty()
+        self.device = os.ttyname(self._slave)
+        self.commands: list[str] = []
+        self.overlapped = 0  # reads whose next read came while their bytes were still held
+        self.reads = 0
+        self.last_read: int | None = None  # the test's expected last read of a chain: not held
+        self._lines: queue.Queue[str] = queue.Queue()
+        self._stop = threading.Event()
+        threading.Thread(target=self._read_lines, daemon=True).start()
+        threading.Thread(target=self._answer, daemon=True).start()
+
+    def close(self) -> None:
+        self._stop.set()
+        for fd in (self.master, self._slave):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def _read_lines(self) -> None:
+        buf = bytearray()
+        while not self._stop.is_set():
+            try:
+                ready, _, _ = select.select([self.master], [], [], 0.05)
+                if not ready:
+                    continue
+                buf += os.read(self.master, 4096)
+            except OSError:
+                return
+            while (end := buf.find(b"\r")) >= 0:
+                line = bytes(buf[:end]).decode("latin-1").strip().lstrip("\x1b")
+                del buf[: end + 1]
+                if line:
+                    self.commands.append(line)
+                    self._lines.put(line)
+
+    def _write(self, data: bytes) -> None:
+        os.write(self.master, data)
+
+    def _answer(self) -> None:
+        while not self._stop.is_set():
+            try:
+                line = self._lines.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            if not line.upper().startswith("AT+QIRD=0,"):
+                self._write(b"\r\nOK\r\n")
+                continue
+            self.reads += 1
+            step = self.script.pop(0) if self.script else Step()
+            if step.error:
+                self._write(b"\r\nERROR\r\n")
+            else:
+                want = min(int(line.split(",")[1]), READ_CHUNK)
+                piece = bytes(self.buffer[: min(want, len(self.buffer) if step.take is None else step.take)])
+                del self.buffer[: len(piece)]
+                self._write(b"\r\n+QIRD: %d\r\n" % len(piece))
+                if len(piece) == READ_CHUNK and self.buffer and self.reads != self.last_read:
+                    # The bytes wait for the next command: only a chained read sends it now.
+                    if self._next_arrives():
+                        self.overlapped += 1
+                self._write(piece + b"\r\n\r\nOK\r\n")
+            if step.closed:
+                self._write(b'\r\n+QIURC: "closed",0\r\n')
+
+    def _next_arrives(self) -> bool:
+        count = len(self.commands)
+        waited = 0.0
+        while waited < HOLD and len(self.commands) == count and not self._stop.is_set():
+            self._stop.wait(0.01)
+            waited += 0.01
+        return len(self.commands) > count
+
+
+class _Pdp:
+    cid = 1
+
+
+@pytest.fixture
+def rig():
+    made: list[tuple[ScriptedQuectel, AtChannel]] = []
+
+    def build(data: bytes, script: list[Step] | None = None) -> tuple[ScriptedQuectel, AtChannel, QuectelSockets]:
+        modem = ScriptedQuectel(data, script)
+        channel = AtChannel(modem.device, default_timeout=HOLD * 2).open()
+        made.append((modem, channel))
+        stack = QuectelSockets(channel, get_profile("quectel"), _Pdp())  # type: ignore[arg-type]  # only the cid is read
+        stack._subscribe()
+        stack.events.opened(0)  # as after +QIOPEN: 0,0
+        return modem, channel, stack
+
+    yield build
+    for modem, channel in made:
+        channel.close()
+        modem.close()
+
+
+def _reads(modem: ScriptedQuectel) -> list[str]:
+    return [c for c in modem.commands if c.upper().startswith("AT+QIRD")]
+
+
+def _clean_after(channel: AtChannel, modem: ScriptedQuectel) -> None:
+    """The next command gets its own answer: no read's answer was left in the channel."""
+    before = len(modem.commands)
+    response = channel.command("AT+QISTATE=1,0")
+    assert response.final == "OK" and response.lines == () and response.data == b""
+    assert modem.commands[before:] == ["AT+QISTATE=1,0"]
+
+
+def test_every_byte_in_order_with_each_read_sent_behind_the_one_before(rig) -> None:
+    data = os.urandom(10_000)
+    modem, channel, stack = rig(data)
+    got, more = stack.receive_many(0, len(data))
+    assert got == data
+    assert not more  # the last read was short: the buffer is drained
+    assert _reads(modem) == [f"AT+QIRD=0,{READ_CHUNK}"] * 7  # ceil(10000 / 1500)
+    assert modem.overlapped == 6  # every read but the last had the next one behind it
+    _clean_after(channel, modem)
+
+
+def test_never_more_reads_than_the_bytes_still_needed(rig) -> None:
+    data = os.urandom(9_000)
+    modem, channel, stack = rig(data)
+    modem.last_read = 3
+    got, more = stack.receive_many(0, 3_100)
+    assert got == data[:4_500]  # three reads cover 3,100 bytes; each takes a full chunk
+    assert more  # the last read was full: more is buffered
+    assert len(_reads(modem)) == 3 and modem.overlapped == 2
+    _clean_after(channel, modem)
+    rest, _ = stack.receive_many(0, len(data) - 4_500)
+    assert got + rest == data
+
+
+def test_nothing_buffered_mid_chain_ends_it(rig) -> None:
+    data = os.urandom(3_000)  # two full reads, then +QIRD: 0
+    modem, channel, stack = rig(data)
+    got, more = stack.receive_many(0, 20_000)
+    assert got == data and not more
+    assert len(_reads(modem)) == 3
+    _clean_after(channel, modem)
+
+
+def test_an_error_mid_chain_is_raised_once_every_answer_is_in(rig) -> None:
+    data = os.urandom(6_000)
+    modem, channel, stack = rig(data, [Step(), Step(error=True)])
+    with pytest.raises(AtCommandError):
+        stack.receive_many(0, len(data))
+    assert len(_reads(modem)) == 2  # the ERROR has no byte count, so nothing followed it
+    _clean_after(channel, modem)
+    got, _ = stack.receive_many(0, len(data) - READ_CHUNK)  # an ERROR takes nothing from the buffer
+    assert got == data[READ_CHUNK:]
+
+
+def test_the_peer_closing_mid_read_loses_no_byte(rig) -> None:
+    data = os.urandom(4_000)
+    modem, channel, stack = rig(data, [Step(closed=True), Step(), Step(), Step(error=True)])
+    got, more = stack.receive_many(0, 20_000)
+    assert got == data and not more  # read on after the close until the buffer was drained
+    assert channel.urcs_delivered()
+    assert stack.events.is_closed(0)
+    _clean_after(channel, modem)
+    # Some firmware answers ERROR once a closed socket is drained: that is the end, not a failure.
+    assert stack.receive_many(0, 20_000) == (b"", False)
+    _clean_after(channel, modem)
+
+
+def test_an_error_after_the_close_keeps_the_bytes_before_it(rig) -> None:
+    data = os.urandom(5_000)
+    modem, channel, stack = rig(data, [Step(closed=True), Step(error=True)])
+    got, more = stack.receive_many(0, 20_000)
+    assert got == data[:READ_CHUNK] and not more
+    _clean_after(channel, modem)
