@@ -118,6 +118,9 @@ class _Pending:
     # A chained read (command_chain): asked, on the reader thread, for the command to write
     # right behind this one once its byte-count line is parsed; None ends the chain.
     follow: Callable[[str], str | None] | None = None
+    # A chained send (send_chain): asked, on the reader thread at this command's prompt, for
+    # its payload and the command to write right behind it, given which earlier ones succeeded.
+    on_prompt: Callable[[list[bool]], tuple[bytes, str | None]] | None = None
     chain: list[_Pending] | None = None  # every command of the chain, in order
 
 
@@ -400,10 +403,31 @@ class AtChannel:
         left for the next command. ``timeout`` bounds the silence between answers;
         ``AtTimeout``, ``PortGone`` and ``ModemReset`` end the whole chain and are raised.
         """
-        timeout = self.default_timeout if timeout is None else timeout
         exp = Expectation(command=first, prefix=answer_prefix(first), prefix_explicit=False, binary_prefix=binary_prefix)
-        chain: list[_Pending] = []
-        head = _Pending(first, exp, last_activity=time.monotonic(), follow=follow, chain=chain)
+        return self._run_chain(_Pending(first, exp, last_activity=time.monotonic(), follow=follow, chain=[]), timeout)
+
+    def send_chain(
+        self,
+        first: str,
+        on_prompt: Callable[[list[bool]], tuple[bytes, str | None]],
+        *,
+        final_ok: tuple[str, ...] = (),
+        timeout: float | None = None,
+    ) -> list[AtResponse | ModemError]:
+        """Counted sends back to back: ``first`` (``AT+QISEND=0,1460``), and at each prompt
+        ``on_prompt(ok)`` gives the payload and the next command, written right behind the
+        payload in one write, so the modem has it before it answers ``SEND OK``; None ends
+        the chain. ``ok`` says which earlier commands succeeded (every one before has its
+        final when a prompt comes), so the payload can be chosen after a failure. Returns
+        and raises as :meth:`command_chain`."""
+        exp = Expectation(command=first, prefix=answer_prefix(first), prefix_explicit=False,
+                          payload_pending=True, final_ok=tuple(final_ok))
+        return self._run_chain(_Pending(first, exp, last_activity=time.monotonic(), on_prompt=on_prompt, chain=[]), timeout)
+
+    def _run_chain(self, head: _Pending, timeout: float | None) -> list[AtResponse | ModemError]:
+        timeout = self.default_timeout if timeout is None else timeout
+        assert head.chain is not None
+        chain = head.chain
         chain.append(head)
         with self._cmd_lock:
             if self._dirty:
@@ -557,6 +581,7 @@ class AtChannel:
                     self._abandon(pending)
                     pending.error = exc
                     self._cond.notify_all()
+                self._fail_queued(exc)
 
     def _abandon(self, pending: _Pending) -> None:
         """A timed-out command: forget it; its late answer will be dropped as stray."""
@@ -690,7 +715,9 @@ class AtChannel:
             elif isinstance(ev, Unsolicited):
                 self._on_urc(ev, pending)
             elif isinstance(ev, Prompt):
-                if pending is not None and pending.payload is not None and not pending.payload_sent:
+                if pending is not None and pending.on_prompt is not None and not pending.payload_sent:
+                    self._chain_payload(pending)
+                elif pending is not None and pending.payload is not None and not pending.payload_sent:
                     # The reader writes the payload itself as soon as it has released the
                     # lock: waking the command thread to do it cost a thread hand-off per
                     # AT+QISEND (~0.1-0.2 ms each, bench/driver.py at 3 Mbaud).
@@ -743,6 +770,22 @@ class AtChannel:
         pending.chain.append(queued)
         self._queued.append(queued)
         self._chained = (queued, (command + "\r").encode("ascii", errors="replace"))
+
+    def _chain_payload(self, pending: _Pending) -> None:
+        """A chained send's prompt: its payload, and the next command behind it in the same write."""
+        assert pending.on_prompt is not None and pending.chain is not None
+        earlier = pending.chain[: pending.chain.index(pending)]
+        payload, command = pending.on_prompt([p.error is None for p in earlier])
+        pending.payload, pending.payload_sent = payload, True
+        self._framer.expect(replace(pending.expectation, payload_pending=False))
+        tail = b""
+        if command is not None:
+            queued = _Pending(command, replace(pending.expectation, command=command, prefix=answer_prefix(command)),
+                              last_activity=time.monotonic(), on_prompt=pending.on_prompt, chain=pending.chain)
+            pending.chain.append(queued)
+            self._queued.append(queued)
+            tail = (command + "\r").encode("ascii", errors="replace")
+        self._outgoing = (pending, payload + tail)
 
     def _is_chained_echo(self, text: str) -> bool:
         """With echo on, a chained command's echo may come inside the answer before it."""

@@ -49,11 +49,14 @@ class ScriptedQuectel:
         self.last_read: int | None = None  # the test's expected last read of a chain: not held
         self._lines: queue.Queue[str] = queue.Queue()
         self._stop = threading.Event()
-        threading.Thread(target=self._read_lines, daemon=True).start()
-        threading.Thread(target=self._answer, daemon=True).start()
+        self._threads = [threading.Thread(target=self._read_lines, daemon=True), threading.Thread(target=self._answer, daemon=True)]
+        for thread in self._threads:
+            thread.start()
 
     def close(self) -> None:
         self._stop.set()
+        for thread in self._threads:  # before the fds go: a new pty may get their numbers
+            thread.join(timeout=5)
         for fd in (self.master, self._slave):
             try:
                 os.close(fd)
@@ -97,17 +100,17 @@ class ScriptedQuectel:
                 want = min(int(line.split(",")[1]), READ_CHUNK)
                 piece = bytes(self.buffer[: min(want, len(self.buffer) if step.take is None else step.take)])
                 del self.buffer[: len(piece)]
+                count = len(self.commands)  # before the header: the next read may follow it at once
                 self._write(b"\r\n+QIRD: %d\r\n" % len(piece))
                 if len(piece) == READ_CHUNK and self.buffer and self.reads != self.last_read:
                     # The bytes wait for the next command: only a chained read sends it now.
-                    if self._next_arrives():
+                    if self._next_arrives(count):
                         self.overlapped += 1
                 self._write(piece + b"\r\n\r\nOK\r\n")
             if step.closed:
                 self._write(b'\r\n+QIURC: "closed",0\r\n')
 
-    def _next_arrives(self) -> bool:
-        count = len(self.commands)
+    def _next_arrives(self, count: int) -> bool:
         waited = 0.0
         while waited < HOLD and len(self.commands) == count and not self._stop.is_set():
             self._stop.wait(0.01)
@@ -213,3 +216,158 @@ def test_an_error_after_the_close_keeps_the_bytes_before_it(rig) -> None:
     got, more = stack.receive_many(0, 20_000)
     assert got == data[:READ_CHUNK] and not more
     _clean_after(channel, modem)
+
+
+# ---- sends: each AT+QISEND written behind the payload before it ---------------------------
+
+
+class ScriptedSender:
+    """A Quectel taking AT+QISEND=0,<n>: "> ", exactly n bytes, then SEND OK, or what the
+    script says (SEND FAIL: nothing accepted; ERROR). It holds SEND OK back until the next
+    command has arrived, except after the ``last`` sends, the ones the test expects to end a chain."""
+
+    def __init__(self, script: dict[int, str] | None = None, last: tuple[int, ...] = ()) -> None:
+        self.script = dict(script or {})  # send number (1-based) -> final
+        self.last = last
+        self.accepted = bytearray()
+        self.commands: list[str] = []
+        self.sends = 0
+        self.overlapped = 0
+        self.closed = False
+        self.master, self._slave = os.openpty()
+        self.device = os.ttyname(self._slave)
+        self._buf = bytearray()
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._pump, daemon=True), threading.Thread(target=self._serve, daemon=True)]
+        for thread in self._threads:
+            thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        for thread in self._threads:  # before the fds go: a new pty may get their numbers
+            thread.join(timeout=5)
+        for fd in (self.master, self._slave):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def _pump(self) -> None:
+        while not self._stop.is_set():
+            try:
+                ready, _, _ = select.select([self.master], [], [], 0.05)
+                data = os.read(self.master, 65536) if ready else b""
+            except OSError:
+                return
+            with self._cond:
+                self._buf += data
+                self._cond.notify_all()
+
+    def _take(self, n: int | None, wait: float = HOLD) -> bytes | None:
+        """n bytes, or (None) the next command line; None when nothing came within ``wait``."""
+        with self._cond:
+            def ready() -> bool:
+                return len(self._buf) >= n if n is not None else b"\r" in self._buf
+            if not self._cond.wait_for(lambda: ready() or self._stop.is_set(), wait) or self._stop.is_set():
+                return None
+            end = n if n is not None else self._buf.index(b"\r") + 1
+            out = bytes(self._buf[:end])
+            del self._buf[:end]
+            return out
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            line = self._take(None, 0.05)
+            if line is None:
+                continue
+            command = line.decode("latin-1").strip().lstrip("\x1b")
+            if not command:
+                continue
+            self.commands.append(command)
+            if not command.upper().startswith("AT+QISEND=0,"):
+                os.write(self.master, b"\r\nOK\r\n")
+                continue
+            self.sends += 1
+            if self.closed:  # the socket is gone: refused at once, no prompt
+                os.write(self.master, b"\r\nERROR\r\n")
+                continue
+            os.write(self.master, b"\r\n> ")
+            payload = self._take(int(command.split(",")[1]))
+            if payload is None:
+                return
+            final = self.script.get(self.sends, "SEND OK")
+            if final == "SEND OK":
+                self.accepted += payload
+            elif final == "ERROR":  # the peer closed the socket under this send
+                self.closed = True
+                os.write(self.master, b'\r\n+QIURC: "closed",0\r\n')
+            if self.sends not in self.last:
+                with self._cond:  # the next AT+QISEND, written behind this payload, is here already
+                    if self._cond.wait_for(lambda: b"\r" in self._buf or self._stop.is_set(), HOLD) and b"\r" in self._buf:
+                        self.overlapped += 1
+            os.write(self.master, f"\r\n{final}\r\n".encode())
+
+
+@pytest.fixture
+def sender_rig():
+    made: list[tuple[ScriptedSender, AtChannel]] = []
+
+    def build(script: dict[int, str] | None = None, last: tuple[int, ...] = ()) -> tuple[ScriptedSender, AtChannel, QuectelSockets]:
+        modem = ScriptedSender(script, last)
+        channel = AtChannel(modem.device, default_timeout=HOLD * 2).open()
+        made.append((modem, channel))
+        stack = QuectelSockets(channel, get_profile("quectel"), _Pdp(), sleep=lambda _s: None)  # type: ignore[arg-type]
+        stack._subscribe()
+        stack.events.opened(0)
+        return modem, channel, stack
+
+    yield build
+    for modem, channel in made:
+        channel.close()
+        modem.close()
+
+
+def _sends(modem: ScriptedSender) -> list[int]:
+    return [int(c.split(",")[1]) for c in modem.commands if c.upper().startswith("AT+QISEND=")]
+
+
+def test_sends_go_back_to_back_and_arrive_whole(sender_rig) -> None:
+    data = os.urandom(10_000)
+    modem, channel, stack = sender_rig(last=(7,))
+    stack.send(0, data)
+    assert bytes(modem.accepted) == data
+    assert _sends(modem) == [1460] * 6 + [10_000 - 6 * 1460]
+    assert modem.overlapped == 6  # every send but the last had the next AT+QISEND behind its payload
+    before = len(modem.commands)
+    assert channel.command("AT+QISTATE=1,0").final == "OK"
+    assert modem.commands[before:] == ["AT+QISTATE=1,0"]
+
+
+def test_a_refused_piece_is_sent_again_from_its_first_byte(sender_rig) -> None:
+    data = os.urandom(6_000)
+    # The 2nd piece is refused (buffer full): the 3rd, already asked for, carries its bytes and
+    # ends the chain; the rest follows in a new chain.
+    modem, channel, stack = sender_rig({2: "SEND FAIL"}, last=(3, 6))  # the two chains' last sends
+    stack.send(0, data)
+    assert bytes(modem.accepted) == data  # whole and in order
+    assert _sends(modem) == [1460, 1460, 1460, 1460, 1460, 160]  # the refused piece went twice
+    assert modem.overlapped == 4
+    assert channel.command("AT+QISTATE=1,0").final == "OK"
+
+
+def test_an_error_mid_chain_with_the_peer_gone_is_a_closed_connection(sender_rig) -> None:
+    from mmsua.drivers.bearers.base import ConnectionClosed
+
+    data = os.urandom(6_000)
+    modem, channel, stack = sender_rig({2: "ERROR"}, last=(2,))
+    with pytest.raises(ConnectionClosed):
+        stack.send(0, data)
+    assert _sends(modem) == [1460, 1460, 1460]  # the 3rd, written behind the 2nd payload, met the closed socket
+    assert bytes(modem.accepted) == data[:1460]  # nothing after the refused piece was accepted
+    before = len(modem.commands)
+    assert channel.command("AT+QISTATE=1,0").final == "OK"  # no answer of the chain left behind
+    assert modem.commands[before:] == ["AT+QISTATE=1,0"]
+
