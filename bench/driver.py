@@ -66,6 +66,13 @@ class PacedLine:
 
     def _clock_out(self) -> None:
         while (data := self._fifo.get()) is not None:
+            # What was queued meanwhile goes out back to back, as a UART's FIFO drains it.
+            while not self._fifo.empty():
+                more = self._fifo.get_nowait()
+                if more is None:
+                    self._fifo.put(None)
+                    break
+                data += more
             view = memoryview(data)
             with self.lock:
                 # Within one burst the clock runs on (sleep overshoot is not lost line time);
