@@ -425,10 +425,19 @@ class AtChannel:
         return self._run_chain(_Pending(first, exp, last_activity=time.monotonic(), on_prompt=on_prompt, chain=[]), timeout)
 
     def _run_chain(self, head: _Pending, timeout: float | None) -> list[AtResponse | ModemError]:
-        timeout = self.default_timeout if timeout is None else timeout
         assert head.chain is not None
         chain = head.chain
         chain.append(head)
+        try:
+            return self._await_chain(chain, self.default_timeout if timeout is None else timeout)
+        finally:
+            for p in list(chain):
+                # Each pending names its chain (a cycle the collector frees only later) and holds
+                # its payload: let them go now, or a 1 MB POST keeps its pieces until then.
+                p.chain = p.follow = p.on_prompt = p.payload = None
+
+    def _await_chain(self, chain: list[_Pending], timeout: float) -> list[AtResponse | ModemError]:
+        head = chain[0]
         with self._cmd_lock:
             if self._dirty:
                 self._resync_locked()
