@@ -11,6 +11,11 @@ AT framing leaves for payload (QIRD header, CR LF, OK per 1500-byte read).
     .venv/bin/python bench/driver.py                   # 921600 and 3000000 baud, 300 KB
     .venv/bin/python bench/driver.py --baud 115200 --size 100000
     .venv/bin/python bench/driver.py --only memory     # tracemalloc peak, 1 MB GET and POST
+    .venv/bin/python bench/driver.py --only throughput --chained-io off --repeat 5
+
+Throughput runs with modem.chained_io "on" and "off" (both by default, docs/driver.md):
+each row gives the median share of the line rate and the time beyond line time (the
+body's bytes at the line rate; framing and commands are part of the overhead).
 """
 
 from __future__ import annotations
@@ -221,12 +226,13 @@ def framing_share(chunk: int = 1500) -> float:
     return chunk / (chunk + overhead)
 
 
-def bench_throughput(baud: int, size: int) -> tuple[float, float, float]:
+def bench_throughput(baud: int, size: int, chained_io: str = "on") -> tuple[float, float, float]:
     rate = baud / 10
     body = bytes(i % 251 for i in range(size))
     emulator = QuectelEmulator(rate, body)
     with AtChannel(emulator.url, default_timeout=10.0) as channel:
-        bearer = InternalTcpBearer(channel, get_profile("quectel"), PdpSettings(2, "mms"), proxy=("10.0.0.10", 8080))
+        bearer = InternalTcpBearer(channel, get_profile("quectel"), PdpSettings(2, "mms"), proxy=("10.0.0.10", 8080),
+                                   chained_io=chained_io)
         bearer.up()
         session = bearer.session()
         start = time.perf_counter()
@@ -238,13 +244,14 @@ def bench_throughput(baud: int, size: int) -> tuple[float, float, float]:
     return throughput, throughput / rate, rate
 
 
-def bench_upload(baud: int, size: int) -> tuple[float, float]:
+def bench_upload(baud: int, size: int, chained_io: str = "on") -> tuple[float, float]:
     """POST of ``size`` bytes (QISEND pieces of 1460) as a share of the host->modem line rate."""
     rate = baud / 10
     body = bytes(i % 251 for i in range(size))
     emulator = QuectelEmulator(rate, b"")
     with AtChannel(emulator.url, default_timeout=10.0) as channel:
-        bearer = InternalTcpBearer(channel, get_profile("quectel"), PdpSettings(2, "mms"), proxy=("10.0.0.10", 8080))
+        bearer = InternalTcpBearer(channel, get_profile("quectel"), PdpSettings(2, "mms"), proxy=("10.0.0.10", 8080),
+                                   chained_io=chained_io)
         bearer.up()
         start = time.perf_counter()
         response = bearer.session().post("http://mmsc.example/", data=body, timeout=60)
@@ -268,7 +275,9 @@ def bench_memory(size: int) -> list[tuple[str, int, int]]:
         pid = emulator.serve_in_child()
         try:
             with AtChannel(emulator.url, default_timeout=30.0) as channel:
-                bearer = InternalTcpBearer(channel, get_profile("quectel"), PdpSettings(2, "mms"), proxy=("10.0.0.10", 8080))
+                # Chained: a read chain holds up to 32 KB, the most either setting holds.
+                bearer = InternalTcpBearer(channel, get_profile("quectel"), PdpSettings(2, "mms"), proxy=("10.0.0.10", 8080),
+                                           chained_io="on")
                 bearer.up()
                 session = bearer.session()
                 tracemalloc.start()
@@ -342,6 +351,30 @@ def bench_cmt_latency(runs: int) -> tuple[list[float], list[float]]:
     )
 
 
+def print_throughput(bauds: list[int], size: int, settings: tuple[str, ...], repeat: int) -> None:
+    """GET and POST rows per modem.chained_io setting: median share of the line rate and
+    median time beyond line time (the body at the line rate), over ``repeat`` runs."""
+    header = f"{'chained_io':>10} {'baud':>10} {'line B/s':>10} {'mmsua B/s':>10} {'share':>7} {'beyond line':>12} {'AT-framing ceiling':>19}"
+    print(f"HTTP GET of a {size} byte body through AtHttpAdapter (Quectel QIRD 1500-byte reads), median of {repeat}")
+    print(header)
+    for setting in settings:
+        for baud in bauds:
+            runs = [bench_throughput(baud, size, setting)[0] for _ in range(repeat)]
+            row(setting, baud, size, statistics.median(runs), framing_share())
+    print(f"HTTP POST of a {size} byte body (Quectel QISEND 1460-byte pieces, each waits for its prompt), median of {repeat}")
+    print(header)
+    for setting in settings:
+        for baud in bauds:
+            runs = [bench_upload(baud, size, setting)[0] for _ in range(repeat)]
+            row(setting, baud, size, statistics.median(runs), 1460 / (1460 + len(b"AT+QISEND=0,1460\r")))
+
+
+def row(setting: str, baud: int, size: int, throughput: float, ceiling: float) -> None:
+    rate = baud / 10
+    beyond_ms = (size / throughput - size / rate) * 1000
+    print(f"{setting:>10} {baud:>10} {rate:>10.0f} {throughput:>10.0f} {throughput / rate:>6.1%} {beyond_ms:>9.0f} ms {ceiling:>18.1%}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baud", type=int, action="append", help="line rate(s) in baud (8N1)")
@@ -349,9 +382,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200, help="+CMT latency samples")
     parser.add_argument("--memory-size", type=int, default=1_000_000, help="body bytes for the memory figures (default 1 MB)")
     parser.add_argument("--only", choices=("throughput", "latency", "memory"), help="run one part only")
+    parser.add_argument("--chained-io", choices=("on", "off", "both"), default="both",
+                        help="modem.chained_io for the throughput runs (default both, one after the other)")
+    parser.add_argument("--repeat", type=int, default=1, help="throughput runs per row; the median is shown")
     args = parser.parse_args()
     if args.only in (None, "memory"):
-        print(f"Host memory (tracemalloc peak) while a {args.memory_size} byte body goes through InternalTcpBearer")
+        print(f"Host memory (tracemalloc peak) while a {args.memory_size} byte body goes through InternalTcpBearer (chained_io on)")
         print(f"{'exchange':<36} {'body bytes':>10} {'peak bytes':>10} {'peak/body':>9}")
         for label, size, peak in bench_memory(args.memory_size):
             print(f"{label:<36} {size:>10} {peak:>10} {peak / size:>9.2f}")
@@ -359,17 +395,7 @@ def main() -> None:
         return
     bauds = [] if args.only == "latency" else (args.baud or [921_600, 3_000_000])
     if bauds:
-        print(f"HTTP GET of a {args.size} byte body through AtHttpAdapter (Quectel QIRD 1500-byte reads)")
-        print(f"{'baud':>10} {'line B/s':>10} {'mmsua B/s':>10} {'share':>7} {'AT-framing ceiling':>19}")
-        for baud in bauds:
-            throughput, share, rate = bench_throughput(baud, args.size)
-            print(f"{baud:>10} {rate:>10.0f} {throughput:>10.0f} {share:>6.1%} {framing_share():>18.1%}")
-        print(f"HTTP POST of a {args.size} byte body (Quectel QISEND 1460-byte pieces, each waits for its prompt)")
-        print(f"{'baud':>10} {'line B/s':>10} {'mmsua B/s':>10} {'share':>7} {'AT-framing ceiling':>19}")
-        for baud in bauds:
-            throughput, share = bench_upload(baud, args.size)
-            ceiling = 1460 / (1460 + len(b"AT+QISEND=0,1460\r"))
-            print(f"{baud:>10} {baud / 10:>10.0f} {throughput:>10.0f} {share:>6.1%} {ceiling:>18.1%}")
+        print_throughput(bauds, args.size, ("on", "off") if args.chained_io == "both" else (args.chained_io,), max(1, args.repeat))
     if args.only == "throughput":
         return
     to_callback, to_decoded = bench_cmt_latency(args.runs)

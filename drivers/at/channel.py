@@ -166,6 +166,9 @@ class AtChannel:
         # answer has ended; it becomes the current one when that answer's final comes.
         self._queued: deque[_Pending] = deque()
         self._chained: tuple[_Pending, bytes] | None = None  # it, and its command line not yet written
+        # Commands written before the answer to the one before had ended (chains only): what
+        # `modem.chained_io` changes, for logs and tests (0 when every command waited its turn).
+        self.commands_ahead = 0
         self._waiters: list[_Waiter] = []
         self._history: deque[Urc] = deque(maxlen=64)
         self._subscribers: list[Callable[[Urc], None]] = []
@@ -779,6 +782,7 @@ class AtChannel:
         pending.chain.append(queued)
         self._queued.append(queued)
         self._chained = (queued, (command + "\r").encode("ascii", errors="replace"))
+        self.commands_ahead += 1
 
     def _chain_payload(self, pending: _Pending) -> None:
         """A chained send's prompt: its payload, and the next command behind it in the same write."""
@@ -794,6 +798,7 @@ class AtChannel:
             pending.chain.append(queued)
             self._queued.append(queued)
             tail = (command + "\r").encode("ascii", errors="replace")
+            self.commands_ahead += 1
         self._outgoing = (pending, payload + tail)
 
     def _is_chained_echo(self, text: str) -> bool:

@@ -165,11 +165,15 @@ class SocketStack(ABC):
         *,
         connect_timeout: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
+        chained: bool = False,
     ) -> None:
         self.channel = channel
         self.profile = profile
         self.pdp = pdp
         self.connect_timeout = connect_timeout
+        # Reads (and a vendor's sends) back to back, each written before the answer to the
+        # one before has ended (modem.chained_io); False: one command at a time, V.250's order.
+        self.chained = chained
         self._sleep = sleep
         self.events = _LinkEvents()
         self._unsubscribe: Callable[[], None] | None = None
@@ -298,17 +302,20 @@ class SocketStack(ABC):
         """The vendor's counted read: (command, prefix of the line announcing the bytes)."""
 
     def receive_many(self, link: int, need: int | None) -> tuple[bytes, bool]:
-        """What is buffered, up to ``need`` bytes (None: not known; a window then), read with
-        back-to-back counted reads (AtChannel.command_chain): the next read goes out as soon
-        as the modem announces a full one, so the line never idles between two answers.
+        """What is buffered, up to ``need`` bytes (None: not known; a window then). Returns
+        (bytes in order, whether the last read was full, i.e. more is probably buffered).
 
-        Reads are always of the largest size: the count of reads, not their size, follows
-        ``need`` (ceil(need / READ_CHUNK) at most), so a read never asks past the bytes
-        wanted by more than the one chunk the last read takes. Returns (bytes in order,
-        whether the last read was full, i.e. more is probably buffered)."""
-        budget = RECEIVE_WINDOW if need is None else max(1, min(need, RECEIVE_WINDOW))
+        Chained (``self.chained``): back-to-back counted reads (AtChannel.command_chain), the
+        next read going out as soon as the modem announces a full one, so the line never
+        idles between two answers. Reads are always of the largest size: the count of reads,
+        not their size, follows ``need`` (ceil(need / READ_CHUNK) at most), so a read never
+        asks past the bytes wanted by more than the one chunk the last read takes.
+        Not chained: one read, its answer awaited before anything else is written."""
         self.events.clear_data(link)
         command, prefix = self._read_command(link, READ_CHUNK)
+        if not self.chained:
+            return self._receive_one(link, command, prefix)
+        budget = RECEIVE_WINDOW if need is None else max(1, min(need, RECEIVE_WINDOW))
         asked = READ_CHUNK
 
         def follow(header: str) -> str | None:
@@ -341,6 +348,20 @@ class SocketStack(ABC):
         # An ERROR read takes nothing from the buffer, so the bytes of the others are in order;
         # after the peer closed, some firmware answers ERROR once the buffer is drained.
         return bytes(data), full and failed is None
+
+    def _receive_one(self, link: int, command: str, prefix: str) -> tuple[bytes, bool]:
+        """One counted read, one command at a time (modem.chained_io off)."""
+        try:
+            response = self._cmd(command, binary_prefix=prefix)
+        except AtCommandError:
+            # After the peer closed and the buffer drained some firmware answer ERROR; a
+            # close URC printed before the ERROR reaches the subscribers later: wait for it.
+            self.channel.urcs_delivered()
+            if self.events.is_closed(link):
+                return b"", False
+            raise
+        data = bytes(response.data or b"")
+        return data, len(data) >= READ_CHUNK
 
     def _read_header(self, line: str) -> tuple[int, bool]:
         """(bytes this read returned, whether the modem says more is buffered) from the line

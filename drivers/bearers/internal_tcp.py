@@ -326,14 +326,19 @@ class InternalTcpBearer:
         proxy: tuple[str, int] | None = None,
         connect_timeout: float = 60.0,
         pdp: PdpContext | None = None,
+        chained_io: str = "auto",
     ) -> None:
+        """``chained_io``: modem.chained_io ("auto", "on", "off"; Profile.chained_io)."""
         if profile.sockets is None:
             raise BearerError(
                 f"the {profile.name} profile has no internal TCP stack driver; "
                 f"use the interface or ppp bearer ({', '.join(profile.bearers)})"
             )
         self.pdp = pdp or PdpContext(channel, profile, pdp_settings, ask_cause=True)
-        self.stack = profile.sockets.load()(channel, profile, self.pdp, connect_timeout=connect_timeout)
+        chained = profile.chained_io(chained_io)
+        self.stack = profile.sockets.load()(channel, profile, self.pdp, connect_timeout=connect_timeout, chained=chained)
+        log.info("socket reads and sends on %s: %s (modem.chained_io = %s)", profile.name,
+                 "back to back" if chained else "one command at a time", chained_io)
         self.proxy = proxy
         self.state = DOWN
         self.addresses: list[str] = []

@@ -6,6 +6,9 @@ holds a full read's bytes back (while more is buffered) until the next read has 
 driver that waited for the OK before asking again would never get them before HOLD (the
 modem then counts the read as not overlapped). Its script says what each read answers: bytes, +QIRD: 0, ERROR, and a
 +QIURC: "closed" between two answers.
+
+With ``modem.chained_io`` off (``chained=False``) the same modems see the old order: every
+command after the final result of the one before (V.250 §5.2.1), none written ahead.
 """
 
 from __future__ import annotations
@@ -38,13 +41,16 @@ class Step:
 
 
 class ScriptedQuectel:
-    def __init__(self, data: bytes, script: list[Step] | None = None) -> None:
+    def __init__(self, data: bytes, script: list[Step] | None = None, hold: float = HOLD) -> None:
+        self.hold = hold
         self.buffer = bytearray(data)
         self.script = list(script or [])
         self.master, self._slave = os.openpty()
         self.device = os.ttyname(self._slave)
         self.commands: list[str] = []
         self.overlapped = 0  # reads whose next read came while their bytes were still held
+        self.answered = 0  # final results written (counted before the write: a host cannot beat it)
+        self.early = 0  # command lines that came before the final result of the command before
         self.reads = 0
         self.last_read: int | None = None  # the test's expected last read of a chain: not held
         self._lines: queue.Queue[str] = queue.Queue()
@@ -77,6 +83,8 @@ class ScriptedQuectel:
                 line = bytes(buf[:end]).decode("latin-1").strip().lstrip("\x1b")
                 del buf[: end + 1]
                 if line:
+                    if self.answered < len(self.commands):
+                        self.early += 1
                     self.commands.append(line)
                     self._lines.put(line)
 
@@ -90,11 +98,13 @@ class ScriptedQuectel:
             except queue.Empty:
                 continue
             if not line.upper().startswith("AT+QIRD=0,"):
+                self.answered += 1
                 self._write(b"\r\nOK\r\n")
                 continue
             self.reads += 1
             step = self.script.pop(0) if self.script else Step()
             if step.error:
+                self.answered += 1
                 self._write(b"\r\nERROR\r\n")
             else:
                 want = min(int(line.split(",")[1]), READ_CHUNK)
@@ -106,13 +116,15 @@ class ScriptedQuectel:
                     # The bytes wait for the next command: only a chained read sends it now.
                     if self._next_arrives(count):
                         self.overlapped += 1
-                self._write(piece + b"\r\n\r\nOK\r\n")
+                self._write(piece)
+                self.answered += 1
+                self._write(b"\r\n\r\nOK\r\n")
             if step.closed:
                 self._write(b'\r\n+QIURC: "closed",0\r\n')
 
     def _next_arrives(self, count: int) -> bool:
         waited = 0.0
-        while waited < HOLD and len(self.commands) == count and not self._stop.is_set():
+        while waited < self.hold and len(self.commands) == count and not self._stop.is_set():
             self._stop.wait(0.01)
             waited += 0.01
         return len(self.commands) > count
@@ -126,11 +138,12 @@ class _Pdp:
 def rig():
     made: list[tuple[ScriptedQuectel, AtChannel]] = []
 
-    def build(data: bytes, script: list[Step] | None = None) -> tuple[ScriptedQuectel, AtChannel, QuectelSockets]:
-        modem = ScriptedQuectel(data, script)
+    def build(data: bytes, script: list[Step] | None = None, *, chained: bool = True,
+              hold: float = HOLD) -> tuple[ScriptedQuectel, AtChannel, QuectelSockets]:
+        modem = ScriptedQuectel(data, script, hold)
         channel = AtChannel(modem.device, default_timeout=HOLD * 2).open()
         made.append((modem, channel))
-        stack = QuectelSockets(channel, get_profile("quectel"), _Pdp())  # type: ignore[arg-type]  # only the cid is read
+        stack = QuectelSockets(channel, get_profile("quectel"), _Pdp(), chained=chained)  # type: ignore[arg-type]  # only the cid is read
         stack._subscribe()
         stack.events.opened(0)  # as after +QIOPEN: 0,0
         return modem, channel, stack
@@ -161,6 +174,38 @@ def test_every_byte_in_order_with_each_read_sent_behind_the_one_before(rig) -> N
     assert not more  # the last read was short: the buffer is drained
     assert _reads(modem) == [f"AT+QIRD=0,{READ_CHUNK}"] * 7  # ceil(10000 / 1500)
     assert modem.overlapped == 6  # every read but the last had the next one behind it
+    assert modem.early == 6 and channel.commands_ahead == 6
+    _clean_after(channel, modem)
+
+
+def test_chained_io_off_reads_one_at_a_time_each_after_the_final_before(rig) -> None:
+    data = os.urandom(10_000)
+    # The modem holds each full read's bytes a moment for a read written ahead: none comes.
+    modem, channel, stack = rig(data, chained=False, hold=0.2)
+    got = bytearray()
+    while len(got) < len(data):
+        piece, more = stack.receive_many(0, len(data) - len(got))
+        assert piece and more == (len(piece) == READ_CHUNK)
+        got += piece
+    assert got == data
+    assert _reads(modem) == [f"AT+QIRD=0,{READ_CHUNK}"] * 7  # one read per call
+    assert modem.early == 0 and modem.overlapped == 0 and channel.commands_ahead == 0
+    _clean_after(channel, modem)
+
+
+def test_chained_io_off_an_error_after_the_close_is_the_end(rig) -> None:
+    data = os.urandom(1_000)
+    modem, channel, stack = rig(data, [Step(closed=True), Step(error=True)], chained=False, hold=0.2)
+    assert stack.receive_many(0, 20_000) == (data, False)
+    assert stack.receive_many(0, 20_000) == (b"", False)  # ERROR once drained after the peer closed
+    assert modem.early == 0
+    _clean_after(channel, modem)
+
+
+def test_chained_io_off_an_error_on_an_open_socket_is_raised(rig) -> None:
+    modem, channel, stack = rig(os.urandom(1_000), [Step(error=True)], chained=False, hold=0.2)
+    with pytest.raises(AtCommandError):
+        stack.receive_many(0, 20_000)
     _clean_after(channel, modem)
 
 
@@ -226,7 +271,8 @@ class ScriptedSender:
     script says (SEND FAIL: nothing accepted; ERROR). It holds SEND OK back until the next
     command has arrived, except after the ``last`` sends, the ones the test expects to end a chain."""
 
-    def __init__(self, script: dict[int, str] | None = None, last: tuple[int, ...] = ()) -> None:
+    def __init__(self, script: dict[int, str] | None = None, last: tuple[int, ...] = (), hold: float = HOLD) -> None:
+        self.hold = hold
         self.script = dict(script or {})  # send number (1-based) -> final
         self.last = last
         self.accepted = bytearray()
@@ -306,7 +352,7 @@ class ScriptedSender:
                 os.write(self.master, b'\r\n+QIURC: "closed",0\r\n')
             if self.sends not in self.last:
                 with self._cond:  # the next AT+QISEND, written behind this payload, is here already
-                    if self._cond.wait_for(lambda: b"\r" in self._buf or self._stop.is_set(), HOLD) and b"\r" in self._buf:
+                    if self._cond.wait_for(lambda: b"\r" in self._buf or self._stop.is_set(), self.hold) and b"\r" in self._buf:
                         self.overlapped += 1
             os.write(self.master, f"\r\n{final}\r\n".encode())
 
@@ -315,11 +361,12 @@ class ScriptedSender:
 def sender_rig():
     made: list[tuple[ScriptedSender, AtChannel]] = []
 
-    def build(script: dict[int, str] | None = None, last: tuple[int, ...] = ()) -> tuple[ScriptedSender, AtChannel, QuectelSockets]:
-        modem = ScriptedSender(script, last)
+    def build(script: dict[int, str] | None = None, last: tuple[int, ...] = (), *, chained: bool = True,
+              hold: float = HOLD) -> tuple[ScriptedSender, AtChannel, QuectelSockets]:
+        modem = ScriptedSender(script, last, hold)
         channel = AtChannel(modem.device, default_timeout=HOLD * 2).open()
         made.append((modem, channel))
-        stack = QuectelSockets(channel, get_profile("quectel"), _Pdp(), sleep=lambda _s: None)  # type: ignore[arg-type]
+        stack = QuectelSockets(channel, get_profile("quectel"), _Pdp(), sleep=lambda _s: None, chained=chained)  # type: ignore[arg-type]
         stack._subscribe()
         stack.events.opened(0)
         return modem, channel, stack
@@ -344,6 +391,17 @@ def test_sends_go_back_to_back_and_arrive_whole(sender_rig) -> None:
     before = len(modem.commands)
     assert channel.command("AT+QISTATE=1,0").final == "OK"
     assert modem.commands[before:] == ["AT+QISTATE=1,0"]
+
+
+def test_chained_io_off_sends_one_at_a_time_each_after_its_send_ok(sender_rig) -> None:
+    data = os.urandom(6_000)
+    # The modem waits a moment after each payload for an AT+QISEND written behind it: none comes.
+    modem, channel, stack = sender_rig({2: "SEND FAIL"}, chained=False, hold=0.2)
+    stack.send(0, data)
+    assert bytes(modem.accepted) == data  # the refused piece went again, after a pause
+    assert _sends(modem) == [1460, 1460, 1460, 1460, 1460, 160]
+    assert modem.overlapped == 0 and channel.commands_ahead == 0
+    assert channel.command("AT+QISTATE=1,0").final == "OK"
 
 
 def test_a_refused_piece_is_sent_again_from_its_first_byte(sender_rig) -> None:

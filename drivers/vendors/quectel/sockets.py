@@ -128,7 +128,11 @@ class QuectelSockets(SocketStack):
         next AT+QISEND rides behind the payload before it, so the modem's "> " follows its
         SEND OK with no host turn between. A piece refused (SEND FAIL: the socket's send
         buffer is full) is sent again from the first byte not accepted, after a pause, as
-        one at a time did: the stream stays whole and in order."""
+        one at a time did: the stream stays whole and in order. Not chained
+        (modem.chained_io off): one AT+QISEND at a time, each SEND OK awaited."""
+        if not self.chained:
+            super().send(link, data)
+            return
         view = memoryview(data)
         accepted = 0
         attempt = 0
