@@ -4,6 +4,7 @@
     .venv/bin/python bench/engine.py --quick            # 10 messages, a burst of 200, 10 s idle
     .venv/bin/python bench/engine.py --messages 5 --burst 0 --idle 0 --line-rate 11520 --timeline
     .venv/bin/python bench/engine.py --messages 0 --large 5 --burst 0 --idle 0 --line-rate 300000   # 290 KB both ways
+    (--large runs with modem.chained_io on, then off; --chained-io on|off for one)
 
 Prints:
 1. per message: time from the last SMS segment of the notification reaching the
@@ -34,6 +35,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -308,6 +311,45 @@ def idle(seconds: float) -> tuple[float, int, int]:
     return (cpu1 - cpu0) / elapsed * 100.0, rss, peak, rss_after
 
 
+def large(args: argparse.Namespace, rate: str) -> None:
+    """Issue 13: a message near the carrier's 300 KB limit, both ways, with the daemon's
+    modem.chained_io on and off (docs/driver.md): the same latency() and sending() runs."""
+    settings = ("on", "off") if args.chained_io == "both" else (args.chained_io,)
+    for setting in settings:
+        with daemons_with_chained_io(setting):
+            overheads, on_line, moved = latency(args.large, args.line_rate, args.large_size)
+            if overheads:
+                report(f"chained_io {setting}, {args.large_size} B text: notification -> stored", overheads, on_line, moved,
+                       rate, args.line_rate)
+            overheads, on_line, moved = sending(args.large, args.line_rate, args.large_size)
+            if overheads:
+                report(f"chained_io {setting}, {args.large_size} B text: send -> sent", overheads, on_line, moved,
+                       rate, args.line_rate)
+
+
+@contextmanager
+def daemons_with_chained_io(setting: str) -> Iterator[None]:
+    """Daemons started meanwhile read a config file with ``modem.chained_io = setting``.
+    latency() and sending() build their DaemonProcess themselves; swapping the class here
+    keeps them as the notification path's bench has them."""
+    global DaemonProcess
+    plain = DaemonProcess
+    with tempfile.TemporaryDirectory(prefix="mmsua-bench-cfg-") as folder:
+        config = Path(folder) / "config.toml"
+        config.write_text(f'[modem]\nchained_io = "{setting}"\n')
+
+        class Configured(plain):
+            def __init__(self, *a: object, **kw: object) -> None:
+                kw.setdefault("config", config)
+                super().__init__(*a, **kw)
+
+        DaemonProcess = Configured
+        try:
+            yield
+        finally:
+            DaemonProcess = plain
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=30)
@@ -317,6 +359,8 @@ def main() -> int:
     parser.add_argument("--text-size", type=int, default=2000, help="bytes of text in each latency message")
     parser.add_argument("--large", type=int, default=0, help="messages of --large-size received and sent (issue 13)")
     parser.add_argument("--large-size", type=int, default=290_000, help="text bytes of each large message (the MMSC takes 300 KiB)")
+    parser.add_argument("--chained-io", choices=("on", "off", "both"), default="both",
+                        help="modem.chained_io of the daemon for --large (default both, on then off)")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--timeline", action="store_true", help="print what crossed the serial line for the last latency message")
     args = parser.parse_args()
@@ -330,13 +374,7 @@ def main() -> int:
         if overheads:
             report("notification -> stored", overheads, on_line, moved, rate, args.line_rate)
     if args.large > 0:
-        # Issue 13: a message near the carrier's 300 KB limit, both ways.
-        overheads, on_line, moved = latency(args.large, args.line_rate, args.large_size)
-        if overheads:
-            report(f"{args.large_size} B text: notification -> stored", overheads, on_line, moved, rate, args.line_rate)
-        overheads, on_line, moved = sending(args.large, args.line_rate, args.large_size)
-        if overheads:
-            report(f"{args.large_size} B text: send -> sent", overheads, on_line, moved, rate, args.line_rate)
+        large(args, rate)
     if args.burst > 0:
         stored, duration, seen = burst(args.burst)
         print(f"burst of {args.burst} notifications: {stored} stored ({args.burst - stored} lost), {seen} events, "
