@@ -11,12 +11,19 @@ AT framing leaves for payload (QIRD header, CR LF, OK per 1500-byte read).
     .venv/bin/python bench/driver.py                   # 921600 and 3000000 baud, 300 KB
     .venv/bin/python bench/driver.py --baud 115200 --size 100000
     .venv/bin/python bench/driver.py --only memory     # tracemalloc peak, 1 MB GET and POST
+    .venv/bin/python bench/driver.py --only throughput --chained-io off --repeat 5
+
+Throughput runs with modem.chained_io "on" and "off" (both by default, docs/driver.md):
+each row gives the median share of the line rate and the time beyond line time: past
+the body's bytes at the line rate ("beyond line"), and past the body with its AT framing
+("beyond framed": the time the line was not busy, what bench/engine.py's figure counts).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import queue
 import statistics
 import threading
 import time
@@ -37,33 +44,70 @@ PDU = (
 
 
 class PacedLine:
-    """Writes to the pty master no faster than ``rate`` bytes per second.
+    """One UART between host and modem, both directions clocked at ``rate`` bytes per second.
 
-    Like a UART, the line cannot bank idle time: each piece is delivered when it
-    would have been clocked out, counting from when the line was last free.
+    Modem -> host: :meth:`send` queues bytes in a transmit FIFO that a writer thread clocks
+    out to the pty master, so the modem keeps reading commands while an answer is still
+    going out (as a real module's UART does). Host -> modem: :meth:`receive` returns the
+    host's bytes only once they would have been clocked in, counting from when they were
+    written (or from when the line was last busy), so AT commands and upload bytes cost line
+    time too. Like a UART, neither direction banks idle time.
     """
 
     def __init__(self, fd: int, rate: float | None) -> None:
         self.fd = fd
         self.rate = rate
-        self.free_at = 0.0
+        self.free_at = 0.0  # modem -> host: when the transmit FIFO is empty
+        self.rx_free_at = 0.0  # host -> modem: when the last received byte was clocked in
         self.lock = threading.Lock()
+        self._fifo: queue.Queue[bytes | None] = queue.Queue()
+        self._writer = threading.Thread(target=self._clock_out, daemon=True)
+        self._writer.start()
 
     def send(self, data: bytes) -> None:
-        with self.lock:
+        self._fifo.put(bytes(data))
+
+    def close(self) -> None:
+        self._fifo.put(None)
+
+    def _clock_out(self) -> None:
+        while (data := self._fifo.get()) is not None:
+            # What was queued meanwhile goes out back to back, as a UART's FIFO drains it.
+            while not self._fifo.empty():
+                more = self._fifo.get_nowait()
+                if more is None:
+                    self._fifo.put(None)
+                    break
+                data += more
             view = memoryview(data)
-            # Within one burst the clock runs on (sleep overshoot is not lost line time);
-            # between bursts an idle line starts again from now.
-            self.free_at = max(self.free_at, time.perf_counter())
+            with self.lock:
+                # Within one burst the clock runs on (sleep overshoot is not lost line time);
+                # an idle line starts again from now.
+                self.free_at = max(self.free_at, time.perf_counter())
             for i in range(0, len(view), 64):
                 piece = view[i : i + 64]
                 if self.rate:
-                    self.free_at += len(piece) / self.rate
-                    wait = self.free_at - time.perf_counter()
+                    with self.lock:
+                        self.free_at += len(piece) / self.rate
+                        wait = self.free_at - time.perf_counter()
                     if wait > 0:
                         time.sleep(wait)
-                while piece:
-                    piece = piece[os.write(self.fd, piece) :]
+                try:
+                    while piece:
+                        piece = piece[os.write(self.fd, piece) :]
+                except OSError:
+                    return
+
+    def receive(self) -> bytes:
+        """The host's next bytes, each piece handed over once it has been clocked in."""
+        data = os.read(self.fd, 4096)
+        if not data or not self.rate:
+            return data
+        self.rx_free_at = max(self.rx_free_at, time.perf_counter()) + len(data) / self.rate
+        wait = self.rx_free_at - time.perf_counter()
+        if wait > 0:
+            time.sleep(wait)
+        return data
 
 
 class QuectelEmulator:
@@ -77,7 +121,6 @@ class QuectelEmulator:
         self.rx = bytearray()
         self.line: PacedLine | None = None
         self.cmt_sent: list[float] = []
-        self.upload_done_at = 0.0
         self.request_bytes = 0  # body bytes of the last POST, as received
         if start:
             threading.Thread(target=self._serve, daemon=True).start()
@@ -101,7 +144,7 @@ class QuectelEmulator:
         request = bytearray()
         while True:
             try:
-                data = os.read(self.master, 65536)
+                data = self.line.receive()
             except OSError:
                 return
             if not data:
@@ -115,10 +158,7 @@ class QuectelEmulator:
                     send_left -= take
                     if send_left:
                         break
-                    # SEND OK is clocked out as soon as the upload has been clocked in:
-                    # one sleep for both (two would add a sleep overshoot the line has not).
-                    with self.line.lock:
-                        self.line.free_at = max(self.line.free_at, self.upload_done_at)
+                    # The upload has been clocked in (PacedLine.receive): SEND OK goes out now.
                     self.line.send(b"\r\nSEND OK\r\n")
                     if self._request_complete(request):
                         self.request_bytes = len(request) - request.find(b"\r\n\r\n") - 4
@@ -156,8 +196,6 @@ class QuectelEmulator:
         if up.startswith("AT+QISEND="):
             n = int(cmd.split(",")[1])
             self.line.send(b"\r\n> ")
-            # The host's n bytes cannot arrive faster than the line clocks them in.
-            self.upload_done_at = time.perf_counter() + (n / self.rate if self.rate else 0.0)
             return n
         if up.startswith("AT+QIRD="):
             n = int(cmd.split(",")[1])
@@ -189,12 +227,13 @@ def framing_share(chunk: int = 1500) -> float:
     return chunk / (chunk + overhead)
 
 
-def bench_throughput(baud: int, size: int) -> tuple[float, float, float]:
+def bench_throughput(baud: int, size: int, chained_io: str = "on") -> tuple[float, float, float]:
     rate = baud / 10
     body = bytes(i % 251 for i in range(size))
     emulator = QuectelEmulator(rate, body)
     with AtChannel(emulator.url, default_timeout=10.0) as channel:
-        bearer = InternalTcpBearer(channel, get_profile("quectel"), PdpSettings(2, "mms"), proxy=("10.0.0.10", 8080))
+        bearer = InternalTcpBearer(channel, get_profile("quectel"), PdpSettings(2, "mms"), proxy=("10.0.0.10", 8080),
+                                   chained_io=chained_io)
         bearer.up()
         session = bearer.session()
         start = time.perf_counter()
@@ -206,13 +245,14 @@ def bench_throughput(baud: int, size: int) -> tuple[float, float, float]:
     return throughput, throughput / rate, rate
 
 
-def bench_upload(baud: int, size: int) -> tuple[float, float]:
+def bench_upload(baud: int, size: int, chained_io: str = "on") -> tuple[float, float]:
     """POST of ``size`` bytes (QISEND pieces of 1460) as a share of the host->modem line rate."""
     rate = baud / 10
     body = bytes(i % 251 for i in range(size))
     emulator = QuectelEmulator(rate, b"")
     with AtChannel(emulator.url, default_timeout=10.0) as channel:
-        bearer = InternalTcpBearer(channel, get_profile("quectel"), PdpSettings(2, "mms"), proxy=("10.0.0.10", 8080))
+        bearer = InternalTcpBearer(channel, get_profile("quectel"), PdpSettings(2, "mms"), proxy=("10.0.0.10", 8080),
+                                   chained_io=chained_io)
         bearer.up()
         start = time.perf_counter()
         response = bearer.session().post("http://mmsc.example/", data=body, timeout=60)
@@ -236,7 +276,9 @@ def bench_memory(size: int) -> list[tuple[str, int, int]]:
         pid = emulator.serve_in_child()
         try:
             with AtChannel(emulator.url, default_timeout=30.0) as channel:
-                bearer = InternalTcpBearer(channel, get_profile("quectel"), PdpSettings(2, "mms"), proxy=("10.0.0.10", 8080))
+                # Chained: a read chain holds up to 32 KB, the most either setting holds.
+                bearer = InternalTcpBearer(channel, get_profile("quectel"), PdpSettings(2, "mms"), proxy=("10.0.0.10", 8080),
+                                           chained_io="on")
                 bearer.up()
                 session = bearer.session()
                 tracemalloc.start()
@@ -310,6 +352,35 @@ def bench_cmt_latency(runs: int) -> tuple[list[float], list[float]]:
     )
 
 
+def print_throughput(bauds: list[int], size: int, settings: tuple[str, ...], repeat: int) -> None:
+    """GET and POST rows per modem.chained_io setting: median share of the line rate and
+    median time beyond line time (the body at the line rate), over ``repeat`` runs."""
+    header = (f"{'chained_io':>10} {'baud':>10} {'line B/s':>10} {'mmsua B/s':>10} {'share':>7} {'beyond line':>12} "
+              f"{'beyond framed':>13} {'AT-framing ceiling':>19}")
+    print(f"HTTP GET of a {size} byte body through AtHttpAdapter (Quectel QIRD 1500-byte reads), median of {repeat}")
+    print(header)
+    for setting in settings:
+        for baud in bauds:
+            runs = [bench_throughput(baud, size, setting)[0] for _ in range(repeat)]
+            row(setting, baud, size, statistics.median(runs), framing_share())
+    print(f"HTTP POST of a {size} byte body (Quectel QISEND 1460-byte pieces, each waits for its prompt), median of {repeat}")
+    print(header)
+    for setting in settings:
+        for baud in bauds:
+            runs = [bench_upload(baud, size, setting)[0] for _ in range(repeat)]
+            row(setting, baud, size, statistics.median(runs), 1460 / (1460 + len(b"AT+QISEND=0,1460\r")))
+
+
+def row(setting: str, baud: int, size: int, throughput: float, ceiling: float) -> None:
+    """``beyond line``: the time past the body's bytes at the line rate; ``beyond framed``:
+    past the body and its AT framing (the ceiling), i.e. time the line was not busy."""
+    rate = baud / 10
+    beyond_ms = (size / throughput - size / rate) * 1000
+    beyond_framed_ms = (size / throughput - size / (rate * ceiling)) * 1000
+    print(f"{setting:>10} {baud:>10} {rate:>10.0f} {throughput:>10.0f} {throughput / rate:>6.1%} {beyond_ms:>9.0f} ms "
+          f"{beyond_framed_ms:>10.0f} ms {ceiling:>18.1%}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baud", type=int, action="append", help="line rate(s) in baud (8N1)")
@@ -317,9 +388,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200, help="+CMT latency samples")
     parser.add_argument("--memory-size", type=int, default=1_000_000, help="body bytes for the memory figures (default 1 MB)")
     parser.add_argument("--only", choices=("throughput", "latency", "memory"), help="run one part only")
+    parser.add_argument("--chained-io", choices=("on", "off", "both"), default="both",
+                        help="modem.chained_io for the throughput runs (default both, one after the other)")
+    parser.add_argument("--repeat", type=int, default=1, help="throughput runs per row; the median is shown")
     args = parser.parse_args()
     if args.only in (None, "memory"):
-        print(f"Host memory (tracemalloc peak) while a {args.memory_size} byte body goes through InternalTcpBearer")
+        print(f"Host memory (tracemalloc peak) while a {args.memory_size} byte body goes through InternalTcpBearer (chained_io on)")
         print(f"{'exchange':<36} {'body bytes':>10} {'peak bytes':>10} {'peak/body':>9}")
         for label, size, peak in bench_memory(args.memory_size):
             print(f"{label:<36} {size:>10} {peak:>10} {peak / size:>9.2f}")
@@ -327,17 +401,7 @@ def main() -> None:
         return
     bauds = [] if args.only == "latency" else (args.baud or [921_600, 3_000_000])
     if bauds:
-        print(f"HTTP GET of a {args.size} byte body through AtHttpAdapter (Quectel QIRD 1500-byte reads)")
-        print(f"{'baud':>10} {'line B/s':>10} {'mmsua B/s':>10} {'share':>7} {'AT-framing ceiling':>19}")
-        for baud in bauds:
-            throughput, share, rate = bench_throughput(baud, args.size)
-            print(f"{baud:>10} {rate:>10.0f} {throughput:>10.0f} {share:>6.1%} {framing_share():>18.1%}")
-        print(f"HTTP POST of a {args.size} byte body (Quectel QISEND 1460-byte pieces, each waits for its prompt)")
-        print(f"{'baud':>10} {'line B/s':>10} {'mmsua B/s':>10} {'share':>7} {'AT-framing ceiling':>19}")
-        for baud in bauds:
-            throughput, share = bench_upload(baud, args.size)
-            ceiling = 1460 / (1460 + len(b"AT+QISEND=0,1460\r"))
-            print(f"{baud:>10} {baud / 10:>10.0f} {throughput:>10.0f} {share:>6.1%} {ceiling:>18.1%}")
+        print_throughput(bauds, args.size, ("on", "off") if args.chained_io == "both" else (args.chained_io,), max(1, args.repeat))
     if args.only == "throughput":
         return
     to_callback, to_decoded = bench_cmt_latency(args.runs)

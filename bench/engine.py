@@ -3,6 +3,8 @@
     .venv/bin/python bench/engine.py                    # 30 messages, a burst of 1000, 60 s idle
     .venv/bin/python bench/engine.py --quick            # 10 messages, a burst of 200, 10 s idle
     .venv/bin/python bench/engine.py --messages 5 --burst 0 --idle 0 --line-rate 11520 --timeline
+    .venv/bin/python bench/engine.py --messages 0 --large 5 --burst 0 --idle 0 --line-rate 300000   # 290 KB both ways
+    (--large runs with modem.chained_io on, then off; --chained-io on|off for one)
 
 Prints:
 1. per message: time from the last SMS segment of the notification reaching the
@@ -33,6 +35,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -200,6 +204,52 @@ def latency(count: int, line_rate: float | None, text_size: int, timeline: bool 
     return overheads, on_line, moved
 
 
+def sending(count: int, line_rate: float | None, text_size: int) -> tuple[list[float], list[float], list[int]]:
+    """(overheads, seconds on the line, bytes on the line) per message sent: from the API's
+    send call to the message's state "sent" (the MMSC's M-Send.conf stored), minus the time
+    any bytes spent on the serial line in that window (the M-Send.req's AT+QISEND pieces,
+    the socket and context commands, the M-Send.conf in +QIRD framing)."""
+    from mmsua.api.shapes import SendRequest
+
+    with SimulatedCarrier(line_rate=line_rate) as carrier, tempfile.TemporaryDirectory(prefix="mmsua-bench-") as work:
+        handset = carrier.add_handset(ME)
+        meter = LineMeter(handset.line)
+        stamps = Stamps()
+        daemon = DaemonProcess(carrier, handset, Path(work))
+        daemon.start()
+        stamps.listen(daemon.socket, "sent")
+        client = daemon.client()
+        overheads: list[float] = []
+        on_line: list[float] = []
+        moved: list[int] = []
+        try:
+            for n in range(count):
+                subject = f"sending {n}"
+                start = time.perf_counter()
+                client.send(SendRequest(to=(SENDER,), subject=subject, text="x" * text_size))
+                done = stamps.wait_for(subject, timeout=600)
+                if done is None:
+                    print(f"  message {n} not sent within 600 s", file=sys.stderr)
+                    continue
+                busy, n_bytes = meter.busy(start, done)
+                overheads.append(done - start - busy)
+                on_line.append(busy)
+                moved.append(n_bytes)
+        finally:
+            daemon.terminate()
+    return overheads, on_line, moved
+
+
+def report(label: str, overheads: list[float], on_line: list[float], moved: list[int], rate: str, line_rate: float | None) -> None:
+    ms = sorted(x * 1000 for x in overheads)
+    p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
+    print(f"{label}, minus time on the serial line ({len(ms)} messages, line {rate}): "
+          f"median {statistics.median(ms):.1f} ms, p95 {p95:.1f} ms, max {ms[-1]:.1f} ms   [target < 50 ms]")
+    if line_rate:
+        print(f"  subtracted per message: median {statistics.median(on_line) * 1000:.1f} ms on the line, "
+              f"{statistics.median(moved):.0f} bytes both directions")
+
+
 def burst(count: int) -> tuple[int, float, int]:
     with SimulatedCarrier() as carrier, tempfile.TemporaryDirectory(prefix="mmsua-bench-") as work:
         handset = carrier.add_handset(ME)
@@ -261,6 +311,45 @@ def idle(seconds: float) -> tuple[float, int, int]:
     return (cpu1 - cpu0) / elapsed * 100.0, rss, peak, rss_after
 
 
+def large(args: argparse.Namespace, rate: str) -> None:
+    """Issue 13: a message near the carrier's 300 KB limit, both ways, with the daemon's
+    modem.chained_io on and off (docs/driver.md): the same latency() and sending() runs."""
+    settings = ("on", "off") if args.chained_io == "both" else (args.chained_io,)
+    for setting in settings:
+        with daemons_with_chained_io(setting):
+            overheads, on_line, moved = latency(args.large, args.line_rate, args.large_size)
+            if overheads:
+                report(f"chained_io {setting}, {args.large_size} B text: notification -> stored", overheads, on_line, moved,
+                       rate, args.line_rate)
+            overheads, on_line, moved = sending(args.large, args.line_rate, args.large_size)
+            if overheads:
+                report(f"chained_io {setting}, {args.large_size} B text: send -> sent", overheads, on_line, moved,
+                       rate, args.line_rate)
+
+
+@contextmanager
+def daemons_with_chained_io(setting: str) -> Iterator[None]:
+    """Daemons started meanwhile read a config file with ``modem.chained_io = setting``.
+    latency() and sending() build their DaemonProcess themselves; swapping the class here
+    keeps them as the notification path's bench has them."""
+    global DaemonProcess
+    plain = DaemonProcess
+    with tempfile.TemporaryDirectory(prefix="mmsua-bench-cfg-") as folder:
+        config = Path(folder) / "config.toml"
+        config.write_text(f'[modem]\nchained_io = "{setting}"\n')
+
+        class Configured(plain):
+            def __init__(self, *a: object, **kw: object) -> None:
+                kw.setdefault("config", config)
+                super().__init__(*a, **kw)
+
+        DaemonProcess = Configured
+        try:
+            yield
+        finally:
+            DaemonProcess = plain
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=30)
@@ -268,6 +357,10 @@ def main() -> int:
     parser.add_argument("--idle", type=float, default=60.0)
     parser.add_argument("--line-rate", type=float, default=None, help="bytes/s of the emulated serial line (default: unlimited)")
     parser.add_argument("--text-size", type=int, default=2000, help="bytes of text in each latency message")
+    parser.add_argument("--large", type=int, default=0, help="messages of --large-size received and sent (issue 13)")
+    parser.add_argument("--large-size", type=int, default=290_000, help="text bytes of each large message (the MMSC takes 300 KiB)")
+    parser.add_argument("--chained-io", choices=("on", "off", "both"), default="both",
+                        help="modem.chained_io of the daemon for --large (default both, on then off)")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--timeline", action="store_true", help="print what crossed the serial line for the last latency message")
     args = parser.parse_args()
@@ -276,15 +369,12 @@ def main() -> int:
 
     print(f"mmsua engine benchmark (python {sys.version.split()[0]}, {os.cpu_count()} cores)")
     rate = f"{args.line_rate:g} B/s" if args.line_rate else "unlimited"
-    overheads, on_line, moved = latency(args.messages, args.line_rate, args.text_size, args.timeline)
-    if overheads:
-        ms = sorted(x * 1000 for x in overheads)
-        p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
-        print(f"notification -> stored, minus time on the serial line ({len(ms)} messages, line {rate}): "
-              f"median {statistics.median(ms):.1f} ms, p95 {p95:.1f} ms, max {ms[-1]:.1f} ms   [target < 50 ms]")
-        if args.line_rate:
-            print(f"  subtracted per message: median {statistics.median(on_line) * 1000:.1f} ms on the line, "
-                  f"{statistics.median(moved):.0f} bytes both directions")
+    if args.messages > 0:
+        overheads, on_line, moved = latency(args.messages, args.line_rate, args.text_size, args.timeline)
+        if overheads:
+            report("notification -> stored", overheads, on_line, moved, rate, args.line_rate)
+    if args.large > 0:
+        large(args, rate)
     if args.burst > 0:
         stored, duration, seen = burst(args.burst)
         print(f"burst of {args.burst} notifications: {stored} stored ({args.burst - stored} lost), {seen} events, "

@@ -30,6 +30,10 @@ BEARER_INTERNAL_TCP = "internal_tcp"
 BEARER_INTERFACE = "interface"
 BEARER_PPP = "ppp"
 
+# modem.chained_io: a socket read or send written before the answer to the one before has
+# ended; "auto" follows Profile.chained_io_proven (V.250 §5.2.1 asks the host to wait).
+CHAINED_IO = ("auto", "on", "off")
+
 
 def _frozen(mapping: Mapping[str, float] | None = None) -> Mapping[str, float]:
     return MappingProxyType(dict(mapping or {}))
@@ -164,12 +168,23 @@ class Profile:
     timeouts: Mapping[str, float] = field(default_factory=_frozen)
     # Largest chunk one socket send/receive command moves.
     socket_chunk: int = 1460
+    # Whether a real module of this family is known to take a socket read or send written
+    # before the answer to the one before has ended (AtChannel.command_chain/send_chain):
+    # what ``modem.chained_io = "auto"`` follows. No family here is, yet (docs/driver.md).
+    chained_io_proven: bool = False
     # The signal command tried after CSQ (None: CSQ only).
     signal: SignalQuery | None = CESQ
     # URC names beyond 27.005/27.007's (the channel frames with every profile's).
     urcs: UrcTable = field(default_factory=UrcTable)
     # The family's USB modems (the port finder's table is every profile's).
     usb: tuple[UsbModem, ...] = ()
+
+    def chained_io(self, setting: str) -> bool:
+        """Whether socket reads and sends go back to back for ``modem.chained_io`` (CHAINED_IO):
+        "on" or "off" as asked, "auto" only where this family is proven to take them."""
+        if setting not in CHAINED_IO:
+            raise ValueError(f"chained_io {setting!r} is not one of {', '.join(CHAINED_IO)}")
+        return setting == "on" or (setting == "auto" and self.chained_io_proven)
 
     @property
     def socket_dialect(self) -> str | None:

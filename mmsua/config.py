@@ -25,6 +25,7 @@ from mmsua.engine.settings import (
     AUTH_METHODS,
     AUTO_FETCH,
     BEARERS,
+    CHAINED_IO,
     DEFAULT_LONG_SMS_CONFIRM_PARTS,
     DEFAULT_MAX_IMAGE_HEIGHT,
     DEFAULT_MAX_IMAGE_WIDTH,
@@ -75,6 +76,9 @@ KEYS: tuple[Key, ...] = (
     Key("modem.profile", str, "auto", "modem profile (auto, generic, quectel, simcom, huawei, sierra, ublox)", flag="--profile"),
     Key("modem.baudrate", int, 115200, "serial speed"),
     Key("modem.rtscts", bool, False, "hardware flow control (RTS/CTS), for a UART wired with it"),
+    Key("modem.chained_io", str, "auto", "write the next socket read or send before the modem has finished answering "
+        "the one before (faster big MMS over the modem's TCP stack): auto (only where the modem is proven to take it; "
+        "none is yet), on, off (docs/driver.md)", choices=CHAINED_IO),
     Key("modem.pin", str, "", "SIM PIN, when the SIM asks for one", secret=True),
     Key("mms.apn", str, "", "APN of the MMS data context", flag="--apn"),
     Key("mms.cid", int, 2, "PDP context id used for MMS", flag="--cid"),
@@ -472,6 +476,7 @@ def agent_settings(config: Config) -> AgentSettings:
             port=config["modem.port"],
             baudrate=config["modem.baudrate"],
             rtscts=config["modem.rtscts"],
+            chained_io=config["modem.chained_io"],
             profile=config["modem.profile"],
             pin=config["modem.pin"],
             apn=config["mms.apn"],

@@ -115,6 +115,13 @@ class _Pending:
     done: bool = False
     last_activity: float = 0.0
     silence_ends: bool = False  # the answer may end with silence: wake on every byte
+    # A chained read (command_chain): asked, on the reader thread, for the command to write
+    # right behind this one once its byte-count line is parsed; None ends the chain.
+    follow: Callable[[str], str | None] | None = None
+    # A chained send (send_chain): asked, on the reader thread at this command's prompt, for
+    # its payload and the command to write right behind it, given which earlier ones succeeded.
+    on_prompt: Callable[[list[bool]], tuple[bytes, str | None]] | None = None
+    chain: list[_Pending] | None = None  # every command of the chain, in order
 
 
 @dataclass(slots=True)
@@ -155,6 +162,13 @@ class AtChannel:
         self._cmd_lock = threading.RLock()
         self._pending: _Pending | None = None
         self._outgoing: tuple[_Pending, bytes] | None = None  # a payload the last prompt asked for
+        # command_chain: the next command, written (by the reader) before the current one's
+        # answer has ended; it becomes the current one when that answer's final comes.
+        self._queued: deque[_Pending] = deque()
+        self._chained: tuple[_Pending, bytes] | None = None  # it, and its command line not yet written
+        # Commands written before the answer to the one before had ended (chains only): what
+        # `modem.chained_io` changes, for logs and tests (0 when every command waited its turn).
+        self.commands_ahead = 0
         self._waiters: list[_Waiter] = []
         self._history: deque[Urc] = deque(maxlen=64)
         self._subscribers: list[Callable[[Urc], None]] = []
@@ -213,6 +227,7 @@ class AtChannel:
         with self._cond:
             if self._pending is not None and not self._pending.done:
                 self._finish(self._pending, error=PortGone(self.url, "channel closed"))
+            self._fail_queued(PortGone(self.url, "channel closed"))
             self._cond.notify_all()  # URC waits (_await) end too: the channel is over
             # Subscribers waiting on the line (socket readers) learn it ends here.
             callbacks = list(self._gone_subscribers) if self._gone is None else []
@@ -262,6 +277,16 @@ class AtChannel:
                     self._gone_subscribers.remove(callback)
 
         return unsubscribe
+
+    def urcs_delivered(self, timeout: float = 5.0) -> bool:
+        """Wait until every URC received so far has been handed to the subscribers (they
+        run on the dispatcher thread, after the answers around them). False on timeout, or
+        when called from a subscriber, which would wait on itself."""
+        if threading.current_thread() is self._dispatcher:
+            return False
+        done = threading.Event()
+        self._queue.put(done.set)
+        return done.wait(timeout)
 
     def wait_urc(
         self, predicate_or_prefix: Callable[[Urc], bool] | str, timeout: float, *, since: float | None = None
@@ -360,6 +385,86 @@ class AtChannel:
                 raise
         return response, self._await(waiter, urc_timeout, f"{cmd} → {urc_prefix}")
 
+    def command_chain(
+        self,
+        first: str,
+        follow: Callable[[str], str | None],
+        *,
+        binary_prefix: str,
+        timeout: float | None = None,
+    ) -> list[AtResponse | ModemError]:
+        """Counted reads back to back: ``first``, then whatever ``follow`` returns.
+
+        As soon as a command's byte-count line (``binary_prefix``, e.g. ``+QIRD: 1500``) is
+        parsed, ``follow(line)`` is asked on the reader thread for the next command, which
+        is written at once, while the modem is still sending the bytes the line announced;
+        None ends the chain. So the modem never waits for the host between two reads: the
+        answers come back to back, each in order (one command in flight beyond the one
+        being answered, never more). Returns every command's outcome in order: its
+        response, or the error its final result was (``AtCommandError``, ``CmeError``).
+        Every command written is answered before this returns, so nothing of the chain is
+        left for the next command. ``timeout`` bounds the silence between answers;
+        ``AtTimeout``, ``PortGone`` and ``ModemReset`` end the whole chain and are raised.
+        """
+        exp = Expectation(command=first, prefix=answer_prefix(first), prefix_explicit=False, binary_prefix=binary_prefix)
+        return self._run_chain(_Pending(first, exp, last_activity=time.monotonic(), follow=follow, chain=[]), timeout)
+
+    def send_chain(
+        self,
+        first: str,
+        on_prompt: Callable[[list[bool]], tuple[bytes, str | None]],
+        *,
+        final_ok: tuple[str, ...] = (),
+        timeout: float | None = None,
+    ) -> list[AtResponse | ModemError]:
+        """Counted sends back to back: ``first`` (``AT+QISEND=0,1460``), and at each prompt
+        ``on_prompt(ok)`` gives the payload and the next command, written right behind the
+        payload in one write, so the modem has it before it answers ``SEND OK``; None ends
+        the chain. ``ok`` says which earlier commands succeeded (every one before has its
+        final when a prompt comes), so the payload can be chosen after a failure. Returns
+        and raises as :meth:`command_chain`."""
+        exp = Expectation(command=first, prefix=answer_prefix(first), prefix_explicit=False,
+                          payload_pending=True, final_ok=tuple(final_ok))
+        return self._run_chain(_Pending(first, exp, last_activity=time.monotonic(), on_prompt=on_prompt, chain=[]), timeout)
+
+    def _run_chain(self, head: _Pending, timeout: float | None) -> list[AtResponse | ModemError]:
+        assert head.chain is not None
+        chain = head.chain
+        chain.append(head)
+        try:
+            return self._await_chain(chain, self.default_timeout if timeout is None else timeout)
+        finally:
+            for p in list(chain):
+                # Each pending names its chain (a cycle the collector frees only later) and holds
+                # its payload: let them go now, or a 1 MB POST keeps its pieces until then.
+                p.chain = p.follow = p.on_prompt = p.payload = None
+
+    def _await_chain(self, chain: list[_Pending], timeout: float) -> list[AtResponse | ModemError]:
+        head = chain[0]
+        with self._cmd_lock:
+            if self._dirty:
+                self._resync_locked()
+            self._start(head)
+            with self._cond:
+                while not all(p.done for p in chain):
+                    left = max(p.last_activity for p in chain) + timeout - time.monotonic()
+                    if left <= 0:
+                        for p in chain:
+                            if not p.done:
+                                self._abandon(p)
+                        self._queued.clear()
+                        self._chained = None
+                        raise AtTimeout(chain[-1].command, timeout, [line for p in chain for line in p.lines])
+                    self._cond.wait(left)
+                fatal = next((p.error for p in chain if isinstance(p.error, (PortGone, ModemReset, ReplayMismatch))), None)
+                if fatal is not None:
+                    raise fatal
+                self._established = True
+                return [
+                    p.error if p.error is not None else AtResponse(p.command, tuple(p.lines), p.final or "", bytes(p.data))
+                    for p in chain
+                ]
+
     def resync(self) -> None:
         """Cancel a pending prompt with ESC (never Ctrl-Z) and send ``AT`` until ``OK``."""
         with self._cmd_lock:
@@ -425,15 +530,7 @@ class AtChannel:
         pending = _Pending(
             cmd, exp, payload, terminator, detail_prefix, last_activity=time.monotonic(), silence_ends=silence_ends is not None
         )
-        with self._cond:
-            if self._gone is not None or self.serial is None:
-                raise PortGone(self.url, self._gone or "channel not open")
-            if self._framer.held:
-                self._framer.resume()
-                self._pump()
-            self._pending = pending
-            self._framer.expect(exp)
-        self._write((cmd + "\r").encode("ascii", errors="replace"), pending)
+        self._start(pending)
         deadline = time.monotonic() + timeout
         with self._cond:
             # The payload after a prompt is written by the reader thread (see _pump).
@@ -455,10 +552,36 @@ class AtChannel:
             self._established = True
             return AtResponse(cmd, tuple(pending.lines), pending.final or "", bytes(pending.data))
 
+    def _start(self, pending: _Pending) -> None:
+        """Make ``pending`` the command being answered and write its line."""
+        with self._cond:
+            if self._gone is not None or self.serial is None:
+                raise PortGone(self.url, self._gone or "channel not open")
+            if self._framer.held:
+                self._framer.resume()
+                self._pump()
+            self._pending = pending
+            self._framer.expect(pending.expectation)
+        self._write((pending.command + "\r").encode("ascii", errors="replace"), pending)
+
     def _send_payload(self) -> None:
         """Write the payload a prompt asked for (outside the lock: it may be large)."""
         with self._cond:
             out, self._outgoing = self._outgoing, None
+            chained, self._chained = self._chained, None
+        if chained is not None:
+            queued, line = chained
+            try:
+                self._write(line)
+            except ModemError as exc:  # a PortGone has failed the chain already; a replay mismatch ends it here
+                with self._cond:
+                    if not queued.done:
+                        if queued in self._queued:
+                            self._queued.remove(queued)
+                            queued.error, queued.done = exc, True
+                        else:
+                            self._finish(queued, error=exc)
+                    self._fail_queued(exc)
         if out is None:
             return
         pending, data = out
@@ -470,6 +593,7 @@ class AtChannel:
                     self._abandon(pending)
                     pending.error = exc
                     self._cond.notify_all()
+                self._fail_queued(exc)
 
     def _abandon(self, pending: _Pending) -> None:
         """A timed-out command: forget it; its late answer will be dropped as stray."""
@@ -478,6 +602,19 @@ class AtChannel:
             self._pending = None
             self._framer.expect(None)
         self._dirty = True
+
+    def _next_of_chain(self) -> None:
+        """The current command is answered: the chained one written behind it is current now."""
+        if self._queued:
+            self._pending = self._queued.popleft()
+            self._framer.expect(self._pending.expectation)
+
+    def _fail_queued(self, error: ModemError) -> None:
+        """A chain cut short (port gone, modem reset): its written commands get no answer."""
+        while self._queued:
+            queued = self._queued.popleft()
+            queued.error, queued.done = error, True
+        self._cond.notify_all()
 
     def _write(self, data: bytes, pending: _Pending | None = None) -> None:
         ser = self.serial
@@ -502,6 +639,10 @@ class AtChannel:
         if self._pending is pending:
             self._pending = None
             self._framer.expect(None)
+            if isinstance(error, (PortGone, ModemReset, PromptPending)):
+                self._fail_queued(error)
+            else:
+                self._next_of_chain()
         self._cond.notify_all()
 
     def _await(self, waiter: _Waiter, timeout: float, what: str) -> Urc:
@@ -557,6 +698,7 @@ class AtChannel:
             error = PortGone(self.url, reason)
             if self._pending is not None:
                 self._finish(self._pending, error=error)
+            self._fail_queued(error)
             self._cond.notify_all()
             callbacks = list(self._gone_subscribers)
         for cb in callbacks:
@@ -572,8 +714,12 @@ class AtChannel:
             if pending is not None:
                 pending.last_activity = time.monotonic()
             if isinstance(ev, InfoLine):
-                if pending is not None:
+                if pending is not None and self._is_chained_echo(ev.text):
+                    log.debug("echo of a chained command %r", ev.text)
+                elif pending is not None:
                     pending.lines.append(ev.text)
+                    if pending.follow is not None:
+                        self._chain_next(pending, ev.text)
                 else:
                     log.info("answer line with no command pending dropped: %r", ev.text)
             elif isinstance(ev, FinalResult):
@@ -581,7 +727,9 @@ class AtChannel:
             elif isinstance(ev, Unsolicited):
                 self._on_urc(ev, pending)
             elif isinstance(ev, Prompt):
-                if pending is not None and pending.payload is not None and not pending.payload_sent:
+                if pending is not None and pending.on_prompt is not None and not pending.payload_sent:
+                    self._chain_payload(pending)
+                elif pending is not None and pending.payload is not None and not pending.payload_sent:
                     # The reader writes the payload itself as soon as it has released the
                     # lock: waking the command thread to do it cost a thread hand-off per
                     # AT+QISEND (~0.1-0.2 ms each, bench/driver.py at 3 Mbaud).
@@ -613,6 +761,50 @@ class AtChannel:
                 log.info("line noise skipped (%s): %r", ev.reason, ev.data)
             elif isinstance(ev, Echo):
                 log.debug("echo %r", ev.text)
+
+    def _chain_next(self, pending: _Pending, text: str) -> None:
+        """A chained read's byte-count line: ask for the next command and have it written
+        by the reader thread as soon as the lock is released (see _send_payload)."""
+        binary = pending.expectation.binary_prefix
+        if not binary or not text.strip().upper().startswith(binary.upper()):
+            return
+        follow, pending.follow = pending.follow, None  # one follower per command
+        assert follow is not None and pending.chain is not None
+        try:
+            command = follow(text.strip())
+        except Exception:  # a bad follower ends the chain; the answers still come in order
+            log.exception("chained read follower failed on %r", text)
+            return
+        if command is None:
+            return
+        exp = replace(pending.expectation, command=command, prefix=answer_prefix(command))
+        queued = _Pending(command, exp, last_activity=time.monotonic(), follow=follow, chain=pending.chain)
+        pending.chain.append(queued)
+        self._queued.append(queued)
+        self._chained = (queued, (command + "\r").encode("ascii", errors="replace"))
+        self.commands_ahead += 1
+
+    def _chain_payload(self, pending: _Pending) -> None:
+        """A chained send's prompt: its payload, and the next command behind it in the same write."""
+        assert pending.on_prompt is not None and pending.chain is not None
+        earlier = pending.chain[: pending.chain.index(pending)]
+        payload, command = pending.on_prompt([p.error is None for p in earlier])
+        pending.payload, pending.payload_sent = payload, True
+        self._framer.expect(replace(pending.expectation, payload_pending=False))
+        tail = b""
+        if command is not None:
+            queued = _Pending(command, replace(pending.expectation, command=command, prefix=answer_prefix(command)),
+                              last_activity=time.monotonic(), on_prompt=pending.on_prompt, chain=pending.chain)
+            pending.chain.append(queued)
+            self._queued.append(queued)
+            tail = (command + "\r").encode("ascii", errors="replace")
+            self.commands_ahead += 1
+        self._outgoing = (pending, payload + tail)
+
+    def _is_chained_echo(self, text: str) -> bool:
+        """With echo on, a chained command's echo may come inside the answer before it."""
+        line = text.strip().upper()
+        return any(line == queued.command.strip().upper() for queued in self._queued)
 
     def _on_final(self, ev: FinalResult, pending: _Pending | None) -> None:
         if pending is None or pending.done:

@@ -4,7 +4,7 @@ A vendor with a stack subclasses :class:`SocketStack` in its folder
 (drivers/vendors/quectel/sockets.py, drivers/vendors/simcom/sockets.py) and its
 profile names the class (``Profile.sockets``). The interface:
 ``up``/``down`` (the stack on the MMS context), ``open``, ``send``,
-``receive`` (what is buffered now, b"" if nothing), ``wait_readable``
+``receive_many`` (what is buffered now, in back-to-back reads), ``wait_readable``
 (until a data or close URC), ``close``. URCs are followed in
 :class:`_LinkEvents` so none is lost between a read and a wait.
 
@@ -38,6 +38,9 @@ if TYPE_CHECKING:  # a Profile names its SocketStack class
 log = logging.getLogger(__name__)
 
 READ_CHUNK = 1500  # QIRD and CIPRXGET=2 both return at most 1500 per read
+# Bytes one chain of back-to-back reads may gather before the caller sees them: bounds
+# what a streamed body holds (a chain costs one host round trip, ~0.5 ms, per window).
+RECEIVE_WINDOW = 32 * 1024
 
 # A host name (RFC 1123 labels; "_" tolerated, as some carrier hosts have one) or an
 # IPv4 address; IPv6 addresses are checked by ipaddress. Nothing else reaches an AT
@@ -162,11 +165,15 @@ class SocketStack(ABC):
         *,
         connect_timeout: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
+        chained: bool = False,
     ) -> None:
         self.channel = channel
         self.profile = profile
         self.pdp = pdp
         self.connect_timeout = connect_timeout
+        # Reads (and a vendor's sends) back to back, each written before the answer to the
+        # one before has ended (modem.chained_io); False: one command at a time, V.250's order.
+        self.chained = chained
         self._sleep = sleep
         self.events = _LinkEvents()
         self._unsubscribe: Callable[[], None] | None = None
@@ -294,17 +301,74 @@ class SocketStack(ABC):
     def _read_command(self, link: int, size: int) -> tuple[str, str]:
         """The vendor's counted read: (command, prefix of the line announcing the bytes)."""
 
-    def receive(self, link: int, size: int = READ_CHUNK) -> bytes:
+    def receive_many(self, link: int, need: int | None) -> tuple[bytes, bool]:
+        """What is buffered, up to ``need`` bytes (None: not known; a window then). Returns
+        (bytes in order, whether the last read was full, i.e. more is probably buffered).
+
+        Chained (``self.chained``): back-to-back counted reads (AtChannel.command_chain), the
+        next read going out as soon as the modem announces a full one, so the line never
+        idles between two answers. Reads are always of the largest size: the count of reads,
+        not their size, follows ``need`` (ceil(need / READ_CHUNK) at most), so a read never
+        asks past the bytes wanted by more than the one chunk the last read takes.
+        Not chained: one read, its answer awaited before anything else is written."""
         self.events.clear_data(link)
-        command, prefix = self._read_command(link, min(size, READ_CHUNK))
+        command, prefix = self._read_command(link, READ_CHUNK)
+        if not self.chained:
+            return self._receive_one(link, command, prefix)
+        budget = RECEIVE_WINDOW if need is None else max(1, min(need, RECEIVE_WINDOW))
+        asked = READ_CHUNK
+
+        def follow(header: str) -> str | None:
+            nonlocal asked
+            count, more = self._read_header(header)
+            if asked >= budget or not (count >= READ_CHUNK or more):
+                return None  # enough asked for, or the buffer is drained
+            asked += READ_CHUNK
+            return command
+
+        outcomes = self.channel.command_chain(
+            command, follow, binary_prefix=prefix, timeout=self.profile.timeout_for(command))
+        data = bytearray()
+        failed: AtCommandError | None = None
+        full = False
+        for outcome in outcomes:
+            if isinstance(outcome, AtCommandError):
+                failed = failed or outcome
+                full = False
+                continue
+            if isinstance(outcome, ModemError):  # an error final of another kind: not a read's answer
+                raise outcome
+            data += outcome.data
+            full = len(outcome.data) >= READ_CHUNK
+        if failed is not None:
+            # A close URC printed before the ERROR reaches the subscribers later: wait for it.
+            self.channel.urcs_delivered()
+            if not self.events.is_closed(link):
+                raise failed
+        # An ERROR read takes nothing from the buffer, so the bytes of the others are in order;
+        # after the peer closed, some firmware answers ERROR once the buffer is drained.
+        return bytes(data), full and failed is None
+
+    def _receive_one(self, link: int, command: str, prefix: str) -> tuple[bytes, bool]:
+        """One counted read, one command at a time (modem.chained_io off)."""
         try:
             response = self._cmd(command, binary_prefix=prefix)
         except AtCommandError:
-            # After the peer closed and the buffer drained some firmware answer ERROR.
+            # After the peer closed and the buffer drained some firmware answer ERROR; a
+            # close URC printed before the ERROR reaches the subscribers later: wait for it.
+            self.channel.urcs_delivered()
             if self.events.is_closed(link):
-                return b""
+                return b"", False
             raise
-        return bytes(response.data or b"")
+        data = bytes(response.data or b"")
+        return data, len(data) >= READ_CHUNK
+
+    def _read_header(self, line: str) -> tuple[int, bool]:
+        """(bytes this read returned, whether the modem says more is buffered) from the line
+        announcing them; the vendor's stack says where the count is (and a remainder, if any)."""
+        fields = split_fields(line.partition(":")[2])
+        count = int(fields[0]) if fields and fields[0].isdigit() else 0
+        return count, False
 
     @abstractmethod
     def close(self, link: int) -> None: ...

@@ -244,6 +244,16 @@ class ResponseParser:
             self._body.append(bytes(data))
             self.body_received += len(data)
 
+    @property
+    def wanted(self) -> int | None:
+        """Bytes still to come that the response is known to need: the rest of the body by its
+        Content-Length (0 once complete); None while the head or the body's length is unknown."""
+        if self.complete:
+            return 0
+        if self.head is None or self._declared is None:
+            return None
+        return max(0, self._declared - self.body_received)
+
     def take_body(self) -> list[bytes]:
         pieces, self._body = self._body, []
         return pieces

@@ -58,8 +58,10 @@ class _SocketReader:
     """Reads one modem socket: waits for the data URC only when the buffer was drained.
 
     A read that returns a full chunk means more is probably buffered (the modem
-    announces new data only after its buffer was read empty), so it reads on
-    without waiting; a short or empty read waits for the next +QIURC/+CIPRXGET.
+    announces new data only after its buffer was read empty, BG95/BG96 TCP/IP
+    application note, +QIURC "recv"), so it reads on without waiting; a short or
+    empty read waits for the next +QIURC/+CIPRXGET. Reads go back to back
+    (SocketStack.receive_many) for as many bytes as the response still needs.
     """
 
     def __init__(self, stack: SocketStack, link: int, timeout: float, deadline: Deadline) -> None:
@@ -69,8 +71,9 @@ class _SocketReader:
         self.deadline = deadline
         self._more = False
 
-    def next_data(self) -> bytes:
-        """The next bytes from the socket; b"" when the peer has closed and all was read."""
+    def next_data(self, need: int | None = READ_CHUNK) -> bytes:
+        """The next bytes from the socket, up to about ``need`` (None: not known); b"" when
+        the peer has closed and all was read."""
         events = self.stack.events
         while True:
             if not self._more:
@@ -82,8 +85,7 @@ class _SocketReader:
                 # Closed with nothing announced since the buffer was drained: the end.
                 if not events.has_data(self.link) and events.is_closed(self.link):
                     return b""
-            data = self.stack.receive(self.link, READ_CHUNK)
-            self._more = len(data) >= READ_CHUNK
+            data, self._more = self.stack.receive_many(self.link, need)
             if data:
                 return data
 
@@ -290,7 +292,9 @@ class AtHttpAdapter(BaseAdapter):
     @staticmethod
     def _pump(reader: _SocketReader, parser: ResponseParser) -> bool:
         """One socket read into the parser; False when the response is finished."""
-        data = reader.next_data()
+        # Before the head one read (the head's Content-Length then says how many more to
+        # ask for); a body of unknown length (chunked, until close) reads a window at a time.
+        data = reader.next_data(parser.wanted if parser.head is not None else READ_CHUNK)
         if not data:
             try:
                 parser.close()
@@ -322,14 +326,19 @@ class InternalTcpBearer:
         proxy: tuple[str, int] | None = None,
         connect_timeout: float = 60.0,
         pdp: PdpContext | None = None,
+        chained_io: str = "auto",
     ) -> None:
+        """``chained_io``: modem.chained_io ("auto", "on", "off"; Profile.chained_io)."""
         if profile.sockets is None:
             raise BearerError(
                 f"the {profile.name} profile has no internal TCP stack driver; "
                 f"use the interface or ppp bearer ({', '.join(profile.bearers)})"
             )
         self.pdp = pdp or PdpContext(channel, profile, pdp_settings, ask_cause=True)
-        self.stack = profile.sockets.load()(channel, profile, self.pdp, connect_timeout=connect_timeout)
+        chained = profile.chained_io(chained_io)
+        self.stack = profile.sockets.load()(channel, profile, self.pdp, connect_timeout=connect_timeout, chained=chained)
+        log.info("socket reads and sends on %s: %s (modem.chained_io = %s)", profile.name,
+                 "back to back" if chained else "one command at a time", chained_io)
         self.proxy = proxy
         self.state = DOWN
         self.addresses: list[str] = []

@@ -149,7 +149,7 @@ def ppp_data_port(at_port: str, configured: str = "", ports: Any = None) -> str:
 
 # Settings the bearer is built from: a change to any of them builds it again.
 BEARER_FIELDS = ("bearer", "apn", "cid", "pdp_type", "mms_context", "apn_user", "apn_password", "apn_auth", "interface",
-                 "data_port", "proxy")
+                 "data_port", "proxy", "chained_io")
 
 
 class ModemLink:
@@ -488,12 +488,12 @@ class ModemLink:
             if missing:
                 raise BearerUnavailable(f"the PPP bearer cannot run here: {missing}", bearer)
             return bearer
-        channel, profile, pdp = self.channel, self.modem.profile, self._pdp_settings()
+        channel, profile, pdp, chained_io = self.channel, self.modem.profile, self._pdp_settings(), s.chained_io
 
         def build() -> Any:
             from mmsua.drivers.bearers.internal_tcp import InternalTcpBearer
 
-            return InternalTcpBearer(channel, profile, pdp, proxy=proxy)
+            return InternalTcpBearer(channel, profile, pdp, proxy=proxy, chained_io=chained_io)
 
         # A profile without a socket dialect fails at once, with the driver's reason.
         return LazyBearer(build) if profile.socket_dialect else build()

@@ -30,6 +30,8 @@ PDP_TYPES = ("IP", "IPV6", "IPV4V6")
 AUTH_METHODS = ("none", "pap", "chap")
 SEND_VIA = ("auto", "sms", "mms")  # messaging.send_via; docs/api.md "SMS or MMS"
 GROUP_MMS = ("auto", "on", "off")  # messaging.group_mms; auto follows carrier_group_mms
+# modem.chained_io: socket reads and sends written back to back (mmsua.drivers.profile.CHAINED_IO).
+CHAINED_IO = ("auto", "on", "off")
 # Android's smsToMmsTextThreshold: a text of more SMS than this goes as MMS. AOSP's default
 # is -1, no conversion (CarrierConfigManager KEY_MMS_SMS_TO_MMS_TEXT_THRESHOLD_INT and
 # packages/apps/Messaging res/xml/mms_config.xml); here 0 (or less) means the same.
@@ -103,6 +105,7 @@ class AgentSettings:
     port: str = ""
     baudrate: int = 115200
     rtscts: bool = False  # hardware flow control on a UART
+    chained_io: str = "auto"  # socket reads/sends back to back: auto (the profile says), on, off
     profile: str = "auto"
     pin: str = ""
     apn: str = ""
@@ -137,6 +140,8 @@ class AgentSettings:
             problems.append(f"mms_context {self.mms_context!r} is not one of {', '.join(MMS_CONTEXTS)}")
         if self.send_via not in SEND_VIA:
             problems.append(f"send_via {self.send_via!r} is not one of {', '.join(SEND_VIA)}")
+        if self.chained_io not in CHAINED_IO:
+            problems.append(f"chained_io {self.chained_io!r} is not one of {', '.join(CHAINED_IO)}")
         if self.group_mms not in GROUP_MMS:
             problems.append(f"group_mms {self.group_mms!r} is not one of {', '.join(GROUP_MMS)}")
         if self.context_idle_grace < 0:

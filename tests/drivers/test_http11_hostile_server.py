@@ -231,6 +231,10 @@ class TrickleStack:
         self.offset += len(piece)
         return piece
 
+    def receive_many(self, link: int, need: int | None) -> tuple[bytes, bool]:
+        """As SocketStack.receive_many: one trickled piece; never a full read."""
+        return self.receive(link, 1500), False
+
     def close(self, link: int) -> None:
         self.closed += 1
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from mmsua.drivers.modem import ModemIdentity
@@ -88,3 +90,20 @@ def test_adding_a_vendor_is_one_folder(tmp_path, monkeypatch) -> None:
         assert found.select(ModemIdentity("Telit", "LE910C4-EU", "", "")).name == "telit"
     finally:
         sys.modules.pop("mmsua.drivers.vendors.telit", None)
+
+
+def test_chained_io_auto_is_off_until_a_family_is_proven() -> None:
+    # No real log shows a module taking a command before its last answer ended (docs/driver.md).
+    for profile in all_profiles():
+        assert not profile.chained_io_proven, profile.name
+        assert profile.chained_io("auto") is False and profile.chained_io("off") is False
+        assert profile.chained_io("on") is True
+    proven = replace(get_profile("quectel"), chained_io_proven=True)
+    assert proven.chained_io("auto") is True and proven.chained_io("off") is False
+    with pytest.raises(ValueError, match="not one of auto, on, off"):
+        proven.chained_io("yes")
+    # The config's choices (mmsua.engine.settings, kept free of driver imports) are the driver's.
+    from mmsua.drivers.profile import CHAINED_IO
+    from mmsua.engine.settings import CHAINED_IO as SETTING_CHOICES
+
+    assert SETTING_CHOICES == CHAINED_IO

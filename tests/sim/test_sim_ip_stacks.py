@@ -91,3 +91,39 @@ def test_only_loopback_is_reachable(carrier):
     at.cmd('AT+QICSGP=1,1,"internet","","",0;+QIACT=1')
     at.cmd('AT+QIOPEN=1,1,"TCP","93.184.216.34",80,0,0')
     at.read_until(b"+QIOPEN: 1,566")
+
+
+def test_quectel_answers_reads_and_sends_written_back_to_back_in_order(carrier):
+    """Issue 13: the driver writes the next AT+QIRD before the answer to the one before has
+    ended, and the next AT+QISEND behind a payload. The emulated EG25-G takes each command
+    line as it comes and answers them one after the other, each with its own bytes."""
+    phone, at = open_handset(carrier, profile="quectel-eg25g")
+    at.cmd('AT+QICSGP=2,1,"mms","","",0')
+    at.cmd("AT+QIACT=2")
+    host, port = carrier.proxy.split(":")
+    at.cmd(f'AT+QIOPEN=2,0,"TCP","{host}",{port},0,0')
+    at.read_until(b"+QIOPEN: 0,0")
+    request = _http_post(carrier.mmsc_url, _send_req())
+    first, rest = request[:40], request[40:]
+    assert at.cmd("AT+QISEND=0,40").endswith(b"> ")
+    at.port.write(first + f"AT+QISEND=0,{len(rest)}\r".encode())  # the next send behind the payload
+    out = at.read_until(b"> ")
+    assert out.index(b"SEND OK") < out.index(b"> ")  # the first send's answer, then the second's prompt
+    at.port.write(rest)
+    at.read_until(b"SEND OK")
+    at.read_until(b'+QIURC: "closed",0')  # everything is buffered now
+    total = int(re.search(rb"\+QIRD: (\d+),", at.cmd("AT+QIRD=0,0")).group(1))
+    at.port.write(b"AT+QIRD=0,100\rAT+QIRD=0,100\rAT+QIRD=0,1500\r")  # three reads in one write
+    answers = b""
+    while answers.count(b"\r\nOK\r\n") < 3:
+        answers += at.read_until(b"\r\nOK\r\n")
+    pieces, offset = [], 0
+    for _ in range(3):
+        match = re.compile(rb"\+QIRD: (\d+)\r\n").search(answers, offset)
+        n = int(match.group(1))
+        pieces.append(answers[match.end() : match.end() + n])
+        offset = match.end() + n
+    assert [len(p) for p in pieces] == [100, 100, min(1500, total - 200)]
+    response = b"".join(pieces)
+    assert response.startswith(b"HTTP/1.1 200")  # the reads' bytes in the order they were asked for
+    assert carrier.mmsc.requests[-1].body == request.split(b"\r\n\r\n", 1)[1]  # both sends, whole

@@ -123,6 +123,61 @@ class QuectelSockets(SocketStack):
             )
         return link
 
+    def send(self, link: int, data: bytes | bytearray | memoryview) -> None:
+        """All of ``data`` in AT+QISEND pieces sent back to back (AtChannel.send_chain): each
+        next AT+QISEND rides behind the payload before it, so the modem's "> " follows its
+        SEND OK with no host turn between. A piece refused (SEND FAIL: the socket's send
+        buffer is full) is sent again from the first byte not accepted, after a pause, as
+        one at a time did: the stream stays whole and in order. Not chained
+        (modem.chained_io off): one AT+QISEND at a time, each SEND OK awaited."""
+        if not self.chained:
+            super().send(link, data)
+            return
+        view = memoryview(data)
+        accepted = 0
+        attempt = 0
+        while accepted < len(view):
+            reason = self.events.is_closed(link)
+            if reason:
+                raise ConnectionClosed(f"socket {link} closed by the network while sending ({reason})")
+            outcomes, sent = self._send_run(link, view[accepted:])
+            accepted += sent
+            last = outcomes[-1]
+            if not isinstance(last, ModemError):
+                attempt = 0
+                continue
+            if not isinstance(last, AtCommandError):
+                raise last
+            if "SEND FAIL" in str(last.final).upper() and attempt < 4:
+                self._sleep(0.2 * (attempt + 1))  # give the network a moment, as one at a time did
+                attempt += 1
+                continue
+            self.channel.urcs_delivered()  # a close URC printed before the error
+            if self.events.is_closed(link):
+                raise ConnectionClosed(f"socket {link} closed by the network while sending") from last
+            raise last
+
+    def _send_run(self, link: int, rest: memoryview) -> tuple[list[Any], int]:
+        """One chain of AT+QISEND over ``rest``: (outcomes, bytes the modem accepted). The
+        chain stops at the first refusal: the piece after it carries the refused bytes."""
+        most = self.send_chunk  # 1460: AT+QISEND's largest <send_length> (BG96 TCP/IP application note)
+        lengths = [min(most, len(rest))]
+
+        def on_prompt(ok: list[bool]) -> tuple[bytes, str | None]:
+            index = len(ok)
+            start = sum(size for size, good in zip(lengths, ok, strict=False) if good)  # first byte not accepted
+            payload = bytes(rest[start : start + lengths[index]])
+            planned = sum(lengths)
+            if not all(ok) or planned >= len(rest):
+                return payload, None
+            lengths.append(min(most, len(rest) - planned))
+            return payload, f"AT+QISEND={link},{lengths[-1]}"
+
+        command = f"AT+QISEND={link},{lengths[0]}"
+        outcomes = self.channel.send_chain(command, on_prompt, final_ok=("SEND OK",), timeout=self.profile.timeout_for(command))
+        sent = sum(size for size, outcome in zip(lengths, outcomes, strict=False) if not isinstance(outcome, ModemError))
+        return outcomes, sent
+
     def _send_chunk(self, link: int, chunk: bytes) -> None:
         for attempt in range(5):
             try:

@@ -157,6 +157,13 @@ class SimcomSockets(SocketStack):
     def _read_command(self, link: int, size: int) -> tuple[str, str]:
         return f"AT+CIPRXGET=2,{link},{size}", "+CIPRXGET:"
 
+    def _read_header(self, line: str) -> tuple[int, bool]:
+        # +CIPRXGET: 2,<link>,<read_len>,<rest_len>: the modem says what is left.
+        fields = split_fields(after_prefix(line, "+CIPRXGET"))
+        count = int(fields[2]) if len(fields) > 2 and fields[2].isdigit() else 0
+        rest = int(fields[3]) if len(fields) > 3 and fields[3].isdigit() else 0
+        return count, rest > 0
+
     def close(self, link: int) -> None:
         try:
             # Always asked, even after +IPCLOSE (then it answers +CIPCLOSE: <link>,4 and

@@ -18,11 +18,17 @@ class PortGone(OSError):
     """The device node is gone (USB unplug, re-enumeration)."""
 
 
+# A piece that starts this soon after the one before continues its burst: the wait's
+# overshoot (a sleep wakes late) is not idle line time, as a UART's FIFO keeps clocking.
+BURST_SLACK = 0.002
+
+
 class Throttle:
     """Paces bytes to `rate` bytes per second (None = as fast as the host can take).
 
     `clock` and `sleep` are the time source and the wait; tests give a virtual pair
-    to see the pacing exactly, without timing anything.
+    to see the pacing exactly, without timing anything. Idle time is never credit,
+    but a sleep's overshoot within a burst is not lost either (BURST_SLACK).
     """
 
     def __init__(self, rate: float | None, *, clock: Callable[[], float] = time.monotonic,
@@ -38,15 +44,17 @@ class Throttle:
             return
         with self._lock:
             now = self._clock()
-            start = max(now, self._free_at)
+            start = self._free_at if now - self._free_at < BURST_SLACK else now
             self._free_at = start + n / self.rate
             wait = self._free_at - now
         if wait > 0:
             self._sleep(wait)
 
     def chunk(self) -> int:
-        """Largest piece to move at once so bytes trickle rather than arrive in bursts."""
-        return 65536 if not self.rate else max(1, int(self.rate // 100))
+        """Largest piece to move at once so bytes trickle rather than arrive in bursts: about
+        1 ms of line time, so the start of an answer (a +QIRD: byte count) reaches the host
+        while the rest is still on the wire, as on a UART, and the host can answer it."""
+        return 65536 if not self.rate else max(1, int(self.rate // 1000))
 
 
 class ModemLine:
