@@ -200,7 +200,7 @@ def latency(count: int, line_rate: float | None, text_size: int, timeline: bool 
     return overheads, on_line, moved
 
 
-# Run inside the daemon process by NotifyDaemon: after the outermost store transaction that
+# Run inside the daemon process by ProbedDaemon: after the outermost store transaction that
 # added a received MMS notification commits, write "<time.monotonic()> <subject>" to a FIFO.
 # CLOCK_MONOTONIC is one clock for every process, so the bench compares it with its own stamps.
 _COMMIT_PROBE = """
@@ -235,17 +235,18 @@ runpy.run_module("mmsua", run_name="__main__", alter_sys=True)
 """
 
 
-class NotifyDaemon(DaemonProcess):
-    """The real daemon, started through _COMMIT_PROBE (the bench's only change to it)."""
+class ProbedDaemon(DaemonProcess):
+    """The real daemon, started through ``probe``: Python run in the daemon's process before
+    mmsua's own main, given ``probe_arg`` (the bench's only change to the daemon)."""
 
-    def __init__(self, *args, fifo: Path, **kwargs) -> None:
+    def __init__(self, *args, probe: str, probe_arg: str, python_flags: tuple[str, ...] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fifo = fifo
+        self.probe, self.probe_arg, self.python_flags = probe, probe_arg, python_flags
 
     def argv(self) -> list[str]:
         real = super().argv()
         assert real[1:3] == ["-m", "mmsua"]
-        return [real[0], "-c", _COMMIT_PROBE, str(self.fifo), *real[3:]]
+        return [real[0], *self.python_flags, "-c", self.probe, self.probe_arg, *real[3:]]
 
 
 class ModemWire:
@@ -316,7 +317,8 @@ def notification_path(count: int, line_rate: float | None) -> tuple[list[float],
                         cond.notify_all()
 
         threading.Thread(target=read_commits, daemon=True).start()
-        daemon = NotifyDaemon(carrier, handset, Path(work), extra=["--retrieval", "manual"], fifo=fifo)
+        daemon = ProbedDaemon(carrier, handset, Path(work), extra=["--retrieval", "manual"],
+                              probe=_COMMIT_PROBE, probe_arg=str(fifo))
         daemon.start()
         took: list[float] = []
         floors: list[int] = []

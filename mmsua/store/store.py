@@ -146,6 +146,12 @@ class Store:
         with self._lock:
             self._conn.close()
 
+    def release_memory(self) -> None:
+        """Free the connection's page cache (up to SQLite's 2 MB default): an idle daemon
+        need not hold the day's pages; they are read again, from the OS's cache, when asked."""
+        with self._lock:
+            self._conn.execute("PRAGMA shrink_memory")
+
     def __enter__(self) -> Store:
         return self
 
