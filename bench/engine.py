@@ -3,8 +3,20 @@
     .venv/bin/python bench/engine.py                    # 30 messages, a burst of 1000, 60 s idle
     .venv/bin/python bench/engine.py --quick            # 10 messages, a burst of 200, 10 s idle
     .venv/bin/python bench/engine.py --messages 5 --burst 0 --idle 0 --line-rate 11520 --timeline
+    .venv/bin/python bench/engine.py --notify 30 --messages 0 --burst 0 --idle 0   # the notification path only
 
 Prints:
+0. per MMS notification (``--notify N``, retrieval policy manual so nothing follows it):
+   time from the emulated modem emitting the last SMS segment's +CMTI (the URC put in
+   its output) to the daemon committing the notification in its store (the outermost
+   store transaction that added it, stamped in the daemon's process by a probe the bench
+   starts it with; CLOCK_MONOTONIC is one clock for both processes). The path timed is
+   the daemon's own: +CMTI over the pty, the AtChannel's reader and URC dispatch, the SMS
+   worker's AT+CMGR and its answer, the decode, the SQLite commit (WAL, synchronous=FULL).
+   Beside it, the physical floor: the bytes of the +CMTI, the AT+CMGR and its answer at
+   the line rate, and the medians of the three parts (to the AT+CMGR reaching the modem,
+   to its answer, to the commit). Each MMS is sent once the previous one's SMS is deleted;
+   three unmeasured first;
 1. per message: time from the last SMS segment of the notification reaching the
    emulated modem to the message being stored (the daemon's message.updated event
    with state received), minus the time ANY bytes spent on the simulated serial
