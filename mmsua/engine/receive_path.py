@@ -54,7 +54,7 @@ class ReceivePath:
         self._reassembler = PushReassembler(timeout=settings().segment_timeout)
         self._segments: dict[tuple[Any, ...], list[int]] = {}  # concat key -> kept SMS ids
         self._lock = threading.Lock()  # the modem's SMS thread and the worker's expiry
-        self._deferred: list[Callable[[], None]] | None = None  # events held until receive_sms commits
+        self._held = threading.local()  # .effects: this thread's events, held until receive_sms commits
 
     # -- receiving: SMS ------------------------------------------------------------
 
@@ -80,7 +80,7 @@ class ReceivePath:
                 if new:
                     self._feed(StoredSms(sms_id, storage, index, pdu, length, self._clock()))
                 return sms_id
-            self._deferred = effects
+            self._held.effects = effects
             try:
                 with self._store.transaction():
                     sms_id, new = self._store.add_sms(storage, index, pdu, length)
@@ -89,21 +89,23 @@ class ReceivePath:
             except Exception:
                 # Processing failed and took the SMS's row with it: keep the SMS alone, as a
                 # kept SMS not yet joined (fed again at the next start), and let the caller know.
-                self._deferred = None
+                self._held.effects = None
                 self._store.add_sms(storage, index, pdu, length)
                 raise
             finally:
-                self._deferred = None
+                self._held.effects = None
         for effect in effects:
             effect()
         return sms_id
 
     def _after(self, effect: Callable[[], None]) -> None:
-        """An event or wake-up: now, or once the transaction receive_sms holds open commits."""
-        if self._deferred is None:
+        """An event or wake-up: now, or once the transaction this thread's receive_sms holds
+        open commits (per thread: another thread's events never wait for it)."""
+        held: list[Callable[[], None]] | None = getattr(self._held, "effects", None)
+        if held is None:
             effect()
         else:
-            self._deferred.append(effect)
+            held.append(effect)
 
     def feed_kept(self) -> None:
         """At start: the SMS kept before a stop but not yet joined into a message."""
