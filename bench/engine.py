@@ -5,8 +5,20 @@
     .venv/bin/python bench/engine.py --messages 5 --burst 0 --idle 0 --line-rate 11520 --timeline
     .venv/bin/python bench/engine.py --messages 0 --large 5 --burst 0 --idle 0 --line-rate 300000   # 290 KB both ways
     (--large runs with modem.chained_io on, then off; --chained-io on|off for one)
+    .venv/bin/python bench/engine.py --notify 30 --messages 0 --burst 0 --idle 0   # the notification path only
 
 Prints:
+0. per MMS notification (``--notify N``, retrieval policy manual so nothing follows it):
+   time from the emulated modem emitting the last SMS segment's +CMTI (the URC put in
+   its output) to the daemon committing the notification in its store (the outermost
+   store transaction that added it, stamped in the daemon's process by a probe the bench
+   starts it with; CLOCK_MONOTONIC is one clock for both processes). The path timed is
+   the daemon's own: +CMTI over the pty, the AtChannel's reader and URC dispatch, the SMS
+   worker's AT+CMGR and its answer, the decode, the SQLite commit (WAL, synchronous=FULL).
+   Beside it, the physical floor: the bytes of the +CMTI, the AT+CMGR and its answer at
+   the line rate, and the medians of the three parts (to the AT+CMGR reaching the modem,
+   to its answer, to the commit). Each MMS is sent once the previous one's SMS is deleted;
+   three unmeasured first;
 1. per message: time from the last SMS segment of the notification reaching the
    emulated modem to the message being stored (the daemon's message.updated event
    with state received), minus the time ANY bytes spent on the simulated serial
@@ -248,6 +260,157 @@ def report(label: str, overheads: list[float], on_line: list[float], moved: list
     if line_rate:
         print(f"  subtracted per message: median {statistics.median(on_line) * 1000:.1f} ms on the line, "
               f"{statistics.median(moved):.0f} bytes both directions")
+# Run inside the daemon process by ProbedDaemon: after the outermost store transaction that
+# added a received MMS notification commits, write "<time.monotonic()> <subject>" to a FIFO.
+# CLOCK_MONOTONIC is one clock for every process, so the bench compares it with its own stamps.
+_COMMIT_PROBE = """
+import os, sys, threading, time, runpy
+from contextlib import contextmanager
+from mmsua.store import store as _store
+_out = os.open(sys.argv.pop(1), os.O_WRONLY)
+_local = threading.local()
+_transaction, _add_message = _store.Store.transaction, _store.Store.add_message
+def add_message(self, *args, **kwargs):
+    made = _add_message(self, *args, **kwargs)
+    if kwargs.get("kind") == "mms" and kwargs.get("direction") == "in":
+        _local.__dict__.setdefault("subjects", []).append(str(kwargs.get("subject") or ""))
+    return made
+@contextmanager
+def transaction(self):
+    _local.depth = getattr(_local, "depth", 0) + 1
+    committed = False
+    try:
+        with _transaction(self):
+            yield
+        committed = True
+    finally:
+        _local.depth -= 1
+        subjects = _local.__dict__.pop("subjects", []) if _local.depth == 0 else []
+    if committed and subjects:
+        now = time.monotonic()
+        os.write(_out, "".join(f"{now!r} {s}\\n" for s in subjects).encode())
+_store.Store.add_message, _store.Store.transaction = add_message, transaction
+sys.argv = ["mmsua", *sys.argv[1:]]
+runpy.run_module("mmsua", run_name="__main__", alter_sys=True)
+"""
+
+
+class ProbedDaemon(DaemonProcess):
+    """The real daemon, started through ``probe``: Python run in the daemon's process before
+    mmsua's own main, given ``probe_arg`` (the bench's only change to the daemon)."""
+
+    def __init__(self, *args, probe: str, probe_arg: str, python_flags: tuple[str, ...] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.probe, self.probe_arg, self.python_flags = probe, probe_arg, python_flags
+
+    def argv(self) -> list[str]:
+        real = super().argv()
+        assert real[1:3] == ["-m", "mmsua"]
+        return [real[0], *self.python_flags, "-c", self.probe, self.probe_arg, *real[3:]]
+
+
+class ModemWire:
+    """What the emulated modem says (its outbox) and what the host writes, with time.monotonic() stamps."""
+
+    def __init__(self, handset) -> None:
+        self.said: list[tuple[float, bytes]] = []
+        self.heard: list[tuple[float, bytes]] = []
+        outbox, line = handset.modem.outbox, handset.line
+        put, write = outbox.put, line.write
+
+        def put_(data: bytes) -> None:
+            self.said.append((time.monotonic(), bytes(data)))
+            put(data)
+
+        def write_(data: bytes) -> int:
+            self.heard.append((time.monotonic(), bytes(data)))
+            return write(data)
+
+        outbox.put, line.write = put_, write_
+
+    def cmti_between(self, start: float, end: float) -> list[float]:
+        return [t for t, data in list(self.said) if start <= t <= end and b"+CMTI" in data]
+
+    def phases(self, cmti_at: float, done: float) -> tuple[float, float, float] | None:
+        """(+CMTI said -> AT+CMGR heard, -> its answer said, -> committed) in seconds."""
+        said, heard = list(self.said), list(self.heard)
+        command = next((t for t, data in heard if t >= cmti_at and data.startswith(b"AT+CMGR")), None)
+        if command is None:
+            return None
+        answered = next((t for t, data in said if t >= command and (b"OK\r\n" in data or b"ERROR" in data)), None)
+        if answered is None or answered > done:
+            return None
+        return command - cmti_at, answered - command, done - answered
+
+    def floor_bytes(self, cmti_at: float) -> int:
+        """Bytes the line must carry from that +CMTI to the PDU read: the URC, AT+CMGR and its answer."""
+        said, heard = list(self.said), list(self.heard)
+        urc = next(data for t, data in said if t == cmti_at and b"+CMTI" in data)
+        command = next(((t, data) for t, data in heard if t >= cmti_at and data.startswith(b"AT+CMGR")), None)
+        if command is None:
+            return len(urc)
+        answer = 0
+        for t, data in said:
+            if t >= command[0]:
+                answer += len(data)
+                if b"OK\r\n" in data or b"ERROR" in data:
+                    break
+        return len(urc) + len(command[1]) + answer
+
+
+def notification_path(count: int, line_rate: float | None) -> tuple[list[float], list[int], list[int], list[tuple[float, float, float]]]:
+    """(seconds from the last segment's +CMTI to the notification committed, floor bytes, +CMTI count) per MMS."""
+    with SimulatedCarrier(line_rate=line_rate) as carrier, tempfile.TemporaryDirectory(prefix="mmsua-bench-") as work:
+        handset = carrier.add_handset(ME)
+        wire = ModemWire(handset)
+        fifo = Path(work) / "commits"
+        os.mkfifo(fifo)
+        commits: dict[str, float] = {}
+        cond = threading.Condition()
+
+        def read_commits() -> None:
+            with open(fifo, encoding="utf-8") as lines:
+                for line in lines:
+                    when, _, subject = line.rstrip("\n").partition(" ")
+                    with cond:
+                        commits.setdefault(subject, float(when))
+                        cond.notify_all()
+
+        threading.Thread(target=read_commits, daemon=True).start()
+        daemon = ProbedDaemon(carrier, handset, Path(work), extra=["--retrieval", "manual"],
+                              probe=_COMMIT_PROBE, probe_arg=str(fifo))
+        daemon.start()
+        took: list[float] = []
+        floors: list[int] = []
+        urcs: list[int] = []
+        phases: list[tuple[float, float, float]] = []
+        try:
+            for n in range(-3, count):  # three unmeasured first: the first of a run loads the codec's push path
+                subject = f"notify {n}"
+                sent = time.monotonic()
+                carrier.send_mms(SENDER, [ME], subject=subject, text="x")
+                with cond:
+                    if not cond.wait_for(lambda s=subject: s in commits, 60):
+                        print(f"  notification {n} not committed within 60 s", file=sys.stderr)
+                        continue
+                done = commits[subject]
+                # Let the SMS deletions finish and the line go quiet before the next one.
+                deadline = time.monotonic() + 10
+                while handset.modem.storage(handset.modem.cpms[2]).used and time.monotonic() < deadline:
+                    time.sleep(0.005)
+                time.sleep(0.05)
+                announced = wire.cmti_between(sent, done)
+                if n < 0 or not announced:
+                    continue
+                took.append(done - announced[-1])
+                floors.append(wire.floor_bytes(announced[-1]))
+                urcs.append(len(announced))
+                split = wire.phases(announced[-1], done)
+                if split is not None:
+                    phases.append(split)
+        finally:
+            daemon.terminate()
+    return took, floors, urcs, phases
 
 
 def burst(count: int) -> tuple[int, float, int]:
@@ -361,6 +524,7 @@ def main() -> int:
     parser.add_argument("--large-size", type=int, default=290_000, help="text bytes of each large message (the MMSC takes 300 KiB)")
     parser.add_argument("--chained-io", choices=("on", "off", "both"), default="both",
                         help="modem.chained_io of the daemon for --large (default both, on then off)")
+    parser.add_argument("--notify", type=int, default=30, help="notifications timed from the last +CMTI to the commit")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--timeline", action="store_true", help="print what crossed the serial line for the last latency message")
     args = parser.parse_args()
@@ -369,6 +533,24 @@ def main() -> int:
 
     print(f"mmsua engine benchmark (python {sys.version.split()[0]}, {os.cpu_count()} cores)")
     rate = f"{args.line_rate:g} B/s" if args.line_rate else "unlimited"
+    if args.notify > 0:
+        took, floors, urcs, phases = notification_path(args.notify, args.line_rate)
+        if took:
+            ms = sorted(x * 1000 for x in took)
+            p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
+            size = statistics.median(floors)
+            floor = "0 (unlimited line)" if not args.line_rate else f"{size / args.line_rate * 1000:.2f} ms"
+            print(f"last SMS segment's +CMTI emitted by the modem -> notification committed in the daemon's store "
+                  f"({len(ms)} MMS, {statistics.median(urcs):g} SMS each, line {rate}, retrieval manual): "
+                  f"median {statistics.median(ms):.2f} ms, p95 {p95:.2f} ms, max {ms[-1]:.2f} ms   [target < 5 ms median]")
+            print(f"  physical floor: {size:.0f} bytes (+CMTI, AT+CMGR, its answer) on the line = {floor}; "
+                  f"at 115200 baud {size / 11520 * 1000:.2f} ms, 921600 {size / 92160 * 1000:.2f} ms, "
+                  f"3 Mbaud {size / 300000 * 1000:.2f} ms")
+            if phases:
+                a, b, c = (statistics.median(p[i] for p in phases) * 1000 for i in range(3))
+                print(f"  medians of its parts: +CMTI said -> AT+CMGR reaches the modem {a:.2f} ms (pty, AT reader, "
+                      f"URC dispatch, SMS worker); -> the modem's answer said {b:.2f} ms (the emulated modem); "
+                      f"-> committed {c:.2f} ms (pty, reader, decode, store)")
     if args.messages > 0:
         overheads, on_line, moved = latency(args.messages, args.line_rate, args.text_size, args.timeline)
         if overheads:

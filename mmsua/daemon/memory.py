@@ -37,6 +37,14 @@ def return_free_memory() -> None:
     import gc
 
     gc.collect()  # cycles left by start-up first, so their memory is free to give back
+    give_back_heap()
+
+
+def give_back_heap() -> None:
+    """malloc_trim(0): free pages of the heap go back to the system. Without a collection:
+    it runs after each burst of engine tasks, and a full collection there held the GIL for
+    tens of milliseconds on a loaded machine, just when the next SMS may be read. ctypes
+    releases the GIL for the call."""
     trim = getattr(_libc(), "malloc_trim", None)
     if trim is not None:
         trim(0)

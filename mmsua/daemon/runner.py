@@ -20,7 +20,7 @@ from mmsua import provisioning
 from mmsua.api.events import Event, MessageDeleted, MessageReceived, MessageUpdated, ModemState
 from mmsua.config import Config, ConfigError
 from mmsua.daemon.hook import MessageHook
-from mmsua.daemon.memory import return_free_memory
+from mmsua.daemon.memory import give_back_heap, return_free_memory
 from mmsua.daemon.server import ApiServer, ensure_no_other_daemon
 
 log = logging.getLogger("mmsua.daemon")
@@ -29,8 +29,12 @@ AgentFactory = Callable[[Any], Any]
 
 def default_agent_factory(settings: Any) -> Any:
     from mmsua.engine.agent import UserAgent
+    from mmsua.engine.picture_child import fit_in_child
 
-    return UserAgent(settings)
+    # Memory after a day's traffic (bench/daemon_memory.py): pictures are fitted in a child
+    # process, so Pillow and a photo's pixels never stay in the daemon; and when a task
+    # queue goes idle, the heap a retrieval or a send freed is given back.
+    return UserAgent(settings, after_work=give_back_heap, picture_fitter=fit_in_child)
 
 
 def sim_identity(agent: Any) -> provisioning.SimIdentity | None:

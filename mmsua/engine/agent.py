@@ -50,6 +50,7 @@ from mmsua.api.states import MessageState, ReportStatus
 from mmsua.engine import compose, send_plan
 from mmsua.engine.compose import Attachment, build_parts, fit_to_limit, picture_bounds
 from mmsua.engine.forwarding import forward_request
+from mmsua.engine.pictures import fit_picture
 from mmsua.engine.runner import DataPath, Engine, SmsPort
 from mmsua.engine.send_path import TooLateToCancel
 from mmsua.engine.settings import AgentSettings
@@ -74,12 +75,17 @@ class UserAgent:
         sms: SmsPort | None = None,
         clock: Callable[[], float] = time.time,
         on_sim: Callable[[dict[str, Any]], AgentSettings | None] | None = None,
+        after_work: Callable[[], None] | None = None,
+        picture_fitter: compose.PictureFitter | None = None,
     ) -> None:
         """``on_sim(identity)`` (identity: :meth:`sim_identity`'s dict) runs at each modem
         start right after the SIM is read, before SMS and the data path start; the
-        AgentSettings it returns (None: keep them) are used from the first network step."""
+        AgentSettings it returns (None: keep them) are used from the first network step.
+        ``after_work`` runs when an engine queue goes idle after running tasks;
+        ``picture_fitter`` scales pictures to send (default: Pillow in this process)."""
         self.settings = settings or AgentSettings()
         self._on_sim = on_sim
+        self._fit_picture = picture_fitter or fit_picture
         self.store = store or Store(self.settings.store_file())
         self._own_store = store is None
         self._subscribers: list[EventCallback] = []
@@ -87,7 +93,8 @@ class UserAgent:
         # Held while a message is read and its event published, by the agent and by the
         # engine's emit alike: an event never carries an older state than one already out.
         self._publish_lock = threading.RLock()
-        self.engine = Engine(self.store, self.settings, data_path=data_path, sms=sms, emit=self._engine_event, clock=clock)
+        self.engine = Engine(self.store, self.settings, data_path=data_path, sms=sms, emit=self._engine_event, clock=clock,
+                             after_work=after_work)
         self.link: Any = None  # mmsua.engine.modem_link.ModemLink when a modem is configured
         self._log_handler: logging.Handler | None = None
         self._started = False
@@ -306,7 +313,8 @@ class UserAgent:
                 check = compose.SendRequest("mmsua-size-check-0000000000", group.to, group.cc, group.bcc,
                                             draft.subject, delivery, read, self.settings.expiry_seconds, draft.priority)
                 try:
-                    group_parts = fit_to_limit(check, parts, limit, bounds=picture_bounds(self.settings))
+                    group_parts = fit_to_limit(check, parts, limit, bounds=picture_bounds(self.settings),
+                                                 fit=self._fit_picture)
                 except compose.TooLarge as exc:
                     return compose.encoded_size(check, parts), str(exc)
                 fitted.append((group, group_parts))

@@ -4,17 +4,20 @@ attachments fitted to the carrier's size limit (images scaled with Pillow)."""
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from mmsua.codec.mms import Address, ContentType, Expiry, MessageType, MmsPdu, Part, encode_mms
 from mmsua.codec.smil import make_smil
-from mmsua.engine.pictures import Bounds, PictureRefused, UnreadablePicture, fit_picture
+from mmsua.engine.pictures import Bounds, Fitted, PictureRefused, UnreadablePicture, fit_picture
 from mmsua.engine.settings import AgentSettings
 from mmsua.engine.transactions import MMS_VERSION, UTF8_MIBENUM, mms_address
 from mmsua.store.records import PartData
 from mmsua.textsafe import safe_filename
+
+# (picture, byte budget, bounds) -> the fitted picture: pictures.fit_picture or picture_child.fit_in_child
+PictureFitter = Callable[[bytes, int, Bounds], Fitted | None]
 
 # Room kept for what differs between the size check and the real send (its
 # transaction id and date) and for the HTTP framing some MMSCs count.
@@ -174,16 +177,17 @@ def encoded_size(request: SendRequest, parts: Sequence[PartData]) -> int:
 
 
 def fit_to_limit(request: SendRequest, parts: list[PartData], limit: int, *,
-                 bounds: Bounds = DEFAULT_BOUNDS) -> list[PartData]:
+                 bounds: Bounds = DEFAULT_BOUNDS, fit: PictureFitter = fit_picture) -> list[PartData]:
     """The parts with every picture within ``bounds`` and the whole M-Send.req (headers,
     SMIL, text, attachments) at most ``limit`` less HEADER_MARGIN; pictures are scaled and
     re-encoded (mmsua/engine/pictures.py), nothing else can be. Raises :class:`TooLarge`
-    saying why when nothing makes it fit."""
+    saying why when nothing makes it fit. ``fit``: the daemon's fits in a child process
+    (mmsua/engine/picture_child.py)."""
     budget = limit - HEADER_MARGIN
     pictures = [i for i, p in enumerate(parts) if p.content_type in _SCALABLE]
     fitted = list(parts)
     for i in pictures:  # within the carrier's width x height, whatever the size
-        fitted[i] = _fit_picture(parts[i], len(parts[i].data), bounds, keep_unreadable=True)
+        fitted[i] = _fit_picture(parts[i], len(parts[i].data), bounds, fit, keep_unreadable=True)
     fitted = _with_smil(fitted)
     size = encoded_size(request, fitted)
     for _round in range(4):  # the framing of a renamed part shifts the sums a little
@@ -195,7 +199,7 @@ def fit_to_limit(request: SendRequest, parts: list[PartData], limit: int, *,
             break  # the other parts alone leave no room for a picture
         for i, share in _shares({i: len(fitted[i].data) for i in pictures}, room).items():
             if len(fitted[i].data) > share:
-                fitted[i] = _fit_picture(parts[i], share, bounds)  # from the original: one generation of loss
+                fitted[i] = _fit_picture(parts[i], share, bounds, fit)  # from the original: one generation of loss
         fitted = _with_smil(fitted)
         size = encoded_size(request, fitted)
     if size <= budget:
@@ -214,9 +218,10 @@ def fitted_size(request: SendRequest, parts: list[PartData], limit: int, *, boun
     return encoded_size(request, fit_to_limit(request, parts, limit, bounds=bounds))
 
 
-def _fit_picture(part: PartData, budget: int, bounds: Bounds, *, keep_unreadable: bool = False) -> PartData:
+def _fit_picture(part: PartData, budget: int, bounds: Bounds, fit: PictureFitter, *,
+                 keep_unreadable: bool = False) -> PartData:
     try:
-        fitted = fit_picture(part.data, budget, bounds)
+        fitted = fit(part.data, budget, bounds)
     except UnreadablePicture:
         if keep_unreadable:
             return part  # sent as it is while it fits, as any file

@@ -54,18 +54,58 @@ class ReceivePath:
         self._reassembler = PushReassembler(timeout=settings().segment_timeout)
         self._segments: dict[tuple[Any, ...], list[int]] = {}  # concat key -> kept SMS ids
         self._lock = threading.Lock()  # the modem's SMS thread and the worker's expiry
+        self._held = threading.local()  # .effects: this thread's events, held until receive_sms commits
 
     # -- receiving: SMS ------------------------------------------------------------
 
     def receive_sms(self, pdu_hex: str, tpdu_length: int | None, storage: str | None = None,
                     index: int | None = None) -> int:
-        """Keep an SMS durably and process it. Once this returns, the modem may delete it."""
+        """Keep an SMS durably and process it. Once this returns, the modem may delete it.
+
+        An SMS-DELIVER is kept and processed in one transaction: one commit, so one fsync,
+        before the notification is in the store, not two (bench/engine.py --notify); its
+        events go out after that commit. Anything else is kept first and then processed:
+        a status report takes the send path's reference lock, which is taken before the store's.
+        """
         length = tpdu_length if tpdu_length is not None else -1
+        pdu = pdu_hex.strip().upper()
+        try:
+            sms = decode_sms(pdu, tpdu_length=tpdu_length)
+        except PduError:
+            sms = None
+        effects: list[Callable[[], None]] = []
         with self._lock:
-            sms_id, new = self._store.add_sms(storage, index, pdu_hex, length)
-            if new:
-                self._feed(StoredSms(sms_id, storage, index, pdu_hex.strip().upper(), length, self._clock()))
+            if not isinstance(sms, SmsDeliver):
+                sms_id, new = self._store.add_sms(storage, index, pdu, length)
+                if new:
+                    self._feed(StoredSms(sms_id, storage, index, pdu, length, self._clock()))
+                return sms_id
+            self._held.effects = effects
+            try:
+                with self._store.transaction():
+                    sms_id, new = self._store.add_sms(storage, index, pdu, length)
+                    if new:
+                        self._feed(StoredSms(sms_id, storage, index, pdu, length, self._clock()), sms)
+            except Exception:
+                # Processing failed and took the SMS's row with it: keep the SMS alone, as a
+                # kept SMS not yet joined (fed again at the next start), and let the caller know.
+                self._held.effects = None
+                self._store.add_sms(storage, index, pdu, length)
+                raise
+            finally:
+                self._held.effects = None
+        for effect in effects:
+            effect()
         return sms_id
+
+    def _after(self, effect: Callable[[], None]) -> None:
+        """An event or wake-up: now, or once the transaction this thread's receive_sms holds
+        open commits (per thread: another thread's events never wait for it)."""
+        held: list[Callable[[], None]] | None = getattr(self._held, "effects", None)
+        if held is None:
+            effect()
+        else:
+            held.append(effect)
 
     def feed_kept(self) -> None:
         """At start: the SMS kept before a stop but not yet joined into a message."""
@@ -88,9 +128,9 @@ class ReceivePath:
             return None
         return min(30.0, max(0.05, self._settings().segment_timeout))
 
-    def _feed(self, kept: StoredSms) -> None:
+    def _feed(self, kept: StoredSms, decoded: SmsDeliver | None = None) -> None:
         try:
-            sms = decode_sms(kept.pdu_hex, tpdu_length=kept.tpdu_length if kept.tpdu_length >= 0 else None)
+            sms = decoded if decoded is not None else decode_sms(kept.pdu_hex, tpdu_length=kept.tpdu_length if kept.tpdu_length >= 0 else None)
         except PduError as exc:
             with self._store.transaction():
                 self._store.add_raw("in", "sms", bytes.fromhex(kept.pdu_hex) if _is_hex(kept.pdu_hex) else
@@ -112,7 +152,7 @@ class ReceivePath:
             self._segments.setdefault(key, []).append(kept.id)
         datagram = self._reassembler.feed(sms, time.monotonic())
         if datagram is None:
-            self._wake()  # an idle worker must now wait no longer than the set's expiry
+            self._after(self._wake)  # an idle worker must now wait no longer than the set's expiry
             return
         ids = self._segments.pop(key, [kept.id]) if key is not None else [kept.id]
         self._datagram(datagram, ids)
@@ -152,7 +192,7 @@ class ReceivePath:
                 log.info("SMS %s from a blocked number kept apart", mid)
             else:
                 log.info("SMS %s from %s stored (%d segment(s))", mid, sender, len(datagram.segments))
-            self._publisher.message("message.received", mid)
+            self._after(lambda: self._publisher.message("message.received", mid))
             return
         with self._store.transaction():
             self._store.add_raw("in", "sms", datagram.data,
@@ -223,10 +263,10 @@ class ReceivePath:
             # A notification about to be retrieved is news only once its content is in;
             # one that waits for the user (deferred...) is news now.
             waiting = self._store.get_message(new_id).state is not MessageState.NOTIFIED
-            self._publisher.message("message.received" if waiting else "message.updated", new_id)
+            self._after(lambda: self._publisher.message("message.received" if waiting else "message.updated", new_id))
         elif touched is not None:
-            self._publisher.message("message.updated", touched)
-        self._wake()
+            self._after(lambda: self._publisher.message("message.updated", touched))
+        self._after(self._wake)
         return new_id or touched
 
     def _notification(self, pdu: MmsPdu, raw_id: int) -> tuple[int | None, int | None]:

@@ -50,7 +50,9 @@ class Engine:
         sms: SmsPort | None = None,
         emit: Emit | None = None,
         clock: Callable[[], float] = time.time,
+        after_work: Callable[[], None] | None = None,
     ) -> None:
+        """``after_work``: see TaskWorker."""
         self.store = store
         self.clock = clock
         self._settings = settings
@@ -78,7 +80,8 @@ class Engine:
             "send": self.sender.send,
             "send_sms": self.sender.send_sms,
         }
-        self.worker = TaskWorker(store, clock, self.link, self.receiver, self.retries, handlers, self.wakeup)
+        self.worker = TaskWorker(store, clock, self.link, self.receiver, self.retries, handlers, self.wakeup,
+                                 after_work=after_work)
 
     def _current_settings(self) -> AgentSettings:
         return self._settings

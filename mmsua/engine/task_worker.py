@@ -56,8 +56,12 @@ QUEUES = (
 
 class TaskWorker:
     def __init__(self, store: Store, clock: Callable[[], float], link: MmscLink, receiver: ReceivePath,
-                 retries: Retries, handlers: Mapping[str, TaskHandler], wakeup: Wakeup) -> None:
+                 retries: Retries, handlers: Mapping[str, TaskHandler], wakeup: Wakeup,
+                 after_work: Callable[[], None] | None = None) -> None:
+        """``after_work``: run by a queue's thread when it goes idle after running tasks, once
+        the store's page cache is freed (the daemon gives the heap back to the system there)."""
         self._store = store
+        self._after_work = after_work
         self._clock = clock
         self._link = link
         self._receiver = receiver
@@ -102,12 +106,16 @@ class TaskWorker:
         return self._receiver.prune_kept_sms()
 
     def _run(self, queue: Queue) -> None:
+        busy = False  # tasks ran since this thread last went idle
         while not self._wakeup.stopping:
             try:
                 worked = self.run_due(queue.kinds)
             except Exception:  # the store itself failing: wait, do not spin
                 log.exception("engine step failed")
                 worked = False
+            if busy and not worked:
+                self._went_idle()
+            busy = worked
             if queue.housekeeping:
                 self._receiver.expire_segments()
                 if self._clock() >= self._next_prune:
@@ -116,6 +124,15 @@ class TaskWorker:
                 return
             if not worked and not self._wakeup.sleep(lambda: self._idle(queue)):
                 return
+
+    def _went_idle(self) -> None:
+        """After a burst of tasks: the store's page cache, then the heap, go back (daemon memory)."""
+        try:
+            self._store.release_memory()
+            if self._after_work is not None:
+                self._after_work()
+        except Exception:
+            log.exception("giving memory back after work failed")
 
     def _idle(self, queue: Queue) -> float:
         """Nothing ran: release what is idle, and the seconds until something is due."""

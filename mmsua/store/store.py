@@ -146,6 +146,12 @@ class Store:
         with self._lock:
             self._conn.close()
 
+    def release_memory(self) -> None:
+        """Free the connection's page cache (up to SQLite's 2 MB default): an idle daemon
+        need not hold the day's pages; they are read again, from the OS's cache, when asked."""
+        with self._lock:
+            self._conn.execute("PRAGMA shrink_memory")
+
     def __enter__(self) -> Store:
         return self
 
@@ -155,8 +161,13 @@ class Store:
     # -- transactions -------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One atomic step; nested calls join the outer transaction."""
+    def transaction(self, *, synced: bool = True) -> Iterator[None]:
+        """One atomic step; nested calls join the outer transaction.
+
+        ``synced=False`` (outermost only) commits without waiting for the disk (WAL,
+        synchronous=NORMAL for this commit): the step survives a crash of the process but
+        may be lost with power, and the next synced commit makes it durable too. Only for
+        hints whose loss the engine repairs (:meth:`mark_sms_deleted`)."""
         with self._lock:
             if self._depth:
                 self._depth += 1
@@ -165,16 +176,22 @@ class Store:
                 finally:
                     self._depth -= 1
                 return
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
+            if not synced:
+                self._conn.execute("PRAGMA synchronous=NORMAL")
             try:
-                yield
-            except BaseException:
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._depth = 1
+                try:
+                    yield
+                except BaseException:
+                    self._depth = 0
+                    self._conn.execute("ROLLBACK")
+                    raise
                 self._depth = 0
-                self._conn.execute("ROLLBACK")
-                raise
-            self._depth = 0
-            self._conn.execute("COMMIT")
+                self._conn.execute("COMMIT")
+            finally:
+                if not synced:
+                    self._conn.execute("PRAGMA synchronous=FULL")
 
     def _q(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -821,7 +838,10 @@ class Store:
             self._conn.executemany("UPDATE sms_received SET consumed = 1 WHERE id = ?", [(i,) for i in ids])
 
     def mark_sms_deleted(self, sms_id: int) -> None:
-        with self.transaction():
+        """Not synced (no fsync on the SMS path): a mark lost with power is a kept SMS
+        "maybe still on the modem", which the next start reads back and deletes only if its
+        slot still holds that PDU, as after a kill between AT+CMGD and this mark."""
+        with self.transaction(synced=False):
             self._x("UPDATE sms_received SET deleted = 1 WHERE id = ?", (sms_id,))
 
     def prune_sms(self, older_than: float) -> int:

@@ -342,3 +342,16 @@ def test_each_segment_to_each_recipient_keeps_its_reference(tmp_path: Path) -> N
         assert s.sms_segments_for_reference(5)[0].message_id == older
         s.delete_message(newer)
         assert s.sms_segments_for_reference(1) == []  # gone with its message
+
+
+def test_an_unsynced_step_leaves_the_connection_synced_after_it(store: Store) -> None:
+    """mark_sms_deleted commits without waiting for the disk; every other step still does,
+    also after an unsynced step that failed."""
+    sid, _ = store.add_sms("SM", 1, "0011", 1)
+    store.mark_sms_deleted(sid)
+    assert store.undeleted_sms() == []
+    with pytest.raises(RuntimeError), store.transaction(synced=False):
+        store.consume_sms([sid])
+        raise RuntimeError("rolled back")
+    assert [s.id for s in store.unconsumed_sms()] == [sid]  # the failed step left nothing
+    assert store._q("PRAGMA synchronous")[0][0] == 2  # FULL: a committed step survives power loss
