@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from mmsua.codec.mms import Address, ContentType, Expiry, MessageType, MmsPdu, Part, encode_mms
 from mmsua.codec.smil import make_smil
-from mmsua.engine.pictures import Bounds, Fitted, PictureRefused, UnreadablePicture, fit_picture
+from mmsua.engine.pictures import FIT_MEMO, Bounds, Fitted, PictureRefused, UnreadablePicture, fit_picture
 from mmsua.engine.settings import AgentSettings
 from mmsua.engine.transactions import MMS_VERSION, UTF8_MIBENUM, mms_address
 from mmsua.store.records import PartData
@@ -221,7 +221,7 @@ def fitted_size(request: SendRequest, parts: list[PartData], limit: int, *, boun
 def _fit_picture(part: PartData, budget: int, bounds: Bounds, fit: PictureFitter, *,
                  keep_unreadable: bool = False) -> PartData:
     try:
-        fitted = fit(part.data, budget, bounds)
+        fitted = FIT_MEMO.fit(part.data, budget, bounds, fit)
     except UnreadablePicture:
         if keep_unreadable:
             return part  # sent as it is while it fits, as any file

@@ -71,10 +71,11 @@ class Fitted:
 class _FitMemo:
     """The last few fittings, by the picture's digest, budget and bounds. The composer
     asks for a send plan at each pause in typing, and the send then fits the same
-    picture again: a 10 MB photo costs seconds each time. Bounded by count and bytes."""
+    picture again: a 10 MB photo costs seconds each time (more in the daemon, which fits
+    in a child process). Bounded by count and bytes: the daemon's memory matters too."""
 
-    MAX_ENTRIES = 8
-    MAX_BYTES = 8 * 1024 * 1024  # of fitted pictures kept
+    MAX_ENTRIES = 4
+    MAX_BYTES = 2 * 1024 * 1024  # of fitted pictures kept: a 1 MB carrier's picture, twice
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -105,6 +106,19 @@ class _FitMemo:
         with self._lock:
             self._entries.clear()
 
+    def fit(self, data: bytes, budget: int, bounds: Bounds,
+            fitter: Callable[[bytes, int, Bounds], Fitted | None]) -> Fitted | None:
+        """``fitter``'s answer (in this process or a child's), from memory when known;
+        refusals are not kept: they are quick, and an unchanged picture costs nothing."""
+        key = self.key(data, budget, bounds)
+        known, fitted = self.get(key)
+        if known:
+            return fitted
+        fitted = fitter(data, budget, bounds)
+        if fitted is None or fitted.data is not data:
+            self.put(key, fitted)
+        return fitted
+
 
 FIT_MEMO = _FitMemo()
 
@@ -112,19 +126,7 @@ FIT_MEMO = _FitMemo()
 def fit_picture(data: bytes, budget: int, bounds: Bounds) -> Fitted | None:
     """The picture within ``bounds`` and at most ``budget`` bytes; the bytes unchanged
     when they already are. None when it cannot get that small; PictureRefused when it
-    cannot be read or is too large to decode. The same picture, budget and bounds
-    again are answered from FIT_MEMO (refusals are not kept: they are quick)."""
-    key = FIT_MEMO.key(data, budget, bounds)
-    known, fitted = FIT_MEMO.get(key)
-    if known:
-        return fitted
-    fitted = _fit_picture(data, budget, bounds)
-    if fitted is None or fitted.data is not data:  # an unchanged picture costs nothing to check again
-        FIT_MEMO.put(key, fitted)
-    return fitted
-
-
-def _fit_picture(data: bytes, budget: int, bounds: Bounds) -> Fitted | None:
+    cannot be read or is too large to decode."""
     from PIL import Image
 
     try:

@@ -167,24 +167,29 @@ def picture_of_bytes(parts) -> bytes:
     return next(p for p in parts if p.content_type.startswith("image/")).data
 
 
-def test_the_plan_and_then_the_send_fit_a_picture_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_plan_and_then_the_send_fit_a_picture_once() -> None:
     """The composer asks for a plan at each pause and the send fits again: the same
-    picture, budget and bounds are decoded once (a 10 MB photo costs seconds)."""
-    from mmsua.engine import pictures
+    picture, budget and bounds go to the fitter (Pillow here, a child process in the
+    daemon) once; a 10 MB photo costs seconds each time."""
+    from mmsua.engine.pictures import FIT_MEMO, fit_picture
 
-    pictures.FIT_MEMO.clear()
-    decoded: list[float] = []
-    real = pictures._decode_still
-    monkeypatch.setattr(pictures, "_decode_still", lambda data, scale: decoded.append(scale) or real(data, scale))
+    FIT_MEMO.clear()
+    asked: list[int] = []
+
+    def fitter(data: bytes, budget: int, bounds: Bounds):
+        asked.append(budget)
+        return fit_picture(data, budget, bounds)
+
     parts = build_parts("hi", [Attachment(photo((1600, 1200)), "desk.png")])
-    planned = fitted_size(REQ, parts, 300 * 1024)
-    assert decoded and planned <= 300 * 1024 - HEADER_MARGIN
-    after_plan = len(decoded)
-    sent = fit_to_limit(REQ, parts, 300 * 1024)
-    assert len(decoded) == after_plan  # answered from the memo
-    assert encoded_size(REQ, sent) == planned
-    fit_to_limit(REQ, parts, 60 * 1024)  # a smaller budget is fitted anew
-    assert len(decoded) > after_plan
+    planned = fit_to_limit(REQ, parts, 300 * 1024, fit=fitter)
+    after_plan = len(asked)
+    assert after_plan >= 1
+    sent = fit_to_limit(REQ, parts, 300 * 1024, fit=fitter)
+    assert len(asked) == after_plan  # answered from the memo
+    assert [p.data for p in sent] == [p.data for p in planned]
+    fit_to_limit(REQ, parts, 60 * 1024, fit=fitter)  # a smaller budget is fitted anew
+    assert len(asked) > after_plan
+    FIT_MEMO.clear()
 
 
 def test_the_fitting_memo_is_bounded_by_count_and_bytes() -> None:
