@@ -1,0 +1,213 @@
+"""The real ModemManager on a private bus, managing the project's emulated modem over a pty.
+
+How it runs with no udev, no system bus, and nothing changed on the host (docs/operations.md,
+"The real ModemManager on the emulated modem", gives the same recipe by hand):
+
+* a private ``dbus-daemon`` is both the session and the system bus of ModemManager
+  (``DBUS_SYSTEM_BUS_ADDRESS`` too, so its PolicyKit and sleep-monitor lookups never reach
+  the host's bus);
+* ``ModemManager --test-session --test-no-udev --no-auto-scan --test-no-suspend-resume
+  --initial-kernel-events=FILE``: one line of FILE, ``action=add,subsystem=tty,name=pts/N,uid=...``,
+  announces the port. ``mmcli --report-kernel-event`` is refused here: the Manager's
+  ReportKernelEvent asks PolicyKit even with --test-session (only the modem's own methods are
+  allowed without it), and there is no PolicyKit on a private bus;
+* without udev ModemManager reads the port's ``/sys/class/tty/<name>`` and its own udev rules
+  files (``/lib/udev/rules.d``, compiled in). A pty has no sysfs node ("device tty/pts/N not
+  found"), and with no physical device the default STRICT filter drops it as virtual. So
+  ModemManager runs in a private mount namespace (``unshare --mount``) where a tmpfs on
+  ``/sys/class/tty`` holds an empty ``pts/N`` directory and one rules file, bind-mounted over
+  the rules directory, gives the port ``ID_MM_CANDIDATE=1`` and ``ID_MM_DEVICE_PROCESS=1``
+  (the explicit allow-list). The generic plugin then probes it with AT commands.
+
+The namespace needs root (CAP_SYS_ADMIN); without it, or without ModemManager, dbus-daemon,
+unshare or ptys, every test here skips with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from realmm import MODEM, STATE_REGISTERED, DBusError, MMBus, wait_for
+
+PROFILE = "generic"  # the emulated modem's dialect: ModemManager's generic plugin drives it
+MSISDN = "+15550100001"
+PEER = "+15550100002"  # another handset on the simulated network
+RULES_DIRS = ("/lib/udev/rules.d", "/usr/lib/udev/rules.d")  # where ModemManager's build looks (Debian: /lib)
+APPEAR_TIMEOUT = 120.0  # probing is ~5 s on an idle machine; the CI machine may be busy
+REGISTER_TIMEOUT = 120.0
+
+# Runs inside the new mount namespace: $1 rules dir, $2 port name, $3 events file, $4 ModemManager, $5 log level.
+_NAMESPACE_SCRIPT = """set -e
+for d in /lib/udev/rules.d /usr/lib/udev/rules.d; do
+  if [ -d "$d" ]; then mount --bind "$1" "$d"; fi
+done
+mount -t tmpfs mmsua-sysfs /sys/class/tty
+mkdir -p "/sys/class/tty/$2"
+exec "$4" --test-session --test-no-udev --no-auto-scan --test-no-suspend-resume \
+  --initial-kernel-events="$3" --log-level="$5"
+"""
+
+
+@dataclass
+class RealModemManager:
+    """ModemManager managing one emulated modem, registered on the simulated network."""
+
+    bus: MMBus
+    carrier: Any  # mmsua.sim.carrier.SimulatedCarrier
+    handset: Any  # its Handset
+    port: str  # "pts/N", the name ModemManager knows the port by
+    modem: str  # the modem's D-Bus object path
+    log: Path
+
+    def log_tail(self, lines: int = 60) -> str:
+        return _tail(self.log, lines)
+
+
+def _tail(path: Path, lines: int) -> str:
+    try:
+        text = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return "(no ModemManager log)"
+    return "ModemManager's log, last lines:\n" + "\n".join(text[-lines:])
+
+
+def _why_not() -> str | None:
+    """Why the real ModemManager cannot run here, or None when it can."""
+    if not hasattr(os, "geteuid"):
+        return "ModemManager runs on Linux only"
+    for tool, package in (("ModemManager", "modemmanager"), ("dbus-daemon", "dbus"), ("unshare", "util-linux"),
+                          ("mount", "mount")):
+        if _which(tool) is None:
+            return f"{tool} is not installed (apt-get install {package})"
+    if os.geteuid() != 0:
+        return "needs root: ModemManager runs in a private mount namespace (unshare --mount) to see the pty as a tty"
+    if not any(os.path.isdir(d) for d in RULES_DIRS):
+        return f"none of {', '.join(RULES_DIRS)} exists (ModemManager reads its udev rules there)"
+    try:
+        master, slave = os.openpty()
+    except OSError as exc:
+        return f"no pseudo-terminals here (/dev/pts): {exc}"
+    os.close(master)
+    os.close(slave)
+    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+                            "mount -t tmpfs mmsua-probe /sys/class/tty"], capture_output=True, text=True, timeout=30)
+    if probe.returncode != 0:
+        return f"cannot make a private mount namespace with a tmpfs on /sys/class/tty: {probe.stderr.strip()}"
+    return None
+
+
+def _which(tool: str) -> str | None:
+    # ModemManager lives in /usr/sbin, which a non-root PATH may lack.
+    return shutil.which(tool) or shutil.which(tool, path="/usr/sbin:/sbin")
+
+
+def _start_bus(workdir: Path) -> tuple[subprocess.Popen[str], str]:
+    # The stock session bus policy (anyone may own a name and call anyone), on our own socket.
+    daemon = subprocess.Popen([str(_which("dbus-daemon")), "--session", f"--address=unix:dir={workdir}",
+                               "--print-address", "--nofork", "--nopidfile"], stdout=subprocess.PIPE, text=True)
+    assert daemon.stdout is not None
+    address = daemon.stdout.readline().strip()
+    if not address:
+        _stop(daemon)
+        pytest.fail("the private dbus-daemon printed no address")
+    return daemon, address
+
+
+def _stop(process: subprocess.Popen[Any] | None, *, group: bool = False) -> None:
+    """Stop a process we started (its whole process group with ``group``), SIGKILL after 15 s."""
+    if process is None or process.poll() is not None:
+        if process is not None:
+            process.wait()
+        return
+    send = (lambda sig: os.killpg(process.pid, sig)) if group else process.send_signal
+    try:
+        send(signal.SIGTERM)
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        send(signal.SIGKILL)
+        process.wait(timeout=15)
+    except ProcessLookupError:
+        process.wait()
+
+
+def _port_files(workdir: Path, port: str, uid: str) -> tuple[Path, Path]:
+    """The rules directory ModemManager will see, and its initial kernel events file."""
+    rules = workdir / "rules"
+    rules.mkdir()
+    # ModemManager's own rules parser: conditions, then exactly one result per line.
+    (rules / "77-mm-mmsua-sim.rules").write_text(
+        f'ACTION=="add", KERNEL=="{port}", ENV{{ID_MM_CANDIDATE}}="1"\n'
+        f'ACTION=="add", KERNEL=="{port}", ENV{{ID_MM_DEVICE_PROCESS}}="1"\n'
+    )
+    events = workdir / "kernel-events"
+    events.write_text(f"action=add,subsystem=tty,name={port},uid={uid}\n")
+    return rules, events
+
+
+@pytest.fixture(scope="module")
+def real_mm() -> Iterator[RealModemManager]:
+    """A private bus, a simulated carrier whose handset's modem is on a pty, and the real
+    ModemManager managing that modem, enabled and registered. Everything stops at the end."""
+    reason = _why_not()
+    if reason is not None:
+        pytest.skip(reason)
+    pytest.importorskip("dbus_fast", reason="dbus-fast is not installed (pip install -e '.[test]')")
+    from mmsua.sim.carrier import SimulatedCarrier
+
+    workdir = Path(tempfile.mkdtemp(prefix="mmsua-mm-", dir="/tmp"))  # short: AF_UNIX paths are limited
+    log = workdir / "ModemManager.log"
+    daemon: subprocess.Popen[str] | None = None
+    manager: subprocess.Popen[bytes] | None = None
+    carrier = SimulatedCarrier(profile=PROFILE)
+    try:
+        daemon, address = _start_bus(workdir)
+        carrier.start()
+        handset = carrier.add_handset(MSISDN)
+        carrier.add_handset(PEER)
+        assert handset.modem.wait_booted(30), "the emulated modem did not boot"
+        port = os.path.realpath(handset.pty_path).removeprefix("/dev/")
+        assert port.startswith("pts/"), f"the emulated modem's device is {port}, not a pty"
+        rules, events = _port_files(workdir, port, f"mmsua-{handset.name}")
+        env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address, "DBUS_SYSTEM_BUS_ADDRESS": address}
+        with log.open("wb") as out:
+            manager = subprocess.Popen(
+                ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", _NAMESPACE_SCRIPT, "sh",
+                 str(rules), port, str(events), str(_which("ModemManager")), "DEBUG"],
+                stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        bus = MMBus(address)
+
+        def explain() -> str:
+            state = "running" if manager is not None and manager.poll() is None else f"exited ({manager.returncode if manager else '?'})"
+            return f"ModemManager is {state}; the port was {port}\n{_tail(log, 60)}"
+
+        def modem() -> str | None:
+            if manager is not None and manager.poll() is not None:
+                pytest.fail(f"ModemManager exited before a modem appeared\n{explain()}")
+            try:
+                found = bus.modems() if bus.has_owner() else []
+            except DBusError:
+                return None
+            return found[0] if found else None
+
+        path = wait_for(f"ModemManager exports a modem for the emulated modem on {port}", modem, APPEAR_TIMEOUT, explain)
+        # NetworkManager enables a modem it manages; here the fixture does.
+        wait_for("the modem leaves initialisation (Modem.State >= disabled)",
+                 lambda: bus.get(path, MODEM, "State") >= 3, APPEAR_TIMEOUT, explain)
+        bus.call(path, MODEM, "Enable", "b", [True], timeout=REGISTER_TIMEOUT)
+        wait_for("the modem is registered (Modem.State >= registered)",
+                 lambda: bus.get(path, MODEM, "State") >= STATE_REGISTERED, REGISTER_TIMEOUT, explain)
+        yield RealModemManager(bus, carrier, handset, port, path, log)
+    finally:
+        _stop(manager, group=True)
+        carrier.stop()
+        _stop(daemon)
+        shutil.rmtree(workdir, ignore_errors=True)
