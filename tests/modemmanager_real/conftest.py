@@ -38,14 +38,19 @@ from typing import Any
 import pytest
 from realmm import MODEM, STATE_REGISTERED, DBusError, MMBus, wait_for
 
-PROFILE = "generic"  # the emulated modem's dialect: ModemManager's generic plugin drives it
+# The emulated dialects, each with the ModemManager plugin that takes it: Quectel's plugin
+# knows the EG25-G by its AT+CGMI; SIMCom's plugin needs the USB vendor id, which a pty has
+# not, so the generic plugin drives the SIM7600 here.
+PLUGINS = {"generic": "generic", "quectel-eg25g": "quectel", "simcom-sim7600": "generic"}
+GID1 = "BA01450000000000"  # EF-GID1 of the handset's SIM (a carrier's group id, 8 bytes)
 MSISDN = "+15550100001"
 PEER = "+15550100002"  # another handset on the simulated network
 RULES_DIRS = ("/lib/udev/rules.d", "/usr/lib/udev/rules.d")  # where ModemManager's build looks (Debian: /lib)
 APPEAR_TIMEOUT = 120.0  # probing is ~5 s on an idle machine; the CI machine may be busy
 REGISTER_TIMEOUT = 120.0
 
-# Runs inside the new mount namespace: $1 rules dir, $2 port name, $3 events file, $4 ModemManager, $5 log level.
+# Runs inside the new mount namespace: $1 rules dir, $2 port name, $3 events file, $4 ModemManager, $5 its log
+# (a file: ModemManager's default log goes to the host's syslog; a file is written line by line, unbuffered).
 _NAMESPACE_SCRIPT = """set -e
 for d in /lib/udev/rules.d /usr/lib/udev/rules.d; do
   if [ -d "$d" ]; then mount --bind "$1" "$d"; fi
@@ -53,7 +58,7 @@ done
 mount -t tmpfs mmsua-sysfs /sys/class/tty
 mkdir -p "/sys/class/tty/$2"
 exec "$4" --test-session --test-no-udev --no-auto-scan --test-no-suspend-resume \
-  --initial-kernel-events="$3" --log-level="$5"
+  --initial-kernel-events="$3" --log-level=DEBUG --log-file="$5"
 """
 
 
@@ -65,11 +70,20 @@ class RealModemManager:
     carrier: Any  # mmsua.sim.carrier.SimulatedCarrier
     handset: Any  # its Handset
     port: str  # "pts/N", the name ModemManager knows the port by
+    plugin: str  # the ModemManager plugin expected to drive this dialect
     modem: str  # the modem's D-Bus object path
     log: Path
 
     def log_tail(self, lines: int = 60) -> str:
         return _tail(self.log, lines)
+
+    def parts_read(self) -> int:
+        """SMS parts ModemManager has read from the modem so far (its debug log says so once it
+        has let go of the SMS storage it locked to read one)."""
+        try:
+            return self.log.read_text(errors="replace").count("correctly parsed PDU")
+        except OSError:
+            return 0
 
 
 def _tail(path: Path, lines: int) -> str:
@@ -153,10 +167,11 @@ def _port_files(workdir: Path, port: str, uid: str) -> tuple[Path, Path]:
     return rules, events
 
 
-@pytest.fixture(scope="module")
-def real_mm() -> Iterator[RealModemManager]:
-    """A private bus, a simulated carrier whose handset's modem is on a pty, and the real
-    ModemManager managing that modem, enabled and registered. Everything stops at the end."""
+@pytest.fixture(scope="module", params=sorted(PLUGINS))
+def real_mm(request: pytest.FixtureRequest) -> Iterator[RealModemManager]:
+    """A private bus, a simulated carrier whose handset's modem (in each emulated dialect) is on
+    a pty, and the real ModemManager managing that modem, enabled and registered. Everything
+    stops at the end."""
     reason = _why_not()
     if reason is not None:
         pytest.skip(reason)
@@ -165,29 +180,31 @@ def real_mm() -> Iterator[RealModemManager]:
 
     workdir = Path(tempfile.mkdtemp(prefix="mmsua-mm-", dir="/tmp"))  # short: AF_UNIX paths are limited
     log = workdir / "ModemManager.log"
+    output = workdir / "ModemManager.out"  # what it prints before its log is open
     daemon: subprocess.Popen[str] | None = None
     manager: subprocess.Popen[bytes] | None = None
-    carrier = SimulatedCarrier(profile=PROFILE)
+    profile: str = request.param
+    carrier = SimulatedCarrier(profile=profile)
     try:
         daemon, address = _start_bus(workdir)
         carrier.start()
-        handset = carrier.add_handset(MSISDN)
+        handset = carrier.add_handset(MSISDN, gid1=GID1)
         carrier.add_handset(PEER)
         assert handset.modem.wait_booted(30), "the emulated modem did not boot"
         port = os.path.realpath(handset.pty_path).removeprefix("/dev/")
         assert port.startswith("pts/"), f"the emulated modem's device is {port}, not a pty"
         rules, events = _port_files(workdir, port, f"mmsua-{handset.name}")
         env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address, "DBUS_SYSTEM_BUS_ADDRESS": address}
-        with log.open("wb") as out:
+        with output.open("wb") as out:
             manager = subprocess.Popen(
                 ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", _NAMESPACE_SCRIPT, "sh",
-                 str(rules), port, str(events), str(_which("ModemManager")), "DEBUG"],
+                 str(rules), port, str(events), str(_which("ModemManager")), str(log)],
                 stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         bus = MMBus(address)
 
         def explain() -> str:
             state = "running" if manager is not None and manager.poll() is None else f"exited ({manager.returncode if manager else '?'})"
-            return f"ModemManager is {state}; the port was {port}\n{_tail(log, 60)}"
+            return f"ModemManager is {state}; the port was {port}\n{_tail(output, 10)}\n{_tail(log, 60)}"
 
         def modem() -> str | None:
             if manager is not None and manager.poll() is not None:
@@ -205,7 +222,7 @@ def real_mm() -> Iterator[RealModemManager]:
         bus.call(path, MODEM, "Enable", "b", [True], timeout=REGISTER_TIMEOUT)
         wait_for("the modem is registered (Modem.State >= registered)",
                  lambda: bus.get(path, MODEM, "State") >= STATE_REGISTERED, REGISTER_TIMEOUT, explain)
-        yield RealModemManager(bus, carrier, handset, port, path, log)
+        yield RealModemManager(bus, carrier, handset, port, PLUGINS[profile], path, log)
     finally:
         _stop(manager, group=True)
         carrier.stop()

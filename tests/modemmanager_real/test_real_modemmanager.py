@@ -15,7 +15,7 @@ import subprocess
 from datetime import datetime, timezone
 from typing import Any
 
-from conftest import MSISDN, PEER, RealModemManager
+from conftest import GID1, MSISDN, PEER, RealModemManager
 from dbus_fast import Variant
 from realmm import (
     DELIVERY_COMPLETED_RECEIVED,
@@ -33,7 +33,6 @@ from realmm import (
 
 from mmsua.codec.push import MMS_APP_ID, MMS_CONTENT_TYPE, encode_push
 from mmsua.codec.sms import SmsStatusReport, decode_sms, wap_push_sms
-from mmsua.sim.modem.storage import REC_UNREAD
 from mmsua.sim.smsc import WAP_PUSH_ORIGINATOR
 
 WAIT = 60.0
@@ -48,18 +47,20 @@ def _received_with(mm: RealModemManager, data: bytes) -> dict[str, Any] | None:
 
 
 def test_modemmanager_reads_the_emulated_modems_identity(real_mm: RealModemManager) -> None:
+    emulated = real_mm.handset.modem
     modem = real_mm.bus.properties(real_mm.modem, MODEM)
-    profile = real_mm.handset.modem.profile
-    assert (modem["Manufacturer"], modem["Model"]) == (profile.manufacturer, profile.model)
-    assert modem["EquipmentIdentifier"] == real_mm.handset.modem.imei
+    assert (modem["Manufacturer"], modem["Model"]) == (emulated.profile.manufacturer, emulated.profile.model)
+    assert modem["EquipmentIdentifier"] == emulated.imei
     assert MSISDN in modem["OwnNumbers"]
-    assert modem["Plugin"] == "generic"
+    assert modem["Plugin"] == real_mm.plugin
     assert [port for port, _ in modem["Ports"]] == [real_mm.port]
     gpp = real_mm.bus.properties(real_mm.modem, MODEM_3GPP)
-    assert gpp["Imei"] == real_mm.handset.modem.imei
-    assert gpp["OperatorName"] == real_mm.carrier.operator
+    assert gpp["Imei"] == emulated.imei
+    assert (gpp["OperatorName"], gpp["OperatorCode"]) == (real_mm.carrier.operator, emulated.network.mcc_mnc)
     sim = real_mm.bus.properties(modem["Sim"], SIM)
-    assert sim["Imsi"] == real_mm.handset.modem.imsi
+    assert (sim["Imsi"], sim["SimIdentifier"]) == (emulated.imsi, emulated.iccid)
+    assert (sim["OperatorIdentifier"], sim["OperatorName"]) == (emulated.network.mcc_mnc, real_mm.carrier.operator)
+    assert bytes(sim["Gid1"]).hex().upper() == GID1
 
 
 def test_a_wap_push_from_the_network_becomes_an_sms_object_with_its_binary_data(real_mm: RealModemManager) -> None:
@@ -86,19 +87,14 @@ def test_a_push_split_over_several_sms_is_one_sms_object_with_the_whole_push(rea
     pdus = wap_push_sms(WAP_PUSH_ORIGINATOR, push, reference=next(_tids), timestamp=datetime.now(timezone.utc),
                         smsc=real_mm.carrier.smsc.address)
     assert len(pdus) == 3
-    modem = real_mm.handset.modem
+    read = real_mm.parts_read()
     for pdu in (pdus[2], pdus[0], pdus[1]):  # out of order, as networks deliver them
-        modem.deliver_sms(pdu)
-        wait_for("ModemManager read the part (AT+CMGR)", lambda: _nothing_unread(modem), WAIT, real_mm.log_tail)
+        real_mm.handset.modem.deliver_sms(pdu)
+        read += 1
+        wait_for(f"ModemManager has read {read} SMS parts in all", lambda n=read: real_mm.parts_read() >= n, WAIT, real_mm.log_tail)
     sms = wait_for("the three parts show up as one received Sms object whose Data is the whole push",
                    lambda: _received_with(real_mm, push), WAIT, real_mm.log_tail)
     assert sms["Number"] == WAP_PUSH_ORIGINATOR
-
-
-def _nothing_unread(modem: Any) -> bool:
-    with modem.lock:
-        return modem.pending_deliveries == 0 and all(
-            sms.stat != REC_UNREAD for store in modem.storages.values() for _, sms in store.items())
 
 
 def test_mmcli_lists_the_received_sms(real_mm: RealModemManager) -> None:
