@@ -1,7 +1,8 @@
 """The real ModemManager on a private bus, managing the project's emulated modem over a pty.
 
-How it runs with no udev, no system bus, and nothing changed on the host (docs/operations.md,
-"The real ModemManager on the emulated modem", gives the same recipe by hand):
+How it runs with no udev, no system bus, and nothing changed on the host (docs/sim.md,
+"The real ModemManager on the emulated modem", gives the same recipe by hand and what
+ModemManager 1.20 showed):
 
 * a private ``dbus-daemon`` is both the session and the system bus of ModemManager
   (``DBUS_SYSTEM_BUS_ADDRESS`` too, so its PolicyKit and sleep-monitor lookups never reach
