@@ -15,8 +15,8 @@ import subprocess
 from datetime import datetime, timezone
 from typing import Any
 
-from conftest import GID1, MSISDN, PEER, RealModemManager
 from dbus_fast import Variant
+from mmharness import GID1, MSISDN, PEER, RealModemManager
 from realmm import (
     DELIVERY_COMPLETED_RECEIVED,
     MESSAGING,
