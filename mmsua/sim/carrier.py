@@ -217,6 +217,7 @@ class SimulatedCarrier:
         imsi: str | None = None,
         cfun: int = 1,
         gid1: str = "",
+        iccid: str = "",
     ) -> Handset:
         """A subscriber with an emulated modem, powered on and registered to the network
         (``cfun=4``: it powers up in flight mode and registers only after AT+CFUN=1)."""
@@ -231,7 +232,7 @@ class SimulatedCarrier:
         )
         modem = EmulatedModem(
             get_profile(profile or self.profile), msisdn=msisdn, imsi=imsi or self.personality.imsi(number), gid1=gid1, imei=f"8612340500{number:05d}",
-            pin=pin, capacity=capacity, network=network, timing=self.timing, cfun=cfun,
+            pin=pin, capacity=capacity, network=network, timing=self.timing, cfun=cfun, iccid=iccid,
         )
         modem.on_submit = lambda tpdu: self.smsc.submit(msisdn, tpdu)  # type: ignore[union-attr]
         modem.on_tcp_connect = lambda port: self.identities.bind(port, msisdn)

@@ -36,6 +36,17 @@ SIM_ABSENT = {"NOT INSERTED": 10, "BUSY": 14}  # SIM states in which commands fa
 StackFactory = Callable[[StackHost], IpStack]
 
 
+def iccid_for(imsi: str) -> str:
+    """A made-up 20-digit ICCID for a SIM with this IMSI: "89" (telecom, ITU-T E.118), "00",
+    the IMSI's last 15 digits, and the Luhn check digit E.118 ends it with."""
+    body = "8900" + imsi[-15:].rjust(15, "0")
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return body + str(-total % 10)
+
+
 class ModemMachine(ABC):
     """One emulated module with its SIM. Thread-safe; every entry point takes `lock`.
     A subclass says which commands and which TCP/IP stack a profile has (`wiring`)."""
@@ -47,6 +58,7 @@ class ModemMachine(ABC):
         msisdn: str,
         imsi: str = "001010123456789",
         gid1: str = "",
+        iccid: str = "",
         imei: str = "861234050012345",
         pin: str | None = None,
         puk: str = "12345678",
@@ -64,6 +76,9 @@ class ModemMachine(ABC):
         if gid1 and (len(gid1) % 2 or len(gid1) > 32 or any(c not in "0123456789abcdefABCDEF" for c in gid1)):
             raise ValueError(f"gid1 must be up to 16 bytes of hex, got {gid1!r}")
         self.gid1 = gid1  # EF-GID1 as hex ("" : the SIM has none), read by AT+CRSM
+        if iccid and not (iccid.isdigit() and 18 <= len(iccid) <= 20):
+            raise ValueError(f"iccid must be 18 to 20 digits, got {iccid!r}")
+        self.iccid = iccid or iccid_for(imsi)  # EF-ICCID, read by AT+CRSM
         self.imei = imei
         self.pin = pin
         self.puk = puk
@@ -119,6 +134,9 @@ class ModemMachine(ABC):
         self.reg_n = {"+CREG": 0, "+CGREG": 0, "+CEREG": 0}
         self.cfun = self.power_on_cfun
         self.cgerep = 0
+        self.cscs = "IRA"  # TE character set (27.007 5.5)
+        self.ws46 = 25  # wireless network selection (27.007 5.9): GERAN, UTRAN and E-UTRAN
+        self.cops_format = 0  # the <oper> form +COPS? gives (27.007 7.3): long alphanumeric
         self.indications: dict[str, bool] = {}  # vendor URC switches a command turned on (Quectel AT+QINDCFG)
         self.sim_state = "SIM PIN" if self.pin else "READY"
         self.pin_tries = 3

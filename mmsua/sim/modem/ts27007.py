@@ -62,11 +62,28 @@ def restricted_sim_access(m: ModemMachine, req: Request) -> Reply:
         name = m.network.operator.encode("latin-1")[: length - 1]
         body = b"\x00" + name + b"\xff" * (length - 1 - len(name))
         return [f'+CRSM: 144,0,"{body.hex().upper()}"']
+    if command == 176 and file_id == 0x2FE2:  # EF-ICCID (TS 102 221 13.2): BCD, digits swapped, F-padded
+        return [f'+CRSM: 144,0,"{_read(_swapped_bcd(m.iccid, 10), args).hex().upper()}"']
+    if command == 176 and file_id == 0x6FAD:  # EF-AD (TS 31.102 4.2.18): byte 4 is the MNC's length
+        mnc_digits = len(m.network.mcc_mnc) - 3 if len(m.network.mcc_mnc) in (5, 6) else 2
+        return [f'+CRSM: 144,0,"{_read(bytes((0, 0, 0, mnc_digits)), args).hex().upper()}"']
     if command == 176 and file_id == 0x6F3E and m.gid1:  # EF-GID1; length 0: the whole file
         data = bytes.fromhex(m.gid1)
         length = int_arg(args, 4) if len(args) > 4 and args[4] else 0
         return [f'+CRSM: 144,0,"{(data[:length] if length else data).hex().upper()}"']
     return ["+CRSM: 106,130"]  # file not found
+
+
+def _read(data: bytes, args: list[str]) -> bytes:
+    """READ BINARY's answer: <P3> bytes of the file, the whole file when P3 is 0 or absent."""
+    length = int_arg(args, 4) if len(args) > 4 and args[4] else 0
+    return data[:length] if length else data
+
+
+def _swapped_bcd(digits: str, size: int) -> bytes:
+    """Digits as SIM files keep them: two per byte, the first in the low nibble, F-padded."""
+    padded = digits.ljust(size * 2, "F")
+    return bytes.fromhex("".join(padded[i + 1] + padded[i] for i in range(0, size * 2, 2)))
 
 
 # SIM
@@ -96,6 +113,57 @@ def pin(m: ModemMachine, req: Request) -> Reply:
     m.pin_tries = 3
     m.urc_after_ok("+CPIN: READY")
     m.sim_unlocked(m.generation)
+    return []
+
+
+@TS27007.command("+CLCK", needs_sim=True)
+def facility_lock(m: ModemMachine, req: Request) -> Reply:
+    """27.007 7.4, the SIM's PIN lock ("SC") only: <mode> 2 asks whether the PIN is asked at
+    power-on. Locking and unlocking are not emulated (+CME ERROR: 4, operation not supported)."""
+    if req.op == "=?":
+        return ['+CLCK: ("SC")']
+    args = req.args
+    if req.op != "=" or len(args) < 2:
+        raise cme(50)
+    if args[0].upper() != "SC":
+        raise cme(4)
+    mode = int_arg(args, 1)
+    if mode == 2:
+        return [f"+CLCK: {1 if m.pin else 0}"]
+    if mode in (0, 1):
+        raise cme(4)
+    raise cme(50)
+
+
+@TS27007.command("+CSCS")
+def character_set(m: ModemMachine, req: Request) -> Reply:
+    """27.007 5.5: the TE character set of text parameters (operator names, numbers' alphas).
+    Only IRA and GSM: every text the emulator prints is ASCII, the same in both; a UCS2 choice
+    would need each text hex-encoded, which is not emulated."""
+    if req.op == "?":
+        return [f'+CSCS: "{m.cscs}"']
+    if req.op == "=?":
+        return ['+CSCS: ("IRA","GSM")']
+    chosen = (req.args[0] if req.args else "IRA").upper()
+    if req.op != "=" or chosen not in ("IRA", "GSM"):
+        raise cme(50)
+    m.cscs = chosen
+    return []
+
+
+@TS27007.command("+WS46")
+def wireless_network(m: ModemMachine, req: Request) -> Reply:
+    """27.007 5.9: which radio access networks to use. 12 GERAN, 22 UTRAN, 28 E-UTRAN only;
+    25 all three; 29 GERAN+UTRAN, 30 GERAN+E-UTRAN, 31 UTRAN+E-UTRAN. The choice is kept
+    and read back; the simulated network is one LTE cell whatever it is."""
+    if req.op == "?":
+        return [f"+WS46: {m.ws46}"]
+    if req.op == "=?":
+        return ["+WS46: (12,22,25,28,29,30,31)"]
+    value = int_arg(req.args, 0) if req.args and req.args[0] else 25
+    if req.op != "=" or value not in (12, 22, 25, 28, 29, 30, 31):
+        raise cme(50)
+    m.ws46 = value
     return []
 
 
@@ -153,10 +221,18 @@ def signal_quality(m: ModemMachine, req: Request) -> Reply:
 @TS27007.command("+COPS", needs_sim=True)
 def operator(m: ModemMachine, req: Request) -> Reply:
     if req.op == "?":
-        return [f'+COPS: 0,0,"{m.network.operator}",7'] if m.registered else ["+COPS: 0"]
+        if not m.registered:
+            return ["+COPS: 0"]
+        oper = m.network.mcc_mnc if m.cops_format == 2 else m.network.operator
+        return [f'+COPS: 0,{m.cops_format},"{oper}",7']
     if req.op == "=?":
         n = m.network
         return [f'+COPS: (2,"{n.operator}","{n.operator}","{n.mcc_mnc}",7),,(0-4),(0-2)']
+    args = req.args
+    if req.op == "=" and len(args) > 1 and args[1]:  # <format>, alone with <mode> 3 (27.007 7.3)
+        if args[1] not in ("0", "1", "2"):
+            raise cme(50)
+        m.cops_format = int(args[1])
     return []
 
 
@@ -171,6 +247,8 @@ def attach(m: ModemMachine, req: Request) -> Reply:
 def packet_events(m: ModemMachine, req: Request) -> Reply:
     if req.op == "?":
         return [f"+CGEREP: {m.cgerep},0"]
+    if req.op == "=?":
+        return ["+CGEREP: (0-2),(0,1)"]  # 27.007: the <mode>s and <bfr>s supported
     if req.op == "=" and req.args:
         m.cgerep = int(req.args[0] or 0)
     return []

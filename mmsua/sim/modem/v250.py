@@ -41,6 +41,32 @@ def identification(m: ModemMachine, req: Request) -> Reply:
     return [line.format(imei=m.imei) for line in m.profile.ati]
 
 
+@V250.command("X")
+def result_code_selection(m: ModemMachine, req: Request) -> Reply:
+    """V.250 6.2.7 ATX<value>: which result codes and call progress monitoring (0-4).
+    No call is ever made on the simulated network, so the choice changes nothing heard."""
+    if req.text not in ("", "0", "1", "2", "3", "4"):
+        raise AtError()
+    return []
+
+
+@V250.command("&C")
+def dcd_behaviour(m: ModemMachine, req: Request) -> Reply:
+    """V.250 6.2.8 AT&C<value>: DCD always on (0) or following the carrier (1). A pty has no
+    DCD line; the setting is accepted as a module accepts it."""
+    if req.text not in ("", "0", "1"):
+        raise AtError()
+    return []
+
+
+@V250.command("+GCAP")
+def capabilities(m: ModemMachine, req: Request) -> Reply:
+    """V.250 6.1.9 complete capabilities list: +CGSM, the GSM/3GPP command set (27.007), as
+    the SIM7600 and MC7455 answer it in hw_fixtures (the E3372 adds +DS,+ES, V.42bis and
+    error control, which the emulated modems do not have)."""
+    return [] if req.op == "=?" else ["+GCAP: +CGSM"]
+
+
 @V250.command("Z", "&F")
 def reset_settings(m: ModemMachine, req: Request) -> Reply:
     m.echo, m.cmee = True, m.profile.cmee_default
