@@ -230,7 +230,10 @@ SETTINGS_FIELD = {
     "messaging.sms_to_mms_threshold": "sms_to_mms_threshold", "messaging.long_sms_confirm_parts": "long_sms_confirm_parts",
     "policy.auto_fetch": "auto_fetch", "contacts.path": "contacts_path",
 }
-DAEMON_ONLY = {"carrier.auto", "carrier.databases", "dbus.bus", "dbus.attachments", "dbus.delete"}
+DAEMON_ONLY = {"carrier.auto", "carrier.databases", "dbus.bus", "dbus.attachments", "dbus.delete",
+               # the daemon's rules (mmsua.rules) and notifier (mmsua.notify) read these
+               "automation.per_sender", "automation.total", "automation.window", "notify.desktop", "notify.ntfy",
+               "notify.ntfy_token", "notify.hook", "notify.show_text", "notify.timeout"}
 
 
 def _other_value(key: config.Key, tmp_path: Path):
