@@ -19,7 +19,7 @@ log = logging.getLogger("mmsua.daemon")
 
 
 class WorkQueue(Generic[T]):
-    def __init__(self, name: str, handle: Callable[[T], None], limit: int) -> None:
+    def __init__(self, name: str, handle: Callable[[T], object], limit: int) -> None:
         self.name = name
         self._handle = handle
         self._queue: queue.Queue[tuple[T] | None] = queue.Queue(limit)

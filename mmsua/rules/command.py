@@ -130,6 +130,8 @@ def _picture(name: str, limit: int) -> Attachment | str:
         data = read_attachment_file(path, limit)
     except ApiError as error:
         return clean_line(error.message, limit=160)
+    except OSError as error:  # a directory: opened, then refused by fdopen
+        return f"{shown}: {error.strerror or error}"
     media = next((kind for magic, kind in _PICTURES if data.startswith(magic)), None)
     if media is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         media = "image/webp"

@@ -186,3 +186,16 @@ def test_doctor_shows_the_rules_loaded(tmp_path: Path) -> None:
     checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
     assert checks["rules"]["status"] == "ok"
     assert checks["rules"]["detail"] == "1 loaded: fwd: from +15550100002 -> forward to +15550100003"
+
+
+def test_everything_from_a_number_is_forwarded_to_another(carrier, daemons, number, tmp_path: Path) -> None:
+    me, boss = number(), number()
+    carrier.add_handset(boss)
+    daemon = daemons(me, toml_rules([{"name": "to the boss", "from": PEER, "forward_to": [boss]}]))
+    carrier.send_sms(me, "the delivery is here", originator=PEER)
+    carrier.send_sms(me, "not from the peer", originator="+15550106666")
+    assert wait_for(lambda: submitted(carrier, me, boss) == ["the delivery is here"]), daemon.log.read_text()[-3000:]
+    client = daemon.client()
+    assert wait_for(lambda: any(m.text == "not from the peer" for c in client.list_conversations() for m in client.list_messages(c.id)))
+    client.close()
+    assert submitted(carrier, me, boss) == ["the delivery is here"]
