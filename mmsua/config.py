@@ -139,9 +139,9 @@ KEYS: tuple[Key, ...] = (
     Key("carrier.rules", str, "", "the carrier rules entry in use (filled from the SIM; docs/carriers.md)"),
     Key("hooks.on_message", list, [], "command run for each received message, as an argument list"),
     Key("hooks.timeout", int, 30, "seconds before the on-message command is stopped"),
-    Key("automation.per_sender", int, 5, "rule actions (replies, forwards, hooks) at most for one sender's messages per "
-        "automation.window; stops reply loops (docs/rules.md)"),
-    Key("automation.total", int, 30, "rule actions at most for everyone's messages per automation.window"),
+    Key("automation.per_sender", int, 5, "rules acting at most on one sender's messages per automation.window (each rule that "
+        "acts counts one); stops reply loops (docs/rules.md)"),
+    Key("automation.total", int, 30, "rules acting at most on everyone's messages per automation.window"),
     Key("automation.window", int, 3600, "seconds over which the two rule limits count"),
     Key("notify.desktop", str, "off", "announce new messages as desktop notifications (org.freedesktop.Notifications on "
         "the session bus; needs the dbus extra): on, off, or auto (on when a session bus exists)", choices=("off", "on", "auto")),
