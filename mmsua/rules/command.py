@@ -17,6 +17,7 @@ import re
 import selectors
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,8 @@ CHUNK = 65536
 # The magic numbers of the pictures a reply may carry (each format's own specification).
 _PICTURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"))
 TIMED_OUT = "timed out"
+_running: set[subprocess.Popen[bytes]] = set()
+_running_lock = threading.Lock()
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -78,6 +81,8 @@ def run(rule: Rule, message: Message) -> Outcome:
         return Outcome(False, f"cannot run {rule.run[0]!r}: {getattr(error, 'strerror', None) or error}")
     deadline = time.monotonic() + rule.timeout
     stopped: str | None = "stopped"
+    with _running_lock:
+        _running.add(process)
     try:
         out, err, stopped = _exchange(process, stdin_of(rule, message), rule.output_limit, deadline)
         if stopped is None:
@@ -92,6 +97,8 @@ def run(rule: Rule, message: Message) -> Outcome:
             if pipe is not None:
                 pipe.close()
         process.wait()
+        with _running_lock:
+            _running.discard(process)
     if stopped is not None:
         return Outcome(False, f"timed out after {rule.timeout:g} s, killed" if stopped == TIMED_OUT else stopped + ", killed")
     detail = f"exit {process.returncode}"
@@ -179,6 +186,15 @@ def _exchange(process: subprocess.Popen[bytes], data: bytes, limit: int, deadlin
                 else:
                     err = (err + chunk)[-STDERR_KEPT:]
     return bytes(out), bytes(err), None
+
+
+def kill_all() -> None:
+    """Kill the commands running now, with what they started (the daemon is stopping:
+    a command in a session of its own would outlive it)."""
+    with _running_lock:
+        running = list(_running)
+    for process in running:
+        _kill(process)
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:

@@ -49,6 +49,7 @@ class RuleRunner:
         self.country = addresses.country_for(country or None)
         self._work: WorkQueue[Message] = WorkQueue("rules", self.handle, QUEUE_LIMIT)
         self.results: Recent[RuleResult] = Recent(RESULTS_KEPT)  # the most recent, for tests
+        self._stopping = False
 
     # -- the engine's side: never blocks ---------------------------------------
     def on_event(self, event: Event) -> None:
@@ -61,7 +62,9 @@ class RuleRunner:
             log.error("message %s: %d messages wait for the rules already; rules skipped for it", message.id, QUEUE_LIMIT)
 
     def stop(self, wait: float = 5.0) -> None:
-        """Stop after the message at hand (a command running is bounded by its timeout)."""
+        """Stop: a command running now is killed, the messages still queued are left."""
+        self._stopping = True
+        command.kill_all()
         self._work.stop(wait)
 
     # -- the worker ----------------------------------------------------------------
@@ -69,6 +72,8 @@ class RuleRunner:
         """Every rule that matches ``message`` acts on it, in the config's order."""
         own = self._own_number()
         for rule in self.rules:
+            if self._stopping:
+                return
             if matches(rule, message, self.country):
                 self._act(rule, message, own)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +176,22 @@ def test_the_runner_never_answers_our_own_number_or_a_short_code_unless_told() -
     told.handle(message())
     told.handle(message(**{"from": "BANK"}))
     assert [r.to for r in api.sent] == [("+15550100002",), ("BANK",)]
+
+
+def test_stopping_the_rules_kills_the_command_running(tmp_path: Path) -> None:
+    from mmsua.api.events import MessageReceived
+
+    started = tmp_path / "started"
+    hang = parse_rules(({"name": "hang", "timeout": 300, "run": [PY, "-c", "import os, sys, time; open(sys.argv[1], 'w').write(str(os.getpid())); time.sleep(300)",
+                                                                  str(started)]},))
+    runner = RuleRunner(hang, Api(), RateLimit(10, 10, 60))  # type: ignore[arg-type]
+    runner.on_event(MessageReceived(message()))
+    runner.on_event(MessageReceived(message(id=4)))  # queued behind it: never run once stopped
+    deadline = time.monotonic() + 30
+    while not (started.exists() and started.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    pid = int(started.read_text())
+    runner.stop(wait=30)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert [(r.message_id, r.action, r.ok) for r in runner.results.items] == [(3, "run", False)]
