@@ -66,3 +66,27 @@ def test_new_messages_are_announced_and_a_muted_conversation_is_not(carrier, des
     finally:
         assert daemon.terminate() == 0
     assert "notifications: desktop, ntfy" in daemon.log.read_text()
+
+
+def test_ntfy_alone_needs_no_session_bus_and_mute_silences_it(carrier, ntfy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[notify]\ndesktop = "auto"\nntfy = "{ntfy.url}/house"\nshow_text = false\n')
+    daemon = DaemonProcess(carrier, carrier.add_handset(ME), tmp_path, config=config)
+    daemon.start(timeout=60)
+    try:
+        client = daemon.client()
+        carrier.send_sms(ME, "the code is 123456", originator=PEER)
+        assert wait_for(lambda: ntfy.posts), daemon.log.read_text()[-3000:]
+        assert ntfy.posts[0][2] == {"topic": "house", "title": PEER, "message": "a new message", "tags": ["speech_balloon"]}
+        client.mute_conversation(client.list_conversations()[0].id)
+        carrier.send_sms(ME, "muted one", originator=PEER)
+        assert wait_for(lambda: any(m.text == "muted one" for c in client.list_conversations() for m in client.list_messages(c.id)))
+        carrier.send_sms(ME, "not muted", originator=OTHER)  # announced after the muted one was passed over
+        assert wait_for(lambda: len(ntfy.posts) == 2)
+        assert [p[2]["title"] for p in ntfy.posts] == [PEER, OTHER]
+        client.close()
+    finally:
+        assert daemon.terminate() == 0
+    log = daemon.log.read_text()
+    assert "desktop notifications off: no session bus" in log and "notifications: ntfy" in log
