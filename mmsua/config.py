@@ -143,6 +143,17 @@ KEYS: tuple[Key, ...] = (
     Key("carrier.rules", str, "", "the carrier rules entry in use (filled from the SIM; docs/carriers.md)"),
     Key("hooks.on_message", list, [], "command run for each received message, as an argument list"),
     Key("hooks.timeout", int, 30, "seconds before the on-message command is stopped"),
+    Key("automation.per_sender", int, 5, "rules acting at most on one sender's messages per automation.window (each rule that "
+        "acts counts one); stops reply loops (docs/rules.md)"),
+    Key("automation.total", int, 30, "rules acting at most on everyone's messages per automation.window"),
+    Key("automation.window", int, 3600, "seconds over which the two rule limits count"),
+    Key("notify.desktop", str, "off", "announce new messages as desktop notifications (org.freedesktop.Notifications on "
+        "the session bus; needs the dbus extra): on, off, or auto (on when a session bus exists)", choices=("off", "on", "auto")),
+    Key("notify.ntfy", str, "", "announce new messages on this ntfy topic URL, e.g. https://ntfy.sh/a-long-secret-topic; empty: off"),
+    Key("notify.ntfy_token", str, "", "ntfy access token (sent as Authorization: Bearer)", secret=True),
+    Key("notify.hook", str, "", "also hand new messages to this registered target (e.g. mqtt: docs/rules.md)"),
+    Key("notify.show_text", bool, True, "put the message's text in notifications (off: only who sent it)"),
+    Key("notify.timeout", int, 10, "seconds one notification may take before it is given up"),
     Key("dbus.bus", str, "", "serve mmsd-tng's D-Bus API (org.ofono.mms) on this bus: session or system; empty: off "
         "(`mmsua daemon --dbus`; needs the dbus extra)", choices=("", "session", "system")),
     Key("dbus.attachments", str, "", "directory of the attachment files D-Bus clients read (default: <store.path>/dbus)"),
@@ -185,6 +196,7 @@ class Config:
 
     values: Mapping[str, Value]
     file: Path | None = None
+    rules: tuple[Mapping[str, Any], ...] = ()  # the file's [[rules]] tables, checked by mmsua.rules
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name].value
@@ -208,7 +220,7 @@ class Config:
             if overrides is not None and _source_kind(merged[name].source) not in overrides:
                 continue
             merged[name] = Value(_coerce(key, raw, source), source)
-        return Config(merged, self.file)
+        return Config(merged, self.file, self.rules)
 
     def path(self, name: str) -> Path | None:
         value = self[name]
@@ -311,6 +323,8 @@ def _coerce(key: Key, raw: Any, source: str) -> Any:
         parse_proxy(value)
     if key.name == "mms.uaprof_header" and not HEADER_NAME.fullmatch(value):
         raise ConfigError(f"{where}: {value!r} is not an HTTP header name")
+    if key.name == "notify.ntfy" and value and not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{where}: the ntfy topic must be an http:// or https:// URL, got {value!r}")
     if key.name == "mms.mmsc" and value and not value.startswith(("http://", "https://")):
         raise ConfigError(f"{where}: the MMSC must be an http:// or https:// URL, got {value!r}")
     return value
@@ -331,6 +345,9 @@ def read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
     flat: dict[str, Any] = {}
     for section, table in document.items():
+        if section == "rules":
+            flat["rules"] = _rule_tables(path, table)
+            continue
         if not isinstance(table, dict):
             raise ConfigError(f"config file {path}: {section!r} must be a [section], not a value")
         for name, value in table.items():
@@ -341,6 +358,18 @@ def read_file(path: Path) -> dict[str, Any]:
     return flat
 
 
+MAX_RULES = 100
+
+
+def _rule_tables(path: Path, value: Any) -> list[dict[str, Any]]:
+    """[[rules]]: a list of tables, read as they are; mmsua.rules checks what they say."""
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ConfigError(f"config file {path}: rules are written as [[rules]] tables (docs/rules.md)")
+    if len(value) > MAX_RULES:
+        raise ConfigError(f"config file {path}: {len(value)} rules; at most {MAX_RULES}")
+    return list(value)
+
+
 def load(config_path: Path | str | None = None, cli: Mapping[str, Any] | None = None) -> Config:
     """Defaults, then the file (named or the XDG default), then command-line values."""
     config = defaults()
@@ -348,7 +377,9 @@ def load(config_path: Path | str | None = None, cli: Mapping[str, Any] | None = 
     path = Path(config_path).expanduser() if config_path is not None else paths.config_file()
     if named or path.exists():
         config = Config(config.values, path)
-        config = config.with_values(read_file(path), f"{FILE} {path}")
+        settings = read_file(path)
+        config = Config(config.values, path, tuple(settings.pop("rules", ())))
+        config = config.with_values(settings, f"{FILE} {path}")
     if cli:
         given = {name: value for name, value in cli.items() if value is not None}
         config = config.with_values(given, COMMAND_LINE)

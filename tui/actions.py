@@ -74,6 +74,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("block", "B", "Block a number of the conversation", LIST, footer=False),
     Action("unblock", "U", "Unblock a number of the conversation", LIST, footer=False),
     Action("toggle_blocked", "b", "Blocked conversations or the inbox", LIST, footer=False),
+    Action("toggle_mute", "N", "Mute or unmute the conversation", LIST, footer=False, cli="mmsua mute CONVERSATION"),
     # Conversation view
     Action("reply", "r", "Reply", CONVERSATION, cli="mmsua send --to N"),
     Action("reply_all", "R", "Reply all", CONVERSATION, cli="mmsua send --to N --to N…"),
@@ -91,6 +92,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("delete_conversation", "D", "Delete the conversation", CONVERSATION, footer=False),
     Action("block", "B", "Block a number of the conversation", CONVERSATION, footer=False),
     Action("unblock", "U", "Unblock a number of the conversation", CONVERSATION, footer=False),
+    Action("toggle_mute", "N", "Mute or unmute the conversation", CONVERSATION, footer=False,
+           cli="mmsua mute CONVERSATION"),
     # Composer
     Action("send", "ctrl+s", "Send", COMPOSER, cli="mmsua send", priority=True),
     Action("attach", "ctrl+a", "Attach file", COMPOSER, priority=True),

@@ -1,5 +1,5 @@
 """The app's actions on whole conversations and on a message's content: mark read,
-delete a conversation, block and unblock its numbers, the blocked conversations,
+delete a conversation, block and unblock its numbers, the blocked conversations, mute,
 forward a message, copy from it.
 
 A mixin of :class:`mmsua.tui.app.MmsuaApp`: every daemon call runs in a thread
@@ -9,6 +9,7 @@ first; what the daemon sent is shown through ``tui.display``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
@@ -200,6 +201,28 @@ class ConversationChores(App[None]):
         else:
             self.call_from_thread(self.notify, note, markup=False)
             self.call_from_thread(self._reload_list)
+
+    # ---- mute -----------------------------------------------------------------
+    @work(thread=True, group="conversation-actions")
+    def _conversation_toggle_mute(self, conversation: Conversation) -> None:
+        mute = not conversation.muted
+        try:
+            (self.client.mute_conversation if mute else self.client.unmute_conversation)(conversation.id)
+        except Exception as error:
+            self._failed("Not muted" if mute else "Not unmuted", error)
+            return
+        self.call_from_thread(self._muted, conversation.id, mute)
+
+    def _muted(self, conversation_id: int, muted: bool) -> None:
+        """The list's row and the open conversation take the new flag (the next N undoes it)."""
+        row = next((r for r in self.conversation_list.rows if r.id == conversation_id), None)
+        if row is not None:
+            self.conversation_list.replace(replace(row, muted=muted))
+        view = self.conversation_view
+        if view.conversation is not None and view.conversation.id == conversation_id:
+            view.conversation = replace(view.conversation, muted=muted)
+        self.notify("Muted: its new messages are not announced (N again to unmute)." if muted
+                    else "Unmuted: its new messages are announced again.", markup=False)
 
     def _conversation_toggle_blocked(self, _: None) -> None:
         self.showing_blocked = not self.showing_blocked

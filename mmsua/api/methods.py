@@ -76,6 +76,12 @@ class Api(Protocol):
     def delete_conversation(self, conversation_id: int) -> None:
         """Delete a conversation and all its messages."""
 
+    def mute_conversation(self, conversation_id: int) -> None:
+        """Announce none of this conversation's new messages (desktop, ntfy, hooks); they
+        are stored and counted unread as ever."""
+
+    def unmute_conversation(self, conversation_id: int) -> None: ...
+
     def block(self, address: str) -> None:
         """Block a number: its SMS and MMS are kept apart, never announced; its MMS are not fetched."""
 

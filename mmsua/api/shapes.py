@@ -107,6 +107,7 @@ class Conversation(Shape):
     message_count: int = 0
     names: tuple[str, ...] = ()  # the participants' names from the daemon's contacts, "" where unknown
     blocked: bool = False  # every participant is blocked
+    muted: bool = False  # its new messages are not announced (mute_conversation)
 
 
 @dataclass(frozen=True, slots=True)

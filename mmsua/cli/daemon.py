@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from mmsua import config, exit_codes
+    from mmsua import config, exit_codes, notify, rules
     from mmsua.daemon.memory import fewer_malloc_arenas
     from mmsua.daemon.runner import Daemon, check
     from mmsua.daemon.server import SocketInUse
@@ -45,7 +45,9 @@ def run(args: argparse.Namespace) -> int:
         settings = config.from_args(args)
         if getattr(args, "dbus", None):
             settings = settings.with_values({"dbus.bus": args.dbus}, config.COMMAND_LINE)
-    except config.ConfigError as error:
+        rules.load(settings)
+        notify.check(settings)
+    except (config.ConfigError, rules.RuleError, notify.NotifyError) as error:
         print(f"mmsua daemon: {error}", file=sys.stderr)
         return exit_codes.CONFIG
     problems = check(settings)

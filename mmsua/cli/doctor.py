@@ -156,6 +156,7 @@ class _Doctor:
         from mmsua.drivers.at.channel import AtChannel
         from mmsua.drivers.errors import ModemError
 
+        self._automation()
         port = self._port()
         if port is None:
             self.skip_rest(self.STEPS, "no modem port")
@@ -199,6 +200,26 @@ class _Doctor:
         else:
             self.add("mqtt", WARN, problem, "start the broker or fix mqtt.url, mqtt.username and the password (docs/mqtt.md); "
                      "the daemon keeps trying")
+
+    def _automation(self) -> None:
+        """The config's rules and notifications, as the daemon will load them (only when set)."""
+        from mmsua import notify, rules
+
+        try:
+            loaded = rules.load(self.config)
+        except rules.RuleError as error:
+            self.add("rules", FAIL, str(error), "fix the rule: docs/rules.md; the daemon does not start with it")
+            return
+        try:
+            notify.check(self.config)
+        except notify.NotifyError as error:
+            self.add("notify", FAIL, str(error), "fix the notify setting: docs/operations.md, \"Notifications\"")
+            return
+        if loaded:
+            self.add("rules", OK, f"{len(loaded)} loaded: " + "; ".join(rule.describe() for rule in loaded))
+        announced = notify.describe(self.config)
+        if announced:
+            self.add("notify", OK, "new messages announced by " + ", ".join(announced))
 
     def _port(self) -> str | None:
         from mmsua.cli.port_check import modem_manager_warning

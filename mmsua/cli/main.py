@@ -2,7 +2,7 @@
 
 Each subcommand lives in its own module under ``mmsua.cli`` (fetch, retry, cancel
 and resend-as-sms share the table in ``message_actions``; block, unblock and blocked
-share ``blocking``) and exposes
+share ``blocking``; mute and unmute ``muting``) and exposes
 ``register(subparsers)``, which adds its parser and sets ``func`` to a callable
 taking the parsed arguments and returning an exit status. Heavy imports stay
 inside those callables so ``mmsua --help`` is instant.
@@ -39,6 +39,8 @@ SUBCOMMANDS: tuple[str, ...] = (
     "block",
     "unblock",
     "blocked",
+    "mute",
+    "unmute",
     "export",
     "status",
     "config",
@@ -95,10 +97,10 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _module_of(command: str) -> str:
     """The module that registers a subcommand: its own, or one that registers several
-    (the table of message actions, the blocking commands)."""
-    from mmsua.cli import blocking, message_actions
+    (the table of message actions, the blocking and muting commands)."""
+    from mmsua.cli import blocking, message_actions, muting
 
-    for shared in (message_actions, blocking):
+    for shared in (message_actions, blocking, muting):
         if command in shared.COMMANDS:
             return shared.__name__.rpartition(".")[2]
     return command.replace("-", "_")

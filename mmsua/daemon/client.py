@@ -116,6 +116,12 @@ class ApiMethods:
     def delete_conversation(self, conversation_id: int) -> None:
         self._invoke("delete_conversation", conversation_id=conversation_id)
 
+    def mute_conversation(self, conversation_id: int) -> None:
+        self._invoke("mute_conversation", conversation_id=conversation_id)
+
+    def unmute_conversation(self, conversation_id: int) -> None:
+        self._invoke("unmute_conversation", conversation_id=conversation_id)
+
     def block(self, address: str) -> None:
         self._invoke("block", address=address)
 
@@ -331,9 +337,9 @@ class LocalClient(ApiMethods):
     """The same API on an in-process engine (``mmsua tui --embedded``, tests): every call
     goes through the same JSON checks and answers as over the socket."""
 
-    def __init__(self, agent: Api) -> None:
+    def __init__(self, agent: Api, lock: threading.Lock | None = None) -> None:
         self.agent = agent
-        self._lock = threading.Lock()
+        self._lock = lock or threading.Lock()  # the daemon's engine lock, for its own clients (rules)
         self._callbacks: list[EventCallback] = []
         self._hooked = False
 

@@ -13,9 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import queue
 import subprocess
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,6 +21,7 @@ from mmsua.api.events import Event, MessageReceived
 from mmsua.api.shapes import Message
 from mmsua.api.states import MessageState
 from mmsua.textsafe import clean_line
+from mmsua.workqueue import Recent, WorkQueue
 
 log = logging.getLogger("mmsua.hook")
 QUEUE_LIMIT = 10_000
@@ -41,10 +40,8 @@ class MessageHook:
             raise ValueError("the on-message command is a non-empty list of arguments")
         self.command = list(command)
         self.timeout = timeout
-        self._queue: queue.Queue[Message | None] = queue.Queue(QUEUE_LIMIT)
-        self._worker: threading.Thread | None = None
-        self.results: list[HookResult] = []  # the most recent outcomes, for status and tests
-        self._done = threading.Condition()
+        self._work: WorkQueue[Message] = WorkQueue("on-message", self.run, QUEUE_LIMIT)
+        self._results: Recent[HookResult] = Recent()  # the most recent outcomes, for status and tests
 
     def run(self, message: Message) -> HookResult:
         """Run the command for one message now and return what happened."""
@@ -70,9 +67,7 @@ class MessageHook:
             log.info("message %s: on-message command done (%s)", message_id, result.detail)
         else:
             log.warning("message %s: on-message command failed (%s)", message_id, result.detail)
-        with self._done:
-            self.results = [*self.results[-99:], result]
-            self._done.notify_all()
+        self._results.add(result)
         return result
 
     def on_event(self, event: Event) -> None:
@@ -84,35 +79,16 @@ class MessageHook:
         """
         if not isinstance(event, MessageReceived) or event.data.state != MessageState.RECEIVED:
             return
-        self.start()
-        try:
-            self._queue.put_nowait(event.data)
-        except queue.Full:
+        if not self._work.offer(event.data):
             log.error("message %s: on-message queue full; command not run", event.data.id)
 
-    def start(self) -> None:
-        if self._worker is None:
-            self._worker = threading.Thread(target=self._work, name="on-message", daemon=True)
-            self._worker.start()
+    @property
+    def results(self) -> list[HookResult]:
+        return self._results.items
 
     def stop(self, wait: float = 5.0) -> None:
-        if self._worker is not None:
-            self._queue.put(None)
-            self._worker.join(wait)
-            self._worker = None
+        self._work.stop(wait)
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[HookResult]:
         """Block until ``count`` results exist (for tests and benchmarks)."""
-        with self._done:
-            self._done.wait_for(lambda: len(self.results) >= count, timeout)
-            return list(self.results)
-
-    def _work(self) -> None:
-        while True:
-            message = self._queue.get()
-            if message is None:
-                return
-            try:
-                self.run(message)
-            except Exception:  # a bug here must not kill the worker
-                log.exception("on-message command crashed for message %s", message.id)
+        return self._results.wait_for(count, timeout)

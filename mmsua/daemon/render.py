@@ -31,7 +31,7 @@ def person(address: str | None, name: str | None) -> str:
 def conversation_row(conv: Conversation) -> str:
     names = conv.names if len(conv.names) == len(conv.participants) else ("",) * len(conv.participants)
     people = ", ".join(line(n, 40) or line(p, 40) for p, n in zip(conv.participants, names, strict=True)) or "(nobody)"
-    mark = ("[blocked] " if conv.blocked else "") + (f"[{conv.unread} new] " if conv.unread else "")
+    mark = ("[blocked] " if conv.blocked else "") + ("[muted] " if conv.muted else "") + (f"[{conv.unread} new] " if conv.unread else "")
     when = line(conv.last_date, 25)
     return f"{conv.id:>5}  {when:<25}  {mark}{line(people, 60)}  {line(conv.last_preview, 60)}"
 

@@ -129,6 +129,8 @@ class Daemon:
         self.dbus: Any = None  # the org.ofono.mms service (mmsua.dbus), when dbus.bus is set
         self.mqtt: Any = None  # the MQTT bridge (mmsua.mqtt), when mqtt.url is set
         self.hook: MessageHook | None = None
+        self.rules: Any = None  # mmsua.rules' RuleRunner, when the config has [[rules]]
+        self.notifier: Any = None  # mmsua.notify's Notifier, when a notify.* setting is on
         self._stop = threading.Event()
         self._signal: int | None = None  # the signal that asked us to stop (logged after the wait)
         self._wake_lock = threading.Lock()
@@ -154,6 +156,8 @@ class Daemon:
         if command:
             self.hook = MessageHook(command, self.config["hooks.timeout"])
             self.agent.subscribe(self.hook.on_event)
+        self.rules = _start_rules(self.config, self.agent, self._engine_lock)
+        self.notifier = _start_notifier(self.config, self.agent)
         self.agent.subscribe(_log_event)
         self.agent.subscribe(self._on_modem_state)
         start = getattr(self.agent, "start", None)
@@ -205,6 +209,9 @@ class Daemon:
             self.server = None
         if self.hook is not None:
             self.hook.stop()
+        for worker in (self.rules, self.notifier):
+            if worker is not None:
+                worker.stop()
         stop = getattr(self.agent, "stop", None)
         if stop is not None:
             stop()
@@ -269,6 +276,30 @@ def _start_mqtt(config: Config, agent: Any, lock: threading.Lock) -> Any:
     from mmsua import mqtt
 
     return mqtt.start(agent, mqtt_settings(config), lock=lock)
+
+
+def _start_rules(config: Config, agent: Any, lock: threading.Lock) -> Any:
+    """The config's [[rules]] at work (docs/rules.md); they reach the engine as a client, under its lock."""
+    from mmsua import rules
+    from mmsua.daemon.client import LocalClient
+
+    runner = rules.start(config, LocalClient(agent, lock), agent.subscribe)
+    if runner is not None:
+        log.info("rules: %d loaded", len(runner.rules))
+        for rule in runner.rules:
+            log.info("  rule %s", rule.describe())
+    return runner
+
+
+def _start_notifier(config: Config, agent: Any) -> Any:
+    """Desktop, ntfy and hook announcements of new messages (docs/operations.md "Notifications")."""
+    from mmsua import notify
+
+    notifier = notify.start(config, getattr(agent, "conversation_muted", None))
+    if notifier is not None:
+        agent.subscribe(notifier.on_event)
+        log.info("notifications: %s", ", ".join(notifier.describe()))
+    return notifier
 
 
 def _carrier_values_missing(config: Config) -> bool:

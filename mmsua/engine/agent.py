@@ -462,6 +462,21 @@ class UserAgent:
         for message_id in ids:
             self._publish(MessageDeleted(api.Deleted(message_id, conversation_id, conversation)))
 
+    def mute_conversation(self, conversation_id: int) -> None:
+        """Its new messages are announced nowhere (docs/operations.md, "Notifications")."""
+        self._set_muted(conversation_id, True)
+
+    def unmute_conversation(self, conversation_id: int) -> None:
+        self._set_muted(conversation_id, False)
+
+    def _set_muted(self, conversation_id: int, muted: bool) -> None:
+        if not self.store.set_muted(conversation_id, muted):
+            raise NotFound(f"no conversation {conversation_id}")
+
+    def conversation_muted(self, conversation_id: int) -> bool:
+        """For the daemon's notifier (not an API method: clients read Conversation.muted)."""
+        return self.store.is_muted(conversation_id)
+
     def block(self, address: str) -> None:
         """Keep this number's SMS and MMS apart from now on (docs/operations.md, "Blocking")."""
         number = self._number(address)
@@ -589,7 +604,7 @@ def message_shape(m: records.Message, names: Names = _no_names) -> api.Message:
 
 def conversation_shape(c: records.Conversation, names: Names = _no_names) -> api.Conversation:
     return api.Conversation(c.id, c.participants, records.iso(c.last_date), c.last_preview, c.unread, c.message_count,
-                            names=tuple(names(p) or "" for p in c.participants), blocked=c.blocked)
+                            names=tuple(names(p) or "" for p in c.participants), blocked=c.blocked, muted=c.muted)
 
 
 def _is_api(agent: UserAgent) -> Api:

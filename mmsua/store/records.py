@@ -108,6 +108,7 @@ class Conversation:
     unread: int
     message_count: int
     blocked: bool = False  # every participant is a blocked number (read at query time)
+    muted: bool = False  # not announced by notifications (schema v8)
 
 
 @dataclass(frozen=True, slots=True)

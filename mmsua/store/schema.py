@@ -239,6 +239,13 @@ def _v7_blocked_numbers(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE messages ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0")
 
 
+def _v8_muted_conversations(conn: sqlite3.Connection) -> None:
+    # A muted conversation's new messages are stored and counted unread as ever, but
+    # announced nowhere (no desktop, ntfy or hook notification; docs/operations.md).
+    if "muted" not in {row[1] for row in conn.execute("PRAGMA table_info(conversations)")}:
+        conn.execute("ALTER TABLE conversations ADD COLUMN muted INTEGER NOT NULL DEFAULT 0")
+
+
 def _split(script: str) -> list[str]:
     """Split a script into whole statements (trigger bodies stay whole)."""
     statements, current = [], ""
@@ -253,7 +260,7 @@ def _split(script: str) -> list[str]:
 # Each entry upgrades version i to i + 1. Append only.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2_fts, _v3_sms_prune_index, _v4_message_ids_never_reused,
                                                             _v5_send_attempts, _v6_sms_segments,
-                                                            _v7_blocked_numbers]
+                                                            _v7_blocked_numbers, _v8_muted_conversations]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

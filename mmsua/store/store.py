@@ -525,6 +525,16 @@ class Store:
                            (conversation_id,))
         return [self._message(row) for row in rows]
 
+    # -- muted conversations --------------------------------------------------
+
+    def set_muted(self, conversation_id: int, muted: bool) -> bool:
+        """Mute or unmute a conversation; False when there is no such conversation."""
+        with self.transaction():
+            return self._x("UPDATE conversations SET muted = ? WHERE id = ?", (int(muted), conversation_id)).rowcount > 0
+
+    def is_muted(self, conversation_id: int) -> bool:
+        return bool(self._q("SELECT 1 FROM conversations WHERE id = ? AND muted = 1", (conversation_id,)))
+
     # -- blocked numbers ------------------------------------------------------
 
     def block(self, address: str) -> bool:
@@ -909,7 +919,8 @@ def _from_row(cls: type[_T], row: sqlite3.Row, **override: Any) -> _T:
 
 
 def _conversation(row: sqlite3.Row) -> Conversation:
-    return _from_row(Conversation, row, participants=tuple(json.loads(row["participants"])), blocked=bool(row["blocked"]))
+    return _from_row(Conversation, row, participants=tuple(json.loads(row["participants"])), blocked=bool(row["blocked"]),
+                     muted=bool(row["muted"]))
 
 
 def _kinds_clause(kinds: TaskKinds | None) -> tuple[str, tuple[str, ...]]:

@@ -231,7 +231,10 @@ SETTINGS_FIELD = {
     "policy.auto_fetch": "auto_fetch", "contacts.path": "contacts_path",
 }
 DAEMON_ONLY = {"carrier.auto", "carrier.databases", "dbus.bus", "dbus.attachments", "dbus.delete",
-               *(key.name for key in config.KEYS if key.name.startswith("mqtt."))}  # the MQTT bridge's (docs/mqtt.md)
+               *(key.name for key in config.KEYS if key.name.startswith("mqtt.")),  # the MQTT bridge's (docs/mqtt.md)
+               # the daemon's rules (mmsua.rules) and notifier (mmsua.notify) read these
+               "automation.per_sender", "automation.total", "automation.window", "notify.desktop", "notify.ntfy",
+               "notify.ntfy_token", "notify.hook", "notify.show_text", "notify.timeout"}
 
 
 def _other_value(key: config.Key, tmp_path: Path):

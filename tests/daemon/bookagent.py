@@ -28,6 +28,7 @@ class BookAgent:
         self.stopped = threading.Event()
         self._next = 1
         self.blocked: set[str] = set()
+        self.muted: set[int] = set()
 
     def start(self) -> None:
         self.started.set()
@@ -135,6 +136,12 @@ class BookAgent:
     def delete_conversation(self, conversation_id: int) -> None:
         for message in [m for m in self.messages.values() if m.conversation_id == conversation_id]:
             self.delete(message.id)
+
+    def mute_conversation(self, conversation_id: int) -> None:
+        self.muted.add(conversation_id)
+
+    def unmute_conversation(self, conversation_id: int) -> None:
+        self.muted.discard(conversation_id)
 
     def block(self, address: str) -> None:
         self.blocked.add(address)

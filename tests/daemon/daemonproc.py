@@ -18,6 +18,17 @@ from typing import Any
 from mmsua.daemon.client import Client, DaemonUnavailable
 
 
+def wait_for(condition: Any, timeout: float = 60.0) -> Any:
+    """The first true value of ``condition()`` within ``timeout`` seconds, else None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    return None
+
+
 class DaemonProcess:
     def __init__(self, carrier: Any, handset: Any, workdir: Path, *, extra: list[str] | None = None,
                  config: Path | None = None, carrier_flags: bool = True) -> None:

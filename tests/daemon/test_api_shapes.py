@@ -92,4 +92,4 @@ def test_a_stored_message_has_the_api_shape(tmp_path) -> None:
         assert d["date"] == "1970-01-01T00:00:00Z" and d["from"] == "+447700900123"
         assert d["read_report_requested"] is True and d["read"] is False
         c = conversation_shape(store.list_conversations()[0]).to_json()
-        assert set(c) == {"id", "participants", "last_date", "last_preview", "unread", "message_count", "names", "blocked"}
+        assert set(c) == {"id", "participants", "last_date", "last_preview", "unread", "message_count", "names", "blocked", "muted"}

@@ -44,7 +44,7 @@ def test_requests_get_answers_with_their_id(served, sock_path: Path) -> None:
     answer = exchange(sock, reader, b'{"id": "abc", "method": "status"}\n')
     assert answer["id"] == "abc" and answer["result"]["registration"] == "home"
     answer = exchange(sock, reader, b'{"id": 2, "method": "list_conversations", "params": {"limit": 5}}\n')
-    assert answer == {"id": 2, "result": [{"id": 1, "participants": ["+15551234567"], "last_date": None, "last_preview": "", "unread": 0, "message_count": 0, "names": [], "blocked": False}]}
+    assert answer == {"id": 2, "result": [{"id": 1, "participants": ["+15551234567"], "last_date": None, "last_preview": "", "unread": 0, "message_count": 0, "names": [], "blocked": False, "muted": False}]}
     sock.close()
 
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from daemonproc import DaemonProcess
+from daemonproc import DaemonProcess, wait_for
 
 from mmsua.api.shapes import SendRequest
 
@@ -24,16 +23,6 @@ message = json.load(sys.stdin)
 with open(sys.argv[1], "a") as out:
     out.write(json.dumps({"argv": sys.argv[2:], "id": os.environ["MMSUA_MESSAGE_ID"], "message": message}) + "\\n")
 """
-
-
-def wait_for(condition, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    return None
 
 
 def messages_of(client) -> list[dict]:

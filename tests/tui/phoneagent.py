@@ -94,6 +94,7 @@ class PhoneAgent(BookAgent):
             sum(1 for m in inside if not m.read), len(inside),
             names=tuple(self.names.get(p, "") for p in participants),
             blocked=all(self._is_blocked(p) for p in participants),
+            muted=conversation_id in self.muted,
         )
 
     # ---- the Api ------------------------------------------------------------

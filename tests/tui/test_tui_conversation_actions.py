@@ -194,3 +194,19 @@ async def test_the_new_actions_are_in_the_palette(tmp_path):
         await open_conversation(app, pilot, (ALICE,))
         await run_from_palette(app, pilot, "Copy a message")
         assert type(app.screen).__name__ == "CopyDialog"
+
+
+@pilot_test
+async def test_n_mutes_and_unmutes_the_conversation_from_the_list_and_from_inside(tmp_path):
+    agent = inbox()
+    async with on_agent(agent, tmp_path) as (app, pilot):
+        listing = app.query_one(ConversationList)
+        listing.cursor = next(i for i, r in enumerate(rows(app)) if r.participants == (BOB,))
+        bob = agent.conversation_of(BOB)
+        await pilot.press("N")
+        await until(pilot, "Bob's conversation muted", lambda: bob in agent.muted and next(r for r in rows(app) if r.id == bob).muted)
+        await keys_in(app, pilot, (BOB,), "N")  # inside it: the open conversation knows it is muted, so N unmutes
+        await until(pilot, "Bob's conversation unmuted", lambda: bob not in agent.muted and not next(r for r in rows(app) if r.id == bob).muted)
+        await pilot.press("N")
+        await until(pilot, "muted again", lambda: bob in agent.muted)
+        assert agent.muted == {bob}  # no other conversation was touched

@@ -347,6 +347,9 @@ class ConversationList(ScrollView, can_focus=True):
     def action_unblock(self) -> None:
         self._request("unblock", self.highlighted)
 
+    def action_toggle_mute(self) -> None:
+        self._request("toggle_mute", self.highlighted)
+
     def action_toggle_blocked(self) -> None:
         self._request("toggle_blocked", None)
 

@@ -386,6 +386,9 @@ class ConversationView(VerticalScroll, can_focus=True):
     def action_unblock(self) -> None:
         self.post_message(ConversationRequested("unblock", self.conversation))
 
+    def action_toggle_mute(self) -> None:
+        self.post_message(ConversationRequested("toggle_mute", self.conversation))
+
     def close(self) -> None:
         """The conversation is gone (deleted, or moved between the inbox and the blocked)."""
         self._generation += 1
