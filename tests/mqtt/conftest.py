@@ -3,12 +3,9 @@ to watch and publish, and a real UserAgent on the simulated carrier for the brid
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -18,44 +15,8 @@ from typing import Any
 import pytest
 
 sys.path.append(str(Path(__file__).parents[1] / "engine"))  # after the test folders: its conftest must not shadow theirs
-from mqttclient import PEER, Broker, Watcher  # noqa: E402
-from simagent import start_agent, wait_for  # noqa: E402 - the engine tests' helpers
-
-
-def mosquitto_binary() -> str | None:
-    return shutil.which("mosquitto") or next((p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if os.access(p, os.X_OK)), None)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def start_mosquitto(binary: str, directory: Path, config: str, port: int) -> Iterator[Broker]:
-    """mosquitto with ``config`` until the end of the ``with``; the test skips, with its log, when it does not start."""
-    (directory / "mosquitto.conf").write_text(config + "persistence false\nlog_dest stderr\nlog_type error\nlog_type warning\n")
-    with (directory / "mosquitto.log").open("wb") as log:
-        process = subprocess.Popen([binary, "-c", str(directory / "mosquitto.conf")], stdout=log, stderr=log)
-        try:
-            def listening() -> bool:
-                if process.poll() is not None:
-                    return True
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    return True
-                except OSError:
-                    return False
-
-            wait_for("mosquitto listening", listening)
-            if process.poll() is not None:
-                pytest.skip(f"mosquitto did not start: {(directory / 'mosquitto.log').read_text()[-500:]}")
-            yield Broker("127.0.0.1", port, process)
-        finally:
-            if process.poll() is None:
-                process.terminate()
-                process.wait(timeout=10)
+from mqttclient import PEER, Broker, Watcher, free_port, mosquitto_binary, start_mosquitto  # noqa: E402
+from simagent import start_agent  # noqa: E402 - the engine tests' helpers
 
 
 @pytest.fixture(scope="session")

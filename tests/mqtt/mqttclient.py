@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
+import shutil
+import socket
+import subprocess
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import pytest
 from simagent import wait_for  # tests/engine's (conftest puts it on the path)
 
 PEER = "+15550109001"  # on the simulated carrier: who the tests send to
@@ -105,3 +112,39 @@ def sent_by(carrier: Any, me: str) -> list[Any]:
 
 def images(stored: Any) -> list[bytes]:
     return [p.data for p in stored.send_req.parts if str(p.content_type.media_type).startswith("image/")]
+
+
+def mosquitto_binary() -> str | None:
+    return shutil.which("mosquitto") or next((p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if os.access(p, os.X_OK)), None)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def start_mosquitto(binary: str, directory: Path, config: str, port: int) -> Iterator[Broker]:
+    """mosquitto with ``config`` until the end of the ``with``; the test skips, with its log, when it does not start."""
+    (directory / "mosquitto.conf").write_text(config + "persistence false\nlog_dest stderr\nlog_type error\nlog_type warning\n")
+    with (directory / "mosquitto.log").open("wb") as log:
+        process = subprocess.Popen([binary, "-c", str(directory / "mosquitto.conf")], stdout=log, stderr=log)
+        try:
+            def listening() -> bool:
+                if process.poll() is not None:
+                    return True
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    return True
+                except OSError:
+                    return False
+
+            wait_for("mosquitto listening", listening)
+            if process.poll() is not None:
+                pytest.skip(f"mosquitto did not start: {(directory / 'mosquitto.log').read_text()[-500:]}")
+            yield Broker("127.0.0.1", port, process)
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=10)

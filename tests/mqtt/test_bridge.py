@@ -152,7 +152,8 @@ def test_hostile_payloads_get_clear_errors_and_the_bridge_goes_on(carrier, me, b
     client.publish(topics.command("send"), {"id": "fine", "to": PEER, "text": "still here", "via": "mms"})
     assert client.wait(topics.result, lambda m: m.json()["id"] == "fine").json()["ok"]
     expected = [(code, words) for _, code, words in HOSTILE] + [("bad_request", "'message_id'"), ("bad_request", "no command 'format-disk'")]
-    wait_for("every error answered", lambda: len(client.on(topics.result)) >= len(expected) + 1)
+    wait_for(f"every error answered: {[m.json() for m in client.on(topics.result)]}",
+             lambda: len(client.on(topics.result)) >= len(expected) + 1)
     errors = [m.json()["error"] for m in client.on(topics.result) if m.json()["id"] != "fine"]
     assert len(errors) == len(expected)  # one each; none for the dropped one
     for code, words in expected:  # the unknown command is answered at once, the others in turn: any order

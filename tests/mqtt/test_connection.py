@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import free_port, mosquitto_binary, start_mosquitto
-from mqttclient import Broker, Watcher
+from mqttclient import Broker, Watcher, free_port, mosquitto_binary, start_mosquitto
 from simagent import wait_for
 
 USER, PASSWORD = "pi1", "correct horse"
