@@ -112,9 +112,10 @@ def read_attachment_file(path: Path, limit: int = MAX_ATTACHMENT_FILE) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except OSError as exc:
         raise BadRequest(f"cannot read attachment {path}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # before fdopen, which refuses a directory with its own error
+        os.close(fd)
+        raise BadRequest(f"attachment {path} is not a regular file")
     with os.fdopen(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise BadRequest(f"attachment {path} is not a regular file")
         try:
             data = file.read(limit + 1)
         except OSError as exc:

@@ -43,6 +43,12 @@ def test_an_attachment_path_to_dev_zero_is_refused_not_read_forever(daemon, sock
     assert refused.value.code == "bad_request" and "not a regular file" in refused.value.message
 
 
+def test_an_attachment_path_to_a_directory_is_refused_as_not_a_regular_file(daemon, sock_path: Path, tmp_path: Path) -> None:
+    with Client(sock_path, timeout=20) as client, pytest.raises(ApiError) as refused:
+        _send_path(client, str(tmp_path))
+    assert refused.value.code == "bad_request" and "not a regular file" in refused.value.message
+
+
 def test_an_attachment_path_larger_than_the_limit_is_too_large(daemon, sock_path: Path, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     from mmsua.engine import agent as agent_module
