@@ -21,7 +21,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from mmsua import __version__
+from mmsua import __version__, targets
 from mmsua.api.errors import ApiError, BadRequest, InternalError, Unavailable
 from mmsua.api.events import Event, MessageDeleted, MessageReceived, MessageUpdated, ModemState
 from mmsua.api.methods import Api
@@ -52,6 +52,7 @@ class MqttBridge:
         self._states: OrderedDict[int, tuple[str, tuple[tuple[str, str], ...]]] = OrderedDict()
         self._pictures: OrderedDict[int, list[str]] = OrderedDict()
         self._unsubscribe: Callable[[], None] | None = None
+        self._unregister: Callable[[], None] | None = None
         self._last_status: dict[str, Any] | None = None
         self._said = ""  # the last connection problem logged: said once, not at every retry
         self._stopping = threading.Event()
@@ -77,6 +78,8 @@ class MqttBridge:
         """Connect in the background; the daemon runs whether the broker is there or not,
         and paho keeps trying (a problem is logged once, until a connection succeeds)."""
         self._unsubscribe = self.api.subscribe(self._on_event)
+        # Rules (hook = "mqtt") and notifications (notify.hook = "mqtt") hand messages here.
+        self._unregister = targets.register("mqtt", self._on_handoff)
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]  # paho leaves its __init__ unannotated
         properties.SessionExpiryInterval = SESSION_EXPIRY
         # The broker drops what is larger than this instead of sending it: a bound before we read.
@@ -89,6 +92,8 @@ class MqttBridge:
         log.info("MQTT: bridging %s on %s", self.settings.base, self.settings.describe())
 
     def stop(self) -> None:
+        if self._stopping.is_set():
+            return  # stopped already (the daemon's shutdown may follow a failed start's)
         self._stopping.set()
         if self._poller is not None:
             self._poller.join(10)
@@ -96,6 +101,9 @@ class MqttBridge:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        if self._unregister is not None:
+            self._unregister()
+            self._unregister = None
         self._commands.shutdown(wait=True, cancel_futures=True)
         self._events.shutdown(wait=True, cancel_futures=True)
         if self.connected.is_set():
@@ -243,6 +251,18 @@ class MqttBridge:
                 self._publish_status_of(payloads.status(event.data))
         except Exception as error:
             log.warning("MQTT: cannot publish %s: %s", event.name, error)
+
+    def _on_handoff(self, handoff: targets.Handoff) -> None:
+        # The rules' or the notifier's worker: hand over, as for events.
+        self._submit(self._events, self._publish_handoff, handoff)
+
+    def _publish_handoff(self, handoff: targets.Handoff) -> None:
+        body = {"purpose": handoff.purpose, "source": handoff.source, "title": handoff.title, "body": handoff.body,
+                "message": payloads.received(handoff.message, self.topics, {}, 0)}
+        try:
+            self._publish(self.topics.handoff, body)
+        except Exception as error:
+            log.warning("MQTT: cannot publish a %s of message %s: %s", handoff.purpose, handoff.message.id, error)
 
     def _poll_status(self) -> None:
         while not self._stopping.wait(STATUS_EVERY):

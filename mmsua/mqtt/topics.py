@@ -9,6 +9,7 @@
     <prefix>/<node>/<modem>/picture/last         the last received picture's bytes (retained)
     <prefix>/<node>/<modem>/command/<name>       send, notify, fetch, read, delete (QoS 1, JSON)
     <prefix>/<node>/<modem>/result               each command's outcome (JSON)
+    <prefix>/<node>/<modem>/handoff              what a rule (hook = "mqtt") or notify.hook = "mqtt" hands over (JSON)
 """
 
 from __future__ import annotations
@@ -29,11 +30,13 @@ class Topics:
     last_picture: str
     commands: str  # the subscription: every command of this modem
     result: str
+    handoff: str
 
     @classmethod
     def of(cls, base: str) -> Topics:
         return cls(base, f"{base}/availability", f"{base}/status", f"{base}/message/received", f"{base}/message/last",
-                   f"{base}/message/state", f"{base}/picture/last", f"{base}/command/+", f"{base}/result")
+                   f"{base}/message/state", f"{base}/picture/last", f"{base}/command/+", f"{base}/result",
+                   f"{base}/handoff")
 
     def picture(self, message_id: int, index: int) -> str:
         return f"{self.base}/picture/{message_id}/{index}"

@@ -287,3 +287,23 @@ def test_a_command_published_while_the_daemon_is_away_runs_when_it_comes_back(ca
         wait_for("the MMSC has it", lambda: sent_by(carrier, me))
     finally:
         second.stop()
+
+
+def test_a_rule_or_notification_hook_named_mqtt_is_published_on_the_handoff_topic(carrier, me, bridge, watcher) -> None:
+    """A rule with hook = "mqtt" (or notify.hook = "mqtt") hands the message to the bridge
+    through mmsua.targets; it goes out on <base>/handoff; after stop() nothing is registered."""
+    from mmsua import targets
+    from mmsua.codec.multipart import Part
+
+    topics = bridge.topics
+    client = watcher(topics.received, topics.handoff)
+    carrier.send_mms(FRIEND, [me], subject="door", parts=(Part.make(b"someone rang", "text/plain", charset="utf-8"),))
+    event = client.wait(topics.received, lambda m: m.json()["event_type"] == "received").json()
+    message = bridge.api.show_message(event["id"])
+    assert "mqtt" in targets.registered()
+    assert targets.deliver("mqtt", targets.Handoff("forward", "doorbell", message))
+    handoff = client.wait(topics.handoff).json()
+    assert handoff["purpose"] == "forward" and handoff["source"] == "doorbell"
+    assert handoff["message"]["id"] == event["id"] and handoff["message"]["text"] == "someone rang"
+    bridge.stop()
+    assert "mqtt" not in targets.registered()
