@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
 
     from mmsua import config, exit_codes
     from mmsua.daemon.memory import fewer_malloc_arenas
-    from mmsua.daemon.runner import Daemon, check
+    from mmsua.daemon.runner import Daemon, check, resolve_backend
     from mmsua.daemon.server import SocketInUse
     from mmsua.dbus import DbusUnavailable
     from mmsua.dbus import check_available as check_dbus
@@ -43,6 +43,11 @@ def run(args: argparse.Namespace) -> int:
         settings = config.from_args(args)
         if getattr(args, "dbus", None):
             settings = settings.with_values({"dbus.bus": args.dbus}, config.COMMAND_LINE)
+    except config.ConfigError as error:
+        print(f"mmsua daemon: {error}", file=sys.stderr)
+        return exit_codes.CONFIG
+    try:
+        settings = resolve_backend(settings)  # before the port check: ModemManager's port is not refused
     except config.ConfigError as error:
         print(f"mmsua daemon: {error}", file=sys.stderr)
         return exit_codes.CONFIG
@@ -59,9 +64,10 @@ def run(args: argparse.Namespace) -> int:
         except DbusUnavailable as error:
             print(f"mmsua daemon: {error}", file=sys.stderr)
             return exit_codes.UNAVAILABLE
-    refused = _port_check(settings["modem.port"])
-    if refused is not None:
-        return refused
+    if settings["modem.backend"] == "at":
+        refused = _port_check(settings["modem.port"])
+        if refused is not None:
+            return refused
     if not _store_usable(settings.store_path()):
         return exit_codes.IOERR
     daemon = Daemon(settings, Path(args.socket) if args.socket else None)
