@@ -88,7 +88,7 @@ def parse_answer(packet: bytes, ident: int, qtype: int) -> list[str]:
 
 
 def resolve(name: str, servers: Sequence[str], *, ipv6: bool = False, interface: str | None = None,
-            source_address: str | None = None, timeout: float = 5.0) -> list[str]:
+            source_address: str | None = None, timeout: float = 5.0, port: int = 53) -> list[str]:
     """The addresses of ``name`` from the first of ``servers`` that gives any."""
     qtype = TYPE_AAAA if ipv6 else TYPE_A
     reasons: list[str] = []
@@ -102,7 +102,7 @@ def resolve(name: str, servers: Sequence[str], *, ipv6: bool = False, interface:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, interface.encode())
                 if source_address and (":" in source_address) == (family == socket.AF_INET6):
                     sock.bind((source_address, 0))
-                sock.connect((server, 53))
+                sock.connect((server, port))
                 sock.send(query(name, qtype, ident))
                 while True:  # a stray datagram (another id) is skipped until the timeout
                     try:

@@ -63,6 +63,7 @@ class Bus:
         self._handlers: list[SignalHandler] = []
         self._signals: queue.Queue[Signal | None] = queue.Queue(MAX_QUEUED_SIGNALS)
         self._dispatcher: threading.Thread | None = None
+        self._watcher: Any = None
         self.closed = threading.Event()  # the connection ended (ModemManager's bus went away, or close())
 
     def open(self, timeout: float = 10.0) -> Bus:
@@ -94,15 +95,22 @@ class Bus:
         except Exception as error:
             raise BusUnavailable(f"cannot reach the D-Bus {self.address} bus: {error}") from None
         self._bus.add_message_handler(self._on_message)
-        self._bus.wait_for_disconnect().add_done_callback(lambda _: self.closed.set())
+        self._watcher = asyncio.ensure_future(self._watch_disconnect(self._bus))
+
+    async def _watch_disconnect(self, bus: Any) -> None:
+        try:
+            await bus.wait_for_disconnect()
+        except Exception as error:  # the connection broke rather than closed
+            log.info("D-Bus connection lost: %s", error)
+        self.closed.set()
 
     def close(self) -> None:
         if self._bus is not None:
             bus, self._bus = self._bus, None
             try:
-                self._loop.call_soon_threadsafe(bus.disconnect)
-            except RuntimeError:
-                pass
+                self._run(self._disconnect(bus), 5.0)
+            except (DbusError, RuntimeError) as error:
+                log.debug("closing the D-Bus connection: %s", error)
         if self._thread is not None:
             try:
                 self._loop.call_soon_threadsafe(self._loop.stop)
@@ -120,6 +128,11 @@ class Bus:
                 self._dispatcher.join(10)
             self._dispatcher = None
         self.closed.set()
+
+    async def _disconnect(self, bus: Any) -> None:
+        bus.disconnect()
+        if self._watcher is not None:
+            await asyncio.wait([self._watcher], timeout=2.0)
 
     def _run(self, coroutine: Any, timeout: float) -> Any:
         future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
