@@ -34,7 +34,7 @@ def test_healthy_modem_passes_every_step(capsys: pytest.CaptureFixture[str]) -> 
     report = json.loads(out)
     assert status == exit_codes.OK and report["ok"] is True
     checks = {c["name"]: c for c in report["checks"]}
-    assert [c["name"] for c in report["checks"]] == ["port", "open", "identify", "sim", "registration", "signal", "sms", "mms-context", "mmsc"]
+    assert [c["name"] for c in report["checks"]] == ["backend", "port", "open", "identify", "sim", "registration", "signal", "sms", "mms-context", "mmsc"]
     assert all(c["status"] == "ok" for c in report["checks"])
     assert "profile quectel" in checks["identify"]["detail"]
     assert "MCC 262" in checks["sim"]["detail"]

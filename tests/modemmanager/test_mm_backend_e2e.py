@@ -116,3 +116,31 @@ def test_a_binary_sms_that_is_no_push_is_left_on_the_modem(fake_mm, agent) -> No
                                                   received=True))
     wait_for("the text after it taken", lambda: marker in fake_mm.deleted)
     assert path not in fake_mm.deleted and fake_mm.prop(path, I_SMS, "Data") == b"\x01\x02\x03"
+
+
+def test_the_proxy_name_is_resolved_with_the_bearers_dns_servers(carrier, fake_mm, bus_address, tmp_path) -> None:
+    from conftest import settings_for
+    from fakedns import FakeDns
+
+    from mmsua.engine.agent import UserAgent
+
+    name = "mmsproxy.carrier.test"  # known only to the carrier's DNS, not to this machine's resolver
+    try:
+        server = FakeDns({name: "127.0.0.1"})
+    except OSError as error:
+        import pytest
+
+        pytest.skip(f"a DNS server on 127.0.0.9:53 needs root here ({error})")
+    fake_mm.dns = ("127.0.0.9",)
+    port = carrier.proxy.rsplit(":", 1)[1]
+    with server:
+        agent = UserAgent(settings_for(carrier, bus_address, tmp_path, proxy=f"{name}:{port}"))
+        agent.start()
+        try:
+            assert agent.link.wait_ready(30), agent.link.error
+            carrier.send_mms(FRIEND, [ME], text="found by the carrier's DNS")
+            message = wait_for("message retrieved", lambda: only_message(agent, "received"))
+            assert message.text == "found by the carrier's DNS"
+        finally:
+            agent.stop()
+    assert name in server.asked
