@@ -119,10 +119,9 @@ class ModemManagerLink:
                 self._lost.wait(1.0)  # the bus closing sets no event of ours: looked at each second
             if self._stop.is_set():
                 return
-            self._ready.clear()
+            self._teardown()  # first: nothing stale is shown beside the error
             self.error, self.error_at = "ModemManager lost the modem (or stopped)", time.time()
             log.warning("%s; looking for it again", self.error)
-            self._teardown()
             self.on_state()
 
     def _teardown(self) -> None:

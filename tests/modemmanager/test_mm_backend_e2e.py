@@ -144,3 +144,16 @@ def test_the_proxy_name_is_resolved_with_the_bearers_dns_servers(carrier, fake_m
         finally:
             agent.stop()
     assert name in server.asked
+
+
+def test_modemmanager_going_away_is_said_and_its_return_picked_up(carrier, fake_mm, bus_address, agent) -> None:
+    from fakemm import FakeModemManager
+
+    fake_mm.stop()  # ModemManager stops (or restarts): its name leaves the bus
+    gone = wait_for("the loss said", lambda: agent.status().modem_error)
+    assert agent.status().modem is None and agent.status().data_path == "error"
+    assert "ModemManager" in gone.reason
+    with FakeModemManager(bus_address, carrier.smsc, ME, source_address=fake_mm.source_address):
+        wait_for("the modem back", lambda: agent.status().modem is not None and agent.status().modem_error is None)
+        carrier.send_mms(FRIEND, [ME], text="after the restart")
+        assert wait_for("message retrieved", lambda: only_message(agent, "received")).text == "after the restart"
