@@ -50,10 +50,11 @@ class ModemManagerClient:
 
     def modem(self, path: str) -> ModemFacts:
         interfaces = {names.MODEM: self._all(path, names.MODEM)}
-        try:
-            interfaces[names.MODEM_3GPP] = self._all(path, names.MODEM_3GPP)
-        except DbusError:
-            pass  # not a 3GPP modem, or not registered yet
+        for optional in (names.MODEM_3GPP, names.MESSAGING):
+            try:
+                interfaces[optional] = self._all(path, optional)
+            except DbusError:
+                pass  # not a 3GPP modem, or not enabled yet
         return ModemFacts.of(path, interfaces)
 
     def sim(self, path: str) -> SimFacts:

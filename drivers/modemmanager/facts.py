@@ -7,6 +7,7 @@ that stops the modem.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -98,17 +99,18 @@ class ModemFacts:
         )
 
     def serves(self, port: str) -> bool:
-        """Whether ``port`` (a device path or a bare name) is one of this modem's ports."""
-        import os
-
+        """Whether ``port`` (a device path, a by-id link, or a bare name) is one of this modem's
+        ports. ModemManager names them under /dev: ttyUSB2, cdc-wdm0, or pts/3 for a pty."""
         if not port:
             return True
-        wanted = {os.path.basename(port)}
+        wanted = {port, os.path.basename(port), port.removeprefix("/dev/")}
         try:
-            wanted.add(os.path.basename(os.path.realpath(port)))
+            real = os.path.realpath(port)
+            wanted |= {os.path.basename(real), real.removeprefix("/dev/")}
         except OSError:
             pass
-        return bool(wanted & ({self.primary_port} | set(self.ports)))
+        names = {self.primary_port, *self.ports} - {""}
+        return bool(wanted & (names | {"/dev/" + name for name in names}))
 
 
 @dataclass(frozen=True, slots=True)

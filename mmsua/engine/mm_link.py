@@ -373,14 +373,13 @@ _OLD_TIME = re.compile(r"^(\d{12})([+-]\d{1,2})?$")  # ModemManager before 1.2: 
 
 def sms_time(stamp: str) -> float | None:
     """ModemManager's Timestamp (ISO 8601; older versions a compact form) as unix time."""
-    try:
-        when = datetime.fromisoformat(stamp)
-        return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
-    except ValueError:
-        pass
-    match = _OLD_TIME.match(stamp)
+    match = _OLD_TIME.match(stamp)  # first: Python's ISO parser reads these digits as another date
     if match is None:
-        return None
+        try:
+            when = datetime.fromisoformat(stamp)
+        except ValueError:
+            return None
+        return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
     digits, zone = match.groups()
     try:
         local = datetime.strptime(digits, "%y%m%d%H%M%S")

@@ -180,7 +180,9 @@ class FakeModemManager:
     def _answer(self, m: Message) -> Message:
         path, interface, member, body = m.path or "", m.interface, m.member, m.body
         if interface == PROPS and member == "GetAll":
-            return Message.new_method_return(m, "a{sv}", [self.objects[path].get(body[0], {})])
+            if body[0] not in self.objects[path]:  # as GDBus answers for an interface the object lacks
+                return Message.new_error(m, "org.freedesktop.DBus.Error.InvalidArgs", f"No such interface '{body[0]}'")
+            return Message.new_method_return(m, "a{sv}", [self.objects[path][body[0]]])
         if interface == PROPS and member == "Get":
             return Message.new_method_return(m, "v", [self.objects[path][body[0]][body[1]]])
         if interface == OBJECTS and member == "GetManagedObjects" and path == ROOT:
