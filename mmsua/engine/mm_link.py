@@ -150,6 +150,11 @@ class ModemManagerLink:
         modem = next((m for m in client.modems() if m.serves(port)), None)
         if modem is None:
             raise ModemManagerUnavailable(f"ModemManager manages no modem {'at ' + port if port else 'yet'}")
+        if not modem.has_messaging:
+            # ModemManager offers Messaging once the modem is enabled with its SIM unlocked; mmsua
+            # does not enable a modem someone disabled (flight mode): it looks again with back-off.
+            raise ModemManagerUnavailable(f"ModemManager's modem {modem.path} offers no Messaging yet: it is disabled "
+                                          "or its SIM locked (`mmcli -m any -e` enables it)")
         self.modem = modem
         self._set_registration(modem.registration)
         self.sim = client.sim(modem.sim) if modem.sim else None
@@ -163,11 +168,8 @@ class ModemManagerLink:
         client.watch_modem(modem.path, self._on_signal)
         with self._bearer_lock:
             self._install_bearer()
-        if not modem.has_messaging:
-            log.warning("ModemManager offers no Messaging on %s yet (SIM locked?): no SMS until it does", modem.path)
-        else:
-            for path in client.messages(modem.path):
-                self._consider(path)
+        for path in client.messages(modem.path):
+            self._consider(path)
         log.info("ModemManager modem ready: %s %s (%s), %s", modem.manufacturer, modem.model, modem.path, self.registration)
 
     # -- the data path ---------------------------------------------------------------------------

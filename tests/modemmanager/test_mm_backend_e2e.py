@@ -157,3 +157,22 @@ def test_modemmanager_going_away_is_said_and_its_return_picked_up(carrier, fake_
         wait_for("the modem back", lambda: agent.status().modem is not None and agent.status().modem_error is None)
         carrier.send_mms(FRIEND, [ME], text="after the restart")
         assert wait_for("message retrieved", lambda: only_message(agent, "received")).text == "after the restart"
+
+
+def test_a_modem_without_messaging_yet_is_waited_for_and_said(carrier, fake_mm, bus_address, tmp_path) -> None:
+    from conftest import settings_for
+
+    from mmsua.engine.agent import UserAgent
+
+    messaging = fake_mm.run(lambda: fake_mm.objects[MODEM].pop(I_MODEM + ".Messaging"))  # disabled: no Messaging
+    agent = UserAgent(settings_for(carrier, bus_address, tmp_path))
+    agent.start()
+    try:
+        error = wait_for("the reason said", lambda: agent.status().modem_error)
+        assert "offers no Messaging yet" in error.reason and not agent.link.wait_ready(0)
+        fake_mm.run(lambda: fake_mm.objects[MODEM].__setitem__(I_MODEM + ".Messaging", messaging))  # enabled
+        assert agent.link.wait_ready(30), agent.link.error
+        carrier.send_mms(FRIEND, [ME], text="once enabled")
+        assert wait_for("message retrieved", lambda: only_message(agent, "received")).text == "once enabled"
+    finally:
+        agent.stop()
