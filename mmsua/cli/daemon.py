@@ -26,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import importlib.util
     import sys
     from pathlib import Path
 
@@ -68,6 +69,10 @@ def run(args: argparse.Namespace) -> int:
         refused = _port_check(settings["modem.port"])
         if refused is not None:
             return refused
+    elif importlib.util.find_spec("dbus_fast") is None:
+        print("mmsua daemon: modem.backend = modemmanager needs the dbus extra, which is not installed: "
+              "pip install 'mmsua[dbus]' (in mmsua's virtual environment)", file=sys.stderr)
+        return exit_codes.UNAVAILABLE
     if not _store_usable(settings.store_path()):
         return exit_codes.IOERR
     daemon = Daemon(settings, Path(args.socket) if args.socket else None)

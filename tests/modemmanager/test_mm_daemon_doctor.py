@@ -101,3 +101,20 @@ def test_doctor_on_a_port_modemmanager_does_not_manage_uses_the_at_driver(fake_m
     backend = report["checks"][0]
     assert backend["name"] == "backend" and backend["detail"].startswith("at: ModemManager manages no modem at /dev/ttyUSB7")
     assert status == exit_codes.UNAVAILABLE  # the AT driver's port is missing
+
+
+def test_the_daemon_says_the_dbus_extra_is_missing_for_modemmanager(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from mmsua.cli import daemon
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "dbus_fast" else real(name, *a))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    parser = argparse.ArgumentParser(prog="mmsua")
+    daemon.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["daemon", "--backend", "modemmanager", "--store", str(tmp_path / "store"),
+                              "--socket", str(tmp_path / "api.sock")])
+    assert args.func(args) == exit_codes.UNAVAILABLE
+    assert "pip install 'mmsua[dbus]'" in capsys.readouterr().err
