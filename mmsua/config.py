@@ -207,7 +207,7 @@ class Config:
     def check_ready(self) -> list[str]:
         """What is still missing before the daemon can move MMS (empty when ready)."""
         missing = []
-        if not self["modem.port"] and self["modem.backend"] == "at":
+        if not self["modem.port"] and self["modem.backend"] != "modemmanager":  # auto is decided before this is asked
             missing.append("modem.port (--port): the modem's AT port, e.g. /dev/ttyUSB2")
         if not self["mms.mmsc"]:
             missing.append("mms.mmsc (--mmsc): the carrier's MMSC URL")
