@@ -15,6 +15,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from ..bearers.base import DOWN, ERROR, UP, BearerError
+from . import names
 from .bus import DbusError
 from .facts import BearerFacts
 
@@ -52,6 +53,7 @@ class MmBearer:
             try:
                 self._up()
             except (BearerError, DbusError) as error:
+                self._release()  # one of ours that came up unusable is not left connected
                 self.state = ERROR
                 raise BearerError(f"the ModemManager bearer on APN {self.apn!r} did not come up: {error}") from None
             self.state = UP
@@ -71,6 +73,10 @@ class MmBearer:
             log.info("using the connected bearer %s on APN %s as it is", facts.path, facts.apn)
         if not facts.connected or not facts.interface:
             raise BearerError(f"bearer {facts.path} is not connected to a network interface")
+        if facts.ip4.method == names.IP_METHOD_PPP or facts.ip6.method == names.IP_METHOD_PPP:
+            # ModemManager hands the data port over for PPP; NetworkManager runs pppd on it, mmsua does not.
+            raise BearerError(f"bearer {facts.path} is PPP on {facts.interface}: ModemManager leaves pppd to "
+                              "NetworkManager; set mms.bearer = \"interface\" with the interface pppd brings up")
         self.facts = facts
         from ..bearers.interface import InterfaceBearer
 
@@ -95,20 +101,23 @@ class MmBearer:
 
     def down(self) -> None:
         with self._lock:
-            if self._http is not None:
-                self._http.down()
-                self._http = None
-            path, owned = self.path, self.owned
-            self.state = DOWN
-            if path is None or not owned:
-                return  # someone else's: it stays as it is
-            self.path, self.owned = None, False
-            try:
-                self.client.disconnect_bearer(path)
-            except DbusError as error:  # ModemManager or the modem already dropped it
-                log.info("disconnecting bearer %s: %s", path, error)
-            try:
-                self.client.delete_bearer(self.modem, path)
-            except DbusError as error:
-                log.info("deleting bearer %s: %s", path, error)
-            log.info("released ModemManager bearer %s", path)
+            self._release()
+
+    def _release(self) -> None:
+        if self._http is not None:
+            self._http.down()
+            self._http = None
+        path, owned = self.path, self.owned
+        self.state = DOWN
+        if path is None or not owned:
+            return  # someone else's: it stays as it is
+        self.path, self.owned = None, False
+        try:
+            self.client.disconnect_bearer(path)
+        except DbusError as error:  # ModemManager or the modem already dropped it
+            log.info("disconnecting bearer %s: %s", path, error)
+        try:
+            self.client.delete_bearer(self.modem, path)
+        except DbusError as error:
+            log.info("deleting bearer %s: %s", path, error)
+        log.info("released ModemManager bearer %s", path)

@@ -156,6 +156,7 @@ class SmsFacts:
 
 @dataclass(frozen=True, slots=True)
 class IpConfig:
+    method: int = 0  # MMBearerIpMethod: 1 PPP, 2 static, 3 DHCP
     address: str = ""
     prefix: int = 0
     dns: tuple[str, ...] = ()
@@ -165,7 +166,7 @@ class IpConfig:
         if not isinstance(props, Mapping):
             return cls()
         servers = tuple(text(props, f"dns{n}", 64) for n in range(1, 4))
-        return cls(address=text(props, "address", 64), prefix=number(props, "prefix"),
+        return cls(method=number(props, "method"), address=text(props, "address", 64), prefix=number(props, "prefix"),
                    dns=tuple(s for s in servers if s))
 
 

@@ -37,6 +37,9 @@ REGISTRATION = {
     6: "sms-only-home", 7: "sms-only-roaming", 8: "emergency-only", 9: "home", 10: "roaming", 11: "attached-rlos",
 }
 
+# MMBearerIpMethod: PPP means the data port speaks PPP and whoever connected runs pppd.
+IP_METHOD_PPP = 1
+
 # MMBearerIpFamily, from mmsua's PDP type.
 IP_FAMILY = {"IP": 1, "IPV6": 2, "IPV4V6": 4}
 

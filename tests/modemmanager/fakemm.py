@@ -43,6 +43,7 @@ class FakeModemManager:
         self.smsc = smsc
         self.msisdn = msisdn
         self.source_address, self.interface, self.dns = source_address, interface, dns
+        self.ip_method = 2  # MMBearerIpMethod of the bearers it connects: static (1 would be PPP)
         self.objects: dict[str, dict[str, dict[str, Variant]]] = {}
         self.calls: list[tuple[str, str, str]] = []  # (path, interface, member) of every call
         self.deleted: list[str] = []
@@ -244,7 +245,7 @@ class FakeModemManager:
             self.connect_bearer(path, True)
 
     def connect_bearer(self, path: str, up: bool) -> None:
-        config = {"method": Variant("u", 2), "address": Variant("s", self.source_address), "prefix": Variant("u", 8)}
+        config = {"method": Variant("u", self.ip_method), "address": Variant("s", self.source_address), "prefix": Variant("u", 8)}
         config.update({f"dns{n}": Variant("s", server) for n, server in enumerate(self.dns, 1)})
         self.objects[path][I_BEARER].update({
             "Connected": Variant("b", up), "Interface": Variant("s", self.interface if up else ""),

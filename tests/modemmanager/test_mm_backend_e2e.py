@@ -176,3 +176,22 @@ def test_a_modem_without_messaging_yet_is_waited_for_and_said(carrier, fake_mm, 
         assert wait_for("message retrieved", lambda: only_message(agent, "received")).text == "once enabled"
     finally:
         agent.stop()
+
+
+def test_a_ppp_bearer_is_refused_with_what_to_do_and_not_left_connected(carrier, fake_mm, bus_address, tmp_path) -> None:
+    from conftest import settings_for
+
+    from mmsua.engine.agent import UserAgent
+
+    fake_mm.ip_method = 1  # a generic AT modem: ModemManager hands over the data port for pppd
+    agent = UserAgent(settings_for(carrier, bus_address, tmp_path))
+    agent.start()
+    try:
+        assert agent.link.wait_ready(30), agent.link.error
+        carrier.send_mms(FRIEND, [ME], text="never over PPP")
+        error = wait_for("the data path's failure said", lambda: agent.status().data_path_error)
+        assert "is PPP on lo" in error.reason and 'mms.bearer = "interface"' in error.reason
+        wait_for("mmsua's bearer deleted again", lambda: any(c[2] == "DeleteBearer" for c in fake_mm.calls))
+        assert _bearers(fake_mm) == []
+    finally:
+        agent.stop()

@@ -59,7 +59,12 @@ def test_the_daemon_chooses_modemmanager_by_itself_and_moves_mms(carrier: Any, f
                         return message
             return None
 
-        assert wait_for("the MMS retrieved by the daemon", received).text == "to the daemon"
+        try:
+            message = wait_for("the MMS retrieved by the daemon", received)
+        except BaseException:
+            print(log.read_text())  # the daemon's story, in the failure's captured output
+            raise
+        assert message.text == "to the daemon"
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(30)
