@@ -258,7 +258,9 @@ def resolve_backend(config: Config) -> Config:
     from mmsua.engine.backend import choose_backend
 
     choice = choose_backend(config.to_agent_settings())
-    log.info("driver backend: %s (%s)", choice.backend, choice.reason)
+    # The AT driver, as always, is no news on a machine without ModemManager.
+    log.log(logging.INFO if choice.backend == "modemmanager" else logging.DEBUG, "driver backend: %s (%s)",
+            choice.backend, choice.reason)
     return config.with_values({"modem.backend": choice.backend}, f"auto: {choice.reason}")
 
 

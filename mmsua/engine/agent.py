@@ -112,7 +112,8 @@ class UserAgent:
         from mmsua.engine.backend import choose_backend
 
         choice = choose_backend(self.settings)
-        log.info("driver backend: %s (%s)", choice.backend, choice.reason)
+        log.log(logging.INFO if choice.backend == "modemmanager" else logging.DEBUG, "driver backend: %s (%s)",
+                choice.backend, choice.reason)
         on_state = lambda: self._publish(ModemState(self.status()))  # noqa: E731 - one callback, two constructors
         if choice.backend == "modemmanager":
             from mmsua.engine.mm_link import ModemManagerLink
