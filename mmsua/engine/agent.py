@@ -114,7 +114,10 @@ class UserAgent:
         choice = choose_backend(self.settings)
         log.log(logging.INFO if choice.backend == "modemmanager" else logging.DEBUG, "driver backend: %s (%s)",
                 choice.backend, choice.reason)
-        on_state = lambda: self._publish(ModemState(self.status()))  # noqa: E731 - one callback, two constructors
+
+        def on_state() -> None:
+            self._publish(ModemState(self.status()))
+
         if choice.backend == "modemmanager":
             from mmsua.engine.mm_link import ModemManagerLink
 
