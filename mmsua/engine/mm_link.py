@@ -308,9 +308,11 @@ class ModemManagerLink:
 
         if sms.pdu_type == names.PDU_STATUS_REPORT:
             outcome = names.delivery_outcome(sms.delivery_state)
-            if outcome != "unknown":
-                self.engine.receive_status(sms.message_reference, sms.number or None, outcome)
-            return True
+            ours = outcome != "unknown" and self.engine.receive_status(sms.message_reference, sms.number or None, outcome)
+            if not ours:  # another app's report (Chatty's SMS) stays for it when mmsua shares the modem's SMS
+                log.info("status report %s names no SMS mmsua sent: %s", sms.path,
+                         "deleted" if self.settings.mm_text_sms else "left for other programs")
+            return ours or self.settings.mm_text_sms
         if sms.data:
             if len(sms.data) >= 2 and sms.data[1] in WSP_PUSH_TYPES:
                 self.engine.receive_push(sms.data)

@@ -167,15 +167,17 @@ class ReceivePath:
         self._publisher.message("message.received", mid)
         return mid
 
-    def receive_status(self, message_reference: int, recipient: str | None, outcome: str) -> None:
+    def receive_status(self, message_reference: int, recipient: str | None, outcome: str) -> bool:
         """A status report a driver already decoded (ModemManager): ``outcome`` as
-        :attr:`mmsua.codec.sms.SmsStatusReport.outcome` says it (delivered, pending, or a failure)."""
-        self._status_report(message_reference, recipient, outcome, [])
+        :attr:`mmsua.codec.sms.SmsStatusReport.outcome` says it (delivered, pending, or a failure).
+        False: it names no SMS mmsua sent (another app's, sharing the modem), and nothing is kept."""
+        return self._status_report(message_reference, recipient, outcome, [], keep_unknown=False)
 
     def _status_report(self, message_reference: int, recipient_address: str | None, outcome: str,
-                       sms_ids: list[int]) -> None:
+                       sms_ids: list[int], keep_unknown: bool = True) -> bool:
         """A status report names one segment (its TP-MR) sent to one person; that person's
-        status changes once every segment sent to them is delivered, or one failed."""
+        status changes once every segment sent to them is delivered, or one failed. False:
+        the reference is no SMS of ours (kept raw with ``keep_unknown``)."""
         status = {"delivered": "delivered", "pending": "pending"}.get(outcome, "unreachable")
         recipient = self._handset.norm(recipient_address)
         with self._sms_references:  # a segment being sent has its reference stored first
@@ -183,19 +185,21 @@ class ReceivePath:
         segment = next((s for s in candidates if not recipient or same_person(s.address, recipient)), None)
         if segment is not None:
             self._segment_report(segment, status, sms_ids)
-            return
+            return True
         # An SMS sent before segments were kept: its last reference only.
         message = self._store.find_message("out", sms_reference=message_reference)
         with self._store.transaction():
             self._store.consume_sms(sms_ids)
             if message is None or message.kind != "sms":
-                self._store.add_raw("in", "sms", b"", error=f"status report for unknown SMS reference {message_reference}")
-                return
+                if keep_unknown:
+                    self._store.add_raw("in", "sms", b"", error=f"status report for unknown SMS reference {message_reference}")
+                return False
             address = next((r.address for r in message.recipients if recipient and same_person(r.address, recipient)),
                            recipient or message.to[0])
             changed = self._store.set_recipient_status(message.id, address, status)
         if changed:
             self._publisher.message("message.updated", message.id)
+        return True
 
     def _segment_report(self, segment: SmsSegment, status: str, sms_ids: list[int]) -> None:
         with self._store.transaction():

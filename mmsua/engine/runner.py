@@ -165,9 +165,10 @@ class Engine:
         """A text SMS a driver already decoded and joined; kept once this returns."""
         return self.receiver.receive_text(originator, text, date)
 
-    def receive_status(self, message_reference: int, recipient: str | None, outcome: str) -> None:
-        """A status report a driver already decoded (outcome: delivered, pending, or a failure)."""
-        self.receiver.receive_status(message_reference, recipient, outcome)
+    def receive_status(self, message_reference: int, recipient: str | None, outcome: str) -> bool:
+        """A status report a driver already decoded (outcome: delivered, pending, or a failure);
+        False when it names no SMS mmsua sent (nothing is kept then)."""
+        return self.receiver.receive_status(message_reference, recipient, outcome)
 
     def receive_push(self, data: bytes, *, sms_ids: Iterable[int] = ()) -> int | None:
         return self.receiver.receive_push(data, sms_ids=sms_ids)

@@ -195,3 +195,30 @@ def test_a_ppp_bearer_is_refused_with_what_to_do_and_not_left_connected(carrier,
         assert _bearers(fake_mm) == []
     finally:
         agent.stop()
+
+
+def test_sharing_the_modem_with_chatty_leaves_its_texts_and_reports(carrier, fake_mm, bus_address, tmp_path) -> None:
+    from conftest import settings_for
+    from dbus_fast import Variant
+
+    from mmsua.engine.agent import UserAgent
+
+    agent = UserAgent(settings_for(carrier, bus_address, tmp_path, mm_text_sms=False))
+    agent.start()
+    try:
+        assert agent.link.wait_ready(30), agent.link.error
+        text = fake_mm.run(lambda: fake_mm._add_sms({"State": Variant("u", 3), "PduType": Variant("u", 1),
+                                                     "Number": Variant("s", FRIEND), "Text": Variant("s", "for Chatty")},
+                                                    received=True))
+        report = fake_mm.run(lambda: fake_mm._add_sms({"State": Variant("u", 3), "PduType": Variant("u", 3),
+                                                       "Number": Variant("s", PEER), "MessageReference": Variant("u", 201),
+                                                       "DeliveryState": Variant("u", 0)}, received=True))
+        sent = agent.send(SendRequest(to=(PEER,), text="mmsua's own", as_sms=True, delivery_report=True))
+        wait_for("its own report taken", lambda: agent.show_message(sent.id).recipients[0].status == "delivered")
+        carrier.send_mms(FRIEND, [ME], text="the push is still mmsua's")
+        wait_for("message retrieved", lambda: only_message(agent, "received"))
+        assert text not in fake_mm.deleted and report not in fake_mm.deleted
+        texts = [m.text for c in agent.list_conversations() for m in agent.list_messages(c.id)]
+        assert "for Chatty" not in texts and "the push is still mmsua's" in texts
+    finally:
+        agent.stop()
