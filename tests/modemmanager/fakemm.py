@@ -245,8 +245,12 @@ class FakeModemManager:
             self.connect_bearer(path, True)
 
     def connect_bearer(self, path: str, up: bool) -> None:
-        config = {"method": Variant("u", self.ip_method), "address": Variant("s", self.source_address), "prefix": Variant("u", 8)}
+        """Connected on lo with the fake's address: an IPv6 one goes in Ip6Config (an IPv6-only APN)."""
+        v6 = ":" in self.source_address
+        config = {"method": Variant("u", self.ip_method), "address": Variant("s", self.source_address),
+                  "prefix": Variant("u", 128 if v6 else 8)}
         config.update({f"dns{n}": Variant("s", server) for n, server in enumerate(self.dns, 1)})
         self.objects[path][I_BEARER].update({
             "Connected": Variant("b", up), "Interface": Variant("s", self.interface if up else ""),
-            "Ip4Config": Variant("a{sv}", config if up else {})})
+            "Ip4Config": Variant("a{sv}", config if up and not v6 else {}),
+            "Ip6Config": Variant("a{sv}", config if up and v6 else {})})

@@ -222,3 +222,23 @@ def test_sharing_the_modem_with_chatty_leaves_its_texts_and_reports(carrier, fak
         assert "for Chatty" not in texts and "the push is still mmsua's" in texts
     finally:
         agent.stop()
+
+
+def test_an_ipv6_only_mms_apn_goes_over_the_bearers_ip6config(bus_address, tmp_path) -> None:
+    from conftest import settings_for
+    from fakemm import FakeModemManager
+
+    from mmsua.engine.agent import UserAgent
+    from mmsua.sim.carrier import SimulatedCarrier
+
+    with SimulatedCarrier(mms_ipv6_only=True, subscriber_by_address={"::1": ME}) as carrier, \
+            FakeModemManager(bus_address, carrier.smsc, ME, source_address="::1"):
+        agent = UserAgent(settings_for(carrier, bus_address, tmp_path, pdp_type="IPV6"))
+        agent.start()
+        try:
+            assert agent.link.wait_ready(30), agent.link.error
+            carrier.send_mms(FRIEND, [ME], text="over IPv6")
+            assert wait_for("message retrieved", lambda: only_message(agent, "received")).text == "over IPv6"
+            assert agent.link.bearer.facts.ip6.address == "::1" and not agent.link.bearer.facts.ip4.address
+        finally:
+            agent.stop()
