@@ -24,6 +24,7 @@ from mmsua import paths
 from mmsua.engine.settings import (
     AUTH_METHODS,
     AUTO_FETCH,
+    BACKENDS,
     BEARERS,
     CHAINED_IO,
     DEFAULT_LONG_SMS_CONFIRM_PARTS,
@@ -72,7 +73,13 @@ class Key:
 
 
 KEYS: tuple[Key, ...] = (
-    Key("modem.port", str, "", "serial port or pyserial URL of the modem's AT channel", flag="--port"),
+    Key("modem.backend", str, "auto", "the driver: at (mmsua owns the AT port), modemmanager (through ModemManager's "
+        "D-Bus API), auto (ModemManager when it manages the modem, else at)", choices=BACKENDS, flag="--backend"),
+    Key("modem.mm_bus", str, "system", "the bus ModemManager is on: system, session, or a D-Bus address"),
+    Key("modem.mm_text_sms", bool, True, "with ModemManager: take text SMS too (false leaves them to another "
+        "app, e.g. Chatty; WAP push and status reports are always taken)"),
+    Key("modem.port", str, "", "serial port or pyserial URL of the modem's AT channel (with ModemManager: which of "
+        "its modems, by any of its ports; empty: the first)", flag="--port"),
     Key("modem.profile", str, "auto", "modem profile (auto, generic, quectel, simcom, huawei, sierra, ublox)", flag="--profile"),
     Key("modem.baudrate", int, 115200, "serial speed"),
     Key("modem.rtscts", bool, False, "hardware flow control (RTS/CTS), for a UART wired with it"),
@@ -235,7 +242,7 @@ class Config:
     def check_ready(self) -> list[str]:
         """What is still missing before the daemon can move MMS (empty when ready)."""
         missing = []
-        if not self["modem.port"]:
+        if not self["modem.port"] and self["modem.backend"] != "modemmanager":  # auto is decided before this is asked
             missing.append("modem.port (--port): the modem's AT port, e.g. /dev/ttyUSB2")
         if not self["mms.mmsc"]:
             missing.append("mms.mmsc (--mmsc): the carrier's MMSC URL")
@@ -504,6 +511,9 @@ def agent_settings(config: Config) -> AgentSettings:
             segment_timeout=float(config["sms.segment_timeout"]),
             own_number=config["identity.own_number"],
             country_code=config["identity.country"],
+            backend=config["modem.backend"],
+            mm_bus=config["modem.mm_bus"],
+            mm_text_sms=config["modem.mm_text_sms"],
             port=config["modem.port"],
             baudrate=config["modem.baudrate"],
             rtscts=config["modem.rtscts"],

@@ -27,6 +27,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
 
+from . import dns
 from .base import DOWN, ERROR, UP, BearerError
 
 SIOCGIFADDR = 0x8915  # linux/sockios.h
@@ -155,13 +156,14 @@ class Route:
     source_address: str | None = None
     checked: bool = False
     allowed_hosts: frozenset[str] = frozenset()
+    dns_servers: tuple[str, ...] = ()  # resolve names with these (the bearer's), not the system's resolver
 
     def connect(self, host: str, port: int, timeout: Any, options: Any) -> socket.socket:
         family = socket.AF_UNSPEC
         if self.source_address:
             family = socket.AF_INET6 if ":" in self.source_address else socket.AF_INET
         name = host.strip("[]")
-        infos = socket.getaddrinfo(name, port, family, socket.SOCK_STREAM)
+        infos = self._addresses(name, port, family)
         refused: list[str] = []
         error: OSError | None = None
         for af, kind, proto, _, address in infos:
@@ -188,6 +190,13 @@ class Route:
         raise DestinationRefused(
             f"{host} resolves to {', '.join(refused)}: a loopback, link-local or private address that is "
             "not the configured MMSC's or proxy's; the MMS bearer does not go there")
+
+    def _addresses(self, name: str, port: int, family: int) -> list[Any]:
+        if not self.dns_servers or dns.is_address(name):
+            return socket.getaddrinfo(name, port, family, socket.SOCK_STREAM)
+        found = dns.resolve(name, self.dns_servers, ipv6=family == socket.AF_INET6, interface=self.interface,
+                            source_address=self.source_address)
+        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 0, "", (a, port)) for a in found]
 
     def _allowed(self, host: str, address: str) -> bool:
         if not self.checked or host.lower() in self.allowed_hosts:
@@ -262,10 +271,11 @@ class InterfaceBearer:
         proxy: tuple[str, int] | None = None,
         ipv6: bool = False,
         allowed_hosts: Iterable[str] = (),
+        dns_servers: Iterable[str] = (),
     ) -> None:
         """``ipv6``: bind to the interface's IPv6 address (an IPV6 MMS APN), not its IPv4 one.
         ``allowed_hosts``: hosts that may resolve to private addresses (the MMSC's; the
-        proxy's always may)."""
+        proxy's always may). ``dns_servers``: the bearer's own (the system's resolver when none)."""
         if not interface and not source_address:
             raise BearerError("the interface bearer needs an interface name (e.g. wwan0) or a source address")
         self.interface = interface
@@ -276,6 +286,7 @@ class InterfaceBearer:
         if proxy is not None:
             allowed.add(proxy[0].strip("[]").lower())
         self.allowed_hosts = frozenset(allowed)
+        self.dns_servers = tuple(dns_servers)
         self.state = DOWN
         self.source_address: str | None = None
         self._session: requests.Session | None = None
@@ -295,7 +306,8 @@ class InterfaceBearer:
         if self._session is None:
             session = requests.Session()
             session.trust_env = False  # the OS proxy is not the carrier's MMS proxy
-            adapter = GuardedAdapter(Route(self.interface, self.source_address, True, self.allowed_hosts))
+            adapter = GuardedAdapter(Route(self.interface, self.source_address, True, self.allowed_hosts,
+                                           self.dns_servers))
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             if self.proxy is not None:

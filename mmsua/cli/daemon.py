@@ -27,12 +27,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import importlib.util
     import sys
     from pathlib import Path
 
     from mmsua import config, exit_codes, notify, rules
     from mmsua.daemon.memory import fewer_malloc_arenas
-    from mmsua.daemon.runner import Daemon, check
+    from mmsua.daemon.runner import Daemon, check, resolve_backend
     from mmsua.daemon.server import SocketInUse
     from mmsua.dbus import DbusUnavailable
     from mmsua.dbus import check_available as check_dbus
@@ -48,6 +49,11 @@ def run(args: argparse.Namespace) -> int:
         rules.load(settings)
         notify.check(settings)
     except (config.ConfigError, rules.RuleError, notify.NotifyError) as error:
+        print(f"mmsua daemon: {error}", file=sys.stderr)
+        return exit_codes.CONFIG
+    try:
+        settings = resolve_backend(settings)  # before the port check: ModemManager's port is not refused
+    except config.ConfigError as error:
         print(f"mmsua daemon: {error}", file=sys.stderr)
         return exit_codes.CONFIG
     problems = check(settings)
@@ -66,9 +72,14 @@ def run(args: argparse.Namespace) -> int:
     refused = _mqtt_check(settings)
     if refused is not None:
         return refused
-    refused = _port_check(settings["modem.port"])
-    if refused is not None:
-        return refused
+    if settings["modem.backend"] == "at":
+        refused = _port_check(settings["modem.port"])
+        if refused is not None:
+            return refused
+    elif importlib.util.find_spec("dbus_fast") is None:
+        print("mmsua daemon: modem.backend = modemmanager needs the dbus extra, which is not installed: "
+              "pip install 'mmsua[dbus]' (in mmsua's virtual environment)", file=sys.stderr)
+        return exit_codes.UNAVAILABLE
     if not _store_usable(settings.store_path()):
         return exit_codes.IOERR
     daemon = Daemon(settings, Path(args.socket) if args.socket else None)

@@ -1,6 +1,8 @@
 """`mmsua doctor`: can MMS work with this modem, SIM, network and carrier settings?
 
-Runs, in order: find the port, open it, identify the modem, SIM, registration,
+Runs, in order: say which driver backend the daemon would use (the AT driver, or
+ModemManager when it manages the modem: then mmsua.cli.doctor_mm asks it the same
+questions), find the port, open it, identify the modem, SIM, registration,
 signal, SMS settings, the MMS APN's data context and one HTTP request to the
 MMSC through the carrier's proxy over the chosen bearer. Each step prints OK or
 what is wrong and what to do; a step whose prerequisite failed is skipped. The
@@ -150,13 +152,19 @@ class _Doctor:
             if name not in done:
                 self.add(name, SKIP, why)
 
-    STEPS = ["port", "open", "identify", "sim", "registration", "signal", "sms", "mms-context", "mmsc"]
+    STEPS = ["backend", "port", "open", "identify", "sim", "registration", "signal", "sms", "mms-context", "mmsc"]
 
     def run(self) -> list[Check]:
         from mmsua.drivers.at.channel import AtChannel
         from mmsua.drivers.errors import ModemError
 
         self._automation()
+        if self._backend() == "modemmanager":
+            from mmsua.cli import doctor_mm
+
+            doctor_mm.run(self)
+            self.skip_rest(doctor_mm.STEPS, "an earlier step failed")
+            return self.checks
         port = self._port()
         if port is None:
             self.skip_rest(self.STEPS, "no modem port")
@@ -220,6 +228,14 @@ class _Doctor:
         announced = notify.describe(self.config)
         if announced:
             self.add("notify", OK, "new messages announced by " + ", ".join(announced))
+
+    def _backend(self) -> str:
+        """The driver backend the daemon would use (modem.backend; auto asks ModemManager), said first."""
+        from mmsua.engine.backend import choose_backend
+
+        choice = choose_backend(self.config.to_agent_settings())
+        self.add("backend", OK, f"{choice.backend}: {choice.reason}")
+        return choice.backend
 
     def _port(self) -> str | None:
         from mmsua.cli.port_check import modem_manager_warning

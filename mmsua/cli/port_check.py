@@ -115,8 +115,8 @@ def modem_manager_warning(port: str = "", *, proc: Path = Path("/proc"),
     return (
         f"ModemManager is running (pid {pid}): unless udev tells it to ignore this port "
         "(mmsua/data/99-mmsua-modem.rules sets ID_MM_PORT_IGNORE=1 on /dev/mmsua-modem), it probes the port "
-        "and may read and delete the MMS notifications; `sudo systemctl disable --now ModemManager` "
-        "or see 'ModemManager' in docs/operations.md"
+        "and may read and delete the MMS notifications; let mmsua work through it (modem.backend; pip install "
+        "'mmsua[dbus]'), or `sudo systemctl disable --now ModemManager`; see 'ModemManager' in docs/operations.md"
     )
 
 
@@ -171,7 +171,9 @@ def _permission_advice(port: str) -> str:
 def _busy_advice(holders: list[Holder]) -> str:
     names = {h.name for h in holders}
     if "ModemManager" in names:
-        return "ModemManager has the port: `sudo systemctl disable --now ModemManager`, or make it ignore the port (docs/operations.md, 'ModemManager')"
+        return ("ModemManager has the port: let mmsua work through it (modem.backend = auto or modemmanager; needs "
+                "pip install 'mmsua[dbus]'), or `sudo systemctl disable --now ModemManager`, or make it ignore the port "
+                "(docs/operations.md, 'ModemManager')")
     if any(h.mmsua for h in holders):
         return "the mmsua daemon (or another mmsua) has the port: stop it first (`systemctl --user stop mmsua`, or Ctrl-C in its terminal); `mmsua status` shows what it sees"
     return "close that program first: two programs reading one AT port steal each other's answers"

@@ -140,10 +140,13 @@ class Daemon:
         self._engine_lock = threading.Lock()  # one request at a time into the engine, from the socket or D-Bus
 
     def start(self) -> None:
+        self.config = resolve_backend(self.config)
         settings = self.config.to_agent_settings()
         # Refuse before touching the modem when another daemon already serves the socket.
         ensure_no_other_daemon(Path(self.socket_path) if self.socket_path else None)
-        if self.probe_sim and self.config["carrier.auto"] and _carrier_values_missing(self.config):
+        # ModemManager reads the SIM itself (its link's on_sim provisions); its port is not ours to open.
+        if (self.probe_sim and self.config["modem.backend"] == "at" and self.config["carrier.auto"]
+                and _carrier_values_missing(self.config)):
             from mmsua.daemon import simprobe
 
             identity = simprobe.probe(self.config)
@@ -300,6 +303,20 @@ def _start_notifier(config: Config, agent: Any) -> Any:
         agent.subscribe(notifier.on_event)
         log.info("notifications: %s", ", ".join(notifier.describe()))
     return notifier
+
+
+def resolve_backend(config: Config) -> Config:
+    """``modem.backend = auto`` made "at" or "modemmanager" once, before anything opens the port
+    (ModemManager is asked whether it manages the modem; mmsua.engine.backend)."""
+    if config["modem.backend"] != "auto":
+        return config
+    from mmsua.engine.backend import choose_backend
+
+    choice = choose_backend(config.to_agent_settings())
+    # The AT driver, as always, is no news on a machine without ModemManager.
+    log.log(logging.INFO if choice.backend == "modemmanager" else logging.DEBUG, "driver backend: %s (%s)",
+            choice.backend, choice.reason)
+    return config.with_values({"modem.backend": choice.backend}, f"auto: {choice.reason}")
 
 
 def _carrier_values_missing(config: Config) -> bool:

@@ -50,6 +50,7 @@ from mmsua.api.states import MessageState, ReportStatus
 from mmsua.engine import compose, send_plan
 from mmsua.engine.compose import Attachment, build_parts, fit_to_limit, picture_bounds
 from mmsua.engine.forwarding import forward_request
+from mmsua.engine.interfaces import ModemBackend
 from mmsua.engine.pictures import fit_picture
 from mmsua.engine.runner import DataPath, Engine, SmsPort
 from mmsua.engine.send_path import TooLateToCancel
@@ -95,7 +96,7 @@ class UserAgent:
         self._publish_lock = threading.RLock()
         self.engine = Engine(self.store, self.settings, data_path=data_path, sms=sms, emit=self._engine_event, clock=clock,
                              after_work=after_work)
-        self.link: Any = None  # mmsua.engine.modem_link.ModemLink when a modem is configured
+        self.link: Any = None  # the driver backend (interfaces.ModemBackend) when a modem is configured
         self._log_handler: logging.Handler | None = None
         self._started = False
 
@@ -108,13 +109,29 @@ class UserAgent:
         self._log_handler = _EventLogHandler(self._publish)
         logging.getLogger("mmsua").addHandler(self._log_handler)
         self.engine.start()
-        if self.settings.port and self.engine.data_path is None:
-            from mmsua.engine.modem_link import ModemLink
-
-            self.link = ModemLink(self.settings, self.engine, on_state=lambda: self._publish(ModemState(self.status())),
-                                  on_sim=self._sim_read)
+        if (self.settings.port or self.settings.backend == "modemmanager") and self.engine.data_path is None:
+            self.link = self._backend()
             self.engine.sms = self.link
             self.link.start()
+
+    def _backend(self) -> ModemBackend:
+        """The AT driver or ModemManager (modem.backend; auto asks ModemManager)."""
+        from mmsua.engine.backend import choose_backend
+
+        choice = choose_backend(self.settings)
+        log.log(logging.INFO if choice.backend == "modemmanager" else logging.DEBUG, "driver backend: %s (%s)",
+                choice.backend, choice.reason)
+
+        def on_state() -> None:
+            self._publish(ModemState(self.status()))
+
+        if choice.backend == "modemmanager":
+            from mmsua.engine.mm_link import ModemManagerLink
+
+            return ModemManagerLink(self.settings, self.engine, on_state=on_state, on_sim=self._sim_read)
+        from mmsua.engine.modem_link import ModemLink
+
+        return ModemLink(self.settings, self.engine, on_state=on_state, on_sim=self._sim_read)
 
     def stop(self) -> None:
         if not self._started:

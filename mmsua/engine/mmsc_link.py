@@ -28,6 +28,7 @@ class MmscLink:
         # Exchanges in flight: the receiving and sending queues share the link, and
         # one's idle release must not take the data path from under the other.
         self._active = 0
+        self._retired: list[CarrierHttp] = []  # clients replaced by new settings while an exchange used them
         self._lock = threading.Lock()
 
     def _client(self) -> CarrierHttp:
@@ -41,10 +42,16 @@ class MmscLink:
         self.http = self._client()
 
     def use_settings(self, settings: AgentSettings) -> None:
-        """New carrier settings for the next exchange (the bearer stays as it is)."""
-        self._settings = settings
-        self.http.close()
-        self.http = self._client()
+        """New carrier settings for the next exchange (the bearer stays as it is). An exchange
+        in flight finishes on the old client (closing it would cut the exchange short: the
+        carrier's rules often arrive while the first retrieval runs); it is closed after."""
+        with self._lock:
+            self._settings = settings
+            old, self.http = self.http, self._client()
+            if self._active:
+                self._retired.append(old)
+                return
+        old.close()
 
     def available(self) -> bool:
         """A data path exists and could come up now (whoever changes that wakes the worker)."""
@@ -68,6 +75,11 @@ class MmscLink:
             with self._lock:
                 self._active -= 1
                 self._last_exchange = time.monotonic()
+                retired = self._retired if not self._active else []
+                if retired:
+                    self._retired = []
+            for client in retired:
+                client.close()
 
     def linger(self) -> float:
         """Seconds the context may stay up yet (0: release it now)."""
@@ -86,6 +98,10 @@ class MmscLink:
             if (self._active and not force) or not self._bearer_up:
                 return
             self.http.close()
+            if force:  # a stop or a new data path ends the exchanges still on older settings too
+                for client in self._retired:
+                    client.close()
+                self._retired = []
             if self.data_path is not None:
                 try:
                     self.data_path.release()

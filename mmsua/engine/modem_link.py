@@ -16,7 +16,9 @@ device under another name (:mod:`mmsua.drivers.replug`).
 
 from __future__ import annotations
 
+import functools
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -153,13 +155,16 @@ BEARER_FIELDS = ("bearer", "apn", "cid", "pdp_type", "mms_context", "apn_user", 
 
 
 class ModemLink:
-    """``on_sim(identity)``: called at each start right after the SIM is read (IMSI, SPN,
+    """The AT driver as the agent's backend (mmsua.engine.interfaces.ModemBackend).
+
+    ``on_sim(identity)``: called at each start right after the SIM is read (IMSI, SPN,
     own number) and before the data path and SMS start; it may call :meth:`set_settings`
     so the first network step already uses the carrier's settings."""
 
     def __init__(self, settings: AgentSettings, engine: Engine, on_state: Callable[[], None] | None = None,
                  on_sim: Callable[[dict[str, Any]], None] | None = None, devices: DeviceTree | None = None) -> None:
         """``devices``: where /dev, by-id links and sysfs are (tests); the system's by default."""
+        self.name = "at"
         self.settings = settings
         self.devices = devices
         self.engine = engine
@@ -533,6 +538,13 @@ class ModemLink:
                     self.engine.store.mark_sms_deleted(kept.id)
             except Exception as exc:
                 log.warning("could not delete kept SMS %s/%s: %s", kept.storage, kept.index, exc)
+
+    def submissions(self, address: str, text: str, *, status_report: bool) -> list[Callable[[], int]]:
+        """One step per SMS-SUBMIT segment (the engine's SmsPort)."""
+        from mmsua.codec.sms import split_text_submit
+
+        pdus = split_text_submit(address, text, reference=random.randrange(256), request_status_report=status_report)
+        return [functools.partial(self.send_pdu, pdu.hex, pdu.tpdu_length) for pdu in pdus]
 
     def send_pdu(self, pdu_hex: str, tpdu_length: int) -> int:
         # The data path is offered before SMS is set up (retrievals go at once), and the

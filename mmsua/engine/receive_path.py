@@ -139,7 +139,7 @@ class ReceivePath:
             log.warning("undecodable SMS kept raw: %s", exc)
             return
         if isinstance(sms, SmsStatusReport):
-            self._status_report(sms, kept.id)
+            self._status_report(sms.message_reference, sms.recipient, sms.outcome, [kept.id])
             return
         if not isinstance(sms, SmsDeliver):
             with self._store.transaction():
@@ -176,56 +176,74 @@ class ReceivePath:
         text = datagram.text
         if datagram.destination_port is None and text is not None:
             first = datagram.segments[0]
-            sender = self._handset.norm(datagram.originator)
-            blocked = self._store.is_blocked(sender)
-            with self._store.transaction():
-                mid = self._store.add_message(
-                    participants=self._handset.people([sender]), direction="in", kind="sms",
-                    state=Event.SMS_RECEIVED.apply(None),
-                    sender=sender, to=[self._handset.own_number] if self._handset.own_number else [], text=text,
-                    date=(first.timestamp.astimezone(timezone.utc).timestamp() if first.timestamp is not None
-                          else self._clock()),  # a damaged SC time stamp decodes to None
-                    blocked=blocked,
-                )
-                self._store.consume_sms(sms_ids)
-            if blocked:  # kept apart: no line names who wrote (the log reaches every client)
-                log.info("SMS %s from a blocked number kept apart", mid)
-            else:
-                log.info("SMS %s from %s stored (%d segment(s))", mid, sender, len(datagram.segments))
-            self._after(lambda: self._publisher.message("message.received", mid))
+            # A damaged SC time stamp decodes to None: the time it came, then.
+            date = first.timestamp.astimezone(timezone.utc).timestamp() if first.timestamp is not None else None
+            self._text(datagram.originator, text, date, sms_ids, len(datagram.segments))
             return
         with self._store.transaction():
             self._store.add_raw("in", "sms", datagram.data,
                                error=f"SMS for port {datagram.destination_port}: not handled by mmsua")
             self._store.consume_sms(sms_ids)
 
-    def _status_report(self, report: SmsStatusReport, sms_id: int) -> None:
+    def receive_text(self, originator: str, text: str, date: float | None) -> int:
+        """A text SMS a driver already decoded and joined (ModemManager does both)."""
+        return self._text(originator, text, date, [], 1)
+
+    def _text(self, originator: str, text: str, date: float | None, sms_ids: list[int], segments: int) -> int:
+        sender = self._handset.norm(originator)
+        blocked = self._store.is_blocked(sender)
+        with self._store.transaction():
+            mid = self._store.add_message(
+                participants=self._handset.people([sender]), direction="in", kind="sms",
+                state=Event.SMS_RECEIVED.apply(None),
+                sender=sender, to=[self._handset.own_number] if self._handset.own_number else [], text=text,
+                date=date if date is not None else self._clock(), blocked=blocked,
+            )
+            self._store.consume_sms(sms_ids)
+        if blocked:  # kept apart: no line names who wrote (the log reaches every client)
+            log.info("SMS %s from a blocked number kept apart", mid)
+        else:
+            log.info("SMS %s from %s stored (%d segment(s))", mid, sender, segments)
+        self._after(lambda: self._publisher.message("message.received", mid))
+        return mid
+
+    def receive_status(self, message_reference: int, recipient: str | None, outcome: str) -> bool:
+        """A status report a driver already decoded (ModemManager): ``outcome`` as
+        :attr:`mmsua.codec.sms.SmsStatusReport.outcome` says it (delivered, pending, or a failure).
+        False: it names no SMS mmsua sent (another app's, sharing the modem), and nothing is kept."""
+        return self._status_report(message_reference, recipient, outcome, [], keep_unknown=False)
+
+    def _status_report(self, message_reference: int, recipient_address: str | None, outcome: str,
+                       sms_ids: list[int], keep_unknown: bool = True) -> bool:
         """A status report names one segment (its TP-MR) sent to one person; that person's
-        status changes once every segment sent to them is delivered, or one failed."""
-        status = {"delivered": "delivered", "pending": "pending"}.get(report.outcome, "unreachable")
-        recipient = self._handset.norm(report.recipient)
+        status changes once every segment sent to them is delivered, or one failed. False:
+        the reference is no SMS of ours (kept raw with ``keep_unknown``)."""
+        status = {"delivered": "delivered", "pending": "pending"}.get(outcome, "unreachable")
+        recipient = self._handset.norm(recipient_address)
         with self._sms_references:  # a segment being sent has its reference stored first
-            candidates = self._store.sms_segments_for_reference(report.message_reference)
+            candidates = self._store.sms_segments_for_reference(message_reference)
         segment = next((s for s in candidates if not recipient or same_person(s.address, recipient)), None)
         if segment is not None:
-            self._segment_report(segment, status, sms_id)
-            return
+            self._segment_report(segment, status, sms_ids)
+            return True
         # An SMS sent before segments were kept: its last reference only.
-        message = self._store.find_message("out", sms_reference=report.message_reference)
+        message = self._store.find_message("out", sms_reference=message_reference)
         with self._store.transaction():
-            self._store.consume_sms([sms_id])
+            self._store.consume_sms(sms_ids)
             if message is None or message.kind != "sms":
-                self._store.add_raw("in", "sms", b"", error=f"status report for unknown SMS reference {report.message_reference}")
-                return
+                if keep_unknown:
+                    self._store.add_raw("in", "sms", b"", error=f"status report for unknown SMS reference {message_reference}")
+                return False
             address = next((r.address for r in message.recipients if recipient and same_person(r.address, recipient)),
                            recipient or message.to[0])
             changed = self._store.set_recipient_status(message.id, address, status)
         if changed:
             self._publisher.message("message.updated", message.id)
+        return True
 
-    def _segment_report(self, segment: SmsSegment, status: str, sms_id: int) -> None:
+    def _segment_report(self, segment: SmsSegment, status: str, sms_ids: list[int]) -> None:
         with self._store.transaction():
-            self._store.consume_sms([sms_id])
+            self._store.consume_sms(sms_ids)
             if status == "pending":  # the SMSC is still trying: nothing settled
                 return
             statuses = self._store.set_sms_segment_status(segment, status)

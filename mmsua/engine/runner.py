@@ -164,6 +164,15 @@ class Engine:
         """Keep an SMS durably and process it. Once this returns, the modem may delete it."""
         return self.receiver.receive_sms(pdu_hex, tpdu_length, storage, index)
 
+    def receive_text(self, originator: str, text: str, date: float | None) -> int:
+        """A text SMS a driver already decoded and joined; kept once this returns."""
+        return self.receiver.receive_text(originator, text, date)
+
+    def receive_status(self, message_reference: int, recipient: str | None, outcome: str) -> bool:
+        """A status report a driver already decoded (outcome: delivered, pending, or a failure);
+        False when it names no SMS mmsua sent (nothing is kept then)."""
+        return self.receiver.receive_status(message_reference, recipient, outcome)
+
     def receive_push(self, data: bytes, *, sms_ids: Iterable[int] = ()) -> int | None:
         return self.receiver.receive_push(data, sms_ids=sms_ids)
 

@@ -13,7 +13,6 @@ A message can be cancelled (:meth:`Outbox.cancel`) until its first POST begins.
 from __future__ import annotations
 
 import logging
-import random
 import secrets
 import threading
 from collections.abc import Callable
@@ -21,7 +20,6 @@ from collections.abc import Callable
 from mmsua.api.states import MessageState
 from mmsua.codec.errors import PduError
 from mmsua.codec.mms import decode_mms, encode_mms
-from mmsua.codec.sms import split_text_submit
 from mmsua.engine import transactions as tx
 from mmsua.engine.carrier_http import CarrierHttp
 from mmsua.engine.compose import SendRequest, send_req
@@ -267,10 +265,10 @@ class SendPath:
                 if address in done:
                     continue
                 references: list[int] = []  # the SMSC's TP-MR of each segment: its status report names it
-                for pdu in split_text_submit(address, message.text, reference=random.randrange(256),
-                                             request_status_report=message.delivery_report_requested):
+                for submit in self.sms.submissions(address, message.text,
+                                                   status_report=message.delivery_report_requested):
                     with self._sms_references:  # stored before a status report can be matched
-                        reference = self.sms.send_pdu(pdu.hex, pdu.tpdu_length)
+                        reference = submit()
                         references.append(reference)
                         self._store.add_sms_segments(message.id, address, references)
                 done.add(address)

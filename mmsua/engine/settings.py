@@ -26,6 +26,7 @@ ROAMING_POLICIES = ("auto", "defer")
 AUTO_FETCH = ("anyone", "contacts")  # whose MMS are fetched without asking
 BEARERS = ("modem", "interface", "ppp")
 MMS_CONTEXTS = ("auto", "own")
+BACKENDS = ("auto", "at", "modemmanager")  # modem.backend
 PDP_TYPES = ("IP", "IPV6", "IPV4V6")
 AUTH_METHODS = ("none", "pap", "chap")
 SEND_VIA = ("auto", "sms", "mms")  # messaging.send_via; docs/api.md "SMS or MMS"
@@ -102,6 +103,11 @@ class AgentSettings:
     own_number: str = ""
     country_code: str = ""  # ISO ("GB") or calling code ("44")
     # Modem and data path (passed to mmsua.drivers).
+    # Which driver: "at" (mmsua owns the AT port), "modemmanager" (through ModemManager's
+    # D-Bus API), "auto" (ModemManager when it manages the modem, else AT).
+    backend: str = "auto"
+    mm_bus: str = "system"  # ModemManager's bus: system, session, or a D-Bus address (tests)
+    mm_text_sms: bool = True  # take text SMS from ModemManager too (false: leave them to Chatty)
     port: str = ""
     baudrate: int = 115200
     rtscts: bool = False  # hardware flow control on a UART

@@ -212,6 +212,7 @@ def test_a_private_dir_owned_by_someone_else_is_refused(tmp_path: Path) -> None:
 SETTINGS_FIELD = {
     "modem.port": "port", "modem.profile": "profile", "modem.baudrate": "baudrate", "modem.pin": "pin",
     "modem.rtscts": "rtscts", "modem.chained_io": "chained_io", "sms.segment_timeout": "segment_timeout",
+    "modem.backend": "backend", "modem.mm_bus": "mm_bus", "modem.mm_text_sms": "mm_text_sms",
     "mms.apn": "apn", "mms.cid": "cid", "mms.username": "apn_user", "mms.password": "apn_password", "mms.auth": "apn_auth",
     "mms.pdp_type": "pdp_type", "mms.bearer": "bearer", "mms.interface": "interface", "mms.mmsc": "mmsc_url",
     "mms.proxy": "proxy", "mms.user_agent": "user_agent", "mms.uaprof": "uaprof_url", "mms.max_size": "max_message_size",

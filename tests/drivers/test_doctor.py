@@ -34,7 +34,7 @@ def test_healthy_modem_passes_every_step(capsys: pytest.CaptureFixture[str]) -> 
     report = json.loads(out)
     assert status == exit_codes.OK and report["ok"] is True
     checks = {c["name"]: c for c in report["checks"]}
-    assert [c["name"] for c in report["checks"]] == ["port", "open", "identify", "sim", "registration", "signal", "sms", "mms-context", "mmsc"]
+    assert [c["name"] for c in report["checks"]] == ["backend", "port", "open", "identify", "sim", "registration", "signal", "sms", "mms-context", "mmsc"]
     assert all(c["status"] == "ok" for c in report["checks"])
     assert "profile quectel" in checks["identify"]["detail"]
     assert "MCC 262" in checks["sim"]["detail"]
@@ -48,7 +48,8 @@ def test_text_report(capsys: pytest.CaptureFixture[str]) -> None:
     status, out = run(["--port", f"replay://{fixture_path('quectel/ec25/doctor.txt')}", *HEALTHY], capsys)
     assert status == exit_codes.OK
     assert out.splitlines()[-1] == "MMS can work."
-    assert out.splitlines()[2].startswith("OK    identify      Quectel EC25")
+    assert out.splitlines()[0].startswith("OK    backend       at: ")
+    assert out.splitlines()[3].startswith("OK    identify      Quectel EC25")
 
 
 def test_locked_sim_fails_with_advice_and_skips_the_rest(capsys: pytest.CaptureFixture[str]) -> None:
@@ -65,7 +66,7 @@ def test_missing_port_is_unavailable(capsys: pytest.CaptureFixture[str], tmp_pat
     status, out = run(["--port", f"replay://{tmp_path / 'absent.txt'}", "--json"], capsys)
     report = json.loads(out)
     assert status == exit_codes.UNAVAILABLE
-    assert report["checks"][1]["name"] == "open" and report["checks"][1]["status"] == "fail"
+    assert report["checks"][2]["name"] == "open" and report["checks"][2]["status"] == "fail"
 
 
 DOCTOR_REPLAY = f"replay://{fixture_path('quectel/ec25/doctor.txt')}"
