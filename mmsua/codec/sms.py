@@ -156,6 +156,12 @@ class SubmitPdu:
 
 def data_coding(dcs: int) -> DataCoding:
     """Interpret TP-DCS. Reserved codings read as the 7-bit default alphabet (§4)."""
+    if 0 <= dcs <= 0xFF:
+        return _CODINGS[dcs]
+    return _data_coding(dcs)
+
+
+def _data_coding(dcs: int) -> DataCoding:
     group = dcs >> 4
     if group <= 0x7:  # 00xx general, 01xx automatic deletion: same layout of the low bits
         alphabet = ("gsm7", "8bit", "ucs2", "gsm7")[(dcs >> 2) & 0x03]
@@ -170,6 +176,10 @@ def data_coding(dcs: int) -> DataCoding:
     if group == 0xE:
         return DataCoding("ucs2", None, False, "mwi-store")
     return DataCoding("gsm7", None, False, "reserved")
+
+
+# Every octet's meaning, made once: the values are frozen, so decoders share them.
+_CODINGS = tuple(_data_coding(dcs) for dcs in range(256))
 
 
 _STATUS = {
@@ -241,25 +251,25 @@ class _Cursor:
 
 
 _BCD_DIGITS = "0123456789*#abc"
+# Each octet's two semi-octets as text, low nibble first, 0xF (filler) left out (§9.1.2.3).
+_BCD_PAIRS = tuple("".join(_BCD_DIGITS[n] for n in (o & 0x0F, o >> 4) if n != 0xF) for o in range(256))
 
 
 def _bcd_digits(raw: bytes, count: int) -> str:
-    """Semi-octet digits, low nibble first; 0xF is filler (§9.1.2.3)."""
-    out: list[str] = []
-    for octet in raw:
-        for nibble in (octet & 0x0F, octet >> 4):
-            if len(out) == count:
-                break
-            if nibble != 0xF:
-                out.append(_BCD_DIGITS[nibble])
-    return "".join(out)
+    """Semi-octet digits, low nibble first; 0xF is filler (§9.1.2.3): the first ``count``
+    digits that are not filler."""
+    return "".join(map(_BCD_PAIRS.__getitem__, raw))[:count]
 
 
 def _address(cur: _Cursor, what: str) -> tuple[str, int]:
     """TP-OA / TP-DA / TP-RA (§9.1.2.5): digit count, type of address, semi-octets."""
     start = cur.pos
-    digits = cur.u8(f"{what} length")
-    toa = cur.u8(f"{what} type of address")
+    if start + 2 <= len(cur.data):
+        digits, toa = cur.data[start], cur.data[start + 1]
+        cur.pos = start + 2
+    else:  # cut short: the octet-by-octet reads say where
+        digits = cur.u8(f"{what} length")
+        toa = cur.u8(f"{what} type of address")
     if digits > MAX_ADDRESS_DIGITS:
         raise PduError(f"{what} length {digits} exceeds the {MAX_ADDRESS_DIGITS} semi-octets allowed", start)
     raw = cur.take((digits + 1) // 2, what)
@@ -292,6 +302,15 @@ def _bcd_value(octet: int, offset: int, what: str) -> int:
     return lo * 10 + hi
 
 
+# Table-driven time stamps: each octet's two swapped decimal semi-octets (-1 when
+# either is not decimal), and each time zone octet's zone (None when not decimal).
+_BCD_VALUES = tuple((o & 0x0F) * 10 + (o >> 4) if o & 0x0F <= 9 and o >> 4 <= 9 else -1 for o in range(256))
+_ZONES = tuple(
+    None if tz >> 4 > 9 else timezone(timedelta(minutes=15 * ((tz & 0x07) * 10 + (tz >> 4))) * (-1 if tz & 0x08 else 1))
+    for tz in range(256)
+)
+
+
 def _timestamp(cur: _Cursor, what: str, notes: list[str]) -> datetime | None:
     """TP-SCTS-style time stamp (§9.2.3.11): YY MM DD hh mm ss TZ, semi-octets swapped.
 
@@ -307,6 +326,17 @@ def _timestamp(cur: _Cursor, what: str, notes: list[str]) -> datetime | None:
 
 
 def _time_of(raw: bytes, start: int, what: str) -> datetime:
+    y, mo, d, h, mi, s = map(_BCD_VALUES.__getitem__, raw[:6])
+    zone = _ZONES[raw[6]]
+    if zone is not None and min(y, mo, d, h, mi, s) >= 0:
+        try:
+            return datetime(1900 + y if y >= 90 else 2000 + y, mo, d, h, mi, s, tzinfo=zone)
+        except ValueError:
+            pass
+    return _time_of_checked(raw, start, what)  # not a time: the octet-by-octet reading says why
+
+
+def _time_of_checked(raw: bytes, start: int, what: str) -> datetime:
     y, mo, d, h, mi, s = (_bcd_value(b, start + i, what) for i, b in enumerate(raw[:6]))
     tz = raw[6]
     if tz >> 4 > 9 or tz & 0x07 > 9:
@@ -444,6 +474,10 @@ _HEX_SPACE = re.compile(r"\s+")
 
 def _as_bytes(pdu: bytes | bytearray | memoryview | str) -> bytes:
     if isinstance(pdu, str):
+        try:
+            return bytes.fromhex(pdu)  # the usual case: hex pairs, maybe spaced
+        except ValueError:
+            pass  # the reading below takes what fromhex does not, or says what is wrong
         text = _HEX_SPACE.sub("", pdu)
         bad = re.search(r"[^0-9A-Fa-f]", text)
         if bad:
