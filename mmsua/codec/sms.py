@@ -156,9 +156,12 @@ class SubmitPdu:
 
 def data_coding(dcs: int) -> DataCoding:
     """Interpret TP-DCS. Reserved codings read as the 7-bit default alphabet (§4)."""
-    if 0 <= dcs <= 0xFF:
-        return _CODINGS[dcs]
-    return _data_coding(dcs)
+    coding = _CODINGS.get(dcs)
+    if coding is None:
+        coding = _data_coding(dcs)
+        if 0 <= dcs <= 0xFF:
+            _CODINGS[dcs] = coding  # at most 256 entries: the values are frozen, decoders share them
+    return coding
 
 
 def _data_coding(dcs: int) -> DataCoding:
@@ -178,8 +181,7 @@ def _data_coding(dcs: int) -> DataCoding:
     return DataCoding("gsm7", None, False, "reserved")
 
 
-# Every octet's meaning, made once: the values are frozen, so decoders share them.
-_CODINGS = tuple(_data_coding(dcs) for dcs in range(256))
+_CODINGS: dict[int, DataCoding] = {}
 
 
 _STATUS = {
@@ -252,7 +254,8 @@ class _Cursor:
 
 _BCD_DIGITS = "0123456789*#abc"
 # Each octet's two semi-octets as text, low nibble first, 0xF (filler) left out (§9.1.2.3).
-_BCD_PAIRS = tuple("".join(_BCD_DIGITS[n] for n in (o & 0x0F, o >> 4) if n != 0xF) for o in range(256))
+_NIBBLES = (*_BCD_DIGITS, "")
+_BCD_PAIRS = tuple(_NIBBLES[lo] + _NIBBLES[hi] for hi in range(16) for lo in range(16))
 
 
 def _bcd_digits(raw: bytes, count: int) -> str:
@@ -303,12 +306,20 @@ def _bcd_value(octet: int, offset: int, what: str) -> int:
 
 
 # Table-driven time stamps: each octet's two swapped decimal semi-octets (-1 when
-# either is not decimal), and each time zone octet's zone (None when not decimal).
-_BCD_VALUES = tuple((o & 0x0F) * 10 + (o >> 4) if o & 0x0F <= 9 and o >> 4 <= 9 else -1 for o in range(256))
-_ZONES = tuple(
-    None if tz >> 4 > 9 else timezone(timedelta(minutes=15 * ((tz & 0x07) * 10 + (tz >> 4))) * (-1 if tz & 0x08 else 1))
-    for tz in range(256)
-)
+# either is not decimal), and each time zone octet's zone, made at first use.
+_BCD_VALUES = tuple(lo * 10 + hi if lo <= 9 and hi <= 9 else -1 for hi in range(16) for lo in range(16))
+_ZONES: dict[int, timezone | None] = {}
+
+
+def _zone(tz: int) -> timezone | None:
+    """The zone of a time zone octet (quarter hours, semi-octets swapped, bit 3 the sign),
+    None when its digits are not decimal."""
+    zone = _ZONES.get(tz, False)
+    if zone is False:
+        quarters = (tz & 0x07) * 10 + (tz >> 4)
+        zone = None if tz >> 4 > 9 else timezone(timedelta(minutes=15 * quarters) * (-1 if tz & 0x08 else 1))
+        _ZONES[tz] = zone  # at most 256 entries
+    return zone  # type: ignore[return-value]
 
 
 def _timestamp(cur: _Cursor, what: str, notes: list[str]) -> datetime | None:
@@ -327,7 +338,7 @@ def _timestamp(cur: _Cursor, what: str, notes: list[str]) -> datetime | None:
 
 def _time_of(raw: bytes, start: int, what: str) -> datetime:
     y, mo, d, h, mi, s = map(_BCD_VALUES.__getitem__, raw[:6])
-    zone = _ZONES[raw[6]]
+    zone = _zone(raw[6])
     if zone is not None and min(y, mo, d, h, mi, s) >= 0:
         try:
             return datetime(1900 + y if y >= 90 else 2000 + y, mo, d, h, mi, s, tzinfo=zone)
