@@ -113,8 +113,8 @@ class PushReassembler:
     def feed(self, sms: SmsDeliver, now: float) -> Datagram | None:
         """Take one SMS; return the datagram it completes, or None while segments are missing."""
         concat = sms.concat
-        ports = sms.ports
         if concat is None or concat.total == 1:
+            ports = sms.ports  # (a segment's ports are read once its message is whole)
             return Datagram(sms.originator, ports.destination if ports else None, ports.source if ports else None,
                             sms.user_data, (sms,), now, now, concat.reference if concat else None)
         key = (sms.originator, concat.reference, concat.total, concat.bits)

@@ -53,6 +53,8 @@ class ContentType:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "media_type", self.media_type.lower())
+        if self.params == ():  # the usual case: nothing to normalise
+            return
         params = self.params.items() if isinstance(self.params, Mapping) else self.params
         object.__setattr__(self, "params", tuple((str(k).lower(), str(v)) for k, v in params))
 
