@@ -30,9 +30,11 @@ import binascii
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from mmsua.codec import gsm7
 from mmsua.codec.errors import PduError
+from mmsua.codec.frozen import filling
 from mmsua.codec.gsm7_national import LOCKING, SINGLE
 from mmsua.codec.udh import (
     WAP_PUSH_PORT,
@@ -95,6 +97,18 @@ class SmsDeliver:
     @property
     def concat(self) -> Concat | None:
         return self.udh.concat if self.udh else None
+
+
+_DeliverFilling = filling(SmsDeliver)
+
+
+def _new_deliver(*values: object) -> SmsDeliver:
+    """SmsDeliver(*values) for a decoder's checked values, without the frozen __init__'s cost."""
+    d: Any = object.__new__(_DeliverFilling)
+    (d.smsc, d.originator, d.originator_toa, d.pid, d.dcs, d.timestamp, d.udh, d.user_data, d.text,
+     d.more_messages, d.status_report_indication, d.reply_path, d.notes) = values
+    d.__class__ = SmsDeliver
+    return d  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,9 +433,8 @@ def _decode_deliver(cur: _Cursor, smsc: str | None, fo: int) -> SmsDeliver:
     timestamp = _timestamp(cur, "service centre time stamp", notes)
     udh, user_data, text = _user_data(cur, dcs, bool(fo & 0x40))
     _end(cur)
-    return SmsDeliver(smsc, originator, toa, pid, dcs, timestamp, udh, user_data, text,
-                      more_messages=not fo & 0x04, status_report_indication=bool(fo & 0x20), reply_path=bool(fo & 0x80),
-                      notes=tuple(notes))
+    return _new_deliver(smsc, originator, toa, pid, dcs, timestamp, udh, user_data, text,
+                        not fo & 0x04, bool(fo & 0x20), bool(fo & 0x80), tuple(notes))
 
 
 def _decode_submit(cur: _Cursor, smsc: str | None, fo: int) -> SmsSubmit:

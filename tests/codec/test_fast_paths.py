@@ -266,3 +266,27 @@ def test_hex_reading_matches_the_regular_expression_reading(text: str) -> None:
 def test_a_time_zone_is_shared_not_changed() -> None:
     first = sms_codec._time_of(bytes((0x42, 0x50, 0x10, 0x21, 0x43, 0x65, 0x40)), 0, "t")
     assert first.tzinfo == timezone(timedelta(hours=1))
+
+
+# -- the builders of frozen values (mmsua/codec/frozen.py) --------------------------------
+
+
+def test_builders_match_the_dataclass_init() -> None:
+    from mmsua.codec.push import PushPdu, _new_push
+    from mmsua.codec.reassembly import Datagram, _new_datagram
+    from mmsua.codec.sms import SmsDeliver, _new_deliver
+    from mmsua.codec.wsp import ContentType
+
+    when = datetime(2024, 5, 1, tzinfo=timezone(timedelta(hours=1)))
+    cases = [
+        (SmsDeliver, _new_deliver, ("+1", "123", 0x81, 0, 4, when, None, b"ud", None, True, False, True, ("n",))),
+        (Datagram, _new_datagram, ("123", 2948, 9200, b"data", (), 1.0, 2.0, 7)),
+        (PushPdu, _new_push, (1, 6, ContentType("application/vnd.wap.mms-message"), (), 4, b"body", ())),
+    ]
+    for cls, build, values in cases:
+        built = build(*values)
+        assert type(built) is cls and same(built, cls(*values))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(built, dataclasses.fields(cls)[0].name, None)
+        with pytest.raises(ValueError):
+            build(*values[:-1])  # a value short: the unpacking refuses

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from mmsua.codec.errors import PduError
+from mmsua.codec.frozen import filling
 from mmsua.codec.mms import tables
 from mmsua.codec.multipart import Part
 from mmsua.codec.wsp import ContentType, Header
@@ -235,14 +236,10 @@ FIELD_NAMES = tuple(f.name for f in fields(MmsPdu))
 FIELD_DEFAULTS = tuple(f.default for f in fields(MmsPdu))  # message_type's is MISSING: always given
 
 
-class _Filling:
-    """MmsPdu's slots without its frozen ``__setattr__``: a decoded PDU is filled in here
-    with plain attribute stores, then becomes an MmsPdu by ``__class__`` assignment, which
-    CPython allows only between identical slot layouts. About a quarter of what filling
-    the frozen instance costs (a descriptor call per field), which would otherwise be a
-    large part of decoding a notification."""
-
-    __slots__ = MmsPdu.__slots__
+# A decoded PDU is filled through an unfrozen twin (mmsua.codec.frozen): about a
+# quarter of what filling the frozen instance costs (a descriptor call per field),
+# which would otherwise be a large part of decoding a notification.
+_Filling = filling(MmsPdu)
 
 
 def build_pdu_from(values: list[object]) -> MmsPdu:
