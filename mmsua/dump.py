@@ -14,30 +14,29 @@ present; ``to``, ``cc`` and ``parts`` are always lists.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mmsua.codec.gsm7_national import LANGUAGES
-from mmsua.codec.push import PushPdu
-from mmsua.codec.reassembly import Datagram, Expired
-from mmsua.codec.sms import SmsDeliver, SmsStatusReport, SmsSubmit
-from mmsua.codec.udh import (
-    IEI_CONCAT_8,
-    IEI_CONCAT_16,
-    IEI_NATIONAL_LOCKING,
-    IEI_NATIONAL_SINGLE,
-    IEI_PORTS_8,
-    IEI_PORTS_16,
-    Udh,
-)
 from mmsua.textsafe import clean_line, clean_text
+
+# The SMS and push layers are imported where they are shown: `mmsua decode` of an MMS
+# file then starts without them.
+if TYPE_CHECKING:
+    from mmsua.codec.push import PushPdu
+    from mmsua.codec.reassembly import Datagram, Expired
+    from mmsua.codec.sms import SmsDeliver, SmsStatusReport, SmsSubmit
+    from mmsua.codec.udh import Udh
 
 LABEL_WIDTH = 22
 TEXT_PREVIEW_LINES = 40
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib  # only where a body is shown: a notification needs none (and `decode` starts faster)
+
+    return hashlib.sha256(data).hexdigest()
 
 
 def _row(label: str, value: object, indent: str = "  ") -> str:
@@ -82,6 +81,8 @@ def _iso(when: datetime | None, sep: str = "T") -> str | None:
 
 
 def to_json(obj: dict[str, Any]) -> str:
+    import json  # only for --json: `decode` starts faster without it
+
     return json.dumps(obj, indent=2, ensure_ascii=True)
 
 
@@ -104,7 +105,7 @@ def part_json(part: Any) -> dict[str, Any]:
         "content_location": part.content_location,
         "charset": part.content_type.charset,
         "size": len(part.data),
-        "sha256": hashlib.sha256(part.data).hexdigest(),
+        "sha256": _sha256(part.data),
     }
     if part.text is not None:
         out["text"] = part.text
@@ -196,7 +197,7 @@ def part_lines(index: int, part: Any) -> list[str]:
         ("Name", part.name),
         ("Content-ID", part.content_id),
         ("Content-Location", part.content_location),
-        ("SHA-256", hashlib.sha256(part.data).hexdigest()),
+        ("SHA-256", _sha256(part.data)),
     ]
     lines += [_row(label, _safe(value), "    ") for label, value in rows if value is not None]
     text = part.text
@@ -222,7 +223,7 @@ def push_json(push: PushPdu) -> dict[str, Any]:
         "headers": [{"name": h.name, "value": h.value.hex() if isinstance(h.value, bytes) else h.value}
                     for h in push.headers],
         "body_size": len(push.body),
-        "body_sha256": hashlib.sha256(push.body).hexdigest(),
+        "body_sha256": _sha256(push.body),
         "notes": list(push.notes),
     }
 
@@ -267,6 +268,16 @@ def _udh_json(udh: Udh | None) -> list[dict[str, Any]] | None:
 
 
 def _ie_meaning(iei: int, data: bytes) -> str:
+    from mmsua.codec.gsm7_national import LANGUAGES
+    from mmsua.codec.udh import (
+        IEI_CONCAT_8,
+        IEI_CONCAT_16,
+        IEI_NATIONAL_LOCKING,
+        IEI_NATIONAL_SINGLE,
+        IEI_PORTS_8,
+        IEI_PORTS_16,
+    )
+
     if iei in (IEI_CONCAT_8, IEI_CONCAT_16):
         return "concatenation (16-bit reference)" if iei == IEI_CONCAT_16 else "concatenation (8-bit reference)"
     if iei in (IEI_PORTS_8, IEI_PORTS_16):
@@ -278,6 +289,8 @@ def _ie_meaning(iei: int, data: bytes) -> str:
 
 
 def sms_json(sms: SmsDeliver | SmsStatusReport | SmsSubmit) -> dict[str, Any]:
+    from mmsua.codec.sms import SmsDeliver, SmsStatusReport
+
     if isinstance(sms, SmsStatusReport):
         return {
             "type": "sms-status-report", "smsc": sms.smsc, "message_reference": sms.message_reference,
@@ -311,6 +324,8 @@ def sms_json(sms: SmsDeliver | SmsStatusReport | SmsSubmit) -> dict[str, Any]:
 
 
 def sms_lines(sms: SmsDeliver | SmsStatusReport | SmsSubmit, heading: str) -> list[str]:
+    from mmsua.codec.sms import SmsDeliver, SmsStatusReport
+
     lines = [heading]
     if sms.smsc is not None:
         lines.append(_row("SMSC", _safe(sms.smsc)))

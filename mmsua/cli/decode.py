@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the readable dump")
     p.add_argument("--as", dest="kind", choices=KINDS, default="auto",
                    help="what the input is (default: recognise it from its content)")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, logs=False)  # pure decoding: nothing logs (and logging costs start-up time)
 
 
 # ----------------------------------------------------------------------------- analysis (pure)

@@ -86,27 +86,43 @@ def _prog(argv: Sequence[str] | None) -> str:
 def _main(argv: Sequence[str] | None) -> int:
     from mmsua import exit_codes
 
-    parser = build_parser()
+    parser = build_parser(_command_in(sys.argv[1:] if argv is None else list(argv)))
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
         parser.print_help(sys.stderr)
         return exit_codes.USAGE
-    _setup_logging(args.verbose)
+    if args.verbose or getattr(args, "logs", True):  # a command that never logs skips importing logging
+        _setup_logging(args.verbose)
     return int(args.func(args))
 
 
+# Subcommands registered by a module that registers several: the table of message
+# actions and the blocking commands (tests/cli/test_startup_imports.py holds these to
+# those modules' COMMANDS; importing them here would cost every command their imports).
+SHARED_MODULES: dict[str, str] = {
+    "fetch": "message_actions", "retry": "message_actions", "cancel": "message_actions",
+    "resend-as-sms": "message_actions", "block": "blocking", "unblock": "blocking", "blocked": "blocking",
+    "mute": "muting", "unmute": "muting",
+}
+
+
 def _module_of(command: str) -> str:
-    """The module that registers a subcommand: its own, or one that registers several
-    (the table of message actions, the blocking and muting commands)."""
-    from mmsua.cli import blocking, message_actions, muting
-
-    for shared in (message_actions, blocking, muting):
-        if command in shared.COMMANDS:
-            return shared.__name__.rpartition(".")[2]
-    return command.replace("-", "_")
+    """The module that registers a subcommand: its own, or one that registers several."""
+    return SHARED_MODULES.get(command, command.replace("-", "_"))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_in(args: list[str]) -> str | None:
+    """The subcommand a command line runs: its first word that is not an option (the
+    top-level options take no values), when that names one; else None."""
+    first = next((a for a in args if not a.startswith("-")), None)
+    if first not in SUBCOMMANDS or {"-h", "--help"} & set(args[: args.index(first)]):
+        return None  # the whole parser: for its help, or to say what is wrong
+    return first
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or, with ``only``, just that subcommand's: a command then
+    imports its own module and none of the others' (each costs its imports at start)."""
     import argparse
     import importlib
 
@@ -122,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mmsua {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (repeat for debug)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in dict.fromkeys(_module_of(name) for name in SUBCOMMANDS):
+    for module in dict.fromkeys(_module_of(name) for name in (SUBCOMMANDS if only is None else (only,))):
         importlib.import_module(f"mmsua.cli.{module}").register(subparsers)
     return parser
 

@@ -7,8 +7,10 @@ HeadersLen (uintvar), Content-Type, headers, body.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from mmsua.codec.errors import PduError
+from mmsua.codec.frozen import filling
 from mmsua.codec.reader import Reader
 from mmsua.codec.wsp import (
     ContentType,
@@ -53,6 +55,17 @@ class PushPdu:
         return self.app_id
 
 
+_PushFilling = filling(PushPdu)
+
+
+def _new_push(*values: object) -> PushPdu:
+    """PushPdu(*values) without the frozen __init__'s cost (mmsua.codec.frozen)."""
+    p: Any = object.__new__(_PushFilling)
+    p.transaction_id, p.pdu_type, p.content_type, p.headers, p.app_id, p.body, p.notes = values
+    p.__class__ = PushPdu
+    return p  # type: ignore[no-any-return]
+
+
 def decode_push(data: bytes | bytearray | memoryview, *, connectionless: bool = True) -> PushPdu:
     """Decode a WSP Push PDU; ``connectionless`` means it starts with a TID octet."""
     r = Reader(data)
@@ -90,7 +103,7 @@ def decode_push(data: bytes | bytearray | memoryview, *, connectionless: bool = 
         if h.name == _APP_ID_HEADER and isinstance(h.value, (int, str)):
             app_id = h.value
             break
-    return PushPdu(tid, pdu_type, content_type, tuple(headers), app_id, data[body_start:], tuple(notes))
+    return _new_push(tid, pdu_type, content_type, tuple(headers), app_id, data[body_start:], tuple(notes))
 
 
 def encode_push(

@@ -25,7 +25,9 @@ segment, which comes back from the next :meth:`expire` call.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from mmsua.codec.frozen import filling
 from mmsua.codec.sms import SmsDeliver
 
 
@@ -45,6 +47,18 @@ class Datagram:
         """The joined text when every segment is a text message (7-bit or UCS-2)."""
         texts = [s.text for s in self.segments]
         return None if any(t is None for t in texts) else "".join(t for t in texts if t is not None)
+
+
+_DatagramFilling = filling(Datagram)
+
+
+def _new_datagram(*values: object) -> Datagram:
+    """Datagram(*values) without the frozen __init__'s cost (mmsua.codec.frozen)."""
+    d: Any = object.__new__(_DatagramFilling)
+    (d.originator, d.destination_port, d.source_port, d.data, d.segments, d.first_arrival, d.last_arrival,
+     d.reference) = values
+    d.__class__ = Datagram
+    return d  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +127,9 @@ class PushReassembler:
     def feed(self, sms: SmsDeliver, now: float) -> Datagram | None:
         """Take one SMS; return the datagram it completes, or None while segments are missing."""
         concat = sms.concat
-        ports = sms.ports
         if concat is None or concat.total == 1:
-            return Datagram(sms.originator, ports.destination if ports else None, ports.source if ports else None,
+            ports = sms.ports  # (a segment's ports are read once its message is whole)
+            return _new_datagram(sms.originator, ports.destination if ports else None, ports.source if ports else None,
                             sms.user_data, (sms,), now, now, concat.reference if concat else None)
         key = (sms.originator, concat.reference, concat.total, concat.bits)
         done = self._completed.get(key)
@@ -136,7 +150,7 @@ class PushReassembler:
         self._remember(key, now, entry)
         ordered = tuple(entry.segments[n] for n in range(1, concat.total + 1))
         port_of = next((s.ports for s in ordered if s.ports is not None), None)
-        return Datagram(sms.originator, port_of.destination if port_of else None,
+        return _new_datagram(sms.originator, port_of.destination if port_of else None,
                         port_of.source if port_of else None, b"".join(s.user_data for s in ordered),
                         ordered, entry.first_arrival, entry.last_arrival, concat.reference)
 

@@ -30,9 +30,11 @@ import binascii
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from mmsua.codec import gsm7
 from mmsua.codec.errors import PduError
+from mmsua.codec.frozen import filling
 from mmsua.codec.gsm7_national import LOCKING, SINGLE
 from mmsua.codec.udh import (
     WAP_PUSH_PORT,
@@ -97,6 +99,18 @@ class SmsDeliver:
         return self.udh.concat if self.udh else None
 
 
+_DeliverFilling = filling(SmsDeliver)
+
+
+def _new_deliver(*values: object) -> SmsDeliver:
+    """SmsDeliver(*values) for a decoder's checked values, without the frozen __init__'s cost."""
+    d: Any = object.__new__(_DeliverFilling)
+    (d.smsc, d.originator, d.originator_toa, d.pid, d.dcs, d.timestamp, d.udh, d.user_data, d.text,
+     d.more_messages, d.status_report_indication, d.reply_path, d.notes) = values
+    d.__class__ = SmsDeliver
+    return d  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True, slots=True)
 class SmsSubmit:
     smsc: str | None
@@ -156,6 +170,15 @@ class SubmitPdu:
 
 def data_coding(dcs: int) -> DataCoding:
     """Interpret TP-DCS. Reserved codings read as the 7-bit default alphabet (§4)."""
+    coding = _CODINGS.get(dcs)
+    if coding is None:
+        coding = _data_coding(dcs)
+        if 0 <= dcs <= 0xFF:
+            _CODINGS[dcs] = coding  # at most 256 entries: the values are frozen, decoders share them
+    return coding
+
+
+def _data_coding(dcs: int) -> DataCoding:
     group = dcs >> 4
     if group <= 0x7:  # 00xx general, 01xx automatic deletion: same layout of the low bits
         alphabet = ("gsm7", "8bit", "ucs2", "gsm7")[(dcs >> 2) & 0x03]
@@ -170,6 +193,9 @@ def data_coding(dcs: int) -> DataCoding:
     if group == 0xE:
         return DataCoding("ucs2", None, False, "mwi-store")
     return DataCoding("gsm7", None, False, "reserved")
+
+
+_CODINGS: dict[int, DataCoding] = {}
 
 
 _STATUS = {
@@ -241,25 +267,26 @@ class _Cursor:
 
 
 _BCD_DIGITS = "0123456789*#abc"
+# Each octet's two semi-octets as text, low nibble first, 0xF (filler) left out (§9.1.2.3).
+_NIBBLES = (*_BCD_DIGITS, "")
+_BCD_PAIRS = tuple(_NIBBLES[lo] + _NIBBLES[hi] for hi in range(16) for lo in range(16))
 
 
 def _bcd_digits(raw: bytes, count: int) -> str:
-    """Semi-octet digits, low nibble first; 0xF is filler (§9.1.2.3)."""
-    out: list[str] = []
-    for octet in raw:
-        for nibble in (octet & 0x0F, octet >> 4):
-            if len(out) == count:
-                break
-            if nibble != 0xF:
-                out.append(_BCD_DIGITS[nibble])
-    return "".join(out)
+    """Semi-octet digits, low nibble first; 0xF is filler (§9.1.2.3): the first ``count``
+    digits that are not filler."""
+    return "".join(map(_BCD_PAIRS.__getitem__, raw))[:count]
 
 
 def _address(cur: _Cursor, what: str) -> tuple[str, int]:
     """TP-OA / TP-DA / TP-RA (§9.1.2.5): digit count, type of address, semi-octets."""
     start = cur.pos
-    digits = cur.u8(f"{what} length")
-    toa = cur.u8(f"{what} type of address")
+    if start + 2 <= len(cur.data):
+        digits, toa = cur.data[start], cur.data[start + 1]
+        cur.pos = start + 2
+    else:  # cut short: the octet-by-octet reads say where
+        digits = cur.u8(f"{what} length")
+        toa = cur.u8(f"{what} type of address")
     if digits > MAX_ADDRESS_DIGITS:
         raise PduError(f"{what} length {digits} exceeds the {MAX_ADDRESS_DIGITS} semi-octets allowed", start)
     raw = cur.take((digits + 1) // 2, what)
@@ -292,6 +319,23 @@ def _bcd_value(octet: int, offset: int, what: str) -> int:
     return lo * 10 + hi
 
 
+# Table-driven time stamps: each octet's two swapped decimal semi-octets (-1 when
+# either is not decimal), and each time zone octet's zone, made at first use.
+_BCD_VALUES = tuple(lo * 10 + hi if lo <= 9 and hi <= 9 else -1 for hi in range(16) for lo in range(16))
+_ZONES: dict[int, timezone | None] = {}
+
+
+def _zone(tz: int) -> timezone | None:
+    """The zone of a time zone octet (quarter hours, semi-octets swapped, bit 3 the sign),
+    None when its digits are not decimal."""
+    zone = _ZONES.get(tz, False)
+    if zone is False:
+        quarters = (tz & 0x07) * 10 + (tz >> 4)
+        zone = None if tz >> 4 > 9 else timezone(timedelta(minutes=15 * quarters) * (-1 if tz & 0x08 else 1))
+        _ZONES[tz] = zone  # at most 256 entries
+    return zone  # type: ignore[return-value]
+
+
 def _timestamp(cur: _Cursor, what: str, notes: list[str]) -> datetime | None:
     """TP-SCTS-style time stamp (§9.2.3.11): YY MM DD hh mm ss TZ, semi-octets swapped.
 
@@ -307,6 +351,17 @@ def _timestamp(cur: _Cursor, what: str, notes: list[str]) -> datetime | None:
 
 
 def _time_of(raw: bytes, start: int, what: str) -> datetime:
+    y, mo, d, h, mi, s = map(_BCD_VALUES.__getitem__, raw[:6])
+    zone = _zone(raw[6])
+    if zone is not None and min(y, mo, d, h, mi, s) >= 0:
+        try:
+            return datetime(1900 + y if y >= 90 else 2000 + y, mo, d, h, mi, s, tzinfo=zone)
+        except ValueError:
+            pass
+    return _time_of_checked(raw, start, what)  # not a time: the octet-by-octet reading says why
+
+
+def _time_of_checked(raw: bytes, start: int, what: str) -> datetime:
     y, mo, d, h, mi, s = (_bcd_value(b, start + i, what) for i, b in enumerate(raw[:6]))
     tz = raw[6]
     if tz >> 4 > 9 or tz & 0x07 > 9:
@@ -378,9 +433,8 @@ def _decode_deliver(cur: _Cursor, smsc: str | None, fo: int) -> SmsDeliver:
     timestamp = _timestamp(cur, "service centre time stamp", notes)
     udh, user_data, text = _user_data(cur, dcs, bool(fo & 0x40))
     _end(cur)
-    return SmsDeliver(smsc, originator, toa, pid, dcs, timestamp, udh, user_data, text,
-                      more_messages=not fo & 0x04, status_report_indication=bool(fo & 0x20), reply_path=bool(fo & 0x80),
-                      notes=tuple(notes))
+    return _new_deliver(smsc, originator, toa, pid, dcs, timestamp, udh, user_data, text,
+                        not fo & 0x04, bool(fo & 0x20), bool(fo & 0x80), tuple(notes))
 
 
 def _decode_submit(cur: _Cursor, smsc: str | None, fo: int) -> SmsSubmit:
@@ -444,6 +498,10 @@ _HEX_SPACE = re.compile(r"\s+")
 
 def _as_bytes(pdu: bytes | bytearray | memoryview | str) -> bytes:
     if isinstance(pdu, str):
+        try:
+            return bytes.fromhex(pdu)  # the usual case: hex pairs, maybe spaced
+        except ValueError:
+            pass  # the reading below takes what fromhex does not, or says what is wrong
         text = _HEX_SPACE.sub("", pdu)
         bad = re.search(r"[^0-9A-Fa-f]", text)
         if bad:

@@ -53,6 +53,8 @@ class ContentType:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "media_type", self.media_type.lower())
+        if self.params == ():  # the usual case: nothing to normalise
+            return
         params = self.params.items() if isinstance(self.params, Mapping) else self.params
         object.__setattr__(self, "params", tuple((str(k).lower(), str(v)) for k, v in params))
 
@@ -325,6 +327,15 @@ def charset_mib(charset: str | None) -> int | None:
     return int(key) if key.isdigit() else None
 
 
+# Codecs that read octets 0x00-0x7F as ASCII: in them ASCII bytes are the same text
+# whatever the fallbacks of decode_text would do (tests/codec/test_fast_paths.py).
+ASCII_TRANSPARENT = frozenset({
+    "ascii", "latin-1", "utf-8", "koi8-r",
+    *(f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 16)),
+    *(f"cp{n}" for n in range(1250, 1259)),
+})
+
+
 def decode_text(raw: bytes, charset: str | int | None) -> str:
     """Text in a declared charset, with fallbacks for mislabelled real-world text.
 
@@ -332,13 +343,18 @@ def decode_text(raw: bytes, charset: str | int | None) -> str:
     replacement characters; ISO-8859-1 (which never fails).
     """
     codec = charset_codec(charset)
+    if raw.isascii() and (codec is None or codec in ASCII_TRANSPARENT):
+        return raw.decode("ascii")  # what every step below would give, at once
     if codec in ("utf-16-be", "utf-16-le", "utf-32-be"):
         if raw[:2] == b"\xff\xfe":
             codec, raw = ("utf-16-le" if codec.startswith("utf-16") else "utf-32-le"), raw[2:]
         elif raw[:2] == b"\xfe\xff":
             codec, raw = ("utf-16-be" if codec.startswith("utf-16") else codec), raw[2:]
     elif codec == "utf-8":
-        codec = "utf-8-sig"
+        try:  # as utf-8-sig reads it (one leading BOM dropped), without that codec's Python wrapper
+            return (raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw).decode("utf-8")
+        except UnicodeDecodeError:
+            codec = "utf-8-sig"  # and on to the fallbacks
     if codec:
         try:
             return raw.decode(codec)

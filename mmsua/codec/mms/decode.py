@@ -8,21 +8,21 @@ from typing import Any
 from mmsua.codec.errors import PduError
 from mmsua.codec.mms import tables as t
 from mmsua.codec.mms.pdu import Address, Expiry, MessageType, MmsPdu, build_pdu
+from mmsua.codec.mms.small import SMALL_TYPES, decode_small
+from mmsua.codec.mms.values import address_from, subject_from
 from mmsua.codec.multipart import Part, decode_entries
 from mmsua.codec.reader import Reader
 from mmsua.codec.wsp import (
     Header,
-    charset_codec,
     date_from_seconds,
     decode_content_type,
     decode_text,
-    encode_text,
     skip_value,
     text,
     version_text,
 )
 
-__all__ = ["decode_mms"]
+__all__ = ["decode_mms", "decode_mms_general"]
 
 _UNRECOGNISED = object()  # a value this codec does not model: kept as a raw extra header
 _ADDRESS_LISTS = frozenset({"to", "cc", "bcc"})
@@ -33,6 +33,15 @@ _TRAILING_JUNK = frozenset(b"\x00\n\r \t")
 
 def decode_mms(data: bytes | bytearray | memoryview) -> MmsPdu:
     """Decode one MMS PDU; raises :class:`PduError` (with the offset) for anything else."""
+    if type(data) is bytes and len(data) > 1 and data[0] == 0x8C and data[1] in SMALL_TYPES:
+        pdu = decode_small(data)  # a notification or report in the usual forms
+        if pdu is not None:
+            return pdu
+    return decode_mms_general(data)
+
+
+def decode_mms_general(data: bytes | bytearray | memoryview) -> MmsPdu:
+    """Every PDU, every form: what decode_mms does when the fast path declines."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise PduError(f"expected bytes, got {type(data).__name__}")
     r = Reader(data)
@@ -144,7 +153,7 @@ def _integer(r: Reader) -> int:
 
 def _address(r: Reader) -> Address:
     mib, raw = r.encoded_string()
-    return Address.parse(decode_text(raw, mib), mib)
+    return address_from(raw, mib)
 
 
 def _from(r: Reader) -> Any:
@@ -164,18 +173,7 @@ def _encoded_text(r: Reader) -> str:
 
 def _subject(r: Reader) -> tuple[str, int | None, bytes | None]:
     mib, raw = r.encoded_string()
-    value = decode_text(raw, mib)
-    # Keep the bytes when the charset cannot write the text back (unknown or mislabelled).
-    keep = None
-    if mib is not None and charset_codec(mib) is None:
-        keep = raw
-    elif mib is not None:
-        try:
-            if encode_text(value, mib) != raw:
-                keep = raw
-        except PduError:
-            keep = raw
-    return value, mib, keep
+    return subject_from(raw, mib)
 
 
 def _expiry(r: Reader) -> Any:

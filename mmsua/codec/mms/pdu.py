@@ -5,8 +5,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import Any
 
 from mmsua.codec.errors import PduError
+from mmsua.codec.frozen import filling
 from mmsua.codec.mms import tables
 from mmsua.codec.multipart import Part
 from mmsua.codec.wsp import ContentType, Header
@@ -76,14 +78,15 @@ class Address:
     def parse(cls, wire: str, charset: int | None = None) -> Address:
         if wire == INSERT_ADDRESS_TOKEN:
             return cls.insert_token()
+        make = _new_address if cls is Address else cls  # every decoded address comes here
         base, sep, kind = wire.rpartition("/TYPE=")
         if not sep:
             base, sep, kind = wire.rpartition("/type=")
         if sep:
-            return cls(base, _ADDRESS_KINDS.get(kind.lower(), kind), charset)
+            return make(base, _ADDRESS_KINDS.get(kind.lower(), kind), charset)
         if "@" in wire:
-            return cls(wire, "email", charset)
-        return cls(wire, "unknown", charset)
+            return make(wire, "email", charset)
+        return make(wire, "unknown", charset)
 
     @classmethod
     def phone(cls, number: str) -> Address:
@@ -126,10 +129,14 @@ class Expiry:
 
     @classmethod
     def at(cls, when: datetime) -> Expiry:
+        if cls is Expiry and when is not None:  # valid as it stands: skip the generated __init__
+            return _new_expiry(when, None)
         return cls(absolute=when)
 
     @classmethod
     def after(cls, seconds: int) -> Expiry:
+        if cls is Expiry and seconds is not None:
+            return _new_expiry(None, seconds)
         return cls(relative=seconds)
 
     def __str__(self) -> str:
@@ -201,18 +208,57 @@ class MmsPdu:
         return "\n\n".join(p.text or "" for p in self.parts if p.content_type.media_type == "text/plain")
 
 
-_SETTERS = tuple((MmsPdu.__dict__[f.name].__set__, f.name, f.default) for f in fields(MmsPdu))
+# Decoding builds many small frozen values: filling their slots directly costs about
+# half of the generated frozen __init__ (object.__setattr__ per field), which would
+# otherwise be a large part of decoding a notification.
+_SET_ADDRESS = tuple(Address.__dict__[name].__set__ for name in ("value", "kind", "charset"))
+_SET_EXPIRY = tuple(Expiry.__dict__[name].__set__ for name in ("absolute", "relative"))
+
+
+def _new_address(value: str, kind: str, charset: int | None) -> Address:
+    address = object.__new__(Address)
+    set_value, set_kind, set_charset = _SET_ADDRESS
+    set_value(address, value)
+    set_kind(address, kind)
+    set_charset(address, charset)
+    return address
+
+
+def _new_expiry(absolute: datetime | None, relative: int | None) -> Expiry:
+    expiry = object.__new__(Expiry)
+    set_absolute, set_relative = _SET_EXPIRY
+    set_absolute(expiry, absolute)
+    set_relative(expiry, relative)
+    return expiry
+
+
+FIELD_NAMES = tuple(f.name for f in fields(MmsPdu))
+FIELD_DEFAULTS = tuple(f.default for f in fields(MmsPdu))  # message_type's is MISSING: always given
+
+
+# A decoded PDU is filled through an unfrozen twin (mmsua.codec.frozen): about a
+# quarter of what filling the frozen instance costs (a descriptor call per field),
+# which would otherwise be a large part of decoding a notification.
+_Filling = filling(MmsPdu)
+
+
+def build_pdu_from(values: list[object]) -> MmsPdu:
+    """An MmsPdu from every field's value in declaration order (``FIELD_NAMES``), already
+    well typed: tuples, and a MessageType (what ``__post_init__`` would otherwise fix)."""
+    pdu: Any = object.__new__(_Filling)
+    (pdu.message_type, pdu.transaction_id, pdu.mms_version, pdu.message_id, pdu.date, pdu.sender, pdu.to, pdu.cc,
+     pdu.bcc, pdu.subject, pdu.subject_charset, pdu.message_class, pdu.priority, pdu.expiry, pdu.delivery_time,
+     pdu.delivery_report, pdu.read_report, pdu.report_allowed, pdu.sender_visibility, pdu.message_size,
+     pdu.content_location, pdu.status, pdu.response_status, pdu.response_text, pdu.retrieve_status,
+     pdu.retrieve_text, pdu.read_status, pdu.content_type, pdu.parts, pdu.extra_headers, pdu.trailing,
+     pdu.subject_raw) = values
+    pdu.__class__ = MmsPdu
+    return pdu  # type: ignore[no-any-return]
 
 
 def build_pdu(values: dict[str, object]) -> MmsPdu:
-    """Build an MmsPdu from already well-typed values, about twice as fast as the
-    generated frozen ``__init__``, which would otherwise dominate decoding small PDUs.
-    Callers guarantee what ``__post_init__`` would fix: tuples, and a MessageType."""
-    pdu = object.__new__(MmsPdu)
-    get = values.get
-    for set_slot, name, default in _SETTERS:
-        set_slot(pdu, get(name, default))
-    return pdu
+    """:func:`build_pdu_from` with the fields by name; those not given take their defaults."""
+    return build_pdu_from(list(map(values.get, FIELD_NAMES, FIELD_DEFAULTS)))
 
 
 def _lookup(table: dict[int, tuple[str, str]], code: int, index: int, ranges: bool = False) -> str:
