@@ -244,7 +244,7 @@ sys.exit(main())
 """
 
 
-@pytest.mark.parametrize("module", ["argparse", "mmsua.cli.daemon", "mmsua.daemon.clisupport", "mmsua.api.shapes"])
+@pytest.mark.parametrize("module", ["argparse", "mmsua.daemon.client", "mmsua.daemon.clisupport", "mmsua.api.shapes"])
 def test_ctrl_c_while_python_is_still_importing_is_one_line_not_a_traceback(module: str) -> None:
     run = subprocess.run([sys.executable, "-c", _IMPORT_INTERRUPTED.format(module=module)],
                          capture_output=True, text=True, timeout=60)
