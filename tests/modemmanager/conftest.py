@@ -16,10 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "engine"))
 
-ME = "+15550100001"
-FRIEND = "+15550107777"
-PEER = "+15550100002"  # a handset with an emulated modem: SMS to it are delivered
-SOURCE = "127.0.0.7"  # the fake bearer's address on lo: the carrier knows ME by it
+from mmhelp import ME, PEER, SOURCE, settings_for  # noqa: E402 - a module of its own: see mmhelp
 
 
 @pytest.fixture(scope="session")
@@ -64,16 +61,6 @@ def fake_mm(bus_address: str, carrier: Any) -> Iterator[Any]:
 
     with FakeModemManager(bus_address, carrier.smsc, ME, source_address=SOURCE) as fake:
         yield fake
-
-
-def settings_for(carrier: Any, bus_address: str, store: Path, **changes: Any) -> Any:
-    from mmsua.engine.settings import AgentSettings
-
-    return AgentSettings(
-        backend="modemmanager", mm_bus=bus_address, apn=carrier.apn, mmsc_url=carrier.mmsc_url, proxy=carrier.proxy or "",
-        user_agent="mmsua-sim/1.0", uaprof_url="http://uaprof.example/mmsua.xml", store_path=str(store),
-        country_code="US", retry_initial=0.05, retry_max=0.2, http_timeout=3, context_idle_grace=0.2,
-    ).with_changes(**changes)
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from conftest import FRIEND, ME, PEER
 from fakemm import I_BEARER, I_MODEM, I_SMS, MODEM, ROOT
+from mmhelp import FRIEND, ME, PEER, settings_for
 from simagent import only_message, wait_for
 
 from mmsua.api.shapes import Attachment, SendRequest
@@ -77,8 +77,6 @@ def test_a_bearer_someone_else_connected_on_the_mms_apn_is_used_and_never_touche
 
     nm = ROOT + "/Bearer/nm"  # NetworkManager's: the carrier shares one APN for internet and MMS
     fake_mm.run(lambda: fake_mm.add_bearer(nm, {"apn": Variant("s", "mms")}, connected=True))
-    from conftest import settings_for
-
     agent = UserAgent(settings_for(carrier, bus_address, tmp_path))
     agent.start()
     try:
@@ -119,7 +117,6 @@ def test_a_binary_sms_that_is_no_push_is_left_on_the_modem(fake_mm, agent) -> No
 
 
 def test_the_proxy_name_is_resolved_with_the_bearers_dns_servers(carrier, fake_mm, bus_address, tmp_path) -> None:
-    from conftest import settings_for
     from fakedns import FakeDns
 
     from mmsua.engine.agent import UserAgent
@@ -160,8 +157,6 @@ def test_modemmanager_going_away_is_said_and_its_return_picked_up(carrier, fake_
 
 
 def test_a_modem_without_messaging_yet_is_waited_for_and_said(carrier, fake_mm, bus_address, tmp_path) -> None:
-    from conftest import settings_for
-
     from mmsua.engine.agent import UserAgent
 
     messaging = fake_mm.run(lambda: fake_mm.objects[MODEM].pop(I_MODEM + ".Messaging"))  # disabled: no Messaging
@@ -179,8 +174,6 @@ def test_a_modem_without_messaging_yet_is_waited_for_and_said(carrier, fake_mm, 
 
 
 def test_a_ppp_bearer_is_refused_with_what_to_do_and_not_left_connected(carrier, fake_mm, bus_address, tmp_path) -> None:
-    from conftest import settings_for
-
     from mmsua.engine.agent import UserAgent
 
     fake_mm.ip_method = 1  # a generic AT modem: ModemManager hands over the data port for pppd
@@ -198,7 +191,6 @@ def test_a_ppp_bearer_is_refused_with_what_to_do_and_not_left_connected(carrier,
 
 
 def test_sharing_the_modem_with_chatty_leaves_its_texts_and_reports(carrier, fake_mm, bus_address, tmp_path) -> None:
-    from conftest import settings_for
     from dbus_fast import Variant
 
     from mmsua.engine.agent import UserAgent
@@ -225,7 +217,6 @@ def test_sharing_the_modem_with_chatty_leaves_its_texts_and_reports(carrier, fak
 
 
 def test_an_ipv6_only_mms_apn_goes_over_the_bearers_ip6config(bus_address, tmp_path) -> None:
-    from conftest import settings_for
     from fakemm import FakeModemManager
 
     from mmsua.engine.agent import UserAgent

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FRIEND, ME
+from mmhelp import FRIEND, ME
 from simagent import wait_for
 
 from mmsua import exit_codes
