@@ -4,12 +4,16 @@
 sends the Sixel device-attributes and Kitty graphics queries once, at import,
 before Textual owns the terminal): Sixel, the Kitty graphics protocol (TGP),
 Unicode half-cells on any other terminal, or plain Unicode when not on a
-terminal at all. Any other mode forces that renderer.
+terminal at all. Any other mode forces that renderer, and then the terminal is
+never asked (:func:`prepare`): each query waits 0.1 s on a terminal that does
+not answer it. ``none`` does not load textual-image at all.
 """
 
 from __future__ import annotations
 
 import io
+import logging
+import sys
 import threading
 from typing import Any
 
@@ -30,6 +34,57 @@ MAX_PICTURE_ROWS = 30
 _MODE_RENDERER = {"kitty": "tgp", "sixel": "sixel", "halfcell": "halfcell", "unicode": "unicode"}
 
 
+def prepare(mode: ImageMode) -> None:
+    """Load textual-image for ``mode`` before Textual owns the terminal.
+
+    Only ``auto`` asks the terminal what it draws. textual-image logs a warning with a
+    traceback when the terminal does not answer its cell-size query: its records go
+    nowhere (a record on the terminal would tear the screen; the size has a default).
+    """
+    if mode == "none" or "textual_image.widget" in sys.modules:
+        return
+    quiet = logging.getLogger("textual_image")
+    quiet.addHandler(logging.NullHandler())  # not Python's last-resort handler on stderr
+    quiet.propagate = False
+    if mode != "auto":
+        _load_without_asking()
+    import textual_image.widget  # noqa: F401  # auto: the queries go out here
+
+
+def _load_without_asking() -> None:
+    """Import textual-image's renderers with no query to the terminal (a forced mode).
+
+    Its package asks the terminal at import when standard output is a terminal, so
+    standard output is hidden from it for that import; the cell size comes from the
+    kernel (TIOCGWINSZ) or the usual 10×20 pixels, never from an escape sequence.
+    """
+    real = sys.__stdout__
+    sys.__stdout__ = None  # type: ignore[misc]  # textual-image reads "not a terminal" and asks nothing
+    try:
+        import textual_image.renderable  # noqa: F401
+    finally:
+        sys.__stdout__ = real  # type: ignore[misc]
+    from textual_image import _terminal
+
+    if not hasattr(_terminal.get_cell_size, "_result"):
+        _terminal.get_cell_size._result = _terminal.CellSize(*_cell_pixels())  # type: ignore[attr-defined]  # its cache
+
+
+def _cell_pixels() -> tuple[int, int]:
+    """A cell's width and height in pixels from the kernel's window size, else 10×20."""
+    try:
+        import fcntl
+        import struct
+        import termios
+
+        rows, columns, width, height = struct.unpack("HHHH", fcntl.ioctl(sys.__stdout__, termios.TIOCGWINSZ, bytes(8)))  # type: ignore[arg-type]
+    except (OSError, ValueError, TypeError, ImportError):
+        return 10, 20
+    if rows and columns and width and height:
+        return width // columns, height // rows
+    return 10, 20
+
+
 def detected_renderer() -> str:
     """What the terminal supports, as textual-image detected it: sixel, tgp, halfcell or unicode."""
     from textual_image import renderable
@@ -47,6 +102,7 @@ def renderer_for(mode: ImageMode, detected: str | None = None) -> str | None:
 
 
 def widget_class(renderer: str) -> type[Widget]:
+    prepare("unicode")  # a forced mode: Textual owns the terminal by now, so it is never asked
     from textual_image import widget as image_widgets
 
     classes: dict[str, type[Widget]] = {

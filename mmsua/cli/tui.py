@@ -81,13 +81,14 @@ def run(args: argparse.Namespace) -> int:
 def run_app(client: Api, args: argparse.Namespace, contacts_path: Path | None, label: str, closer: Callable[[], object] | None = None) -> int:
     """Open the TUI on ``client`` (also used by `mmsua demo`)."""
 
-    # textual-image asks the terminal what it supports; that must happen before Textual starts.
-    import textual_image.widget  # noqa: F401
-
     from mmsua import exit_codes
     from mmsua.tui.app import make_app
     from mmsua.tui.contacts import Contacts
+    from mmsua.tui.pictures import prepare
     from mmsua.tui.protocol import DEFAULT_MAX_MESSAGE_SIZE, Settings
+
+    # Before Textual starts: with --images auto textual-image asks the terminal what it draws.
+    prepare(getattr(args, "images", "auto"))
 
     settings = Settings(
         contacts=Contacts.load(contacts_path),

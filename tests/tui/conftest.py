@@ -118,6 +118,8 @@ def _still_busy(app) -> str | None:
     handled (a message that bubbles, or a worker that posts back, starts more of both)."""
     from textual.worker import WorkerState
 
+    if getattr(app, "search_pending", False):
+        return "a search waiting for typing to pause"
     for worker in app.workers:
         if worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
             return f"worker {worker.name!r}"
