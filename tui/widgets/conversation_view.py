@@ -329,6 +329,13 @@ class ConversationView(VerticalScroll, can_focus=True):
         if 0 <= new < len(rows):
             self.scroll_to_widget(rows[new], animate=False, top=False)
 
+    def action_page_up(self) -> None:
+        # Never animated: each frame of an animation lays out and draws the pane again.
+        self.scroll_page_up(animate=False)
+
+    def action_page_down(self) -> None:
+        self.scroll_page_down(animate=False)
+
     def action_next_message(self) -> None:
         if self.selected >= len(self.messages) - 1:
             self.scroll_end(animate=False)
