@@ -293,7 +293,6 @@ async def measure(path: Path, first_page: int = 15) -> dict[str, float]:
     from mmsua.daemon.client import LocalClient
     from mmsua.tui.app import make_app
     from mmsua.tui.protocol import Settings
-    from mmsua.tui.widgets.bubble import Bubble
     from mmsua.tui.widgets.conversation_list import ConversationList
 
     agent, label = store_agent(path)
@@ -312,7 +311,7 @@ async def measure(path: Path, first_page: int = 15) -> dict[str, float]:
 
         t0 = time.perf_counter()
         await pilot.press("enter")
-        await until(pilot, lambda: len(app.query(Bubble)) > 0)
+        await until(pilot, lambda: len(app.conversation_view.lines.messages) > 0)
         await pilot.pause(0)
         figures["open a conversation (first page drawn)"] = time.perf_counter() - t0
 

@@ -17,8 +17,6 @@ import sys
 import threading
 from typing import Any
 
-from textual.widget import Widget
-
 from mmsua.safefiles import MAX_DECODE_PIXELS  # the budget the engine's fitting shares
 from mmsua.tui.protocol import ImageMode
 
@@ -101,16 +99,14 @@ def renderer_for(mode: ImageMode, detected: str | None = None) -> str | None:
     return _MODE_RENDERER[mode]
 
 
-def widget_class(renderer: str) -> type[Widget]:
+def renderable_class(renderer: str) -> type[Any]:
+    """textual-image's Rich renderable for ``renderer``. Sixel is drawn as half-cells:
+    its bytes cannot travel in the conversation's lines (textual-image draws Sixel only
+    in a widget of its own)."""
     prepare("unicode")  # a forced mode: Textual owns the terminal by now, so it is never asked
-    from textual_image import widget as image_widgets
+    from textual_image.renderable import halfcell, tgp, unicode
 
-    classes: dict[str, type[Widget]] = {
-        "tgp": image_widgets.TGPImage,
-        "sixel": image_widgets.SixelImage,
-        "halfcell": image_widgets.HalfcellImage,
-        "unicode": image_widgets.UnicodeImage,
-    }
+    classes: dict[str, type[Any]] = {"tgp": tgp.Image, "sixel": halfcell.Image, "halfcell": halfcell.Image, "unicode": unicode.Image}
     return classes[renderer]
 
 
@@ -148,14 +144,16 @@ def picture_rows(width: int, height: int, columns: int = PICTURE_COLUMNS) -> int
     return max(3, min(MAX_PICTURE_ROWS, round(columns * height / max(width, 1) / 2)))
 
 
-def picture_widget(image: Any, renderer: str) -> Widget:
-    """A textual-image widget sized from the picture's aspect."""
+def picture_size(image: Any) -> tuple[int, int]:
+    """Columns and rows a picture is drawn in, keeping its aspect."""
     width, height = image.size
     columns = PICTURE_COLUMNS
     rows = picture_rows(width, height, columns)
     if rows == MAX_PICTURE_ROWS:  # a tall picture: narrower, so it is not squashed
         columns = max(8, round(MAX_PICTURE_ROWS * 2 * width / max(height, 1)))
-    widget = widget_class(renderer)(image, classes="picture")
-    widget.styles.width = columns
-    widget.styles.height = rows
-    return widget
+    return columns, rows
+
+
+def picture_renderable(image: Any, renderer: str, columns: int, rows: int) -> Any:
+    """A Rich renderable that draws the picture in ``columns`` × ``rows`` cells."""
+    return renderable_class(renderer)(image, width=columns, height=rows)

@@ -130,6 +130,17 @@ def _still_busy(app) -> str | None:
     return None
 
 
+def bubble_text(app, message_id: int) -> str:
+    """What a message's bubble shows, as plain text."""
+    return app.query_one("#conversation").lines.text_of(message_id)
+
+
+def bubble_texts(app) -> list[str]:
+    """What each bubble of the open conversation shows, as plain text, oldest first."""
+    view = app.query_one("#conversation")
+    return [view.lines.text_of(m.id) for m in view.lines.messages]
+
+
 async def until(pilot, what: str, check: Callable[[], Any], timeout: float = 30.0) -> Any:
     """Let the app run until ``check()`` is truthy; fail naming what never happened."""
     deadline = time.monotonic() + timeout
