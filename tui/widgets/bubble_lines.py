@@ -32,6 +32,9 @@ from mmsua.tui.pictures import picture_renderable, picture_size
 from mmsua.tui.widgets.bubble import Look, bubble_parts, part_label
 
 MIN_BUBBLE = 24
+# Bubbles whose drawn lines are kept (about ten screens); for the others only their
+# height, so a conversation read back for thousands of messages stays small in memory.
+KEPT_BUBBLES = 400
 
 
 class BubbleLines(ScrollView, can_focus=False):
@@ -73,7 +76,8 @@ class BubbleLines(ScrollView, can_focus=False):
         self.near_top: Callable[[], None] | None = None  # scrolled up near the top
         self.clicked: Callable[[int], None] | None = None  # a bubble was clicked: its index
         self.wanted: Callable[[int], None] | None = None  # a picture to draw is not decoded (a message id)
-        self._blocks: dict[int, tuple[int, bool, list[Strip]]] = {}  # message id -> (width, selected, strips)
+        self._blocks: dict[int, tuple[int, bool, list[Strip]]] = {}  # message id -> (width, selected, strips), oldest use first
+        self._heights: dict[int, tuple[int, int]] = {}  # message id -> (width, lines)
         self._starts: list[int] = []  # first line of each message
         self._total = 0
 
@@ -88,16 +92,18 @@ class BubbleLines(ScrollView, can_focus=False):
         """These messages changed: draw them again."""
         for message_id in message_ids:
             self._blocks.pop(message_id, None)
+            self._heights.pop(message_id, None)
 
     def relayout(self) -> None:
         width = self._width()
         starts, line = [], 1 if self.older else 0
         for index, message in enumerate(self.messages):
             starts.append(line)
-            line += len(self._block(index, message, width)) + 1  # a blank line under each bubble
+            line += self._height(index, message, width) + 1  # a blank line under each bubble
         self._starts, self._total = starts, line
         known = {m.id for m in self.messages}
         self._blocks = {k: v for k, v in self._blocks.items() if k in known}
+        self._heights = {k: v for k, v in self._heights.items() if k in known}
         self.virtual_size = Size(width, self._total)
         self.refresh()
 
@@ -199,12 +205,18 @@ class BubbleLines(ScrollView, can_focus=False):
 
     def _block(self, index: int, message: Message, width: int) -> list[Strip]:
         selected = index == self.selected
-        cached = self._blocks.get(message.id)
-        if cached is not None and cached[0] == width and cached[1] == selected:
-            return cached[2]
-        strips = self._render_bubble(message, width, selected)
-        self._blocks[message.id] = (width, selected, strips)
-        return strips
+        cached = self._blocks.pop(message.id, None)
+        if cached is None or cached[0] != width or cached[1] != selected:
+            cached = (width, selected, self._render_bubble(message, width, selected))
+        self._blocks[message.id] = cached  # the most recently used last
+        while len(self._blocks) > KEPT_BUBBLES:
+            self._blocks.pop(next(iter(self._blocks)))
+        self._heights[message.id] = (width, len(cached[2]))
+        return cached[2]
+
+    def _height(self, index: int, message: Message, width: int) -> int:
+        known = self._heights.get(message.id)
+        return known[1] if known is not None and known[0] == width else len(self._block(index, message, width))
 
     def _render_bubble(self, message: Message, width: int, selected: bool) -> list[Strip]:
         look = self.look
