@@ -78,6 +78,9 @@ class BubbleLines(ScrollView, can_focus=False):
         self.wanted: Callable[[int], None] | None = None  # a picture to draw is not decoded (a message id)
         self._blocks: dict[int, tuple[int, bool, list[Strip]]] = {}  # message id -> (width, selected, strips), oldest use first
         self._heights: dict[int, tuple[int, int]] = {}  # message id -> (width, lines)
+        # Pictures as textual-image draws them, kept: a Kitty picture is sent to the
+        # terminal once, and deleted there when its bubble goes.
+        self._drawn: dict[tuple[int, int], tuple[Any, Any]] = {}  # (message id, part) -> (image, renderable)
         self._starts: list[int] = []  # first line of each message
         self._total = 0
 
@@ -104,6 +107,8 @@ class BubbleLines(ScrollView, can_focus=False):
         known = {m.id for m in self.messages}
         self._blocks = {k: v for k, v in self._blocks.items() if k in known}
         self._heights = {k: v for k, v in self._heights.items() if k in known}
+        for key in [key for key in self._drawn if key[0] not in known]:
+            self._drawn.pop(key)[1].cleanup()
         self.virtual_size = Size(width, self._total)
         self.refresh()
 
@@ -258,7 +263,13 @@ class BubbleLines(ScrollView, can_focus=False):
                 self.call_later(self.wanted, message_id)  # not yet fetched, or left the bounded cache
             return None, Text.assemble(part_label(part), ("  loading…", "dim italic")), 0
         columns, rows = picture_size(image)
-        return picture_renderable(image, self.renderer, columns, rows), part_label(part), columns
+        drawn = self._drawn.get(key)
+        if drawn is None or drawn[0] is not image:
+            if drawn is not None:
+                drawn[1].cleanup()
+            drawn = (image, picture_renderable(image, self.renderer, columns, rows))
+            self._drawn[key] = drawn
+        return drawn[1], part_label(part), columns
 
     @staticmethod
     def _strip(segments: list[Segment], left: int, width: int, base: Style) -> Strip:
