@@ -1,31 +1,37 @@
-"""TUI start-up time and memory with a large store.
+"""The TUI with a large store (issue 13): what a person feels, each beside its goal.
 
 Generates (once, cached under --dir) a store of 100,000 messages in 2,000
-conversations with the engine's Store API (real SQLite, batched transactions),
-then starts the Textual app headless at 120x40 on a LocalClient over that store
-and prints:
+conversations, and one of a single 5,000-message conversation, with the engine's
+Store API (real SQLite, batched transactions). Then, with the real `run_app` (what
+`mmsua tui` runs) on a LocalClient over the engine with that store and no modem,
+on a pseudo-terminal of 120x40 that this script reads and answers:
 
-  * time from process start to the first screen with conversations drawn,
-  * time to open a conversation (its newest page of messages drawn: 15 since the
-    audit, 50 before),
-  * time for a search as you type to redraw the list,
-  * time to page down through the whole list (paged loading),
-  * peak resident memory.
+  * start to a drawn list: process start until the newest conversation's number is
+    on the screen, with a terminal that answers the graphics queries (a Kitty
+    terminal, --images auto), with one that answers nothing (--images none), and
+    for reference auto on the silent one (goal: under 500 ms in the first two);
+  * CPU per PageUp/PageDown press in the 5,000-message conversation (every thread
+    of the app's process, /proc/PID/task/*/schedstat, from the key until the screen
+    is quiet; goal: under 30 ms);
+  * search at 100,000 messages: the app's CPU per key typed into the search field
+    (the query runs once typing pauses; goal: under 10 ms), and the search itself,
+    the API call the list's worker makes, for each prefix of "fox 1999" (goal: under
+    30 ms);
 
-Run from the repository root:  .venv/bin/python bench/tui.py [--dir /tmp/mmsua-bench]
+and, headless with Textual's Pilot (its own per-key overhead included), opening a
+conversation, and paging down through all 2,000 conversations, and peak RSS.
+
+Run from the repository root:  .venv/bin/python bench/tui.py [--dir /tmp/mmsua-bench-tui]
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import resource
+import sys
 import time
-
-START = time.perf_counter()
-
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import resource  # noqa: E402
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CONVERSATIONS = 2_000
@@ -67,11 +73,226 @@ def store_agent(path: Path):
     return UserAgent(store=Store(path)), "mmsua.engine.agent.UserAgent, store only (no modem)"
 
 
+LONG_MESSAGES = 5_000
+TOP_NUMBER = b"+447700901999"  # the newest conversation of the 100,000-message store: the list is drawn
+LONG_NUMBER = "+447700955555"
+KEYS = {"pageup": b"\x1b[5~", "pagedown": b"\x1b[6~", "enter": b"\r", "ctrl+q": b"\x11"}
+
+
+def generate_long(path: Path) -> None:
+    """One conversation of 5,000 messages, texts of one to four lines."""
+    from mmsua.store.store import Store
+
+    store = Store(path)
+    with store.transaction():
+        for i in range(LONG_MESSAGES):
+            out = i % 3 == 2
+            store.add_message(participants=[LONG_NUMBER], direction="out" if out else "in", kind="sms",
+                              state="sent" if out else "received", sender="+15550000000" if out else LONG_NUMBER,
+                              to=[LONG_NUMBER], text=f"Message {i}: the quick brown fox jumps over the lazy dog. " * (1 + i % 4),
+                              date=BASE_DATE + i * 60, read=True)
+    store.close()
+
+
+def child(path: str, images: str) -> int:
+    """The app as `mmsua tui --embedded` runs it, on the store at ``path`` (run on the pty)."""
+    from mmsua.cli.tui import run_app
+    from mmsua.daemon.client import LocalClient
+
+    agent, _label = store_agent(Path(path))
+    args = argparse.Namespace(images=images, theme="dark", save_dir=None, no_bell=True, max_message_size=None)
+    return run_app(LocalClient(agent), args, None, "bench")
+
+
+class Terminal:
+    """The app on a pseudo-terminal of 120x40; ``answers``: reply to the graphics
+    queries as a Kitty terminal does (device attributes, Kitty graphics, cell size)."""
+
+    def __init__(self, store: Path, images: str, answers: bool) -> None:
+        import fcntl
+        import os
+        import pty
+        import struct
+        import subprocess
+        import termios
+
+        self.answers = answers
+        self.seen = b""
+        self._answered: set[bytes] = set()
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "TERM_PROGRAM")}
+        env |= {"TERM": "xterm-256color", "XDG_STATE_HOME": str(store.parent / "state")}
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child", str(store), images],
+                                        stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True, start_new_session=True)
+        os.close(slave)
+        self.master = master
+
+    def read(self, timeout: float) -> bool:
+        """Read what the app wrote within ``timeout`` s (and answer queries); False: nothing came."""
+        import os
+        import re
+        import select
+
+        if not select.select([self.master], [], [], timeout)[0]:
+            return False
+        try:
+            self.seen += os.read(self.master, 1 << 16)
+        except OSError:
+            return False
+        if self.answers:
+            replies = {b"da1": (b"\x1b[c", b"\x1b[?62;22c"), b"cell": (b"\x1b[16t", b"\x1b[6;20;10t")}
+            for name, (query, reply) in replies.items():
+                if query in self.seen and name not in self._answered:
+                    self._answered.add(name)
+                    os.write(self.master, reply)
+            kitty = re.search(rb"\x1b_Gi=(\d+),[^;]*;AAAA\x1b\\", self.seen)
+            if kitty and b"tgp" not in self._answered:
+                self._answered.add(b"tgp")
+                os.write(self.master, b"\x1b_Gi=" + kitty.group(1) + b";OK\x1b\\")
+        return True
+
+    def wait_for(self, text: bytes, timeout: float = 60.0) -> float:
+        """Seconds since the process started when ``text`` is first on the screen."""
+        deadline = time.monotonic() + timeout
+        while text not in self.seen:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"never on the screen: {text!r}")
+            self.read(0.05)
+        return time.perf_counter() - self.started
+
+    def quiet(self, for_seconds: float = 0.3, timeout: float = 30.0) -> None:
+        """Until the app writes nothing for ``for_seconds``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.read(for_seconds):
+                return
+
+    def settle(self, timeout: float = 30.0) -> float:
+        """Until the app has used under 5 ms of CPU in half a second (loading after a
+        screen is drawn); returns that last half second's CPU in seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            before = self.cpu()
+            self.quiet(0.5)
+            end = time.monotonic() + 0.5
+            while time.monotonic() < end:
+                self.read(max(end - time.monotonic(), 0))
+            used = self.cpu() - before
+            if used < 0.005 or time.monotonic() > deadline:
+                return used
+
+    def cpu(self) -> float:
+        """CPU seconds of every thread of the app so far (schedstat: nanoseconds on a CPU)."""
+        total = 0
+        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+            try:
+                total += int((task / "schedstat").read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                continue  # a thread that ended
+        return total / 1e9
+
+    def press(self, key: str) -> None:
+        import os
+
+        os.write(self.master, KEYS.get(key, key.encode()))
+
+    def close(self) -> None:
+        import os
+
+        try:
+            self.press("ctrl+q")
+            self.process.wait(timeout=20)
+        except Exception:  # noqa: BLE001 - a bench cleans up whatever happened
+            self.process.kill()
+            self.process.wait(timeout=10)
+        finally:
+            os.close(self.master)
+
+
+def median(values: list[float]) -> float:
+    import statistics
+
+    return statistics.median(values)
+
+
+def measure_start(path: Path, runs: int) -> list[tuple[str, float, str]]:
+    rows = []
+    for label, images, answers in (("start to a drawn list, terminal answers graphics queries (--images auto)", "auto", True),
+                                   ("start to a drawn list, terminal answers nothing (--images none)", "none", False),
+                                   ("  for reference: --images auto on the silent terminal", "auto", False)):
+        times = []
+        for _ in range(runs):
+            terminal = Terminal(path, images, answers)
+            try:
+                times.append(terminal.wait_for(TOP_NUMBER))
+            finally:
+                terminal.close()
+        rows.append((f"{label} (median of {runs})", median(times) * 1000, "ms" if label.startswith("  ") else "ms, goal < 500 ms"))
+    return rows
+
+
+def measure_paging(path: Path, presses: int) -> list[tuple[str, float, str]]:
+    terminal = Terminal(path, "none", answers=False)
+    try:
+        terminal.wait_for(LONG_NUMBER.encode())
+        terminal.press("enter")
+        terminal.wait_for(b"Message 4999")
+        idle = terminal.settle()
+        costs: dict[str, list[float]] = {"pageup": [], "pagedown": []}
+        for key in ["pageup"] * presses + ["pagedown"] * presses:
+            before = terminal.cpu()
+            terminal.press(key)
+            terminal.quiet(0.3)
+            costs[key].append((terminal.cpu() - before) * 1000)
+    finally:
+        terminal.close()
+    rows = [(f"CPU per {key} press, 5,000-message conversation (median of {len(ms)}; max {max(ms):.0f} ms)", median(ms), "ms, goal < 30 ms")
+            for key, ms in costs.items()]
+    rows.append(("  the idle app's CPU in half a second before the presses, for reference", idle * 1000, "ms"))
+    return rows
+
+
+def measure_search(path: Path) -> list[tuple[str, float, str]]:
+    from mmsua.daemon.client import LocalClient
+
+    agent, _label = store_agent(path)
+    client = LocalClient(agent)
+    worst, times = "", []
+    for n in range(1, len("fox 1999") + 1):
+        query = "fox 1999"[:n].strip()
+        runs = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            client.list_conversations(query=query, limit=100, offset=0)
+            runs.append(time.perf_counter() - t0)
+        times.append(median(runs))
+        if median(runs) == max(times):
+            worst = query
+    rows = [("search at 100,000 messages, median over the prefixes of \"fox 1999\"", median(times) * 1000, "ms, goal < 30 ms"),
+            (f"  the slowest prefix, {worst!r}", max(times) * 1000, "ms")]
+    terminal = Terminal(path, "none", answers=False)
+    try:
+        terminal.wait_for(TOP_NUMBER)
+        terminal.press("/")
+        terminal.quiet()
+        before = terminal.cpu()
+        for key in "fox 1999":
+            terminal.press(key)
+            time.sleep(0.04)  # a fast typist; the search waits for a 0.15 s pause
+        typed = (terminal.cpu() - before) / len("fox 1999")
+        terminal.quiet()
+    finally:
+        terminal.close()
+    rows.insert(0, ("CPU per key typed into the search (8 keys, 40 ms apart)", typed * 1000, "ms, goal < 10 ms"))
+    return rows
+
+
 async def measure(path: Path, first_page: int = 15) -> dict[str, float]:
     from mmsua.daemon.client import LocalClient
     from mmsua.tui.app import make_app
     from mmsua.tui.protocol import Settings
-    from mmsua.tui.widgets.bubble import Bubble
     from mmsua.tui.widgets.conversation_list import ConversationList
 
     agent, label = store_agent(path)
@@ -87,11 +308,10 @@ async def measure(path: Path, first_page: int = 15) -> dict[str, float]:
         listing = app.query_one(ConversationList)
         await until(pilot, lambda: len(listing.rows) > 0)
         await pilot.pause(0)  # one refresh: the rows are drawn
-        figures["start to first screen"] = time.perf_counter() - START
 
         t0 = time.perf_counter()
         await pilot.press("enter")
-        await until(pilot, lambda: len(app.query(Bubble)) > 0)
+        await until(pilot, lambda: len(app.conversation_view.lines.messages) > 0)
         await pilot.pause(0)
         figures["open a conversation (first page drawn)"] = time.perf_counter() - t0
 
@@ -124,15 +344,28 @@ async def measure(path: Path, first_page: int = 15) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dir", default="/tmp/mmsua-bench-tui", help="where the generated store is kept")
+    parser.add_argument("--dir", default="/tmp/mmsua-bench-tui", help="where the generated stores are kept")
     parser.add_argument("--first-page", type=int, default=15, help="messages loaded on opening a conversation (50 was the old page)")
+    parser.add_argument("--runs", type=int, default=5, help="starts timed in each terminal")
+    parser.add_argument("--presses", type=int, default=20, help="PageUp presses, then as many PageDown")
+    parser.add_argument("--child", nargs=2, metavar=("STORE", "IMAGES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        return child(*args.child)
     path = Path(args.dir) / "mmsua.db"
+    long_path = Path(args.dir) / "long" / "mmsua.db"
     if not path.exists():
         print(f"generating {MESSAGES:,} messages in {CONVERSATIONS:,} conversations at {path} …", file=sys.stderr)
         generate(path)
-        print("generated; run again for a start-up figure that does not include generation", file=sys.stderr)
-        return 0
+    if not long_path.exists():
+        print(f"generating one conversation of {LONG_MESSAGES:,} messages at {long_path} …", file=sys.stderr)
+        generate_long(long_path)
+    rows = measure_start(path, args.runs) + measure_paging(long_path, args.presses) + measure_search(path)
+    width = max(len(label) for label, _, _ in rows)
+    print("In a real pty (the app's own process):")
+    for label, value, unit in rows:
+        print(f"{label:<{width}}  {value:8.1f} {unit}")
+    print("Headless (Pilot):")
     figures = asyncio.run(measure(path, args.first_page))
     width = max(len(k) for k in figures)
     for name, value in figures.items():

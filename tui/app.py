@@ -49,6 +49,8 @@ STATUS_POLL_SECONDS = 15.0
 # back within a second of a quick restart, and no busy loop while it stays away.
 RECONNECT_DELAYS = (0.5, 1.0, 2.0, 4.0, 5.0)
 LOG_LINES = 500
+# A search runs this long after the last key typed: a word typed fast is one query, not one a key.
+SEARCH_DEBOUNCE_SECONDS = 0.15
 
 
 def contact_search_terms(contacts: Contacts, query: str, limit: int = 5) -> list[str]:
@@ -91,6 +93,7 @@ class MmsuaApp(ConversationChores):
         self._reconnect_attempts = 0
         self.viewer_copies: list[Path] = []  # private directories of parts opened with the viewer
         self.drafts = Drafts(settings.drafts_file)
+        self._search_timer: Any = None  # the search waiting for typing to pause
 
     # ---- layout -------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -313,10 +316,29 @@ class MmsuaApp(ConversationChores):
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
-        self.conversation_list.reload(event.value.strip() or None)
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DEBOUNCE_SECONDS, self._run_search)
+
+    @property
+    def search_pending(self) -> bool:
+        """Typed text waits to be searched for (tests wait for it)."""
+        return self._search_timer is not None
+
+    def _run_search(self) -> None:
+        self._search_timer = None
+        text = self.main_screen.query_one("#search", Input).value.strip() or None
+        if text != self.conversation_list.query:
+            self.conversation_list.reload(text)
+
+    def _search_now(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._run_search()
 
     @on(Input.Submitted, "#search")
     def _search_done(self, event: Input.Submitted) -> None:
+        self._search_now()  # Enter does not wait for the pause
         self.conversation_list.focus()
 
     def action_next_unread(self) -> None:
@@ -337,10 +359,12 @@ class MmsuaApp(ConversationChores):
     def action_clear_search(self) -> None:
         """Esc (and q outside the field): empty the search, show every conversation again."""
         search = self.main_screen.query_one("#search", Input)
-        had_query = bool(search.value)
-        search.value = ""  # its Changed event reloads the list
+        search.value = ""
         search.remove_class("-visible")
-        if not had_query and self.conversation_list.query:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        if self.conversation_list.query:
             self.conversation_list.reload(None)
         self.conversation_list.focus()
         self.refresh_bindings()

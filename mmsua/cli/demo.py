@@ -120,13 +120,12 @@ def _interactive(session: DemoSession, args: argparse.Namespace) -> int:
 
 def _open_tui(client: Api, session: DemoSession) -> None:
 
-    # textual-image asks the terminal what it supports; that must happen before Textual starts.
-    import textual_image.widget  # noqa: F401
-
     from mmsua.tui.app import make_app
     from mmsua.tui.contacts import Contacts
+    from mmsua.tui.pictures import prepare
     from mmsua.tui.protocol import Settings
 
+    prepare("auto")  # textual-image asks the terminal what it draws, before Textual starts
     settings = Settings(contacts=Contacts.load(session.contacts_vcard()), save_dir=Path.home() / "Downloads",
                         connection_label="demo daemon")
     app = make_app(client, settings)

@@ -81,13 +81,30 @@ def run(args: argparse.Namespace) -> int:
 def run_app(client: Api, args: argparse.Namespace, contacts_path: Path | None, label: str, closer: Callable[[], object] | None = None) -> int:
     """Open the TUI on ``client`` (also used by `mmsua demo`)."""
 
-    # textual-image asks the terminal what it supports; that must happen before Textual starts.
-    import textual_image.widget  # noqa: F401
+    import threading
 
+    from mmsua.tui.pictures import prepare
+
+    # Before Textual starts: with --images auto textual-image asks the terminal what it
+    # draws. It does so while the app's modules load, so its waits for answers cost nothing.
+    failed: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            prepare(getattr(args, "images", "auto"))
+        except BaseException as error:  # raised again below, in the caller's thread
+            failed.append(error)
+
+    asking = threading.Thread(target=ask, name="picture-support", daemon=True)
+    asking.start()
     from mmsua import exit_codes
     from mmsua.tui.app import make_app
     from mmsua.tui.contacts import Contacts
     from mmsua.tui.protocol import DEFAULT_MAX_MESSAGE_SIZE, Settings
+
+    asking.join()
+    if failed:
+        raise failed[0]
 
     settings = Settings(
         contacts=Contacts.load(contacts_path),

@@ -238,21 +238,83 @@ class Store:
                 (int(blocked), limit, offset),
             )
             return [_conversation(row) for row in rows]
-        ids: set[int] = set()
-        for term in (query, *participant_terms):
-            like = f"%{_escape_like(term)}%"
-            ids.update(row[0] for row in self._q(
-                "SELECT conversation_id FROM conversation_participants WHERE address LIKE ? ESCAPE '\\'", (like,)
-            ))
-        ids.update(self._matching_conversations(query))
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        rows = self._q(
-            f"{_CONVERSATION} WHERE id IN ({marks}) AND {where} ORDER BY last_date DESC, id DESC LIMIT ? OFFSET ?",
-            (*ids, int(blocked), limit, offset),
-        )
-        return [_conversation(row) for row in rows]
+        return self._search_conversations(query, participant_terms, limit, offset, blocked)
+
+    def _search_conversations(self, query: str, participant_terms: Sequence[str], limit: int, offset: int,
+                              blocked: bool) -> list[Conversation]:
+        """A search: conversations in the order of their newest match (a message that
+        matches, or the newest message where a participant matches), newest first.
+
+        Matching messages are read newest first from the full-text index and reading
+        stops once ``offset + limit`` conversations are known: no lookup, and no
+        DISTINCT, over every hit of a word that is in every message.
+        """
+        wanted = offset + limit
+        with self._lock:
+            shut_out = self._blocked_conversations()  # left out of the list shown (or the only ones shown)
+
+            def shown(cid: int) -> bool:
+                return (cid in shut_out) == blocked
+
+            people: set[int] = set()
+            for term in (query, *participant_terms):
+                like = f"%{_escape_like(term)}%"
+                people.update(int(row[0]) for row in self._conn.execute(
+                    "SELECT conversation_id FROM conversation_participants WHERE address LIKE ? ESCAPE '\\'", (like,)))
+            # A participant match ranks by the conversation's newest message (none: not listed).
+            marks = ",".join("?" * len(people))
+            pending = sorted(((int(row[1]), int(row[0])) for row in self._conn.execute(
+                f"SELECT id, (SELECT max(id) FROM messages WHERE conversation_id = conversations.id) AS newest "
+                f"FROM conversations WHERE id IN ({marks}) AND newest IS NOT NULL", sorted(people)) if shown(int(row[0]))),
+                reverse=True) if people else []
+            found: dict[int, int] = {}  # conversation id -> its newest match
+            for message_id, cid in self._matches_newest_first(query):
+                while pending and pending[0][0] >= message_id:
+                    newest, person = pending.pop(0)
+                    found.setdefault(person, newest)
+                if shown(cid):
+                    found.setdefault(cid, message_id)
+                if len(found) >= wanted:
+                    break
+            for newest, person in pending:
+                if len(found) >= wanted:
+                    break
+                found.setdefault(person, newest)
+            order = sorted(found, key=lambda cid: (found[cid], cid), reverse=True)[offset:wanted]
+            if not order:
+                return []
+            rows = {int(row["id"]): row for row in self._conn.execute(
+                f"{_CONVERSATION} WHERE id IN ({','.join('?' * len(order))})", order)}
+        return [_conversation(rows[cid]) for cid in order if cid in rows]
+
+    def _blocked_conversations(self) -> set[int]:
+        """Conversations whose every participant is blocked (only those with one can be)."""
+        return {int(row[0]) for row in self._conn.execute(
+            f"SELECT id FROM conversations WHERE id IN (SELECT conversation_id FROM conversation_participants "
+            f"WHERE address IN (SELECT address FROM blocked_numbers)) AND {_BLOCKED}")}
+
+    def _matches_newest_first(self, query: str) -> Iterator[tuple[int, int]]:
+        """(message id, conversation id) of the messages matching ``query`` (text,
+        subject, sender), newest first; rows are read only as the caller asks for them
+        (the caller holds the store's lock)."""
+        if self.fts:
+            match = _fts_query(query)
+            if not match:
+                return
+            # In the index's own rowid order, which SQLite walks backwards; a message
+            # is looked up only for the hits read.
+            cursor = self._conn.execute(
+                "SELECT messages.id, messages.conversation_id FROM messages_fts JOIN messages ON messages.id = messages_fts.rowid "
+                "WHERE messages_fts MATCH ? ORDER BY messages_fts.rowid DESC", (match,))
+        else:
+            cursor = self._conn.execute(
+                "SELECT id, conversation_id FROM messages WHERE body_text LIKE ?1 ESCAPE '\\' OR subject LIKE ?1 ESCAPE '\\' "
+                "OR sender LIKE ?1 ESCAPE '\\' ORDER BY id DESC", (f"%{_escape_like(query)}%",))
+        try:
+            for row in cursor:
+                yield int(row[0]), int(row[1])
+        finally:
+            cursor.close()
 
     def _refresh_conversation(self, conversation_id: int) -> None:
         """Recompute the summary columns (inside the caller's transaction)."""
@@ -450,26 +512,6 @@ class Store:
 
     def search_messages(self, query: str, limit: int = 50) -> list[Message]:
         return [self._message(row) for row in self._search_rows(query, limit)]
-
-    def _matching_conversations(self, query: str) -> set[int]:
-        """Ids of conversations with a message matching ``query`` (text, subject, sender)."""
-        if self.fts:
-            match = _fts_query(query)
-            if not match:
-                return set()
-            rows = self._q(
-                "SELECT DISTINCT messages.conversation_id FROM messages_fts "
-                "JOIN messages ON messages.id = messages_fts.rowid WHERE messages_fts MATCH ?",
-                (match,),
-            )
-        else:
-            like = f"%{_escape_like(query)}%"
-            rows = self._q(
-                "SELECT DISTINCT conversation_id FROM messages WHERE body_text LIKE ?1 ESCAPE '\\' "
-                "OR subject LIKE ?1 ESCAPE '\\' OR sender LIKE ?1 ESCAPE '\\'",
-                (like,),
-            )
-        return {int(row[0]) for row in rows}
 
     def _search_rows(self, query: str, limit: int) -> list[sqlite3.Row]:
         if self.fts:

@@ -118,6 +118,8 @@ def _still_busy(app) -> str | None:
     handled (a message that bubbles, or a worker that posts back, starts more of both)."""
     from textual.worker import WorkerState
 
+    if getattr(app, "search_pending", False):
+        return "a search waiting for typing to pause"
     for worker in app.workers:
         if worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
             return f"worker {worker.name!r}"
@@ -126,6 +128,17 @@ def _still_busy(app) -> str | None:
         if queue.qsize() or getattr(queue, "_unfinished_tasks", 0) or node._next_callbacks:
             return f"messages for {node!r}"
     return None
+
+
+def bubble_text(app, message_id: int) -> str:
+    """What a message's bubble shows, as plain text."""
+    return app.query_one("#conversation").lines.text_of(message_id)
+
+
+def bubble_texts(app) -> list[str]:
+    """What each bubble of the open conversation shows, as plain text, oldest first."""
+    view = app.query_one("#conversation")
+    return [view.lines.text_of(m.id) for m in view.lines.messages]
 
 
 async def until(pilot, what: str, check: Callable[[], Any], timeout: float = 30.0) -> Any:

@@ -263,7 +263,6 @@ async def test_recipient_completion_from_contacts(store, contacts_file, tmp_path
 
 @pilot_test
 async def test_clicking_a_row_opens_it_and_clicking_a_bubble_selects_it(store, contacts_file, tmp_path):
-    from mmsua.tui.widgets.bubble import Bubble
     from mmsua.tui.widgets.conversation_list import ROW_HEIGHT
 
     ids = populate(store, hostile=False, filler=30)
@@ -278,13 +277,18 @@ async def test_clicking_a_row_opens_it_and_clicking_a_bubble_selects_it(store, c
         assert view.selected_message.id == ids["reply"]  # the newest, as when opened by key
 
         # Clicking the older bubble selects it (and the selection is what actions act on).
-        older = next(b for b in app.query(Bubble) if b.message.id == ids["picture"])
-        assert app.get_widget_at(older.region.x + 2, older.region.y + 1)[0] in older.query("*")  # its text is there
-        await pilot.click(older, offset=(2, 1))  # lands on the bubble's text, as a real click does
+        lines = view.lines
+        index = next(i for i, m in enumerate(view.messages) if m.id == ids["picture"])
+        top, _height = lines.span(index)
+        lines.scroll_to(y=top, animate=False)
+        await settle(app, pilot)
+        within = next(i for i, strip in enumerate(lines.strips_of(ids["picture"])) if "Look at this view!" in strip.text)
+        y = top + within - int(lines.scroll_offset.y) + lines._drop  # a short conversation sits at the bottom
+        assert "Look at this view!" in lines.render_line(y).text  # its text is drawn there
+        await pilot.click(lines, offset=(4, y))  # lands on the bubble's text, as a real click does
         await settle(app, pilot)
         assert view.selected_message.id == ids["picture"]
-        assert older.has_class("-selected")
-        assert not any(b.has_class("-selected") for b in app.query(Bubble) if b is not older)
+        assert lines.selected == index
         assert app.focused is view
 
         # A row below the fold, after the list was scrolled: the click lands on the row drawn there.

@@ -4,18 +4,12 @@ each recipient, instead of a "sent" that looks like a report is still to come.""
 from __future__ import annotations
 
 import pytest
-from conftest import ALICE, BOB, NOW, pilot_test, running, settle
+from conftest import ALICE, BOB, NOW, bubble_text, pilot_test, running, settle
 
-from mmsua.tui.widgets.bubble import Bubble
 from mmsua.tui.widgets.conversation_list import ConversationList
 
 pytestmark = pytest.mark.timeout(60)
 ME = "+15550000000"
-
-
-def bubble_text(app, message_id: int) -> str:
-    bubble = next(b for b in app.query(Bubble) if b.message.id == message_id)
-    return "\n".join(str(static.render()) for static in bubble.query("Static"))
 
 
 @pilot_test

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import build_app, jpeg, pilot_test, settle, until
+from conftest import bubble_texts, build_app, jpeg, pilot_test, settle, until
 
 from mmsua.engine.agent import UserAgent
 from mmsua.sim.carrier import SimulatedCarrier
-from mmsua.tui.widgets.bubble import Bubble
 from mmsua.tui.widgets.conversation_list import ConversationList
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.slow]
@@ -35,8 +34,8 @@ def start_agent(carrier: SimulatedCarrier, msisdn: str, store: Path, **changes: 
 
 
 def last_bubble(app) -> str:
-    bubbles = list(app.query(Bubble))
-    return "\n".join(str(s.render()) for s in bubbles[-1].query("Static")) if bubbles else ""
+    texts = bubble_texts(app)
+    return texts[-1] if texts else ""
 
 
 def row_of(app, participants: tuple[str, ...]) -> int | None:
@@ -98,7 +97,7 @@ async def test_a_message_arriving_while_open_appears_live(carrier, tmp_path) -> 
             await until(pilot, "first message shown", lambda: "first one" in last_bubble(app))
             carrier.send_mms(FRIEND, [ME], text="and a second", subject="Again")
             await until(pilot, "second message shown live", lambda: "and a second" in last_bubble(app))
-            assert len(app.query(Bubble)) == 2
+            assert len(bubble_texts(app)) == 2
             assert len(app.received) >= 2  # announced (toast and bell) as they arrived
     finally:
         me.stop()

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from mmsua.tui.pictures import picture_rows, renderer_for, widget_class
+from mmsua.tui.pictures import picture_rows, renderable_class, renderer_for
 
 pytestmark = pytest.mark.timeout(60)
 CHILD = "from mmsua.tui.pictures import renderer_for; print('RENDERER=' + str(renderer_for('auto')), flush=True)"
@@ -70,11 +70,12 @@ def test_not_on_a_terminal_pictures_fall_back_to_unicode() -> None:
 
 
 def test_images_flag_forces_the_renderer() -> None:
-    from textual_image import widget as w
+    from textual_image.renderable import halfcell, tgp, unicode
 
     assert [renderer_for(m, detected="halfcell") for m in ("kitty", "sixel", "halfcell", "unicode", "none")] == ["tgp", "sixel", "halfcell", "unicode", None]
     assert renderer_for("auto", detected="sixel") == "sixel"
-    assert [widget_class(r) for r in ("tgp", "sixel", "halfcell", "unicode")] == [w.TGPImage, w.SixelImage, w.HalfcellImage, w.UnicodeImage]
+    # Sixel is drawn as half-cells in the conversation's lines (its bytes need a widget of their own).
+    assert [renderable_class(r) for r in ("tgp", "sixel", "halfcell", "unicode")] == [tgp.Image, halfcell.Image, halfcell.Image, unicode.Image]
 
 
 def test_images_flag_reaches_the_app_settings(monkeypatch) -> None:

@@ -7,21 +7,12 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import ALICE, HOSTILE_SENDER, NOW, pilot_test, populate, running, settle, until
+from conftest import ALICE, HOSTILE_SENDER, NOW, bubble_texts, pilot_test, populate, running, settle, until
 
 from mmsua.store.records import PartData
-from mmsua.tui.widgets.bubble import Bubble, PictureSlot
 from mmsua.tui.widgets.conversation_list import ConversationList
 
 pytestmark = pytest.mark.timeout(60)
-
-
-def bubble_texts(app) -> list[str]:
-    """What each bubble shows, as plain text (its Statics' content)."""
-    out = []
-    for bubble in app.query(Bubble):
-        out.append("\n".join(str(static.render()) for static in bubble.query("Static")))
-    return out
 
 
 def open_row(app, participants: tuple[str, ...]) -> int:
@@ -65,22 +56,27 @@ async def test_opening_a_conversation_shows_its_messages_and_marks_them_read(sto
 
 @pilot_test
 async def test_a_picture_is_shown_inline(store, contacts_file, tmp_path):
-    from textual_image.widget import HalfcellImage
-
-    populate(store)
+    ids = populate(store)
     async with running(store, contacts_file, tmp_path) as (app, pilot):
         await open_conversation(app, pilot, (ALICE,))
-        pictures = list(app.query(HalfcellImage))
-        assert len(pictures) == 1
+        view = app.query_one("#conversation")
+        await until(pilot, "the picture drawn", lambda: "loading" not in view.lines.text_of(ids["picture"]))
         # The placeholder became the caption: name, type and size, no longer "loading".
-        caption = str(app.query_one(PictureSlot).render())
-        assert "view.jpg" in caption and "image/jpeg" in caption and "loading" not in caption
-        # 160x120 pixels drawn 40 cells wide keep their 4:3 aspect: 40 * 3/4 / 2 = 15 rows (a cell is ~1:2).
-        assert (pictures[0].size.width, pictures[0].size.height) == (40, 15)
-        # Half-cell rendering: the picture's cells carry its colours (orange background, blue disc).
-        strips = [pictures[0].render_line(y) for y in range(pictures[0].size.height)]
-        colours = {seg.style.bgcolor.triplet for strip in strips for seg in strip if seg.style and seg.style.bgcolor}
-        assert any(c and c.red > 180 and c.blue < 100 for c in colours)
+        text = view.lines.text_of(ids["picture"]).splitlines()
+        caption = next(line for line in text if "view.jpg" in line)
+        assert "image/jpeg" in caption
+        # Half-cell rendering: the picture's cells carry its colours (orange, and the blue disc),
+        # on 160x120 pixels drawn 40 cells wide to keep their 4:3 aspect: 40 * 3/4 / 2 = 15 rows
+        # (a cell is ~1:2).
+        strips = view.lines.strips_of(ids["picture"])
+        orange = [i for i, strip in enumerate(strips)
+                  if sum(1 for seg in strip if seg.style and seg.style.bgcolor and seg.style.bgcolor.triplet
+                         and seg.style.bgcolor.triplet.red > 180 and seg.style.bgcolor.triplet.blue < 100) > 0]
+        assert len(orange) == 15
+        widths = {sum(len(seg.text) for seg in strip if seg.style and seg.style.bgcolor and seg.style.bgcolor.triplet
+                      and (seg.style.bgcolor.triplet.red > 180 or seg.style.bgcolor.triplet.blue > 150)) for strip in
+                  (strips[i] for i in orange)}
+        assert max(widths) == 40
 
 
 @pilot_test
@@ -274,6 +270,7 @@ async def test_a_long_text_wraps_inside_its_bubble(store, contacts_file, tmp_pat
     store.add_message(participants=[ALICE], direction="in", kind="sms", state="received", sender=ALICE, text=words, date=NOW + 5)
     async with running(store, contacts_file, tmp_path) as (app, pilot):
         await open_conversation(app, pilot, (ALICE,))
-        body = list(app.query(Bubble))[-1].query_one(".body")
-        assert body.size.width < 100 and body.size.height > 8  # wrapped inside the bubble, not one clipped line
+        view = app.query_one("#conversation")
+        lines = view.lines.text_of(view.messages[-1].id).splitlines()
+        assert max(len(line) for line in lines) < 100 and len(lines) > 8  # wrapped inside the bubble, not one clipped line
         assert "THE-END" in app.export_screenshot()  # the last word is on screen

@@ -1,10 +1,10 @@
-"""The open conversation: a page of bubbles pinned to the bottom.
+"""The open conversation: its header, and its bubbles pinned to the bottom.
 
-Opening loads only a first short page (enough to fill the pane: mounting
-widgets is what costs, about 6 ms a bubble); older pages load when the selection
-or the scroll nears the top, keeping what is on screen in place. Pictures are
-fetched and decoded in thread workers, so the UI never waits on the daemon or
-on Pillow.
+The bubbles are one line-API widget (tui/widgets/bubble_lines.py) that draws only
+the rows on screen. Opening loads a first short page; older pages load when the
+selection or the scroll nears the top, keeping what is on screen in place.
+Pictures are fetched and decoded in thread workers, so the UI never waits on the
+daemon or on Pillow.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from rich.text import Text
-from textual.containers import VerticalScroll
+from textual.binding import Binding
+from textual.containers import Vertical
 from textual.message import Message as TextualMessage
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -26,25 +27,36 @@ from mmsua.tui import actions
 from mmsua.tui.contacts import Contacts, name_map
 from mmsua.tui.display import safe_line
 from mmsua.tui.failures import ApiFailed
-from mmsua.tui.pictures import decode_picture, picture_bytes, picture_widget, renderer_for
+from mmsua.tui.pictures import decode_picture, picture_bytes, renderer_for
 from mmsua.tui.protocol import ImageMode
 from mmsua.tui.requested import ConversationRequested
-from mmsua.tui.widgets.bubble import Bubble, BubbleRow, PictureSlot, part_label, shown_parts
+from mmsua.tui.widgets.bubble import Look, shown_parts
+from mmsua.tui.widgets.bubble_lines import BubbleLines
 
 # Decoded pictures kept for redraws and reopening, by their bytes: 800 × 800 RGB is
 # 1.9 MB, so about sixteen of the largest.
 PICTURE_CACHE_BYTES = 32 * 1024 * 1024
 
 
-class ConversationView(VerticalScroll, can_focus=True):
-    BINDINGS = actions.bindings(actions.CONVERSATION)
+PICK = "Pick a conversation on the left (↑↓ and Enter),\nor press c to write a new message."
+
+
+class ConversationView(Vertical, can_focus=True):
+    BINDINGS = [
+        *actions.bindings(actions.CONVERSATION),
+        Binding("pageup", "page_up", show=False),
+        Binding("pagedown", "page_down", show=False),
+        Binding("home", "scroll_home", show=False),
+        Binding("end", "scroll_end", show=False),
+    ]
 
     DEFAULT_CSS = """
-    ConversationView { background: $background; padding: 0 1; scrollbar-size-vertical: 1; }
-    ConversationView > .header { dock: top; width: 1fr; padding: 0 1; background: $panel; color: $text; text-style: bold; }
-    ConversationView > .older { width: 1fr; content-align: center middle; color: $text-muted; }
-    ConversationView > .empty { width: 1fr; height: 1fr; content-align: center middle; color: $text-muted; }
-    ConversationView .picture { margin: 1 0 0 0; }
+    ConversationView { background: $background; }
+    ConversationView > .header { display: none; width: 1fr; padding: 0 2; background: $panel; color: $text; text-style: bold; }
+    ConversationView > .header.-shown { display: block; }
+    ConversationView > .empty { display: none; width: 1fr; height: 1fr; content-align: center middle; color: $text-muted; }
+    ConversationView > .empty.-shown { display: block; }
+    ConversationView > BubbleLines.-hidden { display: none; }
     """
 
     selected: reactive[int] = reactive(-1, always_update=True)
@@ -81,17 +93,51 @@ class ConversationView(VerticalScroll, can_focus=True):
         self.complete = True
         self._generation = 0
         self._pictures: dict[tuple[int, int], Any] = {}
+        self._fetching: set[tuple[int, int]] = set()  # pictures a worker is getting
         # A page arriving and a live event both rebuild rows across awaits; one at a
         # time, or a message that lands in both is drawn twice.
         self._rows_lock = asyncio.Lock()
 
-    def on_mount(self) -> None:
-        self.anchor()
-        self._show_empty()
+    def compose(self) -> Any:
+        yield Static("", classes="header", markup=False)
+        yield Static(PICK, classes="empty -shown", markup=False)
+        lines = BubbleLines()
+        lines.renderer = self.renderer
+        lines.pictures = self._pictures
+        lines.near_top = self.load_older
+        lines.clicked = self._clicked
+        lines.wanted = self._want_pictures
+        lines.add_class("-hidden")
+        yield lines
+
+    @property
+    def lines(self) -> BubbleLines:
+        return self.query_one(BubbleLines)
+
+    def _note(self, text: str | None) -> None:
+        """A line in the middle of the pane instead of bubbles (None: the bubbles)."""
+        empty = self.query_one(".empty", Static)
+        if text is not None:
+            empty.update(text)
+        empty.set_class(text is not None, "-shown")
+        self.lines.set_class(text is not None, "-hidden")
 
     def _show_empty(self) -> None:
-        self.remove_children()
-        self.mount(Static("Pick a conversation on the left (↑↓ and Enter),\nor press c to write a new message.", classes="empty"))
+        self.query_one(".header", Static).remove_class("-shown")
+        self._note(PICK)
+        self.lines.show([], None, -1, older=False)
+
+    def _look(self) -> Look:
+        return Look(self._contacts, self._now, self.group, pictures=self.renderer is not None, names=name_map(self.conversation))
+
+    def _redraw(self, *changed: int, keep_bottom: bool = False) -> None:
+        """The messages (or some of them) changed: lay the bubbles out again."""
+        lines = self.lines
+        at_bottom = keep_bottom or lines.scroll_y >= lines.max_scroll_y
+        lines.forget(*changed)
+        lines.show(self.messages, self._look(), self.selected, older=not self.complete and bool(self.messages))
+        if at_bottom:
+            self.call_after_refresh(lambda: lines.scroll_end(animate=False))
 
     # ---- loading ------------------------------------------------------------
     def show(self, conversation: Conversation) -> None:
@@ -99,14 +145,17 @@ class ConversationView(VerticalScroll, can_focus=True):
         self.conversation = conversation
         self.messages = []
         self.complete = False
-        self.selected = -1
-        self.remove_children()
+        self.set_reactive(ConversationView.selected, -1)
         title = Text(", ").join(safe_line(label, limit=60) for label in self._contacts.labels(conversation))
         if len(conversation.participants) > 1:
             title = Text.assemble(("Group · ", "dim"), title)
         if conversation.blocked:
             title = Text.assemble(("Blocked · ", "bold"), title, ("  (U unblocks)", "dim"))
-        self.mount(Static(title, classes="header", markup=False))
+        header = self.query_one(".header", Static)
+        header.update(title)
+        header.add_class("-shown")
+        self._note("")
+        self.lines.show([], self._look(), -1, older=False)
         self._load(before_id=None)
 
     @property
@@ -135,47 +184,37 @@ class ConversationView(VerticalScroll, can_focus=True):
         if generation != self._generation:
             return
         if before_id is None:
-            self.mount(Static("Not loaded: the daemon is not answering. It is shown again once it does.", classes="empty"))
+            self._note("Not loaded: the daemon is not answering. It is shown again once it does.")
         else:
             self.complete = False  # older messages can be asked for again
 
     async def _add_page(self, generation: int, before_id: int | None, page: list[Message], limit: int) -> None:
         async with self._rows_lock:
-            await self._add_page_locked(generation, before_id, page, limit)
+            self._add_page_locked(generation, before_id, page, limit)
 
-    async def _add_page_locked(self, generation: int, before_id: int | None, page: list[Message], limit: int) -> None:
+    def _add_page_locked(self, generation: int, before_id: int | None, page: list[Message], limit: int) -> None:
         if generation != self._generation:
             return
         self.complete = len(page) < limit
-        for old in self.query(".older"):
-            await old.remove()
-        rows = [BubbleRow(self._bubble(m)) for m in page]
+        lines = self.lines
         if before_id is None:
             # Messages that arrived live while the page was on its way are kept after it, once.
             in_page = {m.id for m in page}
             later = [m for m in self.messages if m.id not in in_page]
-            for row in self.query(BubbleRow):
-                await row.remove()
             self.messages = page + later
-            rows += [BubbleRow(self._bubble(m)) for m in later]
-            if rows:
-                await self.mount_all(rows)
+            if not self.messages:
+                self._note("No messages here yet: press r to write one.")
             else:
-                await self.mount(Static("No messages here yet: press r to write one.", classes="empty"))
-            self.selected = len(self.messages) - 1
-            self.scroll_end(animate=False)
+                self._note(None)
+            self.set_reactive(ConversationView.selected, len(self.messages) - 1)
+            self._redraw(keep_bottom=True)
         else:
             # Older messages go above: keep what the reader is looking at in place.
-            height, y = self.virtual_size.height, self.scroll_y
+            height, y = lines.virtual_size.height, lines.scroll_y
             self.messages = page + self.messages
-            first = self.query(BubbleRow).first() if self.query(BubbleRow) else None
-            if rows:
-                await self.mount_all(rows, before=first)
-            self._selected_quietly(self.selected + len(page))
-            self.call_after_refresh(lambda: self.scroll_to(y=y + self.virtual_size.height - height, animate=False))
-        if not self.complete:
-            header = self.query_one(".header")
-            await self.mount(Static("↑ older messages", classes="older"), after=header)
+            self.set_reactive(ConversationView.selected, self.selected + len(page))
+            self._redraw()
+            lines.scroll_to(y=y + lines.virtual_size.height - height, animate=False)
         self._fetch_pictures(page)
         self._mark_read(page)
         self.post_message(self.Loaded(self.conversation.id if self.conversation else 0, len(self.messages)))
@@ -183,21 +222,8 @@ class ConversationView(VerticalScroll, can_focus=True):
 
     def _fill(self) -> None:
         """Load older pages while the pane is not yet full (a tall terminal, short bubbles)."""
-        if not self.complete and self.messages and self.max_scroll_y == 0:
+        if not self.complete and self.messages and self.lines.max_scroll_y == 0:
             self.load_older()
-
-    def watch_scroll_y(self, old: float, new: float) -> None:
-        super().watch_scroll_y(old, new)
-        if new < old and new <= 3:  # scrolling up, near the top
-            self.load_older()
-
-    def _selected_quietly(self, index: int) -> None:
-        """Move the selection without scrolling to it."""
-        self.set_reactive(ConversationView.selected, index)
-        self._apply_selection(-1, index)
-
-    def _bubble(self, message: Message) -> Bubble:
-        return Bubble(message, self._contacts, self._now, self.group, pictures=self.renderer is not None, names=name_map(self.conversation))
 
     def load_older(self) -> None:
         if not self.complete and self.messages:
@@ -224,9 +250,10 @@ class ConversationView(VerticalScroll, can_focus=True):
     def _fetch_pictures(self, messages: list[Message]) -> None:
         if self.renderer is None:
             return
-        wanted = [(m.id, p) for m in messages for p in shown_parts(m)[0] if p.is_image]
+        wanted = [(m.id, p) for m in messages for p in shown_parts(m)[0] if p.is_image and (m.id, p.index) not in self._fetching]
         if not wanted:
             return
+        self._fetching.update((message_id, part.index) for message_id, part in wanted)
         generation = self._generation
 
         def work() -> None:
@@ -242,81 +269,69 @@ class ConversationView(VerticalScroll, can_focus=True):
 
         self.run_worker(work, thread=True, group="pictures")
 
-    def _slot(self, message_id: int, part: Part) -> tuple[Bubble, PictureSlot] | None:
-        for slot in self.query(PictureSlot):
-            if slot.message_id == message_id and slot.part.index == part.index:
-                return slot.parent, slot  # type: ignore[return-value]
-        return None
-
     def _place_picture(self, generation: int, message_id: int, part: Part, image: Any) -> None:
         # The cache changes here, on the UI thread only: two picture workers evicting at
         # once would iterate it while the other inserts ("dictionary changed size").
+        self._fetching.discard((message_id, part.index))
         self._pictures[(message_id, part.index)] = image
         while len(self._pictures) > 1 and sum(picture_bytes(i) for i in self._pictures.values()) > PICTURE_CACHE_BYTES:
             self._pictures.pop(next(iter(self._pictures)))
-        if generation != self._generation or self.renderer is None or (found := self._slot(message_id, part)) is None:
-            return
-        bubble, slot = found
-        bubble.set_picture(slot, picture_widget(image, self.renderer))
+        if generation == self._generation and any(m.id == message_id for m in self.messages):
+            self._redraw(message_id)
 
     def _picture_failed(self, generation: int, message_id: int, part: Part, reason: str) -> None:
-        if generation != self._generation or (found := self._slot(message_id, part)) is None:
-            return
-        found[1].update(Text.assemble(part_label(part), ("  cannot show: ", "dim"), safe_line(reason, limit=80, style="dim")))
+        self._fetching.discard((message_id, part.index))
+        self.lines.picture_errors[(message_id, part.index)] = reason
+        if generation == self._generation and any(m.id == message_id for m in self.messages):
+            self._redraw(message_id)
+
+    def _want_pictures(self, message_id: int) -> None:
+        """A bubble is drawn without its picture (one left the bounded cache): get it again."""
+        self._fetch_pictures([m for m in self.messages if m.id == message_id])
 
     # ---- live updates -------------------------------------------------------
     async def upsert(self, message: Message) -> None:
         """A message arrived or changed: update its bubble, or add one at the end."""
         async with self._rows_lock:
-            await self._upsert_locked(message)
+            self._upsert_locked(message)
 
-    async def _upsert_locked(self, message: Message) -> None:
+    def _upsert_locked(self, message: Message) -> None:
         if self.conversation is None or message.conversation_id != self.conversation.id:
             return
         index = next((i for i, m in enumerate(self.messages) if m.id == message.id), None)
         if index is not None:
             self.messages[index] = message
-            for row in self.query(BubbleRow):
-                if row.bubble.message.id == message.id:
-                    await row.bubble.show_message(message)
-            self._apply_selection(-1, self.selected)
+            self._redraw(message.id)
             self._fetch_pictures([message])
             return
         was_last = self.selected == len(self.messages) - 1
-        for note in self.query(".empty"):
-            await note.remove()
         self.messages.append(message)
-        await self.mount(BubbleRow(self._bubble(message)))
+        self._note(None)
         if was_last:
-            self.selected = len(self.messages) - 1
+            self.set_reactive(ConversationView.selected, len(self.messages) - 1)
+        self._redraw(keep_bottom=was_last)
         self._fetch_pictures([message])
         self._mark_read([message])
 
     async def remove_message(self, message_id: int) -> None:
         """A message was deleted: take its bubble away, keep the selection near it."""
         async with self._rows_lock:
-            await self._remove_locked(message_id)
+            self._remove_locked(message_id)
 
-    async def _remove_locked(self, message_id: int) -> None:
+    def _remove_locked(self, message_id: int) -> None:
         index = next((i for i, m in enumerate(self.messages) if m.id == message_id), None)
         if index is None:
             return
         del self.messages[index]
-        for row in [row for row in self.query(BubbleRow) if row.bubble.message.id == message_id]:
-            await row.remove()
         if not self.messages and self.complete:
-            await self.mount(Static("No messages left in this conversation.", classes="empty"))
-        self.selected = min(index, len(self.messages) - 1)
+            self._note("No messages left in this conversation.")
+        self.set_reactive(ConversationView.selected, min(index, len(self.messages) - 1))
+        self._redraw()
 
     # ---- selection ----------------------------------------------------------
     @property
     def selected_message(self) -> Message | None:
         return self.messages[self.selected] if 0 <= self.selected < len(self.messages) else None
-
-    def _apply_selection(self, old: int, new: int) -> None:
-        rows = list(self.query(BubbleRow))
-        for i, row in enumerate(rows):
-            row.bubble.set_class(i == new, "-selected")
 
     def watch_selected(self, old: int, new: int) -> None:
         if not self.messages:
@@ -324,21 +339,34 @@ class ConversationView(VerticalScroll, can_focus=True):
         if new < 0 or new >= len(self.messages):
             self.selected = max(0, min(new, len(self.messages) - 1))
             return
-        self._apply_selection(old, new)
-        rows = list(self.query(BubbleRow))
-        if 0 <= new < len(rows):
-            self.scroll_to_widget(rows[new], animate=False, top=False)
+        lines = self.lines
+        lines.select(new)
+        lines.scroll_to_bubble(new)
 
     def action_next_message(self) -> None:
         if self.selected >= len(self.messages) - 1:
-            self.scroll_end(animate=False)
+            self.lines.scroll_end(animate=False)
         self.selected += 1
 
     def action_previous_message(self) -> None:
         if self.selected <= 0:
             self.load_older()
-            self.scroll_home(animate=False)
+            self.lines.scroll_home(animate=False)
         self.selected -= 1
+
+    def action_page_up(self) -> None:
+        # Never animated: each frame of an animation draws the pane again.
+        self.lines.scroll_page_up(animate=False)
+
+    def action_page_down(self) -> None:
+        self.lines.scroll_page_down(animate=False)
+
+    def action_scroll_home(self) -> None:
+        self.load_older()
+        self.lines.scroll_home(animate=False)
+
+    def action_scroll_end(self) -> None:
+        self.lines.scroll_end(animate=False)
 
     def _request(self, action: str) -> None:
         if self.conversation is not None:
@@ -394,13 +422,13 @@ class ConversationView(VerticalScroll, can_focus=True):
         self._generation += 1
         self.conversation = None
         self.messages = []
-        self.selected = -1
+        self.set_reactive(ConversationView.selected, -1)
         self._show_empty()
 
+    def _clicked(self, index: int) -> None:
+        if 0 <= index < len(self.messages):
+            self.selected = index
+        self.focus()
+
     def on_click(self, event: Any) -> None:
-        widget = event.widget
-        while widget is not None and not isinstance(widget, Bubble):
-            widget = widget.parent
-        if isinstance(widget, Bubble) and widget.message in self.messages:
-            self.selected = self.messages.index(widget.message)
         self.focus()
