@@ -57,6 +57,7 @@ class MqttBridge:
         self._said = ""  # the last connection problem logged: said once, not at every retry
         self._stopping = threading.Event()
         self._poller: threading.Thread | None = None
+        self._subscription: int | None = None  # the mid of our SUBSCRIBE to the commands
         self.connected = threading.Event()
         self.client = paho.Client(CallbackAPIVersion.VERSION2, client_id=settings.effective_client_id,
                                   protocol=MQTTProtocolVersion.MQTTv5)
@@ -64,6 +65,7 @@ class MqttBridge:
         self.client.on_connect_fail = self._on_connect_fail
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
         self.client.will_set(self.topics.availability, "offline", qos=1, retain=True)
         if settings.username:
             self.client.username_pw_set(settings.username, settings.password or None)
@@ -130,7 +132,18 @@ class MqttBridge:
             self._say(f"{self.settings.describe()} refused the connection: {reason}")
             return
         self._said = ""
-        client.subscribe(self.topics.commands, qos=1)
+        # "online" (and ``connected``) wait for the SUBACK: a command published when the broker
+        # has not yet taken our subscription (a new session) reaches no one and is lost.
+        result, self._subscription = client.subscribe(self.topics.commands, qos=1)
+        if result != paho.MQTT_ERR_SUCCESS:
+            self._say(f"cannot subscribe to {self.topics.commands} ({paho.error_string(result)})")
+
+    def _on_subscribe(self, client: paho.Client, userdata: Any, mid: int, reasons: list[Any], properties: Any) -> None:
+        if mid != self._subscription:
+            return
+        if any(reason.is_failure for reason in reasons):
+            log.warning("MQTT: %s refused the subscription to %s (%s); commands are not heard", self.settings.describe(),
+                        self.topics.commands, ", ".join(str(r) for r in reasons))
         client.publish(self.topics.availability, "online", qos=1, retain=True)
         if self.settings.discovery:
             for topic, config in discovery.configs(self.settings, self.topics, __version__).items():
@@ -140,7 +153,7 @@ class MqttBridge:
         self._submit(self._events, self._publish_status, True)  # a new connection hears it again
 
     def _on_disconnect(self, client: paho.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
-        if self.connected.is_set():
+        if self.connected.is_set() and not self._stopping.is_set():
             log.warning("MQTT: disconnected from %s (%s); reconnecting", self.settings.describe(), reason)
         self.connected.clear()
 

@@ -229,9 +229,16 @@ def test_home_assistant_finds_the_device_and_its_notify_entity_sends(bridge, wat
     the notify entity's command_topic; it goes to mqtt.notify_to (a short text: an SMS)."""
     settings = bridge.settings
     prefix = f"{settings.discovery_prefix}/+/{settings.node}/+"
+
+    def ours(client: Any) -> list[Any]:  # other tests' bridges share the node, and their configs are retained too
+        return [m for m in client.on_prefix(settings.discovery_prefix) if f"/{settings.modem}_" in m.topic]
+
+    # A subscriber that comes while the configs are on their way hears them live, not retained;
+    # once they are at the broker, Home Assistant starting later finds them retained.
+    early = watcher(f"{prefix}/config")
+    wait_for("the bridge's six discovery configs at the broker", lambda: len(ours(early)) >= 6)
     ha = watcher(f"{prefix}/config", bridge.topics.result, bridge.topics.state)
-    configs = wait_for("six retained discovery configs", lambda: len(ha.on_prefix(settings.discovery_prefix)) >= 6 and
-                       {m.topic: m.json() for m in ha.on_prefix(settings.discovery_prefix) if settings.modem in m.topic})
+    configs = {m.topic: m.json() for m in wait_for("six retained discovery configs", lambda: len(ours(ha)) == 6 and ours(ha))}
     assert all(m.retain for m in ha.on_prefix(settings.discovery_prefix))
     notify = next(config for topic, config in configs.items() if topic.split("/")[1] == "notify")
     ha.publish(notify["command_topic"], "the garage is open")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -179,3 +180,51 @@ def test_the_received_event_is_what_the_event_entity_reads() -> None:
     assert body["event_type"] in event_types and body["from"] == "+15550100002" and body["name"] == "Ann" and body["text"] == "hi"
     assert [p["index"] for p in body["parts"]] == [1, 2]
     assert body["parts"][1]["topic"] == "mmsua/pi1/usb0/picture/3/2" and "data_b64" not in body["parts"][1]  # above inline_max
+
+
+class _Client:
+    """Stands in for paho's client: records what the bridge subscribes to and publishes."""
+
+    def __init__(self) -> None:
+        self.subscribed: list[str] = []
+        self.published: list[tuple[str, Any]] = []
+
+    def subscribe(self, topic: str, qos: int) -> tuple[int, int]:
+        self.subscribed.append(topic)
+        return 0, 7
+
+    def publish(self, topic: str, payload: Any, qos: int = 0, retain: bool = False) -> None:
+        self.published.append((topic, payload))
+
+
+def test_online_only_once_the_broker_granted_the_command_subscription(caplog: pytest.LogCaptureFixture) -> None:
+    """A command published before the broker took the bridge's subscription reaches no one:
+    'online' (what Home Assistant and scripts wait for) and ``connected`` wait for the SUBACK."""
+    paho = pytest.importorskip("paho.mqtt.reasoncodes", reason="the mqtt extra (paho-mqtt) is not installed")
+    from paho.mqtt.packettypes import PacketTypes
+
+    from mmsua.mqtt.bridge import MqttBridge
+
+    class Api:
+        def status(self) -> Any:
+            raise RuntimeError("no modem here")
+
+    settings = settings_from({**URL, "mqtt.node": "pi1", "mqtt.modem": "usb0"})
+    bridge = MqttBridge(Api(), settings)  # type: ignore[arg-type]  # only status() is reached
+    client = _Client()
+    try:
+        bridge._on_connect(client, None, None, paho.ReasonCode(PacketTypes.CONNACK, identifier=0), None)  # type: ignore[arg-type]
+        assert client.subscribed == [bridge.topics.commands]
+        assert client.published == [] and not bridge.connected.is_set()
+        bridge._on_subscribe(client, None, 6, [paho.ReasonCode(PacketTypes.SUBACK, identifier=1)], None)  # type: ignore[arg-type]  # another SUBACK
+        assert client.published == [] and not bridge.connected.is_set()
+        bridge._on_subscribe(client, None, 7, [paho.ReasonCode(PacketTypes.SUBACK, identifier=1)], None)  # type: ignore[arg-type]
+        assert client.published[0] == (bridge.topics.availability, "online") and bridge.connected.is_set()
+        assert len(client.published) == 1 + len(discovery.configs(settings, bridge.topics, "0"))
+        # A refused subscription is said: commands will not be heard.
+        bridge._on_subscribe(client, None, 7, [paho.ReasonCode(PacketTypes.SUBACK, identifier=0x87)], None)  # type: ignore[arg-type]
+        assert any("refused the subscription" in r.getMessage() for r in caplog.records)
+    finally:
+        bridge._stopping.set()
+        bridge._events.shutdown(wait=True)
+        bridge._commands.shutdown(wait=True)
