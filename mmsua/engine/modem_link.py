@@ -42,6 +42,7 @@ RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
 # After the port vanished: quick tries first (a modem that reappeared may still be booting).
 RECONNECT_DELAYS = (0.5, 1.0, 2.0, 2.0, 2.0, 5.0, 10.0, 30.0)
 PORT_POLL = 0.5  # how often an absent port is looked for: back well within 10 s of reappearing
+RADIO_EVERY = 30.0  # s between readings of registration, operator and signal (a status bar's signal moves)
 SMS_START_WAIT = 30.0  # a send while SMS is being set up (after the data path came up) waits this long
 # Registration states in which no data path can come up (unknown: try, the retries cope).
 _OFF_NETWORK = ("searching", "denied")
@@ -200,6 +201,8 @@ class ModemLink:
         self.port_identity: PortIdentity | None = None  # what finds it again after a replug
         self.gone_at: float | None = None  # when the port vanished; None while it is there
         self._sms_ready = threading.Event()
+        self._radio_due = threading.Event()  # a registration URC: read operator and signal now
+        self._radio_thread: threading.Thread | None = None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._bring_up, name="mmsua-modem", daemon=True)
@@ -213,7 +216,8 @@ class ModemLink:
         with self._restart_lock:  # a restart is started under it: none starts from now on
             self._stop.set()
             restart = self._restart_thread
-        for thread in (self._thread, restart):
+        self._radio_due.set()  # the radio watch wakes and ends
+        for thread in (self._thread, restart, self._radio_thread):
             if thread is not None and thread is not threading.current_thread():
                 thread.join(10)
         self.engine.set_data_path(None)
@@ -326,6 +330,7 @@ class ModemLink:
             self._ready.set()
             self.engine.wake()  # the data path is usable from now on: queued work goes
             self.on_state()
+            self._start_radio_watch()
             return
 
     def _retry_delay(self, failures: int) -> float:
@@ -562,15 +567,39 @@ class ModemLink:
 
     def _on_registration(self, registration: Any) -> None:
         self._set_registration(registration.state)
+        self._radio_due.set()  # operator and signal, read off this (the URC dispatcher's) thread
+
+    def _start_radio_watch(self) -> None:
+        with self._restart_lock:
+            if self._stop.is_set() or (self._radio_thread is not None and self._radio_thread.is_alive()):
+                return
+            self._radio_thread = threading.Thread(target=self._watch_radio, name="mmsua-radio", daemon=True)
+            self._radio_thread.start()
+
+    def _watch_radio(self) -> None:
+        """Registration, operator and signal read again every RADIO_EVERY s, and at once after a
+        registration URC: read only at start, a modem that registered later showed no operator
+        or signal, and the signal never moved."""
+        while not self._stop.is_set():
+            self._radio_due.wait(RADIO_EVERY)
+            self._radio_due.clear()
+            if not self._stop.is_set() and self._ready.is_set():
+                self._refresh_registration()
 
     def _refresh_registration(self) -> None:
+        # Operator and signal first, so the state event of a new registration carries them; a
+        # registration a URC already told has had its event, so a change here sends another
+        # (the MQTT bridge publishes each event's status: it went out with signal null).
+        before = (self.registration, self.operator_name, self.signal)
         reg = _quiet(self.modem.registration)
-        if reg is not None:
-            self._set_registration(reg.state)
         operator = _quiet(self.modem.operator)
         self.operator_name = getattr(operator, "name", None)
         signal = _quiet(self.modem.signal)
         self.signal = getattr(signal, "percent", None)
+        if reg is not None:
+            self._set_registration(reg.state)
+        if self.registration == before[0] and (self.operator_name, self.signal) != before[1:]:
+            self.on_state()
 
     def _set_registration(self, state: str) -> None:
         new = _REGISTRATION.get(state, "unknown")

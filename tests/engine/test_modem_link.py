@@ -167,3 +167,25 @@ def test_new_settings_while_running_rebuild_the_data_path(carrier, tmp_path: Pat
         assert wait_for("retrieved", lambda: only_message(agent, "received")).text == "right APN now"
     finally:
         agent.stop()
+
+
+def test_a_modem_that_registers_after_start_shows_its_operator_and_signal_and_the_signal_moves(
+        carrier, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Operator and signal were read once, at start: a modem still searching then showed
+    neither for as long as the daemon ran, and a status bar's signal never moved."""
+    from mmsua.engine import modem_link
+
+    monkeypatch.setattr(modem_link, "RADIO_EVERY", 0.2)
+    handset = carrier.add_handset(ME)
+    handset.modem.set_registration("searching")
+    agent = start_agent(carrier, ME, tmp_path / "late.sqlite")
+    try:
+        wait_for("started off the network", lambda: agent.status().registration == "searching")
+        assert agent.status().signal is None
+        handset.modem.set_registration("home")
+        first = wait_for("operator and signal once registered",
+                         lambda: (s := agent.status()).registration == "home" and s.signal is not None and s.operator and s)
+        handset.modem.network.rssi = 5 if first.signal > 50 else 30
+        wait_for("the signal's change seen", lambda: agent.status().signal not in (None, first.signal))
+    finally:
+        agent.stop()
