@@ -272,10 +272,17 @@ class ModemLink:
     def _schedule_restart(self) -> None:
         self._reset_seen.set()
         with self._restart_lock:
-            if self._stop.is_set() or (self._restart_thread is not None and self._restart_thread.is_alive()):
-                return
-            self._restart_thread = threading.Thread(target=self._restart, name="mmsua-modem-restart", daemon=True)
-            self._restart_thread.start()
+            self._restart_thread = self._one_thread(self._restart_thread, self._restart, "mmsua-modem-restart")
+
+    def _one_thread(self, running: threading.Thread | None, target: Callable[[], None],
+                    name: str) -> threading.Thread | None:
+        """``running`` while it runs, else a new thread on ``target``; none once stopping
+        (called under _restart_lock, which stop() takes to set _stop)."""
+        if self._stop.is_set() or (running is not None and running.is_alive()):
+            return running
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        return thread
 
     def _restart(self) -> None:
         while self._reset_seen.is_set() and not self._stop.is_set():
@@ -571,10 +578,7 @@ class ModemLink:
 
     def _start_radio_watch(self) -> None:
         with self._restart_lock:
-            if self._stop.is_set() or (self._radio_thread is not None and self._radio_thread.is_alive()):
-                return
-            self._radio_thread = threading.Thread(target=self._watch_radio, name="mmsua-radio", daemon=True)
-            self._radio_thread.start()
+            self._radio_thread = self._one_thread(self._radio_thread, self._watch_radio, "mmsua-radio")
 
     def _watch_radio(self) -> None:
         """Registration, operator and signal read again every RADIO_EVERY s, and at once after a
