@@ -4,7 +4,10 @@
 local indices: no cursor object, no call per field. It reads only the usual forms
 (numeric SMSC and originator, 8-bit user data, a time stamp that is a valid time,
 well-formed UDH elements, nothing after the user data) and decides nothing itself:
-digits, time zones and data codings come from the same tables as in mmsua.codec.sms.
+digits, time zones and data codings come from the same tables as in mmsua.codec.sms,
+and what the octets before the time stamp meant, and each time stamp, are kept by
+those octets (small memos: the segments of a message share them, and so do a
+carrier's notifications, which come from one SMSC and one sender).
 It never raises: on anything else it returns None and the general decoder runs,
 which gives the result, the notes or the very error as before.
 tests/codec/test_fast_paths.py holds the two to the same results and errors.
@@ -65,39 +68,60 @@ def _stamp(raw: bytes) -> datetime | None:
     return when
 
 
-def deliver_fast(data: bytes) -> SmsDeliver | None:
-    """``data`` (SMSC address first) as an 8-bit SMS-DELIVER, or None to leave it to the general decoder."""
-    n = len(data)
-    sl = data[0]
-    if sl == 0:
-        smsc = None
-    else:
-        if sl > 11 or sl + 1 > n:
-            return None
+# What the octets from the SMSC address to TP-DCS meant, by those octets: the SMSC is
+# always the same, and a carrier's notifications come from one sender, so after the
+# first segment this is one lookup. Only readings the fast path takes; cleared when full.
+_Prefix = tuple[str | None, int, str, int, int, int]  # smsc, first octet, originator, its TOA, PID, DCS
+_PREFIXES: dict[bytes, _Prefix] = {}
+_PREFIXES_MAX = 64
+
+
+def _prefix(data: bytes, sl: int, end: int) -> _Prefix | None:
+    """Read ``data[:end + 2]``: SMSC (``sl`` octets after its length), TP-MTI and flags,
+    TP-OA (ending at ``end``), TP-PID, TP-DCS; None where the fast path does not go."""
+    smsc = None
+    if sl:
         toa = data[1]
         if toa & 0x70 == 0x50:  # alphanumeric
             return None
         number = _digits(data[2 : sl + 1])
         smsc = "+" + number if toa & 0x70 == 0x10 and number else number
-    pos = sl + 1
-    if pos + 3 > n:
+    fo, digits, toa = data[sl + 1], data[sl + 2], data[sl + 3]
+    if fo & 0x03 or toa & 0x70 == 0x50:  # not an SMS-DELIVER; an alphanumeric originator
         return None
-    fo = data[pos]
-    if fo & 0x03:  # not an SMS-DELIVER
+    dcs = data[end + 1]
+    if data_coding(dcs).alphabet != "8bit":
         return None
-    digits, toa = data[pos + 1], data[pos + 2]
-    if digits > MAX_ADDRESS_DIGITS or toa & 0x70 == 0x50:
+    number = _digits(data[sl + 4 : end])[:digits]
+    return smsc, fo, ("+" + number if toa & 0x70 == 0x10 and number else number), toa, data[end], dcs
+
+
+def deliver_fast(data: bytes) -> SmsDeliver | None:
+    """``data`` (SMSC address first) as an 8-bit SMS-DELIVER, or None to leave it to the general decoder."""
+    n = len(data)
+    sl = data[0]
+    if sl > 11 or sl + 4 > n:  # the SMSC, then TP-MTI, TP-OA's length and type
         return None
-    pos += 3 + (digits + 1) // 2
+    digits = data[sl + 2]
+    if digits > MAX_ADDRESS_DIGITS:
+        return None
+    pos = sl + 4 + (digits + 1) // 2  # after TP-OA
     if pos + 10 > n:  # TP-PID, TP-DCS, TP-SCTS and TP-UDL
         return None
-    number = _digits(data[pos - (digits + 1) // 2 : pos])[:digits]
-    originator = "+" + number if toa & 0x70 == 0x10 and number else number
-    pid, dcs = data[pos], data[pos + 1]
+    key = data[: pos + 2]
+    known = _PREFIXES.get(key)
+    if known is None:
+        known = _prefix(data, sl, pos)
+        if known is None:
+            return None
+        if len(_PREFIXES) >= _PREFIXES_MAX:
+            _PREFIXES.clear()
+        _PREFIXES[key] = known
+    smsc, fo, originator, toa, pid, dcs = known
     timestamp = _stamp(data[pos + 2 : pos + 9])
     udl = data[pos + 9]
     pos += 10
-    if timestamp is None or udl > MAX_UD_OCTETS or pos + udl != n or data_coding(dcs).alphabet != "8bit":
+    if timestamp is None or udl > MAX_UD_OCTETS or pos + udl != n:
         return None
     udh = None
     if fo & 0x40:
