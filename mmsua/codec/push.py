@@ -67,10 +67,11 @@ def _new_push(*values: object) -> PushPdu:
 
 
 # Push header octets already read, and what they meant: an MMSC sends the same few
-# octets (content type, application id) with every notification. Only readings
+# octets (content type, application id) with every notification. Only short readings
 # without notes are kept; at most _HEADERS_READ_MAX, cleared when full.
 _HEADERS_READ: dict[bytes, tuple[ContentType, tuple[Header, ...], int | str | None]] = {}
 _HEADERS_READ_MAX = 32
+_HEADERS_READ_OCTETS = 64  # real ones are a few octets: longer ones are not kept, so the memo stays small
 
 
 def decode_push(data: bytes | bytearray | memoryview, *, connectionless: bool = True) -> PushPdu:
@@ -115,7 +116,7 @@ def decode_push(data: bytes | bytearray | memoryview, *, connectionless: bool = 
             app_id = h.value
             break
     read = tuple(headers)
-    if not notes:  # what these header octets mean, wherever they stand (values are immutable)
+    if not notes and headers_len <= _HEADERS_READ_OCTETS:  # what they mean, wherever they stand (immutable values)
         if len(_HEADERS_READ) >= _HEADERS_READ_MAX:
             _HEADERS_READ.clear()
         _HEADERS_READ[data[region.end - headers_len : region.end]] = (content_type, read, app_id)

@@ -37,7 +37,7 @@ from mmsua.codec.mms.small import SMALL_TYPES, decode_small
 from mmsua.codec.push import MMS_CONTENT_TYPE, decode_push, encode_push
 from mmsua.codec.sms_fast import deliver_fast
 from mmsua.codec.udh import Concat, InformationElement, Ports, Udh
-from mmsua.codec.wsp import ASCII_TRANSPARENT, decode_text
+from mmsua.codec.wsp import ASCII_TRANSPARENT, Header, decode_text
 
 
 def same(a: Any, b: Any) -> bool:
@@ -475,3 +475,5 @@ def test_remembered_headers_serve_another_push_with_its_own_body() -> None:
     assert len(push_codec._HEADERS_READ) == 1
     assert (one.body, one.transaction_id, two.body, two.transaction_id) == (b"\x8c\x82one", 1, b"\x8c\x82two", 9)
     assert same(one.content_type, two.content_type) and one.headers == two.headers and one.app_id == two.app_id
+    long = encode_push(MMS_CONTENT_TYPE, b"\x8c\x82", transaction_id=2, headers=(Header("X-Long", "x" * 80),))
+    assert decode_push(long).headers[-1].value == "x" * 80 and len(push_codec._HEADERS_READ) == 1  # not kept
