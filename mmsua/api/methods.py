@@ -3,8 +3,9 @@
 ``Api``'s signatures are the only definition of the methods (names, parameters,
 defaults, results). The socket server, both Python clients, the TUI's client and
 the engine's UserAgent implement or consume ``Api``, and the type checker proves
-they match it. :data:`METHODS` is built from the signatures by inspection, and the
-codec in :mod:`mmsua.api.wire` turns parameters and results into JSON and back.
+they match it. :data:`METHODS` reads each signature by inspection when that method
+is first used, and the codec in :mod:`mmsua.api.wire` turns parameters and results
+into JSON and back.
 
 On the wire a method's params are its parameters by name, except that a single
 parameter typed with a request shape (``send``'s :class:`SendRequest`) stands for
@@ -15,15 +16,18 @@ itself (``subscribe``: events follow on it).
 from __future__ import annotations
 
 import inspect
+import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mmsua.api.errors import BadRequest
-from mmsua.api.events import EventCallback
 from mmsua.api.shapes import Conversation, Message, PartContent, SendPlan, SendRequest, SendVia, Status
 from mmsua.api.wire import JSON, Shape, decode, encode, shape_fields
+
+if TYPE_CHECKING:  # read at run time only for ``subscribe`` (_method): a client that lists needs no events
+    from mmsua.api.events import EventCallback
 
 Unsubscribe = Callable[[], None]
 
@@ -146,12 +150,18 @@ class Method:
 
 
 def _method(name: str, function: Callable[..., Any]) -> Method:
-    hints = typing.get_type_hints(function)
+    callback: Any = None  # the EventCallback type, for the one method that takes it
+    localns: dict[str, Any] = {}
+    if any("EventCallback" in str(a) for a in function.__annotations__.values()):
+        from mmsua.api.events import EventCallback
+
+        callback = localns["EventCallback"] = EventCallback
+    hints = typing.get_type_hints(function, localns=localns)
     params: list[Param] = []
     request: type[Shape] | None = None
     for parameter in list(inspect.signature(function).parameters.values())[1:]:  # after self
         annotation = hints[parameter.name]
-        if annotation == EventCallback:
+        if callback is not None and annotation == callback:
             continue  # the connection carries the events
         if isinstance(annotation, type) and issubclass(annotation, Shape):
             request = annotation
@@ -162,6 +172,29 @@ def _method(name: str, function: Callable[..., Any]) -> Method:
     return Method(name, tuple(params), hints["return"], request)
 
 
-METHODS: dict[str, Method] = {
-    name: _method(name, function) for name, function in vars(Api).items() if not name.startswith("_") and inspect.isfunction(function)
-}
+class _MethodTable(Mapping[str, Method]):
+    """Every method of ``Api`` by name, each read from its signature at first use: a
+    command-line client pays for the one or two it calls, not for all of them."""
+
+    def __init__(self) -> None:
+        self._functions = {name: function for name, function in vars(Api).items()
+                           if not name.startswith("_") and isinstance(function, types.FunctionType)}
+        self._read: dict[str, Method] = {}
+
+    def __getitem__(self, name: str) -> Method:
+        method = self._read.get(name)
+        if method is None:  # two threads may both read it: the same Method either way
+            method = self._read[name] = _method(name, self._functions[name])
+        return method
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._functions
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._functions)
+
+    def __len__(self) -> int:
+        return len(self._functions)
+
+
+METHODS: Mapping[str, Method] = _MethodTable()

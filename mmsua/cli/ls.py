@@ -15,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
     parser.add_argument("--json", action="store_true", help="print the API's JSON")
     add_socket_argument(parser)
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, logs=False)  # a client that only asks the daemon: nothing logs (see main)
 
 
 def run(args: argparse.Namespace) -> int:

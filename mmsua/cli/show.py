@@ -13,7 +13,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print the API's JSON")
     parser.add_argument("--mark-read", action="store_true", help="mark it read (sends a read report if asked and allowed)")
     add_socket_argument(parser)
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, logs=False)  # a client that only asks the daemon: nothing logs (see main)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("status", help="show the modem, network and queue state")
     parser.add_argument("--json", action="store_true", help="print the API's JSON")
     add_socket_argument(parser)
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, logs=False)  # a client that only asks the daemon: nothing logs (see main)
 
 
 def run(args: argparse.Namespace) -> int:

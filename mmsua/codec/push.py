@@ -66,6 +66,14 @@ def _new_push(*values: object) -> PushPdu:
     return p  # type: ignore[no-any-return]
 
 
+# Push header octets already read, and what they meant: an MMSC sends the same few
+# octets (content type, application id) with every notification. Only short readings
+# without notes are kept; at most _HEADERS_READ_MAX, cleared when full.
+_HEADERS_READ: dict[bytes, tuple[ContentType, tuple[Header, ...], int | str | None]] = {}
+_HEADERS_READ_MAX = 32
+_HEADERS_READ_OCTETS = 64  # real ones are a few octets: longer ones are not kept, so the memo stays small
+
+
 def decode_push(data: bytes | bytearray | memoryview, *, connectionless: bool = True) -> PushPdu:
     """Decode a WSP Push PDU; ``connectionless`` means it starts with a TID octet."""
     r = Reader(data)
@@ -80,6 +88,10 @@ def decode_push(data: bytes | bytearray | memoryview, *, connectionless: bool = 
         raise PduError("WSP headers length is 0, leaving no room for the required content type", len_at)
     if headers_len > r.remaining:
         raise PduError(f"WSP headers length {headers_len} runs past the end of the data ({r.remaining} bytes remain)", len_at)
+    known = _HEADERS_READ.get(data[r.pos : r.pos + headers_len])
+    if known is not None:
+        body_start = r.pos + headers_len
+        return _new_push(tid, pdu_type, known[0], known[1], known[2], data[body_start:], ())
     region = r.sub(headers_len, "WSP push headers")
     content_type = decode_content_type(region)
     headers: list[Header] = []
@@ -103,7 +115,12 @@ def decode_push(data: bytes | bytearray | memoryview, *, connectionless: bool = 
         if h.name == _APP_ID_HEADER and isinstance(h.value, (int, str)):
             app_id = h.value
             break
-    return _new_push(tid, pdu_type, content_type, tuple(headers), app_id, data[body_start:], tuple(notes))
+    read = tuple(headers)
+    if not notes and headers_len <= _HEADERS_READ_OCTETS:  # what they mean, wherever they stand (immutable values)
+        if len(_HEADERS_READ) >= _HEADERS_READ_MAX:
+            _HEADERS_READ.clear()
+        _HEADERS_READ[data[region.end - headers_len : region.end]] = (content_type, read, app_id)
+    return _new_push(tid, pdu_type, content_type, read, app_id, data[body_start:], tuple(notes))
 
 
 def encode_push(

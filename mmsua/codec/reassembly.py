@@ -139,7 +139,7 @@ class PushReassembler:
         if entry is None:
             if len(self._pending) >= self.max_pending:
                 self._evict_oldest()
-            entry = self._pending[key] = _Pending(first_arrival=now, last_arrival=now)
+            entry = self._pending[key] = _Pending({}, now, now)
         if concat.sequence in entry.segments:
             return None  # a duplicate: the network or the modem repeated it
         entry.segments[concat.sequence] = sms
@@ -148,11 +148,15 @@ class PushReassembler:
             return None
         del self._pending[key]
         self._remember(key, now, entry)
-        ordered = tuple(entry.segments[n] for n in range(1, concat.total + 1))
-        port_of = next((s.ports for s in ordered if s.ports is not None), None)
+        ordered = tuple(map(entry.segments.__getitem__, range(1, concat.total + 1)))
+        port_of = None
+        for segment in ordered:
+            port_of = segment.ports
+            if port_of is not None:
+                break
         return _new_datagram(sms.originator, port_of.destination if port_of else None,
-                        port_of.source if port_of else None, b"".join(s.user_data for s in ordered),
-                        ordered, entry.first_arrival, entry.last_arrival, concat.reference)
+                             port_of.source if port_of else None, b"".join([s.user_data for s in ordered]),
+                             ordered, entry.first_arrival, entry.last_arrival, concat.reference)
 
     def expire(self, now: float) -> list[Expired]:
         """Drop and return the sets that waited ``timeout`` seconds since their last segment,

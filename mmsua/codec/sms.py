@@ -529,6 +529,28 @@ def decode_sms(pdu: bytes | str, *, tpdu_length: int | None = None,
     data = _as_bytes(pdu)
     if not data:
         raise PduError("empty PDU", 0)
+    # The fast path reads the SMSC form; it stands in for the general decoder wherever
+    # that form is read first (and it declines a damaged time stamp, whose notes may
+    # make the other form win).
+    if has_smsc or (has_smsc is None and (tpdu_length is None or len(data) != tpdu_length
+                                          or len(data) == tpdu_length + 1 + data[0])):
+        fast = sms_fast.deliver_fast(data)
+        if fast is not None:
+            return fast
+    return _decode_general(data, tpdu_length, has_smsc)
+
+
+def decode_sms_general(pdu: bytes | str, *, tpdu_length: int | None = None,
+                       has_smsc: bool | None = None) -> SmsDeliver | SmsStatusReport | SmsSubmit:
+    """:func:`decode_sms` without its fast path (the tests hold the two to the same answers)."""
+    data = _as_bytes(pdu)
+    if not data:
+        raise PduError("empty PDU", 0)
+    return _decode_general(data, tpdu_length, has_smsc)
+
+
+def _decode_general(data: bytes, tpdu_length: int | None,
+                    has_smsc: bool | None) -> SmsDeliver | SmsStatusReport | SmsSubmit:
     if has_smsc is not None:
         return _decode(data, has_smsc)
     if tpdu_length is not None:
@@ -867,3 +889,7 @@ def wap_push_sms(originator: str, push: bytes, *, reference: int, timestamp: dat
                        udh=Udh.of(concat=Concat(reference, len(pieces), i + 1, bits), ports=ports))
         for i, piece in enumerate(pieces)
     ]
+
+
+# Last: the fast path reads this module's tables and values (and may be imported first).
+from mmsua.codec import sms_fast  # noqa: E402

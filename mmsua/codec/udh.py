@@ -11,8 +11,10 @@ element is kept as it came, so a header re-encodes to the same bytes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from mmsua.codec.errors import PduError
+from mmsua.codec.frozen import filling
 
 IEI_CONCAT_8 = 0x00
 IEI_PORTS_8 = 0x04
@@ -63,6 +65,42 @@ class Ports:
         return InformationElement(IEI_PORTS_16, self.destination.to_bytes(2, "big") + self.source.to_bytes(2, "big"))
 
 
+_ElementFilling = filling(InformationElement)
+_ConcatFilling = filling(Concat)
+_PortsFilling = filling(Ports)
+_UdhFilling: type  # made below the class
+
+
+def new_element(iei: int, data: bytes) -> InformationElement:
+    """InformationElement(iei, data) for checked values, without the frozen __init__'s cost."""
+    e: Any = object.__new__(_ElementFilling)
+    e.iei, e.data = iei, data
+    e.__class__ = InformationElement
+    return e  # type: ignore[no-any-return]
+
+
+def _new_concat(reference: int, total: int, sequence: int, bits: int) -> Concat:
+    c: Any = object.__new__(_ConcatFilling)
+    c.reference, c.total, c.sequence, c.bits = reference, total, sequence, bits
+    c.__class__ = Concat
+    return c  # type: ignore[no-any-return]
+
+
+def _new_ports(destination: int, source: int, bits: int) -> Ports:
+    p: Any = object.__new__(_PortsFilling)
+    p.destination, p.source, p.bits = destination, source, bits
+    p.__class__ = Ports
+    return p  # type: ignore[no-any-return]
+
+
+def new_udh(elements: tuple[InformationElement, ...]) -> Udh:
+    """Udh(elements) for a decoder's checked elements."""
+    u: Any = object.__new__(_UdhFilling)
+    u.elements = elements
+    u.__class__ = Udh
+    return u  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True, slots=True)
 class Udh:
     elements: tuple[InformationElement, ...]
@@ -109,25 +147,27 @@ class Udh:
         reported here.
         """
         for ie in self.elements:
-            if ie.iei == IEI_CONCAT_8 and len(ie.data) == 3:
-                ref, total, seq, bits = ie.data[0], ie.data[1], ie.data[2], 8
-            elif ie.iei == IEI_CONCAT_16 and len(ie.data) == 4:
-                ref, total, seq, bits = int.from_bytes(ie.data[:2], "big"), ie.data[2], ie.data[3], 16
+            iei, data = ie.iei, ie.data
+            if iei == IEI_CONCAT_8 and len(data) == 3:
+                ref, total, seq, bits = data[0], data[1], data[2], 8
+            elif iei == IEI_CONCAT_16 and len(data) == 4:
+                ref, total, seq, bits = data[0] << 8 | data[1], data[2], data[3], 16
             else:
                 continue
             if total == 0 or seq == 0 or seq > total:
                 continue
-            return Concat(ref, total, seq, bits)
+            return _new_concat(ref, total, seq, bits)
         return None
 
     @property
     def ports(self) -> Ports | None:
         """The application port element (the first well-formed one), or None."""
         for ie in self.elements:
-            if ie.iei == IEI_PORTS_8 and len(ie.data) == 2:
-                return Ports(ie.data[0], ie.data[1], 8)
-            if ie.iei == IEI_PORTS_16 and len(ie.data) == 4:
-                return Ports(int.from_bytes(ie.data[:2], "big"), int.from_bytes(ie.data[2:], "big"), 16)
+            iei, data = ie.iei, ie.data
+            if iei == IEI_PORTS_16 and len(data) == 4:
+                return _new_ports(data[0] << 8 | data[1], data[2] << 8 | data[3], 16)
+            if iei == IEI_PORTS_8 and len(data) == 2:
+                return _new_ports(data[0], data[1], 8)
         return None
 
     def encode(self) -> bytes:
@@ -136,6 +176,9 @@ class Udh:
         if len(body) > 139:
             raise PduError(f"user data header of {len(body)} octets does not fit an SMS")
         return bytes((len(body),)) + body
+
+
+_UdhFilling = filling(Udh)
 
 
 def decode_udh(data: bytes, offset: int = 0) -> tuple[Udh, int]:
@@ -158,6 +201,6 @@ def decode_udh(data: bytes, offset: int = 0) -> tuple[Udh, int]:
         iei, iel = data[pos], data[pos + 1]
         if pos + 2 + iel > end:
             raise PduError(f"information element 0x{iei:02X} of {iel} octets runs past the user data header", offset + pos)
-        elements.append(InformationElement(iei, bytes(data[pos + 2 : pos + 2 + iel])))
+        elements.append(new_element(iei, bytes(data[pos + 2 : pos + 2 + iel])))
         pos += 2 + iel
-    return Udh(tuple(elements)), end
+    return new_udh(tuple(elements)), end

@@ -16,25 +16,25 @@ from __future__ import annotations
 import collections
 import itertools
 import json
-import logging
 import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mmsua import paths
 from mmsua.api.errors import ApiError, InternalError, Unavailable
-from mmsua.api.events import Closed, ConnectionClosed, Event, EventCallback, event_from_json
 from mmsua.api.methods import METHODS, Api, Unsubscribe
 from mmsua.api.shapes import Conversation, Message, PartContent, SendPlan, SendRequest, SendVia, Status
 from mmsua.api.wire import JSON
 from mmsua.daemon.protocol import MAX_LINE, encode
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:  # the events and logging are imported where used: `mmsua ls` needs neither
+    from mmsua.api.events import Event, EventCallback
+
 START_HINT = "start it with `mmsua daemon` (or `systemctl --user start mmsua`)"
 CloseCallback = Callable[[str], None]
-CONNECTION_CLOSED = ConnectionClosed.name  # client-side event: the daemon went away
+CONNECTION_CLOSED = "connection.closed"  # client-side event (ConnectionClosed.name): the daemon went away
 
 
 class DaemonUnavailable(Unavailable):
@@ -283,6 +283,8 @@ class Client(ApiMethods):
         return self._event_stream()
 
     def _event_stream(self) -> Iterator[Event]:
+        from mmsua.api.events import event_from_json
+
         while True:
             if self._pending_events:
                 message = self._pending_events.popleft()
@@ -297,7 +299,9 @@ class Client(ApiMethods):
             try:
                 yield event_from_json(message)
             except ApiError as error:  # an event this client does not know (a newer daemon's)
-                log.debug("event skipped: %s", error)
+                import logging
+
+                logging.getLogger(__name__).debug("event skipped: %s", error)
 
     @property
     def closed_by_us(self) -> bool:
@@ -318,6 +322,8 @@ class Client(ApiMethods):
         listener = Client(self.path, self.timeout)
         stream = listener.events()
         self._listeners.append(listener)
+
+        from mmsua.api.events import Closed, ConnectionClosed
 
         def pump() -> None:
             for event in stream:

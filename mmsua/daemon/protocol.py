@@ -20,8 +20,6 @@ from mmsua.api import methods as api_methods
 from mmsua.api.errors import ApiError, BadRequest
 from mmsua.api.wire import JSON
 
-# method -> parameter names it accepts, read from the Api Protocol (mmsua/api/methods.py).
-METHODS: dict[str, tuple[str, ...]] = {name: method.param_names for name, method in api_methods.METHODS.items()}
 MAX_LINE = 32 * 1024 * 1024  # a request may carry attachments as base64
 MAX_DEPTH = 32  # no request needs more than a few levels; deeper is an attack on the parser
 
@@ -85,15 +83,15 @@ def parse_request(line: bytes) -> Request:
     if isinstance(request_id, (dict, list)):
         raise MalformedRequest("a request's id is a number or a string")
     method = obj.get("method")
-    if not isinstance(method, str) or method not in METHODS:
-        known = ", ".join(METHODS)
+    if not isinstance(method, str) or method not in api_methods.METHODS:  # the Api Protocol's
+        known = ", ".join(api_methods.METHODS)
         raise MalformedRequest(f"unknown method {method!r}; methods: {known}", request_id)
     params = obj.get("params", {})
     if params is None:
         params = {}
     if not isinstance(params, dict):
         raise MalformedRequest("params must be an object", request_id)
-    unknown = set(params) - set(METHODS[method])
+    unknown = set(params) - set(api_methods.METHODS[method].param_names)
     if unknown:
         raise MalformedRequest(f"{method}: unknown parameter(s) {', '.join(sorted(unknown))}", request_id)
     return Request(request_id, method, params)

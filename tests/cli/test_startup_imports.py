@@ -92,6 +92,20 @@ def test_client_commands_load_no_other_subcommand(command: list[str], own: str, 
     assert "mmsua.config" not in loaded
 
 
+@pytest.mark.parametrize("command", [["ls"], ["ls", "3"], ["status"], ["show", "1"]])
+def test_client_commands_load_neither_the_events_nor_logging(command: list[str], tmp_path: Path) -> None:
+    # A command that asks the daemon once needs the shapes of its answer, not the API's
+    # events, and it never logs (issue 13: under 80 ms for the whole process).
+    loaded = _all_loaded(*command, "--socket", str(tmp_path / "none.sock"))
+    assert "mmsua.daemon.client" in loaded and "mmsua.api.shapes" in loaded  # it did get as far as the client
+    unneeded = ("mmsua.api.events", "logging", "mmsua.engine", "mmsua.store", "tomllib", "hashlib")
+    assert not [m for m in loaded if m.startswith(unneeded)], sorted(m for m in loaded if m.startswith(unneeded))
+
+
+def test_verbose_client_commands_still_set_up_logging(tmp_path: Path) -> None:
+    assert "logging" in _all_loaded("-v", "ls", "--socket", str(tmp_path / "none.sock"))
+
+
 def test_shared_modules_table_names_what_those_modules_register() -> None:
     """Every CLI module that registers several subcommands (it has COMMANDS) is in the table."""
     import importlib

@@ -17,8 +17,9 @@ from bookagent import BookAgent
 from conftest import exchange, raw
 
 from mmsua.api.errors import ApiError
+from mmsua.api.events import ConnectionClosed
 from mmsua.api.shapes import Attachment, SendRequest
-from mmsua.daemon.client import Client, DaemonUnavailable, LocalClient
+from mmsua.daemon.client import CONNECTION_CLOSED, Client, DaemonUnavailable, LocalClient
 from mmsua.daemon.server import ApiServer, SocketInUse
 
 HERE = Path(__file__).resolve().parent
@@ -231,6 +232,7 @@ def test_a_lost_connection_is_reported_to_the_event_listener(sock_path: Path) ->
     assert closed.wait(10)
     assert reasons and "closed" in reasons[0]
     assert seen[-1] == ("connection.closed", {"reason": reasons[0]})
+    assert ConnectionClosed.name == CONNECTION_CLOSED  # the client names it without importing the events
     client.close()
 
 
@@ -346,7 +348,8 @@ def test_the_real_engine_over_the_socket(real_agent, sock_path: Path) -> None:
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from mmsua.daemon.protocol import METHODS, Request, parse_request  # noqa: E402
+from mmsua.api.methods import METHODS  # noqa: E402
+from mmsua.daemon.protocol import Request, parse_request  # noqa: E402
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -373,7 +376,7 @@ def test_structured_requests_parse_or_give_bad_request(method: str, params, requ
     except ApiError as error:
         assert error.code == "bad_request"
     else:
-        assert request.method == method and set(request.params) <= set(METHODS[method])
+        assert request.method == method and set(request.params) <= set(METHODS[method].param_names)
 
 
 def test_a_second_daemon_refuses_before_starting_its_engine(sock_path: Path, tmp_path: Path) -> None:
@@ -395,3 +398,18 @@ def test_a_second_daemon_refuses_before_starting_its_engine(sock_path: Path, tmp
         assert made == []  # the modem was never opened by the second one
     finally:
         first.stop()
+
+
+def test_the_method_table_reads_each_method_at_first_use() -> None:
+    import inspect
+
+    from mmsua.api.methods import METHODS, Api
+
+    names = [name for name, f in vars(Api).items() if not name.startswith("_") and inspect.isfunction(f)]
+    assert list(METHODS) == names and len(METHODS) == len(names) > 20
+    assert "status" in METHODS and "nope" not in METHODS and METHODS.get("nope") is None
+    assert METHODS["status"] is METHODS["status"]  # read once, then kept
+    assert METHODS["subscribe"].params == ()  # its callback is the connection, not a parameter
+    assert METHODS["list_conversations"].param_names == ("query", "limit", "offset", "blocked")
+    with pytest.raises(KeyError):
+        METHODS["nope"]
