@@ -202,6 +202,8 @@ class ModemLink:
         self.gone_at: float | None = None  # when the port vanished; None while it is there
         self._sms_ready = threading.Event()
         self._radio_due = threading.Event()  # a registration URC: read operator and signal now
+        self._radio_lock = threading.Lock()  # a reading is applied whole, or not after the modem went
+        self._radio_generation = 0
         self._radio_thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -265,9 +267,11 @@ class ModemLink:
     def _forget_modem(self) -> None:
         """Nothing the modem said holds once it is gone or failed to start (no stale status);
         the data path is unavailable meanwhile (see _usable)."""
-        self.identity = self.operator_name = self.signal = None
-        self.registration = "unknown"
-        self.engine.handset.roaming = False
+        with self._radio_lock:
+            self._radio_generation += 1  # a reading in flight is of the modem that went: dropped
+            self.identity = self.operator_name = self.signal = None
+            self.registration = "unknown"
+            self.engine.handset.roaming = False
 
     def _schedule_restart(self) -> None:
         self._reset_seen.set()
@@ -594,16 +598,20 @@ class ModemLink:
         # Operator and signal first, so the state event of a new registration carries them; a
         # registration a URC already told has had its event, so a change here sends another
         # (the MQTT bridge publishes each event's status: it went out with signal null).
-        before = (self.registration, self.operator_name, self.signal)
+        generation = self._radio_generation
         reg = _quiet(self.modem.registration)
         operator = _quiet(self.modem.operator)
-        self.operator_name = getattr(operator, "name", None)
         signal = _quiet(self.modem.signal)
-        self.signal = getattr(signal, "percent", None)
-        if reg is not None:
-            self._set_registration(reg.state)
-        if self.registration == before[0] and (self.operator_name, self.signal) != before[1:]:
-            self.on_state()
+        with self._radio_lock:
+            if generation != self._radio_generation:
+                return  # the modem vanished while it was asked: its answers say nothing now
+            before = (self.registration, self.operator_name, self.signal)
+            self.operator_name = getattr(operator, "name", None)
+            self.signal = getattr(signal, "percent", None)
+            if reg is not None:
+                self._set_registration(reg.state)
+            if self.registration == before[0] and (self.operator_name, self.signal) != before[1:]:
+                self.on_state()
 
     def _set_registration(self, state: str) -> None:
         new = _REGISTRATION.get(state, "unknown")
