@@ -7,47 +7,24 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import subprocess
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from busclient import PEER, Monitor, wait_for
+from privatebus import private_bus
 
 
 @pytest.fixture(scope="session")
 def bus_address() -> Iterator[str]:
     """A private session bus: ``dbus-daemon --session --print-address``, stopped at the end."""
     pytest.importorskip("dbus_fast", reason="the dbus extra (dbus-fast) is not installed")
-    daemon = shutil.which("dbus-daemon")
-    if daemon is None:
-        pytest.skip("dbus-daemon is not installed (apt-get install dbus)")
     for tool in ("gdbus", "dbus-send", "dbus-monitor"):
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} is not installed (apt-get install dbus libglib2.0-bin)")
-    # A short directory: AF_UNIX paths are limited to ~107 bytes, and pytest's can be long.
-    socket_dir = Path(tempfile.mkdtemp(prefix="mmsua-bus-", dir="/tmp"))
-    config = socket_dir / "session.conf"
-    # The session bus's policy with our own socket directory (no system paths touched).
-    config.write_text(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>session</type><listen>unix:dir={socket_dir}</listen><auth>EXTERNAL</auth>
-<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy>
-</busconfig>
-""")
-    process = subprocess.Popen([daemon, f"--config-file={config}", "--print-address", "--nofork", "--nopidfile"],
-                               stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    address = process.stdout.readline().strip()
-    if not address:
-        process.kill()
-        pytest.skip("dbus-daemon did not start")
-    yield address
-    process.terminate()
-    process.wait(timeout=10)
-    shutil.rmtree(socket_dir, ignore_errors=True)
+    with private_bus("mmsua-bus-") as address:
+        yield address
 
 
 @pytest.fixture
