@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mmsua import paths
+from mmsua.api.shapes import SINGLE_MODEM
 from mmsua.engine.settings import (
     AUTH_METHODS,
     AUTO_FETCH,
@@ -38,11 +39,13 @@ from mmsua.engine.settings import (
     GROUP_MMS,
     HEADER_NAME,
     MMS_CONTEXTS,
+    MODEM_SECTIONS,
     PDP_TYPES,
     RETRIEVAL_POLICIES,
     ROAMING_POLICIES,
     SEND_VIA,
     AgentSettings,
+    check_modem_names,
     is_header,
 )
 from mmsua.engine.settings import parse_proxy as parse_engine_proxy
@@ -204,6 +207,8 @@ class Config:
     values: Mapping[str, Value]
     file: Path | None = None
     rules: tuple[Mapping[str, Any], ...] = ()  # the file's [[rules]] tables, checked by mmsua.rules
+    # The file's [modems.<name>] tables (several modems, one daemon): each modem's own values.
+    modems: tuple[tuple[str, Mapping[str, Any]], ...] = ()
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name].value
@@ -227,7 +232,22 @@ class Config:
             if overrides is not None and _source_kind(merged[name].source) not in overrides:
                 continue
             merged[name] = Value(_coerce(key, raw, source), source)
-        return Config(merged, self.file, self.rules)
+        return Config(merged, self.file, self.rules, self.modems)
+
+    def modem_names(self) -> list[str]:
+        """The daemon's modems, the first first: the [modems.<name>] tables, or the one "modem"."""
+        return [name for name, _ in self.modems] or [SINGLE_MODEM]
+
+    def for_modem(self, name: str) -> Config:
+        """One modem's config: everything above, and its [modems.<name>] table's values over it
+        (over the command line too: a flag like --port cannot say which modem it means)."""
+        own = dict(self.modems).get(name)
+        if own is None:
+            if self.modems or name != SINGLE_MODEM:
+                raise ConfigError(f"no modem {name!r}; the modems are {', '.join(self.modem_names())}")
+            return self
+        where = f"{FILE} {self.file} [modems.{name}]" if self.file else f"[modems.{name}]"
+        return Config(self.with_values(own, where).values, self.file, self.rules)
 
     def path(self, name: str) -> Path | None:
         value = self[name]
@@ -355,6 +375,9 @@ def read_file(path: Path) -> dict[str, Any]:
         if section == "rules":
             flat["rules"] = _rule_tables(path, table)
             continue
+        if section == "modems":
+            flat["modems"] = _modem_tables(path, table)
+            continue
         if not isinstance(table, dict):
             raise ConfigError(f"config file {path}: {section!r} must be a [section], not a value")
         for name, value in table.items():
@@ -377,6 +400,31 @@ def _rule_tables(path: Path, value: Any) -> list[dict[str, Any]]:
     return list(value)
 
 
+def _modem_tables(path: Path, value: Any) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """[modems.<name>]: each modem's [modems.<name>.modem], .mms, .identity, .carrier values,
+    as dotted names; checked like the file's own sections."""
+    if not isinstance(value, dict) or not value or not all(isinstance(table, dict) for table in value.values()):
+        raise ConfigError(f"config file {path}: modems are written as [modems.<name>] tables (docs/operations.md)")
+    try:
+        check_modem_names(list(value))
+    except ValueError as error:
+        raise ConfigError(f"config file {path}: {error}") from None
+    modems = []
+    for name, table in value.items():
+        flat: dict[str, Any] = {}
+        for section, keys in table.items():
+            if section not in MODEM_SECTIONS or not isinstance(keys, dict):
+                raise ConfigError(f"config file {path}: [modems.{name}] holds {', '.join(MODEM_SECTIONS)} settings "
+                                  f"(e.g. [modems.{name}.modem] port = ...), not {section!r}")
+            for key, item in keys.items():
+                dotted = f"{section}.{key}"
+                if dotted not in KEYS_BY_NAME:
+                    raise ConfigError(f"config file {path}: [modems.{name}]: {unknown_setting(dotted)}")
+                flat[dotted] = item
+        modems.append((name, flat))
+    return tuple(modems)
+
+
 def load(config_path: Path | str | None = None, cli: Mapping[str, Any] | None = None) -> Config:
     """Defaults, then the file (named or the XDG default), then command-line values."""
     config = defaults()
@@ -385,8 +433,10 @@ def load(config_path: Path | str | None = None, cli: Mapping[str, Any] | None = 
     if named or path.exists():
         config = Config(config.values, path)
         settings = read_file(path)
-        config = Config(config.values, path, tuple(settings.pop("rules", ())))
+        config = Config(config.values, path, tuple(settings.pop("rules", ())), settings.pop("modems", ()))
         config = config.with_values(settings, f"{FILE} {path}")
+        for name in config.modem_names():
+            config.for_modem(name)  # each modem's values checked now, as the file's own are
     if cli:
         given = {name: value for name, value in cli.items() if value is not None}
         config = config.with_values(given, COMMAND_LINE)

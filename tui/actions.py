@@ -100,6 +100,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("edit_in_editor", "ctrl+o", "Write the text in $EDITOR", COMPOSER, label="$EDITOR", priority=True),
     Action("switch_kind", "ctrl+r", "Switch between SMS and MMS", COMPOSER, label="SMS/MMS", priority=True),
     Action("toggle_separately", "ctrl+g", "One group message or one each", COMPOSER, label="Group/each", priority=True),
+    Action("switch_modem", "ctrl+n", "Send from another of the daemon's modems", COMPOSER, label="Modem", priority=True,
+           footer=False, cli="mmsua send --modem NAME"),
     Action("cancel", "escape", "Cancel", COMPOSER),
 )
 

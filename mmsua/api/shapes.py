@@ -81,6 +81,7 @@ class Message(Shape):
     attempts: int = 0  # outgoing MMS: POSTs begun; 2 or more means the MMSC may have it more than once
     sender_name: str | None = None  # the sender's name in the daemon's contacts, when known
     blocked: bool = False  # from a blocked number: kept apart, never announced
+    modem: str | None = None  # the modem it came in on or went out of (Status.modems); None: stored before modems had names
 
     @property
     def outgoing(self) -> bool:
@@ -147,8 +148,30 @@ class Failure(Shape):
     at: str | None = None
 
 
+SINGLE_MODEM = "modem"  # the name of a daemon's only modem (one without [modems.<name>] tables)
+
+
+@dataclass(frozen=True, slots=True)
+class ModemStatus(Shape):
+    """One of the daemon's modems (Status.modems): the fields Status has for the first, for each."""
+
+    name: str  # as in the config's [modems.<name>] ("modem" when there is one), MQTT topics and send's ``modem``
+    modem: ModemInfo | None = None
+    operator: str | None = None
+    signal: int | None = None
+    registration: str = "unknown"
+    data_path: str = "down"
+    modem_error: Failure | None = None
+    data_path_error: Failure | None = None
+    own_number: str | None = None
+    max_size: int | None = None
+    carrier: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Status(Shape):
+    """The daemon and its first modem; ``modems``: every modem, the first first."""
+
     modem: ModemInfo | None = None  # None while the modem has not started (see modem_error)
     operator: str | None = None
     signal: int | None = None  # 0-100
@@ -162,6 +185,7 @@ class Status(Shape):
     pending_notifications: int = 0
     max_size: int | None = None  # the largest MMS the carrier accepts, in bytes
     carrier: str | None = None  # the carrier rules in use and where they came from, e.g. "T-Mobile US (AOSP mms_config mcc310-mnc260)"
+    modems: tuple[ModemStatus, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +208,9 @@ class SendRequest(Shape):
     """``send``'s parameters. ``conversation_id`` without ``to``: a reply to every participant
     of that conversation; ``separately``: one message per recipient; ``priority``: the
     M-Send.req's X-Mms-Priority (MMS only). Reports default to the daemon's settings.
-    ``via``: SMS or MMS, as docs/api.md "SMS or MMS" says (``auto``: the daemon's policy)."""
+    ``via``: SMS or MMS, as docs/api.md "SMS or MMS" says (``auto``: the daemon's policy).
+    ``modem``: which of the daemon's modems sends it (Status.modems); None: the modem of the
+    conversation it belongs to, else the first."""
 
     request = True
     to: tuple[str, ...] = ()
@@ -200,6 +226,7 @@ class SendRequest(Shape):
     conversation_id: int | None = None
     priority: Priority | None = None
     via: SendVia = "auto"
+    modem: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +245,7 @@ class SendPlan(Shape):
     mms_limit: int = 0  # the carrier's largest MMS, in bytes
     confirm: str | None = None  # ask the user before sending, and why (a long SMS)
     problems: tuple[str, ...] = ()  # why ``send`` would refuse it (e.g. a video over the limit)
+    modem: str | None = None  # with several modems: the one it goes out of (SendRequest.modem, or the conversation's)
 
 
 @dataclass(frozen=True, slots=True)

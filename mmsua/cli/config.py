@@ -14,6 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--imsi", help="preview carrier settings and rules for this IMSI (as the daemon reads it from the SIM)")
     parser.add_argument("--spn", default="", help="with --imsi: the SIM's service provider name")
     parser.add_argument("--gid1", default="", help="with --imsi: the SIM's group identifier (hex)")
+    parser.add_argument("--modem", metavar="NAME", help="with [modems.<name>] tables: this modem's settings (default: the first's)")
     parser.add_argument("--json", action="store_true", help="print JSON: {key: {value, source}}")
     config.add_arguments(parser)
     parser.set_defaults(func=run)
@@ -29,7 +30,9 @@ def run(args: argparse.Namespace) -> int:
     from mmsua.textsafe import clean_line
 
     try:
-        settings = config.from_args(args)
+        loaded = config.from_args(args)
+        names = loaded.modem_names()
+        settings = loaded.for_modem(args.modem or names[0])
         match = None
         entry = None
         if args.imsi:
@@ -47,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
         width = max(len(key) for key, _, _ in rows)
         for key, value, source in rows:
             print(f"{key:<{width}}  {clean_line(value):<40}  ({clean_line(source)})")
+        if len(names) > 1:
+            shown = args.modem or names[0]
+            print(f"\nmodem {shown} of {', '.join(names)} (--modem NAME shows another's)")
     if args.imsi:
         rules = entry.describe() if entry is not None else "no entry for this SIM: Android's defaults apply"
         print(f"\ncarrier rules: {clean_line(rules)}", file=sys.stderr if args.json else sys.stdout)

@@ -51,8 +51,13 @@ def run(args: argparse.Namespace) -> int:
     except (config.ConfigError, rules.RuleError, notify.NotifyError) as error:
         print(f"mmsua daemon: {error}", file=sys.stderr)
         return exit_codes.CONFIG
+    several = len(settings.modem_names()) > 1
     try:
-        settings = resolve_backend(settings)  # before the port check: ModemManager's port is not refused
+        # Before the port check: ModemManager's port is not refused. Several modems: each is
+        # resolved on its own (here to check its port, and again by the daemon).
+        modems = [resolve_backend(settings.for_modem(name)) for name in settings.modem_names()]
+        if not several:
+            settings = modems[0]
     except config.ConfigError as error:
         print(f"mmsua daemon: {error}", file=sys.stderr)
         return exit_codes.CONFIG
@@ -72,14 +77,15 @@ def run(args: argparse.Namespace) -> int:
     refused = _mqtt_check(settings)
     if refused is not None:
         return refused
-    if settings["modem.backend"] == "at":
-        refused = _port_check(settings["modem.port"])
-        if refused is not None:
-            return refused
-    elif importlib.util.find_spec("dbus_fast") is None:
-        print("mmsua daemon: modem.backend = modemmanager needs the dbus extra, which is not installed: "
-              "pip install 'mmsua[dbus]' (in mmsua's virtual environment)", file=sys.stderr)
-        return exit_codes.UNAVAILABLE
+    for modem in modems:
+        if modem["modem.backend"] == "at":
+            refused = _port_check(modem["modem.port"])
+            if refused is not None:
+                return refused
+        elif importlib.util.find_spec("dbus_fast") is None:
+            print("mmsua daemon: modem.backend = modemmanager needs the dbus extra, which is not installed: "
+                  "pip install 'mmsua[dbus]' (in mmsua's virtual environment)", file=sys.stderr)
+            return exit_codes.UNAVAILABLE
     if not _store_usable(settings.store_path()):
         return exit_codes.IOERR
     daemon = Daemon(settings, Path(args.socket) if args.socket else None)

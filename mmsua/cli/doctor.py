@@ -36,6 +36,7 @@ class Check:
     status: str
     detail: str
     advice: str = ""
+    modem: str | None = None  # with several modems: whose check it is
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -60,6 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--auth", default=None, choices=config.AUTH_METHODS, help="APN authentication (default mms.auth, or pap with a username)")
     parser.add_argument("--data-port", help="for --bearer ppp: the modem's data port (e.g. /dev/ttyUSB3)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the MMSC")
+    parser.add_argument("--modem", metavar="NAME", help="with [modems.<name>] tables: check only this modem (default: each in turn)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(func=run)
 
@@ -133,15 +135,20 @@ def _carrier_headers(cfg: Any) -> tuple[tuple[str, str], ...]:
 
 
 class _Doctor:
-    def __init__(self, args: argparse.Namespace, cfg: Any, on_check: Callable[[Check], None] | None = None) -> None:
+    def __init__(self, args: argparse.Namespace, cfg: Any, on_check: Callable[[Check], None] | None = None,
+                 modem: str | None = None, automation: bool = True) -> None:
+        """``modem``: the one of several modems checked (``cfg`` is its config); ``automation``:
+        also check the rules and notifications (once, not per modem)."""
         self.args = args
         self.config = cfg
         self.s = settings_from(args, cfg)
         self.checks: list[Check] = []
         self.on_check = on_check  # each check as it is made: a refused APN takes ~40 s of retries
+        self.modem = modem
+        self.automation = automation
 
     def add(self, name: str, status: str, detail: str, advice: str = "") -> bool:
-        self.checks.append(Check(name, status, detail, advice))
+        self.checks.append(Check(name, status, detail, advice, self.modem))
         if self.on_check is not None:
             self.on_check(self.checks[-1])
         return status in (OK, WARN)
@@ -158,7 +165,8 @@ class _Doctor:
         from mmsua.drivers.at.channel import AtChannel
         from mmsua.drivers.errors import ModemError
 
-        self._automation()
+        if self.automation:
+            self._automation()
         if self._backend() == "modemmanager":
             from mmsua.cli import doctor_mm
 
@@ -471,7 +479,13 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         cfg = config.from_args(args)
-        doctor = _Doctor(args, cfg, on_check=None if args.json else _print_check)
+        names = cfg.modem_names()
+        several = len(names) > 1
+        if args.modem is not None:
+            cfg.for_modem(args.modem)  # ConfigError naming the modems there are
+            names = [args.modem]
+        doctors = [_Doctor(args, cfg.for_modem(name), on_check=None if args.json else _print_check,
+                           modem=name if several else None, automation=index == 0) for index, name in enumerate(names)]
     except config.ConfigError as error:
         if args.json:
             print(json.dumps({"ok": False, "checks": [asdict(Check("config", FAIL, str(error), "fix the config file or the option"))]}, indent=2))
@@ -479,9 +493,16 @@ def run(args: argparse.Namespace) -> int:
             print(f"FAIL  config        {clean_line(str(error))}")
             print("MMS cannot work yet: fix the configuration.")
         return exit_codes.CONFIG
-    checks = doctor.run()
+    checks: list[Check] = []
+    for doctor in doctors:
+        if doctor.modem is not None and not args.json:
+            print(f"modem {doctor.modem}:", flush=True)
+        checks += doctor.run()
     if cfg["mqtt.url"]:
-        doctor.mqtt_step()
+        last = doctors[-1]
+        last.modem, before = None, len(last.checks)  # the broker is the daemon's, not one modem's
+        last.mqtt_step()
+        checks += last.checks[before:]
     failed = [c for c in checks if c.status == FAIL]
     ok = not failed and all(c.status != SKIP for c in checks)
     if args.json:

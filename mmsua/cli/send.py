@@ -45,6 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--delivery-report", action="store_true", default=None, help="ask for delivery reports")
     parser.add_argument("--read-report", action="store_true", default=None, help="ask for read reports")
     parser.add_argument("--priority", choices=("low", "normal", "high"), help="the MMS's priority (X-Mms-Priority)")
+    parser.add_argument("--modem", metavar="NAME", help="with several modems: the one it goes out of (`mmsua status` names "
+                        "them; default: the one the conversation uses, else the first)")
     parser.add_argument("--yes", "-y", action="store_true",
                         help="send a long SMS without asking (more parts than messaging.long_sms_confirm_parts)")
     parser.add_argument("--json", action="store_true", help="print the queued message(s) as JSON")
@@ -99,7 +101,7 @@ def _run(args: argparse.Namespace) -> int:
         to=tuple(args.to), conversation_id=args.conversation, cc=tuple(args.cc), bcc=tuple(args.bcc), subject=args.subject, text=text,
         attachments=tuple(attachments), delivery_report=args.delivery_report, read_report=args.read_report,
         separately=args.separately, as_sms=args.sms, priority=args.priority,
-        via="sms" if args.sms else "mms" if args.mms else "auto",
+        via="sms" if args.sms else "mms" if args.mms else "auto", modem=args.modem,
     )
 
     def body(client: Api) -> int:
@@ -121,7 +123,8 @@ def _run(args: argparse.Namespace) -> int:
                 for message in messages:
                     to = ", ".join(render.line(a) for a in message.to)
                     state = "" if message.state == "queued" else f" ({render.line(message.state.value)})"
-                    print(f"queued as {_chosen(plan, message)} to {to}, message {message.id}{state}", flush=True)
+                    via = f" from modem {render.line(plan.modem)}" if plan.modem else ""  # a daemon with several modems
+                    print(f"queued as {_chosen(plan, message)} to {to}{via}, message {message.id}{state}", flush=True)
         except KeyboardInterrupt:
             assert isinstance(client, Client)
             # A Ctrl-C is raised where the main thread next runs Python: inside the wait for

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mmsua.api.shapes import Conversation, Failure, Message, RecipientStatus, Status
+from mmsua.api.shapes import SINGLE_MODEM, Conversation, Failure, Message, ModemStatus, RecipientStatus, Status
 from mmsua.textsafe import clean_line, clean_text
 
 
@@ -57,6 +57,8 @@ def message_detail(msg: Message) -> str:
     out.append(f"Date:    {line(msg.date)}")
     if msg.subject:
         out.append(f"Subject: {line(msg.subject)}")
+    if msg.modem and msg.modem != SINGLE_MODEM:  # a daemon with several modems names them
+        out.append(f"Modem:   {line(msg.modem)}")
     if msg.state in ("notified", "deferred") and msg.size is not None:
         out.append(f"Size:    {size(msg.size)} (not downloaded: `mmsua fetch {msg.id}`)")
     if msg.expiry:
@@ -105,6 +107,23 @@ def recipient_status(msg: Message, recipient: RecipientStatus) -> str:
 
 
 def status_detail(status: Status) -> str:
+    """The daemon's status; with several modems, a block for each, then what they share."""
+    if len(status.modems) > 1:
+        blocks = [f"Modem {line(m.name)}:\n" + _rows([(name, value) for name, value in _modem_rows(m)], indent="  ")
+                  for m in status.modems]
+        shared = [("Queued", line(status.queued)), ("Pending notifications", line(status.pending_notifications)),
+                  ("Daemon", line(status.daemon_version))]
+        return "\n".join(blocks) + "\n" + _rows(shared)
+    rows = [
+        *_modem_rows(status),
+        ("Queued", line(status.queued)),
+        ("Pending notifications", line(status.pending_notifications)),
+        ("Daemon", line(status.daemon_version)),
+    ]
+    return _rows(rows)
+
+
+def _modem_rows(status: Status | ModemStatus) -> list[tuple[str, str]]:
     modem = status.modem
     modem_text = " ".join(line(v) for v in (modem.manufacturer, modem.model, modem.revision) if v) if modem else ""
     if not modem_text:
@@ -115,7 +134,7 @@ def status_detail(status: Status) -> str:
         if not why and not status.modem:
             why = " \u2014 no modem (see Modem above)"
         data_path += why
-    rows = [
+    return [
         ("Modem", modem_text),
         ("Operator", line(status.operator) or "-"),
         ("Registration", line(status.registration)),
@@ -124,8 +143,9 @@ def status_detail(status: Status) -> str:
         ("Own number", line(status.own_number) or "-"),
         ("Largest MMS", f"{status.max_size // 1024} KB" if status.max_size is not None else "-"),
         ("Carrier rules", line(status.carrier) or "none (Android's defaults)"),
-        ("Queued", line(status.queued)),
-        ("Pending notifications", line(status.pending_notifications)),
-        ("Daemon", line(status.daemon_version)),
     ]
-    return "\n".join(f"{name + ':':<23}{value}" for name, value in rows)
+
+
+def _rows(rows: list[tuple[str, str]], indent: str = "") -> str:
+    width = 23 - len(indent)
+    return "\n".join(f"{indent}{name + ':':<{width}}{value}" for name, value in rows)

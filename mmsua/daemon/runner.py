@@ -24,26 +24,27 @@ from mmsua.daemon.memory import give_back_heap, return_free_memory
 from mmsua.daemon.server import ApiServer, ensure_no_other_daemon
 
 log = logging.getLogger("mmsua.daemon")
-AgentFactory = Callable[[Any], Any]
+AgentFactory = Callable[..., Any]  # (settings) -> agent; the default also takes several modems' settings
 
 
-def default_agent_factory(settings: Any) -> Any:
+def default_agent_factory(settings: Any, modems: dict[str, Any] | None = None) -> Any:
+    """``modems``: several modems' settings by name (the first's are ``settings``)."""
     from mmsua.engine.agent import UserAgent
     from mmsua.engine.picture_child import fit_in_child
 
     # Memory after a day's traffic (bench/daemon_memory.py): pictures are fitted in a child
     # process, so Pillow and a photo's pixels never stay in the daemon; and when a task
     # queue goes idle, the heap a retrieval or a send freed is given back.
-    return UserAgent(settings, after_work=give_back_heap, picture_fitter=fit_in_child)
+    return UserAgent(settings, after_work=give_back_heap, picture_fitter=fit_in_child, modems=modems)
 
 
-def sim_identity(agent: Any) -> provisioning.SimIdentity | None:
-    """What the engine read from the SIM (IMSI, SPN, GID1), when it offers it."""
+def sim_identity(agent: Any, modem: str | None = None) -> provisioning.SimIdentity | None:
+    """What the engine read from the SIM (IMSI, SPN, GID1) of ``modem`` (None: the only one), when it offers it."""
     read = getattr(agent, "sim_identity", None)
     if read is None:
         return None
     try:
-        info = read()
+        info = read() if modem is None else read(modem)
     except Exception as error:  # a SIM that cannot be read leaves the config as it is
         log.warning("cannot read the SIM's identity for carrier settings: %s", error)
         return None
@@ -56,13 +57,14 @@ def sim_identity(agent: Any) -> provisioning.SimIdentity | None:
         return None
 
 
-def provision(config: Config, agent: Any) -> Config:
-    """Fill carrier settings from the SIM's carrier and hand them to the engine if they changed."""
-    sim = sim_identity(agent)
+def provision(config: Config, agent: Any, modem: str | None = None) -> Config:
+    """Fill carrier settings from the SIM's carrier (of ``modem``; None: the only one) and hand
+    them to its engine if they changed."""
+    sim = sim_identity(agent, modem)
     if sim is None:
         return config
     original = config
-    own = (agent.sim_identity() or {}).get("own_number")
+    own = ((agent.sim_identity() if modem is None else agent.sim_identity(modem)) or {}).get("own_number")
     if own:
         from mmsua.config import apply_sim
 
@@ -77,7 +79,10 @@ def provision(config: Config, agent: Any) -> Config:
     if updated.values != original.values:
         update = getattr(agent, "update_settings", None)
         if update is not None:
-            update(updated.to_agent_settings())
+            if modem is None:
+                update(updated.to_agent_settings())
+            else:
+                update(updated.to_agent_settings(), modem)
         else:
             log.warning("the engine cannot take new settings while running; restart with them in the config")
     return updated
@@ -135,26 +140,25 @@ class Daemon:
         self._signal: int | None = None  # the signal that asked us to stop (logged after the wait)
         self._wake_lock = threading.Lock()
         self._wake_w: int | None = None  # run()'s wake-up pipe: a signal's byte (set_wakeup_fd) or stop()'s
-        self._provisioned = threading.Event()
+        self.configs: dict[str, Config] = {}  # each modem's, provisioned from its SIM (the first's is self.config)
+        self._provisioned: dict[str, threading.Event] = {}
         self._provision_lock = threading.Lock()
+        self._several = False
         self._engine_lock = threading.Lock()  # one request at a time into the engine, from the socket or D-Bus
 
     def start(self) -> None:
-        self.config = resolve_backend(self.config)
-        settings = self.config.to_agent_settings()
+        names = self.config.modem_names()
+        self._several = len(names) > 1
+        self.configs = {name: resolve_backend(self.config.for_modem(name)) for name in names}
+        self._provisioned = {name: threading.Event() for name in names}
         # Refuse before touching the modem when another daemon already serves the socket.
         ensure_no_other_daemon(Path(self.socket_path) if self.socket_path else None)
-        # ModemManager reads the SIM itself (its link's on_sim provisions); its port is not ours to open.
-        if (self.probe_sim and self.config["modem.backend"] == "at" and self.config["carrier.auto"]
-                and _carrier_values_missing(self.config)):
-            from mmsua.daemon import simprobe
-
-            identity = simprobe.probe(self.config)
-            if identity is not None:
-                self.config = provision(self.config, _Identity(identity))
-                settings = self.config.to_agent_settings()
-                self._provisioned.set()
-        self.agent = self.agent_factory(settings)
+        for name in names:
+            self._probe_sim(name)
+        self.config = self.configs[names[0]]
+        settings = {name: config.to_agent_settings() for name, config in self.configs.items()}
+        first = settings[names[0]]
+        self.agent = self.agent_factory(first, settings) if self._several else self.agent_factory(first)
         command = self.config["hooks.on_message"]
         if command:
             self.hook = MessageHook(command, self.config["hooks.timeout"])
@@ -167,8 +171,10 @@ class Daemon:
         if start is not None:
             start()
         self._provision_once()
-        for missing in self.config.check_ready():
-            log.warning("not set yet (the carrier database may fill it once the SIM is read): %s", missing)
+        for name, config in self.configs.items():
+            for missing in config.check_ready():
+                log.warning("not set yet%s (the carrier database may fill it once the SIM is read): %s",
+                            f" for modem {name}" if self._several else "", missing)
         self.server = ApiServer(self.agent, self.socket_path, self._engine_lock)
         self.server.start()
         if self.config["dbus.bus"]:
@@ -177,6 +183,19 @@ class Daemon:
             self.mqtt = _start_mqtt(self.config, self.agent, self._engine_lock)
         log.info("daemon ready (store %s)", self.config.store_path())
         return_free_memory()
+
+    def _probe_sim(self, name: str) -> None:
+        """The SIM read before the engine starts, when the carrier settings are still missing.
+        ModemManager reads the SIM itself (its link's on_sim provisions); its port is not ours to open."""
+        config = self.configs[name]
+        if (self.probe_sim and config["modem.backend"] == "at" and config["carrier.auto"]
+                and _carrier_values_missing(config)):
+            from mmsua.daemon import simprobe
+
+            identity = simprobe.probe(config)
+            if identity is not None:
+                self.configs[name] = provision(config, _Identity(identity))
+                self._provisioned[name].set()
 
     def stop(self) -> None:
         self._stop.set()
@@ -189,16 +208,23 @@ class Daemon:
 
     def _on_modem_state(self, event: Event) -> None:
         # The engine reads the SIM on its own thread; provision as soon as it has.
-        if isinstance(event, ModemState) and not self._provisioned.is_set():
+        if isinstance(event, ModemState) and not all(done.is_set() for done in self._provisioned.values()):
             threading.Thread(target=self._provision_once, name="provision", daemon=True).start()
 
     def _provision_once(self) -> None:
+        """Each modem's carrier settings, once its SIM has been read."""
+        provisioned = False
         with self._provision_lock:
-            if self._provisioned.is_set() or sim_identity(self.agent) is None:
-                return
-            self._provisioned.set()
-            self.config = provision(self.config, self.agent)
-        return_free_memory()  # the carrier database's parse is garbage now
+            for name, done in self._provisioned.items():
+                modem = name if self._several else None
+                if done.is_set() or sim_identity(self.agent, modem) is None:
+                    continue
+                done.set()
+                self.configs[name] = provision(self.configs[name], self.agent, modem)
+                provisioned = True
+            self.config = next(iter(self.configs.values()))
+        if provisioned:
+            return_free_memory()  # the carrier database's parse is garbage now
 
     def shutdown(self) -> None:
         if self.mqtt is not None:
@@ -278,7 +304,8 @@ def _start_mqtt(config: Config, agent: Any, lock: threading.Lock) -> Any:
     """The MQTT bridge (docs/mqtt.md); it connects in the background and keeps trying."""
     from mmsua import mqtt
 
-    return mqtt.start(agent, mqtt_settings(config), lock=lock)
+    names = agent.modem_names() if hasattr(agent, "modem_names") else None
+    return mqtt.start(agent, mqtt_settings(config), lock=lock, modems=names)
 
 
 def _start_rules(config: Config, agent: Any, lock: threading.Lock) -> Any:
@@ -374,8 +401,19 @@ def check(config: Config) -> list[str]:
     Only the modem port is required up front: the MMS APN and MMSC may still come
     from the carrier database once the SIM is read (see :func:`provision`).
     """
-    try:
-        config.to_agent_settings()
-    except ConfigError as error:
-        return [str(error)]
-    return [item for item in config.check_ready() if item.startswith("modem.port")]
+    problems = []
+    several = len(config.modem_names()) > 1
+    ports: dict[str, str] = {}
+    for name in config.modem_names():
+        try:
+            one = config.for_modem(name)
+            one.to_agent_settings()
+        except ConfigError as error:
+            return [str(error)]
+        problems += [f"[modems.{name}] {item}" if several else item for item in one.check_ready()
+                     if item.startswith("modem.port")]
+        port = one["modem.port"]
+        if port and port in ports:  # two drivers on one AT port would steal each other's answers
+            problems.append(f"modems {ports[port]} and {name} both have modem.port {port!r}: give each its own")
+        ports.setdefault(port, name)
+    return problems

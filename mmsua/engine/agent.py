@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import functools
 import logging
 import threading
@@ -51,10 +52,11 @@ from mmsua.engine import compose, send_plan
 from mmsua.engine.compose import Attachment, build_parts, fit_to_limit, picture_bounds
 from mmsua.engine.forwarding import forward_request
 from mmsua.engine.interfaces import ModemBackend
+from mmsua.engine.modems import Modem, scopes
 from mmsua.engine.pictures import fit_picture
 from mmsua.engine.runner import DataPath, Engine, SmsPort
 from mmsua.engine.send_path import TooLateToCancel
-from mmsua.engine.settings import AgentSettings
+from mmsua.engine.settings import AgentSettings, check_modem_names
 from mmsua.engine.states import Event as Transition  # the state machine's events; Event is the API's
 from mmsua.safefiles import read_attachment_file
 from mmsua.store import NotFound as StoreNotFound
@@ -78,12 +80,17 @@ class UserAgent:
         on_sim: Callable[[dict[str, Any]], AgentSettings | None] | None = None,
         after_work: Callable[[], None] | None = None,
         picture_fitter: compose.PictureFitter | None = None,
+        modems: dict[str, AgentSettings] | None = None,
     ) -> None:
         """``on_sim(identity)`` (identity: :meth:`sim_identity`'s dict) runs at each modem
         start right after the SIM is read, before SMS and the data path start; the
         AgentSettings it returns (None: keep them) are used from the first network step.
         ``after_work`` runs when an engine queue goes idle after running tasks;
-        ``picture_fitter`` scales pictures to send (default: Pillow in this process)."""
+        ``picture_fitter`` scales pictures to send (default: Pillow in this process).
+        ``modems``: a daemon with several modems, each by name with its settings (the first's
+        are ``settings`` when those are not given); ``data_path`` and ``sms`` are the first's."""
+        if modems:
+            settings = settings or next(iter(modems.values()))
         self.settings = settings or AgentSettings()
         self._on_sim = on_sim
         self._fit_picture = picture_fitter or fit_picture
@@ -94,9 +101,16 @@ class UserAgent:
         # Held while a message is read and its event published, by the agent and by the
         # engine's emit alike: an event never carries an older state than one already out.
         self._publish_lock = threading.RLock()
-        self.engine = Engine(self.store, self.settings, data_path=data_path, sms=sms, emit=self._engine_event, clock=clock,
-                             after_work=after_work)
-        self.link: Any = None  # the driver backend (interfaces.ModemBackend) when a modem is configured
+        named = dict(modems) if modems else {api.SINGLE_MODEM: self.settings}
+        names = check_modem_names(list(named))
+        several = len(names) > 1
+        self.modems: dict[str, Modem] = {}
+        for index, scope in enumerate(scopes(names)):
+            own = named[scope.name] if index else self.settings
+            engine = Engine(self.store, own, data_path=None if index else data_path, sms=None if index else sms,
+                            emit=self._engine_event, clock=clock, after_work=after_work, modem=scope if several else None)
+            self.modems[scope.name] = Modem(scope.name, engine, own)
+        self.engine = self.modems[names[0]].engine  # the first modem's: the one a single-modem daemon has
         self._log_handler: logging.Handler | None = None
         self._started = False
 
@@ -108,30 +122,48 @@ class UserAgent:
         self._started = True
         self._log_handler = _EventLogHandler(self._publish)
         logging.getLogger("mmsua").addHandler(self._log_handler)
-        self.engine.start()
-        if (self.settings.port or self.settings.backend == "modemmanager") and self.engine.data_path is None:
-            self.link = self._backend()
-            self.engine.sms = self.link
-            self.link.start()
+        for modem in self.modems.values():
+            modem.engine.start()
+            settings = modem.settings
+            if (settings.port or settings.backend == "modemmanager") and modem.engine.data_path is None:
+                modem.link = self._backend(modem)
+                modem.engine.sms = modem.link
+                modem.link.start()
 
-    def _backend(self) -> ModemBackend:
+    @property
+    def link(self) -> Any:
+        """The first modem's driver backend (interfaces.ModemBackend), when a modem is configured."""
+        return self._first.link
+
+    @link.setter
+    def link(self, backend: Any) -> None:
+        self._first.link = backend
+
+    @property
+    def _first(self) -> Modem:
+        return next(iter(self.modems.values()))
+
+    def _backend(self, modem: Modem) -> ModemBackend:
         """The AT driver or ModemManager (modem.backend; auto asks ModemManager)."""
         from mmsua.engine.backend import choose_backend
 
-        choice = choose_backend(self.settings)
-        log.log(logging.INFO if choice.backend == "modemmanager" else logging.DEBUG, "driver backend: %s (%s)",
-                choice.backend, choice.reason)
+        choice = choose_backend(modem.settings)
+        log.log(logging.INFO if choice.backend == "modemmanager" else logging.DEBUG, "driver backend%s: %s (%s)",
+                "" if len(self.modems) == 1 else f" of {modem.name}", choice.backend, choice.reason)
 
         def on_state() -> None:
             self._publish(ModemState(self.status()))
 
+        def on_sim(identity: dict[str, Any]) -> None:
+            self._sim_read(modem.name, identity)
+
         if choice.backend == "modemmanager":
             from mmsua.engine.mm_link import ModemManagerLink
 
-            return ModemManagerLink(self.settings, self.engine, on_state=on_state, on_sim=self._sim_read)
+            return ModemManagerLink(modem.settings, modem.engine, on_state=on_state, on_sim=on_sim)
         from mmsua.engine.modem_link import ModemLink
 
-        return ModemLink(self.settings, self.engine, on_state=on_state, on_sim=self._sim_read)
+        return ModemLink(modem.settings, modem.engine, on_state=on_state, on_sim=on_sim)
 
     def stop(self) -> None:
         if not self._started:
@@ -140,10 +172,13 @@ class UserAgent:
         # The engine first: it starts nothing more, and the request in flight fails at
         # once when the link takes the bearer down and closes the channel (not after
         # the HTTP timeout); then its thread is joined.
-        self.engine.request_stop()
-        if self.link is not None:
-            self.link.stop()
-        self.engine.stop()
+        for modem in self.modems.values():
+            modem.engine.request_stop()
+        for modem in self.modems.values():
+            if modem.link is not None:
+                modem.link.stop()
+        for modem in self.modems.values():
+            modem.engine.stop()
         if self._log_handler is not None:
             logging.getLogger("mmsua").removeHandler(self._log_handler)
             self._log_handler = None
@@ -192,49 +227,67 @@ class UserAgent:
             except Exception:  # one broken client must not break the others
                 log.debug("subscriber failed on %s", event.name, exc_info=True)
 
-    def update_settings(self, settings: AgentSettings) -> None:
-        """New carrier settings (from provisioning) for the next network steps; the modem
-        link builds its bearer and data path again when what they use changed."""
-        self.settings = settings
-        self.engine.update_settings(settings)
-        if self.link is not None:
-            self.link.set_settings(settings)
-        self.engine.wake()
+    def update_settings(self, settings: AgentSettings, modem: str | None = None) -> None:
+        """New carrier settings (from provisioning) for the next network steps of ``modem``
+        (None: the first); its link builds its bearer and data path again when what they use changed."""
+        target = self._modem(modem)
+        target.settings = settings
+        if target is self._first:
+            self.settings = settings
+        target.engine.update_settings(settings)
+        if target.link is not None:
+            target.link.set_settings(settings)
+        target.engine.wake()
 
-    def _sim_read(self, identity: dict[str, Any]) -> None:
+    def _sim_read(self, modem: str, identity: dict[str, Any]) -> None:
         if self._on_sim is None:
             return
         try:
-            settings = self._on_sim(dict(identity))
+            settings = self._on_sim({**identity, "modem": modem})
         except Exception:  # a broken hook must not keep the modem from starting
             log.exception("the on_sim hook failed; the settings stay as they were")
             return
-        if settings is not None and settings != self.settings:
-            self.update_settings(settings)
+        if settings is not None and settings != self._modem(modem).settings:
+            self.update_settings(settings, modem)
 
-    def sim_identity(self) -> dict[str, Any] | None:
-        return self.link.sim_identity() if self.link is not None else None
+    def sim_identity(self, modem: str | None = None) -> dict[str, Any] | None:
+        link = self._modem(modem).link
+        return link.sim_identity() if link is not None else None
+
+    def modem_names(self) -> list[str]:
+        """The daemon's modems, the first first (not an API method: Status.modems says it to clients)."""
+        return list(self.modems)
+
+    def _modem(self, name: str | None) -> Modem:
+        """A modem by name (None: the first); BadRequest naming the ones there are."""
+        if name is None:
+            return self._first
+        if not isinstance(name, str) or name not in self.modems:
+            raise BadRequest(f"no modem {name!r}; the modems are {', '.join(self.modems)}")
+        return self.modems[name]
+
+    def _engine_of(self, message: records.Message) -> Engine:
+        """The engine of the modem a message belongs to (the first for one that names none still configured)."""
+        modem = self.modems.get(message.modem or "")
+        return (modem or self._first).engine
+
+    def _wake(self) -> None:
+        for modem in self.modems.values():
+            modem.engine.wake()
 
     # -- API methods -------------------------------------------------------------
 
     def status(self) -> api.Status:
-        link = self.link.status() if self.link is not None else {}
-        data_path = link.get("data_path") or ("up" if self.engine.data_path is not None else "down")
-        modem, modem_error, data_path_error = link.get("modem"), link.get("modem_error"), link.get("data_path_error")
+        modems = tuple(_modem_status(m) for m in self.modems.values())
+        first = modems[0]
         return api.Status(
-            modem=None if modem is None else api.ModemInfo(**modem),
-            operator=link.get("operator"),
-            signal=link.get("signal"),
-            registration=link.get("registration", "unknown"),
-            data_path=data_path,
-            modem_error=None if modem_error is None else api.Failure(**modem_error),
-            data_path_error=None if data_path_error is None else api.Failure(**data_path_error),
-            own_number=self.engine.own_number,
+            modem=first.modem, operator=first.operator, signal=first.signal, registration=first.registration,
+            data_path=first.data_path, modem_error=first.modem_error, data_path_error=first.data_path_error,
+            own_number=first.own_number,
             daemon_version=__version__,
             queued=self.store.count_in_state(MessageState.QUEUED, MessageState.SENDING),
             pending_notifications=self.store.count_in_state(*api.PENDING_STATES),
-            max_size=self.settings.max_message_size,  # the carrier's limit, for a composer's size meter
-            carrier=self.settings.carrier or None,  # the carrier rules entry and its sources
+            max_size=first.max_size, carrier=first.carrier, modems=modems,
         )
 
     def list_conversations(self, query: str | None = None, limit: int = 50, offset: int = 0, blocked: bool = False) -> list[api.Conversation]:
@@ -272,13 +325,13 @@ class UserAgent:
         prepared = self._prepare(request)
         if prepared.plan.problems:
             raise TooLarge("; ".join(prepared.plan.problems))
-        draft, text = prepared.draft, prepared.draft.text
+        draft, text, engine = prepared.draft, prepared.draft.text, prepared.modem.engine
         if prepared.plan.kind == "sms":
             groups = [[a] for a in draft.to] if draft.separately else [list(draft.to)]
-            queue = [functools.partial(self.engine.queue_sms, to=g, text=text, delivery_report=prepared.delivery,
+            queue = [functools.partial(engine.queue_sms, to=g, text=text, delivery_report=prepared.delivery,
                                        wake=False) for g in groups]
         else:
-            queue = [functools.partial(self.engine.queue_mms, to=list(g.to), cc=list(g.cc), bcc=list(g.bcc),
+            queue = [functools.partial(engine.queue_mms, to=list(g.to), cc=list(g.cc), bcc=list(g.bcc),
                                        subject=draft.subject, parts=parts, text=text,
                                        delivery_report=prepared.delivery, read_report=prepared.read,
                                        priority=draft.priority, wake=False)
@@ -289,7 +342,7 @@ class UserAgent:
             results = [self._changed(i) for i in ids]
         finally:
             if ids:  # only now: a client hears "queued" before anything the engine does with it
-                self.engine.wake()
+                engine.wake()
         return results if draft.separately else results[0]
 
     def _prepare(self, r: api.SendRequest) -> _Prepared:
@@ -298,11 +351,12 @@ class UserAgent:
             raise BadRequest(f"priority {r.priority!r} is not one of {', '.join(api.PRIORITIES)}")
         if r.as_sms and r.via == "mms":
             raise BadRequest("as_sms and via 'mms' contradict each other; give one")
-        country = self.engine.country
         to = r.to
         if not to and r.conversation_id is not None:
             with _found():
                 to = self.store.get_conversation(r.conversation_id).participants
+        modem = self._sender(r)
+        country, settings = modem.engine.country, modem.settings
         try:
             to_n = _unique([recipient_address(a, country) for a in to])
             cc_n = _unique([recipient_address(a, country) for a in r.cc])
@@ -316,9 +370,9 @@ class UserAgent:
             raise BadRequest("nothing to send: give text, a subject or an attachment")
         draft = send_plan.Draft(tuple(to_n), tuple(cc_n), tuple(bcc_n), r.text or "", r.subject, len(files),
                                 r.priority, r.separately, "sms" if r.as_sms else r.via)
-        delivery = self.settings.delivery_report if r.delivery_report is None else r.delivery_report
-        read = self.settings.read_report if r.read_report is None else r.read_report
-        limit = self.settings.max_message_size
+        delivery = settings.delivery_report if r.delivery_report is None else r.delivery_report
+        read = settings.read_report if r.read_report is None else r.read_report
+        limit = settings.max_message_size
         fitted: list[tuple[send_plan.Draft, list[PartData]]] = []
 
         def measure() -> tuple[int, str | None]:
@@ -328,9 +382,9 @@ class UserAgent:
             size = 0
             for group in one:
                 check = compose.SendRequest("mmsua-size-check-0000000000", group.to, group.cc, group.bcc,
-                                            draft.subject, delivery, read, self.settings.expiry_seconds, draft.priority)
+                                            draft.subject, delivery, read, settings.expiry_seconds, draft.priority)
                 try:
-                    group_parts = fit_to_limit(check, parts, limit, bounds=picture_bounds(self.settings),
+                    group_parts = fit_to_limit(check, parts, limit, bounds=picture_bounds(settings),
                                                  fit=self._fit_picture)
                 except compose.TooLarge as exc:
                     return compose.encoded_size(check, parts), str(exc)
@@ -339,10 +393,25 @@ class UserAgent:
             return size, None
 
         try:
-            plan = send_plan.plan(draft, self.settings, measure)
+            plan = send_plan.plan(draft, settings, measure)
         except send_plan.Refused as exc:
             raise BadRequest(str(exc)) from None
-        return _Prepared(plan, draft, fitted, delivery, read)
+        if len(self.modems) > 1:
+            plan = dataclasses.replace(plan, modem=modem.name)
+        return _Prepared(plan, draft, fitted, delivery, read, modem)
+
+    def _sender(self, r: api.SendRequest) -> Modem:
+        """The modem a message goes out of: the one asked for, else the one its conversation
+        uses (its newest message's), else the first."""
+        if r.modem is not None or len(self.modems) == 1:
+            return self._modem(r.modem)
+        conversation = r.conversation_id
+        if conversation is None and r.to:
+            people = [a for a in (*r.to, *r.cc, *r.bcc) if isinstance(a, str)]
+            with contextlib.suppress(AddressError, ValueError):  # a bad address is refused after this, by the plan
+                conversation = self.store.conversation_with(self.engine.handset.people(people))
+        used = self.store.modem_of_conversation(conversation) if conversation is not None else None
+        return self.modems.get(used or "") or self._first
 
     def _attachment(self, item: api.Attachment) -> Attachment:
         if item.path is not None:
@@ -361,10 +430,11 @@ class UserAgent:
         message = self._message(id)
         if message.direction != "in" or message.kind != "mms":
             raise BadRequest(f"message {id} is not a received MMS")
-        self.engine.check_fetch(message.id, trust=trust)  # an untrusted location needs the user's word
+        engine = self._engine_of(message)
+        engine.check_fetch(message.id, trust=trust)  # an untrusted location needs the user's word
         if message.state not in ("deferred", "untrusted", "failed", "notified", "retrieving"):
             raise BadRequest(f"message {id} is {message.state}; only a deferred or failed notification can be fetched")
-        if message.expiry is not None and message.expiry <= self.engine.clock():
+        if message.expiry is not None and message.expiry <= engine.clock():
             self.store.change_state(message.id, Transition.EXPIRED, error="the notification has expired")
             raise BadRequest(f"message {id} expired on the MMSC")
         deferred = message.state == "deferred" or self.store.get_task("notify_resp", message.id) is not None
@@ -375,8 +445,8 @@ class UserAgent:
                 self.store.change_state(message.id, Transition.FETCH, error=None)
                 result = self._shape(self.store.get_message(message.id))
             self._publish(MessageUpdated(result))
-        self.engine.wake()
-        if self.engine.data_path is None:
+        engine.wake()
+        if engine.data_path is None:
             log.info("message %s queued for retrieval; no data path yet", id)
         return result
 
@@ -388,15 +458,15 @@ class UserAgent:
             self.store.change_state(message.id, Transition.RETRY, error=None)
             self.store.put_task("send" if message.kind == "mms" else "send_sms", message.id)
         result = self._changed(message.id)  # before the engine wakes: its "sending" comes after
-        self.engine.wake()
+        self._wake()
         return result
 
     def cancel(self, id: int) -> api.Message:  # noqa: A002
         """Stop an outgoing message before it leaves; TooLate once its POST began (it may have arrived)."""
-        self._message(id)
+        engine = self._engine_of(self._message(id))
         with self._publish_lock:  # the cancelled state goes out before anything later of the engine's
             try:
-                self.engine.outbox.cancel(id)
+                engine.outbox.cancel(id)
             except TooLateToCancel as exc:
                 raise TooLate(str(exc)) from None
             return self._changed(id)
@@ -410,11 +480,11 @@ class UserAgent:
                    f"is still {message.state.value} as MMS (cancel it first)")
             raise BadRequest(f"message {id} {why}; force it to send its text again as SMS")
         try:
-            new_id = self.engine.resend_as_sms(message.id, wake=False)
+            new_id = self._engine_of(message).resend_as_sms(message.id, wake=False)
         except ValueError as exc:
             raise BadRequest(str(exc)) from None
         result = self._changed(new_id)
-        self.engine.wake()
+        self._wake()
         return result
 
     def mark_read(self, id: int) -> api.Message:  # noqa: A002
@@ -422,7 +492,7 @@ class UserAgent:
         with self.store.transaction():
             self._mark_read(message)
         result = self._changed(message.id)
-        self.engine.wake()
+        self._wake()
         return result
 
     def _mark_read(self, message: records.Message) -> None:
@@ -468,7 +538,7 @@ class UserAgent:
             with contextlib.suppress(StoreNotFound):  # deleted since by another client: nothing to redraw
                 self._changed(message.id)
         if unread:
-            self.engine.wake()
+            self._wake()
         return len(unread)
 
     def delete_conversation(self, conversation_id: int) -> None:
@@ -547,6 +617,7 @@ class _Prepared:
     mms: list[tuple[send_plan.Draft, list[PartData]]]
     delivery: bool
     read: bool
+    modem: Modem  # the one it goes out of
 
 
 class _EventLogHandler(logging.Handler):
@@ -563,6 +634,26 @@ class _EventLogHandler(logging.Handler):
             text = str(record.msg)
         when = datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
         self._publish(Log(api.LogLine(when, record.levelname, text)))
+
+
+def _modem_status(modem: Modem) -> api.ModemStatus:
+    """What a modem's backend reports, with its engine's number and its carrier's limits."""
+    link = modem.link.status() if modem.link is not None else {}
+    data_path = link.get("data_path") or ("up" if modem.engine.data_path is not None else "down")
+    info, modem_error, data_path_error = link.get("modem"), link.get("modem_error"), link.get("data_path_error")
+    return api.ModemStatus(
+        name=modem.name,
+        modem=None if info is None else api.ModemInfo(**info),
+        operator=link.get("operator"),
+        signal=link.get("signal"),
+        registration=link.get("registration", "unknown"),
+        data_path=data_path,
+        modem_error=None if modem_error is None else api.Failure(**modem_error),
+        data_path_error=None if data_path_error is None else api.Failure(**data_path_error),
+        own_number=modem.engine.own_number,
+        max_size=modem.settings.max_message_size,  # the carrier's limit, for a composer's size meter
+        carrier=modem.settings.carrier or None,  # the carrier rules entry and its sources
+    )
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -615,7 +706,7 @@ def message_shape(m: records.Message, names: Names = _no_names) -> api.Message:
         recipients=tuple(api.RecipientStatus(r.address, ReportStatus(r.status), records.iso(r.updated)) for r in m.recipients),
         read=m.read, read_report_requested=m.read_report_requested, delivery_report_requested=m.delivery_report_requested,
         priority=m.priority, error=m.error, message_id=m.message_id, attempts=m.attempts,
-        sender_name=names(m.sender) if m.direction == "in" else None, blocked=m.blocked,
+        sender_name=names(m.sender) if m.direction == "in" else None, blocked=m.blocked, modem=m.modem,
     )
 
 

@@ -546,7 +546,7 @@ class ModemLink:
         """Delete what an earlier run kept but did not get deleted. A kill after AT+CMGD
         but before the mark leaves the slot free, and the network may have stored a new
         SMS there since: the delete names the PDU, so only our own goes."""
-        for kept in self.engine.store.undeleted_sms():
+        for kept in self.engine.store.undeleted_sms(self.engine.handset.modem):
             try:
                 if kept.storage is None or kept.index is None:
                     continue

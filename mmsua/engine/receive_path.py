@@ -76,21 +76,21 @@ class ReceivePath:
         effects: list[Callable[[], None]] = []
         with self._lock:
             if not isinstance(sms, SmsDeliver):
-                sms_id, new = self._store.add_sms(storage, index, pdu, length)
+                sms_id, new = self._store.add_sms(storage, index, pdu, length, self._handset.modem.kept_sms_owner)
                 if new:
                     self._feed(StoredSms(sms_id, storage, index, pdu, length, self._clock()))
                 return sms_id
             self._held.effects = effects
             try:
                 with self._store.transaction():
-                    sms_id, new = self._store.add_sms(storage, index, pdu, length)
+                    sms_id, new = self._store.add_sms(storage, index, pdu, length, self._handset.modem.kept_sms_owner)
                     if new:
                         self._feed(StoredSms(sms_id, storage, index, pdu, length, self._clock()), sms)
             except Exception:
                 # Processing failed and took the SMS's row with it: keep the SMS alone, as a
                 # kept SMS not yet joined (fed again at the next start), and let the caller know.
                 self._held.effects = None
-                self._store.add_sms(storage, index, pdu, length)
+                self._store.add_sms(storage, index, pdu, length, self._handset.modem.kept_sms_owner)
                 raise
             finally:
                 self._held.effects = None
@@ -110,7 +110,7 @@ class ReceivePath:
     def feed_kept(self) -> None:
         """At start: the SMS kept before a stop but not yet joined into a message."""
         with self._lock:
-            for kept in self._store.unconsumed_sms():
+            for kept in self._store.unconsumed_sms(self._handset.modem):
                 self._feed(kept)
 
     def prune_kept_sms(self) -> int:
@@ -197,7 +197,7 @@ class ReceivePath:
                 participants=self._handset.people([sender]), direction="in", kind="sms",
                 state=Event.SMS_RECEIVED.apply(None),
                 sender=sender, to=[self._handset.own_number] if self._handset.own_number else [], text=text,
-                date=date if date is not None else self._clock(), blocked=blocked,
+                date=date if date is not None else self._clock(), blocked=blocked, modem=self._handset.modem.name,
             )
             self._store.consume_sms(sms_ids)
         if blocked:  # kept apart: no line names who wrote (the log reaches every client)
@@ -221,7 +221,7 @@ class ReceivePath:
         status = {"delivered": "delivered", "pending": "pending"}.get(outcome, "unreachable")
         recipient = self._handset.norm(recipient_address)
         with self._sms_references:  # a segment being sent has its reference stored first
-            candidates = self._store.sms_segments_for_reference(message_reference)
+            candidates = self._store.sms_segments_for_reference(message_reference, modem=self._handset.modem)
         segment = next((s for s in candidates if not recipient or same_person(s.address, recipient)), None)
         if segment is not None:
             self._segment_report(segment, status, sms_ids)
@@ -315,7 +315,7 @@ class ReceivePath:
             transaction_id=pdu.transaction_id, content_location=pdu.content_location,
             priority=pdu.priority, message_class=pdu.message_class,
             error=decision.reason if decision.decision in (tx.Decision.EXPIRED, tx.Decision.UNTRUSTED) else None,
-            blocked=blocked,
+            blocked=blocked, modem=self._handset.modem.name,
         )
         self._store.link_raw(raw_id, message_id)
         if decision.decision is tx.Decision.RETRIEVE:

@@ -37,7 +37,7 @@ from mmsua.engine.send_path import Outbox, SendPath
 from mmsua.engine.settings import AgentSettings
 from mmsua.engine.task_worker import TaskWorker
 from mmsua.engine.wakeup import Wakeup
-from mmsua.store import PartData, Store, Task
+from mmsua.store import ModemScope, PartData, Store, Task
 
 
 class Engine:
@@ -51,14 +51,16 @@ class Engine:
         emit: Emit | None = None,
         clock: Callable[[], float] = time.time,
         after_work: Callable[[], None] | None = None,
+        modem: ModemScope | None = None,
     ) -> None:
-        """``after_work``: see TaskWorker."""
+        """``after_work``: see TaskWorker. ``modem``: which of the daemon's modems this engine
+        drives (its share of the shared store; None: the only one)."""
         self.store = store
         self.clock = clock
         self._settings = settings
         current = self._current_settings
         self.wakeup = Wakeup()
-        self.handset = Handset(store, current)
+        self.handset = Handset(store, current, modem)
         self.publisher = Publisher(store, emit or (lambda event, data: None))
         self.link = MmscLink(settings, data_path, lambda: (self.handset.own_number, self.handset.country))
         self.contacts = ContactBook(lambda: self._settings.contacts_path)
@@ -81,7 +83,7 @@ class Engine:
             "send_sms": self.sender.send_sms,
         }
         self.worker = TaskWorker(store, clock, self.link, self.receiver, self.retries, handlers, self.wakeup,
-                                 after_work=after_work)
+                                 after_work=after_work, modem=modem)
 
     def _current_settings(self) -> AgentSettings:
         return self._settings
@@ -119,6 +121,11 @@ class Engine:
         self.sender.sms = port
 
     # -- identity --------------------------------------------------------------
+
+    @property
+    def modem(self) -> str:
+        """This engine's modem's name ("modem" when the daemon drives only one)."""
+        return self.handset.modem.name
 
     @property
     def country(self) -> Country | None:

@@ -69,6 +69,7 @@ class Outbox:
                 subject=subject, text=text, read=True,
                 delivery_report_requested=delivery_report, read_report_requested=read_report,
                 transaction_id=tid, size=sum(len(p.data) for p in parts), priority=priority,
+                modem=self._handset.modem.name,
             )
             self._store.set_parts(mid, parts)
             self._store.set_recipients(mid, [*to, *cc, *bcc])
@@ -83,7 +84,7 @@ class Outbox:
             mid = self._store.add_message(
                 participants=self._handset.people(participants_of or to), direction="out", kind="sms",
                 state=Event.QUEUED.apply(None), sender=self._handset.own_number, to=to, text=text, read=True,
-                delivery_report_requested=delivery_report,
+                delivery_report_requested=delivery_report, modem=self._handset.modem.name,
             )
             self._store.set_recipients(mid, to)
             self._store.put_task("send_sms", mid)

@@ -33,6 +33,22 @@ SEND_VIA = ("auto", "sms", "mms")  # messaging.send_via; docs/api.md "SMS or MMS
 GROUP_MMS = ("auto", "on", "off")  # messaging.group_mms; auto follows carrier_group_mms
 # modem.chained_io: socket reads and sends written back to back (mmsua.drivers.profile.CHAINED_IO).
 CHAINED_IO = ("auto", "on", "off")
+# Several modems in one daemon (issue 15): [modems.<name>] tables, each a modem's own settings.
+MODEM_NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")  # a name goes into MQTT topics and command lines as it is
+MAX_MODEMS = 16
+MODEM_SECTIONS = ("modem", "mms", "identity", "carrier")  # what a [modems.<name>] table may set
+
+
+def check_modem_names(names: list[str]) -> list[str]:
+    """The names as given, or ValueError saying what is wrong with them."""
+    if len(names) > MAX_MODEMS:
+        raise ValueError(f"{len(names)} modems; at most {MAX_MODEMS}")
+    for name in names:
+        if not isinstance(name, str) or not MODEM_NAME.fullmatch(name):
+            raise ValueError(f"modem name {name!r}: 1 to 32 letters, digits, '-' or '_'")
+    if len(set(names)) != len(names):
+        raise ValueError("two modems have the same name")
+    return names
 # Android's smsToMmsTextThreshold: a text of more SMS than this goes as MMS. AOSP's default
 # is -1, no conversion (CarrierConfigManager KEY_MMS_SMS_TO_MMS_TEXT_THRESHOLD_INT and
 # packages/apps/Messaging res/xml/mms_config.xml); here 0 (or less) means the same.

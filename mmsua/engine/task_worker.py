@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mmsua.api.states import MessageState
 from mmsua.engine.mmsc_link import MmscLink
@@ -25,7 +25,7 @@ from mmsua.engine.receive_path import ReceivePath
 from mmsua.engine.retries import Retries
 from mmsua.engine.states import Event, StateError
 from mmsua.engine.wakeup import Wakeup
-from mmsua.store import NotFound, Store, Task, TaskKinds
+from mmsua.store import ModemScope, NotFound, Store, Task, TaskKinds
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +57,13 @@ QUEUES = (
 class TaskWorker:
     def __init__(self, store: Store, clock: Callable[[], float], link: MmscLink, receiver: ReceivePath,
                  retries: Retries, handlers: Mapping[str, TaskHandler], wakeup: Wakeup,
-                 after_work: Callable[[], None] | None = None) -> None:
+                 after_work: Callable[[], None] | None = None, modem: ModemScope | None = None) -> None:
         """``after_work``: run by a queue's thread when it goes idle after running tasks, once
-        the store's page cache is freed (the daemon gives the heap back to the system there)."""
+        the store's page cache is freed (the daemon gives the heap back to the system there).
+        ``modem``: in a daemon with several modems, this worker runs only its modem's tasks."""
         self._store = store
+        self._modem = modem
+        self._queues = tuple(replace(q, kinds=replace(q.kinds, modem=modem)) for q in QUEUES)
         self._after_work = after_work
         self._clock = clock
         self._link = link
@@ -75,9 +78,10 @@ class TaskWorker:
 
     def start(self) -> None:
         self.resume()
-        self._wakeup.restart(sleepers=len(QUEUES))
-        self._threads = [threading.Thread(target=self._run, args=(queue,), name=f"mmsua-{queue.name}", daemon=True)
-                         for queue in QUEUES]
+        self._wakeup.restart(sleepers=len(self._queues))
+        suffix = f"-{self._modem.name}" if self._modem is not None and self._modem.others else ""
+        self._threads = [threading.Thread(target=self._run, args=(queue,), name=f"mmsua-{queue.name}{suffix}",
+                                          daemon=True) for queue in self._queues]
         for thread in self._threads:
             thread.start()
 
@@ -95,7 +99,7 @@ class TaskWorker:
 
     def resume(self) -> None:
         """After a start or a crash: states of interrupted steps, and SMS kept but not yet joined."""
-        for message in self._store.messages_in_state(MessageState.RETRIEVING, MessageState.SENDING):
+        for message in self._store.messages_in_state(MessageState.RETRIEVING, MessageState.SENDING, modem=self._modem):
             self._store.change_state(message.id, Event.RESUMED)
         self._receiver.feed_kept()
         self.prune_kept_sms()
@@ -153,10 +157,12 @@ class TaskWorker:
         return timeout
 
     def run_due(self, kinds: TaskKinds | None = None) -> bool:
-        """Run every task due now (of ``kinds``; None: every kind); True when at least
+        """Run every task due now (of ``kinds``; None: every kind of this worker's modem); True when at least
         one ran. Without a data path (none yet, or the modem not registered) nothing
         network-bound can run: tasks wait in the store, and only those past their
         deadline (an expired notification) are settled."""
+        if kinds is None and self._modem is not None:
+            kinds = TaskKinds((), other_than=True, modem=self._modem)
         if not self._link.available():
             tasks = [t for t in self._store.tasks_past_deadline(self._clock(), kinds) if t.kind in _OFFLINE_KINDS]
         else:

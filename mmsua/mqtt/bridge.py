@@ -40,9 +40,16 @@ STATUS_EVERY = 60.0  # seconds between status reads: the signal changes without 
 
 
 class MqttBridge:
-    def __init__(self, api: Api, settings: MqttSettings, lock: threading.Lock | None = None) -> None:
+    def __init__(self, api: Api, settings: MqttSettings, lock: threading.Lock | None = None, *,
+                 serves: str | None = None, owns: frozenset[str | None] | None = None, target: bool = True) -> None:
+        """In a daemon with several modems, one bridge per modem: ``serves`` names the modem
+        (its status, the one its sends go out of), ``owns`` the Message.modem values whose
+        events it publishes (None: every message); ``target``: it registers the 'mqtt' target."""
         self.api = api
         self.settings = settings
+        self.serves = serves
+        self._owns = owns
+        self._target = target
         self.topics = Topics.of(settings.base)
         self._lock = lock or threading.Lock()
         self._recent = commands.RecentIds()
@@ -81,7 +88,8 @@ class MqttBridge:
         and paho keeps trying (a problem is logged once, until a connection succeeds)."""
         self._unsubscribe = self.api.subscribe(self._on_event)
         # Rules (hook = "mqtt") and notifications (notify.hook = "mqtt") hand messages here.
-        self._unregister = targets.register("mqtt", self._on_handoff)
+        if self._target:
+            self._unregister = targets.register("mqtt", self._on_handoff)
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]  # paho leaves its __init__ unannotated
         properties.SessionExpiryInterval = SESSION_EXPIRY
         # The broker drops what is larger than this instead of sending it: a bound before we read.
@@ -242,7 +250,7 @@ class MqttBridge:
             assert data is not None
             attachments.append(Attachment.of(data, picture.name, content_type))
         return SendRequest(to=command.to, subject=command.subject, text=command.text, attachments=tuple(attachments), via=command.via,
-                           delivery_report=command.delivery_report, read_report=command.read_report)
+                           delivery_report=command.delivery_report, read_report=command.read_report, modem=self.serves)
 
     # -- events --------------------------------------------------------------------------------
 
@@ -251,7 +259,13 @@ class MqttBridge:
         if isinstance(event, (MessageReceived, MessageUpdated, MessageDeleted, ModemState)):
             self._submit(self._events, self._event, event)
 
+    def owns(self, message: Message) -> bool:
+        """This bridge's modem's message (a daemon with several modems has a bridge for each)."""
+        return self._owns is None or message.modem in self._owns
+
     def _event(self, event: Event) -> None:
+        if isinstance(event, (MessageReceived, MessageUpdated)) and not self.owns(event.data):
+            return
         try:
             if isinstance(event, MessageReceived) and not event.data.outgoing and not event.data.blocked:
                 self._publish_received(event.data)
@@ -261,9 +275,13 @@ class MqttBridge:
                 for topic in self._pictures.pop(event.data.id, []):
                     self._publish(topic, b"", retain=True)  # an empty retained message clears it
             elif isinstance(event, ModemState):
-                self._publish_status_of(payloads.status(event.data))
+                self._publish_status_of(payloads.status(event.data, self.serves))
         except Exception as error:
             log.warning("MQTT: cannot publish %s: %s", event.name, error)
+
+    def on_handoff(self, handoff: targets.Handoff) -> None:
+        """A message a rule or the notifier hands to 'mqtt' (published on its modem's bridge)."""
+        self._on_handoff(handoff)
 
     def _on_handoff(self, handoff: targets.Handoff) -> None:
         # The rules' or the notifier's worker: hand over, as for events.
@@ -289,7 +307,7 @@ class MqttBridge:
         except Exception as error:
             log.warning("MQTT: cannot read the modem's status: %s", error)
             return
-        self._publish_status_of(payloads.status(status), always)
+        self._publish_status_of(payloads.status(status, self.serves), always)
 
     def _publish_status_of(self, body: dict[str, Any], always: bool = False) -> None:
         if always or body != self._last_status:  # unchanged: nothing retained needs replacing

@@ -5,17 +5,19 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from mmsua.api.shapes import Message, Status
+from mmsua.api.shapes import Message, ModemStatus, Status
 from mmsua.api.states import MessageState, ReportStatus
 from mmsua.mqtt.topics import Topics
 
 
-def status(value: Status) -> dict[str, Any]:
-    modem = value.modem
+def status(value: Status, modem: str | None = None) -> dict[str, Any]:
+    """The status topic's body: the daemon's first modem, or ``modem`` of several (Status.modems)."""
+    one: Status | ModemStatus = next((m for m in value.modems if m.name == modem), value) if modem else value
+    info = one.modem
     return {
-        "signal": value.signal, "registration": value.registration, "operator": value.operator,
-        "data_path": value.data_path, "own_number": value.own_number, "queued": value.queued,
-        "modem": None if modem is None else {"manufacturer": modem.manufacturer, "model": modem.model},
+        "signal": one.signal, "registration": one.registration, "operator": one.operator,
+        "data_path": one.data_path, "own_number": one.own_number, "queued": value.queued,
+        "modem": None if info is None else {"manufacturer": info.manufacturer, "model": info.model},
     }
 
 

@@ -97,6 +97,7 @@ class Message:
     sms_reference: int | None = None
     attempts: int = 0  # POSTs of an outgoing MMS begun (schema v5)
     blocked: bool = False  # arrived from a blocked number (schema v6)
+    modem: str | None = None  # the modem it came in on or goes out of (schema v9; None: written before)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,11 +133,42 @@ class Task:
 
 
 @dataclass(frozen=True, slots=True)
+class ModemScope:
+    """One modem's share of the store, in a daemon that drives several (issue 15).
+
+    Messages and kept SMS record the modem they came in on or go out of. The first
+    modem also owns what names no modem still configured (a store written before
+    modems had names, or by a modem since removed from the config), so nothing is
+    orphaned; ``others`` are the other modems' names."""
+
+    name: str
+    primary: bool = True
+    others: tuple[str, ...] = ()
+
+    @property
+    def kept_sms_owner(self) -> str | None:
+        """What a kept SMS records as its modem: None for the first, as a store written before
+        modems had names did (the same PDU in the same slot is then still recognised)."""
+        return None if self.primary else self.name
+
+    def clause(self, column: str) -> tuple[str, tuple[str, ...]]:
+        """SQL (to append after a WHERE condition) keeping rows whose ``column`` is this modem's."""
+        if not self.primary:
+            return f" AND {column} = ?", (self.name,)
+        if not self.others:
+            return "", ()
+        marks = ",".join("?" * len(self.others))
+        return f" AND ({column} IS NULL OR {column} NOT IN ({marks}))", self.others
+
+
+@dataclass(frozen=True, slots=True)
 class TaskKinds:
-    """Some kinds of task: those named, or (``other_than``) all but those named."""
+    """Some kinds of task: those named, or (``other_than``) all but those named; with
+    ``modem``, only the tasks of that modem's messages."""
 
     names: tuple[str, ...]
     other_than: bool = False
+    modem: ModemScope | None = None
 
     def __contains__(self, kind: object) -> bool:
         return (kind in self.names) != self.other_than

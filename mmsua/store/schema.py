@@ -246,6 +246,16 @@ def _v8_muted_conversations(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE conversations ADD COLUMN muted INTEGER NOT NULL DEFAULT 0")
 
 
+def _v9_modems(conn: sqlite3.Connection) -> None:
+    # One daemon, several modems (issue 15): the modem each message came in on or went out
+    # of, and each kept SMS's (two modems' storages both have an SM slot 1).
+    for table in ("messages", "sms_received"):
+        if "modem" not in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN modem TEXT")
+    conn.execute("DROP INDEX IF EXISTS sms_dedupe")
+    conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS sms_dedupe_per_modem ON sms_received(pdu_hex, storage, idx, COALESCE(modem, ''))")
+
+
 def _split(script: str) -> list[str]:
     """Split a script into whole statements (trigger bodies stay whole)."""
     statements, current = [], ""
@@ -260,7 +270,7 @@ def _split(script: str) -> list[str]:
 # Each entry upgrades version i to i + 1. Append only.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2_fts, _v3_sms_prune_index, _v4_message_ids_never_reused,
                                                             _v5_send_attempts, _v6_sms_segments,
-                                                            _v7_blocked_numbers, _v8_muted_conversations]
+                                                            _v7_blocked_numbers, _v8_muted_conversations, _v9_modems]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -25,6 +25,7 @@ from mmsua.api.states import MessageState
 from mmsua.store.records import (
     Conversation,
     Message,
+    ModemScope,
     PartData,
     PartInfo,
     Recipient,
@@ -367,9 +368,11 @@ class Store:
         content_location: str | None = None,
         sms_reference: int | None = None,
         blocked: bool = False,
+        modem: str | None = None,
     ) -> int:
         """Insert a message; raises :class:`DuplicateMessage` when its ids are known.
-        ``blocked``: it came from a blocked number (kept apart, never counted unread)."""
+        ``blocked``: it came from a blocked number (kept apart, never counted unread);
+        ``modem``: the one it came in on or goes out of."""
         now = time.time()
         state = MessageState(state)  # a string that is no state fails here, before any write
         with self.transaction():
@@ -381,13 +384,13 @@ class Store:
                 "INSERT INTO messages(id, conversation_id, direction, kind, state, sender, to_addrs, cc_addrs, "
                 "bcc_addrs, subject, body_text, date, read, read_report_requested, delivery_report_requested, "
                 "size, expiry, priority, message_class, error, transaction_id, message_id, content_location, "
-                f"sms_reference, created, updated, blocked) VALUES ({_NEXT_MESSAGE_ID},?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                f"sms_reference, created, updated, blocked, modem) VALUES ({_NEXT_MESSAGE_ID},?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     cid, direction, kind, state, sender, json.dumps(list(to)), json.dumps(list(cc)),
                     json.dumps(list(bcc)), subject, text, date if date is not None else now, int(read),
                     int(read_report_requested), int(delivery_report_requested), size, expiry, priority,
                     message_class, error, transaction_id, message_id, content_location, sms_reference, now, now,
-                    int(blocked),
+                    int(blocked), modem,
                 ),
             ))
             self._refresh_conversation(cid)
@@ -501,9 +504,22 @@ class Store:
             )
         return [self._message(row) for row in reversed(rows)]
 
-    def messages_in_state(self, *states: MessageState) -> list[Message]:
+    def messages_in_state(self, *states: MessageState, modem: ModemScope | None = None) -> list[Message]:
         marks = ",".join("?" * len(states))
-        return [self._message(row) for row in self._q(f"SELECT * FROM messages WHERE state IN ({marks})", states)]
+        where, params = modem.clause("modem") if modem is not None else ("", ())
+        return [self._message(row) for row in self._q(f"SELECT * FROM messages WHERE state IN ({marks}){where}",
+                                                      (*states, *params))]
+
+    def modem_of_conversation(self, conversation_id: int) -> str | None:
+        """The modem of the conversation's newest message that names one: where a reply goes out."""
+        rows = self._q("SELECT modem FROM messages WHERE conversation_id = ? AND modem IS NOT NULL "
+                       "ORDER BY id DESC LIMIT 1", (conversation_id,))
+        return rows[0][0] if rows else None
+
+    def conversation_with(self, participants: Iterable[str]) -> int | None:
+        """The conversation of exactly these participants, if there is one (nothing is created)."""
+        rows = self._q("SELECT id FROM conversations WHERE key = ?", (conversation_key(participants),))
+        return int(rows[0][0]) if rows else None
 
     def count_in_state(self, *states: MessageState) -> int:
         """Messages in these states, less those from blocked numbers (nobody waits for them)."""
@@ -740,12 +756,15 @@ class Store:
                 [(message_id, address, n, reference, now) for n, reference in enumerate(references, 1)],
             )
 
-    def sms_segments_for_reference(self, reference: int, limit: int = 20) -> list[SmsSegment]:
+    def sms_segments_for_reference(self, reference: int, limit: int = 20,
+                                   modem: ModemScope | None = None) -> list[SmsSegment]:
         """Sent segments with this TP-MR, the newest first (references wrap at 256), still
-        pending ones before those a report already settled."""
+        pending ones before those a report already settled; of ``modem``'s SMS only (each
+        modem's SMSC numbers its own)."""
+        where, params = modem.clause(_SEGMENT_MODEM) if modem is not None else ("", ())
         rows = self._q(
-            "SELECT * FROM sms_segments WHERE reference = ? ORDER BY status != 'pending', message_id DESC LIMIT ?",
-            (reference, limit),
+            f"SELECT * FROM sms_segments WHERE reference = ?{where} ORDER BY status != 'pending', message_id DESC LIMIT ?",
+            (reference, *params, limit),
         )
         return [_from_row(SmsSegment, row) for row in rows]
 
@@ -865,13 +884,14 @@ class Store:
 
     # -- SMS kept from the modem --------------------------------------------
 
-    def add_sms(self, storage: str | None, index: int | None, pdu_hex: str, tpdu_length: int) -> tuple[int, bool]:
-        """Keep an SMS before the modem deletes it. Returns (id, new)."""
+    def add_sms(self, storage: str | None, index: int | None, pdu_hex: str, tpdu_length: int,
+                modem: str | None = None) -> tuple[int, bool]:
+        """Keep an SMS before the modem (``modem``: which one) deletes it. Returns (id, new)."""
         pdu_hex = pdu_hex.strip().upper()
         with self.transaction():
             rows = self._q(
-                "SELECT id, deleted FROM sms_received WHERE pdu_hex = ? AND storage IS ? AND idx IS ?",
-                (pdu_hex, storage, index),
+                "SELECT id, deleted FROM sms_received WHERE pdu_hex = ? AND storage IS ? AND idx IS ? AND modem IS ?",
+                (pdu_hex, storage, index, modem),
             )
             if rows:
                 if rows[0]["deleted"]:
@@ -880,8 +900,8 @@ class Store:
                     self._x("UPDATE sms_received SET deleted = 0 WHERE id = ?", (rows[0]["id"],))
                 return int(rows[0]["id"]), False
             sid = _rowid(self._x(
-                "INSERT INTO sms_received(storage, idx, pdu_hex, tpdu_length, date) VALUES (?,?,?,?,?)",
-                (storage, index, pdu_hex, tpdu_length, time.time()),
+                "INSERT INTO sms_received(storage, idx, pdu_hex, tpdu_length, date, modem) VALUES (?,?,?,?,?,?)",
+                (storage, index, pdu_hex, tpdu_length, time.time(), modem),
             ))
             return sid, True
 
@@ -907,17 +927,20 @@ class Store:
                 (older_than,),
             ).rowcount)
 
-    def unconsumed_sms(self) -> list[StoredSms]:
+    def unconsumed_sms(self, modem: ModemScope | None = None) -> list[StoredSms]:
+        where, params = modem.clause("modem") if modem is not None else ("", ())
         return [
             StoredSms(r["id"], r["storage"], r["idx"], r["pdu_hex"], r["tpdu_length"], r["date"])
-            for r in self._q("SELECT * FROM sms_received WHERE consumed = 0 ORDER BY id")
+            for r in self._q(f"SELECT * FROM sms_received WHERE consumed = 0{where} ORDER BY id", params)
         ]
 
-    def undeleted_sms(self) -> list[StoredSms]:
-        """SMS kept here whose copy on the modem may still need deleting."""
+    def undeleted_sms(self, modem: ModemScope | None = None) -> list[StoredSms]:
+        """SMS kept here whose copy on the modem (of ``modem``) may still need deleting."""
+        where, params = modem.clause("modem") if modem is not None else ("", ())
         return [
             StoredSms(r["id"], r["storage"], r["idx"], r["pdu_hex"], r["tpdu_length"], r["date"])
-            for r in self._q("SELECT * FROM sms_received WHERE deleted = 0 AND idx IS NOT NULL ORDER BY id")
+            for r in self._q(f"SELECT * FROM sms_received WHERE deleted = 0 AND idx IS NOT NULL{where} ORDER BY id",
+                             params)
         ]
 
     # -- learned values (own number...) --------------------------------------
@@ -969,10 +992,15 @@ def _kinds_clause(kinds: TaskKinds | None) -> tuple[str, tuple[str, ...]]:
     """SQL narrowing a task query to ``kinds`` (appended after a WHERE condition), and its parameters."""
     if kinds is None:
         return "", ()
+    modem, modem_params = ("", ()) if kinds.modem is None else kinds.modem.clause(_TASK_MODEM)
     if not kinds.names:
-        return ("", ()) if kinds.other_than else (" AND 0", ())
+        return (modem, modem_params) if kinds.other_than else (" AND 0", ())
     marks = ",".join("?" * len(kinds.names))
-    return f" AND kind {'NOT IN' if kinds.other_than else 'IN'} ({marks})", kinds.names
+    return f" AND kind {'NOT IN' if kinds.other_than else 'IN'} ({marks}){modem}", (*kinds.names, *modem_params)
+
+
+_SEGMENT_MODEM = "(SELECT modem FROM messages WHERE messages.id = sms_segments.message_id)"
+_TASK_MODEM = "(SELECT modem FROM messages WHERE messages.id = tasks.message_id)"  # a task is its message's modem's
 
 
 def _task(row: sqlite3.Row) -> Task:

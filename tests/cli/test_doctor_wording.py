@@ -101,3 +101,31 @@ def test_an_mmsc_path_that_answers_404_is_a_warning_saying_a_wrong_path_looks_th
     assert lines[mmsc].startswith("WARN  mmsc") and "answered HTTP 404" in lines[mmsc], lines[mmsc]
     assert "a wrong path answers the same" in lines[mmsc + 1]
     assert status == exit_codes.OK
+
+
+def test_with_several_modems_doctor_checks_each_and_fails_for_the_one_that_cannot_work(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """[modems.<name>] tables: each modem is checked in turn under its name; one without a
+    usable port makes the whole answer "cannot work", and --modem checks one alone."""
+    import json
+
+    with SimulatedCarrier(proxy=True) as carrier:
+        home = carrier.add_handset("+15550100401")
+        config = tmp_path / "config.toml"
+        config.write_text(f'[mms]\napn = "{carrier.apn}"\nmmsc = "{carrier.mmsc_url}"\nproxy = "{carrier.proxy}"\n\n'
+                          f'[modems.home.modem]\nport = "{home.pty_path}"\n\n'
+                          f'[modems.work.modem]\nport = "{tmp_path / "ttyGONE"}"\n')
+        status = main(["doctor", "--config", str(config)])
+        lines = capsys.readouterr().out.splitlines()
+        assert lines.index("modem home:") < lines.index("modem work:")
+        work = lines.index("modem work:")
+        assert any(line.startswith("OK    mmsc") for line in lines[:work])
+        assert any(line.startswith("FAIL") for line in lines[work:])
+        assert lines[-1] == "MMS cannot work yet: fix the first FAIL above." and status == exit_codes.UNAVAILABLE
+
+        assert main(["doctor", "--config", str(config), "--modem", "home", "--json"]) == exit_codes.OK
+        report = json.loads(capsys.readouterr().out)
+        assert report["ok"] and {c["modem"] for c in report["checks"]} == {"home"}
+
+        assert main(["doctor", "--config", str(config), "--modem", "office"]) == exit_codes.CONFIG
+        assert "no modem 'office'; the modems are home, work" in capsys.readouterr().out

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -269,3 +270,30 @@ def test_every_setting_reaches_the_engine(key: config.Key, tmp_path: Path) -> No
     assert (got.upper() if key.choices else got) == (expected.upper() if key.choices else expected), (key.name, got)
     assert got != getattr(default, field)
     assert config.load(os.devnull, {key.name: value}).source(key.name) == "command line"
+
+
+def test_modems_tables_give_each_modem_its_own_values_over_the_shared_ones(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path / "m.toml", '[mms]\napn = "shared"\nmmsc = "http://mmsc.example/"\n\n'
+                 '[modems.home.modem]\nport = "/dev/ttyUSB2"\n\n[modems.work]\nmodem.port = "/dev/ttyUSB5"\nmms.apn = "work.mms"\n')
+    loaded = config.load(path, {"modem.port": "/dev/ttyACM0"})
+    assert loaded.modem_names() == ["home", "work"]
+    home, work = loaded.for_modem("home"), loaded.for_modem("work")
+    assert (home["modem.port"], home["mms.apn"]) == ("/dev/ttyUSB2", "shared")  # its table beats the command line
+    assert (work["modem.port"], work["mms.apn"], work["mms.mmsc"]) == ("/dev/ttyUSB5", "work.mms", "http://mmsc.example/")
+    assert work.source("mms.apn").endswith("[modems.work]")
+    assert config.load(write(tmp_path / "one.toml", "")).modem_names() == ["modem"]
+    assert main(["config", "--config", str(path), "--modem", "work"]) == 0
+    assert "/dev/ttyUSB5" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("text, said", [
+    ('[modems.a]\nport = "/dev/x"\n', "holds modem, mms, identity, carrier settings"),
+    ('[modems.a.mqtt]\nurl = "mqtt://x"\n', "not 'mqtt'"),
+    ('[modems.a.modem]\nprot = "/dev/x"\n', "unknown setting 'modem.prot' (did you mean 'modem.port'?)"),
+    ('[modems."a b".modem]\nport = "/dev/x"\n', "modem name 'a b'"),
+    ('[modems.a.mms]\ncid = -1\n', "must not be negative"),
+    ("modems = 3\n", "[modems.<name>] tables"),
+])
+def test_a_bad_modems_table_is_refused_naming_what_is_wrong(tmp_path: Path, text: str, said: str) -> None:
+    with pytest.raises(config.ConfigError, match=re.escape(said)):
+        config.load(write(tmp_path / "bad.toml", text))

@@ -20,7 +20,7 @@ MESSAGE = {
     "parts": [{"index": 0, "content_type": "text/plain", "name": "text.txt", "size": 5, "content_id": "<t>"}],
     "size": None, "expiry": None, "recipients": [{"address": "+15550100002", "status": "delivered", "updated": "2026-01-01T10:01:00Z"}],
     "read": True, "read_report_requested": False, "delivery_report_requested": True, "priority": "high", "error": None,
-    "message_id": "abc@mmsc", "attempts": 1, "sender_name": "Ann", "blocked": False,
+    "message_id": "abc@mmsc", "attempts": 1, "sender_name": "Ann", "blocked": False, "modem": "home",
 }
 
 _json = st.recursive(

@@ -83,6 +83,49 @@ def test_two_daemons_on_one_broker_are_each_visible_and_addressable(carrier, bro
             daemon.kill()
 
 
+def test_two_daemons_with_two_modems_each_all_four_visible_and_addressable(carrier, broker, watcher, workdir: Path) -> None:
+    """A fleet (docs/mqtt.md): two Pis on one broker, each daemon driving two modems from
+    [modems.<name>] tables. Every modem has its own topics, status and Home Assistant device;
+    a command on a modem's topic goes out of that modem; a message received on one shows on its topic only."""
+    numbers = {("pi3", "sim1"): "+15550129111", ("pi3", "sim2"): "+15550129112",
+               ("pi4", "sim1"): "+15550129121", ("pi4", "sim2"): "+15550129122"}
+    fleet = watcher("mmsua/+/+/availability", "mmsua/+/+/status", "mmsua/+/+/result", "mmsua/+/+/message/received",
+                    "homeassistant/+/+/+/config")
+    daemons: dict[str, DaemonProcess] = {}
+    try:
+        for node in ("pi3", "pi4"):
+            handsets = {modem: carrier.add_handset(number) for (n, modem), number in numbers.items() if n == node}
+            config = workdir / node / "config.toml"
+            config.parent.mkdir(parents=True)
+            config.write_text(f'[mqtt]\nurl = "mqtt://{broker.host}:{broker.port}"\nnode = "{node}"\n'
+                              + "".join(f'\n[modems.{modem}.modem]\nport = "{h.pty_path}"\n' for modem, h in handsets.items()))
+            daemons[node] = DaemonProcess(carrier, handsets["sim1"], workdir / node, config=config)
+            daemons[node].start()
+        for (node, modem), number in numbers.items():
+            base = f"mmsua/{node}/{modem}"
+            fleet.wait(f"{base}/availability", lambda m: m.payload == b"online", f"{base} online")
+            fleet.wait(f"{base}/status", lambda m, number=number: m.json()["own_number"] == number, f"{base}'s own status")
+            wait_for(f"{base}'s Home Assistant device", lambda node=node, modem=modem: any(
+                m.json().get("device", {}).get("identifiers") == [f"mmsua_{node}_{modem}"] for m in fleet.on_prefix("homeassistant")))
+
+        for node, modem in numbers:
+            fleet.publish(f"mmsua/{node}/{modem}/command/send", {"id": f"{node}-{modem}", "to": PEER, "text": f"from {modem}",
+                                                                "attachments": [{"data_b64": base64.b64encode(png()).decode()}]})
+        for (node, modem), number in numbers.items():
+            result = fleet.wait(f"mmsua/{node}/{modem}/result", lambda m, key=f"{node}-{modem}": m.json()["id"] == key).json()
+            assert result["ok"], result
+            assert wait_for(f"the MMSC has {node}/{modem}'s MMS", lambda number=number: sent_by(carrier, number))
+
+        carrier.send_sms(numbers[("pi4", "sim2")], "for pi4 sim2", originator=FRIEND)
+        event = fleet.wait("mmsua/pi4/sim2/message/received", lambda m: m.json().get("text") == "for pi4 sim2").json()
+        assert event["event_type"] == "received"
+        assert not [m for key in numbers if key != ("pi4", "sim2")
+                    for m in fleet.on(f"mmsua/{key[0]}/{key[1]}/message/received") if m.json().get("text") == "for pi4 sim2"]
+    finally:
+        for daemon in daemons.values():
+            daemon.kill()
+
+
 def test_the_daemon_refuses_a_bad_mqtt_section(carrier, workdir: Path) -> None:
     config = workdir / "config.toml"
     config.write_text('[mqtt]\nurl = "http://broker.lan"\n')

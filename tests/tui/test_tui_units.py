@@ -112,6 +112,22 @@ def test_status_bar_says_why_the_modem_or_data_path_failed() -> None:
     assert Status.from_api(shapes.Status.from_json({"modem": None})).problem == ""
 
 
+def test_status_bar_names_each_of_several_modems_with_its_signal_and_registration() -> None:
+    from mmsua.tui.model import Status
+    from mmsua.tui.widgets.status_bar import status_line
+
+    status = Status.from_api(shapes.Status.from_json({
+        "modem": {"manufacturer": "Quectel", "model": "EG25"}, "registration": "home", "signal": 60,
+        "modems": [{"name": "home", "registration": "home", "signal": 60},
+                   {"name": "work\x1b[31m", "registration": "roaming", "signal": 20, "data_path": "error"}]}))
+    wide = status_line(status, "daemon", True).plain
+    assert wide.index("home") < wide.index("Quectel EG25") < wide.index("work")
+    assert "roaming" in wide and "✗" in wide and "\x1b" not in wide  # a failing second modem is marked
+    narrow = status_line(status, "daemon /run/user/1000/mmsua/api.sock", True, width=60).plain
+    assert "home" in narrow and len(narrow) <= 60
+    assert Status.from_api(shapes.Status.from_json({"modem": None, "modems": [{"name": "modem"}]})).others == ()
+
+
 def test_docs_key_reference_matches_the_action_registry() -> None:
     from mmsua.tui.screens.help import markdown_reference
 

@@ -45,6 +45,7 @@ class Form:
     read_report: bool | None
     separately: bool
     via: shapes.SendVia
+    modem: str | None = None  # the user's choice of modem; None: the daemon's (the conversation's)
 
 
 def meter(size: SizeEstimate, width: int = 16) -> Text:
@@ -103,6 +104,7 @@ class ComposeScreen(Screen[Any]):
         self.sending = False
         self.sent = False
         self.via: shapes.SendVia = "auto"  # the user's choice of kind; auto: the daemon's
+        self.modem: str | None = None  # the user's choice of modem (several); None: the daemon's
         self.plan: shapes.SendPlan | None = None  # the daemon's latest answer for what is on screen
         self.plan_error: str | None = None  # why there is no plan (an older daemon, no recipient yet)
         self.planned: Form | None = None  # what the plan shown was asked for
@@ -195,7 +197,7 @@ class ComposeScreen(Screen[Any]):
         read = True if self.query_one("#read-report", Checkbox).value else None
         separately = len(to) > 1 and self.query_one("#separately", Checkbox).value
         return Form(tuple(to), self.query_one("#subject", Input).value, self.query_one("#text", TextArea).text, tuple(self.attachments),
-                    delivery, read, separately, self.via)
+                    delivery, read, separately, self.via, self.modem)
 
     def request(self, form: Form) -> shapes.SendRequest:
         """The request for ``form`` (in a worker: it reads the attachments, once each).
@@ -208,6 +210,7 @@ class ComposeScreen(Screen[Any]):
         return shapes.SendRequest(
             to=form.to, subject=form.subject or None, text=form.text or None, attachments=tuple(attachments),
             delivery_report=form.delivery_report, read_report=form.read_report, separately=form.separately, via=form.via,
+            modem=form.modem,
         )
 
     def _plan_soon(self, delay: float = PLAN_DELAY) -> None:
@@ -253,6 +256,17 @@ class ComposeScreen(Screen[Any]):
             self.notify(f"This can only go as {plan.kind.upper()}: {reason}.", severity="warning", markup=False)
             return
         self.via = switched(plan, self._auto_kind)
+        self._plan_soon(0)
+
+    def action_switch_modem(self) -> None:
+        """Send from the daemon's next modem (several modems; the daemon picks the conversation's by itself)."""
+        status = getattr(self.app, "status", None)
+        names = [status.name, *(o.name for o in status.others)] if status is not None and status.others else []
+        if not names:
+            self.notify("The daemon has one modem: messages go out of it.", severity="information", markup=False)
+            return
+        current = self.modem or (self.plan.modem if self.plan is not None else None) or names[0]
+        self.modem = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
         self._plan_soon(0)
 
     def action_toggle_separately(self) -> None:

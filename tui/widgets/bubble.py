@@ -60,6 +60,7 @@ class Look:
     group: bool
     pictures: bool = True  # False: pictures are listed like any other part
     names: dict[str, str] = field(default_factory=dict)  # the daemon's names of the participants
+    modems: bool = False  # the daemon has several modems: each bubble says which it came in on or went out of
 
 
 def status_line(state: str, resolve: Callable[[str], Style]) -> Text:
@@ -79,6 +80,8 @@ def meta(m: Message, look: Look) -> Text:
     bits.append(Text(long_time(m.date, look.now())))
     if m.kind == "sms":
         bits.append(Text("SMS"))
+    if look.modems and m.modem:
+        bits.append(safe_line(f"via {m.modem}", limit=40))
     line = Text(" · ").join(bits)
     line.stylize("dim")
     return line

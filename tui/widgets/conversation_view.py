@@ -128,7 +128,9 @@ class ConversationView(Vertical, can_focus=True):
         self.lines.show([], None, -1, older=False)
 
     def _look(self) -> Look:
-        return Look(self._contacts, self._now, self.group, pictures=self.renderer is not None, names=name_map(self.conversation))
+        status = getattr(self.app, "status", None)  # the daemon's, as the status bar last had it
+        return Look(self._contacts, self._now, self.group, pictures=self.renderer is not None, names=name_map(self.conversation),
+                    modems=bool(status is not None and status.others))
 
     def _redraw(self, *changed: int, keep_bottom: bool = False) -> None:
         """The messages (or some of them) changed: lay the bubbles out again."""

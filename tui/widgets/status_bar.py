@@ -7,7 +7,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from mmsua.tui.display import BAD, MUTED, OK, WARN, as_content, safe_line
-from mmsua.tui.model import Status
+from mmsua.tui.model import OtherModem, Status
 
 _BARS = "▁▃▅▇"
 # Theme variables, so every state reads on the light and the dark theme.
@@ -25,7 +25,7 @@ def signal_bars(signal: int | None) -> Content:
 SEPARATOR = Content.styled("  │  ", MUTED)
 NARROW_SEPARATOR = Content.styled(" │ ", MUTED)
 # On a narrow terminal, what goes first (the daemon link and registration stay longest).
-_DROP_ORDER = ("problem", "operator", "modem", "data", "signal")
+_DROP_ORDER = ("problem", "operator", "modem", "data", "signal", "others")
 
 
 def status_line(status: Status | None, connection: str, connected: bool, width: int | None = None) -> Content:
@@ -48,6 +48,8 @@ def status_line(status: Status | None, connection: str, connected: bool, width: 
 def _status_parts(status: Status | None, connection: str, connected: bool) -> list[tuple[str, Content]]:
     parts: list[tuple[str, Content]] = []
     if status is not None:
+        if status.name:  # several modems: the first's name before its model
+            parts.append(("name", as_content(safe_line(status.name, limit=32, style="bold"))))
         parts.append(("modem", as_content(safe_line(status.modem or "no modem", limit=40, style="bold" if status.modem else ""))))
         if status.operator:
             parts.append(("operator", as_content(safe_line(status.operator, limit=30))))
@@ -58,6 +60,8 @@ def _status_parts(status: Status | None, connection: str, connected: bool) -> li
         parts.append(("data", as_content(safe_line(label, limit=20)).stylize(style)))
         if status.problem:  # the whole reason is in the log screen (l)
             parts.append(("problem", as_content(safe_line(status.problem, limit=50)).stylize(BAD)))
+        for other in status.others:
+            parts.append(("others", _other_modem(other)))
         if status.queued:
             parts.append(("queued", Content.styled(f"{status.queued} queued", WARN)))
         if status.pending_notifications:
@@ -68,6 +72,16 @@ def _status_parts(status: Status | None, connection: str, connected: bool) -> li
     link += as_content(safe_line(connection, limit=60))
     parts.append(("link", link))
     return parts
+
+
+def _other_modem(other: OtherModem) -> Content:
+    """Another modem of the daemon, short: its name, signal and registration, and a failure."""
+    label, style = _REGISTRATION.get(other.registration, (other.registration, ""))
+    text = Content.assemble(as_content(safe_line(other.name, limit=32, style="bold")), " ", signal_bars(other.signal), " ",
+                            as_content(safe_line(label, limit=20)).stylize(style))
+    if other.data_path == "error" or other.problem:
+        text += Content.styled(" ✗", BAD)  # the reason is in the log screen, as the first's problem is
+    return text
 
 
 class StatusBar(Static):
