@@ -49,7 +49,7 @@ def plan_line(plan: SendPlan, via: SendVia) -> Text:
         # Chosen by the user: the key gives the choice back (the daemon's own kind is the other one).
         text.append(f"  {SWITCH_KEY}: {'back to' if via != 'auto' else 'send as'} {other}", style="dim")
     if plan.modem:  # a daemon with several modems says which one it goes out of
-        text.append_text(Text.assemble(("  from ", "dim"), safe_line(plan.modem, limit=32, style="bold"), (f"  {MODEM_KEY}: another", "dim")))
+        text.append_text(Text.assemble(("\nfrom ", "dim"), safe_line(plan.modem, limit=32, style="bold"), (f"  {MODEM_KEY}: another modem", "dim")))
     for problem in plan.problems[:3]:
         text.append("\n")
         text.append_text(Text.assemble(("cannot send: ", "bold red"), safe_line(problem, limit=120, style="red")))

@@ -113,7 +113,7 @@ def status_detail(status: Status) -> str:
                   for m in status.modems]
         shared = [("Queued", line(status.queued)), ("Pending notifications", line(status.pending_notifications)),
                   ("Daemon", line(status.daemon_version))]
-        return "\n".join(blocks) + "\n" + _rows(shared)
+        return "\n\n".join([*blocks, _rows(shared)])
     rows = [
         *_modem_rows(status),
         ("Queued", line(status.queued)),

@@ -45,7 +45,7 @@ async def test_two_modems_named_in_the_bar_the_bubbles_and_the_composer(tmp_path
         await until(pilot, "the composer", lambda: isinstance(app.screen, ComposeScreen))
         await pilot.press(*"Yes")
         await until(pilot, "the plan, from work", lambda: "from work" in plan_shown(app))
-        assert "^n: another" in plan_shown(app)
+        assert "^n: another modem" in plan_shown(app)
         await pilot.press("ctrl+n")
         await until(pilot, "the plan, from home", lambda: "from home" in plan_shown(app))
         await pilot.press("ctrl+s")

@@ -37,8 +37,11 @@ def status_line(status: Status | None, connection: str, connected: bool, width: 
     line = NARROW_SEPARATOR.join(part for _, part in named)
     if line.cell_length <= width:
         return line
+    shorter = _shorter(status)
     for name in _DROP_ORDER:
-        named = [(n, p) for n, p in named if n != name]
+        named = [(n, shorter[n]) if n == name and n in shorter else (n, p) for n, p in named
+                 if n != name or n in shorter]
+        shorter.pop(name, None)
         line = NARROW_SEPARATOR.join(part for _, part in named)
         if line.cell_length <= width:
             return line
@@ -48,9 +51,10 @@ def status_line(status: Status | None, connection: str, connected: bool, width: 
 def _status_parts(status: Status | None, connection: str, connected: bool) -> list[tuple[str, Content]]:
     parts: list[tuple[str, Content]] = []
     if status is not None:
+        model = as_content(safe_line(status.modem or "no modem", limit=40, style="bold" if status.modem else ""))
         if status.name:  # several modems: the first's name before its model
-            parts.append(("name", as_content(safe_line(status.name, limit=32, style="bold"))))
-        parts.append(("modem", as_content(safe_line(status.modem or "no modem", limit=40, style="bold" if status.modem else ""))))
+            model = _name(status.name) + " " + model
+        parts.append(("modem", model))
         if status.operator:
             parts.append(("operator", as_content(safe_line(status.operator, limit=30))))
         parts.append(("signal", signal_bars(status.signal)))
@@ -74,10 +78,19 @@ def _status_parts(status: Status | None, connection: str, connected: bool) -> li
     return parts
 
 
+def _name(name: str) -> Content:
+    return as_content(safe_line(name, limit=32, style="bold")) + ":"
+
+
+def _shorter(status: Status | None) -> dict[str, Content]:
+    """Parts that shrink rather than go on a narrow bar: the first of several modems keeps its name."""
+    return {"modem": _name(status.name)} if status is not None and status.name else {}
+
+
 def _other_modem(other: OtherModem) -> Content:
     """Another modem of the daemon, short: its name, signal and registration, and a failure."""
     label, style = _REGISTRATION.get(other.registration, (other.registration, ""))
-    text = Content.assemble(as_content(safe_line(other.name, limit=32, style="bold")), " ", signal_bars(other.signal), " ",
+    text = Content.assemble(_name(other.name), " ", signal_bars(other.signal), " ",
                             as_content(safe_line(label, limit=20)).stylize(style))
     if other.data_path == "error" or other.problem:
         text += Content.styled(" ✗", BAD)  # the reason is in the log screen, as the first's problem is
