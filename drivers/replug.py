@@ -18,12 +18,14 @@ whose parent is the USB device (``idVendor``, ``idProduct``, ``serial``).
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .ports import PortChoice, by_id_links
 
-__all__ = ["DeviceTree", "PortIdentity", "UsbIdentity", "find_port_again", "identify_port", "usb_identity"]
+__all__ = ["DeviceTree", "PortIdentity", "UsbIdentity", "find_port_again", "hold", "identify_port", "usb_identity"]
 
 _USB_TTY = ("ttyUSB", "ttyACM")
 
@@ -108,6 +110,35 @@ def identify_port(configured: str, opened: str | None = None, tree: DeviceTree =
     return PortIdentity(configured, link, usb_identity(node, tree))
 
 
+# Device nodes this process has open (an AtChannel holds its port while open). Two modems
+# of one model without USB serial numbers show the same USB ids: a port found again by
+# its ids must never be the other modem's, which this process already holds.
+_held: dict[str, int] = {}
+_held_lock = threading.Lock()
+
+
+def hold(port: str) -> Callable[[], None]:
+    """Mark ``port``'s device node as held by this process until the returned function is called."""
+    node = os.path.realpath(port)
+    with _held_lock:
+        _held[node] = _held.get(node, 0) + 1
+
+    def release() -> None:
+        with _held_lock:
+            count = _held.get(node, 0) - 1
+            if count > 0:
+                _held[node] = count
+            else:
+                _held.pop(node, None)
+
+    return release
+
+
+def _is_held(device: str) -> bool:
+    with _held_lock:
+        return os.path.realpath(device) in _held
+
+
 def find_port_again(identity: PortIdentity, tree: DeviceTree = SYSTEM) -> PortChoice | None:
     """Where the port is now and why, or None while it is absent.
 
@@ -115,7 +146,8 @@ def find_port_again(identity: PortIdentity, tree: DeviceTree = SYSTEM) -> PortCh
     leads to (resolved afresh each time), and it shows the same USB ids where they
     are known (its old name not taken by another device); a port whose by-id link is
     gone keeps its configured path only on the same USB ids. Else the by-id link;
-    else any ``ttyUSB``/``ttyACM`` node with the same USB ids and interface."""
+    else any ``ttyUSB``/``ttyACM`` node with the same USB ids and interface that this
+    process does not already hold (another modem of the same model)."""
     configured = identity.configured
     if not identity.is_device:
         return PortChoice(configured, "a pyserial URL: opening it is the only way to know", configured)
@@ -141,7 +173,7 @@ def find_port_again(identity: PortIdentity, tree: DeviceTree = SYSTEM) -> PortCh
         for name in names:
             if usb_identity(name, tree) == identity.usb:
                 device = os.path.join(tree.dev, name)
-                if os.path.exists(device):
+                if os.path.exists(device) and not _is_held(device):
                     return PortChoice(device, f"the same USB port ({identity.usb}) as {device}", device)
     return None
 

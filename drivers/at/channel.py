@@ -16,6 +16,7 @@ modem announces a restart while a command is pending.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import re
 import threading
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field, replace
 
 import serial
 
+from .. import replug
 from ..errors import (
     AtCommandError,
     AtTimeout,
@@ -181,6 +183,7 @@ class AtChannel:
         self._dirty = False
         self._established = False
         self._last_boot = -BOOT_WINDOW * 2
+        self._release_hold: Callable[[], None] | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------
     def open(self) -> AtChannel:
@@ -192,6 +195,8 @@ class AtChannel:
             ser = serial.serial_for_url(self.url, baudrate=self.baudrate, rtscts=self.rtscts, timeout=0.05)
         except (serial.SerialException, OSError, ValueError) as exc:
             raise PortUnavailable.from_exception(self.url, exc) from exc
+        if os.path.exists(self.url):  # a device node, not a pyserial URL: held while open (drivers.replug)
+            self._release_hold = replug.hold(self.url)
         with self._cond:
             self.serial = ser
             self._framer = AtFramer(self.urcs)
@@ -224,6 +229,9 @@ class AtChannel:
                 ser.close()
             except Exception:  # closing a vanished port may fail; it is closed either way
                 log.debug("closing %s failed", self.url, exc_info=True)
+        release, self._release_hold = self._release_hold, None
+        if release is not None:
+            release()
         with self._cond:
             if self._pending is not None and not self._pending.done:
                 self._finish(self._pending, error=PortGone(self.url, "channel closed"))

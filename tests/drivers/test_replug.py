@@ -20,7 +20,7 @@ class Machine:
         for folder in (self.tree.dev, self.tree.by_id, self.tree.sys_tty):
             Path(folder).mkdir(parents=True, exist_ok=True)
 
-    def plug(self, bus: str, vid: int, pid: int, serial: str, first: int, interfaces: int = 4) -> None:
+    def plug(self, bus: str, vid: int, pid: int, serial: str, first: int, interfaces: int = 4, by_id: bool = True) -> None:
         """A USB modem on ``bus`` whose interfaces 0.. become ttyUSB<first>.."""
         device = self.root / "sys/devices/usb1" / bus
         device.mkdir(parents=True, exist_ok=True)
@@ -35,7 +35,8 @@ class Machine:
             (Path(self.tree.sys_tty) / name).mkdir()
             (Path(self.tree.sys_tty) / name / "device").symlink_to(port)
             (Path(self.tree.dev) / name).touch()
-            (Path(self.tree.by_id) / f"usb-Quectel_EG25-G_{serial}-if{number:02d}-port0").symlink_to(f"../../{name}")
+            if by_id:  # udev names two modems without serial numbers alike: the second gets no link
+                (Path(self.tree.by_id) / f"usb-Quectel_EG25-G_{serial}-if{number:02d}-port0").symlink_to(f"../../{name}")
 
     def unplug(self) -> None:
         for folder in (Path(self.tree.sys_tty), Path(self.tree.by_id), Path(self.tree.dev)):
@@ -132,3 +133,41 @@ def test_a_configured_node_whose_by_id_link_is_gone_is_kept_on_the_same_usb_ids(
         link.unlink()  # udev has not made the links yet
     found = find_port_again(identity, machine.tree)
     assert found is not None and found.device == machine.dev("ttyUSB2") and found.reason == "the configured path"
+
+
+def test_another_modem_of_the_same_model_without_a_serial_number_is_never_taken(tmp_path: Path) -> None:
+    """Two EG25-Gs that report no USB serial number look alike by their USB ids. While one
+    is away, the other's port (held open by this process) is not the one found again; once
+    the first comes back on a new node, that node is."""
+    from mmsua.drivers.replug import hold
+
+    machine = Machine(tmp_path)
+    machine.plug("1-2", 0x2C7C, 0x0125, "", first=4)  # the other modem, present and in use
+    away = PortIdentity(machine.dev("ttyUSB2"), None, UsbIdentity(0x2C7C, 0x0125, None, 2))
+    release = hold(machine.dev("ttyUSB6"))
+    try:
+        assert find_port_again(away, machine.tree) is None  # its twin's port is not this modem
+        machine.plug("1-1", 0x2C7C, 0x0125, "", first=8, by_id=False)  # back, under a new name
+        found = find_port_again(away, machine.tree)
+        assert found is not None and found.device == machine.dev("ttyUSB10")
+    finally:
+        release()
+
+
+def test_a_channel_holds_its_device_node_while_open(tmp_path: Path) -> None:
+    import pty
+
+    from mmsua.drivers import replug
+    from mmsua.drivers.at.channel import AtChannel
+
+    controller, device = pty.openpty()
+    path = os.ttyname(device)
+    channel = AtChannel(path, sync_on_open=False)
+    try:
+        channel.open()
+        assert replug._is_held(path)
+    finally:
+        channel.close()
+        os.close(controller)
+        os.close(device)
+    assert not replug._is_held(path)
