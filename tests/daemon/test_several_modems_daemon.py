@@ -68,3 +68,12 @@ def test_one_daemon_two_modems_one_inbox(daemon) -> None:
     refused = subprocess.run([sys.executable, "-m", "mmsua", "send", "--to", FRIEND, "--text", "x", "--modem", "office",
                               "--socket", str(process.socket)], capture_output=True, text=True, timeout=60)
     assert refused.returncode != 0 and "no modem 'office'" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_two_modems_naming_one_port_stop_the_daemon_at_start(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[modems.a.modem]\nport = "/dev/ttyUSB2"\n\n[modems.b.modem]\nport = "/dev/ttyUSB2"\n')
+    result = subprocess.run([sys.executable, "-m", "mmsua", "daemon", "--config", str(config), "--store", str(tmp_path / "s"),
+                             "--socket", str(tmp_path / "api.sock")], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 78 and "modems a and b both have modem.port '/dev/ttyUSB2'" in result.stderr
+    assert "Traceback" not in result.stderr
