@@ -11,7 +11,6 @@ answers costs that thread one timeout, never the engine anything. dbus-fast (the
 
 from __future__ import annotations
 
-import asyncio
 import html
 import os
 
@@ -47,6 +46,8 @@ class Desktop:
         self._shown: dict[int, int] = {}  # conversation id: the server's id of its last notification
 
     def send(self, notice: Notice, message: object = None) -> None:
+        import asyncio  # here, not above: asyncio loads ssl, which a daemon without a desktop never needs
+
         replaces = self._shown.get(notice.conversation_id, 0)
         try:
             shown = asyncio.run(asyncio.wait_for(self._notify(notice, replaces), self.timeout))

@@ -9,11 +9,13 @@ is not read past its status, and connect and read each have the notifier's timeo
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-import requests
-
 from mmsua.notify.notice import Notice
+
+if TYPE_CHECKING:
+    import requests
 
 TOPIC = re.compile(r"[A-Za-z0-9_-]{1,64}")  # ntfy's topic names
 
@@ -40,10 +42,14 @@ class Ntfy:
         self.server, self.topic = split_topic(url)
         self.token = token
         self.timeout = timeout
-        self._session = requests.Session()
+        import requests  # here, not above: the daemon checks notify.ntfy at start, and without ntfy never needs requests
+
+        self._session: requests.Session = requests.Session()
         self._session.trust_env = True  # an https_proxy in the service's environment is honoured
 
     def send(self, notice: Notice, message: object = None) -> None:
+        import requests
+
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         body = {"topic": self.topic, "title": notice.title, "message": notice.body, "tags": ["speech_balloon"]}
         try:
