@@ -339,7 +339,7 @@ def resolve_backend(config: Config) -> Config:
         return config
     from mmsua.engine.backend import choose_backend
 
-    choice = choose_backend(config.to_agent_settings())
+    choice = choose_backend(config.to_agent_settings(), in_child=True)  # dbus-fast stays out of the daemon (memory)
     # The AT driver, as always, is no news on a machine without ModemManager.
     log.log(logging.INFO if choice.backend == "modemmanager" else logging.DEBUG, "driver backend: %s (%s)",
             choice.backend, choice.reason)

@@ -233,3 +233,27 @@ def test_an_ipv6_only_mms_apn_goes_over_the_bearers_ip6config(bus_address, tmp_p
             assert agent.link.bearer.facts.ip6.address == "::1" and not agent.link.bearer.facts.ip4.address
         finally:
             agent.stop()
+
+
+def test_the_daemon_asks_from_a_child_process_and_gets_the_same_answer(fake_mm, bus_address) -> None:
+    """resolve_backend (the daemon's start) asks ModemManager from a child process: the same
+    choice, and dbus-fast, asyncio and ssl never load into the daemon (issue 13, memory)."""
+    import subprocess
+    import sys
+
+    from mmsua.engine.backend import choose_backend
+    from mmsua.engine.settings import AgentSettings
+
+    for port in ("/dev/ttyUSB2", "/dev/ttyUSB7"):
+        settings = AgentSettings(mm_bus=bus_address, port=port)
+        assert choose_backend(settings, in_child=True) == choose_backend(settings)
+    probe = f"""
+import sys
+from mmsua import config
+from mmsua.daemon.runner import resolve_backend
+chosen = resolve_backend(config.defaults().with_values({{"modem.port": "/dev/ttyUSB2", "modem.mm_bus": {bus_address!r}}}, "test"))
+print(chosen["modem.backend"], [m for m in ("dbus_fast", "asyncio", "ssl") if m in sys.modules])
+"""
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["modemmanager", "[]"]
