@@ -163,7 +163,7 @@ class Daemon:
         if command:
             self.hook = MessageHook(command, self.config["hooks.timeout"])
             self.agent.subscribe(self.hook.on_event)
-        self.rules = _start_rules(self.config, self.agent, self._engine_lock)
+        self.rules = _start_rules(self.config, self.agent, self._engine_lock, list(self.configs))
         self.notifier = _start_notifier(self.config, self.agent)
         self.agent.subscribe(_log_event)
         self.agent.subscribe(self._on_modem_state)
@@ -308,12 +308,12 @@ def _start_mqtt(config: Config, agent: Any, lock: threading.Lock) -> Any:
     return mqtt.start(agent, mqtt_settings(config), lock=lock, modems=names)
 
 
-def _start_rules(config: Config, agent: Any, lock: threading.Lock) -> Any:
+def _start_rules(config: Config, agent: Any, lock: threading.Lock, modems: list[str] | None = None) -> Any:
     """The config's [[rules]] at work (docs/rules.md); they reach the engine as a client, under its lock."""
     from mmsua import rules
     from mmsua.daemon.client import LocalClient
 
-    runner = rules.start(config, LocalClient(agent, lock), agent.subscribe)
+    runner = rules.start(config, LocalClient(agent, lock), agent.subscribe, modems)
     if runner is not None:
         log.info("rules: %d loaded", len(runner.rules))
         for rule in runner.rules:

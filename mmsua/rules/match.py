@@ -32,6 +32,8 @@ def text_of(message: Message) -> str:
 
 
 def matches(rule: Rule, message: Message, country: addresses.Country | None = None) -> bool:
+    if rule.modems and message.modem not in rule.modems:
+        return False
     sender = message.sender or ""
     if rule.senders and not any(addresses.same_person(sender, wanted, country) for wanted in rule.senders):
         return False

@@ -31,7 +31,7 @@ MAX_ATTACH_LIMIT = 20 * 1024 * 1024
 ANYONE = "*"
 Via = Literal["auto", "sms", "mms"]
 KNOWN = frozenset({"name", "from", "keyword", "pattern", "run", "input", "reply", "forward_to", "via", "hook",
-                   "timeout", "output_limit", "attach_limit", "short_codes", "own_number"})
+                   "timeout", "output_limit", "attach_limit", "short_codes", "own_number", "modem"})
 
 
 class RuleError(ValueError):
@@ -55,11 +55,16 @@ class Rule:
     attach_limit: int = DEFAULT_ATTACH_LIMIT
     short_codes: bool = False  # may answer short codes and alphanumeric senders
     own_number: bool = False  # may act on a message from our own number
+    # Only messages that came in on these modems (the daemon's modem names); empty: any. The
+    # first modem's name also takes a message stored before modems had names (None).
+    modems: frozenset[str | None] = frozenset()
 
     def describe(self) -> str:
         """One line for the log and doctor: "status: from +15550100002, keyword STATUS -> run, reply"."""
         who = f"from {', '.join(self.senders)}" if self.senders else "from anyone"
         what = [f"keyword {'/'.join(k.upper() for k in self.keywords)}"] if self.keywords else []
+        if self.modems:
+            what.insert(0, f"on {'/'.join(sorted(m for m in self.modems if m))}")
         if self.pattern is not None:
             what.append(f"pattern {self.pattern.pattern!r}")
         actions = ["run " + os.path.basename(self.run[0])] if self.run else []
@@ -72,13 +77,14 @@ class Rule:
         return f"{self.name}: {', '.join([who, *what])} -> {', '.join(actions)}"
 
 
-def parse_rules(tables: tuple[Mapping[str, Any], ...], country: str = "") -> tuple[Rule, ...]:
-    """The config file's [[rules]] tables as rules; RuleError for the first that cannot work."""
+def parse_rules(tables: tuple[Mapping[str, Any], ...], country: str = "", modems: tuple[str, ...] = ("modem",)) -> tuple[Rule, ...]:
+    """The config file's [[rules]] tables as rules; RuleError for the first that cannot work.
+    ``modems``: the daemon's modem names, the first first (what a rule's ``modem`` may name)."""
     where = addresses.country_for(country or None)
     rules: list[Rule] = []
     names: set[str] = set()
     for number, table in enumerate(tables, 1):
-        rule = _parse(number, table, where)
+        rule = _parse(number, table, where, modems)
         if rule.name in names:
             raise RuleError(f"rule {number}: the name {rule.name!r} is used twice")
         names.add(rule.name)
@@ -86,7 +92,7 @@ def parse_rules(tables: tuple[Mapping[str, Any], ...], country: str = "") -> tup
     return tuple(rules)
 
 
-def _parse(number: int, table: Mapping[str, Any], country: addresses.Country | None) -> Rule:
+def _parse(number: int, table: Mapping[str, Any], country: addresses.Country | None, modems: tuple[str, ...]) -> Rule:
     name = table.get("name", f"rule {number}")
     label = f"rule {number}" + (f" ({name!r})" if "name" in table else "")
     if not isinstance(name, str) or not name.strip() or len(name) > 60:
@@ -131,7 +137,20 @@ def _parse(number: int, table: Mapping[str, Any], country: addresses.Country | N
         output_limit=int(_number(table.get("output_limit", DEFAULT_OUTPUT_LIMIT), "output_limit", 1, MAX_OUTPUT_LIMIT, fail)),
         attach_limit=int(_number(table.get("attach_limit", DEFAULT_ATTACH_LIMIT), "attach_limit", 1, MAX_ATTACH_LIMIT, fail)),
         short_codes=_flag(table, "short_codes", fail), own_number=_flag(table, "own_number", fail),
+        modems=_modems(table.get("modem"), modems, fail),
     )
+
+
+def _modems(value: Any, known: tuple[str, ...], fail: Any) -> frozenset[str | None]:
+    if value is None:
+        return frozenset()
+    items = _strings([value] if isinstance(value, str) else value, "modem", fail, "a modem's name or a list of them")
+    for item in items:
+        if item not in known:
+            raise fail("modem", f"no modem {item!r}; the daemon's modems are {', '.join(known)}")
+    if not items:
+        raise fail("modem", "a modem's name or a list of them")
+    return frozenset({*items, *([None] if known and known[0] in items else [])})
 
 
 def _senders(value: Any, country: addresses.Country | None, fail: Any) -> tuple[str, ...]:

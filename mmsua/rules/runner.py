@@ -70,24 +70,26 @@ class RuleRunner:
     # -- the worker ----------------------------------------------------------------
     def handle(self, message: Message) -> None:
         """Every rule that matches ``message`` acts on it, in the config's order."""
-        own = self._own_number()
+        own = self._own_numbers()
         for rule in self.rules:
             if self._stopping:
                 return
             if matches(rule, message, self.country):
                 self._act(rule, message, own)
 
-    def _own_number(self) -> str | None:
+    def _own_numbers(self) -> list[str]:
+        """Every modem's own number: one of them writing to another is not a person to answer."""
         try:
-            return self.api.status().own_number
+            status = self.api.status()
         except ApiError:
-            return None
+            return []
+        return [n for n in (status.own_number, *(m.own_number for m in status.modems)) if n]
 
-    def _act(self, rule: Rule, message: Message, own: str | None) -> None:
+    def _act(self, rule: Rule, message: Message, own: list[str]) -> None:
         sender = message.sender or ""
         if not sender:
             return
-        if own and addresses.same_person(sender, own, self.country) and not rule.own_number:
+        if any(addresses.same_person(sender, number, self.country) for number in own) and not rule.own_number:
             self._record(message, rule, "skipped", False, "from our own number (own_number = true allows it)")
             return
         refused = self.limit.take(addresses.normalize(sender, self.country))

@@ -71,6 +71,20 @@ def test_matching_sender_keyword_and_pattern() -> None:
     assert not matches(rule(pattern="needle"), message(text="x" * MATCH_TEXT + "needle"))
 
 
+def test_a_rule_for_one_modem_acts_only_on_what_came_in_on_it() -> None:
+    """Several modems (docs/operations.md): ``modem`` narrows a rule to the messages of some."""
+    work = parse_rules(({"run": [PY], "modem": "work"},), modems=("home", "work"))[0]
+    assert matches(work, message(modem="work")) and not matches(work, message(modem="home"))
+    assert not matches(work, message())  # stored before modems had names: the first's, not work's
+    home = parse_rules(({"run": [PY], "modem": ["home"]},), modems=("home", "work"))[0]
+    assert matches(home, message()) and matches(home, message(modem="home")) and "on home" in home.describe()
+    assert matches(rule(), message(modem="anything"))  # no modem named: any
+    with pytest.raises(RuleError, match="no modem 'office'; the daemon's modems are home, work"):
+        parse_rules(({"run": [PY], "modem": "office"},), modems=("home", "work"))
+    with pytest.raises(RuleError, match="modem: a modem's name or a list of them"):
+        parse_rules(({"run": [PY], "modem": 3},), modems=("home", "work"))
+
+
 def test_a_pattern_that_backtracks_forever_is_cut_short(caplog: pytest.LogCaptureFixture) -> None:
     evil = rule(pattern=r"(a|aa)+$")  # exponential in a backtracking matcher
     assert not matches(evil, message(text="a" * 1900 + "!"))
@@ -176,6 +190,20 @@ def test_the_runner_never_answers_our_own_number_or_a_short_code_unless_told() -
     told.handle(message())
     told.handle(message(**{"from": "BANK"}))
     assert [r.to for r in api.sent] == [("+15550100002",), ("BANK",)]
+
+
+def test_one_of_our_modems_writing_to_another_is_our_own_number_too() -> None:
+    """Two SIMs in one daemon: home texting work is not a person to answer (a loop otherwise)."""
+    from mmsua.api.shapes import ModemStatus
+
+    class TwoModems(Api):
+        def status(self) -> Status:
+            return Status(own_number="+15550100001", modems=(ModemStatus("home", own_number="+15550100001"),
+                                                             ModemStatus("work", own_number="+15550100002")))
+
+    api = TwoModems()
+    RuleRunner(parse_rules(({"name": "s", "run": [PY, "-c", "print('x')"]},)), api, RateLimit(10, 10, 60)).handle(message())  # type: ignore[arg-type]
+    assert api.sent == []
 
 
 def test_stopping_the_rules_kills_the_command_running(tmp_path: Path) -> None:
