@@ -136,7 +136,7 @@ def _carrier_headers(cfg: Any) -> tuple[tuple[str, str], ...]:
 
 class _Doctor:
     def __init__(self, args: argparse.Namespace, cfg: Any, on_check: Callable[[Check], None] | None = None,
-                 modem: str | None = None, automation: bool = True) -> None:
+                 modem: str | None = None, automation: bool = True, modems: list[str] | None = None) -> None:
         """``modem``: the one of several modems checked (``cfg`` is its config); ``automation``:
         also check the rules and notifications (once, not per modem)."""
         self.args = args
@@ -146,6 +146,7 @@ class _Doctor:
         self.on_check = on_check  # each check as it is made: a refused APN takes ~40 s of retries
         self.modem = modem
         self.automation = automation
+        self.modems = modems  # every modem's name, for the rules that name one
 
     def add(self, name: str, status: str, detail: str, advice: str = "") -> bool:
         self.checks.append(Check(name, status, detail, advice, self.modem))
@@ -222,7 +223,7 @@ class _Doctor:
         from mmsua import notify, rules
 
         try:
-            loaded = rules.load(self.config)
+            loaded = rules.load(self.config, self.modems)
         except rules.RuleError as error:
             self.add("rules", FAIL, str(error), "fix the rule: docs/rules.md; the daemon does not start with it")
             return
@@ -485,7 +486,8 @@ def run(args: argparse.Namespace) -> int:
             cfg.for_modem(args.modem)  # ConfigError naming the modems there are
             names = [args.modem]
         doctors = [_Doctor(args, cfg.for_modem(name), on_check=None if args.json else _print_check,
-                           modem=name if several else None, automation=index == 0) for index, name in enumerate(names)]
+                           modem=name if several else None, automation=index == 0, modems=cfg.modem_names())
+                   for index, name in enumerate(names)]
     except config.ConfigError as error:
         if args.json:
             print(json.dumps({"ok": False, "checks": [asdict(Check("config", FAIL, str(error), "fix the config file or the option"))]}, indent=2))

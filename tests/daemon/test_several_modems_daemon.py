@@ -77,3 +77,33 @@ def test_two_modems_naming_one_port_stop_the_daemon_at_start(tmp_path: Path) -> 
                              "--socket", str(tmp_path / "api.sock")], capture_output=True, text=True, timeout=60)
     assert result.returncode == 78 and "modems a and b both have modem.port '/dev/ttyUSB2'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_rule_for_one_modem_answers_on_that_modem_only(tmp_path: Path) -> None:
+    """[[rules]] with ``modem``: the real daemon answers "ping" that came in on work, from work,
+    and leaves the same text to home alone."""
+    from mmsua.sim.carrier import SimulatedCarrier
+
+    with SimulatedCarrier() as carrier:
+        home, work = carrier.add_handset(HOME), carrier.add_handset(WORK)
+        config = tmp_path / "config.toml"
+        config.write_text(f'[identity]\ncountry = "US"\n\n[modems.home.modem]\nport = "{home.pty_path}"\n\n'
+                          f'[modems.work.modem]\nport = "{work.pty_path}"\n\n'
+                          f'[[rules]]\nname = "pong"\nmodem = "work"\nkeyword = "ping"\nrun = ["{sys.executable}", "-c", "print(\'pong\')"]\n')
+        process = DaemonProcess(carrier, home, tmp_path, config=config)
+        process.start()
+        try:
+            client = process.client()
+            assert wait_for(lambda: all(m.registration == "home" for m in client.status().modems))
+            def stored():
+                return sorted((m.direction, m.modem, m.text) for c in client.list_conversations() for m in client.list_messages(c.id))
+
+            carrier.send_sms(HOME, "ping", originator=FRIEND)
+            assert wait_for(lambda: stored() == [("in", "home", "ping")]), stored()
+            # The rules take messages in order, one worker: by work's answer, home's ping was passed over.
+            carrier.send_sms(WORK, "ping", originator=FRIEND)
+            answered = wait_for(lambda: [(s.sender, s.decoded.destination) for s in carrier.smsc.log.submitted if s.decoded])
+            assert answered == [(WORK, FRIEND)]
+            assert stored() == [("in", "home", "ping"), ("in", "work", "ping"), ("out", "work", "pong")]
+        finally:
+            process.terminate()
