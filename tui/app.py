@@ -247,10 +247,13 @@ class MmsuaApp(ConversationChores):
     def _log_line(self, level: str, text: str) -> None:
         line = Text.assemble((self.settings.clock().strftime("%H:%M:%S "), "dim"), (f"{level:<7}", "bold red" if level in ("ERROR", "WARNING") else "bold"), safe_line(text, limit=1000))
         self.log_lines.append(line)
-        if isinstance(self.screen, LogScreen):
-            self.screen.add(line)
+        screens = self.screen_stack  # empty while the app closes: self.screen would raise
+        if screens and isinstance(screens[-1], LogScreen):
+            screens[-1].add(line)
 
     async def on_daemon_event(self, posted: DaemonEvent) -> None:
+        if not self.screen_stack:  # the app is closing: its screens are gone, nothing shows the event
+            return
         event = posted.event
         if isinstance(event, (MessageReceived, MessageUpdated)):
             message = event.data
