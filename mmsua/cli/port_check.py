@@ -106,7 +106,10 @@ def ignored_by_modem_manager(port: str, *, udev_data: Path = Path("/run/udev/dat
 
 def modem_manager_warning(port: str = "", *, proc: Path = Path("/proc"),
                           udev_data: Path = Path("/run/udev/data")) -> str | None:
-    """A warning when ModemManager runs and nothing tells it to leave ``port`` alone."""
+    """A warning when ModemManager runs and nothing tells it to leave ``port`` alone. A pyserial
+    URL (socket://, rfc2217://, replay://) is no device ModemManager probes: no warning."""
+    if "://" in port:
+        return None
     if port and ignored_by_modem_manager(port, udev_data=udev_data):
         return None
     pid = modem_manager_running(proc=proc)

@@ -161,6 +161,21 @@ def test_no_modem_manager_warning_for_a_port_udev_tells_it_to_ignore(pty_port: t
     assert ignored is None
 
 
+def test_no_modem_manager_warning_for_a_pyserial_url(tmp_path: Path) -> None:
+    """ModemManager probes device nodes, not socket:// or replay:// (and the doctor's replayed
+    transcripts must not warn because some ModemManager runs on the test machine)."""
+    from mmsua.cli.port_check import modem_manager_warning
+
+    mm = _hold("/dev/null", "ModemManager", tmp_path)
+    try:
+        assert modem_manager_warning("/dev/ttyUSB9") is not None
+        assert modem_manager_warning("socket://192.0.2.1:7000") is None
+        assert modem_manager_warning("replay:///tmp/transcript.txt") is None
+    finally:
+        mm.kill()
+        mm.wait()
+
+
 def test_record_refuses_a_port_another_program_holds_and_writes_no_file(
         pty_port: tuple[int, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     master, port = pty_port
