@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from storehelp import store_at_version
 
 from mmsua.store import DuplicateMessage, NotFound, PartData, Store, schema
 from mmsua.store.store import INLINE_PART_LIMIT, default_store_path
@@ -260,10 +261,7 @@ def test_kept_sms_that_are_done_with_are_pruned_by_age(store: Store) -> None:
 
 def test_a_version_2_store_gains_the_prune_index_and_keeps_its_kept_sms(tmp_path: Path) -> None:
     path = tmp_path / "v2.sqlite"
-    conn = sqlite3.connect(path, isolation_level=None)
-    for migration in schema.MIGRATIONS[:2]:
-        migration(conn)
-    conn.execute("PRAGMA user_version = 2")
+    conn = store_at_version(path, 2)
     conn.execute("INSERT INTO sms_received(storage, idx, pdu_hex, tpdu_length, date, consumed, deleted) "
                  "VALUES ('SM', 4, '0791EE', 3, 1000, 1, 1), ('SM', 5, '0791FF', 3, 1000, 0, 0)")
     conn.close()

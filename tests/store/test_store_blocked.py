@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from storehelp import store_at_version
 
 from mmsua.store import NotFound, PartData, Store, schema
 from mmsua.store.store import INLINE_PART_LIMIT
@@ -28,10 +29,7 @@ def _incoming(store: Store, sender: str = ANN, **kw) -> int:
 
 def test_a_version_5_store_gains_blocking_and_keeps_its_messages(tmp_path: Path) -> None:
     path = tmp_path / "v5.sqlite"
-    conn = sqlite3.connect(path, isolation_level=None)
-    for migration in schema.MIGRATIONS[:5]:
-        migration(conn)
-    conn.execute("PRAGMA user_version = 5")
+    conn = store_at_version(path, 5)
     conn.execute("INSERT INTO conversations(id, key, participants, message_count, unread) VALUES (1, ?, ?, 1, 1)",
                  (ANN, f'["{ANN}"]'))
     conn.execute("INSERT INTO conversation_participants VALUES (1, ?)", (ANN,))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from storehelp import store_at_version
+
 from mmsua.api.states import MessageState
 from mmsua.store import ModemScope, Store, TaskKinds, schema
 
@@ -22,10 +24,7 @@ def message(store: Store, modem: str | None, text: str = "hi") -> int:
 
 def test_a_version_8_store_gains_modems_and_its_messages_belong_to_the_first(tmp_path: Path) -> None:
     path = tmp_path / "v8.sqlite"
-    conn = sqlite3.connect(path, isolation_level=None)
-    for migration in schema.MIGRATIONS[:8]:
-        migration(conn)
-    conn.execute("PRAGMA user_version = 8")
+    conn = store_at_version(path, 8)
     conn.execute("INSERT INTO conversations(id, key, participants) VALUES (1, ?, ?)", (ANN, f'["{ANN}"]'))
     conn.execute("INSERT INTO messages(id, conversation_id, direction, kind, state, body_text, date, created, updated) "
                  "VALUES (7, 1, 'out', 'sms', 'queued', 'old', 1, 1, 1)")

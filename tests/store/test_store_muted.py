@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from storehelp import store_at_version
 
 from mmsua.store import Store, schema
 
@@ -14,10 +15,7 @@ ANN, BOB = "+447700900123", "+447700900456"
 
 def test_a_version_7_store_gains_muting_and_keeps_its_conversations(tmp_path: Path) -> None:
     path = tmp_path / "v7.sqlite"
-    conn = sqlite3.connect(path, isolation_level=None)
-    for migration in schema.MIGRATIONS[:7]:
-        migration(conn)
-    conn.execute("PRAGMA user_version = 7")
+    conn = store_at_version(path, 7)
     conn.execute("INSERT INTO conversations(id, key, participants, message_count, unread) VALUES (1, ?, ?, 1, 1)",
                  (ANN, f'["{ANN}"]'))
     conn.execute("INSERT INTO conversation_participants VALUES (1, ?)", (ANN,))
