@@ -262,10 +262,11 @@ class SocketStack(ABC):
         with self._lock:
             self._in_use.discard(link)
 
-    def _connect(self, link: int, cmd: str, urc_name: str) -> int:
+    def _connect(self, link: int, cmd: str, urc_name: str, *, release_on_error: bool = True) -> int:
         """Run a connect command answered OK then ``<urc_name> <link>,<err>``; returns err.
 
-        The link is released when the command itself fails."""
+        The link is released when the command itself fails (unless ``release_on_error``
+        is False: the caller keeps it while it recovers, and releases it itself)."""
         wanted = f"{urc_name}{link},"
         try:
             _response, urc = self.channel.command_then_urc(
@@ -276,7 +277,8 @@ class SocketStack(ABC):
                 match=lambda u: urc_line(u).replace(" ", "").startswith(wanted),
             )
         except ModemError:
-            self._release(link)
+            if release_on_error:
+                self._release(link)
             raise
         fields = split_fields(after_prefix(urc_line(urc), urc_name.rstrip(":")))
         return int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else -1

@@ -169,7 +169,8 @@ def send_answer(conf: MmsPdu) -> Answer:
 def retrieve_answer(conf: MmsPdu) -> Answer:
     """Classify an M-Retrieve.conf by its Retrieve-Status (absent means ok)."""
     if conf.message_type != MessageType.M_RETRIEVE_CONF:
-        return Answer(Outcome.PERMANENT, f"the MMSC answered with {conf.message_type.spec_name}, not m-retrieve-conf")
+        # A crossed or misrouted answer, as for a send: worth another (counted) try.
+        return Answer(Outcome.TRANSIENT, f"the MMSC answered with {conf.message_type.spec_name}, not m-retrieve-conf")
     code = conf.retrieve_status
     if code is None or code == 0x80:
         return Answer(Outcome.OK, "ok", conf.message_id)

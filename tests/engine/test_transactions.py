@@ -102,6 +102,13 @@ def test_retrieve_status_error_is_recorded_with_its_meaning() -> None:
     assert tx.retrieve_answer(MmsPdu(MessageType.M_RETRIEVE_CONF)).outcome is tx.Outcome.OK
 
 
+def test_a_retrieval_answered_with_another_pdu_is_tried_again_as_a_send_is() -> None:
+    # A crossed or misrouted answer (an M-Send.conf to a GET): another try, not giving up at once.
+    answer = tx.retrieve_answer(MmsPdu(MessageType.M_SEND_CONF, response_status=0x80))
+    assert answer.outcome is tx.Outcome.TRANSIENT and "not m-retrieve-conf" in answer.reason
+    assert tx.send_answer(MmsPdu(MessageType.M_RETRIEVE_CONF)).outcome is tx.Outcome.TRANSIENT
+
+
 def test_delivery_and_read_statuses_map_to_recipient_statuses() -> None:
     assert tx.delivery_status(0x81) == "delivered"
     assert tx.delivery_status(0x80) == "expired"

@@ -96,25 +96,29 @@ class QuectelSockets(SocketStack):
         self._context_back()
         link = self._allocate()
         command = f'AT+QIOPEN={self.pdp.cid},{link},"TCP","{host}",{port},0,0'
+        # The link stays ours from here until it is given back on a failure: another
+        # exchange opening a socket meanwhile must never be handed the same connectId
+        # (both would talk over one TCP connection and read each other's answers).
         try:
-            err = self._connect(link, command, "+QIOPEN:")
-        except CmeError as error:
-            if error.code != 563:
-                raise
-            err = 563
-        if err == 563:  # +CME ERROR: 563, or the URC +QIOPEN: <id>,563: "socket identity has been used"
-            # A process that died (SIGKILL, crash) left this connectId open in the modem.
-            # Close it and try once more on the same link, kept ours throughout: another
-            # exchange may open a socket meanwhile, and must not be given this one.
-            log.info("socket %s still open in the modem from an earlier run; closing it", link)
-            with self._lock:
-                self._in_use.add(link)  # _connect released it on the error
             try:
-                self._cmd(f"AT+QICLOSE={link}")
-            except ModemError as error:
-                log.info("AT+QICLOSE=%s: %s", link, error)
-            self.events.reset(link)
-            err = self._connect(link, command, "+QIOPEN:")
+                err = self._connect(link, command, "+QIOPEN:", release_on_error=False)
+            except CmeError as error:
+                if error.code != 563:
+                    raise
+                err = 563
+            if err == 563:  # +CME ERROR: 563, or the URC +QIOPEN: <id>,563: "socket identity has been used"
+                # A process that died (SIGKILL, crash) left this connectId open in the
+                # modem: close it and try once more on the same link.
+                log.info("socket %s still open in the modem from an earlier run; closing it", link)
+                try:
+                    self._cmd(f"AT+QICLOSE={link}")
+                except ModemError as error:
+                    log.info("AT+QICLOSE=%s: %s", link, error)
+                self.events.reset(link)
+                err = self._connect(link, command, "+QIOPEN:", release_on_error=False)
+        except BaseException:
+            self._release(link)
+            raise
         if err != 0:
             self._close_quietly(link)
             raise BearerError(
