@@ -9,7 +9,12 @@ on a pseudo-terminal of 120x40 that this script reads and answers:
   * start to a drawn list: process start until the newest conversation's number is
     on the screen, with a terminal that answers the graphics queries (a Kitty
     terminal, --images auto), with one that answers nothing (--images none), and
-    for reference auto on the silent one (goal: under 500 ms in the first two);
+    for reference auto on the silent one (goal: under 500 ms in the first two), and
+    the same as the user's `mmsua tui --socket` against a daemon (this script's engine
+    over the store in another process, serving the API), the usual setup; and beside
+    them the floor, a bare Textual app that draws just that number. Byte-code
+    is cached first (one untimed start each, without PYTHONDONTWRITEBYTECODE), as an
+    installed package has it;
   * CPU per PageUp/PageDown press in the 5,000-message conversation (every thread
     of the app's process, /proc/PID/task/*/schedstat, from the key until the screen
     is quiet; goal: under 30 ms);
@@ -94,8 +99,25 @@ def generate_long(path: Path) -> None:
     store.close()
 
 
+def bare_child() -> int:
+    """The floor: a Textual app with nothing but one line, the newest number (run on the pty)."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static
+
+    class Bare(App[None]):
+        BINDINGS = [("ctrl+q", "quit", "Quit")]
+
+        def compose(self) -> ComposeResult:
+            yield Static(TOP_NUMBER.decode())
+
+    Bare().run()
+    return 0
+
+
 def child(path: str, images: str) -> int:
     """The app as `mmsua tui --embedded` runs it, on the store at ``path`` (run on the pty)."""
+    if images == "bare":
+        return bare_child()
     from mmsua.cli.tui import run_app
     from mmsua.daemon.client import LocalClient
 
@@ -104,11 +126,56 @@ def child(path: str, images: str) -> int:
     return run_app(LocalClient(agent), args, None, "bench")
 
 
+def serve(path: str, socket: str) -> int:
+    """The engine over the store at ``path``, serving the API on ``socket`` until killed:
+    the daemon that `mmsua tui` is a client of (its modem and MMSC parts are not needed)."""
+    import threading
+
+    from mmsua.daemon.server import ApiServer
+
+    agent, _label = store_agent(Path(path))
+    ApiServer(agent, Path(socket)).start()
+    threading.Event().wait()
+    return 0
+
+
+class Daemon:
+    """:func:`serve` in its own process, for the terminal's `mmsua tui --socket`."""
+
+    def __init__(self, store: Path) -> None:
+        import subprocess
+        import tempfile
+
+        self.dir = Path(tempfile.mkdtemp(prefix="mmsua-bench-tui-", dir="/tmp"))
+        self.socket = self.dir / "api.sock"
+        self.config = self.dir / "empty.toml"  # the settings' defaults, not this machine's file
+        self.config.write_text("")
+        self.process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve", str(store), str(self.socket)])
+        deadline = time.monotonic() + 60
+        while not self.socket.exists():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.close()
+                raise RuntimeError("the bench's daemon did not start")
+            time.sleep(0.05)
+
+    def command(self, images: str) -> list[str]:
+        """The user's command: `mmsua tui` against this daemon, no config file."""
+        return [sys.executable, "-m", "mmsua", "tui", "--config", str(self.config), "--socket", str(self.socket), "--images", images]
+
+    def close(self) -> None:
+        import shutil
+
+        self.process.kill()
+        self.process.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 class Terminal:
     """The app on a pseudo-terminal of 120x40; ``answers``: reply to the graphics
-    queries as a Kitty terminal does (device attributes, Kitty graphics, cell size)."""
+    queries as a Kitty terminal does (device attributes, Kitty graphics, cell size).
+    ``command``: run that instead of the embedded app (`mmsua tui` against a daemon)."""
 
-    def __init__(self, store: Path, images: str, answers: bool) -> None:
+    def __init__(self, store: Path, images: str, answers: bool, command: list[str] | None = None) -> None:
         import fcntl
         import os
         import pty
@@ -121,10 +188,12 @@ class Terminal:
         self._answered: set[bytes] = set()
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "TERM_PROGRAM")}
+        # Without PYTHONDONTWRITEBYTECODE: byte-code is cached as an installed package has it.
+        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "TERM_PROGRAM", "PYTHONDONTWRITEBYTECODE")}
         env |= {"TERM": "xterm-256color", "XDG_STATE_HOME": str(store.parent / "state")}
         self.started = time.perf_counter()
-        self.process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child", str(store), images],
+        argv = command or [sys.executable, str(Path(__file__).resolve()), "--child", str(store), images]
+        self.process = subprocess.Popen(argv,
                                         stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True, start_new_session=True)
         os.close(slave)
         self.master = master
@@ -219,17 +288,28 @@ def median(values: list[float]) -> float:
 
 def measure_start(path: Path, runs: int) -> list[tuple[str, float, str]]:
     rows = []
-    for label, images, answers in (("start to a drawn list, terminal answers graphics queries (--images auto)", "auto", True),
-                                   ("start to a drawn list, terminal answers nothing (--images none)", "none", False),
-                                   ("  for reference: --images auto on the silent terminal", "auto", False)):
-        times = []
-        for _ in range(runs):
-            terminal = Terminal(path, images, answers)
-            try:
-                times.append(terminal.wait_for(TOP_NUMBER))
-            finally:
-                terminal.close()
-        rows.append((f"{label} (median of {runs})", median(times) * 1000, "ms" if label.startswith("  ") else "ms, goal < 500 ms"))
+    daemon = Daemon(path)
+    try:
+        for label, images, answers, client in (
+            ("start to a drawn list, terminal answers graphics queries (--images auto)", "auto", True, False),
+            ("start to a drawn list, terminal answers nothing (--images none)", "none", False, False),
+            ("  for reference: --images auto on the silent terminal", "auto", False, False),
+            ("start to a drawn list, `mmsua tui` of a running daemon (--images auto, answers)", "auto", True, True),
+            ("start to a drawn list, `mmsua tui` of a running daemon (--images none, silent)", "none", False, True),
+            ("  the floor: a bare Textual app drawing that one number", "bare", False, False),
+        ):
+            times = []
+            for run in range(runs + 1):  # the first run is not timed: it writes the byte-code caches
+                terminal = Terminal(path, images, answers, daemon.command(images) if client else None)
+                try:
+                    took = terminal.wait_for(TOP_NUMBER)
+                finally:
+                    terminal.close()
+                if run:
+                    times.append(took)
+            rows.append((f"{label} (median of {runs})", median(times) * 1000, "ms" if label.startswith("  ") else "ms, goal < 500 ms"))
+    finally:
+        daemon.close()
     return rows
 
 
@@ -349,9 +429,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="starts timed in each terminal")
     parser.add_argument("--presses", type=int, default=20, help="PageUp presses, then as many PageDown")
     parser.add_argument("--child", nargs=2, metavar=("STORE", "IMAGES"), help=argparse.SUPPRESS)
+    parser.add_argument("--serve", nargs=2, metavar=("STORE", "SOCKET"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(*args.child)
+    if args.serve:
+        return serve(*args.serve)
     path = Path(args.dir) / "mmsua.db"
     long_path = Path(args.dir) / "long" / "mmsua.db"
     if not path.exists():
